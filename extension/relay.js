@@ -1,0 +1,98 @@
+// Stormwatch relay: the content script in the extension's isolated world. It takes
+// the hook's batches from `document`, checks their envelope (any page script can
+// forge one), keeps a bounded history so a panel that opens later, or reconnects
+// after the service worker restarted, still gets everything, and forwards batches
+// to the service worker. It does nothing else.
+(() => {
+  'use strict';
+  if (globalThis.__stormwatchRelay) return;
+
+  const BATCH_EVENT = '__stormwatch_batch__';
+  const MAX_BATCH_CHARS = 4 * 1024 * 1024;
+  const KEEP_EVENTS = 20000;
+  // Only the head is checked here (parsing costs the page's main thread); the
+  // panel decodes and validates the whole batch in Rust.
+  const HEAD = /^\{"v":1,"kind":"stormwatch\.batch","doc":"([a-z0-9]{1,40})","seq":(\d{1,15}),"dropped":(\d{1,15}),"events":\[/;
+
+  let doc = null;
+  let lastSeq = 0;
+  let history = []; // { seq, text, n }
+  let kept = 0;
+  let trimmed = 0; // events dropped from history before any panel asked for them
+  let port = null;
+
+  function post(message) {
+    if (!port) connect();
+    if (!port) return;
+    try {
+      port.postMessage(message);
+    } catch (_) {
+      port = null;
+    }
+  }
+
+  function connect() {
+    // After the extension reloads, this old script has no runtime any more.
+    if (!chrome.runtime || !chrome.runtime.id) return;
+    try {
+      port = chrome.runtime.connect({ name: 'stormwatch-page' });
+    } catch (_) {
+      port = null;
+      return;
+    }
+    const self = port;
+    port.onMessage.addListener(onCommand);
+    port.onDisconnect.addListener(() => {
+      void chrome.runtime.lastError;
+      if (port === self) port = null; // reconnect lazily, with the next batch or wake()
+    });
+    if (doc) port.postMessage({ kind: 'hello', doc, seq: lastSeq, url: location.href });
+  }
+
+  // The panel asks for every batch after `after` (it tracks seq per document).
+  function onCommand(msg) {
+    if (!msg || msg.kind !== 'sync' || msg.doc !== doc) return;
+    const after = Number(msg.after) || 0;
+    const first = history.length ? history[0].seq : lastSeq + 1;
+    if (after + 1 < first) post({ kind: 'lost', doc, events: trimmed });
+    for (const b of history) if (b.seq > after) post({ kind: 'batch', doc, seq: b.seq, text: b.text });
+  }
+
+  document.addEventListener(BATCH_EVENT, (event) => {
+    const text = event.detail;
+    if (typeof text !== 'string' || text.length > MAX_BATCH_CHARS) return;
+    const head = HEAD.exec(text.slice(0, 160));
+    if (!head) return;
+    const seq = Number(head[2]);
+    if (doc === null) doc = head[1];
+    if (head[1] !== doc || seq <= lastSeq) return; // forged, or replayed
+    lastSeq = seq;
+    const n = Number(head[3]) + 1;
+    history.push({ seq, text, n });
+    kept += n;
+    while (kept > KEEP_EVENTS && history.length > 1) {
+      const old = history.shift();
+      kept -= old.n;
+      trimmed += old.n;
+    }
+    post({ kind: 'batch', doc, seq, text });
+  }, true);
+
+  // Back from the back/forward cache: Chrome closed our port without telling us.
+  window.addEventListener('pageshow', (event) => {
+    if (event.persisted) {
+      port = null;
+      connect();
+    }
+  });
+
+  // The panel wakes us (chrome.devtools.inspectedWindow.eval in this world) when
+  // it connects, so a quiet page still delivers what it recorded earlier.
+  globalThis.__stormwatchRelay = {
+    wake() {
+      if (port) port.postMessage({ kind: 'hello', doc, seq: lastSeq, url: location.href });
+      else connect();
+      return doc;
+    },
+  };
+})();

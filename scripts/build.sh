@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Builds dist/extension/, the unpacked MV3 extension Chrome loads as is, and the
+# release CLI. Installs missing tools first (scripts/setup.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh "$@"
+
+OUT=dist/extension
+echo "build: wasm panel (release)"
+cargo build --release --lib --target wasm32-unknown-unknown
+rm -rf "$OUT"
+mkdir -p "$OUT"
+wasm-bindgen --target web --no-typescript --out-dir "$OUT" --out-name stormwatch \
+  target/wasm32-unknown-unknown/release/stormwatch.wasm
+echo "build: wasm-opt"
+node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  "$OUT/stormwatch_bg.wasm" -o "$OUT/stormwatch_bg.wasm"
+cp extension/manifest.json extension/hook.js extension/relay.js extension/background.js \
+  extension/devtools.html extension/devtools.js "$OUT/"
+cp static/panel.html static/panel.css static/panel.js static/icon.png "$OUT/"
+
+echo "build: CLI (release)"
+cargo build --release --bin stormwatch
+echo "build: done: $OUT ($(du -k "$OUT/stormwatch_bg.wasm" | cut -f1) KB wasm), target/release/stormwatch"

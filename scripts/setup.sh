@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what building and testing need and a fresh machine lacks: the wasm32
+# target, wasm-bindgen-cli at the pinned version, npm packages, and (for tests and
+# the demo) Debian's chromium and chromium-driver. Each step is skipped when done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' Cargo.toml)
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  echo "setup: adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+  echo "setup: installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (takes about 3 minutes)"
+  # No --locked: it fails here on a lock entry the registry lacks.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+if [ ! -x node_modules/.bin/wasm-opt ]; then
+  echo "setup: installing npm packages"
+  npm install --no-audit --no-fund --loglevel=error
+fi
+
+if [ "${1:-}" = "--browser" ]; then
+  if [ ! -x /usr/lib/chromium/chromium ] || ! command -v chromedriver >/dev/null; then
+    echo "setup: installing chromium and chromium-driver from Debian"
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+fi

@@ -1,0 +1,80 @@
+//! Helpers for detector tests: drive a real engine with page-side events.
+
+use crate::event::{Api, Event, Outcome, RequestEnd, RequestStart, RouteChange, Visibility};
+use crate::{Config, Engine, Finding};
+
+pub struct Kit {
+    pub engine: Engine,
+}
+
+impl Kit {
+    pub fn new() -> Kit {
+        Kit { engine: Engine::new(&Config::default()) }
+    }
+
+    pub fn start_body(&mut self, id: u64, method: &str, url: &str, t: f64, body: Option<String>) {
+        self.engine.ingest(Event::RequestStart(RequestStart {
+            id,
+            api: Api::Fetch,
+            method: method.into(),
+            url: url.into(),
+            t,
+            body,
+            keepalive: false,
+            range: false,
+        }));
+    }
+
+    pub fn start(&mut self, id: u64, method: &str, url: &str, t: f64) {
+        self.start_body(id, method, url, t, Some(String::new()));
+    }
+
+    pub fn finish(&mut self, id: u64, t: f64, outcome: Outcome) {
+        self.engine.ingest(Event::RequestEnd(RequestEnd {
+            id,
+            t,
+            status: if outcome == Outcome::Ok { 200 } else { 0 },
+            outcome,
+            content_type: Some("application/json".into()),
+            content_length: Some(42),
+            content_encoding: None,
+            cache_control: None,
+        }));
+    }
+
+    pub fn end(&mut self, id: u64, t: f64) {
+        self.finish(id, t, Outcome::Ok);
+    }
+
+    pub fn abort(&mut self, id: u64, t: f64) {
+        self.finish(id, t, Outcome::Abort);
+    }
+
+    pub fn request(&mut self, id: u64, method: &str, url: &str, start: f64, end: f64) {
+        self.start(id, method, url, start);
+        self.end(id, end);
+    }
+
+    pub fn route(&mut self, t: f64, url: &str) {
+        self.engine.ingest(Event::Route(RouteChange { t, url: url.into(), kind: "push".into() }));
+    }
+
+    pub fn hidden(&mut self, t: f64, hidden: bool) {
+        self.engine.ingest(Event::Visibility(Visibility { t, hidden }));
+    }
+
+    pub fn of(&self, detector: &str) -> Vec<Finding> {
+        self.engine.findings().into_iter().filter(|f| f.detector == detector).collect()
+    }
+
+    pub fn only(&self, detector: &str) -> Finding {
+        let mut all = self.of(detector);
+        assert_eq!(all.len(), 1, "expected one {detector} finding, got {all:#?}");
+        all.remove(0)
+    }
+
+    pub fn assert_none(&self, detector: &str) {
+        let all = self.of(detector);
+        assert!(all.is_empty(), "expected no {detector} finding, got {all:#?}");
+    }
+}

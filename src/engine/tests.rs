@@ -1,0 +1,67 @@
+use crate::detect::testkit::Kit;
+use crate::event::{Event, NetworkEntry};
+
+fn net(url: &str, t: f64, dur: f64, initiator: Option<&str>) -> Event {
+    Event::Network(NetworkEntry {
+        method: "GET".into(),
+        url: url.into(),
+        t,
+        duration: dur,
+        status: 200,
+        resource_type: "fetch".into(),
+        content_size: Some(10),
+        body: Some(String::new()),
+        initiator: initiator.map(str::to_string),
+        ..NetworkEntry::default()
+    })
+}
+
+#[test]
+fn page_and_devtools_records_merge_in_either_order() {
+    let mut t = Kit::new();
+    // DevTools first, then the page's start: one request.
+    t.engine.ingest(net("http://h/a", 100.0, 20.0, Some("http://h/app.js:3:1")));
+    t.start(1, "GET", "http://h/a", 99.0);
+    t.end(1, 121.0);
+    // Page first, then DevTools.
+    t.start(2, "GET", "http://h/b", 500.0);
+    t.engine.ingest(net("http://h/b", 501.0, 20.0, None));
+    t.end(2, 521.0);
+    assert_eq!(t.engine.stats().requests, 2);
+    let a = t.engine.requests().next().unwrap();
+    assert!(a.from_page && a.from_devtools);
+    assert_eq!(a.initiator.as_deref(), Some("http://h/app.js:3:1"));
+    t.assert_none("duplicate-request");
+}
+
+#[test]
+fn duplicates_seen_only_by_devtools_carry_their_initiator() {
+    let mut t = Kit::new();
+    t.engine.ingest(net("http://h/cfg", 0.0, 50.0, Some("http://h/a.js:1:1")));
+    t.engine.ingest(net("http://h/cfg", 10.0, 50.0, Some("http://h/b.js:2:2")));
+    let f = t.only("duplicate-request");
+    assert_eq!(f.count, 2);
+    assert_eq!(f.evidence.sources, vec!["http://h/b.js:2:2".to_string()]);
+}
+
+#[test]
+fn resent_page_events_are_not_counted_twice() {
+    let mut t = Kit::new();
+    t.start(1, "GET", "http://h/a", 0.0);
+    t.start(1, "GET", "http://h/a", 0.0);
+    assert_eq!(t.engine.stats().requests, 1);
+    t.assert_none("duplicate-request");
+}
+
+#[test]
+fn a_flood_of_distinct_urls_stays_bounded() {
+    let mut t = Kit::new();
+    for i in 0..60_000u64 {
+        let at = i as f64;
+        t.request(i, "GET", &format!("http://h/item/{i}"), at, at + 1.0);
+    }
+    assert_eq!(t.engine.stats().requests, 60_000);
+    assert!(t.engine.requests().count() <= 20_000);
+    assert!(t.engine.events().count() <= 50_000);
+    assert_eq!(t.engine.stats().events_not_logged, 120_000 - 50_000);
+}

@@ -1,0 +1,219 @@
+//! The events the engine ingests. One serde enum tagged by `type`; the page hook,
+//! the panel's DevTools bridge, the HAR reader and saved reports all produce these,
+//! so the same events in the same order give the same findings everywhere.
+//!
+//! Times (`t`, `start`) are milliseconds since the Unix epoch as floats: the page
+//! sends `performance.timeOrigin + performance.now()`, HAR gives wall-clock dates.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A document started: its URL and time origin. Resets nothing by itself;
+    /// the panel starts a new engine per document.
+    Page(PageInfo),
+    /// The page called `fetch` or `XMLHttpRequest.send` (recorded before it runs).
+    RequestStart(RequestStart),
+    /// That call settled: response headers where readable, or the failure.
+    RequestEnd(RequestEnd),
+    /// A Resource Timing entry, seen by the page's `PerformanceObserver`.
+    Resource(ResourceEntry),
+    /// `history.pushState` / `replaceState` / `popstate`.
+    Route(RouteChange),
+    /// `visibilitychange`.
+    Visibility(Visibility),
+    /// One entry of DevTools' own network log (HAR), normalized.
+    Network(NetworkEntry),
+    /// Event types this version does not know yet (from a newer hook). Counted, ignored.
+    #[serde(other)]
+    Unknown,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PageInfo {
+    pub t: f64,
+    pub url: String,
+}
+
+/// Which page API issued a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Api {
+    Fetch,
+    Xhr,
+    Beacon,
+    /// Known only from DevTools' log: a document, script, image, worker request...
+    #[default]
+    Other,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RequestStart {
+    /// Unique within one document (the hook's counter).
+    pub id: u64,
+    pub api: Api,
+    pub method: String,
+    pub url: String,
+    pub t: f64,
+    /// A signature of the request body: `""` for none, a hash for strings and
+    /// form data, `null` when it cannot be known without reading it (a stream).
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub keepalive: bool,
+    /// The request carries a `Range` header.
+    #[serde(default)]
+    pub range: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    #[default]
+    Ok,
+    Error,
+    Abort,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RequestEnd {
+    pub id: u64,
+    pub t: f64,
+    /// 0 when the request failed before a response.
+    #[serde(default)]
+    pub status: u16,
+    #[serde(default)]
+    pub outcome: Outcome,
+    #[serde(default)]
+    pub content_type: Option<String>,
+    #[serde(default)]
+    pub content_length: Option<u64>,
+    #[serde(default)]
+    pub content_encoding: Option<String>,
+    #[serde(default)]
+    pub cache_control: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResourceEntry {
+    pub url: String,
+    /// `initiatorType`: script, link, img, fetch, xmlhttprequest...
+    #[serde(default)]
+    pub initiator: String,
+    pub start: f64,
+    pub duration: f64,
+    /// Unknown (not zero) when the server sent no `Timing-Allow-Origin`.
+    #[serde(default)]
+    pub transfer_size: Option<u64>,
+    #[serde(default)]
+    pub encoded_size: Option<u64>,
+    #[serde(default)]
+    pub decoded_size: Option<u64>,
+    #[serde(default)]
+    pub status: Option<u16>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RouteChange {
+    pub t: f64,
+    pub url: String,
+    /// push, replace or pop.
+    pub kind: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Visibility {
+    pub t: f64,
+    pub hidden: bool,
+}
+
+/// What DevTools knows about a request that the page cannot see.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub struct NetworkEntry {
+    pub method: String,
+    pub url: String,
+    /// Start, epoch milliseconds.
+    pub t: f64,
+    /// Total time in milliseconds.
+    pub duration: f64,
+    #[serde(default)]
+    pub status: u16,
+    /// Chrome's `_resourceType`: document, script, stylesheet, fetch, xhr, image...
+    #[serde(default)]
+    pub resource_type: String,
+    #[serde(default)]
+    pub mime_type: Option<String>,
+    #[serde(default)]
+    pub transfer_size: Option<u64>,
+    #[serde(default)]
+    pub body_size: Option<u64>,
+    #[serde(default)]
+    pub content_size: Option<u64>,
+    #[serde(default)]
+    pub content_encoding: Option<String>,
+    #[serde(default)]
+    pub cache_control: Option<String>,
+    /// Signature of the posted body, as for [`RequestStart::body`].
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub range: bool,
+    /// `url:line:column` of the script that issued it, when DevTools knows.
+    #[serde(default)]
+    pub initiator: Option<String>,
+    /// Waiting for the first byte, in milliseconds.
+    #[serde(default)]
+    pub wait: Option<f64>,
+    /// True when the request failed (no response, or `_error` set).
+    #[serde(default)]
+    pub failed: bool,
+}
+
+impl Event {
+    /// The time the event happened, when it has one.
+    pub fn time(&self) -> Option<f64> {
+        match self {
+            Event::Page(e) => Some(e.t),
+            Event::RequestStart(e) => Some(e.t),
+            Event::RequestEnd(e) => Some(e.t),
+            Event::Resource(e) => Some(e.start),
+            Event::Route(e) => Some(e.t),
+            Event::Visibility(e) => Some(e.t),
+            Event::Network(e) => Some(e.t),
+            Event::Unknown => None,
+        }
+    }
+}
+
+/// A short, stable signature of a request body, so bodies can be compared
+/// without keeping them. FNV-1a: fast, deterministic, and the same in the hook.
+pub fn body_signature(body: &str) -> String {
+    if body.is_empty() {
+        return String::new();
+    }
+    let mut h: u32 = 0x811c_9dc5;
+    for unit in body.encode_utf16() {
+        h ^= unit as u32;
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    format!("{:08x}:{}", h, body.encode_utf16().count())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_event_types_decode_as_unknown() {
+        let e: Event = serde_json::from_str(r#"{"type":"from_the_future","x":1}"#).unwrap();
+        assert_eq!(e, Event::Unknown);
+    }
+
+    #[test]
+    fn body_signature_tells_bodies_apart() {
+        assert_eq!(body_signature(""), "");
+        assert_eq!(body_signature("{\"a\":1}"), body_signature("{\"a\":1}"));
+        assert_ne!(body_signature("{\"a\":1}"), body_signature("{\"a\":2}"));
+    }
+}

@@ -1,0 +1,97 @@
+//! A finding is a value: which detector, how bad, what was measured, the evidence
+//! behind it, and what to do about it. Its JSON form is part of the report schema.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "info" => Some(Severity::Info),
+            "warning" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    #[serde(default)]
+    pub urls: Vec<String>,
+    #[serde(default)]
+    pub components: Vec<String>,
+    /// Source locations (`url:line:column`) of the code behind it.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Engine ids of the requests behind it (newest last, capped).
+    #[serde(default)]
+    pub requests: Vec<u64>,
+}
+
+/// A measured number or a short fact.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Metric {
+    Num(f64),
+    Text(String),
+    Flag(bool),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub detector: String,
+    /// Stable identity within the detector (what it groups by).
+    pub key: String,
+    pub severity: Severity,
+    pub title: String,
+    pub count: u64,
+    /// Milliseconds since the session started.
+    pub first_ms: f64,
+    pub last_ms: f64,
+    pub evidence: Evidence,
+    pub metrics: BTreeMap<String, Metric>,
+    pub advice: String,
+}
+
+/// How many request ids a finding keeps as evidence.
+pub const MAX_EVIDENCE_REQUESTS: usize = 50;
+
+impl Evidence {
+    pub fn add_request(&mut self, id: u64) {
+        if self.requests.last() != Some(&id) && !self.requests.contains(&id) {
+            self.requests.push(id);
+            if self.requests.len() > MAX_EVIDENCE_REQUESTS {
+                self.requests.remove(0);
+            }
+        }
+    }
+
+    pub fn add_source(&mut self, src: &str) {
+        if !src.is_empty() && !self.sources.iter().any(|s| s == src) && self.sources.len() < 10 {
+            self.sources.push(src.to_string());
+        }
+    }
+
+    pub fn add_url(&mut self, url: &str) {
+        if !self.urls.iter().any(|u| u == url) && self.urls.len() < 10 {
+            self.urls.push(url.to_string());
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! A live session as the panel runs it: which document of the inspected tab the
+//! engine is watching, which batches it has (per-document sequence numbers), and
+//! when to start over. Pure logic, so it is tested natively; the panel's bridge
+//! only moves messages in and out.
+
+use crate::har::HarEntry;
+use crate::{Config, Engine};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What the bridge should do after a message.
+#[derive(Debug, PartialEq)]
+pub enum Action {
+    Nothing,
+    /// Ask the page's relay for every batch of `doc` after `after`.
+    Sync { doc: String, after: u64 },
+}
+
+pub struct Live {
+    cfg: Config,
+    pub engine: Engine,
+    doc: Option<String>,
+    /// Documents the tab navigated away from; their late batches are ignored.
+    retired: BTreeSet<String>,
+    last_seq: BTreeMap<String, u64>,
+    /// Set while a resend is under way, so a gap does not ask twice.
+    syncing: bool,
+    /// Why the session last started over, for the panel's status line.
+    pub notice: Option<String>,
+    /// Events lost on the way (malformed messages, trimmed relay history).
+    pub resets: u32,
+}
+
+impl Live {
+    pub fn new(cfg: Config) -> Live {
+        Live {
+            engine: Engine::new(&cfg),
+            cfg,
+            doc: None,
+            retired: BTreeSet::new(),
+            last_seq: BTreeMap::new(),
+            syncing: false,
+            notice: None,
+            resets: 0,
+        }
+    }
+
+    /// Starts over on the same document (the Clear button). Later batches of this
+    /// document are still taken; what came before is gone from view.
+    pub fn clear(&mut self) {
+        self.engine = Engine::new(&self.cfg);
+        self.notice = Some("Cleared.".into());
+    }
+
+    fn reset(&mut self, why: String) {
+        self.engine = Engine::new(&self.cfg);
+        self.resets += 1;
+        self.notice = Some(why);
+    }
+
+    /// The inspected tab navigated to a new document.
+    pub fn navigated(&mut self, url: &str) {
+        if let Some(d) = self.doc.take() {
+            self.retired.insert(d);
+        }
+        self.last_seq.clear();
+        self.syncing = false;
+        self.reset(format!("New page: {url}. Findings from the previous page were cleared."));
+        self.engine.set_page_url(url);
+    }
+
+    /// Adopts `doc` as the current document; false when its batches must be ignored.
+    fn adopt(&mut self, doc: &str, url: Option<&str>) -> bool {
+        match &self.doc {
+            Some(d) if d == doc => true,
+            Some(_) if self.retired.contains(doc) => false,
+            Some(old) => {
+                // A document we never saw retire (DevTools missed the navigation).
+                self.retired.insert(old.clone());
+                self.last_seq.clear();
+                self.reset(format!("New page: {}. Findings from the previous page were cleared.", url.unwrap_or(doc)));
+                self.doc = Some(doc.to_string());
+                true
+            }
+            None => {
+                // Coming back to a retired document means the back/forward cache restored it.
+                if self.retired.remove(doc) {
+                    self.notice = Some(format!("Page restored from the back/forward cache: {}", url.unwrap_or(doc)));
+                }
+                self.doc = Some(doc.to_string());
+                true
+            }
+        }
+    }
+
+    /// The relay (re)connected and says which document it serves and how far it is.
+    pub fn hello(&mut self, doc: &str, seq: u64, url: &str) -> Action {
+        if !self.adopt(doc, Some(url)) {
+            return Action::Nothing;
+        }
+        let have = self.last_seq.get(doc).copied().unwrap_or(0);
+        if seq > have {
+            self.syncing = true;
+            Action::Sync { doc: doc.to_string(), after: have }
+        } else {
+            Action::Nothing
+        }
+    }
+
+    /// One batch from the relay, in order or not.
+    pub fn batch(&mut self, doc: &str, seq: u64, text: &str) -> Action {
+        if !self.adopt(doc, None) {
+            return Action::Nothing;
+        }
+        let have = self.last_seq.get(doc).copied().unwrap_or(0);
+        if seq <= have {
+            return Action::Nothing; // already have it (a resend)
+        }
+        if seq > have + 1 {
+            // A gap: ask for everything from the last one we have, in order.
+            if self.syncing {
+                return Action::Nothing;
+            }
+            self.syncing = true;
+            return Action::Sync { doc: doc.to_string(), after: have };
+        }
+        self.last_seq.insert(doc.to_string(), seq);
+        self.syncing = false;
+        // A batch that fails to decode is counted in the engine's stats.
+        let _ = self.engine.ingest_batch(text);
+        Action::Nothing
+    }
+
+    /// The relay trimmed history before we asked for it.
+    pub fn lost(&mut self, doc: &str, events: u64) {
+        if self.doc.as_deref() == Some(doc) {
+            self.engine.note_dropped(events);
+        }
+    }
+
+    /// Entries from DevTools' network log, as a JSON array of HAR entries.
+    pub fn har_entries(&mut self, json: &str) -> Result<usize, String> {
+        let entries: Vec<HarEntry> = match serde_json::from_str(json) {
+            Ok(e) => e,
+            Err(e) => {
+                self.engine.note_dropped(1);
+                return Err(format!("unreadable HAR entries: {e}"));
+            }
+        };
+        let mut n = 0;
+        for e in &entries {
+            match e.to_event() {
+                Ok(ev) => {
+                    // Requests the page itself cannot be blamed for.
+                    if ev.url.starts_with("chrome-extension://") || ev.url.starts_with("data:") {
+                        continue;
+                    }
+                    self.engine.ingest(crate::Event::Network(ev));
+                    n += 1;
+                }
+                Err(_) => self.engine.note_dropped(1),
+            }
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(doc: &str, seq: u64, url: &str) -> String {
+        format!(
+            r#"{{"v":1,"kind":"stormwatch.batch","doc":"{doc}","seq":{seq},"dropped":0,"events":[{{"type":"request_start","id":{seq},"api":"fetch","method":"GET","url":"{url}","t":{t},"body":""}}]}}"#,
+            t = 1000 + seq * 10
+        )
+    }
+
+    #[test]
+    fn in_order_batches_are_ingested_once() {
+        let mut l = Live::new(Config::default());
+        assert_eq!(l.batch("a", 1, &batch("a", 1, "http://h/1")), Action::Nothing);
+        assert_eq!(l.batch("a", 1, &batch("a", 1, "http://h/1")), Action::Nothing);
+        assert_eq!(l.engine.stats().requests, 1);
+    }
+
+    #[test]
+    fn a_gap_asks_for_a_resend_once() {
+        let mut l = Live::new(Config::default());
+        assert_eq!(l.batch("a", 3, &batch("a", 3, "http://h/3")), Action::Sync { doc: "a".into(), after: 0 });
+        assert_eq!(l.batch("a", 4, &batch("a", 4, "http://h/4")), Action::Nothing);
+        for s in 1..=4 {
+            l.batch("a", s, &batch("a", s, &format!("http://h/{s}")));
+        }
+        assert_eq!(l.engine.stats().requests, 4);
+    }
+
+    #[test]
+    fn navigation_resets_and_late_batches_of_the_old_page_are_ignored() {
+        let mut l = Live::new(Config::default());
+        l.batch("a", 1, &batch("a", 1, "http://h/1"));
+        l.navigated("http://h/next");
+        l.batch("a", 2, &batch("a", 2, "http://h/late"));
+        assert_eq!(l.engine.stats().requests, 0);
+        l.batch("b", 1, &batch("b", 1, "http://h/new"));
+        assert_eq!(l.engine.stats().requests, 1);
+        assert!(l.notice.as_deref().unwrap().contains("New page"));
+    }
+
+    #[test]
+    fn back_forward_cache_restore_replays_the_old_document() {
+        let mut l = Live::new(Config::default());
+        l.batch("a", 1, &batch("a", 1, "http://h/1"));
+        l.navigated("http://h/b");
+        l.batch("b", 1, &batch("b", 1, "http://h/2"));
+        l.navigated("http://h/a");
+        assert_eq!(l.hello("a", 5, "http://h/a"), Action::Sync { doc: "a".into(), after: 0 });
+        assert!(l.notice.as_deref().unwrap().contains("back/forward cache"));
+    }
+
+    #[test]
+    fn garbage_is_counted_not_fatal() {
+        let mut l = Live::new(Config::default());
+        l.batch("a", 1, "{not json");
+        assert!(l.har_entries("[{\"nope\":1}]").is_err());
+        assert_eq!(l.engine.stats().rejected_batches, 1);
+        assert_eq!(l.engine.stats().dropped, 2);
+    }
+}

@@ -1,0 +1,155 @@
+//! The `stormwatch` command line: the panel's engine over saved HAR files and
+//! session reports, for QA reports and CI gates.
+//!
+//! Exit codes: 0 clean, 1 a finding at or above `--fail-on`, 2 bad input or usage.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use stormwatch::detect::{info, DETECTORS};
+use stormwatch::report::{text, Report};
+use stormwatch::{session, Config, Severity};
+
+const USAGE: &str =
+    "stormwatch: finds frontend performance anti-patterns in saved sessions and HAR files
+
+Usage:
+  stormwatch analyze FILE... [--format text|json] [--fail-on info|warning|error] [--output FILE]
+  stormwatch explain DETECTOR-ID
+  stormwatch detectors
+  stormwatch --version
+
+Exit codes: 0 clean, 1 findings at or above --fail-on (default error), 2 bad input.";
+
+/// Files larger than this are refused before reading (a HAR this big is not one).
+const MAX_INPUT_BYTES: u64 = 512 << 20;
+
+struct Analyze {
+    files: Vec<String>,
+    json: bool,
+    fail_on: Severity,
+    output: Option<String>,
+}
+
+fn parse_analyze(args: &[String]) -> Result<Analyze, String> {
+    let mut a = Analyze {
+        files: Vec::new(),
+        json: false,
+        fail_on: Severity::Error,
+        output: None,
+    };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match arg.as_str() {
+            "--format" => match value("--format")?.as_str() {
+                "json" => a.json = true,
+                "text" => a.json = false,
+                other => return Err(format!("unknown format {other:?} (text or json)")),
+            },
+            "--fail-on" => {
+                let v = value("--fail-on")?;
+                a.fail_on = Severity::parse(&v)
+                    .ok_or_else(|| format!("unknown severity {v:?} (info, warning or error)"))?;
+            }
+            "--output" | "-o" => a.output = Some(value("--output")?),
+            s if s.starts_with('-') => return Err(format!("unknown option {s}")),
+            file => a.files.push(file.to_string()),
+        }
+    }
+    if a.files.is_empty() {
+        return Err("analyze needs at least one file".into());
+    }
+    Ok(a)
+}
+
+fn load(path: &str) -> Result<Report, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("{path}: cannot read: {e}"))?;
+    if meta.len() > MAX_INPUT_BYTES {
+        return Err(format!(
+            "{path}: {} bytes is too large to analyze (limit {MAX_INPUT_BYTES})",
+            meta.len()
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("{path}: cannot read: {e}"))?;
+    let text = String::from_utf8(bytes).map_err(|_| format!("{path}: not UTF-8 text"))?;
+    let input = session::parse(&text).map_err(|e| format!("{path}: {e}"))?;
+    let engine = session::replay(input, &Config::default());
+    Ok(Report::from_engine(&engine, true))
+}
+
+fn analyze(a: Analyze) -> Result<ExitCode, String> {
+    let mut out = String::new();
+    let mut failing = false;
+    let color = a.output.is_none() && std::io::stdout().is_terminal();
+    for path in &a.files {
+        let report = load(path)?;
+        failing |= report.worst().is_some_and(|w| w >= a.fail_on);
+        if a.json {
+            out.push_str(&report.to_json());
+            out.push('\n');
+        } else {
+            if a.files.len() > 1 {
+                out.push_str(&format!("== {path}\n"));
+            }
+            out.push_str(&text::render(&report, color));
+        }
+    }
+    match &a.output {
+        Some(file) => {
+            std::fs::write(file, out).map_err(|e| format!("{file}: cannot write: {e}"))?
+        }
+        None => {
+            let _ = std::io::stdout().write_all(out.as_bytes());
+        }
+    }
+    Ok(if failing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn run(args: &[String]) -> Result<ExitCode, String> {
+    match args.first().map(String::as_str) {
+        Some("analyze") => analyze(parse_analyze(&args[1..])?),
+        Some("explain") => {
+            let id = args
+                .get(1)
+                .ok_or("explain needs a detector id (see `stormwatch detectors`)")?;
+            let d = info(id)
+                .ok_or_else(|| format!("unknown detector {id:?} (see `stormwatch detectors`)"))?;
+            println!("{}", stormwatch::detect::module_doc(d.doc));
+            Ok(ExitCode::SUCCESS)
+        }
+        Some("detectors") => {
+            for d in DETECTORS {
+                println!("{:<20} {}", d.id, d.title);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some("--version") | Some("-V") => {
+            println!("stormwatch {}", stormwatch::VERSION);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some("--help") | Some("-h") | Some("help") => {
+            println!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => Err(format!("expected a command\n\n{USAGE}")),
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("stormwatch: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! The page-to-panel wire envelope. Any script on the page can forge one, so it is
+//! decoded with `Result` and checked: version, kind, size. Golden files under
+//! `tests/fixtures/protocol/` pin the format; the page hook follows them.
+
+use crate::event::Event;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+pub const PROTOCOL_VERSION: u32 = 1;
+pub const BATCH_KIND: &str = "stormwatch.batch";
+/// Batches above this are refused unread (the hook sends far smaller ones).
+pub const MAX_BATCH_BYTES: usize = 4 << 20;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Batch {
+    pub v: u32,
+    pub kind: String,
+    /// Random id of the document that sent it (a new one after each navigation).
+    pub doc: String,
+    /// Per-document sequence number, from 1, so resends can be recognized.
+    pub seq: u64,
+    pub events: Vec<Event>,
+    /// Events the page side had to drop before this batch.
+    #[serde(default)]
+    pub dropped: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProtocolError {
+    TooLarge(usize),
+    Malformed(String),
+    Version(u32),
+    Kind(String),
+}
+
+impl fmt::Display for ProtocolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProtocolError::TooLarge(n) => write!(f, "batch of {n} bytes is over the {MAX_BATCH_BYTES}-byte limit"),
+            ProtocolError::Malformed(m) => write!(f, "malformed batch: {m}"),
+            ProtocolError::Version(v) => write!(f, "unsupported protocol version {v} (expected {PROTOCOL_VERSION})"),
+            ProtocolError::Kind(k) => write!(f, "not a stormwatch batch (kind {k:?})"),
+        }
+    }
+}
+
+impl std::error::Error for ProtocolError {}
+
+#[derive(Deserialize)]
+struct Head {
+    v: u32,
+    kind: String,
+}
+
+pub fn decode_batch(json: &str) -> Result<Batch, ProtocolError> {
+    if json.len() > MAX_BATCH_BYTES {
+        return Err(ProtocolError::TooLarge(json.len()));
+    }
+    // The head first, so a batch from another version is named as such rather
+    // than as whatever field it happens to lack.
+    let head: Head = serde_json::from_str(json).map_err(|e| ProtocolError::Malformed(e.to_string()))?;
+    if head.kind != BATCH_KIND {
+        return Err(ProtocolError::Kind(head.kind));
+    }
+    if head.v != PROTOCOL_VERSION {
+        return Err(ProtocolError::Version(head.v));
+    }
+    serde_json::from_str(json).map_err(|e| ProtocolError::Malformed(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn golden_batches_decode() {
+        for name in ["requests", "page_and_route"] {
+            let path = format!("{}/tests/fixtures/protocol/{name}.json", env!("CARGO_MANIFEST_DIR"));
+            let text = std::fs::read_to_string(&path).unwrap();
+            let batch = decode_batch(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+            assert!(!batch.events.is_empty());
+            assert!(!batch.events.contains(&Event::Unknown), "{path} has an event this version does not know");
+            // Round trip: what we write is what we read.
+            let again = decode_batch(&serde_json::to_string(&batch).unwrap()).unwrap();
+            assert_eq!(batch, again);
+        }
+    }
+
+    #[test]
+    fn bad_batches_are_rejected_not_panicking() {
+        let ok = r#"{"v":1,"kind":"stormwatch.batch","doc":"d","seq":1,"events":[]}"#;
+        assert!(decode_batch(ok).is_ok());
+        assert_eq!(
+            decode_batch(r#"{"v":2,"kind":"stormwatch.batch","doc":"d","seq":1,"events":[{"type":"x"}]}"#),
+            Err(ProtocolError::Version(2))
+        );
+        assert!(matches!(decode_batch(r#"{"v":1,"kind":"stormwatch.batch","doc":"d","events":[]}"#), Err(ProtocolError::Malformed(_))));
+        let wrong_type = r#"{"v":1,"kind":"stormwatch.batch","doc":"d","seq":1,"events":[{"type":"request_start","id":"x","api":"fetch","method":"GET","url":"/","t":1}]}"#;
+        assert!(matches!(decode_batch(wrong_type), Err(ProtocolError::Malformed(_))));
+        assert!(matches!(decode_batch(r#"{"v":1,"kind":"other"}"#), Err(ProtocolError::Kind(_))));
+        let garbage = "\u{1}x".repeat(5 << 20);
+        assert!(matches!(decode_batch(&garbage), Err(ProtocolError::TooLarge(_))));
+        let garbage = "{[".repeat(1 << 20);
+        assert!(matches!(decode_batch(&garbage), Err(ProtocolError::Malformed(_))));
+    }
+
+    #[test]
+    fn engine_counts_rejected_batches_and_keeps_going() {
+        let mut e = crate::Engine::new(&crate::Config::default());
+        assert!(e.ingest_batch("not json").is_err());
+        assert!(e.ingest_batch(&"x".repeat(10 << 20)).is_err());
+        assert_eq!(e.stats().rejected_batches, 2);
+        assert_eq!(e.stats().dropped, 2);
+        let text = std::fs::read_to_string(format!("{}/tests/fixtures/protocol/requests.json", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        assert!(e.ingest_batch(&text).unwrap() > 0);
+        assert!(e.stats().requests > 0);
+    }
+}

@@ -1,0 +1,60 @@
+//! The session report (`stormwatch.report/1`): what the panel's Export button
+//! downloads, what `window.stormwatch.report()` returns, what the CLI prints with
+//! `--format json`. It embeds the events, so replaying it reproduces the findings.
+//! Fields are only ever added, never renamed.
+
+pub mod text;
+
+use crate::engine::{Engine, Stats};
+use crate::event::Event;
+use crate::finding::{Finding, Severity};
+use serde::{Deserialize, Serialize};
+
+pub const SCHEMA: &str = "stormwatch.report/1";
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PageRef {
+    pub url: String,
+    /// Session start, epoch milliseconds (finding times are relative to it).
+    #[serde(default)]
+    pub started_at: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema: String,
+    pub tool: Tool,
+    pub page: PageRef,
+    pub findings: Vec<Finding>,
+    pub stats: Stats,
+    /// The ingested events, oldest first (see `stats.events_not_logged`).
+    #[serde(default)]
+    pub events: Vec<Event>,
+}
+
+impl Report {
+    pub fn from_engine(engine: &Engine, with_events: bool) -> Report {
+        Report {
+            schema: SCHEMA.to_string(),
+            tool: Tool { name: "stormwatch".into(), version: crate::VERSION.into() },
+            page: PageRef { url: engine.page_url().to_string(), started_at: engine.origin() },
+            findings: engine.findings(),
+            stats: engine.stats().clone(),
+            events: if with_events { engine.events().cloned().collect() } else { Vec::new() },
+        }
+    }
+
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+}

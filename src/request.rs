@@ -1,0 +1,126 @@
+//! One record per request, merged from what the page hook saw (start while in
+//! flight, the API that issued it) and what DevTools' log saw (sizes, initiator,
+//! timings). Either side may arrive first; the engine merges them.
+
+use crate::event::{Api, NetworkEntry, Outcome, RequestStart};
+use crate::urls;
+
+#[derive(Clone, Debug, Default)]
+pub struct Request {
+    /// Engine-wide id, in order of first sight.
+    pub id: u64,
+    /// The page hook's id, when the hook saw it.
+    pub page_id: Option<u64>,
+    pub api: Api,
+    pub method: String,
+    pub url: String,
+    /// Body signature; `None` when it could not be known.
+    pub body: Option<String>,
+    pub start: f64,
+    pub end: Option<f64>,
+    pub status: u16,
+    pub outcome: Option<Outcome>,
+    pub keepalive: bool,
+    pub range: bool,
+    /// The page was hidden when it started.
+    pub hidden: bool,
+    /// How many route changes had happened when it started.
+    pub route_epoch: u32,
+    pub from_page: bool,
+    pub from_devtools: bool,
+    pub resource_type: String,
+    pub initiator: Option<String>,
+    pub content_type: Option<String>,
+    pub content_length: Option<u64>,
+    pub content_encoding: Option<String>,
+    pub cache_control: Option<String>,
+    pub transfer_size: Option<u64>,
+    pub content_size: Option<u64>,
+    pub wait: Option<f64>,
+}
+
+impl Request {
+    pub fn from_page(id: u64, s: &RequestStart) -> Request {
+        Request {
+            id,
+            page_id: Some(s.id),
+            api: s.api,
+            method: s.method.to_ascii_uppercase(),
+            url: s.url.clone(),
+            body: s.body.clone(),
+            start: s.t,
+            keepalive: s.keepalive,
+            range: s.range,
+            from_page: true,
+            ..Request::default()
+        }
+    }
+
+    pub fn from_devtools(id: u64, n: &NetworkEntry) -> Request {
+        let mut r = Request {
+            id,
+            api: match n.resource_type.as_str() {
+                "fetch" => Api::Fetch,
+                "xhr" => Api::Xhr,
+                "ping" => Api::Beacon,
+                _ => Api::Other,
+            },
+            method: n.method.to_ascii_uppercase(),
+            url: n.url.clone(),
+            body: n.body.clone(),
+            start: n.t,
+            range: n.range,
+            ..Request::default()
+        };
+        r.enrich(n);
+        r
+    }
+
+    /// Fills in what DevTools knows; the page's own observations win where both exist.
+    pub fn enrich(&mut self, n: &NetworkEntry) {
+        self.from_devtools = true;
+        self.resource_type = n.resource_type.clone();
+        self.initiator = self.initiator.take().or_else(|| n.initiator.clone());
+        self.transfer_size = n.transfer_size;
+        self.content_size = n.content_size;
+        self.wait = n.wait;
+        self.range |= n.range;
+        if self.body.is_none() {
+            self.body = n.body.clone();
+        }
+        if self.end.is_none() {
+            self.end = Some(n.t + n.duration.max(0.0));
+            self.status = n.status;
+            self.outcome = Some(if n.failed { Outcome::Error } else { Outcome::Ok });
+        }
+        self.content_type = self.content_type.take().or_else(|| n.mime_type.clone());
+        self.content_encoding = self.content_encoding.take().or_else(|| n.content_encoding.clone());
+        self.cache_control = self.cache_control.take().or_else(|| n.cache_control.clone());
+    }
+
+    /// Requests an app makes from code (fetch/XHR), as opposed to documents and assets.
+    pub fn is_api(&self) -> bool {
+        matches!(self.api, Api::Fetch | Api::Xhr)
+    }
+
+    /// Requests that repeat by design and are never duplicates or polls.
+    pub fn excluded_from_repeats(&self) -> bool {
+        self.method == "OPTIONS" || self.method == "HEAD" || self.range || self.keepalive || self.api == Api::Beacon
+    }
+
+    /// Method, normalized URL and body: equal keys ask the server the same thing.
+    pub fn same_request_key(&self) -> Option<String> {
+        let body = self.body.as_deref()?;
+        Some(format!("{} {} {}", self.method, urls::normalize(&self.url), body))
+    }
+
+    /// A fingerprint of the response for "did it change" questions, without the body.
+    pub fn response_fingerprint(&self) -> Option<(u16, u64)> {
+        let size = self.content_size.or(self.content_length)?;
+        Some((self.status, size))
+    }
+
+    pub fn label(&self) -> String {
+        format!("{} {}", self.method, urls::short(&self.url))
+    }
+}

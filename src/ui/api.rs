@@ -1,0 +1,61 @@
+//! `window.stormwatch`: the automation hook tests and scripts use, and the
+//! Export button's download. `report()` resolves to the same JSON Export saves.
+
+use super::state::with_live;
+use crate::report::Report;
+use js_sys::{Object, Promise, Reflect, JSON};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+pub fn report_json() -> String {
+    with_live(|l| Report::from_engine(&l.engine, true).to_json())
+}
+
+fn set(obj: &Object, name: &str, f: JsValue) {
+    let _ = Reflect::set(obj, &name.into(), &f);
+}
+
+pub fn install() {
+    let api = Object::new();
+    set(
+        &api,
+        "report",
+        Closure::<dyn Fn() -> Promise>::new(|| {
+            let parsed = JSON::parse(&report_json()).unwrap_or(JsValue::NULL);
+            Promise::resolve(&parsed)
+        })
+        .into_js_value(),
+    );
+    // For tests and for pasting a saved batch into a panel opened in a plain tab.
+    set(
+        &api,
+        "ingestBatch",
+        Closure::<dyn Fn(String) -> JsValue>::new(|text: String| {
+            match with_live(|l| l.engine.ingest_batch(&text)) {
+                Ok(n) => JsValue::from(n as u32),
+                Err(e) => JsValue::from(e.to_string()),
+            }
+        })
+        .into_js_value(),
+    );
+    if let Some(w) = web_sys::window() {
+        let _ = Reflect::set(&w, &"stormwatch".into(), &api);
+    }
+}
+
+/// Saves the report as a file, as DevTools users expect from an Export button.
+pub fn download_report() {
+    let json = report_json();
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let parts = js_sys::Array::of1(&JsValue::from(json));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("application/json");
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else { return };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
+    if let Ok(a) = doc.create_element("a").map(|e| e.unchecked_into::<web_sys::HtmlAnchorElement>()) {
+        a.set_href(&url);
+        a.set_download(&format!("stormwatch-report-{}.json", js_sys::Date::now() as u64));
+        a.click();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}

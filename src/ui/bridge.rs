@@ -1,0 +1,239 @@
+//! The only module that touches `chrome.*`. It connects to the service worker for
+//! the inspected tab's page events, and to DevTools' network log, and hands both to
+//! the session in batches. Outside DevTools (the panel opened in a plain tab) it
+//! says so and leaves the panel usable through `window.stormwatch`.
+
+use super::state::{set_status, with_live};
+use crate::live::Action;
+use js_sys::{Array, Function, Object, Reflect, JSON};
+use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+const HAR_FLUSH_MS: i32 = 30;
+const MAX_BACKOFF_MS: i32 = 5_000;
+
+thread_local! {
+    static TAB: Cell<f64> = const { Cell::new(-1.0) };
+    static PORT: RefCell<Option<JsValue>> = const { RefCell::new(None) };
+    static BACKOFF: Cell<i32> = const { Cell::new(100) };
+    static HAR_QUEUE: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    static HAR_SCHEDULED: Cell<bool> = const { Cell::new(false) };
+    /// True until getHAR() answers; the listener's entries wait for it.
+    static HAR_LOADING: Cell<bool> = const { Cell::new(false) };
+    /// Entries already taken from getHAR(), so the listener's copies are skipped.
+    static HAR_SEEN: RefCell<Option<HashSet<String>>> = const { RefCell::new(None) };
+}
+
+fn get(root: &JsValue, path: &[&str]) -> Option<JsValue> {
+    let mut v = root.clone();
+    for key in path {
+        v = Reflect::get(&v, &(*key).into()).ok()?;
+        if v.is_undefined() || v.is_null() {
+            return None;
+        }
+    }
+    Some(v)
+}
+
+fn chrome(path: &[&str]) -> Option<JsValue> {
+    get(&js_sys::global(), &[&["chrome"], path].concat())
+}
+
+fn call(obj: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
+    let f: Function = Reflect::get(obj, &method.into())?.dyn_into()?;
+    f.apply(obj, &args.iter().collect::<Array>())
+}
+
+fn listen(target: &JsValue, f: JsValue) {
+    let _ = call(target, "addListener", &[f]);
+}
+
+fn later(ms: i32, f: impl FnOnce() + 'static) {
+    if let Some(w) = web_sys::window() {
+        let cb = Closure::once_into_js(f);
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), ms);
+    }
+}
+
+fn text(msg: &JsValue, key: &str) -> String {
+    get(msg, &[key]).and_then(|v| v.as_string()).unwrap_or_default()
+}
+
+fn num(msg: &JsValue, key: &str) -> u64 {
+    get(msg, &[key]).and_then(|v| v.as_f64()).filter(|n| n.is_finite() && *n >= 0.0).map_or(0, |n| n as u64)
+}
+
+pub fn connect() {
+    let Some(tab) = chrome(&["devtools", "inspectedWindow", "tabId"]).and_then(|v| v.as_f64()) else {
+        set_status("Not inside DevTools: open DevTools on a page and choose the Stormwatch tab.");
+        return;
+    };
+    TAB.with(|t| t.set(tab));
+    connect_port();
+    watch_network();
+}
+
+fn connect_port() {
+    let tab = TAB.with(Cell::get);
+    let Some(runtime) = chrome(&["runtime"]) else { return };
+    let opts = Object::new();
+    let _ = Reflect::set(&opts, &"name".into(), &format!("stormwatch-panel:{tab}").into());
+    let Ok(port) = call(&runtime, "connect", &[opts.into()]) else {
+        retry();
+        return;
+    };
+    if let Some(on_message) = get(&port, &["onMessage"]) {
+        listen(&on_message, Closure::<dyn FnMut(JsValue)>::new(on_message_from_page).into_js_value());
+    }
+    if let Some(on_disconnect) = get(&port, &["onDisconnect"]) {
+        let mine = port.clone();
+        listen(
+            &on_disconnect,
+            Closure::<dyn FnMut(JsValue)>::new(move |_| {
+                // Read lastError so Chrome does not log it as unchecked.
+                let _ = chrome(&["runtime", "lastError"]);
+                let current = PORT.with(|p| p.borrow().clone());
+                if current.as_ref() == Some(&mine) {
+                    PORT.with(|p| *p.borrow_mut() = None);
+                    set_status("Reconnecting to the page (the extension's service worker restarted)…");
+                    retry();
+                }
+            })
+            .into_js_value(),
+        );
+    }
+    PORT.with(|p| *p.borrow_mut() = Some(port));
+    set_status(&format!("Watching tab {tab}."));
+    wake_relay();
+}
+
+fn retry() {
+    let delay = BACKOFF.with(|b| {
+        let d = b.get();
+        b.set((d * 2).min(MAX_BACKOFF_MS));
+        d
+    });
+    later(delay, connect_port);
+}
+
+/// Asks the page's relay to say hello, so what it recorded before we connected
+/// comes over even if the page is quiet now.
+fn wake_relay() {
+    let Some(iw) = chrome(&["devtools", "inspectedWindow"]) else { return };
+    let opts = Object::new();
+    let _ = Reflect::set(&opts, &"useContentScriptContext".into(), &JsValue::TRUE);
+    let _ = call(&iw, "eval", &["globalThis.__stormwatchRelay && globalThis.__stormwatchRelay.wake()".into(), opts.into()]);
+}
+
+fn post(msg: &Object) {
+    if let Some(port) = PORT.with(|p| p.borrow().clone()) {
+        let _ = call(&port, "postMessage", &[msg.clone().into()]);
+    }
+}
+
+fn on_message_from_page(msg: JsValue) {
+    BACKOFF.with(|b| b.set(100));
+    let doc = text(&msg, "doc");
+    let action = match text(&msg, "kind").as_str() {
+        "batch" => {
+            let body = text(&msg, "text");
+            with_live(|l| l.batch(&doc, num(&msg, "seq"), &body))
+        }
+        "hello" if !doc.is_empty() => {
+            let url = text(&msg, "url");
+            with_live(|l| l.hello(&doc, num(&msg, "seq"), &url))
+        }
+        "lost" => {
+            with_live(|l| l.lost(&doc, num(&msg, "events")));
+            Action::Nothing
+        }
+        _ => Action::Nothing,
+    };
+    if let Action::Sync { doc, after } = action {
+        let m = Object::new();
+        let _ = Reflect::set(&m, &"kind".into(), &"sync".into());
+        let _ = Reflect::set(&m, &"doc".into(), &doc.into());
+        let _ = Reflect::set(&m, &"after".into(), &(after as f64).into());
+        post(&m);
+    }
+}
+
+fn har_key(entry: &JsValue) -> String {
+    let started = get(entry, &["startedDateTime"]).and_then(|v| v.as_string()).unwrap_or_default();
+    let url = get(entry, &["request", "url"]).and_then(|v| v.as_string()).unwrap_or_default();
+    format!("{started} {url}")
+}
+
+fn queue_entry(entry: JsValue) {
+    if HAR_SEEN.with(|s| s.borrow().as_ref().is_some_and(|seen| seen.contains(&har_key(&entry)))) {
+        return;
+    }
+    let Some(json) = JSON::stringify(&entry).ok().and_then(|s| s.as_string()) else { return };
+    HAR_QUEUE.with(|q| q.borrow_mut().push(json));
+    if !HAR_SCHEDULED.with(|s| s.replace(true)) {
+        later(HAR_FLUSH_MS, flush_entries);
+    }
+}
+
+/// Hands the queued DevTools entries to the engine in one call.
+fn flush_entries() {
+    HAR_SCHEDULED.with(|s| s.set(false));
+    if HAR_LOADING.with(Cell::get) {
+        return;
+    }
+    let entries = HAR_QUEUE.with(|q| std::mem::take(&mut *q.borrow_mut()));
+    if entries.is_empty() {
+        return;
+    }
+    let json = format!("[{}]", entries.join(","));
+    let _ = with_live(|l| l.har_entries(&json));
+}
+
+fn watch_network() {
+    let Some(network) = chrome(&["devtools", "network"]) else { return };
+    // Listen first, then ask for what finished earlier; entries in both are taken once.
+    HAR_SEEN.with(|s| *s.borrow_mut() = Some(HashSet::new()));
+    HAR_LOADING.with(|l| l.set(true));
+    if let Some(finished) = get(&network, &["onRequestFinished"]) {
+        listen(&finished, Closure::<dyn FnMut(JsValue)>::new(queue_entry).into_js_value());
+    }
+    if let Some(navigated) = get(&network, &["onNavigated"]) {
+        listen(
+            &navigated,
+            Closure::<dyn FnMut(JsValue)>::new(|url: JsValue| {
+                flush_entries();
+                let url = url.as_string().unwrap_or_default();
+                with_live(|l| l.navigated(&url));
+            })
+            .into_js_value(),
+        );
+    }
+    let on_har = Closure::<dyn FnMut(JsValue)>::new(|har: JsValue| {
+        let entries: Array = get(&har, &["entries"]).map(|e| e.unchecked_into()).unwrap_or_default();
+        let queued = HAR_QUEUE.with(|q| std::mem::take(&mut *q.borrow_mut()));
+        let mut seen = HashSet::new();
+        let mut parts = Vec::new();
+        for e in entries.iter() {
+            seen.insert(har_key(&e));
+            if let Some(s) = JSON::stringify(&e).ok().and_then(|s| s.as_string()) {
+                parts.push(s);
+            }
+        }
+        // What the listener saw meanwhile, minus what getHAR() already had.
+        for q in queued {
+            let key = JSON::parse(&q).map(|v| har_key(&v)).unwrap_or_default();
+            if !seen.contains(&key) {
+                parts.push(q);
+            }
+        }
+        HAR_SEEN.with(|s| *s.borrow_mut() = Some(seen));
+        HAR_LOADING.with(|l| l.set(false));
+        let json = format!("[{}]", parts.join(","));
+        let _ = with_live(|l| l.har_entries(&json));
+        // Later entries cannot be in getHAR()'s answer any more.
+        later(5_000, || HAR_SEEN.with(|s| *s.borrow_mut() = None));
+    });
+    let _ = call(&network, "getHAR", &[on_har.into_js_value()]);
+}
