@@ -142,7 +142,8 @@ impl Initiator {
     pub fn location(&self) -> Option<String> {
         let mut stack = self.stack.as_ref();
         while let Some(s) = stack {
-            if let Some(f) = s.frames.iter().find(|f| !f.url.is_empty()) {
+            // Our own page hook wraps fetch, so skip extension frames to reach the page's code.
+            if let Some(f) = s.frames.iter().find(|f| !f.url.is_empty() && !f.url.starts_with("chrome-extension://")) {
                 let func = if f.function.is_empty() { String::new() } else { format!(" ({})", f.function) };
                 return Some(format!("{}:{}:{}{}", f.url, f.line as u64 + 1, f.column as u64 + 1, func));
             }

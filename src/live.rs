@@ -26,7 +26,7 @@ pub struct Live {
     syncing: bool,
     /// Why the session last started over, for the panel's status line.
     pub notice: Option<String>,
-    /// Events lost on the way (malformed messages, trimmed relay history).
+    /// How many times the session started over for a new document.
     pub resets: u32,
 }
 
@@ -47,7 +47,7 @@ impl Live {
     /// Starts over on the same document (the Clear button). Later batches of this
     /// document are still taken; what came before is gone from view.
     pub fn clear(&mut self) {
-        self.engine = Engine::new(&self.cfg);
+        self.engine = self.engine.fresh();
         self.notice = Some("Cleared.".into());
     }
 

@@ -41,6 +41,7 @@ pub struct Stats {
 }
 
 pub struct Engine {
+    cfg: Config,
     detectors: Vec<Box<dyn Detector>>,
     requests: VecDeque<Request>,
     next_id: u64,
@@ -61,6 +62,7 @@ impl Engine {
     pub fn new(cfg: &Config) -> Engine {
         let detectors = DETECTORS.iter().filter(|d| cfg.enabled(d.id)).map(|d| (d.build)(cfg)).collect();
         Engine {
+            cfg: cfg.clone(),
             detectors,
             requests: VecDeque::new(),
             next_id: 1,
@@ -75,6 +77,14 @@ impl Engine {
             stats: Stats::default(),
             log: VecDeque::new(),
         }
+    }
+
+    /// An empty engine for the same page and time origin (the panel's Clear).
+    pub fn fresh(&self) -> Engine {
+        let mut e = Engine::new(&self.cfg);
+        e.page.url = self.page.url.clone();
+        e.origin = self.origin.or(self.earliest);
+        e
     }
 
     /// Decodes one page batch (the wire envelope) and ingests its events. A batch

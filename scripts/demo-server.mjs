@@ -1,0 +1,71 @@
+// The bundled demo app: static pages from static/demo/ and a small JSON API, on
+// 127.0.0.1. Each page produces one anti-pattern on demand (or none: clean.html).
+// Run alone: node scripts/demo-server.mjs [port]
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'static', 'demo');
+const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+let progress = 0;
+
+async function api(req, res, url) {
+  const json = (status, value, delay = 0) =>
+    sleep(delay).then(() => {
+      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(value));
+    });
+  switch (url.pathname) {
+    case '/api/profile':
+      return json(200, { name: 'Ada', plan: 'pro' }, 120);
+    case '/api/status':
+      progress = (progress + 7) % 100;
+      return json(200, { job: url.searchParams.get('job'), progress }, 15);
+    case '/api/items': {
+      const page = Number(url.searchParams.get('page') || 1);
+      return json(200, { page, items: Array.from({ length: 10 }, (_, i) => ({ id: page * 10 + i })) }, 40);
+    }
+    case '/api/search': {
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      return json(200, { query: body, hits: body.length }, 30);
+    }
+    default:
+      return json(404, { error: 'not found' });
+  }
+}
+
+export function startDemoServer(port = 0) {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    if (url.pathname.startsWith('/api/')) {
+      api(req, res, url).catch(() => res.destroy());
+      return;
+    }
+    if (url.pathname === '/favicon.ico') {
+      res.writeHead(204, { 'cache-control': 'max-age=86400' });
+      res.end();
+      return;
+    }
+    const rel = url.pathname === '/' ? 'index.html' : url.pathname.slice(1);
+    const file = path.normalize(path.join(root, rel));
+    if (!file.startsWith(root) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream', 'cache-control': 'no-cache' });
+    fs.createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => {
+    server.listen(port, '127.0.0.1', () => resolve({ server, origin: `http://127.0.0.1:${server.address().port}` }));
+  });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { origin } = await startDemoServer(Number(process.argv[2] || 8477));
+  console.log(`Stormwatch demo app on ${origin}/`);
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs every test: the engine's native tests, the CLI over HAR fixtures, the panel
+# UI in headless Chromium (wasm-bindgen-test), and the end-to-end suite with the
+# real extension in a real DevTools window. Installs what is missing first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/build.sh --browser
+
+echo "test: engine, CLI and fixtures (native)"
+cargo test --quiet
+
+echo "test: end to end in Chromium with DevTools open"
+node --test --test-concurrency=1 tests/e2e/

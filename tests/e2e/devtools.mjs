@@ -1,0 +1,109 @@
+// Opens the Stormwatch panel in a real DevTools window and gives sessions on the
+// inspected page and on the panel. The DevTools frontend module paths used here
+// are internal to DevTools and may move in a later Chromium: they live only here.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Browser, until, sleep } from './cdp.mjs';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const EXTENSION_DIR = path.join(root, 'dist', 'extension');
+export const EXTENSION_ID = fs.readFileSync(path.join(root, 'extension', 'EXTENSION_ID'), 'utf8').trim();
+export const PANEL_URL = `chrome-extension://${EXTENSION_ID}/panel.html`;
+
+const INSPECTED_URL = `(async () => (await import('./core/sdk/sdk.js')).TargetManager.TargetManager.instance().primaryPageTarget()?.inspectedURL())()`;
+const SHOW_PANEL = `(async () => {
+  const UI = await import('./ui/legacy/legacy.js');
+  const view = UI.InspectorView.InspectorView.instance();
+  const id = view.tabbedPane.tabIds().find((t) => t.startsWith('chrome-extension://${EXTENSION_ID}'));
+  if (!id) return null;
+  await view.showPanel(id);
+  return id;
+})()`;
+
+/** A tab with DevTools open on it and the Stormwatch panel shown. */
+export class Inspected {
+  static async open(browser, url, { newWindow = false } = {}) {
+    let pageTarget;
+    if (newWindow) {
+      const { targetId } = await browser.send('Target.createTarget', { url: 'about:blank', newWindow: true });
+      pageTarget = targetId;
+    } else {
+      const blank = await until(async () => (await browser.targets()).find((t) => t.type === 'page' && t.url === 'about:blank'), { what: 'the first tab' });
+      pageTarget = blank.targetId;
+    }
+    const page = await browser.attach(pageTarget);
+    await page.send('Page.enable');
+    await page.send('Runtime.enable');
+    const me = new Inspected(browser, page);
+    await me.navigate(url);
+    me.devtools = await me.findDevtools(url);
+    await me.showPanel();
+    return me;
+  }
+
+  constructor(browser, page) {
+    this.browser = browser;
+    this.page = page;
+  }
+
+  async navigate(url) {
+    const loaded = this.browser.waitFor('Page.loadEventFired', (m) => m.sessionId === this.page.id);
+    await this.page.send('Page.navigate', { url });
+    await loaded;
+  }
+
+  async findDevtools(url) {
+    const seen = new Map();
+    return until(async () => {
+      for (const t of await this.browser.targets()) {
+        if (t.type !== 'page' || !t.url.startsWith('devtools://')) continue;
+        if (!seen.has(t.targetId)) seen.set(t.targetId, await this.browser.attach(t.targetId));
+        const s = seen.get(t.targetId);
+        const inspected = await s.eval(INSPECTED_URL).catch(() => null);
+        if (inspected && inspected.split('#')[0] === url.split('#')[0]) return s;
+      }
+      return null;
+    }, { timeout: 20000, every: 200, what: `DevTools for ${url}` });
+  }
+
+  async showPanel() {
+    await until(() => this.devtools.eval(SHOW_PANEL), { timeout: 20000, every: 200, what: 'the Stormwatch panel in DevTools' });
+    const sessions = new Map();
+    this.panel = await until(async () => {
+      for (const t of await this.browser.targets()) {
+        if (t.url !== PANEL_URL) continue;
+        if (!sessions.has(t.targetId)) sessions.set(t.targetId, await this.browser.attach(t.targetId));
+        const s = sessions.get(t.targetId);
+        // Two inspected tabs have two panels: take the one inspecting our page.
+        const href = await s.eval(`new Promise((r) => chrome.devtools.inspectedWindow.eval('location.href', (v) => r(v)))`).catch(() => null);
+        const mine = await this.page.eval('location.href');
+        if (href && href === mine) return s;
+      }
+      return null;
+    }, { timeout: 20000, every: 200, what: 'the panel frame' });
+  }
+
+  report() {
+    return this.panel.eval('window.stormwatch.report()');
+  }
+
+  click(selector) {
+    return this.page.eval(`document.querySelector(${JSON.stringify(selector)}).click()`);
+  }
+
+  /** Waits until the panel's report has a finding matching `pred`; returns it and the wait. */
+  async waitForFinding(pred, { timeout = 10000, what = 'a finding' } = {}) {
+    const t0 = Date.now();
+    const finding = await until(async () => (await this.report()).findings.find(pred), { timeout, every: 25, what });
+    return { finding, ms: Date.now() - t0 };
+  }
+
+  async screenshot(file) {
+    const { data } = await this.devtools.send('Page.captureScreenshot', { format: 'png' });
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, Buffer.from(data, 'base64'));
+  }
+}
+
+export { Browser, until, sleep };

@@ -1,0 +1,143 @@
+// End to end: real Chromium with dist/extension loaded, a real DevTools window
+// with the Stormwatch panel shown, the demo app on 127.0.0.1. Run by scripts/test.sh.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startDemoServer } from '../../scripts/demo-server.mjs';
+import { Browser, Inspected, EXTENSION_DIR, EXTENSION_ID, sleep, until } from './devtools.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ARTIFACTS = path.join(here, '..', 'artifacts');
+const PROBE = fs.readFileSync(path.join(here, 'probe.js'), 'utf8');
+
+let demo;
+let browser;
+let tab;
+
+const bad = (f) => f.severity === 'warning' || f.severity === 'error';
+
+before(async () => {
+  demo = await startDemoServer();
+  browser = await Browser.launch({ extensionDir: EXTENSION_DIR });
+  tab = await Inspected.open(browser, `${demo.origin}/duplicates.html`);
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (demo) demo.server.close();
+});
+
+test('duplicate requests appear in the panel within 1 s, with their initiator', async () => {
+  await tab.click('#load-profile');
+  const { finding, ms } = await tab.waitForFinding((f) => f.detector === 'duplicate-request', { what: 'duplicate-request' });
+  console.log(`# duplicate-request shown ${ms} ms after the click`);
+  assert.ok(ms < 1000, `took ${ms} ms`);
+  assert.equal(finding.count, 4, JSON.stringify(finding));
+  assert.match(finding.title, /GET \/api\/profile requested 4×/);
+  assert.deepEqual(finding.evidence.urls, [`${demo.origin}/api/profile`]);
+  // The initiator comes from DevTools' log, which lands a little later.
+  const withSource = await until(async () => (await tab.report()).findings.find((f) => f.detector === 'duplicate-request' && f.evidence.sources.length), { what: 'initiator sources' });
+  assert.ok(withSource.evidence.sources.some((s) => s.includes('/duplicates.js:')), JSON.stringify(withSource.evidence.sources));
+  const dom = await until(async () => {
+    const titles = await tab.panel.eval(`[...document.querySelectorAll('.finding[data-detector="duplicate-request"] .title')].map((e) => e.textContent)`);
+    return titles.length ? titles : null;
+  }, { timeout: 1000, what: 'the finding in the panel DOM' });
+  assert.equal(dom.length, 1);
+  assert.match(dom[0], /requested 4×/);
+});
+
+test('a polling loop is flagged within 1 s of its 4th request, keeps counting, escalates after a route change, and stops', async () => {
+  await tab.navigate(`${demo.origin}/polling.html`);
+  // The panel starts over for the new document.
+  await until(async () => !(await tab.report()).findings.length, { what: 'the panel to reset' });
+  // ...and says so.
+  const notice = await until(() => tab.panel.eval(`document.querySelector('.notice').textContent`), { what: 'the notice' });
+  assert.match(notice, /New page: .*polling\.html/);
+  await tab.click('#start-polling');
+  const { finding } = await tab.waitForFinding((f) => f.detector === 'polling-loop', { timeout: 8000, what: 'polling-loop' });
+  const report = await tab.report();
+  const lag = Date.now() - (report.page.started_at + finding.last_ms);
+  console.log(`# polling-loop shown ${lag} ms after its 4th request`);
+  assert.ok(lag < 1000, `took ${lag} ms after the 4th request`);
+  assert.equal(finding.count, 4);
+  assert.equal(finding.severity, 'warning');
+  assert.ok(Math.abs(finding.metrics.period_ms - 1000) < 100, JSON.stringify(finding.metrics));
+
+  const { finding: grown } = await tab.waitForFinding((f) => f.detector === 'polling-loop' && f.count >= 6, { timeout: 4000, what: 'the count to rise' });
+  assert.ok(grown.count >= 6);
+
+  await tab.click('#go-gallery');
+  const { finding: escalated } = await tab.waitForFinding((f) => f.detector === 'polling-loop' && f.severity === 'error', { timeout: 4000, what: 'escalation' });
+  assert.equal(escalated.metrics.after_route_change, true);
+  assert.match(escalated.title, /still running after navigating to \/polling.html#\/gallery/);
+  // The panel redraws at most every 50 ms, so the DOM may trail the report a little.
+  await until(() => tab.panel.eval(`document.querySelector('.finding[data-detector="polling-loop"]').className.includes('sev-error')`), { timeout: 1000, what: 'the error styling in the panel' });
+  await tab.screenshot(path.join(ARTIFACTS, 'panel.png'));
+
+  await tab.click('#stop-polling');
+  await sleep(300);
+  const stopped = (await tab.report()).findings.find((f) => f.detector === 'polling-loop').count;
+  await sleep(2500);
+  const later = (await tab.report()).findings.find((f) => f.detector === 'polling-loop').count;
+  assert.equal(later, stopped, 'a stopped loop stops growing');
+});
+
+test('the clean page (user-driven pagination, different bodies to one URL) shows no warning or error', async () => {
+  await tab.navigate(`${demo.origin}/clean.html`);
+  await until(async () => (await tab.report()).stats.requests >= 1, { what: 'the first request' });
+  for (const wait of [700, 1900, 400, 1300]) {
+    await tab.click('#next-page');
+    await tab.click('#search');
+    await sleep(wait);
+  }
+  await sleep(500);
+  const report = await tab.report();
+  assert.ok(report.stats.requests >= 9, JSON.stringify(report.stats));
+  assert.deepEqual(report.findings.filter(bad), []);
+  const cards = await tab.panel.eval(`document.querySelectorAll('.finding.sev-warning, .finding.sev-error').length`);
+  assert.equal(cards, 0);
+});
+
+test('Clear empties the panel and keeps the page it watches', async () => {
+  await tab.navigate(`${demo.origin}/duplicates.html`);
+  await tab.click('#load-profile');
+  await tab.waitForFinding((f) => f.detector === 'duplicate-request');
+  await tab.panel.eval(`document.getElementById('clear').click()`);
+  await until(async () => (await tab.report()).findings.length === 0, { what: 'Clear' });
+  const report = await tab.report();
+  assert.equal(report.schema, 'stormwatch.report/1');
+  assert.equal(report.tool.name, 'stormwatch');
+  assert.equal(report.page.url, `${demo.origin}/duplicates.html`);
+});
+
+test('findings survive the service worker being stopped', async () => {
+  const sw = (await browser.targets()).find((t) => t.type === 'service_worker' && t.url.includes(EXTENSION_ID));
+  assert.ok(sw, 'the extension service worker is running');
+  await browser.send('Target.closeTarget', { targetId: sw.targetId });
+  await sleep(300);
+  await tab.panel.eval(`document.getElementById('clear').click()`);
+  await tab.click('#load-profile');
+  const { finding, ms } = await tab.waitForFinding((f) => f.detector === 'duplicate-request', { timeout: 8000, what: 'a finding after the worker restarted' });
+  console.log(`# after a service-worker stop, duplicate-request shown ${ms} ms after the click`);
+  assert.equal(finding.count, 4);
+});
+
+test('the page observes the same APIs with and without the extension', async () => {
+  const withExt = await tab.page.eval(PROBE);
+  const plain = await Browser.launch({ devtools: false });
+  try {
+    const { targetId } = (await plain.targets()).find((t) => t.type === 'page');
+    const s = await plain.attach(targetId);
+    await s.send('Page.enable');
+    const loaded = plain.waitFor('Page.loadEventFired', (m) => m.sessionId === s.id);
+    await s.send('Page.navigate', { url: `${demo.origin}/duplicates.html` });
+    await loaded;
+    const without = await s.eval(PROBE);
+    assert.deepEqual(withExt, without);
+    assert.equal(withExt.fetchToString, 'function fetch() { [native code] }');
+  } finally {
+    await plain.close();
+  }
+});
