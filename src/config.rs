@@ -23,7 +23,10 @@ pub struct DuplicateRequestConfig {
 
 impl Default for DuplicateRequestConfig {
     fn default() -> Self {
-        Self { window_ms: 2000.0, error_copies: 5 }
+        Self {
+            window_ms: 2000.0,
+            error_copies: 5,
+        }
     }
 }
 

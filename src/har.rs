@@ -128,7 +128,10 @@ pub struct Frame {
 }
 
 fn header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
-    headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value.as_str())
+    headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case(name))
+        .map(|h| h.value.as_str())
 }
 
 /// Sizes of -1 mean "unknown" in HAR.
@@ -143,9 +146,23 @@ impl Initiator {
         let mut stack = self.stack.as_ref();
         while let Some(s) = stack {
             // Our own page hook wraps fetch, so skip extension frames to reach the page's code.
-            if let Some(f) = s.frames.iter().find(|f| !f.url.is_empty() && !f.url.starts_with("chrome-extension://")) {
-                let func = if f.function.is_empty() { String::new() } else { format!(" ({})", f.function) };
-                return Some(format!("{}:{}:{}{}", f.url, f.line as u64 + 1, f.column as u64 + 1, func));
+            if let Some(f) = s
+                .frames
+                .iter()
+                .find(|f| !f.url.is_empty() && !f.url.starts_with("chrome-extension://"))
+            {
+                let func = if f.function.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", f.function)
+                };
+                return Some(format!(
+                    "{}:{}:{}{}",
+                    f.url,
+                    f.line as u64 + 1,
+                    f.column as u64 + 1,
+                    func
+                ));
             }
             stack = s.parent.as_deref();
         }
@@ -159,9 +176,14 @@ impl Initiator {
 
 impl HarEntry {
     pub fn to_event(&self) -> Result<NetworkEntry, String> {
-        let t = parse_iso8601(&self.started).ok_or_else(|| format!("bad startedDateTime {:?}", self.started))?;
+        let t = parse_iso8601(&self.started)
+            .ok_or_else(|| format!("bad startedDateTime {:?}", self.started))?;
         let resp = &self.response;
-        let status = if resp.status.is_finite() && resp.status >= 0.0 { resp.status as u16 } else { 0 };
+        let status = if resp.status.is_finite() && resp.status >= 0.0 {
+            resp.status as u16
+        } else {
+            0
+        };
         let body = match &self.request.post_data {
             Some(p) => p.text.as_deref().map(body_signature),
             None => Some(String::new()),
@@ -170,10 +192,21 @@ impl HarEntry {
             method: self.request.method.clone(),
             url: self.request.url.clone(),
             t,
-            duration: self.time.filter(|d| d.is_finite() && *d >= 0.0).unwrap_or(0.0),
+            duration: self
+                .time
+                .filter(|d| d.is_finite() && *d >= 0.0)
+                .unwrap_or(0.0),
             status,
-            resource_type: self.resource_type.clone().unwrap_or_else(|| guess_type(self)).to_ascii_lowercase(),
-            mime_type: resp.content.as_ref().and_then(|c| c.mime_type.clone()).filter(|m| !m.is_empty()),
+            resource_type: self
+                .resource_type
+                .clone()
+                .unwrap_or_else(|| guess_type(self))
+                .to_ascii_lowercase(),
+            mime_type: resp
+                .content
+                .as_ref()
+                .and_then(|c| c.mime_type.clone())
+                .filter(|m| !m.is_empty()),
             transfer_size: size(self.transfer_size.or(resp.transfer_size)),
             body_size: size(resp.body_size),
             content_size: size(resp.content.as_ref().and_then(|c| c.size)),
@@ -182,7 +215,11 @@ impl HarEntry {
             body,
             range: header(&self.request.headers, "range").is_some(),
             initiator: self.initiator.as_ref().and_then(Initiator::location),
-            wait: self.timings.as_ref().and_then(|t| t.wait).filter(|w| *w >= 0.0),
+            wait: self
+                .timings
+                .as_ref()
+                .and_then(|t| t.wait)
+                .filter(|w| *w >= 0.0),
             failed: status == 0 || self.error.is_some() || resp.error.is_some(),
         })
     }
@@ -191,7 +228,12 @@ impl HarEntry {
 /// Firefox and Safari exports have no `_resourceType`; a request for JSON or with
 /// an XHR header is most likely an app's fetch.
 fn guess_type(e: &HarEntry) -> String {
-    let mime = e.response.content.as_ref().and_then(|c| c.mime_type.as_deref()).unwrap_or("");
+    let mime = e
+        .response
+        .content
+        .as_ref()
+        .and_then(|c| c.mime_type.as_deref())
+        .unwrap_or("");
     let xrw = header(&e.request.headers, "x-requested-with").is_some();
     let kind = if xrw || mime.contains("json") || mime.contains("graphql") {
         "fetch"
@@ -233,7 +275,14 @@ pub fn parse_iso8601(s: &str) -> Option<f64> {
     if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || (b[10] != b'T' && b[10] != b' ') {
         return None;
     }
-    let (y, mo, d, h, mi, sec) = (num(0, 4)?, num(5, 2)?, num(8, 2)?, num(11, 2)?, num(14, 2)?, num(17, 2)?);
+    let (y, mo, d, h, mi, sec) = (
+        num(0, 4)?,
+        num(5, 2)?,
+        num(8, 2)?,
+        num(11, 2)?,
+        num(14, 2)?,
+        num(17, 2)?,
+    );
     let mut i = 19;
     let mut frac = 0.0;
     if b.get(i) == Some(&b'.') {
@@ -276,8 +325,14 @@ mod tests {
     #[test]
     fn parses_iso_dates_with_zones() {
         assert_eq!(parse_iso8601("1970-01-01T00:00:00.000Z"), Some(0.0));
-        assert_eq!(parse_iso8601("2026-12-01T00:00:01.5Z"), Some(1_796_083_201_500.0));
-        assert_eq!(parse_iso8601("2026-12-01T01:00:01.5+01:00"), Some(1_796_083_201_500.0));
+        assert_eq!(
+            parse_iso8601("2026-12-01T00:00:01.5Z"),
+            Some(1_796_083_201_500.0)
+        );
+        assert_eq!(
+            parse_iso8601("2026-12-01T01:00:01.5+01:00"),
+            Some(1_796_083_201_500.0)
+        );
         assert_eq!(parse_iso8601("yesterday"), None);
         assert_eq!(parse_iso8601("2026-13-01T00:00:00Z"), None);
     }

@@ -12,7 +12,10 @@ use std::collections::{BTreeMap, BTreeSet};
 pub enum Action {
     Nothing,
     /// Ask the page's relay for every batch of `doc` after `after`.
-    Sync { doc: String, after: u64 },
+    Sync {
+        doc: String,
+        after: u64,
+    },
 }
 
 pub struct Live {
@@ -64,7 +67,9 @@ impl Live {
         }
         self.last_seq.clear();
         self.syncing = false;
-        self.reset(format!("New page: {url}. Findings from the previous page were cleared."));
+        self.reset(format!(
+            "New page: {url}. Findings from the previous page were cleared."
+        ));
         self.engine.set_page_url(url);
     }
 
@@ -77,14 +82,20 @@ impl Live {
                 // A document we never saw retire (DevTools missed the navigation).
                 self.retired.insert(old.clone());
                 self.last_seq.clear();
-                self.reset(format!("New page: {}. Findings from the previous page were cleared.", url.unwrap_or(doc)));
+                self.reset(format!(
+                    "New page: {}. Findings from the previous page were cleared.",
+                    url.unwrap_or(doc)
+                ));
                 self.doc = Some(doc.to_string());
                 true
             }
             None => {
                 // Coming back to a retired document means the back/forward cache restored it.
                 if self.retired.remove(doc) {
-                    self.notice = Some(format!("Page restored from the back/forward cache: {}", url.unwrap_or(doc)));
+                    self.notice = Some(format!(
+                        "Page restored from the back/forward cache: {}",
+                        url.unwrap_or(doc)
+                    ));
                 }
                 self.doc = Some(doc.to_string());
                 true
@@ -100,7 +111,10 @@ impl Live {
         let have = self.last_seq.get(doc).copied().unwrap_or(0);
         if seq > have {
             self.syncing = true;
-            Action::Sync { doc: doc.to_string(), after: have }
+            Action::Sync {
+                doc: doc.to_string(),
+                after: have,
+            }
         } else {
             Action::Nothing
         }
@@ -121,7 +135,10 @@ impl Live {
                 return Action::Nothing;
             }
             self.syncing = true;
-            return Action::Sync { doc: doc.to_string(), after: have };
+            return Action::Sync {
+                doc: doc.to_string(),
+                after: have,
+            };
         }
         self.last_seq.insert(doc.to_string(), seq);
         self.syncing = false;
@@ -178,16 +195,31 @@ mod tests {
     #[test]
     fn in_order_batches_are_ingested_once() {
         let mut l = Live::new(Config::default());
-        assert_eq!(l.batch("a", 1, &batch("a", 1, "http://h/1")), Action::Nothing);
-        assert_eq!(l.batch("a", 1, &batch("a", 1, "http://h/1")), Action::Nothing);
+        assert_eq!(
+            l.batch("a", 1, &batch("a", 1, "http://h/1")),
+            Action::Nothing
+        );
+        assert_eq!(
+            l.batch("a", 1, &batch("a", 1, "http://h/1")),
+            Action::Nothing
+        );
         assert_eq!(l.engine.stats().requests, 1);
     }
 
     #[test]
     fn a_gap_asks_for_a_resend_once() {
         let mut l = Live::new(Config::default());
-        assert_eq!(l.batch("a", 3, &batch("a", 3, "http://h/3")), Action::Sync { doc: "a".into(), after: 0 });
-        assert_eq!(l.batch("a", 4, &batch("a", 4, "http://h/4")), Action::Nothing);
+        assert_eq!(
+            l.batch("a", 3, &batch("a", 3, "http://h/3")),
+            Action::Sync {
+                doc: "a".into(),
+                after: 0
+            }
+        );
+        assert_eq!(
+            l.batch("a", 4, &batch("a", 4, "http://h/4")),
+            Action::Nothing
+        );
         for s in 1..=4 {
             l.batch("a", s, &batch("a", s, &format!("http://h/{s}")));
         }
@@ -213,7 +245,13 @@ mod tests {
         l.navigated("http://h/b");
         l.batch("b", 1, &batch("b", 1, "http://h/2"));
         l.navigated("http://h/a");
-        assert_eq!(l.hello("a", 5, "http://h/a"), Action::Sync { doc: "a".into(), after: 0 });
+        assert_eq!(
+            l.hello("a", 5, "http://h/a"),
+            Action::Sync {
+                doc: "a".into(),
+                after: 0
+            }
+        );
         assert!(l.notice.as_deref().unwrap().contains("back/forward cache"));
     }
 

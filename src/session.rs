@@ -30,17 +30,31 @@ pub fn parse(text: &str) -> Result<Input, String> {
     })?;
     if let Some(schema) = value.get("schema").and_then(|s| s.as_str()) {
         if schema != SCHEMA {
-            return Err(format!("unsupported report schema {schema:?} (this version reads {SCHEMA:?})"));
+            return Err(format!(
+                "unsupported report schema {schema:?} (this version reads {SCHEMA:?})"
+            ));
         }
-        let report: Report = serde_json::from_value(value).map_err(|e| format!("not a valid {SCHEMA} report: {e}"))?;
+        let report: Report = serde_json::from_value(value)
+            .map_err(|e| format!("not a valid {SCHEMA} report: {e}"))?;
         return Ok(Input::Report(report));
     }
     if value.get("log").is_some() {
-        let har: Har = serde_json::from_value(value).map_err(|e| format!("not a valid HAR 1.2 file: {e}"))?;
+        let har: Har =
+            serde_json::from_value(value).map_err(|e| format!("not a valid HAR 1.2 file: {e}"))?;
         let net = crate::har::entries_to_events(&har.log.entries)?;
-        let page = har.log.entries.iter().find(|e| e.resource_type.as_deref() == Some("document")).map(|e| e.request.url.clone());
-        let page = page.or_else(|| har.log.pages.first().map(|p| p.title.clone())).unwrap_or_default();
-        return Ok(Input::Har(net.into_iter().map(Event::Network).collect(), page));
+        let page = har
+            .log
+            .entries
+            .iter()
+            .find(|e| e.resource_type.as_deref() == Some("document"))
+            .map(|e| e.request.url.clone());
+        let page = page
+            .or_else(|| har.log.pages.first().map(|p| p.title.clone()))
+            .unwrap_or_default();
+        return Ok(Input::Har(
+            net.into_iter().map(Event::Network).collect(),
+            page,
+        ));
     }
     Err("neither a HAR file (no \"log\") nor a stormwatch report (no \"schema\")".into())
 }

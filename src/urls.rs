@@ -4,14 +4,24 @@
 
 /// Query parameters whose value is a cache-buster or a moving cursor: a poll that
 /// sends `?_=1712345` each time is still the same poll.
-const VOLATILE_PARAMS: &[&str] = &["_", "t", "ts", "timestamp", "cb", "cachebuster", "nocache", "rnd", "rand"];
+const VOLATILE_PARAMS: &[&str] = &[
+    "_",
+    "t",
+    "ts",
+    "timestamp",
+    "cb",
+    "cachebuster",
+    "nocache",
+    "rnd",
+    "rand",
+];
 
 /// Lowercases scheme and host, drops the fragment and default ports, sorts the query.
 pub fn normalize(url: &str) -> String {
     normalize_with(url, false)
 }
 
-/// As [`normalize`], and also blanks the values of cache-buster parameters.
+/// As [`normalize`], and also replaces the values of cache-buster parameters with `…`.
 pub fn signature(url: &str) -> String {
     normalize_with(url, true)
 }
@@ -30,7 +40,9 @@ fn normalize_with(url: &str, blank_volatile: bool) -> String {
             };
             let scheme = scheme.to_ascii_lowercase();
             let mut host = host.to_ascii_lowercase();
-            if (scheme == "http" && host.ends_with(":80")) || (scheme == "https" && host.ends_with(":443")) {
+            if (scheme == "http" && host.ends_with(":80"))
+                || (scheme == "https" && host.ends_with(":443"))
+            {
                 host.truncate(host.rfind(':').unwrap_or(host.len()));
             }
             format!("{scheme}://{host}{path}")
@@ -52,7 +64,9 @@ fn normalize_with(url: &str, blank_volatile: bool) -> String {
                 }
                 out.push_str(k);
                 out.push('=');
-                if !(blank_volatile && VOLATILE_PARAMS.contains(&k.to_ascii_lowercase().as_str())) {
+                if blank_volatile && VOLATILE_PARAMS.contains(&k.to_ascii_lowercase().as_str()) {
+                    out.push('…');
+                } else {
                     out.push_str(v);
                 }
             }
@@ -78,14 +92,23 @@ mod tests {
 
     #[test]
     fn normalizes_case_port_fragment_and_query_order() {
-        assert_eq!(normalize("HTTP://Example.COM:80/a/B?z=1&a=2#frag"), "http://example.com/a/B?a=2&z=1");
+        assert_eq!(
+            normalize("HTTP://Example.COM:80/a/B?z=1&a=2#frag"),
+            "http://example.com/a/B?a=2&z=1"
+        );
         assert_eq!(normalize("https://x.io"), "https://x.io/");
-        assert_eq!(normalize("http://127.0.0.1:8080/api"), "http://127.0.0.1:8080/api");
+        assert_eq!(
+            normalize("http://127.0.0.1:8080/api"),
+            "http://127.0.0.1:8080/api"
+        );
     }
 
     #[test]
     fn signature_blanks_cache_busters_only() {
-        assert_eq!(signature("http://h/p?_=123&id=7"), signature("http://h/p?_=456&id=7"));
+        assert_eq!(
+            signature("http://h/p?_=123&id=7"),
+            signature("http://h/p?_=456&id=7")
+        );
         assert_ne!(signature("http://h/p?id=7"), signature("http://h/p?id=8"));
     }
 

@@ -20,11 +20,11 @@
 //! bodies that cannot be compared (streams), and a re-issue after the first was aborted
 //! (that is what cancelling correctly looks like).
 
-use super::{evict_oldest, DetectorInfo, Detector, Findings, PageState};
+use super::{evict_oldest, Detector, DetectorInfo, Findings, PageState};
 use crate::config::{Config, DuplicateRequestConfig};
+use crate::event::Outcome;
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
-use crate::event::Outcome;
 use std::collections::HashMap;
 
 pub const ID: &str = "duplicate-request";
@@ -58,13 +58,21 @@ pub struct DuplicateRequest {
 
 impl DuplicateRequest {
     pub fn new(cfg: &Config) -> Self {
-        Self { cfg: cfg.duplicate_request.clone(), recent: HashMap::new(), evicted: 0 }
+        Self {
+            cfg: cfg.duplicate_request.clone(),
+            recent: HashMap::new(),
+            evicted: 0,
+        }
     }
 }
 
 /// Whether two requests overlap or follow each other within `window` ms.
 fn close(a: &Seen, b_start: f64, b_end: Option<f64>, window: f64) -> bool {
-    let (first_end, second_start) = if a.start <= b_start { (a.end, b_start) } else { (b_end, a.start) };
+    let (first_end, second_start) = if a.start <= b_start {
+        (a.end, b_start)
+    } else {
+        (b_end, a.start)
+    };
     match first_end {
         None => true,
         Some(end) => second_start <= end + window,
@@ -76,7 +84,9 @@ impl Detector for DuplicateRequest {
         if !req.is_api() || req.excluded_from_repeats() {
             return;
         }
-        let Some(key) = req.same_request_key() else { return };
+        let Some(key) = req.same_request_key() else {
+            return;
+        };
         let window = self.cfg.window_ms;
         let list = self.recent.entry(key.clone()).or_default();
         // Keep what can still pair with a request starting now (DevTools' log can
@@ -100,8 +110,17 @@ impl Detector for DuplicateRequest {
                 }
             }
         }
-        let duplicate = newly_counted > 0 || list.iter().any(|s| s.counted && !s.aborted && close(s, req.start, req.end, window));
-        list.push(Seen { id: req.id, start: req.start, end: req.end, aborted: false, counted: duplicate });
+        let duplicate = newly_counted > 0
+            || list
+                .iter()
+                .any(|s| s.counted && !s.aborted && close(s, req.start, req.end, window));
+        list.push(Seen {
+            id: req.id,
+            start: req.start,
+            end: req.end,
+            aborted: false,
+            counted: duplicate,
+        });
         if duplicate {
             let ids: Vec<u64> = list.iter().filter(|s| s.counted).map(|s| s.id).collect();
             let error_copies = self.cfg.error_copies as u64;
@@ -141,12 +160,20 @@ impl Detector for DuplicateRequest {
             });
         }
         let now = req.start;
-        self.evicted += evict_oldest(&mut self.recent, MAX_KEYS, |v| v.last().map_or(now, |s| s.start));
+        self.evicted += evict_oldest(&mut self.recent, MAX_KEYS, |v| {
+            v.last().map_or(now, |s| s.start)
+        });
     }
 
     fn on_end(&mut self, req: &Request, _page: &PageState, _out: &mut Findings) {
-        let Some(key) = req.same_request_key() else { return };
-        if let Some(s) = self.recent.get_mut(&key).and_then(|l| l.iter_mut().find(|s| s.id == req.id)) {
+        let Some(key) = req.same_request_key() else {
+            return;
+        };
+        if let Some(s) = self
+            .recent
+            .get_mut(&key)
+            .and_then(|l| l.iter_mut().find(|s| s.id == req.id))
+        {
             s.end = req.end;
             // A request the page aborted is not a duplicate of what replaces it.
             s.aborted = req.outcome == Some(Outcome::Abort) && !s.counted;
@@ -154,8 +181,13 @@ impl Detector for DuplicateRequest {
     }
 
     fn on_enrich(&mut self, req: &Request, out: &mut Findings) {
-        let (Some(key), Some(src)) = (req.same_request_key(), req.initiator.as_ref()) else { return };
-        let counted = self.recent.get(&key).is_some_and(|l| l.iter().any(|s| s.id == req.id && s.counted));
+        let (Some(key), Some(src)) = (req.same_request_key(), req.initiator.as_ref()) else {
+            return;
+        };
+        let counted = self
+            .recent
+            .get(&key)
+            .is_some_and(|l| l.iter().any(|s| s.id == req.id && s.counted));
         if counted {
             if let Some(f) = out.get_mut(ID, &key) {
                 f.evidence.add_source(src);
@@ -177,7 +209,11 @@ mod tests {
         t.end(2, 110.0);
         let f = t.only("duplicate-request");
         assert_eq!(f.count, 2);
-        assert!(f.title.contains("GET /api/user requested 2×"), "{}", f.title);
+        assert!(
+            f.title.contains("GET /api/user requested 2×"),
+            "{}",
+            f.title
+        );
     }
 
     #[test]
@@ -199,8 +235,20 @@ mod tests {
     #[test]
     fn near_miss_different_bodies_to_one_url_are_quiet() {
         let mut t = Kit::new();
-        t.start_body(1, "POST", "http://h/graphql", 0.0, Some(crate::event::body_signature("{\"q\":1}")));
-        t.start_body(2, "POST", "http://h/graphql", 5.0, Some(crate::event::body_signature("{\"q\":2}")));
+        t.start_body(
+            1,
+            "POST",
+            "http://h/graphql",
+            0.0,
+            Some(crate::event::body_signature("{\"q\":1}")),
+        );
+        t.start_body(
+            2,
+            "POST",
+            "http://h/graphql",
+            5.0,
+            Some(crate::event::body_signature("{\"q\":2}")),
+        );
         t.assert_none("duplicate-request");
     }
 

@@ -31,20 +31,29 @@ pub struct Findings {
 
 impl Findings {
     /// Creates the finding on first use and lets the detector update it.
-    pub fn upsert(&mut self, detector: &'static str, key: &str, at: f64, update: impl FnOnce(&mut Finding)) {
+    pub fn upsert(
+        &mut self,
+        detector: &'static str,
+        key: &str,
+        at: f64,
+        update: impl FnOnce(&mut Finding),
+    ) {
         self.version += 1;
-        let f = self.map.entry((detector, key.to_string())).or_insert_with(|| Finding {
-            detector: detector.to_string(),
-            key: key.to_string(),
-            severity: Severity::Info,
-            title: String::new(),
-            count: 0,
-            first_ms: at,
-            last_ms: at,
-            evidence: Evidence::default(),
-            metrics: BTreeMap::new(),
-            advice: String::new(),
-        });
+        let f = self
+            .map
+            .entry((detector, key.to_string()))
+            .or_insert_with(|| Finding {
+                detector: detector.to_string(),
+                key: key.to_string(),
+                severity: Severity::Info,
+                title: String::new(),
+                count: 0,
+                first_ms: at,
+                last_ms: at,
+                evidence: Evidence::default(),
+                metrics: BTreeMap::new(),
+                advice: String::new(),
+            });
         f.last_ms = f.last_ms.max(at);
         f.first_ms = f.first_ms.min(at);
         update(f);
@@ -87,13 +96,34 @@ pub struct DetectorInfo {
 
 pub const DETECTORS: &[DetectorInfo] = &[duplicate_request::INFO, polling_loop::INFO];
 
+/// One behaviour, one finding: a steady loop whose copies merely follow each other
+/// (none in flight at once) is reported as `polling-loop`, not also as duplicates.
+pub fn superseded(f: &Finding, all: &[Finding]) -> bool {
+    if f.detector != duplicate_request::ID
+        || !matches!(f.metrics.get("in_flight_copies"), Some(crate::finding::Metric::Num(n)) if *n == 0.0)
+    {
+        return false;
+    }
+    all.iter().any(|p| {
+        p.detector == polling_loop::ID
+            && f.evidence
+                .requests
+                .iter()
+                .all(|id| p.evidence.requests.contains(id))
+    })
+}
+
 pub fn info(id: &str) -> Option<&'static DetectorInfo> {
     DETECTORS.iter().find(|d| d.id == id)
 }
 
 /// Drops the oldest-touched keys when a per-key map outgrows its cap, so a flood
 /// of distinct URLs cannot grow memory without bound. Returns how many were dropped.
-pub(crate) fn evict_oldest<V>(map: &mut std::collections::HashMap<String, V>, cap: usize, last_seen: impl Fn(&V) -> f64) -> usize {
+pub(crate) fn evict_oldest<V>(
+    map: &mut std::collections::HashMap<String, V>,
+    cap: usize,
+    last_seen: impl Fn(&V) -> f64,
+) -> usize {
     if map.len() <= cap {
         return 0;
     }
@@ -113,7 +143,11 @@ pub fn module_doc(source: &str) -> String {
     source
         .lines()
         .take_while(|l| l.starts_with("//!"))
-        .map(|l| l.trim_start_matches("//!").strip_prefix(' ').unwrap_or(l.trim_start_matches("//!")))
+        .map(|l| {
+            l.trim_start_matches("//!")
+                .strip_prefix(' ')
+                .unwrap_or(l.trim_start_matches("//!"))
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }

@@ -60,12 +60,21 @@ pub struct PollingLoop {
 
 impl PollingLoop {
     pub fn new(cfg: &Config) -> Self {
-        Self { cfg: cfg.polling_loop.clone(), series: HashMap::new(), evicted: 0 }
+        Self {
+            cfg: cfg.polling_loop.clone(),
+            series: HashMap::new(),
+            evicted: 0,
+        }
     }
 }
 
 fn signature(req: &Request) -> String {
-    format!("{} {} {}", req.method, urls::signature(&req.url), req.body.as_deref().unwrap_or("?"))
+    format!(
+        "{} {} {}",
+        req.method,
+        urls::signature(&req.url),
+        req.body.as_deref().unwrap_or("?")
+    )
 }
 
 /// Mean and coefficient of variation of the gaps between consecutive times.
@@ -74,7 +83,14 @@ fn steadiness(times: &[f64]) -> (f64, f64) {
     let n = gaps.len() as f64;
     let mean = gaps.iter().sum::<f64>() / n;
     let var = gaps.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / n;
-    (mean, if mean > 0.0 { var.sqrt() / mean } else { f64::INFINITY })
+    (
+        mean,
+        if mean > 0.0 {
+            var.sqrt() / mean
+        } else {
+            f64::INFINITY
+        },
+    )
 }
 
 impl Detector for PollingLoop {
@@ -86,7 +102,11 @@ impl Detector for PollingLoop {
         let cfg = &self.cfg;
         let s = self.series.entry(key.clone()).or_default();
         // DevTools' log can deliver slightly out of order; keep the series sorted.
-        let pos = s.starts.iter().rposition(|&t| t <= req.start).map_or(0, |p| p + 1);
+        let pos = s
+            .starts
+            .iter()
+            .rposition(|&t| t <= req.start)
+            .map_or(0, |p| p + 1);
         s.starts.insert(pos, req.start);
         s.ids.insert(pos, req.id);
         if s.starts.len() > 8 {
@@ -114,7 +134,12 @@ impl Detector for PollingLoop {
                 if s.starts.len() < cfg.min_requests {
                     return;
                 }
-                let recent: Vec<f64> = s.starts.iter().skip(s.starts.len() - cfg.min_requests).copied().collect();
+                let recent: Vec<f64> = s
+                    .starts
+                    .iter()
+                    .skip(s.starts.len() - cfg.min_requests)
+                    .copied()
+                    .collect();
                 let (mean, cv) = steadiness(&recent);
                 if cv >= cfg.max_cv || mean < cfg.min_period_ms || mean > cfg.max_period_ms {
                     return;
@@ -127,8 +152,20 @@ impl Detector for PollingLoop {
         let period = s.period.unwrap_or_default();
         let after_route = route_epoch > s.loop_route_epoch;
         let changed = s.response_changed;
-        let first_of_run = if newly_recognized { s.starts[s.starts.len() - cfg.min_requests] } else { req.start };
-        let run_ids: Vec<u64> = if newly_recognized { s.ids.iter().skip(s.ids.len() - cfg.min_requests).copied().collect() } else { vec![req.id] };
+        let first_of_run = if newly_recognized {
+            s.starts[s.starts.len() - cfg.min_requests]
+        } else {
+            req.start
+        };
+        let run_ids: Vec<u64> = if newly_recognized {
+            s.ids
+                .iter()
+                .skip(s.ids.len() - cfg.min_requests)
+                .copied()
+                .collect()
+        } else {
+            vec![req.id]
+        };
         let info_period = cfg.info_period_ms;
         out.upsert(ID, &key, first_of_run, |f| {
             f.count += run_ids.len() as u64;
@@ -136,7 +173,10 @@ impl Detector for PollingLoop {
             for id in run_ids {
                 f.evidence.add_request(id);
             }
-            f.evidence.add_url(&req.url);
+            // One example URL: the rest differ only by cache-busters.
+            if f.evidence.urls.is_empty() {
+                f.evidence.add_url(&req.url);
+            }
             if let Some(src) = &req.initiator {
                 f.evidence.add_source(src);
             }
@@ -163,7 +203,8 @@ impl Detector for PollingLoop {
             } else {
                 Severity::Warning
             };
-            let mut title = format!("{} polled every {:.1} s ({} requests)", req.label(), period / 1000.0, f.count);
+            let label = format!("{} {}", req.method, urls::short(&urls::signature(&req.url)));
+            let mut title = format!("{label} polled every {:.1} s ({} requests)", period / 1000.0, f.count);
             if routed {
                 if let Some((_, url)) = page.routes.last() {
                     title.push_str(&format!(", still running after navigating to {}", urls::short(url)));
@@ -184,7 +225,9 @@ impl Detector for PollingLoop {
             f.advice = advice;
         });
         let now = req.start;
-        self.evicted += evict_oldest(&mut self.series, MAX_SERIES, |s| s.starts.back().copied().unwrap_or(now));
+        self.evicted += evict_oldest(&mut self.series, MAX_SERIES, |s| {
+            s.starts.back().copied().unwrap_or(now)
+        });
     }
 
     fn on_end(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
@@ -192,14 +235,21 @@ impl Detector for PollingLoop {
             return;
         }
         let key = signature(req);
-        let Some(s) = self.series.get_mut(&key) else { return };
+        let Some(s) = self.series.get_mut(&key) else {
+            return;
+        };
         if let Some(fp) = req.response_fingerprint() {
             if let Some(prev) = s.last_response {
                 let changed = prev != fp;
                 s.response_changed = Some(s.response_changed.unwrap_or(false) || changed);
                 if let Some(f) = out.get_mut(ID, &key) {
-                    let text = if s.response_changed == Some(true) { "yes" } else { "no" };
-                    f.metrics.insert("response_changed".into(), Metric::Text(text.into()));
+                    let text = if s.response_changed == Some(true) {
+                        "yes"
+                    } else {
+                        "no"
+                    };
+                    f.metrics
+                        .insert("response_changed".into(), Metric::Text(text.into()));
                 }
             }
             s.last_response = Some(fp);
@@ -224,7 +274,13 @@ mod tests {
         let mut t = Kit::new();
         poll(&mut t, 4, 2000.0, "http://h/api/status");
         assert_eq!(t.only("polling-loop").count, 4);
-        t.request(200, "GET", "http://h/api/status", 1000.0 + 4.0 * 2000.0, 9030.0);
+        t.request(
+            200,
+            "GET",
+            "http://h/api/status",
+            1000.0 + 4.0 * 2000.0,
+            9030.0,
+        );
         let f = t.only("polling-loop");
         assert_eq!(f.count, 5);
         assert_eq!(f.severity, Severity::Warning);
@@ -241,8 +297,17 @@ mod tests {
     #[test]
     fn near_miss_jittery_user_driven_pagination_is_quiet() {
         let mut t = Kit::new();
-        for (i, at) in [0.0, 1200.0, 3900.0, 4600.0, 8100.0, 9000.0].iter().enumerate() {
-            t.request(i as u64, "GET", &format!("http://h/api/items?page={}", i), *at, at + 50.0);
+        for (i, at) in [0.0, 1200.0, 3900.0, 4600.0, 8100.0, 9000.0]
+            .iter()
+            .enumerate()
+        {
+            t.request(
+                i as u64,
+                "GET",
+                &format!("http://h/api/items?page={}", i),
+                *at,
+                at + 50.0,
+            );
             t.request(50 + i as u64, "GET", "http://h/api/feed", *at, at + 50.0);
         }
         t.assert_none("polling-loop");
@@ -253,7 +318,13 @@ mod tests {
         let mut t = Kit::new();
         for i in 0..5u64 {
             let at = i as f64 * 1000.0;
-            t.request(i, "GET", &format!("http://h/api/ping?_={}", 17000 + i), at, at + 10.0);
+            t.request(
+                i,
+                "GET",
+                &format!("http://h/api/ping?_={}", 17000 + i),
+                at,
+                at + 10.0,
+            );
         }
         assert_eq!(t.only("polling-loop").count, 5);
     }
@@ -266,7 +337,11 @@ mod tests {
         t.request(300, "GET", "http://h/api/jobs", 5000.0, 5010.0);
         let f = t.only("polling-loop");
         assert_eq!(f.severity, Severity::Error);
-        assert!(f.title.contains("after navigating to /other"), "{}", f.title);
+        assert!(
+            f.title.contains("after navigating to /other"),
+            "{}",
+            f.title
+        );
     }
 
     #[test]

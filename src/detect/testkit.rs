@@ -9,7 +9,9 @@ pub struct Kit {
 
 impl Kit {
     pub fn new() -> Kit {
-        Kit { engine: Engine::new(&Config::default()) }
+        Kit {
+            engine: Engine::new(&Config::default()),
+        }
     }
 
     pub fn start_body(&mut self, id: u64, method: &str, url: &str, t: f64, body: Option<String>) {
@@ -56,25 +58,41 @@ impl Kit {
     }
 
     pub fn route(&mut self, t: f64, url: &str) {
-        self.engine.ingest(Event::Route(RouteChange { t, url: url.into(), kind: "push".into() }));
+        self.engine.ingest(Event::Route(RouteChange {
+            t,
+            url: url.into(),
+            kind: "push".into(),
+        }));
     }
 
     pub fn hidden(&mut self, t: f64, hidden: bool) {
-        self.engine.ingest(Event::Visibility(Visibility { t, hidden }));
+        self.engine
+            .ingest(Event::Visibility(Visibility { t, hidden }));
     }
 
     pub fn of(&self, detector: &str) -> Vec<Finding> {
-        self.engine.findings().into_iter().filter(|f| f.detector == detector).collect()
+        self.engine
+            .findings()
+            .into_iter()
+            .filter(|f| f.detector == detector)
+            .collect()
     }
 
     pub fn only(&self, detector: &str) -> Finding {
         let mut all = self.of(detector);
-        assert_eq!(all.len(), 1, "expected one {detector} finding, got {all:#?}");
+        assert_eq!(
+            all.len(),
+            1,
+            "expected one {detector} finding, got {all:#?}"
+        );
         all.remove(0)
     }
 
     pub fn assert_none(&self, detector: &str) {
         let all = self.of(detector);
-        assert!(all.is_empty(), "expected no {detector} finding, got {all:#?}");
+        assert!(
+            all.is_empty(),
+            "expected no {detector} finding, got {all:#?}"
+        );
     }
 }

@@ -60,7 +60,11 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(cfg: &Config) -> Engine {
-        let detectors = DETECTORS.iter().filter(|d| cfg.enabled(d.id)).map(|d| (d.build)(cfg)).collect();
+        let detectors = DETECTORS
+            .iter()
+            .filter(|d| cfg.enabled(d.id))
+            .map(|d| (d.build)(cfg))
+            .collect();
         Engine {
             cfg: cfg.clone(),
             detectors,
@@ -155,7 +159,9 @@ impl Engine {
                 }
             }
             Event::RequestEnd(e) => {
-                let Some(&id) = self.by_page_id.get(&e.id) else { return };
+                let Some(&id) = self.by_page_id.get(&e.id) else {
+                    return;
+                };
                 let Some(r) = self.get_mut(id) else { return };
                 r.content_type = e.content_type.clone().or(r.content_type.take());
                 r.content_length = e.content_length.or(r.content_length);
@@ -227,8 +233,18 @@ impl Engine {
 
     /// Where the page was (route, visibility) when the request started.
     fn place(&self, r: &mut Request) {
-        r.route_epoch = self.page.routes.iter().filter(|(t, _)| *t <= r.start).count() as u32;
-        r.hidden = self.visibility.iter().rev().find(|(t, _)| *t <= r.start).is_some_and(|(_, h)| *h);
+        r.route_epoch = self
+            .page
+            .routes
+            .iter()
+            .filter(|(t, _)| *t <= r.start)
+            .count() as u32;
+        r.hidden = self
+            .visibility
+            .iter()
+            .rev()
+            .find(|(t, _)| *t <= r.start)
+            .is_some_and(|(_, h)| *h);
     }
 
     fn push(&mut self, r: Request) {
@@ -252,9 +268,20 @@ impl Engine {
         self.requests.get_mut(id.checked_sub(first)? as usize)
     }
 
-    fn with_request(&mut self, id: u64, mut call: impl FnMut(&mut dyn Detector, &Request, &PageState, &mut Findings)) {
-        let Some(first) = self.requests.front().map(|r| r.id) else { return };
-        let Some(r) = id.checked_sub(first).and_then(|i| self.requests.get(i as usize)) else { return };
+    fn with_request(
+        &mut self,
+        id: u64,
+        mut call: impl FnMut(&mut dyn Detector, &Request, &PageState, &mut Findings),
+    ) {
+        let Some(first) = self.requests.front().map(|r| r.id) else {
+            return;
+        };
+        let Some(r) = id
+            .checked_sub(first)
+            .and_then(|i| self.requests.get(i as usize))
+        else {
+            return;
+        };
         for d in self.detectors.iter_mut() {
             call(d.as_mut(), r, &self.page, &mut self.findings);
         }
@@ -297,8 +324,13 @@ impl Engine {
                 f
             })
             .collect();
+        let all = out.clone();
+        out.retain(|f| !crate::detect::superseded(f, &all));
         out.sort_by(|a, b| {
-            a.first_ms.total_cmp(&b.first_ms).then_with(|| a.detector.cmp(&b.detector)).then_with(|| a.key.cmp(&b.key))
+            a.first_ms
+                .total_cmp(&b.first_ms)
+                .then_with(|| a.detector.cmp(&b.detector))
+                .then_with(|| a.key.cmp(&b.key))
         });
         out
     }

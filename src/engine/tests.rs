@@ -20,7 +20,8 @@ fn net(url: &str, t: f64, dur: f64, initiator: Option<&str>) -> Event {
 fn page_and_devtools_records_merge_in_either_order() {
     let mut t = Kit::new();
     // DevTools first, then the page's start: one request.
-    t.engine.ingest(net("http://h/a", 100.0, 20.0, Some("http://h/app.js:3:1")));
+    t.engine
+        .ingest(net("http://h/a", 100.0, 20.0, Some("http://h/app.js:3:1")));
     t.start(1, "GET", "http://h/a", 99.0);
     t.end(1, 121.0);
     // Page first, then DevTools.
@@ -37,8 +38,10 @@ fn page_and_devtools_records_merge_in_either_order() {
 #[test]
 fn duplicates_seen_only_by_devtools_carry_their_initiator() {
     let mut t = Kit::new();
-    t.engine.ingest(net("http://h/cfg", 0.0, 50.0, Some("http://h/a.js:1:1")));
-    t.engine.ingest(net("http://h/cfg", 10.0, 50.0, Some("http://h/b.js:2:2")));
+    t.engine
+        .ingest(net("http://h/cfg", 0.0, 50.0, Some("http://h/a.js:1:1")));
+    t.engine
+        .ingest(net("http://h/cfg", 10.0, 50.0, Some("http://h/b.js:2:2")));
     let f = t.only("duplicate-request");
     assert_eq!(f.count, 2);
     assert_eq!(f.evidence.sources, vec!["http://h/b.js:2:2".to_string()]);
@@ -64,4 +67,27 @@ fn a_flood_of_distinct_urls_stays_bounded() {
     assert!(t.engine.requests().count() <= 20_000);
     assert!(t.engine.events().count() <= 50_000);
     assert_eq!(t.engine.stats().events_not_logged, 120_000 - 50_000);
+}
+
+#[test]
+fn a_steady_poll_is_reported_as_polling_not_as_duplicates() {
+    let mut t = Kit::new();
+    for i in 0..6u64 {
+        let at = i as f64 * 1500.0;
+        t.request(i, "GET", "http://h/api/jobs/1", at, at + 30.0);
+    }
+    t.only("polling-loop");
+    t.assert_none("duplicate-request");
+}
+
+#[test]
+fn copies_in_flight_together_stay_duplicates_even_inside_a_poll() {
+    let mut t = Kit::new();
+    for i in 0..6u64 {
+        let at = i as f64 * 1500.0;
+        t.request(i, "GET", "http://h/api/jobs/1", at, at + 30.0);
+    }
+    t.start(50, "GET", "http://h/api/jobs/1", 7600.0);
+    t.start(51, "GET", "http://h/api/jobs/1", 7601.0);
+    assert!(t.only("duplicate-request").count >= 2);
 }

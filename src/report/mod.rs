@@ -42,11 +42,21 @@ impl Report {
     pub fn from_engine(engine: &Engine, with_events: bool) -> Report {
         Report {
             schema: SCHEMA.to_string(),
-            tool: Tool { name: "stormwatch".into(), version: crate::VERSION.into() },
-            page: PageRef { url: engine.page_url().to_string(), started_at: engine.origin() },
+            tool: Tool {
+                name: "stormwatch".into(),
+                version: crate::VERSION.into(),
+            },
+            page: PageRef {
+                url: engine.page_url().to_string(),
+                started_at: engine.origin(),
+            },
             findings: engine.findings(),
             stats: engine.stats().clone(),
-            events: if with_events { engine.events().cloned().collect() } else { Vec::new() },
+            events: if with_events {
+                engine.events().cloned().collect()
+            } else {
+                Vec::new()
+            },
         }
     }
 

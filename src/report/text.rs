@@ -26,8 +26,16 @@ pub fn finding(f: &Finding, color: bool) -> String {
         Severity::Warning => paint("warning", "33;1", color),
         Severity::Info => paint("info   ", "36", color),
     };
-    let mut out = format!("{sev} {} {}\n", paint(&format!("[{}]", f.detector), "2", color), f.title);
-    let metrics: Vec<String> = f.metrics.iter().map(|(k, v)| format!("{k}={}", metric(v))).collect();
+    let mut out = format!(
+        "{sev} {} {}\n",
+        paint(&format!("[{}]", f.detector), "2", color),
+        f.title
+    );
+    let metrics: Vec<String> = f
+        .metrics
+        .iter()
+        .map(|(k, v)| format!("{k}={}", metric(v)))
+        .collect();
     out.push_str(&format!(
         "        at {:.1}s..{:.1}s, count {}; {}\n",
         f.first_ms / 1000.0,
@@ -59,7 +67,11 @@ pub fn render(r: &Report, color: bool) -> String {
         count(Severity::Info),
         r.stats.requests,
         r.stats.events,
-        if r.stats.dropped > 0 { format!(", {} dropped", r.stats.dropped) } else { String::new() }
+        if r.stats.dropped > 0 {
+            format!(", {} dropped", r.stats.dropped)
+        } else {
+            String::new()
+        }
     ));
     out
 }

@@ -46,15 +46,27 @@ pub fn install() {
 /// Saves the report as a file, as DevTools users expect from an Export button.
 pub fn download_report() {
     let json = report_json();
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
     let parts = js_sys::Array::of1(&JsValue::from(json));
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type("application/json");
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else { return };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
-    if let Ok(a) = doc.create_element("a").map(|e| e.unchecked_into::<web_sys::HtmlAnchorElement>()) {
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    if let Ok(a) = doc
+        .create_element("a")
+        .map(|e| e.unchecked_into::<web_sys::HtmlAnchorElement>())
+    {
         a.set_href(&url);
-        a.set_download(&format!("stormwatch-report-{}.json", js_sys::Date::now() as u64));
+        a.set_download(&format!(
+            "stormwatch-report-{}.json",
+            js_sys::Date::now() as u64
+        ));
         a.click();
     }
     let _ = web_sys::Url::revoke_object_url(&url);

@@ -58,15 +58,21 @@ fn later(ms: i32, f: impl FnOnce() + 'static) {
 }
 
 fn text(msg: &JsValue, key: &str) -> String {
-    get(msg, &[key]).and_then(|v| v.as_string()).unwrap_or_default()
+    get(msg, &[key])
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
 }
 
 fn num(msg: &JsValue, key: &str) -> u64 {
-    get(msg, &[key]).and_then(|v| v.as_f64()).filter(|n| n.is_finite() && *n >= 0.0).map_or(0, |n| n as u64)
+    get(msg, &[key])
+        .and_then(|v| v.as_f64())
+        .filter(|n| n.is_finite() && *n >= 0.0)
+        .map_or(0, |n| n as u64)
 }
 
 pub fn connect() {
-    let Some(tab) = chrome(&["devtools", "inspectedWindow", "tabId"]).and_then(|v| v.as_f64()) else {
+    let Some(tab) = chrome(&["devtools", "inspectedWindow", "tabId"]).and_then(|v| v.as_f64())
+    else {
         set_status("Not inside DevTools: open DevTools on a page and choose the Stormwatch tab.");
         return;
     };
@@ -77,15 +83,24 @@ pub fn connect() {
 
 fn connect_port() {
     let tab = TAB.with(Cell::get);
-    let Some(runtime) = chrome(&["runtime"]) else { return };
+    let Some(runtime) = chrome(&["runtime"]) else {
+        return;
+    };
     let opts = Object::new();
-    let _ = Reflect::set(&opts, &"name".into(), &format!("stormwatch-panel:{tab}").into());
+    let _ = Reflect::set(
+        &opts,
+        &"name".into(),
+        &format!("stormwatch-panel:{tab}").into(),
+    );
     let Ok(port) = call(&runtime, "connect", &[opts.into()]) else {
         retry();
         return;
     };
     if let Some(on_message) = get(&port, &["onMessage"]) {
-        listen(&on_message, Closure::<dyn FnMut(JsValue)>::new(on_message_from_page).into_js_value());
+        listen(
+            &on_message,
+            Closure::<dyn FnMut(JsValue)>::new(on_message_from_page).into_js_value(),
+        );
     }
     if let Some(on_disconnect) = get(&port, &["onDisconnect"]) {
         let mine = port.clone();
@@ -97,7 +112,9 @@ fn connect_port() {
                 let current = PORT.with(|p| p.borrow().clone());
                 if current.as_ref() == Some(&mine) {
                     PORT.with(|p| *p.borrow_mut() = None);
-                    set_status("Reconnecting to the page (the extension's service worker restarted)…");
+                    set_status(
+                        "Reconnecting to the page (the extension's service worker restarted)…",
+                    );
                     retry();
                 }
             })
@@ -121,10 +138,19 @@ fn retry() {
 /// Asks the page's relay to say hello, so what it recorded before we connected
 /// comes over even if the page is quiet now.
 fn wake_relay() {
-    let Some(iw) = chrome(&["devtools", "inspectedWindow"]) else { return };
+    let Some(iw) = chrome(&["devtools", "inspectedWindow"]) else {
+        return;
+    };
     let opts = Object::new();
     let _ = Reflect::set(&opts, &"useContentScriptContext".into(), &JsValue::TRUE);
-    let _ = call(&iw, "eval", &["globalThis.__stormwatchRelay && globalThis.__stormwatchRelay.wake()".into(), opts.into()]);
+    let _ = call(
+        &iw,
+        "eval",
+        &[
+            "globalThis.__stormwatchRelay && globalThis.__stormwatchRelay.wake()".into(),
+            opts.into(),
+        ],
+    );
 }
 
 fn post(msg: &Object) {
@@ -161,16 +187,26 @@ fn on_message_from_page(msg: JsValue) {
 }
 
 fn har_key(entry: &JsValue) -> String {
-    let started = get(entry, &["startedDateTime"]).and_then(|v| v.as_string()).unwrap_or_default();
-    let url = get(entry, &["request", "url"]).and_then(|v| v.as_string()).unwrap_or_default();
+    let started = get(entry, &["startedDateTime"])
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    let url = get(entry, &["request", "url"])
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
     format!("{started} {url}")
 }
 
 fn queue_entry(entry: JsValue) {
-    if HAR_SEEN.with(|s| s.borrow().as_ref().is_some_and(|seen| seen.contains(&har_key(&entry)))) {
+    if HAR_SEEN.with(|s| {
+        s.borrow()
+            .as_ref()
+            .is_some_and(|seen| seen.contains(&har_key(&entry)))
+    }) {
         return;
     }
-    let Some(json) = JSON::stringify(&entry).ok().and_then(|s| s.as_string()) else { return };
+    let Some(json) = JSON::stringify(&entry).ok().and_then(|s| s.as_string()) else {
+        return;
+    };
     HAR_QUEUE.with(|q| q.borrow_mut().push(json));
     if !HAR_SCHEDULED.with(|s| s.replace(true)) {
         later(HAR_FLUSH_MS, flush_entries);
@@ -192,12 +228,17 @@ fn flush_entries() {
 }
 
 fn watch_network() {
-    let Some(network) = chrome(&["devtools", "network"]) else { return };
+    let Some(network) = chrome(&["devtools", "network"]) else {
+        return;
+    };
     // Listen first, then ask for what finished earlier; entries in both are taken once.
     HAR_SEEN.with(|s| *s.borrow_mut() = Some(HashSet::new()));
     HAR_LOADING.with(|l| l.set(true));
     if let Some(finished) = get(&network, &["onRequestFinished"]) {
-        listen(&finished, Closure::<dyn FnMut(JsValue)>::new(queue_entry).into_js_value());
+        listen(
+            &finished,
+            Closure::<dyn FnMut(JsValue)>::new(queue_entry).into_js_value(),
+        );
     }
     if let Some(navigated) = get(&network, &["onNavigated"]) {
         listen(
@@ -211,7 +252,9 @@ fn watch_network() {
         );
     }
     let on_har = Closure::<dyn FnMut(JsValue)>::new(|har: JsValue| {
-        let entries: Array = get(&har, &["entries"]).map(|e| e.unchecked_into()).unwrap_or_default();
+        let entries: Array = get(&har, &["entries"])
+            .map(|e| e.unchecked_into())
+            .unwrap_or_default();
         let queued = HAR_QUEUE.with(|q| std::mem::take(&mut *q.borrow_mut()));
         let mut seen = HashSet::new();
         let mut parts = Vec::new();

@@ -1,8 +1,8 @@
 //! The panel's markup. Everything from the page (URLs, titles, sources) is
 //! rendered as text nodes, never as HTML.
 
-use super::state::{self, Snapshot};
 use super::api;
+use super::state::{self, Snapshot};
 use crate::detect;
 use crate::finding::{Finding, Metric};
 use leptos::prelude::*;
@@ -33,9 +33,21 @@ fn FindingCard(f: Finding) -> impl IntoView {
         .iter()
         .map(|(k, v)| view! { <span class="metric"><b>{k.replace('_', " ")}</b>" "{metric_text(v)}</span> })
         .collect_view();
-    let urls = f.evidence.urls.iter().map(|u| view! { <li class="url">{u.clone()}</li> }).collect_view();
-    let sources = f.evidence.sources.iter().map(|s| view! { <li class="source">{s.clone()}</li> }).collect_view();
-    let explain = detect::info(&f.detector).map(|d| d.title).unwrap_or_default();
+    let urls = f
+        .evidence
+        .urls
+        .iter()
+        .map(|u| view! { <li class="url">{u.clone()}</li> })
+        .collect_view();
+    let sources = f
+        .evidence
+        .sources
+        .iter()
+        .map(|s| view! { <li class="source">{s.clone()}</li> })
+        .collect_view();
+    let explain = detect::info(&f.detector)
+        .map(|d| d.title)
+        .unwrap_or_default();
     view! {
         <li class=class data-detector=f.detector.clone()>
             <div class="head">
@@ -61,16 +73,27 @@ pub fn Panel() -> impl IntoView {
     let export = move |_| api::download_report();
     let counts = move || {
         let s = snap.get();
-        let dropped = if s.stats.dropped > 0 { format!(" · {} dropped", s.stats.dropped) } else { String::new() };
-        format!("{} requests · {} events{}", s.stats.requests, s.stats.events, dropped)
+        let dropped = if s.stats.dropped > 0 {
+            format!(" · {} dropped", s.stats.dropped)
+        } else {
+            String::new()
+        };
+        format!(
+            "{} requests · {} events{}",
+            s.stats.requests, s.stats.events, dropped
+        )
     };
     let list = move || {
         let s = snap.get();
         if s.findings.is_empty() {
             view! { <p class="empty">"No findings yet. Stormwatch flags duplicate requests and polling loops as they happen."</p> }.into_any()
         } else {
-            let more = (s.total_findings > s.findings.len())
-                .then(|| format!("{} more in the exported report", s.total_findings - s.findings.len()));
+            let more = (s.total_findings > s.findings.len()).then(|| {
+                format!(
+                    "{} more in the exported report",
+                    s.total_findings - s.findings.len()
+                )
+            });
             view! {
                 <ul class="findings">{s.findings.into_iter().map(|f| view! { <FindingCard f=f /> }).collect_view()}</ul>
                 <p class="more">{more}</p>

@@ -1,0 +1,205 @@
+//! The `stormwatch` CLI over real and hand-written HAR files: exact findings,
+//! exit codes, and one clear error line for bad input.
+
+use serde_json::Value;
+use std::process::{Command, Output};
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_stormwatch"))
+        .args(args)
+        .output()
+        .expect("run stormwatch")
+}
+
+fn analyze_json(file: &str) -> Value {
+    let out = run(&["analyze", &fixture(file), "--format", "json"]);
+    assert!(
+        out.status.code() == Some(0) || out.status.code() == Some(1),
+        "{out:?}"
+    );
+    serde_json::from_slice(&out.stdout).expect("json report")
+}
+
+fn findings<'a>(report: &'a Value, detector: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["detector"] == detector)
+        .collect()
+}
+
+#[test]
+fn chrome_har_with_duplicates_gives_exactly_that_finding() {
+    let r = analyze_json("har/chrome-duplicates.har");
+    assert_eq!(r["schema"], "stormwatch.report/1");
+    assert_eq!(r["findings"].as_array().unwrap().len(), 1, "{r:#}");
+    let f = findings(&r, "duplicate-request")[0];
+    assert_eq!(f["count"], 4);
+    assert_eq!(f["severity"], "warning");
+    assert_eq!(
+        f["evidence"]["urls"][0],
+        "http://127.0.0.1:8477/api/profile"
+    );
+    let sources: Vec<&str> = f["evidence"]["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(
+        sources
+            .iter()
+            .any(|s| s.starts_with("http://127.0.0.1:8477/duplicates.js:")),
+        "{sources:?}"
+    );
+    assert!(
+        sources
+            .iter()
+            .all(|s| !s.starts_with("chrome-extension://")),
+        "{sources:?}"
+    );
+}
+
+#[test]
+fn chrome_har_with_a_polling_loop_gives_exactly_that_finding() {
+    let r = analyze_json("har/chrome-polling.har");
+    assert_eq!(r["findings"].as_array().unwrap().len(), 1, "{r:#}");
+    let f = findings(&r, "polling-loop")[0];
+    assert!(f["count"].as_u64().unwrap() >= 5, "{f:#}");
+    let period = f["metrics"]["period_ms"].as_f64().unwrap();
+    assert!((period - 1000.0).abs() < 100.0, "{period}");
+    assert_eq!(f["metrics"]["response_changed"], "yes");
+}
+
+#[test]
+fn chrome_har_of_the_clean_page_is_clean_and_exits_0() {
+    let out = run(&[
+        "analyze",
+        &fixture("har/chrome-clean.har"),
+        "--fail-on",
+        "info",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 finding(s)"));
+}
+
+#[test]
+fn firefox_and_safari_shaped_hars_are_read() {
+    let r = analyze_json("har/firefox-polling.har");
+    let polls = findings(&r, "polling-loop");
+    assert_eq!(polls.len(), 1, "{r:#}");
+    assert_eq!(polls[0]["count"], 6);
+    assert_eq!(polls[0]["metrics"]["period_ms"], 2000.0);
+    // Two searches with different bodies are not duplicates.
+    assert!(findings(&r, "duplicate-request").is_empty(), "{r:#}");
+    let r = analyze_json("har/safari-duplicates.har");
+    assert_eq!(findings(&r, "duplicate-request")[0]["count"], 3, "{r:#}");
+}
+
+#[test]
+fn fail_on_sets_the_exit_code() {
+    let file = fixture("har/chrome-duplicates.har");
+    assert_eq!(run(&["analyze", &file]).status.code(), Some(0));
+    assert_eq!(
+        run(&["analyze", &file, "--fail-on", "warning"])
+            .status
+            .code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn a_saved_report_replays_to_the_same_findings() {
+    let dir = std::env::temp_dir().join(format!("stormwatch-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let saved = dir.join("report.json");
+    let out = run(&[
+        "analyze",
+        &fixture("har/chrome-polling.har"),
+        "--format",
+        "json",
+        "--output",
+        saved.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let first: Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    let out = run(&["analyze", saved.to_str().unwrap(), "--format", "json"]);
+    let again: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(first["findings"], again["findings"]);
+    assert!(!first["findings"].as_array().unwrap().is_empty());
+}
+
+fn assert_bad_input(path: &str, expect: &str) {
+    let out = run(&["analyze", path]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{path}: {err}");
+    assert!(err.contains(path), "names the file: {err}");
+    assert!(err.contains(expect), "says what is wrong ({expect}): {err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn bad_input_exits_2_with_one_clear_line() {
+    let dir = std::env::temp_dir().join(format!("stormwatch-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, body: &[u8]| {
+        let p = dir.join(name);
+        std::fs::write(&p, body).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let har = std::fs::read(fixture("har/chrome-duplicates.har")).unwrap();
+    assert_bad_input(
+        &write("truncated.har", &har[..har.len() / 2]),
+        "truncated JSON",
+    );
+    assert_bad_input(&write("empty.har", b""), "empty");
+    assert_bad_input(&write("text.har", b"hello"), "not JSON");
+    assert_bad_input(
+        &write("other.json", b"{\"name\":\"package\"}"),
+        "neither a HAR file",
+    );
+    assert_bad_input(
+        &write("no-entries.har", b"{\"log\":{\"version\":\"1.2\"}}"),
+        "not a valid HAR 1.2 file",
+    );
+    assert_bad_input(&write("bad-date.har", br#"{"log":{"entries":[{"startedDateTime":"soon","request":{"method":"GET","url":"http://h/"},"response":{"status":200}}]}}"#), "bad startedDateTime");
+    assert_bad_input(
+        &write("future.json", b"{\"schema\":\"stormwatch.report/9\"}"),
+        "unsupported report schema",
+    );
+    assert_bad_input(&write("binary.har", &[0xff, 0xfe, 0x00, 0x01]), "not UTF-8");
+    assert_bad_input(dir.join("missing.har").to_str().unwrap(), "cannot read");
+}
+
+#[test]
+fn usage_errors_exit_2_and_explain_prints_the_docs() {
+    assert_eq!(run(&["analyze"]).status.code(), Some(2));
+    assert_eq!(
+        run(&["analyze", "x", "--format", "yaml"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
+    let out = run(&["explain", "polling-loop"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for section in [
+        "## What it detects",
+        "## Why it matters",
+        "## Example",
+        "## Thresholds",
+    ] {
+        assert!(text.contains(section), "{text}");
+    }
+    assert_eq!(run(&["explain", "nope"]).status.code(), Some(2));
+}
