@@ -10,5 +10,8 @@ scripts/build.sh --browser
 echo "test: engine, CLI and fixtures (native)"
 cargo test --quiet
 
+echo "test: panel UI in headless Chromium (wasm-bindgen-test)"
+cargo test --quiet --target wasm32-unknown-unknown --test ui_wasm
+
 echo "test: end to end in Chromium with DevTools open"
 node --test --test-concurrency=1 tests/e2e/

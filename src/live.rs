@@ -29,8 +29,9 @@ pub struct Live {
     syncing: bool,
     /// Why the session last started over, for the panel's status line.
     pub notice: Option<String>,
-    /// How many times the session started over for a new document.
-    pub resets: u32,
+    /// Bumped whenever the session starts over (Clear, a new document), so the
+    /// view can tell a fresh engine from an unchanged one.
+    pub generation: u32,
 }
 
 impl Live {
@@ -43,7 +44,7 @@ impl Live {
             last_seq: BTreeMap::new(),
             syncing: false,
             notice: None,
-            resets: 0,
+            generation: 0,
         }
     }
 
@@ -51,12 +52,13 @@ impl Live {
     /// document are still taken; what came before is gone from view.
     pub fn clear(&mut self) {
         self.engine = self.engine.fresh();
+        self.generation += 1;
         self.notice = Some("Cleared.".into());
     }
 
     fn reset(&mut self, why: String) {
         self.engine = Engine::new(&self.cfg);
-        self.resets += 1;
+        self.generation += 1;
         self.notice = Some(why);
     }
 

@@ -30,7 +30,7 @@ thread_local! {
     static SNAPSHOT: RefCell<Option<RwSignal<Snapshot>>> = const { RefCell::new(None) };
     static STATUS: RefCell<String> = RefCell::new("Starting…".to_string());
     static SCHEDULED: Cell<bool> = const { Cell::new(false) };
-    static SEEN_VERSION: Cell<u64> = const { Cell::new(u64::MAX) };
+    static SEEN: Cell<Option<(u32, u64, u64, u64)>> = const { Cell::new(None) };
 }
 
 pub fn with_live<R>(f: impl FnOnce(&mut Live) -> R) -> R {
@@ -41,7 +41,7 @@ pub fn with_live<R>(f: impl FnOnce(&mut Live) -> R) -> R {
 
 pub fn set_status(s: &str) {
     STATUS.with(|st| *st.borrow_mut() = s.to_string());
-    SEEN_VERSION.with(|v| v.set(u64::MAX));
+    SEEN.with(|v| v.set(None));
     schedule_refresh();
 }
 
@@ -78,13 +78,13 @@ pub fn refresh_now() {
     let Some(signal) = SNAPSHOT.with(|s| *s.borrow()) else {
         return;
     };
-    // The version covers findings; stats change on every event, so compare those too.
-    let (version, events) = LIVE.with(|l| {
+    // The version covers findings; the counts in the header change on every event.
+    let key = LIVE.with(|l| {
         let l = l.borrow();
-        (l.engine.version(), l.engine.stats().events)
+        let s = l.engine.stats();
+        Some((l.generation, l.engine.version(), s.events, s.dropped))
     });
-    let key = version.wrapping_mul(1_000_003) ^ events;
-    if SEEN_VERSION.with(|v| v.replace(key)) == key {
+    if SEEN.with(|v| v.replace(key)) == key {
         return;
     }
     signal.set(snapshot());

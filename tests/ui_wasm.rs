@@ -1,0 +1,104 @@
+//! The panel UI in headless Chromium (wasm-bindgen-test): mount it, inject page
+//! events the way the bridge does, and check what is drawn.
+#![cfg(target_arch = "wasm32")]
+
+use stormwatch::ui;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Lets the reactive system run and the panel's refresh timer fire.
+async fn settle() {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 120);
+    });
+    wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
+}
+
+fn container() -> web_sys::HtmlElement {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let el = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&el).unwrap();
+    el.unchecked_into()
+}
+
+fn batch(seq: u64, events: &str) -> String {
+    format!(
+        r#"{{"v":1,"kind":"stormwatch.batch","doc":"testdoc","seq":{seq},"dropped":0,"events":[{events}]}}"#
+    )
+}
+
+#[wasm_bindgen_test]
+async fn injected_duplicates_are_drawn_with_page_strings_as_text() {
+    let el = container();
+    ui::mount_into(el.clone());
+    // A hostile URL: it must show up as text, never become markup.
+    let url = r#"http://h/api/x?q=<img src=x onerror=alert(1)>"#;
+    let events = format!(
+        r#"{{"type":"page","t":1000,"url":"http://h/"}},
+        {{"type":"request_start","id":1,"api":"fetch","method":"GET","url":"{url}","t":1100,"body":""}},
+        {{"type":"request_start","id":2,"api":"fetch","method":"GET","url":"{url}","t":1105,"body":""}}"#
+    );
+    ui::with_live(|l| l.batch("testdoc", 1, &batch(1, &events)));
+    settle().await;
+
+    let cards = el
+        .query_selector_all(".finding[data-detector=\"duplicate-request\"]")
+        .unwrap();
+    assert_eq!(cards.length(), 1);
+    let card: web_sys::Element = cards.get(0).unwrap().unchecked_into();
+    assert!(card.class_name().contains("sev-warning"));
+    let text = card.text_content().unwrap();
+    assert!(text.contains("requested 2×"), "{text}");
+    assert!(text.contains("<img src=x onerror=alert(1)>"), "{text}");
+    assert!(
+        card.query_selector("img").unwrap().is_none(),
+        "page strings must not become elements"
+    );
+    let counts = el
+        .query_selector(".counts")
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(counts.starts_with("2 requests · 3 events"), "{counts}");
+
+    // Clear empties the list.
+    let clear: web_sys::HtmlElement = el
+        .query_selector("#clear")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    clear.click();
+    settle().await;
+    assert_eq!(el.query_selector_all(".finding").unwrap().length(), 0);
+    assert!(el.query_selector(".empty").unwrap().is_some());
+}
+
+#[wasm_bindgen_test]
+async fn a_garbage_batch_is_counted_and_the_panel_stays_up() {
+    let el = container();
+    ui::mount_into(el.clone());
+    ui::with_live(|l| l.navigated("http://h/other"));
+    ui::with_live(|l| {
+        l.batch("doc2", 1, "{\"v\":1,\"kind\":\"stormwatch.batch\",\"doc\":\"doc2\",\"seq\":1,\"events\":[{\"type\":\"request_start\"}]}")
+    });
+    settle().await;
+    let counts = el
+        .query_selector(".counts")
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(counts.contains("1 dropped"), "{counts}");
+    let notice = el
+        .query_selector(".notice")
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(notice.contains("New page: http://h/other"), "{notice}");
+}
