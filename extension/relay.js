@@ -31,7 +31,7 @@
     }
   }
 
-  function connect() {
+  function connect(restored) {
     // After the extension reloads, this old script has no runtime any more.
     if (!chrome.runtime || !chrome.runtime.id) return;
     try {
@@ -46,7 +46,7 @@
       void chrome.runtime.lastError;
       if (port === self) port = null; // reconnect lazily, with the next batch or wake()
     });
-    if (doc) port.postMessage({ kind: 'hello', doc, seq: lastSeq, url: location.href });
+    if (doc) port.postMessage({ kind: 'hello', doc, seq: lastSeq, url: location.href, restored: !!restored });
   }
 
   // The panel asks for every batch after `after` (it tracks seq per document).
@@ -82,7 +82,7 @@
   window.addEventListener('pageshow', (event) => {
     if (event.persisted) {
       port = null;
-      connect();
+      connect(true);
     }
   });
 

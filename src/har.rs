@@ -176,8 +176,7 @@ impl Initiator {
 
 impl HarEntry {
     pub fn to_event(&self) -> Result<NetworkEntry, String> {
-        let t = parse_iso8601(&self.started)
-            .ok_or_else(|| format!("bad startedDateTime {:?}", self.started))?;
+        let t = parse_iso8601(&self.started).ok_or_else(|| format!("bad startedDateTime {:?}", self.started))?;
         let resp = &self.response;
         let status = if resp.status.is_finite() && resp.status >= 0.0 {
             resp.status as u16
@@ -192,10 +191,7 @@ impl HarEntry {
             method: self.request.method.clone(),
             url: self.request.url.clone(),
             t,
-            duration: self
-                .time
-                .filter(|d| d.is_finite() && *d >= 0.0)
-                .unwrap_or(0.0),
+            duration: self.time.filter(|d| d.is_finite() && *d >= 0.0).unwrap_or(0.0),
             status,
             resource_type: self
                 .resource_type
@@ -215,11 +211,7 @@ impl HarEntry {
             body,
             range: header(&self.request.headers, "range").is_some(),
             initiator: self.initiator.as_ref().and_then(Initiator::location),
-            wait: self
-                .timings
-                .as_ref()
-                .and_then(|t| t.wait)
-                .filter(|w| *w >= 0.0),
+            wait: self.timings.as_ref().and_then(|t| t.wait).filter(|w| *w >= 0.0),
             failed: status == 0 || self.error.is_some() || resp.error.is_some(),
         })
     }
@@ -325,14 +317,8 @@ mod tests {
     #[test]
     fn parses_iso_dates_with_zones() {
         assert_eq!(parse_iso8601("1970-01-01T00:00:00.000Z"), Some(0.0));
-        assert_eq!(
-            parse_iso8601("2026-12-01T00:00:01.5Z"),
-            Some(1_796_083_201_500.0)
-        );
-        assert_eq!(
-            parse_iso8601("2026-12-01T01:00:01.5+01:00"),
-            Some(1_796_083_201_500.0)
-        );
+        assert_eq!(parse_iso8601("2026-12-01T00:00:01.5Z"), Some(1_796_083_201_500.0));
+        assert_eq!(parse_iso8601("2026-12-01T01:00:01.5+01:00"), Some(1_796_083_201_500.0));
         assert_eq!(parse_iso8601("yesterday"), None);
         assert_eq!(parse_iso8601("2026-13-01T00:00:00Z"), None);
     }

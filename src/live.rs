@@ -27,6 +27,9 @@ pub struct Live {
     last_seq: BTreeMap<String, u64>,
     /// Set while a resend is under way, so a gap does not ask twice.
     syncing: bool,
+    /// The URL of a page just restored from the back/forward cache: DevTools reports
+    /// that as a navigation too, which must not wipe the restored history.
+    restored_url: Option<String>,
     /// Why the session last started over, for the panel's status line.
     pub notice: Option<String>,
     /// Bumped whenever the session starts over (Clear, a new document), so the
@@ -43,6 +46,7 @@ impl Live {
             retired: BTreeSet::new(),
             last_seq: BTreeMap::new(),
             syncing: false,
+            restored_url: None,
             notice: None,
             generation: 0,
         }
@@ -64,6 +68,13 @@ impl Live {
 
     /// The inspected tab navigated to a new document.
     pub fn navigated(&mut self, url: &str) {
+        if self
+            .restored_url
+            .take()
+            .is_some_and(|u| u.split('#').next() == url.split('#').next())
+        {
+            return;
+        }
         if let Some(d) = self.doc.take() {
             self.retired.insert(d);
         }
@@ -105,8 +116,25 @@ impl Live {
         }
     }
 
-    /// The relay (re)connected and says which document it serves and how far it is.
-    pub fn hello(&mut self, doc: &str, seq: u64, url: &str) -> Action {
+    /// The relay (re)connected and says which document it serves and how far it is;
+    /// `restored` when the back/forward cache just brought that document back.
+    pub fn hello(&mut self, doc: &str, seq: u64, url: &str, restored: bool) -> Action {
+        if restored && self.doc.as_deref() != Some(doc) {
+            if let Some(current) = self.doc.take() {
+                self.retired.insert(current);
+            }
+            self.retired.remove(doc);
+            self.last_seq.clear();
+            self.reset(format!("Page restored from the back/forward cache: {url}"));
+            self.engine.set_page_url(url);
+            self.doc = Some(doc.to_string());
+            self.restored_url = Some(url.to_string());
+            self.syncing = true;
+            return Action::Sync {
+                doc: doc.to_string(),
+                after: 0,
+            };
+        }
         if !self.adopt(doc, Some(url)) {
             return Action::Nothing;
         }
@@ -197,14 +225,8 @@ mod tests {
     #[test]
     fn in_order_batches_are_ingested_once() {
         let mut l = Live::new(Config::default());
-        assert_eq!(
-            l.batch("a", 1, &batch("a", 1, "http://h/1")),
-            Action::Nothing
-        );
-        assert_eq!(
-            l.batch("a", 1, &batch("a", 1, "http://h/1")),
-            Action::Nothing
-        );
+        assert_eq!(l.batch("a", 1, &batch("a", 1, "http://h/1")), Action::Nothing);
+        assert_eq!(l.batch("a", 1, &batch("a", 1, "http://h/1")), Action::Nothing);
         assert_eq!(l.engine.stats().requests, 1);
     }
 
@@ -218,10 +240,7 @@ mod tests {
                 after: 0
             }
         );
-        assert_eq!(
-            l.batch("a", 4, &batch("a", 4, "http://h/4")),
-            Action::Nothing
-        );
+        assert_eq!(l.batch("a", 4, &batch("a", 4, "http://h/4")), Action::Nothing);
         for s in 1..=4 {
             l.batch("a", s, &batch("a", s, &format!("http://h/{s}")));
         }
@@ -246,15 +265,20 @@ mod tests {
         l.batch("a", 1, &batch("a", 1, "http://h/1"));
         l.navigated("http://h/b");
         l.batch("b", 1, &batch("b", 1, "http://h/2"));
-        l.navigated("http://h/a");
         assert_eq!(
-            l.hello("a", 5, "http://h/a"),
+            l.hello("a", 5, "http://h/a", true),
             Action::Sync {
                 doc: "a".into(),
                 after: 0
             }
         );
         assert!(l.notice.as_deref().unwrap().contains("back/forward cache"));
+        // DevTools then reports the same page as a navigation: the history stays.
+        l.navigated("http://h/a");
+        l.batch("a", 1, &batch("a", 1, "http://h/1"));
+        assert_eq!(l.engine.stats().requests, 1);
+        // A late hello from a retired page that was not restored changes nothing.
+        assert_eq!(l.hello("b", 1, "http://h/b", false), Action::Nothing);
     }
 
     #[test]

@@ -9,8 +9,7 @@ use stormwatch::detect::{info, DETECTORS};
 use stormwatch::report::{text, Report};
 use stormwatch::{session, Config, Severity};
 
-const USAGE: &str =
-    "stormwatch: finds frontend performance anti-patterns in saved sessions and HAR files
+const USAGE: &str = "stormwatch: finds frontend performance anti-patterns in saved sessions and HAR files
 
 Usage:
   stormwatch analyze FILE... [--format text|json] [--fail-on info|warning|error] [--output FILE]
@@ -39,11 +38,7 @@ fn parse_analyze(args: &[String]) -> Result<Analyze, String> {
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
-        let mut value = |name: &str| {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
+        let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
         match arg.as_str() {
             "--format" => match value("--format")?.as_str() {
                 "json" => a.json = true,
@@ -52,8 +47,8 @@ fn parse_analyze(args: &[String]) -> Result<Analyze, String> {
             },
             "--fail-on" => {
                 let v = value("--fail-on")?;
-                a.fail_on = Severity::parse(&v)
-                    .ok_or_else(|| format!("unknown severity {v:?} (info, warning or error)"))?;
+                a.fail_on =
+                    Severity::parse(&v).ok_or_else(|| format!("unknown severity {v:?} (info, warning or error)"))?;
             }
             "--output" | "-o" => a.output = Some(value("--output")?),
             s if s.starts_with('-') => return Err(format!("unknown option {s}")),
@@ -99,18 +94,12 @@ fn analyze(a: Analyze) -> Result<ExitCode, String> {
         }
     }
     match &a.output {
-        Some(file) => {
-            std::fs::write(file, out).map_err(|e| format!("{file}: cannot write: {e}"))?
-        }
+        Some(file) => std::fs::write(file, out).map_err(|e| format!("{file}: cannot write: {e}"))?,
         None => {
             let _ = std::io::stdout().write_all(out.as_bytes());
         }
     }
-    Ok(if failing {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 fn run(args: &[String]) -> Result<ExitCode, String> {
@@ -120,8 +109,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             let id = args
                 .get(1)
                 .ok_or("explain needs a detector id (see `stormwatch detectors`)")?;
-            let d = info(id)
-                .ok_or_else(|| format!("unknown detector {id:?} (see `stormwatch detectors`)"))?;
+            let d = info(id).ok_or_else(|| format!("unknown detector {id:?} (see `stormwatch detectors`)"))?;
             println!("{}", stormwatch::detect::module_doc(d.doc));
             Ok(ExitCode::SUCCESS)
         }

@@ -36,15 +36,9 @@ pub enum ProtocolError {
 impl fmt::Display for ProtocolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ProtocolError::TooLarge(n) => write!(
-                f,
-                "batch of {n} bytes is over the {MAX_BATCH_BYTES}-byte limit"
-            ),
+            ProtocolError::TooLarge(n) => write!(f, "batch of {n} bytes is over the {MAX_BATCH_BYTES}-byte limit"),
             ProtocolError::Malformed(m) => write!(f, "malformed batch: {m}"),
-            ProtocolError::Version(v) => write!(
-                f,
-                "unsupported protocol version {v} (expected {PROTOCOL_VERSION})"
-            ),
+            ProtocolError::Version(v) => write!(f, "unsupported protocol version {v} (expected {PROTOCOL_VERSION})"),
             ProtocolError::Kind(k) => write!(f, "not a stormwatch batch (kind {k:?})"),
         }
     }
@@ -64,8 +58,7 @@ pub fn decode_batch(json: &str) -> Result<Batch, ProtocolError> {
     }
     // The head first, so a batch from another version is named as such rather
     // than as whatever field it happens to lack.
-    let head: Head =
-        serde_json::from_str(json).map_err(|e| ProtocolError::Malformed(e.to_string()))?;
+    let head: Head = serde_json::from_str(json).map_err(|e| ProtocolError::Malformed(e.to_string()))?;
     if head.kind != BATCH_KIND {
         return Err(ProtocolError::Kind(head.kind));
     }
@@ -82,10 +75,7 @@ mod tests {
     #[test]
     fn golden_batches_decode() {
         for name in ["requests", "page_and_route"] {
-            let path = format!(
-                "{}/tests/fixtures/protocol/{name}.json",
-                env!("CARGO_MANIFEST_DIR")
-            );
+            let path = format!("{}/tests/fixtures/protocol/{name}.json", env!("CARGO_MANIFEST_DIR"));
             let text = std::fs::read_to_string(&path).unwrap();
             let batch = decode_batch(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
             assert!(!batch.events.is_empty());
@@ -104,9 +94,7 @@ mod tests {
         let ok = r#"{"v":1,"kind":"stormwatch.batch","doc":"d","seq":1,"events":[]}"#;
         assert!(decode_batch(ok).is_ok());
         assert_eq!(
-            decode_batch(
-                r#"{"v":2,"kind":"stormwatch.batch","doc":"d","seq":1,"events":[{"type":"x"}]}"#
-            ),
+            decode_batch(r#"{"v":2,"kind":"stormwatch.batch","doc":"d","seq":1,"events":[{"type":"x"}]}"#),
             Err(ProtocolError::Version(2))
         );
         assert!(matches!(
@@ -114,24 +102,15 @@ mod tests {
             Err(ProtocolError::Malformed(_))
         ));
         let wrong_type = r#"{"v":1,"kind":"stormwatch.batch","doc":"d","seq":1,"events":[{"type":"request_start","id":"x","api":"fetch","method":"GET","url":"/","t":1}]}"#;
-        assert!(matches!(
-            decode_batch(wrong_type),
-            Err(ProtocolError::Malformed(_))
-        ));
+        assert!(matches!(decode_batch(wrong_type), Err(ProtocolError::Malformed(_))));
         assert!(matches!(
             decode_batch(r#"{"v":1,"kind":"other"}"#),
             Err(ProtocolError::Kind(_))
         ));
         let garbage = "\u{1}x".repeat(5 << 20);
-        assert!(matches!(
-            decode_batch(&garbage),
-            Err(ProtocolError::TooLarge(_))
-        ));
+        assert!(matches!(decode_batch(&garbage), Err(ProtocolError::TooLarge(_))));
         let garbage = "{[".repeat(1 << 20);
-        assert!(matches!(
-            decode_batch(&garbage),
-            Err(ProtocolError::Malformed(_))
-        ));
+        assert!(matches!(decode_batch(&garbage), Err(ProtocolError::Malformed(_))));
     }
 
     #[test]

@@ -91,21 +91,11 @@ impl Request {
         if self.end.is_none() {
             self.end = Some(n.t + n.duration.max(0.0));
             self.status = n.status;
-            self.outcome = Some(if n.failed {
-                Outcome::Error
-            } else {
-                Outcome::Ok
-            });
+            self.outcome = Some(if n.failed { Outcome::Error } else { Outcome::Ok });
         }
         self.content_type = self.content_type.take().or_else(|| n.mime_type.clone());
-        self.content_encoding = self
-            .content_encoding
-            .take()
-            .or_else(|| n.content_encoding.clone());
-        self.cache_control = self
-            .cache_control
-            .take()
-            .or_else(|| n.cache_control.clone());
+        self.content_encoding = self.content_encoding.take().or_else(|| n.content_encoding.clone());
+        self.cache_control = self.cache_control.take().or_else(|| n.cache_control.clone());
     }
 
     /// Requests an app makes from code (fetch/XHR), as opposed to documents and assets.
@@ -115,22 +105,13 @@ impl Request {
 
     /// Requests that repeat by design and are never duplicates or polls.
     pub fn excluded_from_repeats(&self) -> bool {
-        self.method == "OPTIONS"
-            || self.method == "HEAD"
-            || self.range
-            || self.keepalive
-            || self.api == Api::Beacon
+        self.method == "OPTIONS" || self.method == "HEAD" || self.range || self.keepalive || self.api == Api::Beacon
     }
 
     /// Method, normalized URL and body: equal keys ask the server the same thing.
     pub fn same_request_key(&self) -> Option<String> {
         let body = self.body.as_deref()?;
-        Some(format!(
-            "{} {} {}",
-            self.method,
-            urls::normalize(&self.url),
-            body
-        ))
+        Some(format!("{} {} {}", self.method, urls::normalize(&self.url), body))
     }
 
     /// A fingerprint of the response for "did it change" questions, without the body.

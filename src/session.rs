@@ -34,13 +34,11 @@ pub fn parse(text: &str) -> Result<Input, String> {
                 "unsupported report schema {schema:?} (this version reads {SCHEMA:?})"
             ));
         }
-        let report: Report = serde_json::from_value(value)
-            .map_err(|e| format!("not a valid {SCHEMA} report: {e}"))?;
+        let report: Report = serde_json::from_value(value).map_err(|e| format!("not a valid {SCHEMA} report: {e}"))?;
         return Ok(Input::Report(report));
     }
     if value.get("log").is_some() {
-        let har: Har =
-            serde_json::from_value(value).map_err(|e| format!("not a valid HAR 1.2 file: {e}"))?;
+        let har: Har = serde_json::from_value(value).map_err(|e| format!("not a valid HAR 1.2 file: {e}"))?;
         let net = crate::har::entries_to_events(&har.log.entries)?;
         let page = har
             .log
@@ -51,10 +49,7 @@ pub fn parse(text: &str) -> Result<Input, String> {
         let page = page
             .or_else(|| har.log.pages.first().map(|p| p.title.clone()))
             .unwrap_or_default();
-        return Ok(Input::Har(
-            net.into_iter().map(Event::Network).collect(),
-            page,
-        ));
+        return Ok(Input::Har(net.into_iter().map(Event::Network).collect(), page));
     }
     Err("neither a HAR file (no \"log\") nor a stormwatch report (no \"schema\")".into())
 }

@@ -40,9 +40,7 @@ fn normalize_with(url: &str, blank_volatile: bool) -> String {
             };
             let scheme = scheme.to_ascii_lowercase();
             let mut host = host.to_ascii_lowercase();
-            if (scheme == "http" && host.ends_with(":80"))
-                || (scheme == "https" && host.ends_with(":443"))
-            {
+            if (scheme == "http" && host.ends_with(":80")) || (scheme == "https" && host.ends_with(":443")) {
                 host.truncate(host.rfind(':').unwrap_or(host.len()));
             }
             format!("{scheme}://{host}{path}")
@@ -97,18 +95,12 @@ mod tests {
             "http://example.com/a/B?a=2&z=1"
         );
         assert_eq!(normalize("https://x.io"), "https://x.io/");
-        assert_eq!(
-            normalize("http://127.0.0.1:8080/api"),
-            "http://127.0.0.1:8080/api"
-        );
+        assert_eq!(normalize("http://127.0.0.1:8080/api"), "http://127.0.0.1:8080/api");
     }
 
     #[test]
     fn signature_blanks_cache_busters_only() {
-        assert_eq!(
-            signature("http://h/p?_=123&id=7"),
-            signature("http://h/p?_=456&id=7")
-        );
+        assert_eq!(signature("http://h/p?_=123&id=7"), signature("http://h/p?_=456&id=7"));
         assert_ne!(signature("http://h/p?id=7"), signature("http://h/p?id=8"));
     }
 

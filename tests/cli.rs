@@ -17,10 +17,7 @@ fn run(args: &[&str]) -> Output {
 
 fn analyze_json(file: &str) -> Value {
     let out = run(&["analyze", &fixture(file), "--format", "json"]);
-    assert!(
-        out.status.code() == Some(0) || out.status.code() == Some(1),
-        "{out:?}"
-    );
+    assert!(out.status.code() == Some(0) || out.status.code() == Some(1), "{out:?}");
     serde_json::from_slice(&out.stdout).expect("json report")
 }
 
@@ -41,10 +38,7 @@ fn chrome_har_with_duplicates_gives_exactly_that_finding() {
     let f = findings(&r, "duplicate-request")[0];
     assert_eq!(f["count"], 4);
     assert_eq!(f["severity"], "warning");
-    assert_eq!(
-        f["evidence"]["urls"][0],
-        "http://127.0.0.1:8477/api/profile"
-    );
+    assert_eq!(f["evidence"]["urls"][0], "http://127.0.0.1:8477/api/profile");
     let sources: Vec<&str> = f["evidence"]["sources"]
         .as_array()
         .unwrap()
@@ -58,9 +52,7 @@ fn chrome_har_with_duplicates_gives_exactly_that_finding() {
         "{sources:?}"
     );
     assert!(
-        sources
-            .iter()
-            .all(|s| !s.starts_with("chrome-extension://")),
+        sources.iter().all(|s| !s.starts_with("chrome-extension://")),
         "{sources:?}"
     );
 }
@@ -78,18 +70,8 @@ fn chrome_har_with_a_polling_loop_gives_exactly_that_finding() {
 
 #[test]
 fn chrome_har_of_the_clean_page_is_clean_and_exits_0() {
-    let out = run(&[
-        "analyze",
-        &fixture("har/chrome-clean.har"),
-        "--fail-on",
-        "info",
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    let out = run(&["analyze", &fixture("har/chrome-clean.har"), "--fail-on", "info"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
     assert!(String::from_utf8_lossy(&out.stdout).contains("0 finding(s)"));
 }
 
@@ -110,12 +92,7 @@ fn firefox_and_safari_shaped_hars_are_read() {
 fn fail_on_sets_the_exit_code() {
     let file = fixture("har/chrome-duplicates.har");
     assert_eq!(run(&["analyze", &file]).status.code(), Some(0));
-    assert_eq!(
-        run(&["analyze", &file, "--fail-on", "warning"])
-            .status
-            .code(),
-        Some(1)
-    );
+    assert_eq!(run(&["analyze", &file, "--fail-on", "warning"]).status.code(), Some(1));
 }
 
 #[test]
@@ -159,16 +136,10 @@ fn bad_input_exits_2_with_one_clear_line() {
         p.to_str().unwrap().to_string()
     };
     let har = std::fs::read(fixture("har/chrome-duplicates.har")).unwrap();
-    assert_bad_input(
-        &write("truncated.har", &har[..har.len() / 2]),
-        "truncated JSON",
-    );
+    assert_bad_input(&write("truncated.har", &har[..har.len() / 2]), "truncated JSON");
     assert_bad_input(&write("empty.har", b""), "empty");
     assert_bad_input(&write("text.har", b"hello"), "not JSON");
-    assert_bad_input(
-        &write("other.json", b"{\"name\":\"package\"}"),
-        "neither a HAR file",
-    );
+    assert_bad_input(&write("other.json", b"{\"name\":\"package\"}"), "neither a HAR file");
     assert_bad_input(
         &write("no-entries.har", b"{\"log\":{\"version\":\"1.2\"}}"),
         "not a valid HAR 1.2 file",
@@ -185,20 +156,12 @@ fn bad_input_exits_2_with_one_clear_line() {
 #[test]
 fn usage_errors_exit_2_and_explain_prints_the_docs() {
     assert_eq!(run(&["analyze"]).status.code(), Some(2));
-    assert_eq!(
-        run(&["analyze", "x", "--format", "yaml"]).status.code(),
-        Some(2)
-    );
+    assert_eq!(run(&["analyze", "x", "--format", "yaml"]).status.code(), Some(2));
     assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
     let out = run(&["explain", "polling-loop"]);
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
-    for section in [
-        "## What it detects",
-        "## Why it matters",
-        "## Example",
-        "## Thresholds",
-    ] {
+    for section in ["## What it detects", "## Why it matters", "## Example", "## Thresholds"] {
         assert!(text.contains(section), "{text}");
     }
     assert_eq!(run(&["explain", "nope"]).status.code(), Some(2));

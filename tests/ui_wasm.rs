@@ -26,9 +26,7 @@ fn container() -> web_sys::HtmlElement {
 }
 
 fn batch(seq: u64, events: &str) -> String {
-    format!(
-        r#"{{"v":1,"kind":"stormwatch.batch","doc":"testdoc","seq":{seq},"dropped":0,"events":[{events}]}}"#
-    )
+    format!(r#"{{"v":1,"kind":"stormwatch.batch","doc":"testdoc","seq":{seq},"dropped":0,"events":[{events}]}}"#)
 }
 
 #[wasm_bindgen_test]
@@ -58,20 +56,11 @@ async fn injected_duplicates_are_drawn_with_page_strings_as_text() {
         card.query_selector("img").unwrap().is_none(),
         "page strings must not become elements"
     );
-    let counts = el
-        .query_selector(".counts")
-        .unwrap()
-        .unwrap()
-        .text_content()
-        .unwrap();
+    let counts = el.query_selector(".counts").unwrap().unwrap().text_content().unwrap();
     assert!(counts.starts_with("2 requests · 3 events"), "{counts}");
 
     // Clear empties the list.
-    let clear: web_sys::HtmlElement = el
-        .query_selector("#clear")
-        .unwrap()
-        .unwrap()
-        .unchecked_into();
+    let clear: web_sys::HtmlElement = el.query_selector("#clear").unwrap().unwrap().unchecked_into();
     clear.click();
     settle().await;
     assert_eq!(el.query_selector_all(".finding").unwrap().length(), 0);
@@ -87,18 +76,8 @@ async fn a_garbage_batch_is_counted_and_the_panel_stays_up() {
         l.batch("doc2", 1, "{\"v\":1,\"kind\":\"stormwatch.batch\",\"doc\":\"doc2\",\"seq\":1,\"events\":[{\"type\":\"request_start\"}]}")
     });
     settle().await;
-    let counts = el
-        .query_selector(".counts")
-        .unwrap()
-        .unwrap()
-        .text_content()
-        .unwrap();
+    let counts = el.query_selector(".counts").unwrap().unwrap().text_content().unwrap();
     assert!(counts.contains("1 dropped"), "{counts}");
-    let notice = el
-        .query_selector(".notice")
-        .unwrap()
-        .unwrap()
-        .text_content()
-        .unwrap();
+    let notice = el.query_selector(".notice").unwrap().unwrap().text_content().unwrap();
     assert!(notice.contains("New page: http://h/other"), "{notice}");
 }

@@ -138,15 +138,21 @@ impl Detector for DuplicateRequest {
                     _ => 0.0,
                 } + if in_flight { 1.0 } else { 0.0 };
                 f.metrics.insert("copies".into(), Metric::Num(f.count as f64));
-                f.metrics.insert("in_flight_copies".into(), Metric::Num(in_flight_copies));
+                f.metrics
+                    .insert("in_flight_copies".into(), Metric::Num(in_flight_copies));
                 if gap.is_finite() {
                     let prev = match f.metrics.get("min_gap_ms") {
                         Some(Metric::Num(n)) => *n,
                         _ => f64::INFINITY,
                     };
-                    f.metrics.insert("min_gap_ms".into(), Metric::Num(prev.min(gap).round()));
+                    f.metrics
+                        .insert("min_gap_ms".into(), Metric::Num(prev.min(gap).round()));
                 }
-                f.severity = if f.count >= error_copies { Severity::Error } else { Severity::Warning };
+                f.severity = if f.count >= error_copies {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                };
                 let when = if in_flight_copies > 0.0 {
                     format!("{} while an identical one was in flight", in_flight_copies)
                 } else {
@@ -160,9 +166,7 @@ impl Detector for DuplicateRequest {
             });
         }
         let now = req.start;
-        self.evicted += evict_oldest(&mut self.recent, MAX_KEYS, |v| {
-            v.last().map_or(now, |s| s.start)
-        });
+        self.evicted += evict_oldest(&mut self.recent, MAX_KEYS, |v| v.last().map_or(now, |s| s.start));
     }
 
     fn on_end(&mut self, req: &Request, _page: &PageState, _out: &mut Findings) {
@@ -209,11 +213,7 @@ mod tests {
         t.end(2, 110.0);
         let f = t.only("duplicate-request");
         assert_eq!(f.count, 2);
-        assert!(
-            f.title.contains("GET /api/user requested 2×"),
-            "{}",
-            f.title
-        );
+        assert!(f.title.contains("GET /api/user requested 2×"), "{}", f.title);
     }
 
     #[test]

@@ -31,29 +31,20 @@ pub struct Findings {
 
 impl Findings {
     /// Creates the finding on first use and lets the detector update it.
-    pub fn upsert(
-        &mut self,
-        detector: &'static str,
-        key: &str,
-        at: f64,
-        update: impl FnOnce(&mut Finding),
-    ) {
+    pub fn upsert(&mut self, detector: &'static str, key: &str, at: f64, update: impl FnOnce(&mut Finding)) {
         self.version += 1;
-        let f = self
-            .map
-            .entry((detector, key.to_string()))
-            .or_insert_with(|| Finding {
-                detector: detector.to_string(),
-                key: key.to_string(),
-                severity: Severity::Info,
-                title: String::new(),
-                count: 0,
-                first_ms: at,
-                last_ms: at,
-                evidence: Evidence::default(),
-                metrics: BTreeMap::new(),
-                advice: String::new(),
-            });
+        let f = self.map.entry((detector, key.to_string())).or_insert_with(|| Finding {
+            detector: detector.to_string(),
+            key: key.to_string(),
+            severity: Severity::Info,
+            title: String::new(),
+            count: 0,
+            first_ms: at,
+            last_ms: at,
+            evidence: Evidence::default(),
+            metrics: BTreeMap::new(),
+            advice: String::new(),
+        });
         f.last_ms = f.last_ms.max(at);
         f.first_ms = f.first_ms.min(at);
         update(f);
@@ -105,11 +96,7 @@ pub fn superseded(f: &Finding, all: &[Finding]) -> bool {
         return false;
     }
     all.iter().any(|p| {
-        p.detector == polling_loop::ID
-            && f.evidence
-                .requests
-                .iter()
-                .all(|id| p.evidence.requests.contains(id))
+        p.detector == polling_loop::ID && f.evidence.requests.iter().all(|id| p.evidence.requests.contains(id))
     })
 }
 

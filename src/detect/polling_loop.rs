@@ -83,14 +83,7 @@ fn steadiness(times: &[f64]) -> (f64, f64) {
     let n = gaps.len() as f64;
     let mean = gaps.iter().sum::<f64>() / n;
     let var = gaps.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / n;
-    (
-        mean,
-        if mean > 0.0 {
-            var.sqrt() / mean
-        } else {
-            f64::INFINITY
-        },
-    )
+    (mean, if mean > 0.0 { var.sqrt() / mean } else { f64::INFINITY })
 }
 
 impl Detector for PollingLoop {
@@ -102,11 +95,7 @@ impl Detector for PollingLoop {
         let cfg = &self.cfg;
         let s = self.series.entry(key.clone()).or_default();
         // DevTools' log can deliver slightly out of order; keep the series sorted.
-        let pos = s
-            .starts
-            .iter()
-            .rposition(|&t| t <= req.start)
-            .map_or(0, |p| p + 1);
+        let pos = s.starts.iter().rposition(|&t| t <= req.start).map_or(0, |p| p + 1);
         s.starts.insert(pos, req.start);
         s.ids.insert(pos, req.id);
         if s.starts.len() > 8 {
@@ -158,11 +147,7 @@ impl Detector for PollingLoop {
             req.start
         };
         let run_ids: Vec<u64> = if newly_recognized {
-            s.ids
-                .iter()
-                .skip(s.ids.len() - cfg.min_requests)
-                .copied()
-                .collect()
+            s.ids.iter().skip(s.ids.len() - cfg.min_requests).copied().collect()
         } else {
             vec![req.id]
         };
@@ -184,17 +169,20 @@ impl Detector for PollingLoop {
             let routed = after_route || matches!(f.metrics.get("after_route_change"), Some(Metric::Flag(true)));
             f.metrics.insert("period_ms".into(), Metric::Num(period.round()));
             f.metrics.insert("requests".into(), Metric::Num(f.count as f64));
-            f.metrics.insert("duration_ms".into(), Metric::Num((f.last_ms - f.first_ms).round()));
+            f.metrics
+                .insert("duration_ms".into(), Metric::Num((f.last_ms - f.first_ms).round()));
             f.metrics.insert("while_hidden".into(), Metric::Flag(hidden));
             f.metrics.insert("after_route_change".into(), Metric::Flag(routed));
             f.metrics.insert(
                 "response_changed".into(),
-                Metric::Text(match changed {
-                    Some(true) => "yes",
-                    Some(false) => "no",
-                    None => "unknown",
-                }
-                .into()),
+                Metric::Text(
+                    match changed {
+                        Some(true) => "yes",
+                        Some(false) => "no",
+                        None => "unknown",
+                    }
+                    .into(),
+                ),
             );
             f.severity = if hidden || routed {
                 Severity::Error
@@ -218,7 +206,9 @@ impl Detector for PollingLoop {
                  AbortController in the effect's cleanup) and pause it while document.hidden.",
             );
             if changed == Some(false) {
-                advice.push_str(" The responses never changed: back off exponentially, or push updates with SSE or a WebSocket.");
+                advice.push_str(
+                    " The responses never changed: back off exponentially, or push updates with SSE or a WebSocket.",
+                );
             } else {
                 advice.push_str(" Prefer pushing updates (SSE, WebSocket) or back off while nothing changes.");
             }
@@ -243,13 +233,8 @@ impl Detector for PollingLoop {
                 let changed = prev != fp;
                 s.response_changed = Some(s.response_changed.unwrap_or(false) || changed);
                 if let Some(f) = out.get_mut(ID, &key) {
-                    let text = if s.response_changed == Some(true) {
-                        "yes"
-                    } else {
-                        "no"
-                    };
-                    f.metrics
-                        .insert("response_changed".into(), Metric::Text(text.into()));
+                    let text = if s.response_changed == Some(true) { "yes" } else { "no" };
+                    f.metrics.insert("response_changed".into(), Metric::Text(text.into()));
                 }
             }
             s.last_response = Some(fp);
@@ -274,13 +259,7 @@ mod tests {
         let mut t = Kit::new();
         poll(&mut t, 4, 2000.0, "http://h/api/status");
         assert_eq!(t.only("polling-loop").count, 4);
-        t.request(
-            200,
-            "GET",
-            "http://h/api/status",
-            1000.0 + 4.0 * 2000.0,
-            9030.0,
-        );
+        t.request(200, "GET", "http://h/api/status", 1000.0 + 4.0 * 2000.0, 9030.0);
         let f = t.only("polling-loop");
         assert_eq!(f.count, 5);
         assert_eq!(f.severity, Severity::Warning);
@@ -297,10 +276,7 @@ mod tests {
     #[test]
     fn near_miss_jittery_user_driven_pagination_is_quiet() {
         let mut t = Kit::new();
-        for (i, at) in [0.0, 1200.0, 3900.0, 4600.0, 8100.0, 9000.0]
-            .iter()
-            .enumerate()
-        {
+        for (i, at) in [0.0, 1200.0, 3900.0, 4600.0, 8100.0, 9000.0].iter().enumerate() {
             t.request(
                 i as u64,
                 "GET",
@@ -318,13 +294,7 @@ mod tests {
         let mut t = Kit::new();
         for i in 0..5u64 {
             let at = i as f64 * 1000.0;
-            t.request(
-                i,
-                "GET",
-                &format!("http://h/api/ping?_={}", 17000 + i),
-                at,
-                at + 10.0,
-            );
+            t.request(i, "GET", &format!("http://h/api/ping?_={}", 17000 + i), at, at + 10.0);
         }
         assert_eq!(t.only("polling-loop").count, 5);
     }
@@ -337,11 +307,7 @@ mod tests {
         t.request(300, "GET", "http://h/api/jobs", 5000.0, 5010.0);
         let f = t.only("polling-loop");
         assert_eq!(f.severity, Severity::Error);
-        assert!(
-            f.title.contains("after navigating to /other"),
-            "{}",
-            f.title
-        );
+        assert!(f.title.contains("after navigating to /other"), "{}", f.title);
     }
 
     #[test]

@@ -66,8 +66,7 @@ impl Kit {
     }
 
     pub fn hidden(&mut self, t: f64, hidden: bool) {
-        self.engine
-            .ingest(Event::Visibility(Visibility { t, hidden }));
+        self.engine.ingest(Event::Visibility(Visibility { t, hidden }));
     }
 
     pub fn of(&self, detector: &str) -> Vec<Finding> {
@@ -80,19 +79,12 @@ impl Kit {
 
     pub fn only(&self, detector: &str) -> Finding {
         let mut all = self.of(detector);
-        assert_eq!(
-            all.len(),
-            1,
-            "expected one {detector} finding, got {all:#?}"
-        );
+        assert_eq!(all.len(), 1, "expected one {detector} finding, got {all:#?}");
         all.remove(0)
     }
 
     pub fn assert_none(&self, detector: &str) {
         let all = self.of(detector);
-        assert!(
-            all.is_empty(),
-            "expected no {detector} finding, got {all:#?}"
-        );
+        assert!(all.is_empty(), "expected no {detector} finding, got {all:#?}");
     }
 }

@@ -29,9 +29,7 @@ impl Unmatched {
             list.remove(0);
         }
         list.push((id, start));
-        crate::detect::evict_oldest(&mut self.by_key, MAX_KEYS, |v| {
-            v.last().map_or(0.0, |x| x.1)
-        });
+        crate::detect::evict_oldest(&mut self.by_key, MAX_KEYS, |v| v.last().map_or(0.0, |x| x.1));
     }
 
     /// Removes and returns the waiting record whose start is closest to `start`.

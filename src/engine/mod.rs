@@ -233,12 +233,7 @@ impl Engine {
 
     /// Where the page was (route, visibility) when the request started.
     fn place(&self, r: &mut Request) {
-        r.route_epoch = self
-            .page
-            .routes
-            .iter()
-            .filter(|(t, _)| *t <= r.start)
-            .count() as u32;
+        r.route_epoch = self.page.routes.iter().filter(|(t, _)| *t <= r.start).count() as u32;
         r.hidden = self
             .visibility
             .iter()
@@ -268,18 +263,11 @@ impl Engine {
         self.requests.get_mut(id.checked_sub(first)? as usize)
     }
 
-    fn with_request(
-        &mut self,
-        id: u64,
-        mut call: impl FnMut(&mut dyn Detector, &Request, &PageState, &mut Findings),
-    ) {
+    fn with_request(&mut self, id: u64, mut call: impl FnMut(&mut dyn Detector, &Request, &PageState, &mut Findings)) {
         let Some(first) = self.requests.front().map(|r| r.id) else {
             return;
         };
-        let Some(r) = id
-            .checked_sub(first)
-            .and_then(|i| self.requests.get(i as usize))
-        else {
+        let Some(r) = id.checked_sub(first).and_then(|i| self.requests.get(i as usize)) else {
             return;
         };
         for d in self.detectors.iter_mut() {

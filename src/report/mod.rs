@@ -60,6 +60,39 @@ impl Report {
         }
     }
 
+    /// The report's JSON straight from the engine, without copying its event log
+    /// (taking a report must not double the panel's memory).
+    pub fn json_of(engine: &Engine, with_events: bool) -> String {
+        #[derive(Serialize)]
+        struct Borrowed<'a> {
+            schema: &'static str,
+            tool: Tool,
+            page: PageRef,
+            findings: Vec<Finding>,
+            stats: &'a Stats,
+            events: Vec<&'a Event>,
+        }
+        let report = Borrowed {
+            schema: SCHEMA,
+            tool: Tool {
+                name: "stormwatch".into(),
+                version: crate::VERSION.into(),
+            },
+            page: PageRef {
+                url: engine.page_url().to_string(),
+                started_at: engine.origin(),
+            },
+            findings: engine.findings(),
+            stats: engine.stats(),
+            events: if with_events {
+                engine.events().collect()
+            } else {
+                Vec::new()
+            },
+        };
+        serde_json::to_string(&report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+
     pub fn worst(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
     }

@@ -31,11 +31,7 @@ pub fn finding(f: &Finding, color: bool) -> String {
         paint(&format!("[{}]", f.detector), "2", color),
         f.title
     );
-    let metrics: Vec<String> = f
-        .metrics
-        .iter()
-        .map(|(k, v)| format!("{k}={}", metric(v)))
-        .collect();
+    let metrics: Vec<String> = f.metrics.iter().map(|(k, v)| format!("{k}={}", metric(v))).collect();
     out.push_str(&format!(
         "        at {:.1}s..{:.1}s, count {}; {}\n",
         f.first_ms / 1000.0,

@@ -7,8 +7,8 @@ use js_sys::{Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-pub fn report_json() -> String {
-    with_live(|l| Report::from_engine(&l.engine, true).to_json())
+pub fn report_json(with_events: bool) -> String {
+    with_live(|l| Report::json_of(&l.engine, with_events))
 }
 
 fn set(obj: &Object, name: &str, f: JsValue) {
@@ -21,7 +21,17 @@ pub fn install() {
         &api,
         "report",
         Closure::<dyn Fn() -> Promise>::new(|| {
-            let parsed = JSON::parse(&report_json()).unwrap_or(JsValue::NULL);
+            let parsed = JSON::parse(&report_json(true)).unwrap_or(JsValue::NULL);
+            Promise::resolve(&parsed)
+        })
+        .into_js_value(),
+    );
+    // The report without its event log: cheap enough to poll.
+    set(
+        &api,
+        "summary",
+        Closure::<dyn Fn() -> Promise>::new(|| {
+            let parsed = JSON::parse(&report_json(false)).unwrap_or(JsValue::NULL);
             Promise::resolve(&parsed)
         })
         .into_js_value(),
@@ -30,11 +40,19 @@ pub fn install() {
     set(
         &api,
         "ingestBatch",
-        Closure::<dyn Fn(String) -> JsValue>::new(|text: String| {
-            match with_live(|l| l.engine.ingest_batch(&text)) {
-                Ok(n) => JsValue::from(n as u32),
-                Err(e) => JsValue::from(e.to_string()),
-            }
+        Closure::<dyn Fn(String) -> JsValue>::new(|text: String| match with_live(|l| l.engine.ingest_batch(&text)) {
+            Ok(n) => JsValue::from(n as u32),
+            Err(e) => JsValue::from(e.to_string()),
+        })
+        .into_js_value(),
+    );
+    // Bytes of wasm linear memory, so tests and benchmarks can check it stays bounded.
+    set(
+        &api,
+        "wasmMemoryBytes",
+        Closure::<dyn Fn() -> f64>::new(|| {
+            let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+            memory.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length() as f64
         })
         .into_js_value(),
     );
@@ -45,7 +63,7 @@ pub fn install() {
 
 /// Saves the report as a file, as DevTools users expect from an Export button.
 pub fn download_report() {
-    let json = report_json();
+    let json = report_json(true);
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
@@ -63,10 +81,7 @@ pub fn download_report() {
         .map(|e| e.unchecked_into::<web_sys::HtmlAnchorElement>())
     {
         a.set_href(&url);
-        a.set_download(&format!(
-            "stormwatch-report-{}.json",
-            js_sys::Date::now() as u64
-        ));
+        a.set_download(&format!("stormwatch-report-{}.json", js_sys::Date::now() as u64));
         a.click();
     }
     let _ = web_sys::Url::revoke_object_url(&url);

@@ -58,9 +58,7 @@ fn later(ms: i32, f: impl FnOnce() + 'static) {
 }
 
 fn text(msg: &JsValue, key: &str) -> String {
-    get(msg, &[key])
-        .and_then(|v| v.as_string())
-        .unwrap_or_default()
+    get(msg, &[key]).and_then(|v| v.as_string()).unwrap_or_default()
 }
 
 fn num(msg: &JsValue, key: &str) -> u64 {
@@ -71,8 +69,7 @@ fn num(msg: &JsValue, key: &str) -> u64 {
 }
 
 pub fn connect() {
-    let Some(tab) = chrome(&["devtools", "inspectedWindow", "tabId"]).and_then(|v| v.as_f64())
-    else {
+    let Some(tab) = chrome(&["devtools", "inspectedWindow", "tabId"]).and_then(|v| v.as_f64()) else {
         set_status("Not inside DevTools: open DevTools on a page and choose the Stormwatch tab.");
         return;
     };
@@ -87,11 +84,7 @@ fn connect_port() {
         return;
     };
     let opts = Object::new();
-    let _ = Reflect::set(
-        &opts,
-        &"name".into(),
-        &format!("stormwatch-panel:{tab}").into(),
-    );
+    let _ = Reflect::set(&opts, &"name".into(), &format!("stormwatch-panel:{tab}").into());
     let Ok(port) = call(&runtime, "connect", &[opts.into()]) else {
         retry();
         return;
@@ -112,9 +105,7 @@ fn connect_port() {
                 let current = PORT.with(|p| p.borrow().clone());
                 if current.as_ref() == Some(&mine) {
                     PORT.with(|p| *p.borrow_mut() = None);
-                    set_status(
-                        "Reconnecting to the page (the extension's service worker restarted)…",
-                    );
+                    set_status("Reconnecting to the page (the extension's service worker restarted)…");
                     retry();
                 }
             })
@@ -169,7 +160,8 @@ fn on_message_from_page(msg: JsValue) {
         }
         "hello" if !doc.is_empty() => {
             let url = text(&msg, "url");
-            with_live(|l| l.hello(&doc, num(&msg, "seq"), &url))
+            let restored = get(&msg, &["restored"]).and_then(|v| v.as_bool()).unwrap_or(false);
+            with_live(|l| l.hello(&doc, num(&msg, "seq"), &url, restored))
         }
         "lost" => {
             with_live(|l| l.lost(&doc, num(&msg, "events")));
@@ -197,11 +189,7 @@ fn har_key(entry: &JsValue) -> String {
 }
 
 fn queue_entry(entry: JsValue) {
-    if HAR_SEEN.with(|s| {
-        s.borrow()
-            .as_ref()
-            .is_some_and(|seen| seen.contains(&har_key(&entry)))
-    }) {
+    if HAR_SEEN.with(|s| s.borrow().as_ref().is_some_and(|seen| seen.contains(&har_key(&entry)))) {
         return;
     }
     let Some(json) = JSON::stringify(&entry).ok().and_then(|s| s.as_string()) else {
@@ -252,9 +240,7 @@ fn watch_network() {
         );
     }
     let on_har = Closure::<dyn FnMut(JsValue)>::new(|har: JsValue| {
-        let entries: Array = get(&har, &["entries"])
-            .map(|e| e.unchecked_into())
-            .unwrap_or_default();
+        let entries: Array = get(&har, &["entries"]).map(|e| e.unchecked_into()).unwrap_or_default();
         let queued = HAR_QUEUE.with(|q| std::mem::take(&mut *q.borrow_mut()));
         let mut seen = HashSet::new();
         let mut parts = Vec::new();

@@ -55,11 +55,7 @@ fn snapshot() -> Snapshot {
         let l = l.borrow();
         let mut findings = l.engine.findings();
         let total_findings = findings.len();
-        findings.sort_by(|a, b| {
-            b.last_ms
-                .total_cmp(&a.last_ms)
-                .then_with(|| a.key.cmp(&b.key))
-        });
+        findings.sort_by(|a, b| b.last_ms.total_cmp(&a.last_ms).then_with(|| a.key.cmp(&b.key)));
         findings.truncate(MAX_SHOWN);
         Snapshot {
             findings,
@@ -96,17 +92,14 @@ fn schedule_refresh() {
     }
     let cb = Closure::once_into_js(refresh_now);
     if let Some(w) = web_sys::window() {
-        let _ =
-            w.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), REFRESH_MS);
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), REFRESH_MS);
     }
 }
 
 /// A panic would leave a blank panel; show what happened instead.
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        let msg = format!(
-            "Stormwatch stopped because of a bug: {info}. Close and reopen DevTools to restart it."
-        );
+        let msg = format!("Stormwatch stopped because of a bug: {info}. Close and reopen DevTools to restart it.");
         web_sys::console::error_1(&msg.clone().into());
         if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
             if let Ok(el) = doc.create_element("div") {

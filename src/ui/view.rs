@@ -45,9 +45,7 @@ fn FindingCard(f: Finding) -> impl IntoView {
         .iter()
         .map(|s| view! { <li class="source">{s.clone()}</li> })
         .collect_view();
-    let explain = detect::info(&f.detector)
-        .map(|d| d.title)
-        .unwrap_or_default();
+    let explain = detect::info(&f.detector).map(|d| d.title).unwrap_or_default();
     view! {
         <li class=class data-detector=f.detector.clone()>
             <div class="head">
@@ -78,22 +76,15 @@ pub fn Panel() -> impl IntoView {
         } else {
             String::new()
         };
-        format!(
-            "{} requests · {} events{}",
-            s.stats.requests, s.stats.events, dropped
-        )
+        format!("{} requests · {} events{}", s.stats.requests, s.stats.events, dropped)
     };
     let list = move || {
         let s = snap.get();
         if s.findings.is_empty() {
             view! { <p class="empty">"No findings yet. Stormwatch flags duplicate requests and polling loops as they happen."</p> }.into_any()
         } else {
-            let more = (s.total_findings > s.findings.len()).then(|| {
-                format!(
-                    "{} more in the exported report",
-                    s.total_findings - s.findings.len()
-                )
-            });
+            let more = (s.total_findings > s.findings.len())
+                .then(|| format!("{} more in the exported report", s.total_findings - s.findings.len()));
             view! {
                 <ul class="findings">{s.findings.into_iter().map(|f| view! { <FindingCard f=f /> }).collect_view()}</ul>
                 <p class="more">{more}</p>

@@ -84,7 +84,13 @@ export class Inspected {
     }, { timeout: 20000, every: 200, what: 'the panel frame' });
   }
 
+  /** The panel's report without its event log (cheap to poll). */
   report() {
+    return this.panel.eval('window.stormwatch.summary()');
+  }
+
+  /** The full report, as Export saves it. */
+  fullReport() {
     return this.panel.eval('window.stormwatch.report()');
   }
 

@@ -1,0 +1,113 @@
+// The panel under the conditions a developer's browser produces: the back/forward
+// cache, two inspected tabs, a crashed page, and a flood of requests.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDemoServer } from '../../scripts/demo-server.mjs';
+import { Browser, Inspected, EXTENSION_DIR, sleep, until } from './devtools.mjs';
+
+let demo;
+let browser;
+let tab;
+
+before(async () => {
+  demo = await startDemoServer();
+  browser = await Browser.launch({ extensionDir: EXTENSION_DIR });
+  tab = await Inspected.open(browser, `${demo.origin}/duplicates.html`);
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (demo) demo.server.close();
+});
+
+const dupCount = async (t) => ((await t.report()).findings.find((f) => f.detector === 'duplicate-request') || {}).count || 0;
+
+test('a page restored from the back/forward cache gets its findings back and stays live', async () => {
+  await tab.click('#load-profile');
+  await tab.waitForFinding((f) => f.detector === 'duplicate-request' && f.count === 4);
+  await tab.navigate(`${demo.origin}/clean.html`);
+  await until(async () => (await tab.report()).page.url.endsWith('/clean.html'), { what: 'the panel to follow the navigation' });
+  assert.equal(await dupCount(tab), 0);
+
+  let notUsed = null;
+  const l = (m) => { if (m.method === 'Page.backForwardCacheNotUsed' && m.sessionId === tab.page.id) notUsed = m.params; };
+  browser.listeners.add(l);
+  const { currentIndex, entries } = await tab.page.send('Page.getNavigationHistory');
+  await tab.page.send('Page.navigateToHistoryEntry', { entryId: entries[currentIndex - 1].id });
+  await until(() => tab.page.eval('location.pathname === "/duplicates.html"'), { what: 'going back' });
+  await sleep(300);
+  browser.listeners.delete(l);
+  assert.equal(notUsed, null, `the page was not restored from the bfcache: ${JSON.stringify(notUsed)}`);
+
+  // The restored page's history comes back...
+  await until(async () => (await dupCount(tab)) === 4, { timeout: 5000, what: 'the restored findings' });
+  const notice = await until(() => tab.panel.eval(`document.querySelector('.notice').textContent`), { what: 'a notice' });
+  assert.match(notice, /back\/forward cache/);
+  // ...and new behaviour on it still reaches the panel through a fresh port.
+  await tab.click('#load-profile');
+  await until(async () => (await dupCount(tab)) === 8, { timeout: 3000, what: 'live findings after the restore' });
+});
+
+test('two inspected tabs each get their own findings', async () => {
+  const second = await Inspected.open(browser, `${demo.origin}/polling.html`, { newWindow: true });
+  await tab.navigate(`${demo.origin}/duplicates.html`);
+  await second.click('#start-polling');
+  await tab.click('#load-profile');
+  await second.waitForFinding((f) => f.detector === 'polling-loop', { timeout: 8000 });
+  await tab.waitForFinding((f) => f.detector === 'duplicate-request');
+  await second.click('#stop-polling');
+  const one = await tab.report();
+  const two = await second.report();
+  assert.ok(one.findings.every((f) => f.detector !== 'polling-loop'), JSON.stringify(one.findings));
+  assert.ok(two.findings.every((f) => f.detector !== 'duplicate-request'), JSON.stringify(two.findings));
+  assert.ok(one.page.url.endsWith('/duplicates.html'));
+  assert.ok(two.page.url.endsWith('/polling.html'));
+  await browser.send('Target.closeTarget', { targetId: second.page.targetId });
+});
+
+test('the panel survives the inspected page crashing, and works after a reload', async () => {
+  await tab.click('#load-profile');
+  await tab.waitForFinding((f) => f.detector === 'duplicate-request');
+  // The renderer dies before it can answer, so do not wait for a reply.
+  tab.page.send('Page.crash').catch(() => {});
+  await browser.waitFor('Inspector.targetCrashed', (m) => m.sessionId === tab.page.id, 5000).catch(() => {});
+  await sleep(500);
+  // The panel still answers and still shows what it had.
+  assert.ok((await dupCount(tab)) >= 4);
+  const cards = await tab.panel.eval(`document.querySelectorAll('.finding').length`);
+  assert.ok(cards >= 1);
+  // A new renderer: re-attach to the tab and reload.
+  const target = (await browser.targets()).find((t) => t.targetId === tab.page.targetId);
+  assert.ok(target, 'the crashed tab is still there');
+  await tab.navigate(`${demo.origin}/duplicates.html`);
+  await until(async () => (await dupCount(tab)) === 0, { what: 'a fresh session after the reload' });
+  await tab.click('#load-profile');
+  await tab.waitForFinding((f) => f.detector === 'duplicate-request' && f.count === 4, { timeout: 5000 });
+});
+
+test('a flood of 30,000 requests is counted exactly and wasm memory stays bounded', async () => {
+  await tab.navigate(`${demo.origin}/clean.html`);
+  await until(async () => (await tab.report()).stats.requests >= 1, { what: 'the first request' });
+  await sleep(1000); // let DevTools' log of the page load land first
+  const before = await tab.report();
+  const memBefore = await tab.panel.eval('window.stormwatch.wasmMemoryBytes()');
+  const t0 = Date.now();
+  const n = await tab.page.eval(`Promise.all(Array.from({ length: 30000 }, (_, i) => fetch('data:text/plain,' + i).then((r) => r.status))).then((s) => s.length)`);
+  assert.equal(n, 30000);
+  const pageMs = Date.now() - t0;
+  const report = await until(async () => {
+    const r = await tab.report();
+    return r.stats.requests >= before.stats.requests + 30000 ? r : null;
+  }, { timeout: 30000, every: 250, what: 'all 30,000 requests in the panel' });
+  const ms = Date.now() - t0;
+  const memAfter = await tab.panel.eval('window.stormwatch.wasmMemoryBytes()');
+  console.log(`# flood: 30,000 requests (${report.stats.events} events) issued by the page in ${pageMs} ms, all in the panel after ${ms} ms; wasm memory ${(memBefore / 1048576).toFixed(1)} -> ${(memAfter / 1048576).toFixed(1)} MB`);
+  assert.equal(report.stats.requests - before.stats.requests, 30000);
+  assert.equal(report.stats.dropped, 0);
+  assert.ok(report.stats.events_not_logged > 0, 'the replay log is capped and says so');
+  assert.ok(memAfter < 128 * 1048576, `wasm memory ${memAfter}`);
+  assert.deepEqual(report.findings.filter((f) => f.severity !== 'info'), []);
+  // The panel still responds and draws.
+  const counts = await until(() => tab.panel.eval(`document.querySelector('.counts').textContent`), { what: 'header' });
+  assert.match(counts, /requests/);
+});
