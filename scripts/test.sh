@@ -11,7 +11,7 @@ echo "test: engine, CLI and fixtures (native)"
 cargo test --quiet
 
 echo "test: panel UI in headless Chromium (wasm-bindgen-test)"
-cargo test --quiet --target wasm32-unknown-unknown --test ui_wasm
+cargo test --target wasm32-unknown-unknown --test ui_wasm
 
 echo "test: end to end in Chromium with DevTools open"
 node --test --test-concurrency=1 tests/e2e/

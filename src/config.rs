@@ -3,14 +3,116 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Config {
-    /// Detector ids switched off.
+    /// Detector ids switched off (by default only the opt-in `missing-request-id`).
     pub disabled: Vec<String>,
     pub duplicate_request: DuplicateRequestConfig,
     pub polling_loop: PollingLoopConfig,
+    pub n_plus_one: NPlusOneConfig,
+    pub request_waterfall: RequestWaterfallConfig,
+    pub error_burst: ErrorBurstConfig,
+    pub slow_request: SlowRequestConfig,
+    pub large_payload: LargePayloadConfig,
+    pub uncompressed_response: UncompressedResponseConfig,
+    pub missing_cache_headers: MissingCacheHeadersConfig,
+    pub oversized_chunk: OversizedChunkConfig,
+    pub connection_leak: ConnectionLeakConfig,
 }
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            disabled: vec!["missing-request-id".into()],
+            duplicate_request: Default::default(),
+            polling_loop: Default::default(),
+            n_plus_one: Default::default(),
+            request_waterfall: Default::default(),
+            error_burst: Default::default(),
+            slow_request: Default::default(),
+            large_payload: Default::default(),
+            uncompressed_response: Default::default(),
+            missing_cache_headers: Default::default(),
+            oversized_chunk: Default::default(),
+            connection_leak: Default::default(),
+        }
+    }
+}
+
+/// Declares a config struct whose `Default` is the listed values.
+macro_rules! thresholds {
+    ($(#[$m:meta])* $name:ident { $($(#[$fm:meta])* $field:ident : $ty:ty = $val:expr),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[serde(default)]
+        pub struct $name { $($(#[$fm])* pub $field: $ty),* }
+        impl Default for $name {
+            fn default() -> Self { Self { $($field: $val),* } }
+        }
+    };
+}
+
+thresholds!(NPlusOneConfig {
+    /// Requests to one parameterized path in a burst.
+    min_requests: usize = 5,
+    /// Each starts within this long of the previous one.
+    max_gap_ms: f64 = 15.0,
+    /// Their durations add up to at least this.
+    min_total_ms: f64 = 300.0,
+});
+
+thresholds!(RequestWaterfallConfig {
+    min_requests: usize = 3,
+    /// A request starting this soon after the previous one ended continues the chain.
+    max_gap_ms: f64 = 50.0,
+    /// Running them in parallel would save at least this (sum minus the longest).
+    min_savings_ms: f64 = 300.0,
+});
+
+thresholds!(ErrorBurstConfig {
+    /// Failures to one endpoint within `window_ms`.
+    burst_failures: usize = 5,
+    window_ms: f64 = 10_000.0,
+    /// Or an endpoint failing at least this share of at least `rate_min_requests`.
+    rate: f64 = 0.2,
+    rate_min_requests: usize = 20,
+});
+
+thresholds!(SlowRequestConfig {
+    ttfb_ms: f64 = 600.0,
+    total_ms: f64 = 1_000.0,
+    /// From here it is an error.
+    error_total_ms: f64 = 10_000.0,
+});
+
+thresholds!(LargePayloadConfig {
+    encoded_bytes: u64 = 300_000,
+    min_duration_ms: f64 = 100.0,
+    decoded_bytes: u64 = 1_000_000,
+});
+
+thresholds!(UncompressedResponseConfig {
+    min_savings_bytes: u64 = 1_400,
+    warning_bytes: u64 = 100_000,
+    error_bytes: u64 = 500_000,
+});
+
+thresholds!(MissingCacheHeadersConfig {
+    min_max_age_s: u64 = 30 * 24 * 3600,
+});
+
+thresholds!(OversizedChunkConfig {
+    transfer_bytes: u64 = 250_000,
+    decoded_bytes: u64 = 1_000_000,
+    /// All JavaScript of the page, transferred.
+    total_budget_bytes: u64 = 500_000,
+});
+
+thresholds!(ConnectionLeakConfig {
+    /// Open connections at once from which growth is flagged.
+    max_open: usize = 3,
+});
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

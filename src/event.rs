@@ -25,6 +25,14 @@ pub enum Event {
     Visibility(Visibility),
     /// One entry of DevTools' own network log (HAR), normalized.
     Network(NetworkEntry),
+    /// `DOMContentLoaded` (`phase: "dcl"`) and `load` (`phase: "load"`).
+    Lifecycle(Lifecycle),
+    /// The window gained or lost focus (clicking into DevTools blurs the page).
+    Focus(Focus),
+    /// The page opened an `EventSource` or `WebSocket`.
+    ConnectionOpen(ConnectionOpen),
+    /// ...and it closed (by the page or the server).
+    ConnectionClose(ConnectionClose),
     /// Event types this version does not know yet (from a newer hook). Counted, ignored.
     #[serde(other)]
     Unknown,
@@ -65,6 +73,9 @@ pub struct RequestStart {
     /// The request carries a `Range` header.
     #[serde(default)]
     pub range: bool,
+    /// GraphQL `operationName`, when the body names one.
+    #[serde(default)]
+    pub op: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -168,6 +179,60 @@ pub struct NetworkEntry {
     /// True when the request failed (no response, or `_error` set).
     #[serde(default)]
     pub failed: bool,
+    /// The HAR timing phases, in milliseconds (absent phases are `None`).
+    #[serde(default)]
+    pub timings: Option<Timings>,
+    /// The request carried `x-request-id` or `traceparent` (None: headers unknown).
+    #[serde(default)]
+    pub traced: Option<bool>,
+    /// GraphQL `operationName` from the posted body.
+    #[serde(default)]
+    pub op: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timings {
+    #[serde(default)]
+    pub blocked: Option<f64>,
+    #[serde(default)]
+    pub dns: Option<f64>,
+    #[serde(default)]
+    pub connect: Option<f64>,
+    #[serde(default)]
+    pub ssl: Option<f64>,
+    #[serde(default)]
+    pub send: Option<f64>,
+    #[serde(default)]
+    pub wait: Option<f64>,
+    #[serde(default)]
+    pub receive: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Lifecycle {
+    pub t: f64,
+    pub phase: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Focus {
+    pub t: f64,
+    pub focused: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConnectionOpen {
+    pub id: u64,
+    /// `eventsource` or `websocket`.
+    pub kind: String,
+    pub url: String,
+    pub t: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConnectionClose {
+    pub id: u64,
+    pub t: f64,
 }
 
 impl Event {
@@ -181,9 +246,25 @@ impl Event {
             Event::Route(e) => Some(e.t),
             Event::Visibility(e) => Some(e.t),
             Event::Network(e) => Some(e.t),
+            Event::Lifecycle(e) => Some(e.t),
+            Event::Focus(e) => Some(e.t),
+            Event::ConnectionOpen(e) => Some(e.t),
+            Event::ConnectionClose(e) => Some(e.t),
             Event::Unknown => None,
         }
     }
+}
+
+/// The GraphQL `operationName` of a JSON body, found without parsing all of it.
+pub fn graphql_operation(body: &str) -> Option<String> {
+    let at = body.find("\"operationName\"")?;
+    let rest = body[at + 15..]
+        .trim_start()
+        .strip_prefix(':')?
+        .trim_start()
+        .strip_prefix('"')?;
+    let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    (!name.is_empty()).then_some(name)
 }
 
 /// A short, stable signature of a request body, so bodies can be compared

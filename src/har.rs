@@ -3,7 +3,7 @@
 //! Everything beyond the few required fields is optional, because Firefox and
 //! Safari leave out what Chrome adds and use -1 for "unknown".
 
-use crate::event::{body_signature, NetworkEntry};
+use crate::event::{body_signature, graphql_operation, NetworkEntry, Timings};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -93,7 +93,24 @@ pub struct Header {
 #[derive(Debug, Deserialize)]
 pub struct HarTimings {
     #[serde(default)]
+    pub blocked: Option<f64>,
+    #[serde(default)]
+    pub dns: Option<f64>,
+    #[serde(default)]
+    pub connect: Option<f64>,
+    #[serde(default)]
+    pub ssl: Option<f64>,
+    #[serde(default)]
+    pub send: Option<f64>,
+    #[serde(default)]
     pub wait: Option<f64>,
+    #[serde(default)]
+    pub receive: Option<f64>,
+}
+
+/// HAR uses -1 for "does not apply".
+fn phase(v: Option<f64>) -> Option<f64> {
+    v.filter(|n| n.is_finite() && *n >= 0.0)
 }
 
 #[derive(Debug, Deserialize)]
@@ -211,8 +228,27 @@ impl HarEntry {
             body,
             range: header(&self.request.headers, "range").is_some(),
             initiator: self.initiator.as_ref().and_then(Initiator::location),
-            wait: self.timings.as_ref().and_then(|t| t.wait).filter(|w| *w >= 0.0),
+            wait: self.timings.as_ref().and_then(|t| phase(t.wait)),
             failed: status == 0 || self.error.is_some() || resp.error.is_some(),
+            timings: self.timings.as_ref().map(|t| Timings {
+                blocked: phase(t.blocked),
+                dns: phase(t.dns),
+                connect: phase(t.connect),
+                ssl: phase(t.ssl),
+                send: phase(t.send),
+                wait: phase(t.wait),
+                receive: phase(t.receive),
+            }),
+            traced: (!self.request.headers.is_empty()).then(|| {
+                header(&self.request.headers, "x-request-id").is_some()
+                    || header(&self.request.headers, "traceparent").is_some()
+            }),
+            op: self
+                .request
+                .post_data
+                .as_ref()
+                .and_then(|p| p.text.as_deref())
+                .and_then(graphql_operation),
         })
     }
 }

@@ -3,8 +3,9 @@
 //! when to start over. Pure logic, so it is tested natively; the panel's bridge
 //! only moves messages in and out.
 
+use crate::event::NetworkEntry;
 use crate::har::HarEntry;
-use crate::{Config, Engine};
+use crate::{Config, Engine, Event};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the bridge should do after a message.
@@ -16,6 +17,14 @@ pub enum Action {
         doc: String,
         after: u64,
     },
+}
+
+/// DevTools entries held while a navigation is unresolved.
+const MAX_HELD: usize = 5_000;
+
+struct PendingNavigation {
+    url: String,
+    held: Vec<NetworkEntry>,
 }
 
 pub struct Live {
@@ -30,6 +39,7 @@ pub struct Live {
     /// The URL of a page just restored from the back/forward cache: DevTools reports
     /// that as a navigation too, which must not wipe the restored history.
     restored_url: Option<String>,
+    pending: Option<PendingNavigation>,
     /// Why the session last started over, for the panel's status line.
     pub notice: Option<String>,
     /// Bumped whenever the session starts over (Clear, a new document), so the
@@ -47,6 +57,7 @@ impl Live {
             last_seq: BTreeMap::new(),
             syncing: false,
             restored_url: None,
+            pending: None,
             notice: None,
             generation: 0,
         }
@@ -66,15 +77,7 @@ impl Live {
         self.notice = Some(why);
     }
 
-    /// The inspected tab navigated to a new document.
-    pub fn navigated(&mut self, url: &str) {
-        if self
-            .restored_url
-            .take()
-            .is_some_and(|u| u.split('#').next() == url.split('#').next())
-        {
-            return;
-        }
+    fn new_document(&mut self, url: &str) {
         if let Some(d) = self.doc.take() {
             self.retired.insert(d);
         }
@@ -86,40 +89,70 @@ impl Live {
         self.engine.set_page_url(url);
     }
 
-    /// Adopts `doc` as the current document; false when its batches must be ignored.
-    fn adopt(&mut self, doc: &str, url: Option<&str>) -> bool {
-        match &self.doc {
-            Some(d) if d == doc => true,
-            Some(_) if self.retired.contains(doc) => false,
-            Some(old) => {
-                // A document we never saw retire (DevTools missed the navigation).
-                self.retired.insert(old.clone());
-                self.last_seq.clear();
-                self.reset(format!(
-                    "New page: {}. Findings from the previous page were cleared.",
-                    url.unwrap_or(doc)
-                ));
-                self.doc = Some(doc.to_string());
-                true
-            }
+    /// DevTools says the inspected tab navigated. It says so for same-document
+    /// navigations too (pushState, hash changes), so nothing is reset yet: the next
+    /// batch tells which it was (a new document's, or a route event of this one),
+    /// and DevTools' entries meanwhile are held for whichever document they belong to.
+    pub fn navigated(&mut self, url: &str) {
+        if self
+            .restored_url
+            .take()
+            .is_some_and(|u| u.split('#').next() == url.split('#').next())
+        {
+            return;
+        }
+        match &mut self.pending {
+            Some(p) => p.url = url.to_string(),
             None => {
-                // Coming back to a retired document means the back/forward cache restored it.
-                if self.retired.remove(doc) {
-                    self.notice = Some(format!(
-                        "Page restored from the back/forward cache: {}",
-                        url.unwrap_or(doc)
-                    ));
-                }
-                self.doc = Some(doc.to_string());
-                true
+                self.pending = Some(PendingNavigation {
+                    url: url.to_string(),
+                    held: Vec::new(),
+                })
             }
         }
+    }
+
+    /// No batch settled the navigation within a moment (a page the hook cannot
+    /// reach, or one that stays quiet): treat it as a new document.
+    pub fn navigation_settled(&mut self) {
+        self.resolve(false);
+    }
+
+    fn resolve(&mut self, same_document: bool) {
+        let Some(p) = self.pending.take() else { return };
+        if !same_document {
+            self.new_document(&p.url);
+        }
+        for e in p.held {
+            self.engine.ingest(Event::Network(e));
+        }
+    }
+
+    /// Adopts `doc` as the current document; false when its batches must be ignored.
+    fn adopt(&mut self, doc: &str, url: Option<&str>) -> bool {
+        if self.retired.contains(doc) {
+            return false; // a late batch from a page the tab left
+        }
+        if self.pending.is_some() && self.doc.as_deref() != Some(doc) {
+            self.resolve(false);
+        }
+        match &self.doc {
+            Some(d) if d == doc => {}
+            Some(_) => {
+                // A new document DevTools did not report (or reported late).
+                self.new_document(url.unwrap_or(doc));
+            }
+            None => {}
+        }
+        self.doc = Some(doc.to_string());
+        true
     }
 
     /// The relay (re)connected and says which document it serves and how far it is;
     /// `restored` when the back/forward cache just brought that document back.
     pub fn hello(&mut self, doc: &str, seq: u64, url: &str, restored: bool) -> Action {
         if restored && self.doc.as_deref() != Some(doc) {
+            let held = self.pending.take().map(|p| p.held).unwrap_or_default();
             if let Some(current) = self.doc.take() {
                 self.retired.insert(current);
             }
@@ -127,6 +160,9 @@ impl Live {
             self.last_seq.clear();
             self.reset(format!("Page restored from the back/forward cache: {url}"));
             self.engine.set_page_url(url);
+            for e in held {
+                self.engine.ingest(Event::Network(e));
+            }
             self.doc = Some(doc.to_string());
             self.restored_url = Some(url.to_string());
             self.syncing = true;
@@ -174,6 +210,14 @@ impl Live {
         self.syncing = false;
         // A batch that fails to decode is counted in the engine's stats.
         let _ = self.engine.ingest_batch(text);
+        // A route event to the URL DevTools reported: it was a same-document navigation.
+        let routed = self
+            .pending
+            .as_ref()
+            .is_some_and(|p| self.engine.last_route() == Some(p.url.as_str()));
+        if routed {
+            self.resolve(true);
+        }
         Action::Nothing
     }
 
@@ -201,7 +245,11 @@ impl Live {
                     if ev.url.starts_with("chrome-extension://") || ev.url.starts_with("data:") {
                         continue;
                     }
-                    self.engine.ingest(crate::Event::Network(ev));
+                    match &mut self.pending {
+                        Some(p) if p.held.len() < MAX_HELD => p.held.push(ev),
+                        Some(_) => self.engine.note_dropped(1),
+                        None => self.engine.ingest(Event::Network(ev)),
+                    }
                     n += 1;
                 }
                 Err(_) => self.engine.note_dropped(1),
@@ -219,6 +267,12 @@ mod tests {
         format!(
             r#"{{"v":1,"kind":"stormwatch.batch","doc":"{doc}","seq":{seq},"dropped":0,"events":[{{"type":"request_start","id":{seq},"api":"fetch","method":"GET","url":"{url}","t":{t},"body":""}}]}}"#,
             t = 1000 + seq * 10
+        )
+    }
+
+    fn har_entry(url: &str) -> String {
+        format!(
+            r#"[{{"startedDateTime":"2026-12-01T00:00:00.000Z","time":5,"request":{{"method":"GET","url":"{url}"}},"response":{{"status":200}},"_resourceType":"document"}}]"#
         )
     }
 
@@ -248,15 +302,45 @@ mod tests {
     }
 
     #[test]
-    fn navigation_resets_and_late_batches_of_the_old_page_are_ignored() {
+    fn a_new_document_resets_and_keeps_devtools_entries_that_came_first() {
         let mut l = Live::new(Config::default());
         l.batch("a", 1, &batch("a", 1, "http://h/1"));
         l.navigated("http://h/next");
+        // The old page's last batch, late: still the old page.
         l.batch("a", 2, &batch("a", 2, "http://h/late"));
-        assert_eq!(l.engine.stats().requests, 0);
+        l.har_entries(&har_entry("http://h/next")).unwrap();
+        assert_eq!(l.engine.stats().requests, 2);
         l.batch("b", 1, &batch("b", 1, "http://h/new"));
+        // The new page's own request, plus its document request held from DevTools.
+        assert_eq!(l.engine.stats().requests, 2);
+        assert_eq!(l.engine.page_url(), "http://h/next");
+        assert!(l.notice.as_deref().unwrap().contains("New page: http://h/next"));
+        // Batches of the page we left are ignored from now on.
+        l.batch("a", 3, &batch("a", 3, "http://h/later"));
+        assert_eq!(l.engine.stats().requests, 2);
+    }
+
+    #[test]
+    fn a_same_document_navigation_keeps_the_session() {
+        let mut l = Live::new(Config::default());
+        l.batch("a", 1, &batch("a", 1, "http://h/1"));
+        l.navigated("http://h/#/gallery");
+        let route = r#"{"v":1,"kind":"stormwatch.batch","doc":"a","seq":2,"dropped":0,"events":[{"type":"route","t":2000,"url":"http://h/#/gallery","kind":"push"}]}"#;
+        l.batch("a", 2, route);
+        l.navigation_settled();
         assert_eq!(l.engine.stats().requests, 1);
-        assert!(l.notice.as_deref().unwrap().contains("New page"));
+        assert_eq!(l.generation, 0);
+    }
+
+    #[test]
+    fn a_navigation_no_batch_explains_is_a_new_document() {
+        let mut l = Live::new(Config::default());
+        l.batch("a", 1, &batch("a", 1, "http://h/1"));
+        l.navigated("http://h/plain");
+        l.har_entries(&har_entry("http://h/plain")).unwrap();
+        l.navigation_settled();
+        assert_eq!(l.engine.stats().requests, 1);
+        assert_eq!(l.engine.page_url(), "http://h/plain");
     }
 
     #[test]

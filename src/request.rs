@@ -2,7 +2,7 @@
 //! flight, the API that issued it) and what DevTools' log saw (sizes, initiator,
 //! timings). Either side may arrive first; the engine merges them.
 
-use crate::event::{Api, NetworkEntry, Outcome, RequestStart};
+use crate::event::{Api, NetworkEntry, Outcome, RequestStart, Timings};
 use crate::urls;
 
 #[derive(Clone, Debug, Default)]
@@ -37,6 +37,16 @@ pub struct Request {
     pub transfer_size: Option<u64>,
     pub content_size: Option<u64>,
     pub wait: Option<f64>,
+    pub timings: Option<Timings>,
+    /// Carries `x-request-id` / `traceparent` (None: headers unknown).
+    pub traced: Option<bool>,
+    /// GraphQL operation name.
+    pub op: Option<String>,
+    /// Started right after the window gained or lost focus: likely a refetch-on-focus
+    /// that clicking into DevTools provoked, not the app's own doing.
+    pub provoked: bool,
+    /// Started before the page's `load` event (needed at startup).
+    pub before_load: Option<bool>,
 }
 
 impl Request {
@@ -51,6 +61,7 @@ impl Request {
             start: s.t,
             keepalive: s.keepalive,
             range: s.range,
+            op: s.op.clone(),
             from_page: true,
             ..Request::default()
         }
@@ -84,6 +95,11 @@ impl Request {
         self.transfer_size = n.transfer_size;
         self.content_size = n.content_size;
         self.wait = n.wait;
+        self.timings = n.timings.clone();
+        self.traced = n.traced;
+        if self.op.is_none() {
+            self.op = n.op.clone();
+        }
         self.range |= n.range;
         if self.body.is_none() {
             self.body = n.body.clone();
@@ -103,9 +119,42 @@ impl Request {
         matches!(self.api, Api::Fetch | Api::Xhr)
     }
 
-    /// Requests that repeat by design and are never duplicates or polls.
+    /// Requests that repeat by design, or that DevTools provoked: never duplicates or polls.
     pub fn excluded_from_repeats(&self) -> bool {
-        self.method == "OPTIONS" || self.method == "HEAD" || self.range || self.keepalive || self.api == Api::Beacon
+        self.method == "OPTIONS"
+            || self.method == "HEAD"
+            || self.range
+            || self.keepalive
+            || self.api == Api::Beacon
+            || self.provoked
+    }
+
+    /// Time to first byte, from DevTools' timings or the page's own view of a fetch.
+    pub fn ttfb(&self) -> Option<f64> {
+        self.wait
+    }
+
+    pub fn duration(&self) -> Option<f64> {
+        self.end.map(|e| (e - self.start).max(0.0))
+    }
+
+    /// The response size on the wire, the decoded size where that is all we know.
+    pub fn encoded_size(&self) -> Option<u64> {
+        self.transfer_size.filter(|n| *n > 0).or(self.content_length)
+    }
+
+    pub fn decoded_size(&self) -> Option<u64> {
+        self.content_size.or(self.content_length)
+    }
+
+    pub fn mime(&self) -> &str {
+        self.content_type
+            .as_deref()
+            .unwrap_or("")
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
     }
 
     /// Method, normalized URL and body: equal keys ask the server the same thing.

@@ -73,6 +73,102 @@ fn normalize_with(url: &str, blank_volatile: bool) -> String {
     out
 }
 
+fn is_uuid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && [8, 4, 4, 4, 12]
+            .iter()
+            .zip(&parts)
+            .all(|(n, p)| p.len() == *n && p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// What an id looks like in a path or query value: a number, a UUID, or a long
+/// hex or alphanumeric token with digits in it.
+fn id_kind(s: &str) -> Option<&'static str> {
+    if s.is_empty() {
+        return None;
+    }
+    if s.chars().all(|c| c.is_ascii_digit()) {
+        return Some("{id}");
+    }
+    if is_uuid(s) {
+        return Some("{uuid}");
+    }
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    if s.len() >= 12 && digits > 0 && s.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Some("{hash}");
+    }
+    if s.len() >= 16 && digits >= 2 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        return Some("{token}");
+    }
+    None
+}
+
+/// The URL with ids (numbers, UUIDs, hashes) in the path and query replaced by
+/// placeholders, and the ids it replaced: `/api/items/42?x=7` is
+/// `/api/items/{id}?x={id}` with ids `["42", "7"]`.
+pub fn template(url: &str) -> (String, Vec<String>) {
+    let url = url.split('#').next().unwrap_or("");
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let (prefix, path) = match base.split_once("://") {
+        Some((scheme, rest)) => match rest.find('/') {
+            Some(i) => (
+                format!("{}://{}", scheme.to_ascii_lowercase(), rest[..i].to_ascii_lowercase()),
+                &rest[i..],
+            ),
+            None => (
+                format!("{}://{}", scheme.to_ascii_lowercase(), rest.to_ascii_lowercase()),
+                "/",
+            ),
+        },
+        None => (String::new(), base),
+    };
+    let mut ids = Vec::new();
+    let segments: Vec<String> = path
+        .split('/')
+        .map(|seg| match id_kind(seg) {
+            Some(k) => {
+                ids.push(seg.to_string());
+                k.to_string()
+            }
+            None => seg.to_string(),
+        })
+        .collect();
+    let mut out = prefix + &segments.join("/");
+    if let Some(q) = query {
+        let mut pairs: Vec<(String, String)> = q
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                match id_kind(v) {
+                    Some(kind) if !VOLATILE_PARAMS.contains(&k) => {
+                        ids.push(v.to_string());
+                        (k.to_string(), kind.to_string())
+                    }
+                    _ if VOLATILE_PARAMS.contains(&k) => (k.to_string(), "…".to_string()),
+                    _ => (k.to_string(), v.to_string()),
+                }
+            })
+            .collect();
+        pairs.sort();
+        if !pairs.is_empty() {
+            out.push('?');
+            out.push_str(
+                &pairs
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("&"),
+            );
+        }
+    }
+    (out, ids)
+}
+
 /// The path and query of a URL, for short titles.
 pub fn short(url: &str) -> &str {
     match url.split_once("://") {
@@ -102,6 +198,21 @@ mod tests {
     fn signature_blanks_cache_busters_only() {
         assert_eq!(signature("http://h/p?_=123&id=7"), signature("http://h/p?_=456&id=7"));
         assert_ne!(signature("http://h/p?id=7"), signature("http://h/p?id=8"));
+    }
+
+    #[test]
+    fn template_replaces_ids_and_lists_them() {
+        let (t, ids) = template("http://H/api/users/42/posts?page=3&sort=new");
+        assert_eq!(t, "http://h/api/users/{id}/posts?page={id}&sort=new");
+        assert_eq!(ids, vec!["42", "3"]);
+        let (t, ids) = template("/v1/orders/3f2b8c1e-1a2b-4c3d-8e9f-0123456789ab");
+        assert_eq!(t, "/v1/orders/{uuid}");
+        assert_eq!(ids.len(), 1);
+        assert_eq!(template("/static/app.js").1.len(), 0);
+        assert_eq!(
+            template("/commits/9fceb02d0ae598e95dc970b74767f19372d61af8").0,
+            "/commits/{hash}"
+        );
     }
 
     #[test]

@@ -72,6 +72,7 @@ async fn a_garbage_batch_is_counted_and_the_panel_stays_up() {
     let el = container();
     ui::mount_into(el.clone());
     ui::with_live(|l| l.navigated("http://h/other"));
+    ui::with_live(|l| l.navigation_settled());
     ui::with_live(|l| {
         l.batch("doc2", 1, "{\"v\":1,\"kind\":\"stormwatch.batch\",\"doc\":\"doc2\",\"seq\":1,\"events\":[{\"type\":\"request_start\"}]}")
     });

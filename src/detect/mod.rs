@@ -10,6 +10,7 @@ use crate::request::Request;
 use std::collections::BTreeMap;
 
 pub mod duplicate_request;
+pub mod n_plus_one;
 pub mod polling_loop;
 
 /// What the page was doing when a request was seen.
@@ -19,6 +20,15 @@ pub struct PageState {
     pub hidden: bool,
     /// Route changes so far, with their times and new URLs.
     pub routes: Vec<(f64, String)>,
+    /// When the `load` event fired, once it has.
+    pub load_t: Option<f64>,
+}
+
+impl PageState {
+    /// Whether something that started at `t` was part of the page's startup.
+    pub fn at_startup(&self, t: f64) -> bool {
+        self.load_t.is_none_or(|l| t <= l)
+    }
 }
 
 /// The findings store, keyed by (detector id, finding key) so output order is stable.
@@ -75,6 +85,8 @@ pub trait Detector {
     fn on_end(&mut self, _req: &Request, _page: &PageState, _out: &mut Findings) {}
     /// DevTools' log added detail (initiator, sizes) to a request already seen.
     fn on_enrich(&mut self, _req: &Request, _out: &mut Findings) {}
+    /// Anything else the page reported: routes, visibility, lifecycle, connections.
+    fn on_page(&mut self, _event: &crate::event::Event, _page: &PageState, _out: &mut Findings) {}
 }
 
 pub struct DetectorInfo {
@@ -85,7 +97,7 @@ pub struct DetectorInfo {
     pub build: fn(&Config) -> Box<dyn Detector>,
 }
 
-pub const DETECTORS: &[DetectorInfo] = &[duplicate_request::INFO, polling_loop::INFO];
+pub const DETECTORS: &[DetectorInfo] = &[duplicate_request::INFO, polling_loop::INFO, n_plus_one::INFO];
 
 /// One behaviour, one finding: a steady loop whose copies merely follow each other
 /// (none in flight at once) is reported as `polling-loop`, not also as duplicates.

@@ -1,6 +1,6 @@
 //! Helpers for detector tests: drive a real engine with page-side events.
 
-use crate::event::{Api, Event, Outcome, RequestEnd, RequestStart, RouteChange, Visibility};
+use crate::event::{Api, Event, NetworkEntry, Outcome, RequestEnd, RequestStart, RouteChange, Visibility};
 use crate::{Config, Engine, Finding};
 
 pub struct Kit {
@@ -24,7 +24,39 @@ impl Kit {
             body,
             keepalive: false,
             range: false,
+            op: None,
         }));
+    }
+
+    pub fn start_op(&mut self, id: u64, url: &str, t: f64, body: Option<String>, op: &str) {
+        self.engine.ingest(Event::RequestStart(RequestStart {
+            id,
+            api: Api::Fetch,
+            method: "POST".into(),
+            url: url.into(),
+            t,
+            body,
+            keepalive: false,
+            range: false,
+            op: Some(op.into()),
+        }));
+    }
+
+    /// One entry of DevTools' log, starting from a plain successful fetch.
+    pub fn net(&mut self, url: &str, t: f64, duration: f64, edit: impl FnOnce(&mut NetworkEntry)) {
+        let mut n = NetworkEntry {
+            method: "GET".into(),
+            url: url.into(),
+            t,
+            duration,
+            status: 200,
+            resource_type: "fetch".into(),
+            mime_type: Some("application/json".into()),
+            body: Some(String::new()),
+            ..NetworkEntry::default()
+        };
+        edit(&mut n);
+        self.engine.ingest(Event::Network(n));
     }
 
     pub fn start(&mut self, id: u64, method: &str, url: &str, t: f64) {

@@ -21,6 +21,8 @@ use std::collections::{HashMap, VecDeque};
 const MAX_REQUESTS: usize = 20_000;
 /// Raw events kept so a saved report can be replayed.
 const MAX_LOG: usize = 50_000;
+/// A request this soon after a focus change is taken as a refetch-on-focus.
+const PROVOKED_WINDOW_MS: f64 = 150.0;
 /// Route changes and visibility flips remembered.
 const MAX_PAGE_HISTORY: usize = 10_000;
 
@@ -51,6 +53,7 @@ pub struct Engine {
     waiting_for_page: Unmatched,
     page: PageState,
     visibility: Vec<(f64, bool)>,
+    focus_changes: Vec<f64>,
     origin: Option<f64>,
     earliest: Option<f64>,
     findings: Findings,
@@ -75,6 +78,7 @@ impl Engine {
             waiting_for_page: Unmatched::default(),
             page: PageState::default(),
             visibility: Vec::new(),
+            focus_changes: Vec::new(),
             origin: None,
             earliest: None,
             findings: Findings::default(),
@@ -205,14 +209,28 @@ impl Engine {
                 if self.page.routes.len() < MAX_PAGE_HISTORY {
                     self.page.routes.push((r.t, r.url.clone()));
                 }
+                self.page_event(&event);
             }
             Event::Visibility(v) => {
                 self.page.hidden = v.hidden;
                 if self.visibility.len() < MAX_PAGE_HISTORY {
                     self.visibility.push((v.t, v.hidden));
                 }
+                self.page_event(&event);
             }
-            Event::Resource(_) => {}
+            Event::Lifecycle(l) => {
+                if l.phase == "load" && self.page.load_t.is_none() {
+                    self.page.load_t = Some(l.t);
+                }
+                self.page_event(&event);
+            }
+            Event::Focus(f) => {
+                if self.focus_changes.len() >= 64 {
+                    self.focus_changes.remove(0);
+                }
+                self.focus_changes.push(f.t);
+            }
+            Event::Resource(_) | Event::ConnectionOpen(_) | Event::ConnectionClose(_) => self.page_event(&event),
             Event::Unknown => {
                 self.stats.dropped += 1;
             }
@@ -231,8 +249,18 @@ impl Engine {
         id
     }
 
-    /// Where the page was (route, visibility) when the request started.
+    fn page_event(&mut self, event: &Event) {
+        for d in self.detectors.iter_mut() {
+            d.on_page(event, &self.page, &mut self.findings);
+        }
+    }
+
+    /// Where the page was (route, visibility, focus) when the request started.
     fn place(&self, r: &mut Request) {
+        r.provoked = self
+            .focus_changes
+            .iter()
+            .any(|t| *t <= r.start && r.start - *t <= PROVOKED_WINDOW_MS);
         r.route_epoch = self.page.routes.iter().filter(|(t, _)| *t <= r.start).count() as u32;
         r.hidden = self
             .visibility
@@ -278,6 +306,11 @@ impl Engine {
     /// Milliseconds of the session's start: the page's time origin, else the earliest event.
     pub fn origin(&self) -> f64 {
         self.origin.or(self.earliest).unwrap_or(0.0)
+    }
+
+    /// The URL of the latest route change.
+    pub fn last_route(&self) -> Option<&str> {
+        self.page.routes.last().map(|(_, u)| u.as_str())
     }
 
     pub fn page_url(&self) -> &str {

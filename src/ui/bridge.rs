@@ -13,6 +13,8 @@ use wasm_bindgen::JsCast;
 
 const HAR_FLUSH_MS: i32 = 30;
 const MAX_BACKOFF_MS: i32 = 5_000;
+/// How long a navigation may stay unexplained by the page before it counts as a new document.
+const NAVIGATION_SETTLE_MS: i32 = 1_500;
 
 thread_local! {
     static TAB: Cell<f64> = const { Cell::new(-1.0) };
@@ -235,6 +237,7 @@ fn watch_network() {
                 flush_entries();
                 let url = url.as_string().unwrap_or_default();
                 with_live(|l| l.navigated(&url));
+                later(NAVIGATION_SETTLE_MS, || with_live(|l| l.navigation_settled()));
             })
             .into_js_value(),
         );
