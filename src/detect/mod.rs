@@ -10,8 +10,10 @@ use crate::request::Request;
 use std::collections::BTreeMap;
 
 pub mod duplicate_request;
+pub mod error_burst;
 pub mod n_plus_one;
 pub mod polling_loop;
+pub mod request_waterfall;
 
 /// What the page was doing when a request was seen.
 #[derive(Clone, Debug, Default)]
@@ -97,7 +99,13 @@ pub struct DetectorInfo {
     pub build: fn(&Config) -> Box<dyn Detector>,
 }
 
-pub const DETECTORS: &[DetectorInfo] = &[duplicate_request::INFO, polling_loop::INFO, n_plus_one::INFO];
+pub const DETECTORS: &[DetectorInfo] = &[
+    duplicate_request::INFO,
+    polling_loop::INFO,
+    n_plus_one::INFO,
+    request_waterfall::INFO,
+    error_burst::INFO,
+];
 
 /// One behaviour, one finding: a steady loop whose copies merely follow each other
 /// (none in flight at once) is reported as `polling-loop`, not also as duplicates.

@@ -36,11 +36,16 @@ pub const INFO: DetectorInfo = DetectorInfo {
 
 const MAX_KEYS: usize = 2048;
 const MAX_IDS_SHOWN: usize = 20;
+const MAX_IDS_KEPT: usize = 64;
+const MAX_REQUESTS_KEPT: usize = crate::finding::MAX_EVIDENCE_REQUESTS;
 
 #[derive(Default)]
 struct Burst {
     last_start: f64,
+    size: usize,
+    /// The latest requests of the burst (the evidence keeps no more anyway).
     requests: Vec<u64>,
+    /// Distinct ids, up to `MAX_IDS_KEPT`: enough to tell ids apart from copies.
     ids: BTreeSet<String>,
     total_ms: f64,
     template: String,
@@ -141,15 +146,21 @@ impl Detector for NPlusOne {
         };
         let gap = self.cfg.max_gap_ms;
         let b = self.bursts.entry(key.clone()).or_default();
-        if b.requests.is_empty() || req.start - b.last_start > gap || req.start < b.last_start - gap {
+        if b.size == 0 || req.start - b.last_start > gap || req.start < b.last_start - gap {
             *b = Burst {
                 template: label,
                 ..Burst::default()
             };
         }
         b.last_start = b.last_start.max(req.start);
+        b.size += 1;
         b.requests.push(req.id);
-        b.ids.insert(ids.join("/"));
+        if b.requests.len() > MAX_REQUESTS_KEPT {
+            b.requests.remove(0);
+        }
+        if b.ids.len() < MAX_IDS_KEPT {
+            b.ids.insert(ids.join("/"));
+        }
         if let Some(d) = req.duration() {
             b.total_ms += d;
         } else {
@@ -169,9 +180,7 @@ impl Detector for NPlusOne {
     fn on_end(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
         let Some(key) = self.open.remove(&req.id) else { return };
         if let (Some(b), Some(d)) = (self.bursts.get_mut(&key), req.duration()) {
-            if b.requests.contains(&req.id) {
-                b.total_ms += d;
-            }
+            b.total_ms += d;
         }
         self.report(&key, out, req.end.unwrap_or(req.start));
         if self.open.len() > 10_000 {

@@ -1,0 +1,189 @@
+//! # error-burst
+//!
+//! ## What it detects
+//! At least 5 failed responses (status 400 and up, or a network failure) from one
+//! endpoint within 10 s, or an endpoint failing at least 20% of at least 20 requests.
+//! Requests the page aborted are not failures.
+//!
+//! ## Why it matters
+//! Failures that repeat are rarely noticed in the UI (a retry hides them, a catch
+//! swallows them) but each costs a round trip, server work, and often a retry storm.
+//!
+//! ## Example
+//! `POST /_error`, 25 requests, 100% failed (500).
+//!
+//! ## Thresholds
+//! - `burst_failures` (5) within `window_ms` (10000).
+//! - `rate` (0.2) of at least `rate_min_requests` (20).
+
+use super::{evict_oldest, Detector, DetectorInfo, Findings, PageState};
+use crate::config::{Config, ErrorBurstConfig};
+use crate::event::Outcome;
+use crate::finding::{Metric, Severity};
+use crate::request::Request;
+use crate::urls;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+pub const ID: &str = "error-burst";
+
+pub const INFO: DetectorInfo = DetectorInfo {
+    id: ID,
+    title: "Error bursts",
+    doc: include_str!("error_burst.rs"),
+    build: |c| Box::new(ErrorBurst::new(c)),
+};
+
+#[derive(Default)]
+struct Endpoint {
+    recent_failures: VecDeque<f64>,
+    requests: u64,
+    failures: u64,
+    statuses: BTreeMap<u16, u64>,
+    last: f64,
+}
+
+pub struct ErrorBurst {
+    cfg: ErrorBurstConfig,
+    endpoints: HashMap<String, Endpoint>,
+    /// Requests already counted (an end can be reported by the page and by DevTools).
+    counted: std::collections::HashSet<u64>,
+}
+
+impl ErrorBurst {
+    pub fn new(cfg: &Config) -> Self {
+        Self {
+            cfg: cfg.error_burst.clone(),
+            endpoints: HashMap::new(),
+            counted: Default::default(),
+        }
+    }
+}
+
+impl Detector for ErrorBurst {
+    fn on_end(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
+        if req.outcome == Some(Outcome::Abort) || !self.counted.insert(req.id) {
+            return;
+        }
+        if self.counted.len() > 50_000 {
+            self.counted.clear();
+        }
+        let failed = req.outcome == Some(Outcome::Error) || req.status >= 400;
+        let (template, _) = urls::template(&req.url);
+        let key = format!("{} {}", req.method, template);
+        let at = req.end.unwrap_or(req.start);
+        let cfg = &self.cfg;
+        let e = self.endpoints.entry(key.clone()).or_default();
+        e.requests += 1;
+        e.last = at;
+        if failed {
+            e.failures += 1;
+            *e.statuses.entry(req.status).or_default() += 1;
+            e.recent_failures.push_back(at);
+        }
+        while e.recent_failures.front().is_some_and(|t| at - t > cfg.window_ms) {
+            e.recent_failures.pop_front();
+        }
+        let rate = e.failures as f64 / e.requests as f64;
+        let burst = e.recent_failures.len() >= cfg.burst_failures;
+        let chronic = e.requests >= cfg.rate_min_requests as u64 && rate >= cfg.rate;
+        let already = out.get_mut(ID, &key).is_some();
+        if (failed && (burst || chronic || already)) || (chronic && !already) {
+            let (requests, failures, in_window) = (e.requests, e.failures, e.recent_failures.len());
+            let statuses: Vec<String> = e
+                .statuses
+                .iter()
+                .map(|(s, n)| {
+                    if *s == 0 {
+                        format!("network error ×{n}")
+                    } else {
+                        format!("{s} ×{n}")
+                    }
+                })
+                .collect();
+            let label = format!("{} {}", req.method, urls::short(&template));
+            out.upsert(ID, &key, at, |f| {
+                f.count = failures;
+                f.evidence.add_request(req.id);
+                f.evidence.add_url(&req.url);
+                if let Some(s) = &req.initiator {
+                    f.evidence.add_source(s);
+                }
+                f.metrics.insert("failures".into(), Metric::Num(failures as f64));
+                f.metrics.insert("requests".into(), Metric::Num(requests as f64));
+                f.metrics
+                    .insert("error_rate".into(), Metric::Text(format!("{:.0}%", rate * 100.0)));
+                f.metrics.insert("in_10s".into(), Metric::Num(in_window as f64));
+                f.metrics.insert("statuses".into(), Metric::Text(statuses.join(", ")));
+                f.severity = if rate >= 0.5 {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                };
+                f.title = format!(
+                    "{label} failed {failures} of {requests} times ({:.0}%): {}",
+                    rate * 100.0,
+                    statuses.join(", ")
+                );
+                f.advice = "Find out why it fails (the status and the server log), stop retrying what cannot \
+                            succeed (back off, or cap retries), and surface the failure instead of swallowing it."
+                    .into();
+            });
+        }
+        let now = at;
+        evict_oldest(
+            &mut self.endpoints,
+            2048,
+            |e| if e.requests == 0 { now } else { e.last },
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::*;
+
+    #[test]
+    fn five_failures_in_ten_seconds_are_a_burst() {
+        let mut t = Kit::new();
+        for i in 0..5u64 {
+            t.net("http://h/_error", i as f64 * 100.0, 20.0, |n| {
+                n.method = "POST".into();
+                n.status = 500;
+            });
+        }
+        let f = t.only("error-burst");
+        assert_eq!(f.count, 5);
+        assert_eq!(f.severity, crate::Severity::Error);
+        assert!(
+            f.title.contains("POST /_error failed 5 of 5 times (100%): 500 ×5"),
+            "{}",
+            f.title
+        );
+    }
+
+    #[test]
+    fn a_chronic_failure_rate_is_flagged() {
+        let mut t = Kit::new();
+        for i in 0..20u64 {
+            t.net(&format!("http://h/api/item/{i}"), i as f64 * 3000.0, 20.0, |n| {
+                if i % 4 == 0 {
+                    n.status = 404;
+                }
+            });
+        }
+        assert_eq!(t.only("error-burst").count, 5);
+    }
+
+    #[test]
+    fn near_miss_scattered_failures_and_aborts_are_quiet() {
+        let mut t = Kit::new();
+        for i in 0..4u64 {
+            t.net("http://h/api/x", i as f64 * 5000.0, 20.0, |n| n.status = 503);
+        }
+        for i in 0..10u64 {
+            t.start(100 + i, "GET", "http://h/search", 100.0 * i as f64);
+            t.abort(100 + i, 100.0 * i as f64 + 5.0);
+        }
+        t.assert_none("error-burst");
+    }
+}
