@@ -57,7 +57,10 @@ export function startDemoServer(port = 0) {
       res.end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream', 'cache-control': 'no-cache' });
+    // Pages revalidate; their scripts and styles are cached for 30 days, as a
+    // well-configured server would (the cache scenario serves its own headers).
+    const cache = file.endsWith('.html') ? 'no-cache' : 'public, max-age=2592000';
+    res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream', 'cache-control': cache });
     fs.createReadStream(file).pipe(res);
   });
   return new Promise((resolve) => {

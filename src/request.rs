@@ -147,6 +147,35 @@ impl Request {
         self.content_size.or(self.content_length)
     }
 
+    /// What kind of thing was fetched: script, stylesheet, font, image, document, api, other.
+    pub fn kind(&self) -> &'static str {
+        match self.resource_type.as_str() {
+            "script" => return "script",
+            "stylesheet" => return "stylesheet",
+            "font" => return "font",
+            "image" => return "image",
+            "document" => return "document",
+            "fetch" | "xhr" => return "api",
+            _ => {}
+        }
+        let mime = self.mime();
+        if self.is_api() {
+            "api"
+        } else if mime.contains("javascript") || mime.contains("ecmascript") {
+            "script"
+        } else if mime == "text/css" {
+            "stylesheet"
+        } else if mime.starts_with("font/") || mime.contains("woff") {
+            "font"
+        } else if mime.starts_with("image/") {
+            "image"
+        } else if mime == "text/html" {
+            "document"
+        } else {
+            "other"
+        }
+    }
+
     pub fn mime(&self) -> &str {
         self.content_type
             .as_deref()

@@ -11,9 +11,14 @@ use std::collections::BTreeMap;
 
 pub mod duplicate_request;
 pub mod error_burst;
+pub mod large_payload;
+pub mod missing_cache_headers;
 pub mod n_plus_one;
+pub mod oversized_chunk;
 pub mod polling_loop;
 pub mod request_waterfall;
+pub mod slow_request;
+pub mod uncompressed_response;
 
 /// What the page was doing when a request was seen.
 #[derive(Clone, Debug, Default)]
@@ -105,7 +110,23 @@ pub const DETECTORS: &[DetectorInfo] = &[
     n_plus_one::INFO,
     request_waterfall::INFO,
     error_burst::INFO,
+    slow_request::INFO,
+    large_payload::INFO,
+    uncompressed_response::INFO,
+    missing_cache_headers::INFO,
+    oversized_chunk::INFO,
 ];
+
+/// Bytes as people read them: 380 KB, 2.4 MB.
+pub fn bytes(n: u64) -> String {
+    if n >= 1_000_000 {
+        format!("{:.1} MB", n as f64 / 1_000_000.0)
+    } else if n >= 1_000 {
+        format!("{:.0} KB", n as f64 / 1_000.0)
+    } else {
+        format!("{n} B")
+    }
+}
 
 /// One behaviour, one finding: a steady loop whose copies merely follow each other
 /// (none in flight at once) is reported as `polling-loop`, not also as duplicates.

@@ -1,0 +1,133 @@
+//! # large-payload
+//!
+//! ## What it detects
+//! A fetch/XHR response over 300 KB on the wire that took at least 100 ms, or over
+//! 1 MB once decoded. Grouped per endpoint.
+//!
+//! ## Why it matters
+//! Big API responses cost download time, memory, and main-thread time to parse,
+//! usually for data the screen never shows: arrays without pagination limits,
+//! every field of every record.
+//!
+//! ## Example
+//! `GET /api/messages` returned 2.4 MB (380 KB on the wire) in 620 ms.
+//!
+//! ## Thresholds
+//! - `encoded_bytes` (300000) with `min_duration_ms` (100); `decoded_bytes` (1000000).
+
+use super::{Detector, DetectorInfo, Findings, PageState};
+use crate::config::{Config, LargePayloadConfig};
+use crate::finding::{Metric, Severity};
+use crate::request::Request;
+use crate::urls;
+use std::collections::HashSet;
+
+pub const ID: &str = "large-payload";
+
+pub const INFO: DetectorInfo = DetectorInfo {
+    id: ID,
+    title: "Large API payloads",
+    doc: include_str!("large_payload.rs"),
+    build: |c| Box::new(LargePayload::new(c)),
+};
+
+pub struct LargePayload {
+    cfg: LargePayloadConfig,
+    counted: HashSet<u64>,
+}
+
+impl LargePayload {
+    pub fn new(cfg: &Config) -> Self {
+        Self {
+            cfg: cfg.large_payload.clone(),
+            counted: HashSet::new(),
+        }
+    }
+
+    fn check(&mut self, req: &Request, out: &mut Findings) {
+        if !req.is_api() {
+            return;
+        }
+        let cfg = &self.cfg;
+        let encoded = req.encoded_size().unwrap_or(0);
+        let decoded = req.decoded_size().unwrap_or(0);
+        let duration = req.duration().unwrap_or(0.0);
+        let big = (encoded > cfg.encoded_bytes && duration >= cfg.min_duration_ms) || decoded > cfg.decoded_bytes;
+        if !big || !self.counted.insert(req.id) {
+            return;
+        }
+        let (template, _) = urls::template(&req.url);
+        let key = format!("{} {}", req.method, template);
+        let label = format!("{} {}", req.method, urls::short(&template));
+        out.upsert(ID, &key, req.start, |f| {
+            f.count += 1;
+            f.evidence.add_request(req.id);
+            f.evidence.add_url(&req.url);
+            if let Some(s) = &req.initiator {
+                f.evidence.add_source(s);
+            }
+            f.metrics.insert("decoded_bytes".into(), Metric::Num(decoded as f64));
+            f.metrics.insert("encoded_bytes".into(), Metric::Num(encoded as f64));
+            f.metrics.insert("duration_ms".into(), Metric::Num(duration.round()));
+            f.severity = if decoded > 5 * cfg.decoded_bytes {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            f.title = format!(
+                "{label} returned {} ({} on the wire) in {} ms",
+                super::bytes(decoded),
+                super::bytes(encoded),
+                duration.round()
+            );
+            f.advice = "Return only what the screen shows: paginate (limit + cursor), select fields, or \
+                        stream. Large JSON also costs main-thread time to parse."
+                .into();
+        });
+    }
+}
+
+impl Detector for LargePayload {
+    fn on_end(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
+        self.check(req, out);
+    }
+
+    fn on_enrich(&mut self, req: &Request, out: &mut Findings) {
+        self.check(req, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::*;
+
+    #[test]
+    fn a_big_json_response_is_flagged() {
+        let mut t = Kit::new();
+        t.net("http://h/api/messages", 0.0, 620.0, |n| {
+            n.transfer_size = Some(380_000);
+            n.content_size = Some(2_400_000);
+        });
+        let f = t.only("large-payload");
+        assert!(
+            f.title.contains("returned 2.4 MB (380 KB on the wire) in 620 ms"),
+            "{}",
+            f.title
+        );
+    }
+
+    #[test]
+    fn near_miss_big_but_fast_or_small_is_quiet() {
+        let mut t = Kit::new();
+        t.net("http://h/api/a", 0.0, 40.0, |n| {
+            n.transfer_size = Some(350_000);
+            n.content_size = Some(900_000);
+        });
+        t.net("http://h/api/b", 0.0, 900.0, |n| n.content_size = Some(20_000));
+        t.net("http://h/big.js", 0.0, 900.0, |n| {
+            n.resource_type = "script".into();
+            n.content_size = Some(5_000_000);
+        });
+        t.assert_none("large-payload");
+    }
+}

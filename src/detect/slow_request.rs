@@ -1,0 +1,182 @@
+//! # slow-request
+//!
+//! ## What it detects
+//! A request whose time to first byte is over 600 ms, or whose total time is over
+//! 1 s. Grouped per endpoint (ids in the path replaced by placeholders). Severity
+//! grows with time: from 10 s (or 5 s to the first byte) it is an error.
+//! Streams (`text/event-stream`, WebSockets) are not requests that should end, so
+//! they are left out.
+//!
+//! ## Why it matters
+//! Whatever waits on a slow response waits visibly: spinners, blocked rendering,
+//! and users who click again (which makes duplicates).
+//!
+//! ## Example
+//! `GET /api/report` 4.2 s: queueing 2 ms, connect 0 ms, waiting 4.1 s, download 60 ms.
+//! The server is the bottleneck (waiting), not the network.
+//!
+//! ## Thresholds
+//! - `ttfb_ms` (600), `total_ms` (1000), `error_total_ms` (10000).
+
+use super::{Detector, DetectorInfo, Findings, PageState};
+use crate::config::{Config, SlowRequestConfig};
+use crate::finding::{Metric, Severity};
+use crate::request::Request;
+use crate::urls;
+use std::collections::HashSet;
+
+pub const ID: &str = "slow-request";
+
+pub const INFO: DetectorInfo = DetectorInfo {
+    id: ID,
+    title: "Slow requests",
+    doc: include_str!("slow_request.rs"),
+    build: |c| Box::new(SlowRequest::new(c)),
+};
+
+pub struct SlowRequest {
+    cfg: SlowRequestConfig,
+    counted: HashSet<u64>,
+}
+
+impl SlowRequest {
+    pub fn new(cfg: &Config) -> Self {
+        Self {
+            cfg: cfg.slow_request.clone(),
+            counted: HashSet::new(),
+        }
+    }
+
+    fn check(&mut self, req: &Request, out: &mut Findings) {
+        if req.resource_type == "eventsource" || req.resource_type == "websocket" || req.mime() == "text/event-stream" {
+            return;
+        }
+        let Some(total) = req.duration() else { return };
+        let ttfb = req.ttfb();
+        let cfg = &self.cfg;
+        let slow = total > cfg.total_ms || ttfb.is_some_and(|w| w > cfg.ttfb_ms);
+        if !slow {
+            return;
+        }
+        let first_time = self.counted.insert(req.id);
+        if self.counted.len() > 50_000 {
+            self.counted.clear();
+        }
+        let (template, _) = urls::template(&req.url);
+        let key = format!("{} {}", req.method, template);
+        let label = format!("{} {}", req.method, urls::short(&template));
+        let breakdown = req.timings.as_ref().map(|t| {
+            let ms = |v: Option<f64>| v.unwrap_or(0.0).round();
+            format!(
+                "queueing {} ms, connect {} ms, waiting {} ms, download {} ms",
+                ms(t.blocked),
+                ms(t.dns) + ms(t.connect),
+                ms(t.wait),
+                ms(t.receive)
+            )
+        });
+        out.upsert(ID, &key, req.start, |f| {
+            if first_time {
+                f.count += 1;
+            }
+            f.evidence.add_request(req.id);
+            f.evidence.add_url(&req.url);
+            if let Some(s) = &req.initiator {
+                f.evidence.add_source(s);
+            }
+            let slowest = match f.metrics.get("slowest_ms") {
+                Some(Metric::Num(n)) => n.max(total),
+                _ => total,
+            };
+            f.metrics.insert("slowest_ms".into(), Metric::Num(slowest.round()));
+            if let Some(w) = ttfb {
+                f.metrics.insert("ttfb_ms".into(), Metric::Num(w.round()));
+            }
+            if let Some(b) = &breakdown {
+                f.metrics.insert("timing".into(), Metric::Text(b.clone()));
+            }
+            f.severity = if slowest >= cfg.error_total_ms || ttfb.is_some_and(|w| w >= cfg.error_total_ms / 2.0) {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            let times = if f.count > 1 {
+                format!(" ({} slow requests)", f.count)
+            } else {
+                String::new()
+            };
+            f.title = format!("{label} took {:.1} s{times}", slowest / 1000.0);
+            let server_bound = ttfb.is_some_and(|w| w > total * 0.7);
+            f.advice = if server_bound {
+                "Most of the time is the server's (waiting for the first byte): profile the endpoint, add an \
+                 index or a cache, or return less. Show progress meanwhile, and prefetch when the user is likely \
+                 to need it."
+            } else {
+                "Most of the time is queueing or download: send less (paginate, compress), start it earlier, \
+                 or avoid blocking the UI on it."
+            }
+            .into();
+        });
+    }
+}
+
+impl Detector for SlowRequest {
+    fn on_end(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
+        self.check(req, out);
+    }
+
+    fn on_enrich(&mut self, req: &Request, out: &mut Findings) {
+        self.check(req, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::*;
+    use crate::event::Timings;
+
+    #[test]
+    fn a_slow_request_is_flagged_with_its_timing_breakdown() {
+        let mut t = Kit::new();
+        t.net("http://h/api/report/7", 0.0, 1500.0, |n| {
+            n.wait = Some(1400.0);
+            n.timings = Some(Timings {
+                blocked: Some(3.0),
+                wait: Some(1400.0),
+                receive: Some(90.0),
+                ..Timings::default()
+            });
+        });
+        let f = t.only("slow-request");
+        assert!(f.title.contains("GET /api/report/{id} took 1.5 s"), "{}", f.title);
+        assert!(matches!(&f.metrics["timing"], crate::finding::Metric::Text(s) if s.contains("waiting 1400 ms")));
+        assert!(f.advice.contains("server"));
+    }
+
+    #[test]
+    fn three_minutes_is_an_error() {
+        let mut t = Kit::new();
+        t.net("http://h/api/export", 0.0, 180_000.0, |_| {});
+        assert_eq!(t.only("slow-request").severity, crate::Severity::Error);
+    }
+
+    #[test]
+    fn near_miss_fast_requests_and_streams_are_quiet() {
+        let mut t = Kit::new();
+        t.net("http://h/api/a", 0.0, 900.0, |n| n.wait = Some(500.0));
+        t.net("http://h/api/events", 0.0, 60_000.0, |n| {
+            n.mime_type = Some("text/event-stream".into())
+        });
+        t.net("http://h/ws", 0.0, 60_000.0, |n| n.resource_type = "websocket".into());
+        t.assert_none("slow-request");
+    }
+
+    #[test]
+    fn a_request_seen_by_page_and_devtools_counts_once() {
+        let mut t = Kit::new();
+        t.start(1, "GET", "http://h/api/slow", 0.0);
+        t.end(1, 1200.0);
+        t.net("http://h/api/slow", 1.0, 1210.0, |n| n.wait = Some(1150.0));
+        assert_eq!(t.only("slow-request").count, 1);
+    }
+}
