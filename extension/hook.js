@@ -119,6 +119,14 @@
     return null;
   }
 
+  // GraphQL operation name, so per-id GraphQL queries group like REST ones.
+  const OPERATION = /"operationName"\s*:\s*"([A-Za-z0-9_]{1,100})"/;
+  function operationOf(body) {
+    if (typeof body !== 'string' || body.length > MAX_HASHED_BODY) return null;
+    const m = OPERATION.exec(body);
+    return m ? m[1] : null;
+  }
+
   function hasRange(headers) {
     if (!headers) return false;
     if (HeadersCtor && headers instanceof HeadersCtor) return headers.has('range');
@@ -135,6 +143,7 @@
     let body = '';
     let keepalive = false;
     let range = false;
+    let op = null;
     if (RequestCtor && input instanceof RequestCtor) {
       method = input.method;
       url = input.url;
@@ -146,12 +155,15 @@
     }
     if (init !== undefined && init !== null && typeof init === 'object') {
       if (init.method !== undefined) method = String(init.method).toUpperCase();
-      if (init.body !== undefined) body = bodySignature(init.body);
+      if (init.body !== undefined) {
+        body = bodySignature(init.body);
+        op = operationOf(init.body);
+      }
       if (init.keepalive) keepalive = true;
       if (hasRange(init.headers)) range = true;
     }
     const id = ++nextId;
-    emit({ type: 'request_start', id, api: 'fetch', method, url, t: now(), body, keepalive, range });
+    emit({ type: 'request_start', id, api: 'fetch', method, url, t: now(), body, keepalive, range, op });
     return id;
   }
 
@@ -265,8 +277,9 @@
             }
             info.aborted = false;
             info.id = ++nextId;
-            const body = info.method === 'GET' || info.method === 'HEAD' ? '' : bodySignature(arguments[0]);
-            emit({ type: 'request_start', id: info.id, api: 'xhr', method: info.method, url: info.url, t: now(), body, keepalive: false, range: false });
+            const sent = arguments[0];
+            const body = info.method === 'GET' || info.method === 'HEAD' ? '' : bodySignature(sent);
+            emit({ type: 'request_start', id: info.id, api: 'xhr', method: info.method, url: info.url, t: now(), body, keepalive: false, range: false, op: operationOf(sent) });
           } catch (_) { /* record nothing */ }
         }
         try {
@@ -318,6 +331,67 @@
   Reflect.apply(listen, doc, ['visibilitychange', () => {
     try { emit({ type: 'visibility', t: now(), hidden: doc.visibilityState === 'hidden' }); } catch (_) { /* ignore */ }
   }, passive]);
+  // Clicking into DevTools blurs the page; refetch-on-focus libraries then fire
+  // requests the app did not decide on. The engine marks requests right after these.
+  const focusChange = (focused) => () => {
+    try { emit({ type: 'focus', t: now(), focused }); } catch (_) { /* ignore */ }
+  };
+  Reflect.apply(listen, window, ['focus', focusChange(true), passive]);
+  Reflect.apply(listen, window, ['blur', focusChange(false), passive]);
+  const lifecycle = (phase) => () => {
+    try { emit({ type: 'lifecycle', t: now(), phase }); } catch (_) { /* ignore */ }
+  };
+  Reflect.apply(listen, doc, ['DOMContentLoaded', lifecycle('dcl'), { once: true, passive: true }]);
+  Reflect.apply(listen, window, ['load', lifecycle('load'), { once: true, passive: true }]);
+
+  // ---- EventSource and WebSocket -----------------------------------------------------
+  // The constructor is replaced by a Proxy of itself: `new`, `instanceof`, the
+  // prototype, static constants (OPEN, CLOSED...), name and length all stay the
+  // original's; `prototype.constructor` points at what `window` now holds, as before.
+  let nextConnection = 0;
+  function watchConnections(name) {
+    const original = window[name];
+    if (typeof original !== 'function') return;
+    const closed = new WeakSet();
+    const onClose = function () {
+      try {
+        if (closed.has(this) || this.readyState !== 2) return;
+        closed.add(this);
+        emit({ type: 'connection_close', id: ids.get(this), t: now() });
+      } catch (_) { /* ignore */ }
+    };
+    const ids = new WeakMap();
+    replace(window, name, () => {
+      const proxy = new Proxy(original, {
+        construct(target, args, newTarget) {
+          const instance = Reflect.construct(target, args, newTarget === proxy ? target : newTarget);
+          try {
+            const id = ++nextConnection;
+            ids.set(instance, id);
+            emit({ type: 'connection_open', id, kind: name.toLowerCase(), url: instance.url, t: now() });
+            Reflect.apply(listen, instance, [name === 'WebSocket' ? 'close' : 'error', onClose]);
+          } catch (_) { /* record nothing */ }
+          return instance;
+        },
+      });
+      return proxy;
+    });
+    try {
+      const proto = original.prototype;
+      const d = getDescriptor(proto, 'constructor');
+      if (d && d.writable) defineProperty(proto, 'constructor', { ...d, value: window[name] });
+      replace(proto, 'close', (close) => ({
+        close() {
+          const result = Reflect.apply(close, this, arguments);
+          Reflect.apply(onClose, this, []);
+          return result;
+        },
+      }).close);
+    } catch (_) { /* leave it */ }
+  }
+  watchConnections('EventSource');
+  watchConnections('WebSocket');
+
   // Deliver what is buffered before the page goes away or into the bfcache.
   Reflect.apply(listen, window, ['pagehide', flush, passive]);
 

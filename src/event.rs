@@ -24,7 +24,7 @@ pub enum Event {
     /// `visibilitychange`.
     Visibility(Visibility),
     /// One entry of DevTools' own network log (HAR), normalized.
-    Network(NetworkEntry),
+    Network(Box<NetworkEntry>),
     /// `DOMContentLoaded` (`phase: "dcl"`) and `load` (`phase: "load"`).
     Lifecycle(Lifecycle),
     /// The window gained or lost focus (clicking into DevTools blurs the page).

@@ -124,7 +124,7 @@ impl Live {
             self.new_document(&p.url);
         }
         for e in p.held {
-            self.engine.ingest(Event::Network(e));
+            self.engine.ingest(Event::Network(Box::new(e)));
         }
     }
 
@@ -161,7 +161,7 @@ impl Live {
             self.reset(format!("Page restored from the back/forward cache: {url}"));
             self.engine.set_page_url(url);
             for e in held {
-                self.engine.ingest(Event::Network(e));
+                self.engine.ingest(Event::Network(Box::new(e)));
             }
             self.doc = Some(doc.to_string());
             self.restored_url = Some(url.to_string());
@@ -248,7 +248,7 @@ impl Live {
                     match &mut self.pending {
                         Some(p) if p.held.len() < MAX_HELD => p.held.push(ev),
                         Some(_) => self.engine.note_dropped(1),
-                        None => self.engine.ingest(Event::Network(ev)),
+                        None => self.engine.ingest(Event::Network(Box::new(ev))),
                     }
                     n += 1;
                 }

@@ -114,6 +114,11 @@ impl Request {
         self.cache_control = self.cache_control.take().or_else(|| n.cache_control.clone());
     }
 
+    /// Answered inside the browser (`data:`, `blob:`): no network, nothing to tune.
+    pub fn is_local(&self) -> bool {
+        self.url.starts_with("data:") || self.url.starts_with("blob:")
+    }
+
     /// Requests an app makes from code (fetch/XHR), as opposed to documents and assets.
     pub fn is_api(&self) -> bool {
         matches!(self.api, Api::Fetch | Api::Xhr)

@@ -49,7 +49,10 @@ pub fn parse(text: &str) -> Result<Input, String> {
         let page = page
             .or_else(|| har.log.pages.first().map(|p| p.title.clone()))
             .unwrap_or_default();
-        return Ok(Input::Har(net.into_iter().map(Event::Network).collect(), page));
+        return Ok(Input::Har(
+            net.into_iter().map(|n| Event::Network(Box::new(n))).collect(),
+            page,
+        ));
     }
     Err("neither a HAR file (no \"log\") nor a stormwatch report (no \"schema\")".into())
 }

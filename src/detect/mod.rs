@@ -9,10 +9,12 @@ use crate::finding::{Evidence, Finding, Severity};
 use crate::request::Request;
 use std::collections::BTreeMap;
 
+pub mod connection_leak;
 pub mod duplicate_request;
 pub mod error_burst;
 pub mod large_payload;
 pub mod missing_cache_headers;
+pub mod missing_request_id;
 pub mod n_plus_one;
 pub mod oversized_chunk;
 pub mod polling_loop;
@@ -115,6 +117,8 @@ pub const DETECTORS: &[DetectorInfo] = &[
     uncompressed_response::INFO,
     missing_cache_headers::INFO,
     oversized_chunk::INFO,
+    connection_leak::INFO,
+    missing_request_id::INFO,
 ];
 
 /// Bytes as people read them: 380 KB, 2.4 MB.

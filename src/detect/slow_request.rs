@@ -48,7 +48,11 @@ impl SlowRequest {
     }
 
     fn check(&mut self, req: &Request, out: &mut Findings) {
-        if req.resource_type == "eventsource" || req.resource_type == "websocket" || req.mime() == "text/event-stream" {
+        if req.is_local()
+            || req.resource_type == "eventsource"
+            || req.resource_type == "websocket"
+            || req.mime() == "text/event-stream"
+        {
             return;
         }
         let Some(total) = req.duration() else { return };

@@ -9,8 +9,12 @@ pub struct Kit {
 
 impl Kit {
     pub fn new() -> Kit {
+        Kit::with(Config::default())
+    }
+
+    pub fn with(cfg: Config) -> Kit {
         Kit {
-            engine: Engine::new(&Config::default()),
+            engine: Engine::new(&cfg),
         }
     }
 
@@ -56,7 +60,7 @@ impl Kit {
             ..NetworkEntry::default()
         };
         edit(&mut n);
-        self.engine.ingest(Event::Network(n));
+        self.engine.ingest(Event::Network(Box::new(n)));
     }
 
     pub fn start(&mut self, id: u64, method: &str, url: &str, t: f64) {

@@ -2,7 +2,7 @@ use crate::detect::testkit::Kit;
 use crate::event::{Event, NetworkEntry};
 
 fn net(url: &str, t: f64, dur: f64, initiator: Option<&str>) -> Event {
-    Event::Network(NetworkEntry {
+    Event::Network(Box::new(NetworkEntry {
         method: "GET".into(),
         url: url.into(),
         t,
@@ -13,7 +13,7 @@ fn net(url: &str, t: f64, dur: f64, initiator: Option<&str>) -> Event {
         body: Some(String::new()),
         initiator: initiator.map(str::to_string),
         ..NetworkEntry::default()
-    })
+    }))
 }
 
 #[test]
