@@ -11,6 +11,10 @@ const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let progress = 0;
+// A 600 KB script with a content hash in its name, served raw with an hour of caching:
+// oversized, uncompressed, and not cached as immutable.
+const VENDOR = '/* vendor bundle */\n' + Array.from({ length: 12000 }, (_, i) => `function helper${i}(a, b) { return a * ${i} + b; }`).join('\n') + '\n';
+const EXPORT = JSON.stringify({ rows: Array.from({ length: 12000 }, (_, i) => ({ id: i, name: `row ${i}`, note: 'x'.repeat(60) })) });
 
 async function api(req, res, url) {
   const json = (status, value, delay = 0) =>
@@ -28,13 +32,35 @@ async function api(req, res, url) {
       const page = Number(url.searchParams.get('page') || 1);
       return json(200, { page, items: Array.from({ length: 10 }, (_, i) => ({ id: page * 10 + i })) }, 40);
     }
+    case '/api/report':
+      return json(200, { ready: true }, Math.min(Number(url.searchParams.get('ms') || 1300), 5000));
+    case '/api/export':
+      // Big and uncompressed on purpose.
+      return json(200, JSON.parse(EXPORT), 150);
+    case '/api/_error': {
+      for await (const chunk of req) void chunk;
+      return json(500, { error: 'internal' }, 10);
+    }
+    case '/api/events': {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
+      res.write('retry: 60000\n\n');
+      const timer = setInterval(() => res.write(`data: ${Date.now()}\n\n`), 1000);
+      req.on('close', () => clearInterval(timer));
+      return undefined;
+    }
     case '/api/search': {
       let body = '';
       for await (const chunk of req) body += chunk;
       return json(200, { query: body, hits: body.length }, 30);
     }
-    default:
+    default: {
+      // /api/messages/:id (one message) and /api/step/:name (a step of a waterfall)
+      const message = /^\/api\/messages\/(\d+)$/.exec(url.pathname);
+      if (message) return json(200, { id: Number(message[1]), text: 'hello' }, 60);
+      const step = /^\/api\/step\/(\w+)$/.exec(url.pathname);
+      if (step) return json(200, { step: step[1] }, 180);
       return json(404, { error: 'not found' });
+    }
   }
 }
 
@@ -48,6 +74,11 @@ export function startDemoServer(port = 0) {
     if (url.pathname === '/favicon.ico') {
       res.writeHead(204, { 'cache-control': 'max-age=86400' });
       res.end();
+      return;
+    }
+    if (url.pathname === '/assets/vendor.3f9a2c1b.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'public, max-age=3600' });
+      res.end(VENDOR);
       return;
     }
     const rel = url.pathname === '/' ? 'index.html' : url.pathname.slice(1);

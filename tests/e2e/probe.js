@@ -66,6 +66,24 @@
   });
   try { new XMLHttpRequest().send(); } catch (e) { out.xhrSendUnopened = `${e.name}: ${e.message}`; }
 
+  for (const name of ['EventSource', 'WebSocket']) {
+    const C = window[name];
+    out[name] = [String(C), nativeText(C), C.name, C.length, C.CONNECTING, C.OPEN, C.CLOSED, C.prototype.constructor === C,
+      Object.getOwnPropertyNames(C).sort().join(','), typeof C.prototype.close, nativeText(C.prototype.close), C.prototype.close.length];
+  }
+  try { EventSource(); } catch (e) { out.eventSourceCall = `${e.name}: ${e.message}`; }
+  try { new EventSource('http://[::1'); } catch (e) { out.eventSourceBad = `${e.name}: ${e.message}`; }
+  out.eventSource = await new Promise((resolve) => {
+    const s = new EventSource('/api/events');
+    s.onmessage = () => { s.close(); resolve([s instanceof EventSource, s.constructor === EventSource, s.readyState, Object.getPrototypeOf(s) === EventSource.prototype]); };
+    s.onerror = () => resolve('error');
+  });
+  out.webSocket = await new Promise((resolve) => {
+    const w = new WebSocket('ws://127.0.0.1:9/');
+    const seen = [];
+    w.onerror = () => seen.push('error' + w.readyState);
+    w.onclose = (e) => resolve([w instanceof WebSocket, w.constructor === WebSocket, seen.join(','), e.code, w.readyState]);
+  });
   out.windowKeys = Object.keys(window).filter((k) => k !== 'probeResult').sort();
   out.windowSymbols = Object.getOwnPropertySymbols(window).map(String);
   history.pushState({ a: 1 }, '', '#probe');

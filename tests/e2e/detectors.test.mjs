@@ -1,0 +1,111 @@
+// Each network detector, live: the demo scenario runs in the inspected page and
+// the finding must show up in the real Stormwatch panel (report and DOM).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDemoServer } from '../../scripts/demo-server.mjs';
+import { Browser, Inspected, EXTENSION_DIR, sleep, until } from './devtools.mjs';
+
+let demo;
+let browser;
+let tab;
+
+before(async () => {
+  demo = await startDemoServer();
+  browser = await Browser.launch({ extensionDir: EXTENSION_DIR });
+  tab = await Inspected.open(browser, `${demo.origin}/index.html`);
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (demo) demo.server.close();
+});
+
+async function scenario(page, play) {
+  await tab.navigate(`${demo.origin}/${page}`);
+  await until(async () => (await tab.report()).page.url.endsWith(`/${page}`), { what: `the panel on ${page}` });
+  if (play) await play();
+}
+
+async function expectFinding(detector, check = () => true) {
+  const { finding, ms } = await tab.waitForFinding((f) => f.detector === detector && check(f), { timeout: 8000, what: detector });
+  const inDom = await until(() => tab.panel.eval(`document.querySelectorAll('.finding[data-detector="${detector}"]').length`), { timeout: 2000, what: `${detector} in the panel DOM` });
+  assert.ok(inDom >= 1);
+  console.log(`# ${detector}: "${finding.title}" (${ms} ms after the check began)`);
+  return finding;
+}
+
+test('n-plus-one: eight messages fetched by id at once', async () => {
+  await scenario('nplusone.html', () => tab.click('#go'));
+  const f = await expectFinding('n-plus-one');
+  assert.equal(f.count, 8);
+  assert.match(f.title, /GET \/api\/messages\/\{id\} requested 8×/);
+  assert.match(f.metrics.ids, /101, 102/);
+});
+
+test('request-waterfall: three awaits in a row', async () => {
+  await scenario('waterfall.html', () => tab.click('#go'));
+  const f = await expectFinding('request-waterfall');
+  assert.equal(f.count, 3);
+  assert.ok(f.metrics.savings_ms >= 300, JSON.stringify(f.metrics));
+  assert.deepEqual(f.evidence.urls, ['GET /api/step/user', 'GET /api/step/settings', 'GET /api/step/feed']);
+});
+
+test('error-burst: six failing posts', async () => {
+  await scenario('errors.html', () => tab.click('#go'));
+  const f = await expectFinding('error-burst', (x) => x.count === 6);
+  assert.equal(f.severity, 'error');
+  assert.match(f.title, /POST \/api\/_error failed 6 of 6 times \(100%\): 500 ×6/);
+});
+
+test('slow-request: a 1.3 s report, with DevTools timing breakdown', async () => {
+  await scenario('slow.html', () => tab.click('#go'));
+  const f = await expectFinding('slow-request', (x) => x.metrics.timing);
+  assert.match(f.title, /GET \/api\/report\?ms=\{id\} took 1\.3 s/);
+  assert.match(f.metrics.timing, /waiting 1[23]\d\d ms/);
+});
+
+test('large-payload and uncompressed-response: a 1.2 MB uncompressed export', async () => {
+  await scenario('payload.html', () => tab.click('#go'));
+  const big = await expectFinding('large-payload');
+  assert.ok(big.metrics.decoded_bytes > 1_000_000);
+  const raw = await expectFinding('uncompressed-response');
+  assert.equal(raw.severity, 'error');
+});
+
+test('oversized-chunk, missing-cache-headers, uncompressed-response: a 600 KB vendor chunk at startup', async () => {
+  await scenario('bundle.html');
+  const chunk = await expectFinding('oversized-chunk', (x) => x.key !== 'total');
+  assert.match(chunk.title, /\/assets\/vendor\.3f9a2c1b\.js: 6\d\d KB on the wire, 6\d\d KB decoded, needed at startup/);
+  const cache = await expectFinding('missing-cache-headers');
+  assert.equal(cache.key, 'hashed');
+  assert.equal(cache.severity, 'warning');
+  await expectFinding('uncompressed-response', (x) => x.evidence.urls.some((u) => u.includes('vendor')));
+});
+
+test('connection-leak: EventSources opened twice and kept across a route change', async () => {
+  await scenario('sse.html', async () => {
+    await tab.click('#go');
+    await tab.click('#go');
+  });
+  const same = await expectFinding('connection-leak', (x) => x.key.startsWith('same'));
+  assert.match(same.title, /2 EventSource connections open to \/api\/events at once/);
+  await tab.click('#route');
+  const kept = await expectFinding('connection-leak', (x) => x.key.startsWith('route'));
+  assert.match(kept.title, /still open after navigating to \/sse\.html#\/settings/);
+  // The page's EventSources still work through the wrapped constructor.
+  const ok = await tab.page.eval(`new Promise((r) => { const s = new EventSource('/api/events'); s.onmessage = () => { s.close(); r(s instanceof EventSource && s.constructor === EventSource && EventSource.CLOSED === 2 && s.readyState === 2); }; })`);
+  assert.equal(ok, true);
+});
+
+test('the clean page stays free of warnings and errors with every detector on', async () => {
+  await scenario('clean.html', async () => {
+    for (const wait of [600, 1400]) {
+      await tab.click('#next-page');
+      await tab.click('#search');
+      await sleep(wait);
+    }
+  });
+  await sleep(500);
+  const report = await tab.report();
+  assert.deepEqual(report.findings.filter((f) => f.severity !== 'info'), []);
+});
