@@ -166,3 +166,34 @@ fn usage_errors_exit_2_and_explain_prints_the_docs() {
     }
     assert_eq!(run(&["explain", "nope"]).status.code(), Some(2));
 }
+
+#[test]
+fn chrome_hars_of_each_network_scenario_give_exactly_their_findings() {
+    let cases: &[(&str, &[&str])] = &[
+        ("nplusone", &["n-plus-one"]),
+        ("waterfall", &["request-waterfall"]),
+        ("errors", &["error-burst"]),
+        ("slow", &["slow-request"]),
+        ("payload", &["large-payload", "uncompressed-response"]),
+        (
+            "bundle",
+            &[
+                "missing-cache-headers",
+                "oversized-chunk",
+                "oversized-chunk",
+                "uncompressed-response",
+            ],
+        ),
+    ];
+    for (name, expected) in cases {
+        let r = analyze_json(&format!("har/chrome-{name}.har"));
+        let mut got: Vec<&str> = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["detector"].as_str().unwrap())
+            .collect();
+        got.sort();
+        assert_eq!(&got, expected, "{name}: {r:#}");
+    }
+}

@@ -17,6 +17,12 @@ try {
   const scenes = [
     ['duplicates', async () => { await tab.click('#load-profile'); await sleep(800); }],
     ['polling', async () => { await tab.click('#start-polling'); await sleep(6300); await tab.click('#stop-polling'); }],
+    ['nplusone', async () => { await tab.click('#go'); await sleep(600); }],
+    ['waterfall', async () => { await tab.click('#go'); await sleep(900); }],
+    ['errors', async () => { await tab.click('#go'); await sleep(500); }],
+    ['slow', async () => { await tab.click('#go'); await sleep(1700); }],
+    ['payload', async () => { await tab.click('#go'); await sleep(900); }],
+    ['bundle', async () => { await sleep(300); }],
     ['clean', async () => { for (const w of [600, 1500, 300]) { await tab.click('#next-page'); await tab.click('#search'); await sleep(w); } }],
   ];
   for (const [name, play] of scenes) {
