@@ -49,6 +49,7 @@ struct Series {
     /// Route epoch when the current loop was recognized.
     loop_route_epoch: u32,
     last_response: Option<(u16, u64)>,
+    last_response_id: u64,
     response_changed: Option<bool>,
 }
 
@@ -221,24 +222,36 @@ impl Detector for PollingLoop {
     }
 
     fn on_end(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
+        self.observe_response(req, out);
+    }
+
+    fn on_enrich(&mut self, req: &Request, out: &mut Findings) {
+        // DevTools often knows the size when the page did not (a chunked response).
+        self.observe_response(req, out);
+    }
+}
+
+impl PollingLoop {
+    /// Compares each response with the previous one of the series, once per request.
+    fn observe_response(&mut self, req: &Request, out: &mut Findings) {
         if !req.is_api() {
             return;
         }
         let key = signature(req);
-        let Some(s) = self.series.get_mut(&key) else {
+        let Some(s) = self.series.get_mut(&key) else { return };
+        let Some(fp) = req.response_fingerprint() else { return };
+        if s.last_response_id >= req.id {
             return;
-        };
-        if let Some(fp) = req.response_fingerprint() {
-            if let Some(prev) = s.last_response {
-                let changed = prev != fp;
-                s.response_changed = Some(s.response_changed.unwrap_or(false) || changed);
-                if let Some(f) = out.get_mut(ID, &key) {
-                    let text = if s.response_changed == Some(true) { "yes" } else { "no" };
-                    f.metrics.insert("response_changed".into(), Metric::Text(text.into()));
-                }
-            }
-            s.last_response = Some(fp);
         }
+        s.last_response_id = req.id;
+        if let Some(prev) = s.last_response {
+            s.response_changed = Some(s.response_changed.unwrap_or(false) || prev != fp);
+            if let Some(f) = out.get_mut(ID, &key) {
+                let text = if s.response_changed == Some(true) { "yes" } else { "no" };
+                f.metrics.insert("response_changed".into(), Metric::Text(text.into()));
+            }
+        }
+        s.last_response = Some(fp);
     }
 }
 

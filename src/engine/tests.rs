@@ -91,3 +91,20 @@ fn copies_in_flight_together_stay_duplicates_even_inside_a_poll() {
     t.start(51, "GET", "http://h/api/jobs/1", 7601.0);
     assert!(t.only("duplicate-request").count >= 2);
 }
+
+#[test]
+fn refetches_right_after_a_focus_change_are_not_duplicates_or_polls() {
+    use crate::event::Focus;
+    let mut t = Kit::new();
+    for i in 0..5u64 {
+        let at = i as f64 * 500.0;
+        t.engine.ingest(Event::Focus(Focus {
+            t: at,
+            focused: i % 2 == 0,
+        }));
+        t.request(i, "GET", "http://h/api/todos", at + 3.0, at + 40.0);
+    }
+    t.assert_none("duplicate-request");
+    t.assert_none("polling-loop");
+    assert!(t.engine.requests().all(|r| r.provoked));
+}

@@ -115,7 +115,7 @@ fn connect_port() {
         );
     }
     PORT.with(|p| *p.borrow_mut() = Some(port));
-    set_status(&format!("Watching tab {tab}."));
+    set_status(&format!("Live: watching tab {tab}."));
     wake_relay();
 }
 
@@ -177,6 +177,36 @@ fn on_message_from_page(msg: JsValue) {
         let _ = Reflect::set(&m, &"doc".into(), &doc.into());
         let _ = Reflect::set(&m, &"after".into(), &(after as f64).into());
         post(&m);
+    }
+}
+
+/// Whether this DevTools can filter its Network panel for us (Chrome 124+).
+pub fn can_show_network() -> bool {
+    chrome(&["devtools", "panels", "network", "show"]).is_some_and(|f| f.is_function())
+}
+
+/// Switches to the Network panel, filtered to the given text.
+pub fn show_in_network(filter: &str) {
+    if let Some(network) = chrome(&["devtools", "panels", "network"]) {
+        let opts = Object::new();
+        let _ = Reflect::set(&opts, &"filter".into(), &filter.into());
+        let _ = call(&network, "show", &[opts.into()]);
+    }
+}
+
+/// Opens a script in the Sources panel at a 1-based line and column.
+pub fn open_source(url: &str, line: u32, column: u32) {
+    // Only web URLs: page data never chooses what DevTools opens beyond that.
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return;
+    }
+    if let Some(panels) = chrome(&["devtools", "panels"]) {
+        let args = [
+            url.into(),
+            JsValue::from(line.saturating_sub(1)),
+            JsValue::from(column.saturating_sub(1)),
+        ];
+        let _ = call(&panels, "openResource", &args);
     }
 }
 

@@ -1,10 +1,11 @@
 //! The panel's markup. Everything from the page (URLs, titles, sources) is
-//! rendered as text nodes, never as HTML.
+//! rendered as text nodes, never as HTML; links act through DevTools' own API
+//! (open in Sources, filter the Network panel), never by navigating.
 
-use super::api;
 use super::state::{self, Snapshot};
+use super::{api, bridge};
 use crate::detect;
-use crate::finding::{Finding, Metric};
+use crate::finding::{Finding, Metric, Severity};
 use leptos::prelude::*;
 
 fn metric_text(m: &Metric) -> String {
@@ -20,6 +21,19 @@ fn seconds(ms: f64) -> String {
     format!("{:.1} s", ms / 1000.0)
 }
 
+/// A source location `url:line:column (function)` split for DevTools' openResource.
+fn location(src: &str) -> Option<(String, u32, u32)> {
+    let src = src.split(" (").next()?;
+    let (rest, col) = src.rsplit_once(':')?;
+    let (url, line) = rest.rsplit_once(':')?;
+    Some((url.to_string(), line.parse().ok()?, col.parse().ok()?))
+}
+
+/// The path of a URL, which is what the Network panel's filter box matches well.
+fn network_filter(url: &str) -> String {
+    crate::urls::short(url).split('?').next().unwrap_or("").to_string()
+}
+
 #[component]
 fn FindingCard(f: Finding) -> impl IntoView {
     let class = format!("finding sev-{}", f.severity.as_str());
@@ -33,37 +47,87 @@ fn FindingCard(f: Finding) -> impl IntoView {
         .iter()
         .map(|(k, v)| view! { <span class="metric"><b>{k.replace('_', " ")}</b>" "{metric_text(v)}</span> })
         .collect_view();
+    let can_filter = bridge::can_show_network();
     let urls = f
         .evidence
         .urls
         .iter()
-        .map(|u| view! { <li class="url">{u.clone()}</li> })
+        .map(|u| {
+            let filter = network_filter(u);
+            let show = (can_filter && u.contains("://")).then(|| {
+                view! {
+                    <button class="link" title="Show these requests in the Network panel"
+                        on:click=move |_| bridge::show_in_network(&filter)>"Network"</button>
+                }
+            });
+            view! { <li class="url"><span>{u.clone()}</span>" "{show}</li> }
+        })
         .collect_view();
     let sources = f
         .evidence
         .sources
         .iter()
-        .map(|s| view! { <li class="source">{s.clone()}</li> })
+        .map(|s| match location(s) {
+            Some((url, line, col)) => {
+                let text = s.clone();
+                view! {
+                    <li class="source">
+                        <button class="link" title="Open in the Sources panel"
+                            on:click=move |_| bridge::open_source(&url, line, col)>{text}</button>
+                    </li>
+                }
+                .into_any()
+            }
+            None => view! { <li class="source">{s.clone()}</li> }.into_any(),
+        })
         .collect_view();
-    let explain = detect::info(&f.detector).map(|d| d.title).unwrap_or_default();
+    let requests = f.evidence.requests.len();
+    let requests = (requests > 0).then(|| format!("{requests} request(s) behind it"));
     view! {
         <li class=class data-detector=f.detector.clone()>
             <div class="head">
                 <span class="sev">{f.severity.as_str()}</span>
-                <span class="detector" title=explain>{f.detector.clone()}</span>
                 <span class="title">{f.title.clone()}</span>
                 <span class="when">{when}" · ×"{f.count}</span>
             </div>
             <div class="metrics">{metrics}</div>
             <ul class="evidence">{urls}{sources}</ul>
             <p class="advice">{f.advice.clone()}</p>
+            <p class="requests">{requests}</p>
         </li>
     }
+}
+
+/// Findings of one detector, worst first, then newest.
+#[component]
+fn Group(detector: String, findings: Vec<Finding>) -> impl IntoView {
+    let title = detect::info(&detector).map(|d| d.title).unwrap_or("Findings");
+    let n = findings.len();
+    view! {
+        <section class="group" data-group=detector.clone()>
+            <h2><span class="group-title">{title}</span>" "<code>{detector.clone()}</code>" "<span class="n">{n}</span></h2>
+            <ul class="findings">{findings.into_iter().map(|f| view! { <FindingCard f=f /> }).collect_view()}</ul>
+        </section>
+    }
+}
+
+fn grouped(mut findings: Vec<Finding>, min: Severity) -> Vec<(String, Vec<Finding>)> {
+    findings.retain(|f| f.severity >= min);
+    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(b.last_ms.total_cmp(&a.last_ms)));
+    let mut groups: Vec<(String, Vec<Finding>)> = Vec::new();
+    for f in findings {
+        match groups.iter_mut().find(|(d, _)| *d == f.detector) {
+            Some((_, list)) => list.push(f),
+            None => groups.push((f.detector.clone(), vec![f])),
+        }
+    }
+    groups
 }
 
 #[component]
 pub fn Panel() -> impl IntoView {
     let snap = RwSignal::new(Snapshot::default());
+    let min_severity = RwSignal::new(Severity::Info);
     state::register(snap);
     let clear = move |_| {
         state::with_live(|l| l.clear());
@@ -78,25 +142,42 @@ pub fn Panel() -> impl IntoView {
         };
         format!("{} requests · {} events{}", s.stats.requests, s.stats.events, dropped)
     };
+    let filter_button = move |sev: Severity, label: &'static str| {
+        let count = move || snap.get().findings.iter().filter(|f| f.severity >= sev).count();
+        view! {
+            <button class="filter" class:on=move || min_severity.get() == sev
+                on:click=move |_| min_severity.set(sev)>{label}" "{count}</button>
+        }
+    };
     let list = move || {
         let s = snap.get();
         if s.findings.is_empty() {
-            view! { <p class="empty">"No findings yet. Stormwatch flags duplicate requests and polling loops as they happen."</p> }.into_any()
-        } else {
-            let more = (s.total_findings > s.findings.len())
-                .then(|| format!("{} more in the exported report", s.total_findings - s.findings.len()));
-            view! {
-                <ul class="findings">{s.findings.into_iter().map(|f| view! { <FindingCard f=f /> }).collect_view()}</ul>
-                <p class="more">{more}</p>
+            return view! {
+                <p class="empty">"No findings yet. Stormwatch is watching this page's requests and flags \
+                duplicates, polling loops, N+1 bursts, waterfalls, slow or oversized responses, error bursts \
+                and leaked connections as they happen."</p>
             }
-            .into_any()
+            .into_any();
         }
+        let more = (s.total_findings > s.findings.len())
+            .then(|| format!("{} more in the exported report", s.total_findings - s.findings.len()));
+        let groups = grouped(s.findings, min_severity.get());
+        view! {
+            <div class="groups">
+                {groups.into_iter().map(|(d, fs)| view! { <Group detector=d findings=fs /> }).collect_view()}
+            </div>
+            <p class="more">{more}</p>
+        }
+        .into_any()
     };
     view! {
         <header>
             <h1>"Stormwatch"</h1>
             <span class="page">{move || snap.get().page_url}</span>
             <span class="counts">{counts}</span>
+            {filter_button(Severity::Info, "All")}
+            {filter_button(Severity::Warning, "Warnings+")}
+            {filter_button(Severity::Error, "Errors")}
             <button id="clear" on:click=clear>"Clear"</button>
             <button id="export" on:click=export>"Export"</button>
         </header>
@@ -105,5 +186,19 @@ pub fn Panel() -> impl IntoView {
             <span class="notice">{move || snap.get().notice.unwrap_or_default()}</span>
         </div>
         <main>{list}</main>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::location;
+
+    #[test]
+    fn source_locations_split_for_open_resource() {
+        assert_eq!(
+            location("http://h:8/app.js:10:5 (load)"),
+            Some(("http://h:8/app.js".into(), 10, 5))
+        );
+        assert_eq!(location("http://h/app.js"), None);
     }
 }

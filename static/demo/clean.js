@@ -17,3 +17,7 @@ document.getElementById('search').addEventListener('click', () => {
 });
 
 load();
+
+// Refetch on window focus, as React Query and SWR do by default. Clicking into
+// DevTools blurs and refocuses the page; Stormwatch must not call these duplicates.
+window.addEventListener('focus', () => { load(); });
