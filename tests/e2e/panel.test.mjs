@@ -108,6 +108,7 @@ test('the clean page (user-driven pagination, different bodies to one URL) shows
 
 test('a second injection of the page hook wraps nothing twice', async () => {
   await tab.navigate(`${demo.origin}/duplicates.html`);
+  await until(async () => (await tab.report()).page.url.endsWith('/duplicates.html'), { what: 'the panel on the new page' });
   const hook = fs.readFileSync(path.join(here, '..', '..', 'extension', 'hook.js'), 'utf8');
   await tab.page.eval(hook);
   const before = (await tab.report()).stats.requests;
