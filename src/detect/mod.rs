@@ -46,13 +46,23 @@ pub struct Findings {
     map: BTreeMap<(&'static str, String), Finding>,
     /// Bumped on every change, so the UI can skip redraws.
     pub version: u64,
+    /// New findings not kept because the store was full.
+    pub not_kept: u64,
 }
+
+/// Findings kept at once: a page that produces more has one problem many times.
+pub const MAX_FINDINGS: usize = 1_000;
 
 impl Findings {
     /// Creates the finding on first use and lets the detector update it.
     pub fn upsert(&mut self, detector: &'static str, key: &str, at: f64, update: impl FnOnce(&mut Finding)) {
         self.version += 1;
-        let f = self.map.entry((detector, key.to_string())).or_insert_with(|| Finding {
+        let id = (detector, key.to_string());
+        if self.map.len() >= MAX_FINDINGS && !self.map.contains_key(&id) {
+            self.not_kept += 1;
+            return;
+        }
+        let f = self.map.entry(id).or_insert_with(|| Finding {
             detector: detector.to_string(),
             key: key.to_string(),
             severity: Severity::Info,

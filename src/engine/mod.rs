@@ -40,6 +40,9 @@ pub struct Stats {
     /// Events not kept in the replay log (the report says its replay is partial).
     #[serde(default)]
     pub events_not_logged: u64,
+    /// Findings not kept because the store was full (see `detect::MAX_FINDINGS`).
+    #[serde(default)]
+    pub findings_not_kept: u64,
 }
 
 pub struct Engine {
@@ -323,8 +326,11 @@ impl Engine {
         }
     }
 
-    pub fn stats(&self) -> &Stats {
-        &self.stats
+    pub fn stats(&self) -> Stats {
+        Stats {
+            findings_not_kept: self.findings.not_kept,
+            ..self.stats.clone()
+        }
     }
 
     /// Changes whenever a finding changes.

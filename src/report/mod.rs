@@ -51,7 +51,7 @@ impl Report {
                 started_at: engine.origin(),
             },
             findings: engine.findings(),
-            stats: engine.stats().clone(),
+            stats: engine.stats(),
             events: if with_events {
                 engine.events().cloned().collect()
             } else {
@@ -69,7 +69,7 @@ impl Report {
             tool: Tool,
             page: PageRef,
             findings: Vec<Finding>,
-            stats: &'a Stats,
+            stats: Stats,
             events: Vec<&'a Event>,
         }
         let report = Borrowed {
