@@ -46,34 +46,50 @@ async function save(tab, name) {
   console.log(`  ${report.findings.length} finding(s), ${report.stats.requests} requests -> ${path.relative(root, file)}`);
 }
 
+const SCENARIOS = [
+  ['duplicates', 'three widgets and a legacy XHR load the same profile', (t) => t.click('#load-profile'), 1500],
+  ['polling', 'a job polled every second, still running after a route change', async (t) => {
+    await t.click('#start-polling');
+    await watch(t, 5500);
+    await t.click('#go-gallery');
+    console.log('  (route changed to /polling.html#/gallery)');
+    await watch(t, 2500);
+    await t.click('#stop-polling');
+  }, 300],
+  ['nplusone', 'eight messages fetched one by one, at once', (t) => t.click('#go'), 1200],
+  ['waterfall', 'three independent requests awaited in turn', (t) => t.click('#go'), 1200],
+  ['errors', 'an error reporter posting to an endpoint that always fails', (t) => t.click('#go'), 1000],
+  ['slow', 'a report that takes 1.3 s', (t) => t.click('#go'), 2000],
+  ['payload', '1.2 MB of JSON, uncompressed', (t) => t.click('#go'), 1200],
+  ['bundle', 'a 600 KB vendor chunk, uncompressed, cached for an hour', null, 1200],
+  ['sse', 'EventSources opened on every click and kept across a route change', async (t) => {
+    await t.click('#go');
+    await t.click('#go');
+    await watch(t, 800);
+    await t.click('#route');
+  }, 1000],
+  ['clean', 'user-driven pagination and different searches (expect nothing above info)', async (t) => {
+    for (const wait of [800, 1700, 500]) {
+      await t.click('#next-page');
+      await t.click('#search');
+      await watch(t, wait);
+    }
+  }, 300],
+];
+
+let tab;
 try {
-  console.log('\n== duplicates.html: three widgets and a legacy XHR load the same profile');
-  const tab = await Inspected.open(browser, `${origin}/duplicates.html`);
-  await tab.click('#load-profile');
-  await watch(tab, 1500);
-  await save(tab, 'duplicates');
-
-  console.log('\n== polling.html: a job polled every second, still running after a route change');
-  shown.clear();
-  await tab.navigate(`${origin}/polling.html`);
-  await tab.click('#start-polling');
-  await watch(tab, 5500);
-  await tab.click('#go-gallery');
-  console.log('  (route changed to /polling.html#/gallery)');
-  await watch(tab, 2500);
-  await tab.click('#stop-polling');
-  await save(tab, 'polling');
-
-  console.log('\n== clean.html: user-driven pagination and different searches (expect no findings)');
-  shown.clear();
-  await tab.navigate(`${origin}/clean.html`);
-  for (const wait of [800, 1700, 500]) {
-    await tab.click('#next-page');
-    await tab.click('#search');
-    await watch(tab, wait);
+  tab = await Inspected.open(browser, `${origin}/index.html`);
+  for (const [name, what, play, settle] of SCENARIOS) {
+    console.log(`\n== ${name}.html: ${what}`);
+    shown.clear();
+    await tab.navigate(`${origin}/${name}.html`);
+    await sleep(200);
+    if (play) await play(tab);
+    await watch(tab, settle);
+    await save(tab, name);
+    if (name === 'polling') await tab.screenshot(path.join(reports, 'panel.png'));
   }
-  await save(tab, 'clean');
-  await tab.screenshot(path.join(reports, 'panel.png'));
 
   if (!headless) {
     console.log('\nThe browser stays open: try the demo pages yourself. Ctrl-C to quit.');

@@ -111,7 +111,7 @@ thresholds!(OversizedChunkConfig {
 
 thresholds!(ConnectionLeakConfig {
     /// Open connections at once from which growth is flagged.
-    max_open: usize = 3,
+    max_open: usize = 4,
 });
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
