@@ -66,7 +66,7 @@ fn main() {
 
     let t = Instant::now();
     let findings = engine.findings();
-    let report = stormwatch::report::Report::json_of(&engine, true);
+    let report = stormwatch::report::Report::json_of(&engine, true, true);
     let report_s = t.elapsed().as_secs_f64();
 
     println!(

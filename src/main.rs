@@ -12,10 +12,16 @@ use stormwatch::{session, Config, Severity};
 const USAGE: &str = "stormwatch: finds frontend performance anti-patterns in saved sessions and HAR files
 
 Usage:
-  stormwatch analyze FILE... [--format text|json] [--fail-on info|warning|error] [--output FILE]
+  stormwatch analyze FILE... [--format text|json] [--fail-on info|warning|error] [--output FILE] [--no-redact]
   stormwatch explain DETECTOR-ID
   stormwatch detectors
   stormwatch --version
+
+JSON output redacts secret-looking URL parameters (token, key, password, session,
+auth...) unless --no-redact is given.
+
+JSON output redacts secret-looking URL parameters (token, key, password, session,
+auth...) unless --no-redact is given.
 
 Exit codes: 0 clean, 1 findings at or above --fail-on (default error), 2 bad input.";
 
@@ -27,6 +33,7 @@ struct Analyze {
     json: bool,
     fail_on: Severity,
     output: Option<String>,
+    redact: bool,
 }
 
 fn parse_analyze(args: &[String]) -> Result<Analyze, String> {
@@ -35,6 +42,7 @@ fn parse_analyze(args: &[String]) -> Result<Analyze, String> {
         json: false,
         fail_on: Severity::Error,
         output: None,
+        redact: true,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -51,6 +59,7 @@ fn parse_analyze(args: &[String]) -> Result<Analyze, String> {
                     Severity::parse(&v).ok_or_else(|| format!("unknown severity {v:?} (info, warning or error)"))?;
             }
             "--output" | "-o" => a.output = Some(value("--output")?),
+            "--no-redact" => a.redact = false,
             s if s.starts_with('-') => return Err(format!("unknown option {s}")),
             file => a.files.push(file.to_string()),
         }
@@ -84,7 +93,7 @@ fn analyze(a: Analyze) -> Result<ExitCode, String> {
         let report = load(path)?;
         failing |= report.worst().is_some_and(|w| w >= a.fail_on);
         if a.json {
-            out.push_str(&report.to_json());
+            out.push_str(&report.to_json(a.redact));
             out.push('\n');
         } else {
             if a.files.len() > 1 {

@@ -197,3 +197,24 @@ fn chrome_hars_of_each_network_scenario_give_exactly_their_findings() {
         assert_eq!(&got, expected, "{name}: {r:#}");
     }
 }
+
+#[test]
+fn json_output_redacts_secret_parameters_unless_asked_not_to() {
+    let dir = std::env::temp_dir().join(format!("stormwatch-redact-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let entry = |t: &str| {
+        format!(
+            r#"{{"startedDateTime":"2026-12-01T00:00:0{t}.000Z","time":30,"request":{{"method":"GET","url":"https://h/api/me?access_token=SECRET123&page=2","headers":[]}},"response":{{"status":200,"headers":[],"content":{{"size":10,"mimeType":"application/json"}}}},"_resourceType":"fetch"}}"#
+        )
+    };
+    let har = format!(r#"{{"log":{{"entries":[{},{}]}}}}"#, entry("0"), entry("1"));
+    let file = dir.join("secret.har");
+    std::fs::write(&file, har).unwrap();
+    let out = run(&["analyze", file.to_str().unwrap(), "--format", "json"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("duplicate-request"), "{text}");
+    assert!(!text.contains("SECRET123"), "{text}");
+    assert!(text.contains("access_token=REDACTED&page=2"), "{text}");
+    let out = run(&["analyze", file.to_str().unwrap(), "--format", "json", "--no-redact"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("SECRET123"));
+}

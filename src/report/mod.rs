@@ -3,6 +3,7 @@
 //! `--format json`. It embeds the events, so replaying it reproduces the findings.
 //! Fields are only ever added, never renamed.
 
+pub mod redact;
 pub mod text;
 
 use crate::engine::{Engine, Stats};
@@ -62,7 +63,8 @@ impl Report {
 
     /// The report's JSON straight from the engine, without copying its event log
     /// (taking a report must not double the panel's memory).
-    pub fn json_of(engine: &Engine, with_events: bool) -> String {
+    /// `redact`: replace secret-looking values (see `redact`), as every export should.
+    pub fn json_of(engine: &Engine, with_events: bool, redact: bool) -> String {
         #[derive(Serialize)]
         struct Borrowed<'a> {
             schema: &'static str,
@@ -90,14 +92,30 @@ impl Report {
                 Vec::new()
             },
         };
-        serde_json::to_string(&report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+        if !redact {
+            return serde_json::to_string(&report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+        }
+        match serde_json::to_value(&report) {
+            Ok(mut v) => {
+                redact::redact(&mut v);
+                v.to_string()
+            }
+            Err(e) => format!("{{\"error\":\"{e}\"}}"),
+        }
     }
 
     pub fn worst(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
     }
 
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    pub fn to_json(&self, redact: bool) -> String {
+        let mut v = match serde_json::to_value(self) {
+            Ok(v) => v,
+            Err(e) => return format!("{{\"error\":\"{e}\"}}"),
+        };
+        if redact {
+            redact::redact(&mut v);
+        }
+        serde_json::to_string_pretty(&v).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
     }
 }

@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 pub fn report_json(with_events: bool) -> String {
-    with_live(|l| Report::json_of(&l.engine, with_events))
+    with_live(|l| Report::json_of(&l.engine, with_events, true))
 }
 
 fn set(obj: &Object, name: &str, f: JsValue) {

@@ -133,6 +133,14 @@ test('Clear empties the panel and keeps the page it watches', async () => {
   assert.equal(report.page.url, `${demo.origin}/duplicates.html`);
 });
 
+test('the exported report never contains secret-looking URL parameters', async () => {
+  await tab.page.eval(`Promise.all([1, 2].map(() => fetch('/api/profile?access_token=SECRET123&session=S3CR3T')))`);
+  await tab.waitForFinding((f) => f.detector === 'duplicate-request' && f.evidence.urls.some((u) => u.includes('access_token')));
+  const text = JSON.stringify(await tab.fullReport());
+  assert.ok(text.includes('access_token=REDACTED&session=REDACTED'), 'the parameters are still named');
+  assert.ok(!text.includes('SECRET123') && !text.includes('S3CR3T'));
+});
+
 test('findings survive the service worker being stopped', async () => {
   const sw = (await browser.targets()).find((t) => t.type === 'service_worker' && t.url.includes(EXTENSION_ID));
   assert.ok(sw, 'the extension service worker is running');

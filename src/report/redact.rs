@@ -1,0 +1,138 @@
+//! Redaction for exported reports: values of query parameters (and `name=value`
+//! pairs anywhere in a string) whose name looks like a secret are replaced, so a
+//! report can be attached to a ticket. Stormwatch never records request headers,
+//! cookies or bodies (only body hashes), so URLs are where secrets can hide.
+
+use serde_json::Value;
+
+pub const REDACTED: &str = "REDACTED";
+
+/// Name parts that mark a secret (`api_key`, `accessToken`, `sessionid`...).
+const SECRET_WORDS: &[&str] = &[
+    "token",
+    "key",
+    "apikey",
+    "secret",
+    "password",
+    "passwd",
+    "pwd",
+    "session",
+    "sessionid",
+    "sid",
+    "auth",
+    "authorization",
+    "jwt",
+    "signature",
+    "sig",
+    "credential",
+    "credentials",
+];
+
+/// Splits `accessToken`, `api_key`, `X-Auth` into lowercase words.
+fn words(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        cur.extend(c.to_lowercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+pub fn is_secret_name(name: &str) -> bool {
+    let ws = words(name);
+    let joined: String = ws.concat();
+    ws.iter().any(|w| SECRET_WORDS.contains(&w.as_str())) || SECRET_WORDS.contains(&joined.as_str())
+}
+
+/// Replaces the values of secret-looking `name=value` pairs in a string.
+pub fn redact_str(s: &str) -> Option<String> {
+    if !s.contains('=') {
+        return None;
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut changed = false;
+    let mut rest = s;
+    while let Some(eq) = rest.find('=') {
+        let before = &rest[..eq];
+        let name_start = before
+            .rfind(|c: char| matches!(c, '?' | '&' | ';' | ' ' | '#' | '"' | '(' | ','))
+            .map_or(0, |i| i + 1);
+        let name = &before[name_start..];
+        out.push_str(&rest[..=eq]);
+        rest = &rest[eq + 1..];
+        let end = rest
+            .find(|c: char| matches!(c, '&' | '#' | ' ' | '"' | ')' | ',' | ';'))
+            .unwrap_or(rest.len());
+        if !name.is_empty() && end > 0 && is_secret_name(name) && &rest[..end] != REDACTED {
+            out.push_str(REDACTED);
+            changed = true;
+        } else {
+            out.push_str(&rest[..end]);
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    changed.then_some(out)
+}
+
+/// Redacts every string in a JSON value, in place.
+pub fn redact(v: &mut Value) {
+    match v {
+        Value::String(s) => {
+            if let Some(r) = redact_str(s) {
+                *s = r;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact),
+        Value::Object(map) => map.values_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_query_values_are_redacted_and_others_kept() {
+        assert_eq!(
+            redact_str("https://h/api?access_token=abc123&page=2&apiKey=zz#x").as_deref(),
+            Some("https://h/api?access_token=REDACTED&page=2&apiKey=REDACTED#x")
+        );
+        assert_eq!(
+            redact_str("GET /login?password=hunter2 took 1.2 s").as_deref(),
+            Some("GET /login?password=REDACTED took 1.2 s")
+        );
+        assert_eq!(redact_str("/search?keyword=shoes&monkey=1"), None);
+        assert_eq!(
+            redact_str("/s?sessionid=9&sid=1&X-Auth=q").as_deref(),
+            Some("/s?sessionid=REDACTED&sid=REDACTED&X-Auth=REDACTED")
+        );
+        assert_eq!(redact_str("no pairs here"), None);
+    }
+
+    #[test]
+    fn redacts_inside_json() {
+        let mut v = serde_json::json!({"a": ["http://h/?token=t1"], "b": {"c": "x?secret=s"}, "n": 1});
+        redact(&mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({"a": ["http://h/?token=REDACTED"], "b": {"c": "x?secret=REDACTED"}, "n": 1})
+        );
+    }
+}
