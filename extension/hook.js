@@ -412,6 +412,33 @@
     }).observe({ type: 'resource', buffered: true });
   } catch (_) { /* no Resource Timing here */ }
 
+  // Long animation frames (Chrome 123+), with the scripts that ran in them; plain
+  // long tasks (no attribution) where that API is missing.
+  try {
+    const types = PerformanceObserver.supportedEntryTypes || [];
+    const loaf = types.includes('long-animation-frame');
+    if (loaf || types.includes('longtask')) {
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) {
+          if (e.duration <= 50) continue;
+          const scripts = loaf
+            ? Array.from(e.scripts || [])
+              .sort((a, b) => b.duration - a.duration)
+              .slice(0, 5)
+              .map((s) => ({
+                url: s.sourceURL || '', function: s.sourceFunctionName || '',
+                char: typeof s.sourceCharPosition === 'number' ? s.sourceCharPosition : -1,
+                invoker: s.invoker || '', duration: s.duration, forced_layout: s.forcedStyleAndLayoutDuration || 0,
+              }))
+            : [];
+          let forced = 0;
+          for (const s of scripts) forced += s.forced_layout;
+          emit({ type: 'long_task', t: origin + e.startTime, duration: e.duration, blocking: loaf ? e.blockingDuration : null, forced_layout: forced, scripts });
+        }
+      }).observe({ type: loaf ? 'long-animation-frame' : 'longtask', buffered: true });
+    }
+  } catch (_) { /* no long task timing here */ }
+
   emit({ type: 'page', t: origin, url: location.href });
   if (doc.visibilityState === 'hidden') emit({ type: 'visibility', t: now(), hidden: true });
 })();

@@ -33,6 +33,8 @@ pub enum Event {
     ConnectionOpen(ConnectionOpen),
     /// ...and it closed (by the page or the server).
     ConnectionClose(ConnectionClose),
+    /// A long animation frame (or, where that API is missing, a long task).
+    LongTask(LongTask),
     /// Event types this version does not know yet (from a newer hook). Counted, ignored.
     #[serde(other)]
     Unknown,
@@ -230,6 +232,41 @@ pub struct ConnectionOpen {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LongTask {
+    /// Start, epoch milliseconds.
+    pub t: f64,
+    pub duration: f64,
+    /// The part of it that blocked input (`blockingDuration`); None for plain long tasks.
+    #[serde(default)]
+    pub blocking: Option<f64>,
+    /// Style and layout forced by scripts (`forcedStyleAndLayoutDuration` summed).
+    #[serde(default)]
+    pub forced_layout: f64,
+    /// The scripts that ran in it, longest first (at most a few).
+    #[serde(default)]
+    pub scripts: Vec<TaskScript>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskScript {
+    /// `sourceURL`.
+    #[serde(default)]
+    pub url: String,
+    /// `sourceFunctionName`.
+    #[serde(default)]
+    pub function: String,
+    /// `sourceCharPosition` (-1 when unknown).
+    #[serde(default)]
+    pub char: i64,
+    /// What called it: `BUTTON#save.onclick`, `Window.setTimeout`...
+    #[serde(default)]
+    pub invoker: String,
+    pub duration: f64,
+    #[serde(default)]
+    pub forced_layout: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConnectionClose {
     pub id: u64,
     pub t: f64,
@@ -250,6 +287,7 @@ impl Event {
             Event::Focus(e) => Some(e.t),
             Event::ConnectionOpen(e) => Some(e.t),
             Event::ConnectionClose(e) => Some(e.t),
+            Event::LongTask(e) => Some(e.t),
             Event::Unknown => None,
         }
     }

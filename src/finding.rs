@@ -95,3 +95,39 @@ impl Evidence {
         }
     }
 }
+
+/// Where a source points: `url:line:column (function)` from DevTools' initiator
+/// stacks, or `url @ char N (function)` from long animation frames.
+#[derive(Debug, PartialEq)]
+pub enum Location {
+    Line(String, u32, u32),
+    Char(String, u32),
+}
+
+pub fn location(src: &str) -> Option<Location> {
+    let src = src.split(" (").next()?;
+    if let Some((url, pos)) = src.split_once(" @ char ") {
+        return Some(Location::Char(url.to_string(), pos.parse().ok()?));
+    }
+    let (rest, col) = src.rsplit_once(':')?;
+    let (url, line) = rest.rsplit_once(':')?;
+    Some(Location::Line(url.to_string(), line.parse().ok()?, col.parse().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{location, Location};
+
+    #[test]
+    fn source_locations_split_for_open_resource() {
+        assert_eq!(
+            location("http://h:8/app.js:10:5 (load)"),
+            Some(Location::Line("http://h:8/app.js".into(), 10, 5))
+        );
+        assert_eq!(
+            location("http://h/a.js @ char 376 (build)"),
+            Some(Location::Char("http://h/a.js".into(), 376))
+        );
+        assert_eq!(location("http://h/app.js"), None);
+    }
+}

@@ -13,6 +13,7 @@ pub mod connection_leak;
 pub mod duplicate_request;
 pub mod error_burst;
 pub mod large_payload;
+pub mod long_task;
 pub mod missing_cache_headers;
 pub mod missing_request_id;
 pub mod n_plus_one;
@@ -128,6 +129,7 @@ pub const DETECTORS: &[DetectorInfo] = &[
     missing_cache_headers::INFO,
     oversized_chunk::INFO,
     connection_leak::INFO,
+    long_task::INFO,
     missing_request_id::INFO,
 ];
 

@@ -210,6 +210,38 @@ pub fn open_source(url: &str, line: u32, column: u32) {
     }
 }
 
+/// Opens a script at a character offset (what long animation frames report): the
+/// script's text, from DevTools, turns the offset into a line and column.
+pub fn open_source_at_char(url: &str, offset: u32) {
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return;
+    }
+    let Some(iw) = chrome(&["devtools", "inspectedWindow"]) else {
+        return;
+    };
+    let url = url.to_string();
+    let on_resources = Closure::once_into_js(move |resources: JsValue| {
+        let list: Array = resources.unchecked_into();
+        let Some(resource) = list
+            .iter()
+            .find(|r| get(r, &["url"]).and_then(|u| u.as_string()).as_deref() == Some(&url))
+        else {
+            open_source(&url, 1, offset + 1);
+            return;
+        };
+        let target = url.clone();
+        let on_content = Closure::once_into_js(move |content: JsValue| {
+            let text = content.as_string().unwrap_or_default();
+            let before: String = text.chars().take(offset as usize).collect();
+            let line = before.matches('\n').count() as u32 + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+            open_source(&target, line, column);
+        });
+        let _ = call(&resource, "getContent", &[on_content]);
+    });
+    let _ = call(&iw, "getResources", &[on_resources]);
+}
+
 fn har_key(entry: &JsValue) -> String {
     let started = get(entry, &["startedDateTime"])
         .and_then(|v| v.as_string())

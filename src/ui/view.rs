@@ -5,7 +5,7 @@
 use super::state::{self, Snapshot};
 use super::{api, bridge};
 use crate::detect;
-use crate::finding::{Finding, Metric, Severity};
+use crate::finding::{location, Finding, Location, Metric, Severity};
 use leptos::prelude::*;
 
 fn metric_text(m: &Metric) -> String {
@@ -19,14 +19,6 @@ fn metric_text(m: &Metric) -> String {
 
 fn seconds(ms: f64) -> String {
     format!("{:.1} s", ms / 1000.0)
-}
-
-/// A source location `url:line:column (function)` split for DevTools' openResource.
-fn location(src: &str) -> Option<(String, u32, u32)> {
-    let src = src.split(" (").next()?;
-    let (rest, col) = src.rsplit_once(':')?;
-    let (url, line) = rest.rsplit_once(':')?;
-    Some((url.to_string(), line.parse().ok()?, col.parse().ok()?))
 }
 
 /// The path of a URL, which is what the Network panel's filter box matches well.
@@ -68,12 +60,15 @@ fn FindingCard(f: Finding) -> impl IntoView {
         .sources
         .iter()
         .map(|s| match location(s) {
-            Some((url, line, col)) => {
+            Some(at) => {
                 let text = s.clone();
+                let open = move |_| match &at {
+                    Location::Line(url, line, col) => bridge::open_source(url, *line, *col),
+                    Location::Char(url, offset) => bridge::open_source_at_char(url, *offset),
+                };
                 view! {
                     <li class="source">
-                        <button class="link" title="Open in the Sources panel"
-                            on:click=move |_| bridge::open_source(&url, line, col)>{text}</button>
+                        <button class="link" title="Open in the Sources panel" on:click=open>{text}</button>
                     </li>
                 }
                 .into_any()
@@ -186,19 +181,5 @@ pub fn Panel() -> impl IntoView {
             <span class="notice">{move || snap.get().notice.unwrap_or_default()}</span>
         </div>
         <main>{list}</main>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::location;
-
-    #[test]
-    fn source_locations_split_for_open_resource() {
-        assert_eq!(
-            location("http://h:8/app.js:10:5 (load)"),
-            Some(("http://h:8/app.js".into(), 10, 5))
-        );
-        assert_eq!(location("http://h/app.js"), None);
     }
 }

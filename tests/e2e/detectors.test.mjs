@@ -97,6 +97,23 @@ test('connection-leak: EventSources opened twice and kept across a route change'
   assert.equal(ok, true);
 });
 
+test('long-task: a 200 ms loop and layout thrashing, named by script, function and invoker', async () => {
+  await scenario('longtask.html', () => tab.click('#go'));
+  const busy = await expectFinding('long-task', (x) => x.metrics.invoker === 'BUTTON#go.onclick');
+  assert.match(busy.title, /^buildReport in \/longtask\.js \(invoked by BUTTON#go\.onclick\) blocked the main thread for \d+ ms/);
+  assert.ok(busy.metrics.longest_ms >= 190, JSON.stringify(busy.metrics));
+  assert.ok(busy.evidence.sources[0].includes('/longtask.js @ char '), JSON.stringify(busy.evidence.sources));
+  await tab.click('#thrash');
+  const thrash = await expectFinding('long-task', (x) => x.metrics.invoker === 'BUTTON#thrash.onclick');
+  assert.match(thrash.title, /layout thrashing/);
+  assert.ok(thrash.metrics.forced_layout_ms > 30);
+  // Clicking the source opens longtask.js in DevTools' Sources panel.
+  await tab.panel.eval(`[...document.querySelectorAll('.finding[data-detector="long-task"] .source button')].find((b) => b.textContent.includes('buildReport')).click()`);
+  const shown = await until(() => tab.devtools.eval(`(async () => { const UI = await import('./ui/legacy/legacy.js'); return UI.InspectorView.InspectorView.instance().tabbedPane.selectedTabId; })()`).then((id) => id === 'sources' && id), { timeout: 5000, what: 'the Sources panel' });
+  assert.equal(shown, 'sources');
+  await tab.devtools.eval(`(async () => { const UI = await import('./ui/legacy/legacy.js'); const v = UI.InspectorView.InspectorView.instance(); await v.showPanel(v.tabbedPane.tabIds().find((t) => t.startsWith('chrome-extension://'))); })()`);
+});
+
 test('the clean page stays free of warnings and errors with every detector on', async () => {
   await scenario('clean.html', async () => {
     for (const wait of [600, 1400]) {
