@@ -6,6 +6,12 @@
 const pages = new Map(); // tabId -> port of the relay in the tab's top frame
 const panels = new Map(); // tabId -> Set of panel ports
 
+/** Tells a tab's relay how many panels inspect it, so it posts only when someone listens. */
+function announce(tabId) {
+  const page = pages.get(tabId);
+  if (page) send(page, { kind: 'listeners', n: (panels.get(tabId) || new Set()).size });
+}
+
 function send(port, msg) {
   try {
     port.postMessage(msg);
@@ -30,6 +36,7 @@ chrome.runtime.onConnect.addListener((port) => {
       void chrome.runtime.lastError;
       if (pages.get(tabId) === port) pages.delete(tabId);
     });
+    announce(tabId);
     return;
   }
   const m = /^stormwatch-panel:(\d+)$/.exec(port.name);
@@ -38,6 +45,7 @@ chrome.runtime.onConnect.addListener((port) => {
     const tabId = Number(m[1]);
     if (!panels.has(tabId)) panels.set(tabId, new Set());
     panels.get(tabId).add(port);
+    announce(tabId);
     port.onMessage.addListener((msg) => {
       if (msg && msg.kind === 'sync') {
         const page = pages.get(tabId);
@@ -51,6 +59,7 @@ chrome.runtime.onConnect.addListener((port) => {
         set.delete(port);
         if (set.size === 0) panels.delete(tabId);
       }
+      announce(tabId);
     });
     return;
   }

@@ -25,6 +25,8 @@
   const listen = EventTarget.prototype.addEventListener;
   const CustomEventCtor = CustomEvent;
   const setTimer = setTimeout;
+  const originalSetInterval = setInterval;
+  const MEMORY_SAMPLE_MS = 2000;
   const stringify = JSON.stringify;
   const then = Promise.prototype.then;
   const defineProperty = Object.defineProperty;
@@ -349,6 +351,7 @@
   // prototype, static constants (OPEN, CLOSED...), name and length all stay the
   // original's; `prototype.constructor` points at what `window` now holds, as before.
   let nextConnection = 0;
+  let openConnections = 0;
   function watchConnections(name) {
     const original = window[name];
     if (typeof original !== 'function') return;
@@ -357,6 +360,7 @@
       try {
         if (closed.has(this) || this.readyState !== 2) return;
         closed.add(this);
+        openConnections--;
         emit({ type: 'connection_close', id: ids.get(this), t: now() });
       } catch (_) { /* ignore */ }
     };
@@ -369,6 +373,7 @@
             const id = ++nextConnection;
             ids.set(instance, id);
             emit({ type: 'connection_open', id, kind: name.toLowerCase(), url: instance.url, t: now() });
+            openConnections++;
             Reflect.apply(listen, instance, [name === 'WebSocket' ? 'close' : 'error', onClose]);
           } catch (_) { /* record nothing */ }
           return instance;
@@ -391,6 +396,38 @@
   }
   watchConnections('EventSource');
   watchConnections('WebSocket');
+
+  // ---- timers and memory samples ---------------------------------------------------
+  // Intervals created and not cleared: a leak candidate the memory detector names.
+  const liveIntervals = new Set();
+  replace(window, 'setInterval', (original) => ({
+    setInterval(handler) {
+      const id = Reflect.apply(original, this, arguments);
+      liveIntervals.add(id);
+      return id;
+    },
+  }).setInterval);
+  for (const name of ['clearInterval', 'clearTimeout']) {
+    replace(window, name, (original) => ({
+      [name]() {
+        liveIntervals.delete(arguments[0]);
+        return Reflect.apply(original, this, arguments);
+      },
+    })[name]);
+  }
+  const setRepeating = originalSetInterval;
+  const memory = perf.memory;
+  setRepeating(() => {
+    try {
+      emit({
+        type: 'memory', t: now(),
+        heap: memory ? memory.usedJSHeapSize : null,
+        nodes: doc.getElementsByTagName('*').length,
+        intervals: liveIntervals.size,
+        connections: openConnections,
+      });
+    } catch (_) { /* ignore */ }
+  }, MEMORY_SAMPLE_MS);
 
   // Deliver what is buffered before the page goes away or into the bfcache.
   Reflect.apply(listen, window, ['pagehide', flush, passive]);

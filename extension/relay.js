@@ -20,14 +20,16 @@
   let kept = 0;
   let trimmed = 0; // events dropped from history before any panel asked for them
   let port = null;
+  // Whether a Stormwatch panel inspects this tab; batches are only kept here until one does.
+  let listened = false;
 
   function post(message) {
-    if (!port) connect();
     if (!port) return;
     try {
       port.postMessage(message);
     } catch (_) {
       port = null;
+      listened = false;
     }
   }
 
@@ -44,13 +46,29 @@
     port.onMessage.addListener(onCommand);
     port.onDisconnect.addListener(() => {
       void chrome.runtime.lastError;
-      if (port === self) port = null; // reconnect lazily, with the next batch or wake()
+      // The worker stopped (or the extension went away). Reconnect only when a panel
+      // asks (wake) or the page comes back from the bfcache: a tab nobody inspects
+      // must not keep waking the worker.
+      if (port === self) {
+        port = null;
+        listened = false;
+      }
     });
-    if (doc) port.postMessage({ kind: 'hello', doc, seq: lastSeq, url: location.href, restored: !!restored });
+    hello(restored);
+  }
+
+  function hello(restored) {
+    if (doc) post({ kind: 'hello', doc, seq: lastSeq, url: location.href, restored: !!restored });
   }
 
   // The panel asks for every batch after `after` (it tracks seq per document).
   function onCommand(msg) {
+    if (msg && msg.kind === 'listeners') {
+      const was = listened;
+      listened = msg.n > 0;
+      if (listened && !was) hello(false);
+      return;
+    }
     if (!msg || msg.kind !== 'sync' || msg.doc !== doc) return;
     const after = Number(msg.after) || 0;
     const first = history.length ? history[0].seq : lastSeq + 1;
@@ -75,7 +93,8 @@
       kept -= old.n;
       trimmed += old.n;
     }
-    post({ kind: 'batch', doc, seq, text });
+    if (!port && seq === 1) connect(); // once, to learn whether a panel is watching
+    if (listened) post({ kind: 'batch', doc, seq, text });
   }, true);
 
   // Back from the back/forward cache: Chrome closed our port without telling us.
@@ -90,7 +109,7 @@
   // it connects, so a quiet page still delivers what it recorded earlier.
   globalThis.__stormwatchRelay = {
     wake() {
-      if (port) port.postMessage({ kind: 'hello', doc, seq: lastSeq, url: location.href });
+      if (port) hello(false);
       else connect();
       return doc;
     },

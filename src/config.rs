@@ -19,6 +19,7 @@ pub struct Config {
     pub missing_cache_headers: MissingCacheHeadersConfig,
     pub oversized_chunk: OversizedChunkConfig,
     pub connection_leak: ConnectionLeakConfig,
+    pub memory_growth: MemoryGrowthConfig,
 }
 
 impl Default for Config {
@@ -36,6 +37,7 @@ impl Default for Config {
             missing_cache_headers: Default::default(),
             oversized_chunk: Default::default(),
             connection_leak: Default::default(),
+            memory_growth: Default::default(),
         }
     }
 }
@@ -164,3 +166,12 @@ impl Config {
         !self.disabled.iter().any(|d| d == id)
     }
 }
+
+thresholds!(MemoryGrowthConfig {
+    /// The trend is judged over this much time (seconds in tests, minutes in life).
+    window_ms: f64 = 120_000.0,
+    /// Growth of the rising floor over the window, as a share of where it started.
+    min_growth: f64 = 0.10,
+    /// Samples needed within the window.
+    min_samples: usize = 8,
+});

@@ -35,6 +35,8 @@ pub enum Event {
     ConnectionClose(ConnectionClose),
     /// A long animation frame (or, where that API is missing, a long task).
     LongTask(LongTask),
+    /// A periodic sample of what the page holds on to.
+    Memory(MemorySample),
     /// Event types this version does not know yet (from a newer hook). Counted, ignored.
     #[serde(other)]
     Unknown,
@@ -248,6 +250,23 @@ pub struct LongTask {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MemorySample {
+    pub t: f64,
+    /// `performance.memory.usedJSHeapSize` in bytes, where the browser has it.
+    #[serde(default)]
+    pub heap: Option<f64>,
+    /// Elements in the document.
+    #[serde(default)]
+    pub nodes: Option<f64>,
+    /// Intervals created and not cleared.
+    #[serde(default)]
+    pub intervals: Option<f64>,
+    /// EventSource/WebSocket connections open.
+    #[serde(default)]
+    pub connections: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TaskScript {
     /// `sourceURL`.
     #[serde(default)]
@@ -288,6 +307,7 @@ impl Event {
             Event::ConnectionOpen(e) => Some(e.t),
             Event::ConnectionClose(e) => Some(e.t),
             Event::LongTask(e) => Some(e.t),
+            Event::Memory(e) => Some(e.t),
             Event::Unknown => None,
         }
     }

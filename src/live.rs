@@ -63,6 +63,25 @@ impl Live {
         }
     }
 
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// New thresholds: the session is replayed through a fresh engine, so what is
+    /// on screen is what these settings would have found all along.
+    pub fn set_config(&mut self, cfg: Config) {
+        let mut fresh = Engine::new(&cfg);
+        fresh.set_page_url(self.engine.page_url());
+        for e in self.engine.events() {
+            fresh.ingest(e.clone());
+        }
+        fresh.note_dropped(self.engine.stats().dropped);
+        self.engine = fresh;
+        self.cfg = cfg;
+        self.generation += 1;
+        self.notice = Some("Settings applied; the session was re-analyzed with them.".into());
+    }
+
     /// Starts over on the same document (the Clear button). Later batches of this
     /// document are still taken; what came before is gone from view.
     pub fn clear(&mut self) {
@@ -363,6 +382,20 @@ mod tests {
         assert_eq!(l.engine.stats().requests, 1);
         // A late hello from a retired page that was not restored changes nothing.
         assert_eq!(l.hello("b", 1, "http://h/b", false), Action::Nothing);
+    }
+
+    #[test]
+    fn new_settings_reanalyze_the_session() {
+        let mut l = Live::new(Config::default());
+        for s in 1..=2 {
+            l.batch("a", s, &batch("a", s, "http://h/same"));
+        }
+        assert_eq!(l.engine.findings().len(), 1);
+        let mut cfg = Config::default();
+        cfg.disabled.push("duplicate-request".into());
+        l.set_config(cfg);
+        assert_eq!(l.engine.findings().len(), 0);
+        assert_eq!(l.engine.stats().requests, 2);
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod duplicate_request;
 pub mod error_burst;
 pub mod large_payload;
 pub mod long_task;
+pub mod memory_growth;
 pub mod missing_cache_headers;
 pub mod missing_request_id;
 pub mod n_plus_one;
@@ -130,6 +131,7 @@ pub const DETECTORS: &[DetectorInfo] = &[
     oversized_chunk::INFO,
     connection_leak::INFO,
     long_task::INFO,
+    memory_growth::INFO,
     missing_request_id::INFO,
 ];
 

@@ -233,9 +233,11 @@ impl Engine {
                 }
                 self.focus_changes.push(f.t);
             }
-            Event::Resource(_) | Event::ConnectionOpen(_) | Event::ConnectionClose(_) | Event::LongTask(_) => {
-                self.page_event(&event)
-            }
+            Event::Resource(_)
+            | Event::ConnectionOpen(_)
+            | Event::ConnectionClose(_)
+            | Event::LongTask(_)
+            | Event::Memory(_) => self.page_event(&event),
             Event::Unknown => {
                 self.stats.dropped += 1;
             }

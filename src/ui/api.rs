@@ -46,6 +46,30 @@ pub fn install() {
         })
         .into_js_value(),
     );
+    // Thresholds: the same settings a config file holds (`Config` as JSON).
+    set(
+        &api,
+        "getConfig",
+        Closure::<dyn Fn() -> JsValue>::new(|| {
+            let json = with_live(|l| serde_json::to_string(l.config()).unwrap_or_default());
+            JSON::parse(&json).unwrap_or(JsValue::NULL)
+        })
+        .into_js_value(),
+    );
+    set(
+        &api,
+        "setConfig",
+        Closure::<dyn Fn(JsValue) -> JsValue>::new(|value: JsValue| {
+            let json = value
+                .as_string()
+                .or_else(|| JSON::stringify(&value).ok().and_then(|s| s.as_string()));
+            match apply_config(&json.unwrap_or_default()) {
+                Ok(()) => JsValue::TRUE,
+                Err(e) => JsValue::from(e),
+            }
+        })
+        .into_js_value(),
+    );
     // Bytes of wasm linear memory, so tests and benchmarks can check it stays bounded.
     set(
         &api,
@@ -59,6 +83,36 @@ pub fn install() {
     if let Some(w) = web_sys::window() {
         let _ = Reflect::set(&w, &"stormwatch".into(), &api);
     }
+}
+
+const CONFIG_KEY: &str = "stormwatch.config";
+
+/// Applies settings given as JSON (missing fields keep their defaults) and keeps
+/// them for the next time the panel opens.
+pub fn apply_config(json: &str) -> Result<(), String> {
+    let cfg: crate::Config = serde_json::from_str(json).map_err(|e| format!("Settings not applied: {e}"))?;
+    with_live(|l| l.set_config(cfg));
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.set_item(CONFIG_KEY, json);
+    }
+    Ok(())
+}
+
+/// Settings saved by an earlier session of the panel, if any.
+pub fn load_saved_config() {
+    let saved = web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(CONFIG_KEY).ok().flatten());
+    if let Some(json) = saved {
+        if let Ok(cfg) = serde_json::from_str::<crate::Config>(&json) {
+            with_live(|l| l.set_config(cfg));
+            with_live(|l| l.notice = None);
+        }
+    }
+}
+
+pub fn config_json() -> String {
+    with_live(|l| serde_json::to_string_pretty(l.config()).unwrap_or_default())
 }
 
 /// Saves the report as a file, as DevTools users expect from an Export button.

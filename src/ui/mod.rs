@@ -20,6 +20,7 @@ pub fn start() {
     let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) else {
         return;
     };
+    api::load_saved_config();
     mount_into(body);
     api::install();
     bridge::connect();

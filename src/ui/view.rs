@@ -128,6 +128,40 @@ pub fn Panel() -> impl IntoView {
         state::with_live(|l| l.clear());
     };
     let export = move |_| api::download_report();
+    let settings_open = RwSignal::new(false);
+    let settings_text = RwSignal::new(String::new());
+    let settings_error = RwSignal::new(String::new());
+    let toggle_settings = move |_| {
+        if !settings_open.get() {
+            settings_text.set(api::config_json());
+            settings_error.set(String::new());
+        }
+        settings_open.update(|o| *o = !*o);
+    };
+    let apply_settings = move |_| match api::apply_config(&settings_text.get()) {
+        Ok(()) => {
+            settings_error.set(String::new());
+            settings_open.set(false);
+        }
+        Err(e) => settings_error.set(e),
+    };
+    let settings = move || {
+        settings_open.get().then(|| {
+            view! {
+                <div class="settings">
+                    <p>"Thresholds per detector, and " <code>"disabled"</code>
+                       " detector ids. The session is re-analyzed when you apply; the settings are kept for next time."</p>
+                    <textarea id="settings-json" spellcheck="false" rows="18"
+                        prop:value=move || settings_text.get()
+                        on:input=move |ev| settings_text.set(event_target_value(&ev))></textarea>
+                    <div>
+                        <button id="settings-apply" on:click=apply_settings>"Apply"</button>
+                        <span class="error">{move || settings_error.get()}</span>
+                    </div>
+                </div>
+            }
+        })
+    };
     let counts = move || {
         let s = snap.get();
         let dropped = if s.stats.dropped > 0 {
@@ -173,6 +207,7 @@ pub fn Panel() -> impl IntoView {
             {filter_button(Severity::Info, "All")}
             {filter_button(Severity::Warning, "Warnings+")}
             {filter_button(Severity::Error, "Errors")}
+            <button id="settings" on:click=toggle_settings>"Settings"</button>
             <button id="clear" on:click=clear>"Clear"</button>
             <button id="export" on:click=export>"Export"</button>
         </header>
@@ -180,6 +215,7 @@ pub fn Panel() -> impl IntoView {
             <span class="state">{move || snap.get().status}</span>
             <span class="notice">{move || snap.get().notice.unwrap_or_default()}</span>
         </div>
+        {settings}
         <main>{list}</main>
     }
 }

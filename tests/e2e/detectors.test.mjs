@@ -26,8 +26,8 @@ async function scenario(page, play) {
   if (play) await play();
 }
 
-async function expectFinding(detector, check = () => true) {
-  const { finding, ms } = await tab.waitForFinding((f) => f.detector === detector && check(f), { timeout: 8000, what: detector });
+async function expectFinding(detector, check = () => true, timeout = 8000) {
+  const { finding, ms } = await tab.waitForFinding((f) => f.detector === detector && check(f), { timeout, what: detector });
   const inDom = await until(() => tab.panel.eval(`document.querySelectorAll('.finding[data-detector="${detector}"]').length`), { timeout: 2000, what: `${detector} in the panel DOM` });
   assert.ok(inDom >= 1);
   console.log(`# ${detector}: "${finding.title}" (${ms} ms after the check began)`);
@@ -112,6 +112,23 @@ test('long-task: a 200 ms loop and layout thrashing, named by script, function a
   const shown = await until(() => tab.devtools.eval(`(async () => { const UI = await import('./ui/legacy/legacy.js'); return UI.InspectorView.InspectorView.instance().tabbedPane.selectedTabId; })()`).then((id) => id === 'sources' && id), { timeout: 5000, what: 'the Sources panel' });
   assert.equal(shown, 'sources');
   await tab.devtools.eval(`(async () => { const UI = await import('./ui/legacy/legacy.js'); const v = UI.InspectorView.InspectorView.instance(); await v.showPanel(v.tabbedPane.tabIds().find((t) => t.startsWith('chrome-extension://'))); })()`);
+});
+
+test('memory-growth: DOM elements and intervals that pile up (test thresholds set from the panel)', async () => {
+  const applied = await tab.panel.eval(`window.stormwatch.setConfig({ memory_growth: { window_ms: 12000, min_samples: 6 } })`);
+  assert.equal(applied, true);
+  try {
+    await scenario('leak.html', () => tab.click('#go'));
+    // Samples come every 2 s; the 12 s window must fill first.
+    const nodes = await expectFinding('memory-growth', (x) => x.key === 'nodes', 30000);
+    assert.match(nodes.title, /^DOM elements grew \d+ → \d+ in 0\.2 min/);
+    assert.match(nodes.metrics.meanwhile, /intervals never cleared/);
+    await expectFinding('memory-growth', (x) => x.key === 'intervals');
+    await tab.click('#stop');
+  } finally {
+    await tab.panel.eval(`window.stormwatch.setConfig({})`);
+  }
+  assert.equal((await tab.panel.eval('window.stormwatch.getConfig()')).memory_growth.window_ms, 120000);
 });
 
 test('the clean page stays free of warnings and errors with every detector on', async () => {

@@ -84,6 +84,15 @@
     w.onerror = () => seen.push('error' + w.readyState);
     w.onclose = (e) => resolve([w instanceof WebSocket, w.constructor === WebSocket, seen.join(','), e.code, w.readyState]);
   });
+  for (const name of ['setInterval', 'clearInterval', 'clearTimeout', 'setTimeout']) {
+    const f = window[name];
+    out[name] = [String(f), nativeText(f), f.name, f.length, Object.getOwnPropertyDescriptor(window, name).writable];
+  }
+  out.intervalRuns = await new Promise((resolve) => {
+    let n = 0;
+    const id = setInterval((a, b) => { n += a + b; if (n >= 9) { clearInterval(id); resolve([n, typeof id]); } }, 5, 1, 2);
+  });
+  out.clearUnknown = [clearInterval(123456), clearTimeout(undefined), clearInterval()];
   out.windowKeys = Object.keys(window).filter((k) => k !== 'probeResult').sort();
   out.windowSymbols = Object.getOwnPropertySymbols(window).map(String);
   history.pushState({ a: 1 }, '', '#probe');
