@@ -68,6 +68,18 @@ const SCENARIOS = [
     await watch(t, 800);
     await t.click('#route');
   }, 1000],
+  ['longtask', 'a 200 ms busy loop and a layout-thrashing loop', async (t) => {
+    await t.click('#go');
+    await watch(t, 600);
+    await t.click('#thrash');
+  }, 1200],
+  ['leak', 'messages and intervals that pile up (memory window shortened to 12 s for the demo)', async (t) => {
+    await t.panel.eval(`window.stormwatch.setConfig({ memory_growth: { window_ms: 12000, min_samples: 6 } })`);
+    await t.click('#go');
+    await watch(t, 15000);
+    await t.click('#stop');
+    await t.panel.eval(`window.stormwatch.setConfig({})`);
+  }, 300],
   ['clean', 'user-driven pagination and different searches (expect nothing above info)', async (t) => {
     for (const wait of [800, 1700, 500]) {
       await t.click('#next-page');
