@@ -70,6 +70,23 @@ pub struct Finding {
     pub advice: String,
 }
 
+impl Finding {
+    /// The number stored under `key`, if any.
+    pub fn num(&self, key: &str) -> Option<f64> {
+        match self.metrics.get(key) {
+            Some(Metric::Num(n)) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// Keeps the larger of the stored number and `value` (rounded) under `key`; returns it.
+    pub fn raise(&mut self, key: &str, value: f64) -> f64 {
+        let v = self.num(key).map_or(value, |n| n.max(value)).round();
+        self.metrics.insert(key.to_string(), Metric::Num(v));
+        v
+    }
+}
+
 /// How many request ids a finding keeps as evidence.
 pub const MAX_EVIDENCE_REQUESTS: usize = 50;
 

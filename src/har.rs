@@ -33,7 +33,7 @@ pub struct HarEntry {
     pub request: HarRequest,
     pub response: HarResponse,
     #[serde(default)]
-    pub timings: Option<HarTimings>,
+    pub timings: Option<Timings>,
     #[serde(default, rename = "_resourceType")]
     pub resource_type: Option<String>,
     #[serde(default, rename = "_transferSize")]
@@ -88,24 +88,6 @@ pub struct Content {
 pub struct Header {
     pub name: String,
     pub value: String,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct HarTimings {
-    #[serde(default)]
-    pub blocked: Option<f64>,
-    #[serde(default)]
-    pub dns: Option<f64>,
-    #[serde(default)]
-    pub connect: Option<f64>,
-    #[serde(default)]
-    pub ssl: Option<f64>,
-    #[serde(default)]
-    pub send: Option<f64>,
-    #[serde(default)]
-    pub wait: Option<f64>,
-    #[serde(default)]
-    pub receive: Option<f64>,
 }
 
 /// HAR uses -1 for "does not apply".

@@ -133,18 +133,12 @@ impl Detector for DuplicateRequest {
                 if let Some(src) = &req.initiator {
                     f.evidence.add_source(src);
                 }
-                let in_flight_copies = match f.metrics.get("in_flight_copies") {
-                    Some(Metric::Num(n)) => *n,
-                    _ => 0.0,
-                } + if in_flight { 1.0 } else { 0.0 };
+                let in_flight_copies = f.num("in_flight_copies").unwrap_or(0.0) + if in_flight { 1.0 } else { 0.0 };
                 f.metrics.insert("copies".into(), Metric::Num(f.count as f64));
                 f.metrics
                     .insert("in_flight_copies".into(), Metric::Num(in_flight_copies));
                 if gap.is_finite() {
-                    let prev = match f.metrics.get("min_gap_ms") {
-                        Some(Metric::Num(n)) => *n,
-                        _ => f64::INFINITY,
-                    };
+                    let prev = f.num("min_gap_ms").unwrap_or(f64::INFINITY);
                     f.metrics
                         .insert("min_gap_ms".into(), Metric::Num(prev.min(gap).round()));
                 }

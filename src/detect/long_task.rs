@@ -93,22 +93,9 @@ impl Detector for LongTaskDetector {
                     f.evidence.add_source(&src);
                 }
             }
-            let worst = match f.metrics.get("longest_ms") {
-                Some(Metric::Num(n)) => n.max(task.duration),
-                _ => task.duration,
-            };
-            let worst_blocking = match f.metrics.get("blocking_ms") {
-                Some(Metric::Num(n)) => n.max(blocking),
-                _ => blocking,
-            };
-            let thrash = match f.metrics.get("forced_layout_ms") {
-                Some(Metric::Num(n)) => n.max(task.forced_layout),
-                _ => task.forced_layout,
-            };
-            f.metrics.insert("longest_ms".into(), Metric::Num(worst.round()));
-            f.metrics
-                .insert("blocking_ms".into(), Metric::Num(worst_blocking.round()));
-            f.metrics.insert("forced_layout_ms".into(), Metric::Num(thrash.round()));
+            f.raise("longest_ms", task.duration);
+            let worst_blocking = f.raise("blocking_ms", blocking);
+            let thrash = f.raise("forced_layout_ms", task.forced_layout);
             if let Some(i) = &invoker {
                 f.metrics.insert("invoker".into(), Metric::Text(i.clone()));
             }

@@ -34,8 +34,15 @@ pub const INFO: DetectorInfo = DetectorInfo {
     build: |c| Box::new(MemoryGrowth::new(c)),
 };
 
-/// The series sampled, how to read them from a sample, and how to print a value.
-const SERIES: &[(&str, &str, fn(&MemorySample) -> Option<f64>, fn(f64) -> String)] = &[
+/// A sampled series: its key, its name, how to read it from a sample, how to print a value.
+type Series = (
+    &'static str,
+    &'static str,
+    fn(&MemorySample) -> Option<f64>,
+    fn(f64) -> String,
+);
+
+const SERIES: &[Series] = &[
     ("heap", "JS heap", |s| s.heap, |v| format!("{:.1} MB", v / 1_048_576.0)),
     ("nodes", "DOM elements", |s| s.nodes, |v| format!("{v:.0}")),
     (

@@ -89,16 +89,9 @@ impl NPlusOne {
         );
         out.upsert(ID, key, at, |f| {
             f.count += new as u64;
-            let bursts = match f.metrics.get("bursts") {
-                Some(Metric::Num(n)) => *n + if first_new { 1.0 } else { 0.0 },
-                _ => 1.0,
-            };
-            let largest = match f.metrics.get("largest_burst") {
-                Some(Metric::Num(n)) => n.max(count_now as f64),
-                _ => count_now as f64,
-            };
+            let bursts = f.num("bursts").map_or(1.0, |n| n + if first_new { 1.0 } else { 0.0 });
+            let largest = f.raise("largest_burst", count_now as f64);
             f.metrics.insert("bursts".into(), Metric::Num(bursts));
-            f.metrics.insert("largest_burst".into(), Metric::Num(largest));
             f.metrics.insert("total_ms".into(), Metric::Num(total.round()));
             f.metrics.insert("path".into(), Metric::Text(template.clone()));
             f.metrics.insert("ids".into(), Metric::Text(ids.join(", ")));

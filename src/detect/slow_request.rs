@@ -88,11 +88,7 @@ impl SlowRequest {
             if let Some(s) = &req.initiator {
                 f.evidence.add_source(s);
             }
-            let slowest = match f.metrics.get("slowest_ms") {
-                Some(Metric::Num(n)) => n.max(total),
-                _ => total,
-            };
-            f.metrics.insert("slowest_ms".into(), Metric::Num(slowest.round()));
+            let slowest = f.raise("slowest_ms", total);
             if let Some(w) = ttfb {
                 f.metrics.insert("ttfb_ms".into(), Metric::Num(w.round()));
             }

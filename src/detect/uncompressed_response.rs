@@ -86,11 +86,7 @@ impl Detector for UncompressedResponse {
             f.count += 1;
             f.evidence.add_request(req.id);
             f.evidence.add_url(&req.url);
-            let largest = match f.metrics.get("size_bytes") {
-                Some(Metric::Num(n)) => n.max(size as f64),
-                _ => size as f64,
-            } as u64;
-            f.metrics.insert("size_bytes".into(), Metric::Num(largest as f64));
+            let largest = f.raise("size_bytes", size as f64) as u64;
             f.metrics.insert(
                 "estimated_savings_bytes".into(),
                 Metric::Num((largest as f64 * TEXT_SAVINGS).round()),

@@ -39,18 +39,26 @@ pub struct Report {
     pub events: Vec<Event>,
 }
 
+fn tool() -> Tool {
+    Tool {
+        name: "stormwatch".into(),
+        version: crate::VERSION.into(),
+    }
+}
+
+fn page(engine: &Engine) -> PageRef {
+    PageRef {
+        url: engine.page_url().to_string(),
+        started_at: engine.origin(),
+    }
+}
+
 impl Report {
     pub fn from_engine(engine: &Engine, with_events: bool) -> Report {
         Report {
             schema: SCHEMA.to_string(),
-            tool: Tool {
-                name: "stormwatch".into(),
-                version: crate::VERSION.into(),
-            },
-            page: PageRef {
-                url: engine.page_url().to_string(),
-                started_at: engine.origin(),
-            },
+            tool: tool(),
+            page: page(engine),
             findings: engine.findings(),
             stats: engine.stats(),
             events: if with_events {
@@ -76,14 +84,8 @@ impl Report {
         }
         let report = Borrowed {
             schema: SCHEMA,
-            tool: Tool {
-                name: "stormwatch".into(),
-                version: crate::VERSION.into(),
-            },
-            page: PageRef {
-                url: engine.page_url().to_string(),
-                started_at: engine.origin(),
-            },
+            tool: tool(),
+            page: page(engine),
             findings: engine.findings(),
             stats: engine.stats(),
             events: if with_events {

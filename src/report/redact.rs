@@ -70,14 +70,12 @@ pub fn redact_str(s: &str) -> Option<String> {
     while let Some(eq) = rest.find('=') {
         let before = &rest[..eq];
         let name_start = before
-            .rfind(|c: char| matches!(c, '?' | '&' | ';' | ' ' | '#' | '"' | '(' | ','))
+            .rfind(['?', '&', ';', ' ', '#', '"', '(', ','])
             .map_or(0, |i| i + 1);
         let name = &before[name_start..];
         out.push_str(&rest[..=eq]);
         rest = &rest[eq + 1..];
-        let end = rest
-            .find(|c: char| matches!(c, '&' | '#' | ' ' | '"' | ')' | ',' | ';'))
-            .unwrap_or(rest.len());
+        let end = rest.find(['&', '#', ' ', '"', ')', ',', ';']).unwrap_or(rest.len());
         if !name.is_empty() && end > 0 && is_secret_name(name) && &rest[..end] != REDACTED {
             out.push_str(REDACTED);
             changed = true;
