@@ -12,15 +12,22 @@ use stormwatch::{session, Config, Severity};
 const USAGE: &str = "stormwatch: finds frontend performance anti-patterns in saved sessions and HAR files
 
 Usage:
-  stormwatch analyze FILE... [--format text|json] [--fail-on info|warning|error] [--output FILE] [--no-redact]
+  stormwatch analyze FILE... [--format text|json|markdown] [--fail-on info|warning|error]
+                             [--config stormwatch.toml] [--output FILE] [--no-redact]
   stormwatch explain DETECTOR-ID
   stormwatch detectors
   stormwatch --version
 
-JSON output redacts secret-looking URL parameters (token, key, password, session,
+--config names a TOML (or JSON) file with thresholds per detector and
+`disabled = [\"detector-id\", ...]`, the same settings as the panel's.
+
+JSON and Markdown output redact secret-looking URL parameters (token, key, password, session,
 auth...) unless --no-redact is given.
 
-JSON output redacts secret-looking URL parameters (token, key, password, session,
+--config names a TOML (or JSON) file with thresholds per detector and
+`disabled = [\"detector-id\", ...]`, the same settings as the panel's.
+
+JSON and Markdown output redact secret-looking URL parameters (token, key, password, session,
 auth...) unless --no-redact is given.
 
 Exit codes: 0 clean, 1 findings at or above --fail-on (default error), 2 bad input.";
@@ -34,6 +41,8 @@ struct Analyze {
     fail_on: Severity,
     output: Option<String>,
     redact: bool,
+    markdown: bool,
+    config: Config,
 }
 
 fn parse_analyze(args: &[String]) -> Result<Analyze, String> {
@@ -43,6 +52,8 @@ fn parse_analyze(args: &[String]) -> Result<Analyze, String> {
         fail_on: Severity::Error,
         output: None,
         redact: true,
+        markdown: false,
+        config: Config::default(),
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -51,7 +62,8 @@ fn parse_analyze(args: &[String]) -> Result<Analyze, String> {
             "--format" => match value("--format")?.as_str() {
                 "json" => a.json = true,
                 "text" => a.json = false,
-                other => return Err(format!("unknown format {other:?} (text or json)")),
+                "markdown" | "md" => a.markdown = true,
+                other => return Err(format!("unknown format {other:?} (text, json or markdown)")),
             },
             "--fail-on" => {
                 let v = value("--fail-on")?;
@@ -60,6 +72,7 @@ fn parse_analyze(args: &[String]) -> Result<Analyze, String> {
             }
             "--output" | "-o" => a.output = Some(value("--output")?),
             "--no-redact" => a.redact = false,
+            "--config" => a.config = load_config(&value("--config")?)?,
             s if s.starts_with('-') => return Err(format!("unknown option {s}")),
             file => a.files.push(file.to_string()),
         }
@@ -70,7 +83,18 @@ fn parse_analyze(args: &[String]) -> Result<Analyze, String> {
     Ok(a)
 }
 
-fn load(path: &str) -> Result<Report, String> {
+/// Thresholds and disabled detectors from `stormwatch.toml` (or a `.json` file):
+/// the same settings as the panel's, every field optional.
+fn load_config(path: &str) -> Result<Config, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: cannot read: {e}"))?;
+    if path.ends_with(".json") {
+        serde_json::from_str(&text).map_err(|e| format!("{path}: invalid config: {e}"))
+    } else {
+        toml::from_str(&text).map_err(|e| format!("{path}: invalid config: {}", e.message()))
+    }
+}
+
+fn load(path: &str, cfg: &Config) -> Result<Report, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("{path}: cannot read: {e}"))?;
     if meta.len() > MAX_INPUT_BYTES {
         return Err(format!(
@@ -81,7 +105,7 @@ fn load(path: &str) -> Result<Report, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{path}: cannot read: {e}"))?;
     let text = String::from_utf8(bytes).map_err(|_| format!("{path}: not UTF-8 text"))?;
     let input = session::parse(&text).map_err(|e| format!("{path}: {e}"))?;
-    let engine = session::replay(input, &Config::default());
+    let engine = session::replay(input, cfg);
     Ok(Report::from_engine(&engine, true))
 }
 
@@ -90,11 +114,13 @@ fn analyze(a: Analyze) -> Result<ExitCode, String> {
     let mut failing = false;
     let color = a.output.is_none() && std::io::stdout().is_terminal();
     for path in &a.files {
-        let report = load(path)?;
+        let report = load(path, &a.config)?;
         failing |= report.worst().is_some_and(|w| w >= a.fail_on);
         if a.json {
             out.push_str(&report.to_json(a.redact));
             out.push('\n');
+        } else if a.markdown {
+            out.push_str(&stormwatch::report::markdown::render(&report, path));
         } else {
             if a.files.len() > 1 {
                 out.push_str(&format!("== {path}\n"));

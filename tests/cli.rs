@@ -218,3 +218,37 @@ fn json_output_redacts_secret_parameters_unless_asked_not_to() {
     let out = run(&["analyze", file.to_str().unwrap(), "--format", "json", "--no-redact"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("SECRET123"));
 }
+
+#[test]
+fn a_config_file_changes_thresholds_and_disables_detectors() {
+    let dir = std::env::temp_dir().join(format!("stormwatch-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let har = fixture("har/chrome-polling.har");
+    // Polling at 1 s counts as informational when the info period is lowered.
+    let cfg = dir.join("stormwatch.toml");
+    std::fs::write(&cfg, "[polling_loop]\ninfo_period_ms = 500.0\n").unwrap();
+    let out = run(&["analyze", &har, "--format", "json", "--config", cfg.to_str().unwrap()]);
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(findings(&r, "polling-loop")[0]["severity"], "info");
+    std::fs::write(&cfg, "disabled = [\"polling-loop\"]\n").unwrap();
+    let out = run(&["analyze", &har, "--format", "json", "--config", cfg.to_str().unwrap()]);
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(findings(&r, "polling-loop").is_empty(), "{r:#}");
+    std::fs::write(&cfg, "[polling_loop]\nmax_cv = \"steady\"\n").unwrap();
+    let out = run(&["analyze", &har, "--config", cfg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("stormwatch.toml: invalid config"), "{err}");
+}
+
+#[test]
+fn markdown_output_is_ready_for_an_issue() {
+    let out = run(&["analyze", &fixture("har/chrome-errors.har"), "--format", "markdown"]);
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(md.starts_with("## Stormwatch: 1 finding(s) on "), "{md}");
+    assert!(
+        md.contains("### ERROR `error-burst`: POST /api/_error failed 6 of 6 times"),
+        "{md}"
+    );
+    assert!(md.contains("**Fix:**"), "{md}");
+}

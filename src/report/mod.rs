@@ -3,6 +3,7 @@
 //! `--format json`. It embeds the events, so replaying it reproduces the findings.
 //! Fields are only ever added, never renamed.
 
+pub mod markdown;
 pub mod redact;
 pub mod text;
 
