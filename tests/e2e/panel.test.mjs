@@ -3,6 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDemoServer } from '../../scripts/demo-server.mjs';
@@ -119,6 +121,27 @@ test('a second injection of the page hook wraps nothing twice', async () => {
   const starts = report.events.filter((e) => e.type === 'request_start' && e.url.endsWith('/api/items?page=77'));
   assert.equal(starts.length, 1, 'recorded once, not once per injection');
   assert.equal(await tab.page.eval('fetch.toString()'), 'function fetch() { [native code] }');
+});
+
+test('a report exported from the panel replays to the same findings in the CLI', async () => {
+  await tab.navigate(`${demo.origin}/polling.html`);
+  await until(async () => (await tab.report()).page.url.endsWith('/polling.html'), { what: 'the panel on the new page' });
+  await tab.click('#start-polling');
+  await tab.waitForFinding((f) => f.detector === 'polling-loop' && f.count >= 5, { timeout: 9000 });
+  await tab.click('#stop-polling');
+  await sleep(1500); // let DevTools' last entries land
+  const live = await tab.fullReport();
+  assert.equal(live.stats.events_not_logged, 0);
+  const file = path.join(os.tmpdir(), `stormwatch-replay-${process.pid}.json`);
+  fs.writeFileSync(file, JSON.stringify(live));
+  const cli = path.join(here, '..', '..', 'target', 'release', 'stormwatch');
+  const out = spawnSync(cli, ['analyze', file, '--format', 'json'], { encoding: 'utf8' });
+  assert.equal(out.status, 0, out.stderr);
+  const replayed = JSON.parse(out.stdout);
+  const shape = (r) => r.findings.map((f) => [f.detector, f.key, f.severity, f.count, f.first_ms, f.last_ms, f.evidence, f.metrics]);
+  assert.deepEqual(shape(replayed), shape(live));
+  assert.ok(live.findings.length >= 1);
+  fs.rmSync(file);
 });
 
 test('Clear empties the panel and keeps the page it watches', async () => {
