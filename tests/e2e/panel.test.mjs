@@ -144,6 +144,23 @@ test('a report exported from the panel replays to the same findings in the CLI',
   fs.rmSync(file);
 });
 
+test('Export downloads the same report window.stormwatch.report() returns', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormwatch-download-'));
+  await browser.send('Browser.setDownloadBehavior', { behavior: 'allowAndName', downloadPath: dir, eventsEnabled: true });
+  const begun = browser.waitFor('Browser.downloadWillBegin');
+  const done = browser.waitFor('Browser.downloadProgress', (m) => m.params.state === 'completed');
+  await tab.panel.eval(`document.getElementById('export').click()`);
+  const { params } = await begun;
+  assert.match(params.suggestedFilename, /^stormwatch-report-\d+\.json$/);
+  const { params: progress } = await done;
+  const saved = JSON.parse(fs.readFileSync(path.join(dir, progress.guid), 'utf8'));
+  const now = await tab.fullReport();
+  assert.equal(saved.schema, 'stormwatch.report/1');
+  assert.deepEqual(saved.findings, now.findings);
+  assert.equal(saved.events.length, now.events.length);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 test('Clear empties the panel and keeps the page it watches', async () => {
   await tab.navigate(`${demo.origin}/duplicates.html`);
   await tab.click('#load-profile');
