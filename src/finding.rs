@@ -126,9 +126,17 @@ pub fn location(src: &str) -> Option<Location> {
     if let Some((url, pos)) = src.split_once(" @ char ") {
         return Some(Location::Char(url.to_string(), pos.parse().ok()?));
     }
-    let (rest, col) = src.rsplit_once(':')?;
-    let (url, line) = rest.rsplit_once(':')?;
-    Some(Location::Line(url.to_string(), line.parse().ok()?, col.parse().ok()?))
+    let (rest, last) = src.rsplit_once(':')?;
+    let last: u32 = last.parse().ok()?;
+    // `url:line:column`, or `url:line` (a parser-inserted script has no column).
+    match rest
+        .rsplit_once(':')
+        .and_then(|(url, line)| Some((url, line.parse::<u32>().ok()?)))
+    {
+        Some((url, line)) if url.contains("://") => Some(Location::Line(url.to_string(), line, last)),
+        _ if rest.contains("://") => Some(Location::Line(rest.to_string(), last, 1)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -144,6 +152,10 @@ mod tests {
         assert_eq!(
             location("http://h/a.js @ char 376 (build)"),
             Some(Location::Char("http://h/a.js".into(), 376))
+        );
+        assert_eq!(
+            location("http://h:80/page.html:7"),
+            Some(Location::Line("http://h:80/page.html".into(), 7, 1))
         );
         assert_eq!(location("http://h/app.js"), None);
     }

@@ -11,8 +11,9 @@ fn paint(s: &str, code: &str, color: bool) -> String {
     }
 }
 
-fn metric(m: &Metric) -> String {
+fn metric(key: &str, m: &Metric) -> String {
     match m {
+        Metric::Num(n) if key.ends_with("_bytes") => crate::detect::bytes(*n as u64),
         Metric::Num(n) if n.fract() == 0.0 => format!("{n:.0}"),
         Metric::Num(n) => format!("{n:.2}"),
         Metric::Text(t) => t.clone(),
@@ -31,7 +32,7 @@ pub fn finding(f: &Finding, color: bool) -> String {
         paint(&format!("[{}]", f.detector), "2", color),
         f.title
     );
-    let metrics: Vec<String> = f.metrics.iter().map(|(k, v)| format!("{k}={}", metric(v))).collect();
+    let metrics: Vec<String> = f.metrics.iter().map(|(k, v)| format!("{k}={}", metric(k, v))).collect();
     out.push_str(&format!(
         "        at {:.1}s..{:.1}s, count {}; {}\n",
         f.first_ms / 1000.0,

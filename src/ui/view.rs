@@ -8,8 +8,9 @@ use crate::detect;
 use crate::finding::{location, Finding, Location, Metric, Severity};
 use leptos::prelude::*;
 
-fn metric_text(m: &Metric) -> String {
+fn metric_text(key: &str, m: &Metric) -> String {
     match m {
+        Metric::Num(n) if key.ends_with("_bytes") => detect::bytes(*n as u64),
         Metric::Num(n) if n.fract() == 0.0 => format!("{n:.0}"),
         Metric::Num(n) => format!("{n:.2}"),
         Metric::Text(t) => t.clone(),
@@ -37,7 +38,7 @@ fn FindingCard(f: Finding) -> impl IntoView {
     let metrics = f
         .metrics
         .iter()
-        .map(|(k, v)| view! { <span class="metric"><b>{k.replace('_', " ")}</b>" "{metric_text(v)}</span> })
+        .map(|(k, v)| view! { <span class="metric"><b>{k.replace('_', " ")}</b>" "{metric_text(k, v)}</span> })
         .collect_view();
     let can_filter = bridge::can_show_network();
     let urls = f

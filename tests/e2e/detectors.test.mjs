@@ -2,9 +2,12 @@
 // the finding must show up in the real Stormwatch panel (report and DOM).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startDemoServer } from '../../scripts/demo-server.mjs';
 import { Browser, Inspected, EXTENSION_DIR, sleep, until } from './devtools.mjs';
 
+const here = path.dirname(fileURLToPath(import.meta.url));
 let demo;
 let browser;
 let tab;
@@ -80,6 +83,7 @@ test('oversized-chunk, missing-cache-headers, uncompressed-response: a 600 KB ve
   assert.equal(cache.key, 'hashed');
   assert.equal(cache.severity, 'warning');
   await expectFinding('uncompressed-response', (x) => x.evidence.urls.some((u) => u.includes('vendor')));
+  await tab.screenshot(path.join(here, '..', 'artifacts', 'panel-groups.png'));
 });
 
 test('connection-leak: EventSources opened twice and kept across a route change', async () => {
@@ -129,6 +133,20 @@ test('memory-growth: DOM elements and intervals that pile up (test thresholds se
     await tab.panel.eval(`window.stormwatch.setConfig({})`);
   }
   assert.equal((await tab.panel.eval('window.stormwatch.getConfig()')).memory_growth.window_ms, 120000);
+});
+
+test('missing-request-id: opt-in from the panel settings, info on untraced API requests', async () => {
+  await tab.panel.eval(`window.stormwatch.setConfig({ disabled: [] })`);
+  try {
+    await scenario('clean.html', () => tab.click('#next-page'));
+    const f = await expectFinding('missing-request-id');
+    assert.equal(f.severity, 'info');
+    assert.match(f.title, /API request\(s\) to http:\/\/127\.0\.0\.1:\d+ without X-Request-ID or traceparent/);
+  } finally {
+    await tab.panel.eval(`window.stormwatch.setConfig({})`);
+  }
+  // Back to the defaults: off again, and the session re-analyzed without it.
+  await until(async () => !(await tab.report()).findings.some((x) => x.detector === 'missing-request-id'), { what: 'the opt-in detector to go quiet' });
 });
 
 test('the clean page stays free of warnings and errors with every detector on', async () => {
