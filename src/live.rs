@@ -102,9 +102,13 @@ impl Live {
         }
         self.last_seq.clear();
         self.syncing = false;
-        self.reset(format!(
-            "New page: {url}. Findings from the previous page were cleared."
-        ));
+        // The URL is not known yet when the new page's first batch is what told us.
+        let what = if url.is_empty() {
+            "New page".to_string()
+        } else {
+            format!("New page: {url}")
+        };
+        self.reset(format!("{what}. Findings from the previous page were cleared."));
         self.engine.set_page_url(url);
     }
 
@@ -113,11 +117,13 @@ impl Live {
     /// batch tells which it was (a new document's, or a route event of this one),
     /// and DevTools' entries meanwhile are held for whichever document they belong to.
     pub fn navigated(&mut self, url: &str) {
-        if self
-            .restored_url
-            .take()
-            .is_some_and(|u| u.split('#').next() == url.split('#').next())
-        {
+        let same = |a: &str| a.split('#').next() == url.split('#').next();
+        if self.restored_url.take().is_some_and(|u| same(&u)) {
+            return;
+        }
+        // DevTools can report a navigation after the new page's first batch already
+        // arrived (and started the new session): that page is the one we show.
+        if self.doc.is_some() && same(self.engine.page_url()) && self.pending.is_none() {
             return;
         }
         match &mut self.pending {
@@ -159,7 +165,7 @@ impl Live {
             Some(d) if d == doc => {}
             Some(_) => {
                 // A new document DevTools did not report (or reported late).
-                self.new_document(url.unwrap_or(doc));
+                self.new_document(url.unwrap_or(""));
             }
             None => {}
         }
@@ -337,6 +343,20 @@ mod tests {
         // Batches of the page we left are ignored from now on.
         l.batch("a", 3, &batch("a", 3, "http://h/later"));
         assert_eq!(l.engine.stats().requests, 2);
+    }
+
+    #[test]
+    fn a_late_navigation_report_for_the_page_already_shown_changes_nothing() {
+        let mut l = Live::new(Config::default());
+        let page = r#"{"v":1,"kind":"stormwatch.batch","doc":"b","seq":1,"dropped":0,"events":[{"type":"page","t":1000,"url":"http://h/next"}]}"#;
+        l.batch("a", 1, &batch("a", 1, "http://h/1"));
+        l.batch("b", 1, page);
+        l.batch("b", 2, &batch("b", 2, "http://h/2"));
+        let generation = l.generation;
+        l.navigated("http://h/next");
+        l.navigation_settled();
+        assert_eq!(l.generation, generation);
+        assert_eq!(l.engine.stats().requests, 1);
     }
 
     #[test]

@@ -23,7 +23,7 @@ const SHOW_PANEL = `(async () => {
 
 /** A tab with DevTools open on it and the Stormwatch panel shown. */
 export class Inspected {
-  static async open(browser, url, { newWindow = false } = {}) {
+  static async open(browser, url, { newWindow = false, showPanel = true } = {}) {
     let pageTarget;
     if (newWindow) {
       const { targetId } = await browser.send('Target.createTarget', { url: 'about:blank', newWindow: true });
@@ -38,7 +38,7 @@ export class Inspected {
     const me = new Inspected(browser, page);
     await me.navigate(url);
     me.devtools = await me.findDevtools(url);
-    await me.showPanel();
+    if (showPanel) await me.showPanel();
     return me;
   }
 
