@@ -40,6 +40,9 @@ pub struct Live {
     /// that as a navigation too, which must not wipe the restored history.
     restored_url: Option<String>,
     pending: Option<PendingNavigation>,
+    /// False while the user paused recording (Stop): batches keep their place in
+    /// the sequence but are not analyzed.
+    pub recording: bool,
     /// Why the session last started over, for the panel's status line.
     pub notice: Option<String>,
     /// Bumped whenever the session starts over (Clear, a new document), so the
@@ -58,6 +61,7 @@ impl Live {
             syncing: false,
             restored_url: None,
             pending: None,
+            recording: true,
             notice: None,
             generation: 0,
         }
@@ -233,6 +237,9 @@ impl Live {
         }
         self.last_seq.insert(doc.to_string(), seq);
         self.syncing = false;
+        if !self.recording {
+            return Action::Nothing;
+        }
         // A batch that fails to decode is counted in the engine's stats.
         let _ = self.engine.ingest_batch(text);
         // A route event to the URL DevTools reported: it was a same-document navigation.
@@ -255,6 +262,9 @@ impl Live {
 
     /// Entries from DevTools' network log, as a JSON array of HAR entries.
     pub fn har_entries(&mut self, json: &str) -> Result<usize, String> {
+        if !self.recording {
+            return Ok(0);
+        }
         let entries: Vec<HarEntry> = match serde_json::from_str(json) {
             Ok(e) => e,
             Err(e) => {
@@ -415,6 +425,18 @@ mod tests {
         cfg.disabled.push("duplicate-request".into());
         l.set_config(cfg);
         assert_eq!(l.engine.findings().len(), 0);
+        assert_eq!(l.engine.stats().requests, 2);
+    }
+
+    #[test]
+    fn stopped_recording_skips_batches_without_losing_its_place() {
+        let mut l = Live::new(Config::default());
+        l.batch("a", 1, &batch("a", 1, "http://h/1"));
+        l.recording = false;
+        assert_eq!(l.batch("a", 2, &batch("a", 2, "http://h/2")), Action::Nothing);
+        l.har_entries(&har_entry("http://h/x")).unwrap();
+        l.recording = true;
+        assert_eq!(l.batch("a", 3, &batch("a", 3, "http://h/3")), Action::Nothing);
         assert_eq!(l.engine.stats().requests, 2);
     }
 

@@ -129,6 +129,23 @@ pub fn Panel() -> impl IntoView {
         state::with_live(|l| l.clear());
     };
     let export = move |_| api::download_report();
+    let recording = RwSignal::new(true);
+    let toggle_recording = move |_| {
+        let on = !recording.get();
+        recording.set(on);
+        state::with_live(|l| {
+            l.recording = on;
+            l.notice = Some(
+                if on {
+                    "Recording again."
+                } else {
+                    "Stopped: new activity is not analyzed until you press Record."
+                }
+                .into(),
+            );
+            l.generation += 1;
+        });
+    };
     let settings_open = RwSignal::new(false);
     let settings_text = RwSignal::new(String::new());
     let settings_error = RwSignal::new(String::new());
@@ -208,6 +225,9 @@ pub fn Panel() -> impl IntoView {
             {filter_button(Severity::Info, "All")}
             {filter_button(Severity::Warning, "Warnings+")}
             {filter_button(Severity::Error, "Errors")}
+            <button id="record" class:stopped=move || !recording.get() on:click=toggle_recording>
+                {move || if recording.get() { "Stop" } else { "Record" }}
+            </button>
             <button id="settings" on:click=toggle_settings>"Settings"</button>
             <button id="clear" on:click=clear>"Clear"</button>
             <button id="export" on:click=export>"Export"</button>

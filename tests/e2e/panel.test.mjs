@@ -173,6 +173,20 @@ test('Clear empties the panel and keeps the page it watches', async () => {
   assert.equal(report.page.url, `${demo.origin}/duplicates.html`);
 });
 
+test('Stop pauses analysis and Record resumes it', async () => {
+  await tab.navigate(`${demo.origin}/duplicates.html`);
+  await until(async () => (await tab.report()).page.url.endsWith('/duplicates.html'), { what: 'the panel on the page' });
+  await tab.panel.eval(`document.getElementById('record').click()`);
+  assert.equal(await tab.panel.eval(`document.getElementById('record').textContent.trim()`), 'Record');
+  await tab.click('#load-profile');
+  await sleep(1000);
+  assert.ok(!(await tab.report()).findings.some((f) => f.detector === 'duplicate-request'), 'nothing analyzed while stopped');
+  await tab.panel.eval(`document.getElementById('record').click()`);
+  await tab.click('#load-profile');
+  const { finding } = await tab.waitForFinding((f) => f.detector === 'duplicate-request');
+  assert.equal(finding.count, 4);
+});
+
 test('the exported report never contains secret-looking URL parameters', async () => {
   await tab.page.eval(`Promise.all([1, 2].map(() => fetch('/api/profile?access_token=SECRET123&session=S3CR3T')))`);
   await tab.waitForFinding((f) => f.detector === 'duplicate-request' && f.evidence.urls.some((u) => u.includes('access_token')));
