@@ -11,6 +11,7 @@ const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let progress = 0;
+const STEP_IDS = { user: 4711, settings: 5002, feed: 6003 };
 // A 600 KB script with a content hash in its name, served raw with an hour of caching:
 // oversized, uncompressed, and not cached as immutable.
 const VENDOR = '/* vendor bundle */\n' + Array.from({ length: 12000 }, (_, i) => `function helper${i}(a, b) { return a * ${i} + b; }`).join('\n') + '\n';
@@ -58,7 +59,7 @@ async function api(req, res, url) {
       const message = /^\/api\/messages\/(\d+)$/.exec(url.pathname);
       if (message) return json(200, { id: Number(message[1]), text: 'hello' }, 60);
       const step = /^\/api\/step\/(\w+)$/.exec(url.pathname);
-      if (step) return json(200, { step: step[1] }, 180);
+      if (step) return json(200, { step: step[1], id: STEP_IDS[step[1]] || 100 }, 180);
       return json(404, { error: 'not found' });
     }
   }

@@ -192,6 +192,10 @@ pub struct NetworkEntry {
     /// GraphQL `operationName` from the posted body.
     #[serde(default)]
     pub op: Option<String>,
+    /// Ids and short strings from a small JSON response (when DevTools had the
+    /// body), so a later request that uses one can be recognized as depending on it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -325,6 +329,41 @@ pub fn graphql_operation(body: &str) -> Option<String> {
     (!name.is_empty()).then_some(name)
 }
 
+/// Id-like values of a JSON response, worth matching against later URLs: integers
+/// of two digits or more, and 3–64 character tokens of letters, digits, `-` and
+/// `_` with a digit in them. Nothing else (no names, emails, text) is kept, and
+/// nothing under a secret-looking key. At most 32.
+pub fn response_values(json: &str) -> Vec<String> {
+    const MAX_VALUES: usize = 32;
+    fn id_like(s: &str) -> bool {
+        (3..=64).contains(&s.len())
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            && s.chars().any(|c| c.is_ascii_digit())
+    }
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        if out.len() >= MAX_VALUES {
+            return;
+        }
+        match v {
+            serde_json::Value::String(s) if id_like(s) => out.push(s.clone()),
+            serde_json::Value::Number(n) if n.as_i64().is_some_and(|i| i.abs() >= 10) => out.push(n.to_string()),
+            serde_json::Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+            serde_json::Value::Object(map) => map
+                .iter()
+                .filter(|(k, _)| !crate::report::redact::is_secret_name(k))
+                .for_each(|(_, i)| walk(i, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(json) {
+        walk(&v, &mut out);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// A short, stable signature of a request body, so bodies can be compared
 /// without keeping them. FNV-1a: fast, deterministic, and the same in the hook.
 pub fn body_signature(body: &str) -> String {
@@ -347,6 +386,15 @@ mod tests {
     fn unknown_event_types_decode_as_unknown() {
         let e: Event = serde_json::from_str(r#"{"type":"from_the_future","x":1}"#).unwrap();
         assert_eq!(e, Event::Unknown);
+    }
+
+    #[test]
+    fn response_values_keep_ids_only() {
+        let v = response_values(
+            r#"{"id":4711,"name":"Ada Lovelace","email":"ada@x.io","team":"t_9x","token":"abc123def","n":3,"items":[{"id":"9f8e7d"}]}"#,
+        );
+        assert_eq!(v, vec!["4711", "9f8e7d", "t_9x"]);
+        assert!(response_values("not json").is_empty());
     }
 
     #[test]

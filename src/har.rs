@@ -3,7 +3,7 @@
 //! Everything beyond the few required fields is optional, because Firefox and
 //! Safari leave out what Chrome adds and use -1 for "unknown".
 
-use crate::event::{body_signature, graphql_operation, NetworkEntry, Timings};
+use crate::event::{body_signature, graphql_operation, response_values, NetworkEntry, Timings};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -82,7 +82,15 @@ pub struct Content {
     pub size: Option<f64>,
     #[serde(default, rename = "mimeType")]
     pub mime_type: Option<String>,
+    /// The body, when the export (or the panel) included it.
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub encoding: Option<String>,
 }
+
+/// Bodies larger than this are not searched for values.
+const MAX_VALUE_BODY: usize = 64 * 1024;
 
 #[derive(Debug, Deserialize)]
 pub struct Header {
@@ -231,6 +239,14 @@ impl HarEntry {
                 .as_ref()
                 .and_then(|p| p.text.as_deref())
                 .and_then(graphql_operation),
+            values: resp
+                .content
+                .as_ref()
+                .filter(|c| c.encoding.is_none() && c.mime_type.as_deref().is_some_and(|m| m.contains("json")))
+                .and_then(|c| c.text.as_deref())
+                .filter(|t| t.len() <= MAX_VALUE_BODY)
+                .map(response_values)
+                .unwrap_or_default(),
         })
     }
 }

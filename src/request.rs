@@ -45,8 +45,8 @@ pub struct Request {
     /// Started right after the window gained or lost focus: likely a refetch-on-focus
     /// that clicking into DevTools provoked, not the app's own doing.
     pub provoked: bool,
-    /// Started before the page's `load` event (needed at startup).
-    pub before_load: Option<bool>,
+    /// Values from the response body (see `event::response_values`), when known.
+    pub values: Vec<String>,
 }
 
 impl Request {
@@ -96,6 +96,7 @@ impl Request {
         self.content_size = n.content_size;
         self.wait = n.wait;
         self.timings = n.timings.clone();
+        self.values = n.values.clone();
         self.traced = n.traced;
         if self.op.is_none() {
             self.op = n.op.clone();

@@ -17,9 +17,10 @@
 //! ## Thresholds
 //! - `min_requests` (3), `max_gap_ms` (50), `min_savings_ms` (300).
 //!
-//! Stormwatch never reads response bodies, so it cannot tell whether a later
-//! request needs a value from an earlier response; `dependent` is `unknown` and the
-//! advice says what to check.
+//! `dependent` says whether a later request's URL carries a value (an id, a short
+//! string) from an earlier response: then they cannot simply run in parallel. The
+//! page's bodies are never read; the values come from DevTools' copy of small JSON
+//! responses (or a HAR saved with content). Without them it is `unknown`.
 
 use super::{Detector, DetectorInfo, Findings, PageState};
 use crate::config::{Config, RequestWaterfallConfig};
@@ -55,6 +56,39 @@ struct Chain {
     labels: Vec<String>,
     ids: Vec<u64>,
     sources: Vec<String>,
+    /// The latest links' URLs and response values, for the dependency check.
+    recent: Vec<Recent>,
+}
+
+struct Recent {
+    id: u64,
+    url: String,
+    label: String,
+    values: Vec<String>,
+}
+
+/// The parts of a URL a value could be: path segments and query values.
+fn url_tokens(url: &str) -> Vec<&str> {
+    let path = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest.find('/').map_or("", |i| &rest[i..]));
+    path.split(['/', '?', '&', '=', '#'])
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// "yes: …" with the value and where it came from, "no", or "unknown".
+fn dependency(recent: &[Recent]) -> String {
+    for (i, later) in recent.iter().enumerate().skip(1) {
+        let tokens = url_tokens(&later.url);
+        for earlier in &recent[..i] {
+            if let Some(v) = earlier.values.iter().find(|v| tokens.contains(&v.as_str())) {
+                return format!("yes: {} uses {v} from {}", later.label, earlier.label);
+            }
+        }
+    }
+    let known = recent.len() > 1 && recent[..recent.len() - 1].iter().all(|r| !r.values.is_empty());
+    if known { "no" } else { "unknown" }.to_string()
 }
 
 pub struct RequestWaterfall {
@@ -85,6 +119,7 @@ impl RequestWaterfall {
         // One finding per chain, named by its first request.
         let key = format!("chain-{}", c.first_id);
         let (n, sum, longest) = (c.len as u64, c.sum, c.longest);
+        let dependent = dependency(&c.recent);
         out.upsert(ID, &key, c.first_start, |f| {
             f.count = n;
             f.last_ms = c.last.as_ref().and_then(|l| l.end).unwrap_or(c.first_start);
@@ -99,7 +134,7 @@ impl RequestWaterfall {
             f.metrics.insert("sequential_ms".into(), Metric::Num(sum.round()));
             f.metrics.insert("parallel_ms".into(), Metric::Num(longest.round()));
             f.metrics.insert("savings_ms".into(), Metric::Num(savings.round()));
-            f.metrics.insert("dependent".into(), Metric::Text("unknown".into()));
+            f.metrics.insert("dependent".into(), Metric::Text(dependent.clone()));
             f.severity = if savings >= 1000.0 {
                 Severity::Error
             } else {
@@ -111,10 +146,15 @@ impl RequestWaterfall {
                 sum.round(),
                 longest.round()
             );
-            f.advice = "Start independent requests together (`Promise.all`, or parallel queries in your data \
-                        layer) or serve them from one endpoint. If a request needs a value from the previous \
-                        response, fetch that value earlier or have the server join them."
-                .into();
+            f.advice = if dependent.starts_with("yes") {
+                "These depend on each other: have the server return what the next request needs in the first \
+                 response (include/expand, one combined endpoint), or fetch the first one earlier (prefetch on \
+                 hover, start it in the route loader)."
+            } else {
+                "Start independent requests together (`Promise.all`, or parallel queries in your data layer) \
+                 or serve them from one endpoint."
+            }
+            .into();
         });
     }
 }
@@ -151,6 +191,15 @@ impl Detector for RequestWaterfall {
         if c.ids.len() > crate::finding::MAX_EVIDENCE_REQUESTS {
             c.ids.remove(0);
         }
+        c.recent.push(Recent {
+            id: req.id,
+            url: req.url.clone(),
+            label: format!("{} {}", req.method, urls::short(&req.url)),
+            values: req.values.clone(),
+        });
+        if c.recent.len() > KEEP {
+            c.recent.remove(0);
+        }
     }
 
     fn on_end(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
@@ -168,11 +217,23 @@ impl Detector for RequestWaterfall {
 
     fn on_enrich(&mut self, req: &Request, out: &mut Findings) {
         let c = &mut self.chain;
+        let mut changed = false;
         if let Some(src) = req.initiator.as_ref().filter(|_| c.ids.contains(&req.id)) {
             if c.sources.len() < KEEP && !c.sources.contains(src) {
                 c.sources.push(src.clone());
-                self.evaluate(out);
+                changed = true;
             }
+        }
+        if let Some(r) = c
+            .recent
+            .iter_mut()
+            .find(|r| r.id == req.id && r.values.is_empty() && !req.values.is_empty())
+        {
+            r.values = req.values.clone();
+            changed = true;
+        }
+        if changed {
+            self.evaluate(out);
         }
     }
 }
@@ -190,6 +251,37 @@ mod tests {
         let f = t.only("request-waterfall");
         assert_eq!(f.count, 3);
         assert!(f.title.contains("605 ms where 215 ms would do"), "{}", f.title);
+    }
+
+    #[test]
+    fn a_later_request_using_an_id_from_an_earlier_response_is_dependent() {
+        let mut t = Kit::new();
+        t.net("http://h/api/user", 0.0, 200.0, |n| {
+            n.values = vec!["4711".into(), "ada".into()]
+        });
+        t.net("http://h/api/orders/4711", 210.0, 190.0, |n| {
+            n.values = vec!["77".into()]
+        });
+        t.net("http://h/api/feed", 405.0, 215.0, |_| {});
+        let f = t.only("request-waterfall");
+        let dep = match &f.metrics["dependent"] {
+            crate::finding::Metric::Text(s) => s.clone(),
+            m => panic!("{m:?}"),
+        };
+        assert_eq!(dep, "yes: GET /api/orders/4711 uses 4711 from GET /api/user");
+        assert!(f.advice.contains("depend on each other"));
+    }
+
+    #[test]
+    fn independent_requests_with_known_bodies_are_not_dependent() {
+        let mut t = Kit::new();
+        t.net("http://h/api/user", 0.0, 200.0, |n| n.values = vec!["4711".into()]);
+        t.net("http://h/api/settings", 210.0, 190.0, |n| {
+            n.values = vec!["dark".into()]
+        });
+        t.net("http://h/api/feed", 405.0, 215.0, |_| {});
+        let f = t.only("request-waterfall");
+        assert_eq!(f.metrics["dependent"], crate::finding::Metric::Text("no".into()));
     }
 
     #[test]

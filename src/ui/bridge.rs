@@ -252,10 +252,41 @@ fn har_key(entry: &JsValue) -> String {
     format!("{started} {url}")
 }
 
+/// Small JSON API responses whose values tell whether a later request depended on them.
+const MAX_BODY_FOR_VALUES: f64 = 64.0 * 1024.0;
+
 fn queue_entry(entry: JsValue) {
     if HAR_SEEN.with(|s| s.borrow().as_ref().is_some_and(|seen| seen.contains(&har_key(&entry)))) {
         return;
     }
+    let kind = get(&entry, &["_resourceType"])
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    let size = get(&entry, &["response", "content", "size"])
+        .and_then(|v| v.as_f64())
+        .unwrap_or(f64::MAX);
+    let mime = get(&entry, &["response", "content", "mimeType"])
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    if (kind == "fetch" || kind == "xhr") && size <= MAX_BODY_FOR_VALUES && mime.contains("json") {
+        // DevTools' copy of the body, not the page's: reading it costs the page nothing.
+        let e = entry.clone();
+        let on_content = Closure::once_into_js(move |content: JsValue, encoding: JsValue| {
+            if content.is_string() && encoding.as_string().unwrap_or_default().is_empty() {
+                if let Some(c) = get(&e, &["response", "content"]) {
+                    let _ = Reflect::set(&c, &"text".into(), &content);
+                }
+            }
+            push_entry(e);
+        });
+        if call(&entry, "getContent", &[on_content]).is_ok() {
+            return;
+        }
+    }
+    push_entry(entry);
+}
+
+fn push_entry(entry: JsValue) {
     let Some(json) = JSON::stringify(&entry).ok().and_then(|s| s.as_string()) else {
         return;
     };

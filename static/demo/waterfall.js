@@ -6,3 +6,11 @@ document.getElementById('go').addEventListener('click', async () => {
   const feed = await fetch('/api/step/feed').then((r) => r.json());
   out.textContent = [user.step, settings.step, feed.step].join(' → ');
 });
+
+// A chain that cannot simply run in parallel: the second request needs the user's id.
+document.getElementById('dependent').addEventListener('click', async () => {
+  const user = await fetch('/api/step/user').then((r) => r.json());
+  const message = await fetch('/api/step/' + user.id).then((r) => r.json());
+  const feed = await fetch('/api/step/feed').then((r) => r.json());
+  out.textContent = [user.id, message.step, feed.step].join(' → ');
+});

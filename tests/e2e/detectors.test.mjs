@@ -51,6 +51,16 @@ test('request-waterfall: three awaits in a row', async () => {
   assert.equal(f.count, 3);
   assert.ok(f.metrics.savings_ms >= 300, JSON.stringify(f.metrics));
   assert.deepEqual(f.evidence.urls, ['GET /api/step/user', 'GET /api/step/settings', 'GET /api/step/feed']);
+  // DevTools' copies of the small JSON answers show none was needed by the next request.
+  const known = await tab.waitForFinding((x) => x.detector === 'request-waterfall' && x.metrics.dependent !== 'unknown', { timeout: 3000, what: 'the dependency check' });
+  assert.equal(known.finding.metrics.dependent, 'no');
+});
+
+test('request-waterfall: a chain that uses an id from the previous response is marked dependent', async () => {
+  await scenario('waterfall.html', () => tab.click('#dependent'));
+  const f = await expectFinding('request-waterfall', (x) => String(x.metrics.dependent).startsWith('yes'));
+  assert.equal(f.metrics.dependent, 'yes: GET /api/step/4711 uses 4711 from GET /api/step/user');
+  assert.match(f.advice, /depend on each other/);
 });
 
 test('error-burst: six failing posts', async () => {
