@@ -100,6 +100,15 @@ impl Evidence {
         }
     }
 
+    /// The request, its URL and the code that issued it (when known).
+    pub fn note(&mut self, req: &crate::request::Request) {
+        self.add_request(req.id);
+        self.add_url(&req.url);
+        if let Some(src) = &req.initiator {
+            self.add_source(src);
+        }
+    }
+
     pub fn add_source(&mut self, src: &str) {
         if !src.is_empty() && !self.sources.iter().any(|s| s == src) && self.sources.len() < 10 {
             self.sources.push(src.to_string());

@@ -204,6 +204,16 @@ impl Request {
         Some((self.status, size))
     }
 
+    /// The endpoint this request belongs to, ids in the path replaced by
+    /// placeholders: a stable key (method + full template) and a short label.
+    pub fn endpoint(&self) -> (String, String) {
+        let (template, _) = urls::template(&self.url);
+        (
+            format!("{} {}", self.method, template),
+            format!("{} {}", self.method, urls::short(&template)),
+        )
+    }
+
     pub fn label(&self) -> String {
         format!("{} {}", self.method, urls::short(&self.url))
     }

@@ -21,7 +21,6 @@ use crate::config::{Config, ErrorBurstConfig};
 use crate::event::Outcome;
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
-use crate::urls;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 pub const ID: &str = "error-burst";
@@ -68,8 +67,7 @@ impl Detector for ErrorBurst {
             self.counted.clear();
         }
         let failed = req.outcome == Some(Outcome::Error) || req.status >= 400;
-        let (template, _) = urls::template(&req.url);
-        let key = format!("{} {}", req.method, template);
+        let (key, label) = req.endpoint();
         let at = req.end.unwrap_or(req.start);
         let cfg = &self.cfg;
         let e = self.endpoints.entry(key.clone()).or_default();
@@ -100,14 +98,9 @@ impl Detector for ErrorBurst {
                     }
                 })
                 .collect();
-            let label = format!("{} {}", req.method, urls::short(&template));
             out.upsert(ID, &key, at, |f| {
                 f.count = failures;
-                f.evidence.add_request(req.id);
-                f.evidence.add_url(&req.url);
-                if let Some(s) = &req.initiator {
-                    f.evidence.add_source(s);
-                }
+                f.evidence.note(req);
                 f.metrics.insert("failures".into(), Metric::Num(failures as f64));
                 f.metrics.insert("requests".into(), Metric::Num(requests as f64));
                 f.metrics

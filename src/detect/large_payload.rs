@@ -19,7 +19,6 @@ use super::{Detector, DetectorInfo, Findings, PageState};
 use crate::config::{Config, LargePayloadConfig};
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
-use crate::urls;
 use std::collections::HashSet;
 
 pub const ID: &str = "large-payload";
@@ -56,16 +55,10 @@ impl LargePayload {
         if !big || !self.counted.insert(req.id) {
             return;
         }
-        let (template, _) = urls::template(&req.url);
-        let key = format!("{} {}", req.method, template);
-        let label = format!("{} {}", req.method, urls::short(&template));
+        let (key, label) = req.endpoint();
         out.upsert(ID, &key, req.start, |f| {
             f.count += 1;
-            f.evidence.add_request(req.id);
-            f.evidence.add_url(&req.url);
-            if let Some(s) = &req.initiator {
-                f.evidence.add_source(s);
-            }
+            f.evidence.note(req);
             f.metrics.insert("decoded_bytes".into(), Metric::Num(decoded as f64));
             f.metrics.insert("encoded_bytes".into(), Metric::Num(encoded as f64));
             f.metrics.insert("duration_ms".into(), Metric::Num(duration.round()));

@@ -22,7 +22,6 @@ use super::{Detector, DetectorInfo, Findings, PageState};
 use crate::config::{Config, SlowRequestConfig};
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
-use crate::urls;
 use std::collections::HashSet;
 
 pub const ID: &str = "slow-request";
@@ -66,9 +65,7 @@ impl SlowRequest {
         if self.counted.len() > 50_000 {
             self.counted.clear();
         }
-        let (template, _) = urls::template(&req.url);
-        let key = format!("{} {}", req.method, template);
-        let label = format!("{} {}", req.method, urls::short(&template));
+        let (key, label) = req.endpoint();
         let breakdown = req.timings.as_ref().map(|t| {
             let ms = |v: Option<f64>| v.unwrap_or(0.0).round();
             format!(
@@ -83,11 +80,7 @@ impl SlowRequest {
             if first_time {
                 f.count += 1;
             }
-            f.evidence.add_request(req.id);
-            f.evidence.add_url(&req.url);
-            if let Some(s) = &req.initiator {
-                f.evidence.add_source(s);
-            }
+            f.evidence.note(req);
             let slowest = f.raise("slowest_ms", total);
             if let Some(w) = ttfb {
                 f.metrics.insert("ttfb_ms".into(), Metric::Num(w.round()));

@@ -4,23 +4,21 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startDemoServer } from '../../scripts/demo-server.mjs';
-import { Browser, Inspected, EXTENSION_DIR, sleep, until } from './devtools.mjs';
+import { sleep, until, openDemo } from './devtools.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+let session;
 let demo;
 let browser;
 let tab;
 
 before(async () => {
-  demo = await startDemoServer();
-  browser = await Browser.launch({ extensionDir: EXTENSION_DIR });
-  tab = await Inspected.open(browser, `${demo.origin}/index.html`);
+  session = await openDemo('index.html');
+  ({ demo, browser, tab } = session);
 });
 
 after(async () => {
-  if (browser) await browser.close();
-  if (demo) demo.server.close();
+  if (session) await session.close();
 });
 
 async function scenario(page, play) {

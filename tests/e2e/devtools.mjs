@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Browser, until, sleep } from './cdp.mjs';
+import { startDemoServer } from '../../scripts/demo-server.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const EXTENSION_DIR = path.join(root, 'dist', 'extension');
@@ -113,3 +114,19 @@ export class Inspected {
 }
 
 export { Browser, until, sleep };
+
+/** The demo app, Chromium with the extension, and a tab on `page` with the panel shown. */
+export async function openDemo(page) {
+  const demo = await startDemoServer();
+  const browser = await Browser.launch({ extensionDir: EXTENSION_DIR });
+  const tab = await Inspected.open(browser, `${demo.origin}/${page}`);
+  return {
+    demo,
+    browser,
+    tab,
+    async close() {
+      await browser.close();
+      demo.server.close();
+    },
+  };
+}

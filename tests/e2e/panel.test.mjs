@@ -7,13 +7,13 @@ import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startDemoServer } from '../../scripts/demo-server.mjs';
-import { Browser, Inspected, EXTENSION_DIR, EXTENSION_ID, sleep, until } from './devtools.mjs';
+import { Browser, EXTENSION_ID, sleep, until, openDemo } from './devtools.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = path.join(here, '..', 'artifacts');
 const PROBE = fs.readFileSync(path.join(here, 'probe.js'), 'utf8');
 
+let session;
 let demo;
 let browser;
 let tab;
@@ -21,14 +21,12 @@ let tab;
 const bad = (f) => f.severity === 'warning' || f.severity === 'error';
 
 before(async () => {
-  demo = await startDemoServer();
-  browser = await Browser.launch({ extensionDir: EXTENSION_DIR });
-  tab = await Inspected.open(browser, `${demo.origin}/duplicates.html`);
+  session = await openDemo('duplicates.html');
+  ({ demo, browser, tab } = session);
 });
 
 after(async () => {
-  if (browser) await browser.close();
-  if (demo) demo.server.close();
+  if (session) await session.close();
 });
 
 test('duplicate requests appear in the panel within 1 s, with their initiator', async () => {

@@ -2,22 +2,20 @@
 // cache, two inspected tabs, a crashed page, and a flood of requests.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDemoServer } from '../../scripts/demo-server.mjs';
-import { Browser, Inspected, EXTENSION_DIR, sleep, until } from './devtools.mjs';
+import { Inspected, sleep, until, openDemo } from './devtools.mjs';
 
+let session;
 let demo;
 let browser;
 let tab;
 
 before(async () => {
-  demo = await startDemoServer();
-  browser = await Browser.launch({ extensionDir: EXTENSION_DIR });
-  tab = await Inspected.open(browser, `${demo.origin}/duplicates.html`);
+  session = await openDemo('duplicates.html');
+  ({ demo, browser, tab } = session);
 });
 
 after(async () => {
-  if (browser) await browser.close();
-  if (demo) demo.server.close();
+  if (session) await session.close();
 });
 
 const dupCount = async (t) => ((await t.report()).findings.find((f) => f.detector === 'duplicate-request') || {}).count || 0;
