@@ -78,7 +78,6 @@ const SCENARIOS = [
     await t.click('#go');
     await watch(t, 15000);
     await t.click('#stop');
-    await t.panel.eval(`window.stormwatch.setConfig({})`);
   }, 300],
   ['clean', 'user-driven pagination and different searches (expect nothing above info)', async (t) => {
     for (const wait of [800, 1700, 500]) {
@@ -100,6 +99,8 @@ try {
     if (play) await play(tab);
     await watch(tab, settle);
     await save(tab, name);
+    // Back to the default thresholds once the shortened memory window has been shown.
+    if (name === 'leak') await tab.panel.eval(`window.stormwatch.setConfig({})`);
     if (name === 'polling') await tab.screenshot(path.join(reports, 'panel.png'));
   }
 
