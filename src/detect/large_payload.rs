@@ -81,11 +81,7 @@ impl LargePayload {
 }
 
 impl Detector for LargePayload {
-    fn on_end(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
-        self.check(req, out);
-    }
-
-    fn on_enrich(&mut self, req: &Request, out: &mut Findings) {
+    fn on_settled(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
         self.check(req, out);
     }
 }

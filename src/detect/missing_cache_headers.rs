@@ -77,11 +77,7 @@ pub fn content_hashed(url: &str) -> bool {
 }
 
 impl Detector for MissingCacheHeaders {
-    fn on_enrich(&mut self, req: &Request, out: &mut Findings) {
-        self.on_end(req, &PageState::default(), out);
-    }
-
-    fn on_end(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
+    fn on_settled(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
         if !req.from_devtools || !matches!(req.status, 200 | 203 | 206) {
             return;
         }

@@ -46,11 +46,7 @@ fn origin(url: &str) -> &str {
 }
 
 impl Detector for MissingRequestId {
-    fn on_enrich(&mut self, req: &Request, out: &mut Findings) {
-        self.on_end(req, &PageState::default(), out);
-    }
-
-    fn on_end(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
+    fn on_settled(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
         if !req.is_api() || req.traced != Some(false) || !self.counted.insert(req.id) {
             return;
         }

@@ -106,6 +106,10 @@ pub trait Detector {
     fn on_end(&mut self, _req: &Request, _page: &PageState, _out: &mut Findings) {}
     /// DevTools' log added detail (initiator, sizes) to a request already seen.
     fn on_enrich(&mut self, _req: &Request, _out: &mut Findings) {}
+    /// After either of the two above: the request as known now. Detectors that judge a
+    /// finished request by its sizes and headers implement only this (and count each
+    /// request once themselves, since it can come twice).
+    fn on_settled(&mut self, _req: &Request, _page: &PageState, _out: &mut Findings) {}
     /// Anything else the page reported: routes, visibility, lifecycle, connections.
     fn on_page(&mut self, _event: &crate::event::Event, _page: &PageState, _out: &mut Findings) {}
 }

@@ -127,14 +127,8 @@ impl OversizedChunk {
 }
 
 impl Detector for OversizedChunk {
-    fn on_end(&mut self, req: &Request, page: &PageState, out: &mut Findings) {
+    fn on_settled(&mut self, req: &Request, page: &PageState, out: &mut Findings) {
         self.check(req, page, out);
-    }
-
-    fn on_enrich(&mut self, req: &Request, out: &mut Findings) {
-        // Enriched after the page saw it end: the page state at that time is not at
-        // hand, so startup is judged by whether `load` had happened (unknown: startup).
-        self.check(req, &PageState::default(), out);
     }
 }
 

@@ -114,11 +114,7 @@ impl SlowRequest {
 }
 
 impl Detector for SlowRequest {
-    fn on_end(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
-        self.check(req, out);
-    }
-
-    fn on_enrich(&mut self, req: &Request, out: &mut Findings) {
+    fn on_settled(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
         self.check(req, out);
     }
 }

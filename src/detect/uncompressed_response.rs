@@ -60,11 +60,7 @@ fn text_like(req: &Request) -> bool {
 }
 
 impl Detector for UncompressedResponse {
-    fn on_enrich(&mut self, req: &Request, out: &mut Findings) {
-        self.on_end(req, &PageState::default(), out);
-    }
-
-    fn on_end(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
+    fn on_settled(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
         // Only DevTools' log is sure to show the headers (cross-origin ones are hidden from the page).
         if !req.from_devtools || req.status != 200 || !text_like(req) || req.mime() == "text/event-stream" {
             return;

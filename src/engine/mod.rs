@@ -180,7 +180,10 @@ impl Engine {
                 r.status = if e.status != 0 { e.status } else { r.status };
                 r.outcome = Some(e.outcome);
                 if first_end || e.outcome == Outcome::Abort {
-                    self.with_request(id, |d, r, p, f| d.on_end(r, p, f));
+                    self.with_request(id, |d, r, p, f| {
+                        d.on_end(r, p, f);
+                        d.on_settled(r, p, f);
+                    });
                 }
             }
             Event::Network(n) => {
@@ -193,9 +196,15 @@ impl Engine {
                             first
                         });
                         if first_end == Some(true) {
-                            self.with_request(id, |d, r, p, f| d.on_end(r, p, f));
+                            self.with_request(id, |d, r, p, f| {
+                                d.on_end(r, p, f);
+                                d.on_settled(r, p, f);
+                            });
                         }
-                        self.with_request(id, |d, r, _, f| d.on_enrich(r, f));
+                        self.with_request(id, |d, r, p, f| {
+                            d.on_enrich(r, f);
+                            d.on_settled(r, p, f);
+                        });
                     }
                     None => {
                         let id = self.alloc_id();
@@ -204,7 +213,10 @@ impl Engine {
                         self.waiting_for_page.add(key, id, n.t);
                         self.push(r);
                         self.with_request(id, |d, r, p, f| d.on_start(r, p, f));
-                        self.with_request(id, |d, r, p, f| d.on_end(r, p, f));
+                        self.with_request(id, |d, r, p, f| {
+                            d.on_end(r, p, f);
+                            d.on_settled(r, p, f);
+                        });
                     }
                 }
             }
