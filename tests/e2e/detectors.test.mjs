@@ -71,8 +71,11 @@ test('error-burst: six failing posts', async () => {
 test('slow-request: a 1.3 s report, with DevTools timing breakdown', async () => {
   await scenario('slow.html', () => tab.click('#go'));
   const f = await expectFinding('slow-request', (x) => x.metrics.timing);
-  assert.match(f.title, /GET \/api\/report\?ms=\{id\} took 1\.3 s/);
-  assert.match(f.metrics.timing, /waiting 1[23]\d\d ms/);
+  // The server sleeps 1.3 s; a loaded CI machine adds to that, never takes away.
+  const secs = Number(f.title.match(/^GET \/api\/report\?ms=\{id\} took (\d+\.\d) s$/)?.[1]);
+  assert.ok(secs >= 1.3 && secs < 3, f.title);
+  const waiting = Number(f.metrics.timing.match(/waiting (\d+) ms/)?.[1]);
+  assert.ok(waiting >= 1250 && waiting < 3000, f.metrics.timing);
 });
 
 test('large-payload and uncompressed-response: a 1.2 MB uncompressed export', async () => {
@@ -133,7 +136,7 @@ test('memory-growth: DOM elements and intervals that pile up (test thresholds se
     await scenario('leak.html', () => tab.click('#go'));
     // Samples come every 2 s; the 12 s window must fill first.
     const nodes = await expectFinding('memory-growth', (x) => x.key === 'nodes', 30000);
-    assert.match(nodes.title, /^DOM elements grew \d+ → \d+ in 0\.2 min/);
+    assert.match(nodes.title, /^DOM elements grew \d+ → \d+ in 0\.\d min/);
     assert.match(nodes.metrics.meanwhile, /intervals never cleared/);
     await expectFinding('memory-growth', (x) => x.key === 'intervals');
     await tab.click('#stop');
