@@ -44,6 +44,18 @@
   if (!Reflect.apply(dispatch, doc, [new CustomEventCtor(PROBE_EVENT, { cancelable: true })])) return;
   Reflect.apply(listen, doc, [PROBE_EVENT, (e) => e.preventDefault()]);
 
+  // The React hook (react.js, run right after this file in the same world) asks
+  // for `emit` with a synchronous event, so both share one batch stream and one
+  // sequence. Answered once: no page script runs between the two files.
+  let emitterGiven = false;
+  Reflect.apply(listen, doc, ['__stormwatch_emitter__', (e) => {
+    const ask = e.detail;
+    if (emitterGiven || !ask || typeof ask !== 'object') return;
+    emitterGiven = true;
+    ask.emit = emit;
+    ask.now = now;
+  }]);
+
   // ---- batching -------------------------------------------------------------
   const docId = Math.random().toString(36).slice(2, 12) + Date.now().toString(36);
   let buffer = [];

@@ -16,9 +16,12 @@ echo "build: wasm-opt"
 node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$OUT/stormwatch_bg.wasm" -o "$OUT/stormwatch_bg.wasm"
-cp extension/manifest.json extension/hook.js extension/relay.js extension/background.js \
+cp extension/manifest.json extension/hook.js extension/react.js extension/relay.js extension/background.js \
   extension/devtools.html extension/devtools.js "$OUT/"
 cp static/panel.html static/panel.css static/panel.js static/icon.png "$OUT/"
+
+echo "build: React demo and test pages"
+node scripts/build-react.mjs
 
 echo "build: CLI (release)"
 cargo build --release --bin stormwatch

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'static', 'demo');
+// React pages built from static/demo/react/ by scripts/build-react.mjs, served at /react/.
+const reactRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'demo-react');
 const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -82,9 +84,11 @@ export function startDemoServer(port = 0) {
       res.end(VENDOR);
       return;
     }
-    const rel = url.pathname === '/' ? 'index.html' : url.pathname.slice(1);
-    const file = path.normalize(path.join(root, rel));
-    if (!file.startsWith(root) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    const fromReact = url.pathname.startsWith('/react/');
+    const base = fromReact ? reactRoot : root;
+    const rel = url.pathname === '/' ? 'index.html' : url.pathname.slice(fromReact ? 7 : 1);
+    const file = path.normalize(path.join(base, rel));
+    if (!file.startsWith(base) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('not found');
       return;

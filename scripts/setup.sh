@@ -18,9 +18,11 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
-if [ ! -x node_modules/.bin/wasm-opt ]; then
-  echo "setup: installing npm packages"
-  npm install --no-audit --no-fund --loglevel=error
+# npm records what it installed in node_modules/.package-lock.json; reinstall
+# when package-lock.json is newer (a package was added or bumped).
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm packages (wasm-opt, esbuild, React 17/18/19, react-devtools-core)"
+  npm ci --no-audit --no-fund --loglevel=error
 fi
 
 if [ "${1:-}" = "--browser" ]; then

@@ -20,6 +20,9 @@ pub struct Config {
     pub oversized_chunk: OversizedChunkConfig,
     pub connection_leak: ConnectionLeakConfig,
     pub memory_growth: MemoryGrowthConfig,
+    pub rerender_storm: RerenderStormConfig,
+    pub unnecessary_render: UnnecessaryRenderConfig,
+    pub dev_build_in_production: DevBuildInProductionConfig,
 }
 
 impl Default for Config {
@@ -38,6 +41,9 @@ impl Default for Config {
             oversized_chunk: Default::default(),
             connection_leak: Default::default(),
             memory_growth: Default::default(),
+            rerender_storm: Default::default(),
+            unnecessary_render: Default::default(),
+            dev_build_in_production: Default::default(),
         }
     }
 }
@@ -109,6 +115,28 @@ thresholds!(OversizedChunkConfig {
     decoded_bytes: u64 = 1_000_000,
     /// All JavaScript of the page, transferred.
     total_budget_bytes: u64 = 500_000,
+});
+
+thresholds!(RerenderStormConfig {
+    /// Commits per second in which one component renders.
+    renders_per_s: f64 = 30.0,
+    /// Commits per second on the whole page.
+    commits_per_s: f64 = 60.0,
+    /// How long the rate must hold.
+    sustain_ms: f64 = 1_000.0,
+});
+
+thresholds!(UnnecessaryRenderConfig {
+    /// Re-renders with deep-equal props and state before a component is named.
+    min_renders: u64 = 20,
+    /// ...and the share of its re-renders they are.
+    min_share: f64 = 0.5,
+});
+
+thresholds!(DevBuildInProductionConfig {
+    /// Hosts taken as local development (besides localhost, 127.0.0.1, [::1]):
+    /// suffixes, matched at the end of the host name.
+    local_suffixes: Vec<String> = vec![".local".into(), ".test".into(), ".localhost".into()],
 });
 
 thresholds!(ConnectionLeakConfig {

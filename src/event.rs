@@ -37,6 +37,10 @@ pub enum Event {
     LongTask(LongTask),
     /// A periodic sample of what the page holds on to.
     Memory(MemorySample),
+    /// A React renderer the page loaded (seen at its first commit).
+    ReactRenderer(ReactRenderer),
+    /// React renders counted over a short window of commits, per component.
+    ReactRenders(ReactRenders),
     /// Event types this version does not know yet (from a newer hook). Counted, ignored.
     #[serde(other)]
     Unknown,
@@ -169,6 +173,9 @@ pub struct NetworkEntry {
     pub content_encoding: Option<String>,
     #[serde(default)]
     pub cache_control: Option<String>,
+    /// The `SourceMap` (or `X-SourceMap`) response header: the code ships a source map.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_map: Option<String>,
     /// Signature of the posted body, as for [`RequestStart::body`].
     #[serde(default)]
     pub body: Option<String>,
@@ -290,6 +297,97 @@ pub struct TaskScript {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReactRenderer {
+    pub t: f64,
+    /// The page's renderer id (1 for the first React DOM).
+    pub id: u32,
+    #[serde(default)]
+    pub version: String,
+    /// `react-dom`, `react-native-renderer`...
+    #[serde(default)]
+    pub package: String,
+    /// React's build marker: 0 production, 1 development; None when not told.
+    #[serde(default)]
+    pub bundle_type: Option<u8>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReactRenders {
+    /// The window's first commit, epoch milliseconds.
+    pub t: f64,
+    /// When the window was sent.
+    pub t_end: f64,
+    /// Commits in the window (all roots and renderers).
+    pub commits: u32,
+    /// Fibers not walked because a commit exceeded the page's per-commit cap.
+    #[serde(default)]
+    pub skipped_fibers: u32,
+    /// Components counted but not sent (past the page's per-window cap).
+    #[serde(default)]
+    pub components_not_sent: u32,
+    /// Time our hook spent inside React's commits in this window.
+    #[serde(default)]
+    pub hook_ms: f64,
+    #[serde(default)]
+    pub components: Vec<ComponentRenders>,
+}
+
+/// One component's renders in a window: every instance of it summed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ComponentRenders {
+    pub name: String,
+    /// Renders (instances × commits).
+    pub renders: u32,
+    /// Commits in which at least one instance rendered: its render rate.
+    #[serde(default)]
+    pub commits: u32,
+    /// Why: first mount, props changed, state (or hooks) changed, context changed,
+    /// or the parent rendered with shallow-equal props.
+    #[serde(default)]
+    pub mounts: u32,
+    #[serde(default)]
+    pub props: u32,
+    #[serde(default)]
+    pub state: u32,
+    #[serde(default)]
+    pub context: u32,
+    #[serde(default)]
+    pub parent: u32,
+    /// Re-renders whose props and state were deep-equal to the previous ones.
+    #[serde(default)]
+    pub unnecessary: u32,
+    /// Self render time (development and profiling builds only).
+    #[serde(default)]
+    pub self_ms: Option<f64>,
+    /// Wrapped in React.memo.
+    #[serde(default)]
+    pub memo: bool,
+    /// The component that rendered above it most often (what triggered it).
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub keys: Vec<ChangedKey>,
+}
+
+/// A prop or state slot that changed identity, and whether its content did too.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChangedKey {
+    /// `props` or `state`.
+    pub kind: String,
+    /// The prop name, state key, or `hook N`.
+    pub key: String,
+    pub count: u32,
+    /// Of those, changes to an equal value (new identity, same content).
+    #[serde(default)]
+    pub equal: u32,
+    /// Short previews of the last change.
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConnectionClose {
     pub id: u64,
     pub t: f64,
@@ -312,6 +410,8 @@ impl Event {
             Event::ConnectionClose(e) => Some(e.t),
             Event::LongTask(e) => Some(e.t),
             Event::Memory(e) => Some(e.t),
+            Event::ReactRenderer(e) => Some(e.t),
+            Event::ReactRenders(e) => Some(e.t),
             Event::Unknown => None,
         }
     }

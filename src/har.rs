@@ -215,6 +215,9 @@ impl HarEntry {
             content_size: size(resp.content.as_ref().and_then(|c| c.size)),
             content_encoding: header(&resp.headers, "content-encoding").map(str::to_string),
             cache_control: header(&resp.headers, "cache-control").map(str::to_string),
+            source_map: header(&resp.headers, "sourcemap")
+                .or_else(|| header(&resp.headers, "x-sourcemap"))
+                .map(str::to_string),
             body,
             range: header(&self.request.headers, "range").is_some(),
             initiator: self.initiator.as_ref().and_then(Initiator::location),

@@ -4,6 +4,7 @@
 //! The same engine runs in the DevTools panel (wasm32, with the Leptos UI in `ui`)
 //! and natively in the `stormwatch` command-line tool over HAR files and reports.
 
+pub mod components;
 pub mod config;
 pub mod detect;
 pub mod engine;

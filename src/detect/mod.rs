@@ -10,6 +10,7 @@ use crate::request::Request;
 use std::collections::BTreeMap;
 
 pub mod connection_leak;
+pub mod dev_build_in_production;
 pub mod duplicate_request;
 pub mod error_burst;
 pub mod large_payload;
@@ -21,8 +22,10 @@ pub mod n_plus_one;
 pub mod oversized_chunk;
 pub mod polling_loop;
 pub mod request_waterfall;
+pub mod rerender_storm;
 pub mod slow_request;
 pub mod uncompressed_response;
+pub mod unnecessary_render;
 
 /// What the page was doing when a request was seen.
 #[derive(Clone, Debug, Default)]
@@ -137,6 +140,9 @@ pub const DETECTORS: &[DetectorInfo] = &[
     long_task::INFO,
     memory_growth::INFO,
     missing_request_id::INFO,
+    rerender_storm::INFO,
+    unnecessary_render::INFO,
+    dev_build_in_production::INFO,
 ];
 
 /// Bytes as people read them: 380 KB, 2.4 MB.

@@ -124,3 +124,16 @@ impl Kit {
         assert!(all.is_empty(), "expected no {detector} finding, got {all:#?}");
     }
 }
+
+/// Runs events through a fresh engine with the default config; returns its findings.
+pub fn run_events(events: &[Event]) -> Vec<Finding> {
+    run_events_with(Config::default(), events)
+}
+
+pub fn run_events_with(cfg: Config, events: &[Event]) -> Vec<Finding> {
+    let mut engine = Engine::new(&cfg);
+    for e in events {
+        engine.ingest(e.clone());
+    }
+    engine.findings()
+}

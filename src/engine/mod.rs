@@ -7,6 +7,7 @@
 
 mod merge;
 
+use crate::components::Components;
 use crate::config::Config;
 use crate::detect::{Detector, Findings, PageState, DETECTORS};
 use crate::event::{Event, Outcome};
@@ -62,6 +63,7 @@ pub struct Engine {
     findings: Findings,
     stats: Stats,
     log: VecDeque<Event>,
+    components: Components,
 }
 
 impl Engine {
@@ -87,6 +89,7 @@ impl Engine {
             findings: Findings::default(),
             stats: Stats::default(),
             log: VecDeque::new(),
+            components: Components::default(),
         }
     }
 
@@ -249,7 +252,12 @@ impl Engine {
             | Event::ConnectionOpen(_)
             | Event::ConnectionClose(_)
             | Event::LongTask(_)
-            | Event::Memory(_) => self.page_event(&event),
+            | Event::Memory(_)
+            | Event::ReactRenderer(_) => self.page_event(&event),
+            Event::ReactRenders(r) => {
+                self.components.add(r);
+                self.page_event(&event);
+            }
             Event::Unknown => {
                 self.stats.dropped += 1;
             }
@@ -381,6 +389,11 @@ impl Engine {
     /// The events ingested, for replay (oldest dropped past the cap; see `Stats`).
     pub fn events(&self) -> impl Iterator<Item = &Event> {
         self.log.iter()
+    }
+
+    /// React components rendered so far (the Components view).
+    pub fn components(&self) -> &Components {
+        &self.components
     }
 
     /// The most recent requests, newest last.

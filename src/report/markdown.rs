@@ -53,10 +53,29 @@ pub fn render(r: &Report, source: &str) -> String {
         for s in f.evidence.sources.iter().take(5) {
             out.push_str(&format!("- from: `{}`\n", esc(s)));
         }
+        if !f.evidence.components.is_empty() {
+            let names: Vec<String> = f.evidence.components.iter().map(|c| format!("`{}`", esc(c))).collect();
+            out.push_str(&format!("- components: {}\n", names.join(", ")));
+        }
         out.push_str(&format!("\n**Fix:** {}\n\n", esc(&f.advice)));
     }
     if r.findings.is_empty() {
         out.push_str("No findings.\n");
+    }
+    if !r.components.is_empty() {
+        out.push_str("\n### React components\n\n| component | renders | changed nothing | peak/s | self ms | causes |\n|---|---|---|---|---|---|\n");
+        for c in r.components.iter().take(15) {
+            let c = &c.component;
+            out.push_str(&format!(
+                "| `{}` | {} | {} | {} | {} | {} |\n",
+                esc(&c.name),
+                c.renders,
+                c.unnecessary,
+                c.peak_per_s,
+                c.self_ms.map(|m| format!("{m:.1}")).unwrap_or("–".into()),
+                c.causes()
+            ));
+        }
     }
     out
 }

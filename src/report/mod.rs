@@ -7,6 +7,7 @@ pub mod markdown;
 pub mod redact;
 pub mod text;
 
+use crate::components::ComponentRow;
 use crate::engine::{Engine, Stats};
 use crate::event::Event;
 use crate::finding::{Finding, Severity};
@@ -35,10 +36,16 @@ pub struct Report {
     pub page: PageRef,
     pub findings: Vec<Finding>,
     pub stats: Stats,
+    /// React components rendered, most renders first (empty without React).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<ComponentRow>,
     /// The ingested events, oldest first (see `stats.events_not_logged`).
     #[serde(default)]
     pub events: Vec<Event>,
 }
+
+/// Components listed in a report.
+const REPORT_COMPONENTS: usize = 200;
 
 fn tool() -> Tool {
     Tool {
@@ -62,6 +69,7 @@ impl Report {
             page: page(engine),
             findings: engine.findings(),
             stats: engine.stats(),
+            components: engine.components().rows(REPORT_COMPONENTS),
             events: if with_events {
                 engine.events().cloned().collect()
             } else {
@@ -81,6 +89,8 @@ impl Report {
             page: PageRef,
             findings: Vec<Finding>,
             stats: Stats,
+            #[serde(skip_serializing_if = "Vec::is_empty")]
+            components: Vec<ComponentRow>,
             events: Vec<&'a Event>,
         }
         let report = Borrowed {
@@ -89,6 +99,7 @@ impl Report {
             page: page(engine),
             findings: engine.findings(),
             stats: engine.stats(),
+            components: engine.components().rows(REPORT_COMPONENTS),
             events: if with_events {
                 engine.events().collect()
             } else {

@@ -46,6 +46,9 @@ pub fn finding(f: &Finding, color: bool) -> String {
     for s in f.evidence.sources.iter().take(3) {
         out.push_str(&format!("        from: {s}\n"));
     }
+    if !f.evidence.components.is_empty() {
+        out.push_str(&format!("        components: {}\n", f.evidence.components.join(", ")));
+    }
     out.push_str(&format!("        fix: {}\n", f.advice));
     out
 }
@@ -54,6 +57,12 @@ pub fn render(r: &Report, color: bool) -> String {
     let mut out = String::new();
     for f in &r.findings {
         out.push_str(&finding(f, color));
+    }
+    if !r.components.is_empty() {
+        out.push_str("React components, most renders first:\n");
+        for c in r.components.iter().take(10) {
+            out.push_str(&format!("        {}\n", c.component.summary()));
+        }
     }
     let count = |s: Severity| r.findings.iter().filter(|f| f.severity == s).count();
     out.push_str(&format!(

@@ -6,6 +6,7 @@
 
 mod api;
 mod bridge;
+mod components_view;
 mod state;
 mod view;
 

@@ -2,6 +2,7 @@
 //! they come; the view is refreshed at most every `REFRESH_MS`, so a flood of
 //! batches costs one redraw per interval, not one per batch.
 
+use crate::components::ComponentRow;
 use crate::engine::Stats;
 use crate::finding::Finding;
 use crate::live::Live;
@@ -23,7 +24,16 @@ pub struct Snapshot {
     pub page_url: String,
     pub notice: Option<String>,
     pub status: String,
+    /// React components, most renders first (at most `MAX_COMPONENTS_SHOWN`).
+    pub components: Vec<ComponentRow>,
+    pub component_total: usize,
+    pub commits: u64,
+    /// Time the page hook spent counting renders, when there were any.
+    pub hook_ms: Option<f64>,
 }
+
+/// Component rows drawn at once (the report lists more).
+pub const MAX_COMPONENTS_SHOWN: usize = 100;
 
 thread_local! {
     static LIVE: RefCell<Live> = RefCell::new(Live::new(Config::default()));
@@ -57,7 +67,12 @@ fn snapshot() -> Snapshot {
         let total_findings = findings.len();
         findings.sort_by(|a, b| b.last_ms.total_cmp(&a.last_ms).then_with(|| a.key.cmp(&b.key)));
         findings.truncate(MAX_SHOWN);
+        let components = l.engine.components();
         Snapshot {
+            components: components.rows(MAX_COMPONENTS_SHOWN),
+            component_total: components.len(),
+            commits: components.commits,
+            hook_ms: (components.commits > 0).then_some(components.hook_ms),
             findings,
             total_findings,
             stats: l.engine.stats().clone(),

@@ -2,6 +2,7 @@
 //! rendered as text nodes, never as HTML; links act through DevTools' own API
 //! (open in Sources, filter the Network panel), never by navigating.
 
+use super::components_view::{ComponentsView, Nav, Tab};
 use super::state::{self, Snapshot};
 use super::{api, bridge};
 use crate::detect;
@@ -77,6 +78,25 @@ fn FindingCard(f: Finding) -> impl IntoView {
             None => view! { <li class="source">{s.clone()}</li> }.into_any(),
         })
         .collect_view();
+    let nav = use_context::<Nav>();
+    let components = f
+        .evidence
+        .components
+        .iter()
+        .map(|name| {
+            let target = name.clone();
+            let show = move |_| {
+                if let Some(nav) = nav {
+                    nav.show_component(&target);
+                }
+            };
+            view! {
+                <li class="component-link">
+                    <button class="link" title="Show in the Components view" on:click=show>{name.clone()}</button>
+                </li>
+            }
+        })
+        .collect_view();
     let requests = f.evidence.requests.len();
     let requests = (requests > 0).then(|| format!("{requests} request(s) behind it"));
     view! {
@@ -87,7 +107,7 @@ fn FindingCard(f: Finding) -> impl IntoView {
                 <span class="when">{when}" · ×"{f.count}</span>
             </div>
             <div class="metrics">{metrics}</div>
-            <ul class="evidence">{urls}{sources}</ul>
+            <ul class="evidence">{urls}{sources}{components}</ul>
             <p class="advice">{f.advice.clone()}</p>
             <p class="requests">{requests}</p>
         </li>
@@ -124,6 +144,21 @@ fn grouped(mut findings: Vec<Finding>, min: Severity) -> Vec<(String, Vec<Findin
 pub fn Panel() -> impl IntoView {
     let snap = RwSignal::new(Snapshot::default());
     let min_severity = RwSignal::new(Severity::Info);
+    let nav = Nav {
+        tab: RwSignal::new(Tab::Findings),
+        selected: RwSignal::new(None),
+    };
+    provide_context(nav);
+    let tab_button = move |tab: Tab, id: &'static str, label: &'static str| {
+        let count = move || match tab {
+            Tab::Findings => snap.get().total_findings,
+            Tab::Components => snap.get().component_total,
+        };
+        view! {
+            <button id=id class="tab" class:on=move || nav.tab.get() == tab
+                on:click=move |_| nav.tab.set(tab)>{label}" "<span class="n">{count}</span></button>
+        }
+    };
     state::register(snap);
     let clear = move |_| {
         state::with_live(|l| l.clear());
@@ -200,9 +235,9 @@ pub fn Panel() -> impl IntoView {
         let s = snap.get();
         if s.findings.is_empty() {
             return view! {
-                <p class="empty">"No findings yet. Stormwatch is watching this page's requests and flags \
-                duplicates, polling loops, N+1 bursts, waterfalls, slow or oversized responses, error bursts \
-                and leaked connections as they happen."</p>
+                <p class="empty">"No findings yet. Stormwatch is watching this page's requests and renders and flags \
+                duplicates, polling loops, N+1 bursts, waterfalls, slow or oversized responses, error bursts, \
+                leaked connections, long tasks, memory growth and React re-render storms as they happen."</p>
             }
             .into_any();
         }
@@ -237,6 +272,15 @@ pub fn Panel() -> impl IntoView {
             <span class="notice">{move || snap.get().notice.unwrap_or_default()}</span>
         </div>
         {settings}
-        <main>{list}</main>
+        <nav class="tabs">
+            {tab_button(Tab::Findings, "tab-findings", "Findings")}
+            {tab_button(Tab::Components, "tab-components", "Components")}
+        </nav>
+        <main>
+            {move || match nav.tab.get() {
+                Tab::Findings => list().into_any(),
+                Tab::Components => view! { <ComponentsView snap=snap nav=nav /> }.into_any(),
+            }}
+        </main>
     }
 }

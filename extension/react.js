@@ -1,0 +1,501 @@
+// Stormwatch React hook. Runs in the page's own world at document_start, right
+// after hook.js, before React loads. It counts renders from each React commit
+// (`onCommitFiberRoot`): which components rendered, how often, and why. Summaries
+// go out every WINDOW_MS through hook.js's batch stream, never one event per fiber.
+//
+// React looks for `__REACT_DEVTOOLS_GLOBAL_HOOK__` once, when its bundle runs.
+// - If nobody defined it, we define one that behaves like React DevTools' own
+//   (renderers, rendererInterfaces, on/off/sub/emit, inject, getFiberRoots...), so
+//   React DevTools, which skips installing when the property exists, still works.
+// - If someone did (React DevTools, react-refresh, another tool), we chain into
+//   their `onCommitFiberRoot` and change nothing else.
+// We only read fibers; we never call into React (no injectProfilingHooks).
+(() => {
+  'use strict';
+
+  const KEY = '__REACT_DEVTOOLS_GLOBAL_HOOK__';
+  const PROBE_EVENT = '__stormwatch_react_probe__';
+  const WINDOW_MS = 200;
+  const MAX_FIBERS_PER_COMMIT = 20000;
+  const MAX_COMPONENTS_PER_WINDOW = 300;
+  const MAX_KEYS_PER_COMPONENT = 8;
+  const PREVIEW_CHARS = 40;
+
+  const doc = document;
+  const dispatch = EventTarget.prototype.dispatchEvent;
+  const listen = EventTarget.prototype.addEventListener;
+  const CustomEventCtor = CustomEvent;
+  const setTimer = setTimeout;
+  const clearTimer = clearTimeout;
+  const hasOwn = Object.prototype.hasOwnProperty;
+  const defineProperty = Object.defineProperty;
+  const getPrototypeOf = Object.getPrototypeOf;
+  const objectKeys = Object.keys;
+  const isArray = Array.isArray;
+  const ObjectProto = Object.prototype;
+  const MapCtor = Map;
+  const SetCtor = Set;
+  const fnToString = Function.prototype.toString;
+  const stringify = JSON.stringify;
+  const perf = performance;
+  const perfNow = perf.now.bind(perf);
+
+  // Injected twice (the extension reloaded under an open page): the first copy keeps counting.
+  if (!Reflect.apply(dispatch, doc, [new CustomEventCtor(PROBE_EVENT, { cancelable: true })])) return;
+  Reflect.apply(listen, doc, [PROBE_EVENT, (e) => e.preventDefault()]);
+
+  const ask = {};
+  Reflect.apply(dispatch, doc, [new CustomEventCtor('__stormwatch_emitter__', { detail: ask })]);
+  const emit = ask.emit;
+  const now = ask.now;
+  if (typeof emit !== 'function' || typeof now !== 'function') return;
+
+  // ---- fibers ------------------------------------------------------------------
+  // Fiber tags of components that render (same numbers in React 16-19).
+  const FUNCTION = 0, CLASS = 1, INDETERMINATE = 2, FORWARD_REF = 11, MEMO = 14, SIMPLE_MEMO = 15;
+  const COMPOSITE = new SetCtor([FUNCTION, CLASS, INDETERMINATE, FORWARD_REF, SIMPLE_MEMO]);
+  const PERFORMED_WORK = 1;
+
+  const names = new WeakMap();
+  function nameOf(fiber) {
+    const type = fiber.type;
+    if (type == null || (typeof type !== 'function' && typeof type !== 'object')) return 'Anonymous';
+    let name = names.get(type);
+    if (name !== undefined) return name;
+    const elementType = fiber.elementType;
+    if (fiber.tag === FORWARD_REF) {
+      const inner = type.render;
+      name = type.displayName || (inner && (inner.displayName || inner.name)) || 'ForwardRef';
+    } else {
+      name = (elementType && elementType !== type && elementType.displayName) || type.displayName || type.name || 'Anonymous';
+    }
+    name = String(name).slice(0, 100);
+    names.set(type, name);
+    return name;
+  }
+
+  // React 17 calls the flags `effectTag`.
+  function performedWork(fiber) {
+    const flags = fiber.flags !== undefined ? fiber.flags : fiber.effectTag;
+    return (flags & PERFORMED_WORK) === PERFORMED_WORK;
+  }
+
+  // ---- comparing values without side effects --------------------------------------
+  // Plain data only: own data properties of plain objects and arrays, React elements
+  // by type, key and props, functions by their source text. Accessors, class
+  // instances, Maps and cycles are "not known equal". The budget bounds the work.
+  function plain(v) {
+    if (isArray(v)) return true;
+    const proto = getPrototypeOf(v);
+    return proto === ObjectProto || proto === null;
+  }
+
+  function sameContent(a, b, depth, budget) {
+    if (a === b) return true;
+    if (budget.left-- <= 0 || depth > 4) return false;
+    const ta = typeof a;
+    if (ta !== typeof b || a === null || b === null) return false;
+    if (ta === 'function') {
+      return a.length === b.length && a.name === b.name &&
+        Reflect.apply(fnToString, a, []) === Reflect.apply(fnToString, b, []);
+    }
+    if (ta !== 'object') return ta === 'number' && a !== a && b !== b; // NaN
+    if (a.$$typeof !== undefined || b.$$typeof !== undefined) {
+      return a.$$typeof === b.$$typeof && a.type === b.type && a.key === b.key && sameContent(a.props, b.props, depth + 1, budget);
+    }
+    if (!plain(a) || !plain(b) || isArray(a) !== isArray(b)) return false;
+    const ka = objectKeys(a), kb = objectKeys(b);
+    if (ka.length !== kb.length || ka.length > 50) return false;
+    for (const k of ka) {
+      if (!hasOwn.call(b, k)) return false;
+      const da = Reflect.getOwnPropertyDescriptor(a, k), db = Reflect.getOwnPropertyDescriptor(b, k);
+      if (!da || !db || !('value' in da) || !('value' in db)) return false;
+      if (!sameContent(da.value, db.value, depth + 1, budget)) return false;
+    }
+    return true;
+  }
+
+  // A short text for a changed value, from what was there to what is there now.
+  function preview(v) {
+    try {
+      switch (typeof v) {
+        case 'string': return clip(stringify(v));
+        case 'number': case 'boolean': case 'undefined': return String(v);
+        case 'bigint': return v + 'n';
+        case 'symbol': return 'Symbol()';
+        case 'function': return 'ƒ ' + (v.name || 'anonymous') + '()';
+        default:
+          if (v === null) return 'null';
+          if (v.$$typeof !== undefined) return '<element>';
+          if (isArray(v)) return '[' + v.length + ' items]';
+          if (!plain(v)) return '{…}';
+          return clip('{' + objectKeys(v).slice(0, 6).join(', ') + (objectKeys(v).length > 6 ? ', …' : '') + '}');
+      }
+    } catch (_) {
+      return '?';
+    }
+  }
+  const clip = (s) => (s.length > PREVIEW_CHARS ? s.slice(0, PREVIEW_CHARS - 1) + '…' : s);
+
+  // ---- one commit ----------------------------------------------------------------
+  let stats = new MapCtor(); // component name -> counts for the current window
+  let windowStart = 0;
+  let commits = 0;
+  let skipped = 0;
+  let notSent = 0;
+  let spentMs = 0;
+  let commitSeq = 0;
+  let timer = 0;
+
+  function entry(name) {
+    let e = stats.get(name);
+    if (!e) {
+      e = {
+        name, renders: 0, commits: 0, mounts: 0, props: 0, state: 0, context: 0, parent: 0, unnecessary: 0,
+        self_ms: null, owners: new MapCtor(), keys: new MapCtor(), lastCommit: 0, memo: false,
+      };
+      stats.set(name, e);
+    }
+    return e;
+  }
+
+  function noteKey(e, kind, key, from, to, equal) {
+    const id = kind + ':' + key;
+    let k = e.keys.get(id);
+    if (!k) {
+      if (e.keys.size >= MAX_KEYS_PER_COMPONENT) return;
+      k = { kind, key, count: 0, equal: 0, from: '', to: '' };
+      e.keys.set(id, k);
+    }
+    k.count++;
+    if (equal) k.equal++;
+    k.from = preview(from);
+    k.to = preview(to);
+  }
+
+  // Why a fiber rendered again; records changed keys. Returns whether the render
+  // changed nothing (props and state deep-equal to the previous ones).
+  function explain(fiber, prev, e) {
+    let changedState = false, realState = false, context = false;
+    if (fiber.tag === CLASS) {
+      const a = prev.memoizedState, b = fiber.memoizedState;
+      if (a !== b) {
+        changedState = true;
+        if (a && b && typeof a === 'object' && typeof b === 'object') {
+          for (const k of objectKeys(b)) {
+            if (a[k] !== b[k]) {
+              const eq = sameContent(a[k], b[k], 0, { left: 200 });
+              if (!eq) realState = true;
+              noteKey(e, 'state', k, a[k], b[k], eq);
+            }
+          }
+        } else {
+          realState = true;
+        }
+      }
+    } else {
+      // Hooks with an update queue hold state (useState, useReducer, useSyncExternalStore).
+      let h = fiber.memoizedState, p = prev.memoizedState, i = 0;
+      while (h && p && typeof h === 'object' && typeof p === 'object' && i < 100) {
+        if (h.queue != null && h.memoizedState !== p.memoizedState) {
+          changedState = true;
+          const eq = sameContent(p.memoizedState, h.memoizedState, 0, { left: 200 });
+          if (!eq) realState = true;
+          noteKey(e, 'state', 'hook ' + i, p.memoizedState, h.memoizedState, eq);
+        }
+        h = h.next;
+        p = p.next;
+        i++;
+      }
+    }
+    // Context values read by this component (React 18+ keeps each one read).
+    const deps = fiber.dependencies, prevDeps = prev.dependencies;
+    if (deps && prevDeps) {
+      let c = deps.firstContext, pc = prevDeps.firstContext;
+      while (c && pc) {
+        if ('memoizedValue' in c && c.memoizedValue !== pc.memoizedValue) context = true;
+        c = c.next;
+        pc = pc.next;
+      }
+    }
+    const a = prev.memoizedProps, b = fiber.memoizedProps;
+    let changedProps = false, realProps = false;
+    if (a !== b && a && b && typeof a === 'object' && typeof b === 'object') {
+      for (const k of objectKeys(b)) {
+        if (k === 'children' && a[k] === b[k]) continue;
+        if (a[k] !== b[k]) {
+          changedProps = true;
+          const eq = sameContent(a[k], b[k], 0, { left: 200 });
+          if (!eq) realProps = true;
+          noteKey(e, 'props', k, a[k], b[k], eq);
+        }
+      }
+      for (const k of objectKeys(a)) {
+        if (!hasOwn.call(b, k)) {
+          changedProps = realProps = true;
+          noteKey(e, 'props', k, a[k], undefined, false);
+        }
+      }
+    }
+    if (changedState) e.state++;
+    if (context) e.context++;
+    if (changedProps) e.props++;
+    if (!changedState && !context && !changedProps) {
+      // Same props object and no state change: a context we cannot see (React 17),
+      // forceUpdate, or the parent re-rendered with shallow-equal props.
+      if (a === b) e.context++;
+      else e.parent++;
+    }
+    // Unnecessary: nothing real changed, and the render was not forced from outside
+    // what we can see (same props object, no state change).
+    return !realState && !realProps && !context && !(a === b && !changedState);
+  }
+
+  function record(fiber, owner) {
+    const e = entry(nameOf(fiber));
+    e.renders++;
+    if (fiber.tag === SIMPLE_MEMO || (fiber.return && fiber.return.tag === MEMO)) e.memo = true;
+    if (e.lastCommit !== commitSeq) {
+      e.lastCommit = commitSeq;
+      e.commits++;
+    }
+    if (typeof fiber.selfBaseDuration === 'number') e.self_ms = (e.self_ms || 0) + fiber.selfBaseDuration;
+    const prev = fiber.alternate;
+    if (!prev) {
+      e.mounts++;
+      return;
+    }
+    if (explain(fiber, prev, e)) e.unnecessary++;
+    if (owner !== null) e.owners.set(owner, (e.owners.get(owner) || 0) + 1);
+  }
+
+  // Walks the fibers that took part in this commit. A subtree whose child list is
+  // the previous one bailed out (nothing in it rendered), so it is not entered.
+  const fibers = [], owners = [];
+  function walk(top) {
+    let visited = 0;
+    fibers.length = owners.length = 0;
+    fibers.push(top);
+    owners.push(null);
+    while (fibers.length > 0) {
+      const fiber = fibers.pop();
+      const owner = owners.pop();
+      if (++visited > MAX_FIBERS_PER_COMMIT) {
+        skipped += fibers.length + 1;
+        break;
+      }
+      const prev = fiber.alternate;
+      let childOwner = owner;
+      if (COMPOSITE.has(fiber.tag) && (!prev || performedWork(fiber))) {
+        record(fiber, owner);
+        childOwner = nameOf(fiber);
+      }
+      const child = fiber.child;
+      if (child && !(prev && prev.child === child)) {
+        for (let c = child; c; c = c.sibling) {
+          fibers.push(c);
+          owners.push(childOwner);
+        }
+      }
+    }
+    fibers.length = owners.length = 0;
+  }
+
+  const renderersSeen = new SetCtor();
+  function noteRenderer(hook, id) {
+    if (renderersSeen.has(id)) return;
+    renderersSeen.add(id);
+    const r = hook.renderers && typeof hook.renderers.get === 'function' ? hook.renderers.get(id) : null;
+    emit({
+      type: 'react_renderer', t: now(), id: Number(id) || 0,
+      version: r && typeof r.version === 'string' ? r.version.slice(0, 40) : '',
+      package: r && typeof r.rendererPackageName === 'string' ? r.rendererPackageName.slice(0, 60) : '',
+      // React marks its builds: 0 production, 1 development.
+      bundle_type: r && typeof r.bundleType === 'number' ? r.bundleType : null,
+    });
+  }
+
+  function onCommit(hook, rendererID, root) {
+    const t0 = perfNow();
+    try {
+      noteRenderer(hook, rendererID);
+      const current = root && root.current;
+      if (!current) return;
+      if (commits === 0 && stats.size === 0) windowStart = now();
+      commits++;
+      commitSeq++;
+      walk(current);
+      if (!timer) timer = setTimer(flush, WINDOW_MS);
+    } catch (_) {
+      // A fiber shape we do not know: count nothing rather than break the commit.
+    } finally {
+      spentMs += perfNow() - t0;
+    }
+  }
+
+  function flush() {
+    timer = 0;
+    try {
+      const all = [...stats.values()].sort((a, b) => b.renders - a.renders);
+      const sent = all.slice(0, MAX_COMPONENTS_PER_WINDOW);
+      notSent += all.length - sent.length;
+      emit({
+        type: 'react_renders', t: windowStart, t_end: now(), commits, skipped_fibers: skipped,
+        components_not_sent: notSent, hook_ms: Math.round(spentMs * 1000) / 1000,
+        components: sent.map((e) => ({
+          name: e.name, renders: e.renders, commits: e.commits, mounts: e.mounts,
+          props: e.props, state: e.state, context: e.context, parent: e.parent, unnecessary: e.unnecessary, memo: e.memo,
+          self_ms: e.self_ms === null ? null : Math.round(e.self_ms * 1000) / 1000,
+          owner: topOwner(e.owners),
+          keys: [...e.keys.values()],
+        })),
+      });
+    } catch (_) { /* drop the window */ }
+    stats = new MapCtor();
+    commits = skipped = notSent = 0;
+    spentMs = 0;
+  }
+
+  function topOwner(map) {
+    let best = null, n = 0;
+    for (const [name, count] of map) if (count > n) { best = name; n = count; }
+    return best;
+  }
+
+  // ---- the global hook ---------------------------------------------------------------
+  const chained = new WeakSet();
+  // Someone else's hook (React DevTools, react-refresh...): wrap its
+  // onCommitFiberRoot, theirs first, ours after. React looks the method up on each
+  // commit, so wrapping after React loaded still counts from the next commit.
+  function chain(hook) {
+    if (!hook || typeof hook !== 'object' || chained.has(hook)) return;
+    chained.add(hook);
+    try {
+      const theirs = hook.onCommitFiberRoot;
+      if (typeof theirs !== 'function') return;
+      hook.onCommitFiberRoot = function onCommitFiberRoot(rendererID, root) {
+        try {
+          return Reflect.apply(theirs, this, arguments);
+        } finally {
+          onCommit(hook, rendererID, root);
+        }
+      };
+    } catch (_) { /* a frozen hook: nothing to count */ }
+  }
+
+  // Our own hook, for pages where nobody else defines one. It has React DevTools'
+  // event API (on/off/sub/emit, renderers, getFiberRoots) for tools that expect it.
+  function makeHook() {
+    const listeners = {};
+    const renderers = new MapCtor();
+    const rendererInterfaces = new MapCtor();
+    const roots = {};
+    let uid = 0;
+    const hook = {
+      rendererInterfaces,
+      listeners,
+      backends: new MapCtor(),
+      renderers,
+      hasUnsupportedRendererAttached: false,
+      supportsFiber: true,
+      supportsFlight: true,
+      inject(renderer) {
+        const id = ++uid;
+        renderers.set(id, renderer);
+        const reactBuildType = renderer && renderer.bundleType === 0 ? 'production' : 'development';
+        hook.emit('renderer', { id, renderer, reactBuildType });
+        return id;
+      },
+      on(event, fn) {
+        (listeners[event] || (listeners[event] = [])).push(fn);
+      },
+      off(event, fn) {
+        const list = listeners[event];
+        if (!list) return;
+        const i = list.indexOf(fn);
+        if (i !== -1) list.splice(i, 1);
+        if (list.length === 0) delete listeners[event];
+      },
+      sub(event, fn) {
+        hook.on(event, fn);
+        return () => hook.off(event, fn);
+      },
+      emit(event, data) {
+        const list = listeners[event];
+        if (list) for (const fn of list.slice()) fn(data);
+      },
+      getFiberRoots(id) {
+        return roots[id] || (roots[id] = new SetCtor());
+      },
+      checkDCE() { /* React DevTools warns about dead code left in; not our business */ },
+      onCommitFiberUnmount() {},
+      onCommitFiberRoot(id, root) {
+        try {
+          const set = hook.getFiberRoots(id);
+          const current = root.current;
+          const known = set.has(root);
+          const unmounting = current.memoizedState == null || current.memoizedState.element == null;
+          if (!known && !unmounting) set.add(root);
+          else if (known && unmounting) set.delete(root);
+        } finally {
+          onCommit(hook, id, root);
+        }
+      },
+      onPostCommitFiberRoot() {},
+    };
+    chained.add(hook);
+    return hook;
+  }
+
+  // React DevTools installs its hook only where `window` has no own property of
+  // that name, and attaches to React only from inside its own hook, so a hook
+  // defined first as an own property would blind it (react-scan #161, #404, #443).
+  // Ours therefore sits on Window.prototype: React finds it by the global name when
+  // nobody else defines one; anyone who does (DevTools by defineProperty, a page by
+  // assignment) gets an own property that shadows it, and we chain into that.
+  let ours = null;
+  function adoptShadowing() {
+    try {
+      if (!hasOwn.call(window, KEY)) return;
+      const hook = window[KEY];
+      if (hook === ours || chained.has(hook)) return;
+      chain(hook);
+      // Renderers that injected before we noticed.
+      if (hook && hook.renderers && typeof hook.renderers.forEach === 'function') {
+        hook.renderers.forEach((_, id) => noteRenderer(hook, id));
+      }
+    } catch (_) { /* leave it */ }
+  }
+
+  try {
+    if (hasOwn.call(window, KEY)) {
+      chain(window[KEY]);
+    } else {
+      ours = makeHook();
+      const proto = getPrototypeOf(window);
+      defineProperty(proto, KEY, {
+        configurable: true,
+        enumerable: false,
+        get() { return ours; },
+        set(value) {
+          // Behave as if we were not here: the assignment creates the page's own property.
+          defineProperty(this, KEY, { value, writable: true, enumerable: true, configurable: true });
+          adoptShadowing();
+        },
+      });
+      // Someone may define theirs after us. Look before each script the parser runs
+      // (mutation callbacks run first), at load, and now and then after.
+      const observer = new MutationObserver(adoptShadowing);
+      observer.observe(doc, { childList: true, subtree: true });
+      Reflect.apply(listen, window, ['load', () => {
+        observer.disconnect();
+        adoptShadowing();
+        const again = () => { adoptShadowing(); setTimer(again, 1000); };
+        setTimer(again, 1000);
+      }, { once: true, passive: true }]);
+    }
+  } catch (_) { /* the property is locked: leave React to whoever owns it */ }
+
+  // Send what is counted before the page goes away.
+  Reflect.apply(listen, window, ['pagehide', () => { if (timer) { clearTimer(timer); flush(); } }, { capture: true, passive: true }]);
+})();

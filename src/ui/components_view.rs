@@ -1,0 +1,182 @@
+//! The Components view: a live table of the React components the page rendered,
+//! sorted by render rate or by total renders, each with a sparkline of its rate,
+//! why it rendered, and which props and state keys changed (and from what to what).
+//! Component names and values come from the page: text nodes only.
+
+use super::state::Snapshot;
+use crate::components::ComponentRow;
+use leptos::prelude::*;
+
+/// What the panel shows, and which component a finding pointed at.
+#[derive(Clone, Copy)]
+pub struct Nav {
+    pub tab: RwSignal<Tab>,
+    pub selected: RwSignal<Option<String>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Findings,
+    Components,
+}
+
+impl Nav {
+    /// Switches to the Components view with `name`'s row highlighted.
+    pub fn show_component(&self, name: &str) {
+        self.selected.set(Some(name.to_string()));
+        self.tab.set(Tab::Components);
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sort {
+    Rate,
+    Total,
+}
+
+/// An SVG polyline of renders per second; numbers only, nothing from the page.
+fn sparkline(values: &[u64]) -> impl IntoView {
+    let max = values.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let w = values.len().saturating_sub(1).max(1) as f64;
+    let points: String = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| format!("{:.1},{:.1} ", i as f64 * 60.0 / w, 15.0 - *v as f64 * 14.0 / max))
+        .collect();
+    view! {
+        <svg class="spark" viewBox="0 0 60 16" preserveAspectRatio="none" aria-hidden="true">
+            <polyline points=points fill="none" stroke="currentColor" stroke-width="1.2"></polyline>
+        </svg>
+    }
+}
+
+fn keys_view(row: &ComponentRow) -> impl IntoView {
+    row.component
+        .keys
+        .iter()
+        .map(|k| {
+            let same = if k.equal == k.count {
+                " (same content)".to_string()
+            } else if k.equal > 0 {
+                format!(" ({} same content)", k.equal)
+            } else {
+                String::new()
+            };
+            view! {
+                <li class="key">
+                    <code>{format!("{} {}", k.kind, k.key)}</code>
+                    {format!(" ×{}{same}: ", k.count)}
+                    <span class="from">{k.from.clone()}</span>" → "<span class="to">{k.to.clone()}</span>
+                </li>
+            }
+        })
+        .collect_view()
+}
+
+#[component]
+fn Row(row: ComponentRow, selected: bool) -> impl IntoView {
+    let c = &row.component;
+    let time = c.self_ms.map(|ms| format!("{ms:.1} ms")).unwrap_or_else(|| "–".into());
+    let owner = c.owner.clone().map(|o| format!("under {o}"));
+    view! {
+        <tr class="component" class:selected=selected data-component=c.name.clone()>
+            <td class="name">{c.name.clone()}<div class="owner">{owner}</div></td>
+            <td class="num rate">{row.per_s}<span class="unit">"/s"</span></td>
+            <td class="spark-cell">{sparkline(&row.sparkline)}</td>
+            <td class="num">{c.renders}</td>
+            <td class="num wasted">{c.unnecessary}</td>
+            <td class="num">{c.peak_per_s}</td>
+            <td class="num">{time}</td>
+            <td class="causes">{c.causes()}<ul class="keys">{keys_view(&row)}</ul></td>
+        </tr>
+    }
+}
+
+#[component]
+pub fn ComponentsView(snap: RwSignal<Snapshot>, nav: Nav) -> impl IntoView {
+    let sort = RwSignal::new(Sort::Rate);
+    let sort_button = move |s: Sort, label: &'static str| {
+        view! {
+            <button class="filter" class:on=move || sort.get() == s on:click=move |_| sort.set(s)>{label}</button>
+        }
+    };
+    // Bring the row a finding pointed at into view once it is drawn.
+    Effect::new(move |_| {
+        if let Some(name) = nav.selected.get() {
+            let run = move || scroll_to(&name);
+            request_animation_frame(run);
+        }
+    });
+    let table = move || {
+        let s = snap.get();
+        if s.components.is_empty() {
+            return view! {
+                <p class="empty">"No React renders seen on this page yet. Stormwatch counts them from React's own \
+                commits (React 16.8 to 19, development and production builds); interact with the page to see them."</p>
+            }
+            .into_any();
+        }
+        let mut rows = s.components;
+        if sort.get() == Sort::Rate {
+            rows.sort_by(|a, b| {
+                b.per_s
+                    .cmp(&a.per_s)
+                    .then(b.component.renders.cmp(&a.component.renders))
+            });
+        }
+        let selected = nav.selected.get();
+        let footer = format!(
+            "{} components · {} commits{}",
+            s.component_total,
+            s.commits,
+            s.hook_ms
+                .map(|ms| format!(" · {ms:.1} ms spent counting them"))
+                .unwrap_or_default()
+        );
+        view! {
+            <table class="components">
+                <thead><tr>
+                    <th>"Component"</th><th>"Now"</th><th>"Last 30 s"</th><th>"Renders"</th>
+                    <th title="Re-renders whose props and state were deep-equal to the previous ones">"Changed nothing"</th>
+                    <th>"Peak/s"</th><th title="Self render time (development and profiling builds)">"Self time"</th>
+                    <th>"Why, and what changed"</th>
+                </tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|r| {
+                        let sel = selected.as_deref() == Some(r.component.name.as_str());
+                        view! { <Row row=r selected=sel /> }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <p class="more">{footer}</p>
+        }
+        .into_any()
+    };
+    view! {
+        <div class="components-view">
+            <div class="toolbar">"Sort by "{sort_button(Sort::Rate, "Renders/s")}{sort_button(Sort::Total, "Total renders")}</div>
+            {table}
+        </div>
+    }
+}
+
+fn scroll_to(name: &str) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Ok(rows) = doc.query_selector_all("tr.component") else {
+        return;
+    };
+    for i in 0..rows.length() {
+        let Some(el) = rows
+            .item(i)
+            .and_then(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(n).ok())
+        else {
+            continue;
+        };
+        if el.get_attribute("data-component").as_deref() == Some(name) {
+            el.scroll_into_view();
+            return;
+        }
+    }
+}
