@@ -49,7 +49,7 @@ impl Component {
             ("context", self.context),
             ("parent", self.parent),
         ];
-        causes.sort_by(|a, b| b.1.cmp(&a.1));
+        causes.sort_by_key(|c| std::cmp::Reverse(c.1));
         causes
             .iter()
             .filter(|(_, n)| *n > 0)

@@ -30,7 +30,7 @@ export class Browser {
     proc.stderr.on('data', (d) => { this.stderr = (this.stderr + d).slice(-20000); });
   }
 
-  static async launch({ extensionDir, devtools = true, headless = true }) {
+  static async launch({ extensionDir, devtools = true, headless = true, args: extra = [] }) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormwatch-chromium-'));
     const args = [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--no-default-browser-check',
@@ -41,6 +41,7 @@ export class Browser {
     if (headless) args.push('--headless=new');
     if (extensionDir) args.push(`--load-extension=${extensionDir}`, `--disable-extensions-except=${extensionDir}`);
     if (devtools) args.push('--auto-open-devtools-for-tabs');
+    args.push(...extra);
     args.push('about:blank');
     const proc = spawn(CHROMIUM, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
     const b = new Browser(proc, dir);

@@ -4,9 +4,10 @@
 import React, { memo, useCallback, useEffect, useMemo, useState } from 'react';
 import { mount } from 'stormwatch-mount';
 
-const Message = memo(function Message({ message, onSelect, style }) {
+function Message({ message, onSelect, style }) {
   return <li style={style} onClick={() => onSelect(message.id)}>{message.text}</li>;
-});
+}
+const MemoMessage = memo(Message);
 
 function Clock({ running }) {
   const [now, setNow] = useState(0);
@@ -33,7 +34,7 @@ function Inbox() {
       <Clock running={running} />
       <p>page {page}, selected {String(selected)}</p>
       <ul>
-        {messages.map((m) => <Message key={m.id} message={m} style={style} onSelect={onSelect} />)}
+        {messages.map((m) => <MemoMessage key={m.id} message={m} style={style} onSelect={onSelect} />)}
       </ul>
     </div>
   );

@@ -4,9 +4,10 @@
 import React, { memo, useEffect, useState } from 'react';
 import { mount } from 'stormwatch-mount';
 
-const Message = memo(function Message({ message, onSelect, style }) {
+function Message({ message, onSelect, style }) {
   return <li style={style} onClick={onSelect}>{message.text}</li>;
-});
+}
+const MemoMessage = memo(Message);
 
 function Inbox() {
   const [now, setNow] = useState(0);
@@ -25,7 +26,7 @@ function Inbox() {
       <p>tick {now}, selected {String(selected)}</p>
       <ul>
         {messages.map((m) => (
-          <Message key={m.id} message={m} style={{ color: 'teal' }} onSelect={() => setSelected(m.id)} />
+          <MemoMessage key={m.id} message={m} style={{ color: 'teal' }} onSelect={() => setSelected(m.id)} />
         ))}
       </ul>
     </div>
