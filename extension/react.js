@@ -53,31 +53,36 @@
   // ---- fibers ------------------------------------------------------------------
   // Fiber tags of components that render (same numbers in React 16-19).
   const FUNCTION = 0, CLASS = 1, INDETERMINATE = 2, FORWARD_REF = 11, MEMO = 14, SIMPLE_MEMO = 15;
-  const COMPOSITE = new SetCtor([FUNCTION, CLASS, INDETERMINATE, FORWARD_REF, SIMPLE_MEMO]);
+  // A bit per tag: one shift and mask per fiber instead of a Set lookup.
+  const COMPOSITE = (1 << FUNCTION) | (1 << CLASS) | (1 << INDETERMINATE) | (1 << FORWARD_REF) | (1 << SIMPLE_MEMO);
   const PERFORMED_WORK = 1;
 
-  const names = new WeakMap();
-  function nameOf(fiber) {
+  // Per component type: its display name, and its counts in the current window
+  // (`win` tells whether `e` belongs to this window), so a render costs one lookup.
+  const types = new WeakMap();
+  function infoOf(fiber) {
     const type = fiber.type;
-    if (type == null || (typeof type !== 'function' && typeof type !== 'object')) return 'Anonymous';
-    let name = names.get(type);
-    if (name !== undefined) return name;
+    if (type == null || (typeof type !== 'function' && typeof type !== 'object')) return anonymous;
+    let info = types.get(type);
+    if (info !== undefined) return info;
     const elementType = fiber.elementType;
+    let name;
     if (fiber.tag === FORWARD_REF) {
       const inner = type.render;
       name = type.displayName || (inner && (inner.displayName || inner.name)) || 'ForwardRef';
     } else {
       name = (elementType && elementType !== type && elementType.displayName) || type.displayName || type.name || 'Anonymous';
     }
-    name = String(name).slice(0, 100);
-    names.set(type, name);
-    return name;
+    info = { name: String(name).slice(0, 100), e: null, win: -1 };
+    types.set(type, info);
+    return info;
   }
+  const anonymous = { name: 'Anonymous', e: null, win: -1 };
 
-  // React 17 calls the flags `effectTag`.
+  // React 16 called the flags `effectTag`; 17 and later `flags`.
   function performedWork(fiber) {
-    const flags = fiber.flags !== undefined ? fiber.flags : fiber.effectTag;
-    return (flags & PERFORMED_WORK) === PERFORMED_WORK;
+    const flags = fiber.flags;
+    return ((flags === undefined ? fiber.effectTag : flags) & PERFORMED_WORK) === PERFORMED_WORK;
   }
 
   // ---- comparing values without side effects --------------------------------------
@@ -115,6 +120,13 @@
     return true;
   }
 
+  // Deep equality for a changed slot; primitives that differ are never equal (NaN aside).
+  function equalContent(a, b) {
+    const t = typeof a;
+    if (t !== 'object' && t !== 'function') return t === 'number' && a !== a && b !== b;
+    return a !== null && sameContent(a, b, 0, { left: 200 });
+  }
+
   // A short text for a changed value, from what was there to what is there now.
   function preview(v) {
     try {
@@ -139,6 +151,7 @@
 
   // ---- one commit ----------------------------------------------------------------
   let stats = new MapCtor(); // component name -> counts for the current window
+  let windowSeq = 0;
   let windowStart = 0;
   let commits = 0;
   let skipped = 0;
@@ -152,25 +165,25 @@
     if (!e) {
       e = {
         name, renders: 0, commits: 0, mounts: 0, props: 0, state: 0, context: 0, parent: 0, unnecessary: 0,
-        self_ms: null, owners: new MapCtor(), keys: new MapCtor(), lastCommit: 0, memo: false,
+        self_ms: null, owner: null, props_keys: new MapCtor(), state_keys: new MapCtor(), lastCommit: 0, memo: false,
       };
       stats.set(name, e);
     }
     return e;
   }
 
-  function noteKey(e, kind, key, from, to, equal) {
-    const id = kind + ':' + key;
-    let k = e.keys.get(id);
-    if (!k) {
-      if (e.keys.size >= MAX_KEYS_PER_COMPONENT) return;
-      k = { kind, key, count: 0, equal: 0, from: '', to: '' };
-      e.keys.set(id, k);
+  // Remembers the last change of a key (the values themselves, previewed at flush).
+  function noteKey(map, key, from, to, equal) {
+    let k = map.get(key);
+    if (k === undefined) {
+      if (map.size >= MAX_KEYS_PER_COMPONENT) return;
+      k = { count: 0, equal: 0, from: undefined, to: undefined };
+      map.set(key, k);
     }
     k.count++;
     if (equal) k.equal++;
-    k.from = preview(from);
-    k.to = preview(to);
+    k.from = from;
+    k.to = to;
   }
 
   // Why a fiber rendered again; records changed keys. Returns whether the render
@@ -184,9 +197,9 @@
         if (a && b && typeof a === 'object' && typeof b === 'object') {
           for (const k of objectKeys(b)) {
             if (a[k] !== b[k]) {
-              const eq = sameContent(a[k], b[k], 0, { left: 200 });
+              const eq = equalContent(a[k], b[k]);
               if (!eq) realState = true;
-              noteKey(e, 'state', k, a[k], b[k], eq);
+              noteKey(e.state_keys, k, a[k], b[k], eq);
             }
           }
         } else {
@@ -199,9 +212,9 @@
       while (h && p && typeof h === 'object' && typeof p === 'object' && i < 100) {
         if (h.queue != null && h.memoizedState !== p.memoizedState) {
           changedState = true;
-          const eq = sameContent(p.memoizedState, h.memoizedState, 0, { left: 200 });
+          const eq = equalContent(p.memoizedState, h.memoizedState);
           if (!eq) realState = true;
-          noteKey(e, 'state', 'hook ' + i, p.memoizedState, h.memoizedState, eq);
+          noteKey(e.state_keys, 'hook ' + i, p.memoizedState, h.memoizedState, eq);
         }
         h = h.next;
         p = p.next;
@@ -221,19 +234,26 @@
     const a = prev.memoizedProps, b = fiber.memoizedProps;
     let changedProps = false, realProps = false;
     if (a !== b && a && b && typeof a === 'object' && typeof b === 'object') {
-      for (const k of objectKeys(b)) {
-        if (k === 'children' && a[k] === b[k]) continue;
-        if (a[k] !== b[k]) {
+      // for-in over plain props objects walks V8's enum cache: no key arrays allocated.
+      let nb = 0, na = 0;
+      for (const k in b) {
+        nb++;
+        const x = a[k], y = b[k];
+        if (x !== y) {
           changedProps = true;
-          const eq = sameContent(a[k], b[k], 0, { left: 200 });
+          const eq = equalContent(x, y);
           if (!eq) realProps = true;
-          noteKey(e, 'props', k, a[k], b[k], eq);
+          noteKey(e.props_keys, k, x, y, eq);
         }
       }
-      for (const k of objectKeys(a)) {
-        if (!hasOwn.call(b, k)) {
-          changedProps = realProps = true;
-          noteKey(e, 'props', k, a[k], undefined, false);
+      for (const k in a) na++;
+      if (na > nb || (na === nb && changedProps && !realProps)) {
+        // A prop was removed (or may have been): look for it.
+        for (const k in a) {
+          if (!hasOwn.call(b, k)) {
+            changedProps = realProps = true;
+            noteKey(e.props_keys, k, a[k], undefined, false);
+          }
         }
       }
     }
@@ -251,8 +271,12 @@
     return !realState && !realProps && !context && !(a === b && !changedState);
   }
 
-  function record(fiber, owner) {
-    const e = entry(nameOf(fiber));
+  function record(fiber, info, owner) {
+    if (info.win !== windowSeq) {
+      info.e = entry(info.name);
+      info.win = windowSeq;
+    }
+    const e = info.e;
     e.renders++;
     if (fiber.tag === SIMPLE_MEMO || (fiber.return && fiber.return.tag === MEMO)) e.memo = true;
     if (e.lastCommit !== commitSeq) {
@@ -266,7 +290,7 @@
       return;
     }
     if (explain(fiber, prev, e)) e.unnecessary++;
-    if (owner !== null) e.owners.set(owner, (e.owners.get(owner) || 0) + 1);
+    if (owner !== null) e.owner = owner;
   }
 
   // Walks the fibers that took part in this commit. A subtree whose child list is
@@ -286,9 +310,11 @@
       }
       const prev = fiber.alternate;
       let childOwner = owner;
-      if (COMPOSITE.has(fiber.tag) && (!prev || performedWork(fiber))) {
-        record(fiber, owner);
-        childOwner = nameOf(fiber);
+      const tag = fiber.tag;
+      if (tag < 31 && ((COMPOSITE >>> tag) & 1) === 1 && (!prev || performedWork(fiber))) {
+        const info = infoOf(fiber);
+        record(fiber, info, owner);
+        childOwner = info.name;
       }
       const child = fiber.child;
       if (child && !(prev && prev.child === child)) {
@@ -346,20 +372,26 @@
           name: e.name, renders: e.renders, commits: e.commits, mounts: e.mounts,
           props: e.props, state: e.state, context: e.context, parent: e.parent, unnecessary: e.unnecessary, memo: e.memo,
           self_ms: e.self_ms === null ? null : Math.round(e.self_ms * 1000) / 1000,
-          owner: topOwner(e.owners),
-          keys: [...e.keys.values()],
+          owner: e.owner,
+          keys: keysOf(e),
         })),
       });
     } catch (_) { /* drop the window */ }
     stats = new MapCtor();
+    windowSeq++;
     commits = skipped = notSent = 0;
     spentMs = 0;
   }
 
-  function topOwner(map) {
-    let best = null, n = 0;
-    for (const [name, count] of map) if (count > n) { best = name; n = count; }
-    return best;
+  // Previews are made once per window, not on every change.
+  function keysOf(e) {
+    const out = [];
+    for (const [kind, map] of [['props', e.props_keys], ['state', e.state_keys]]) {
+      for (const [key, k] of map) {
+        out.push({ kind, key, count: k.count, equal: k.equal, from: preview(k.from), to: preview(k.to) });
+      }
+    }
+    return out;
   }
 
   // ---- the global hook ---------------------------------------------------------------

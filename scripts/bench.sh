@@ -6,3 +6,4 @@ cd "$(dirname "$0")/.."
 scripts/build.sh --browser >/dev/null
 cargo run --quiet --release --example bench_engine
 node scripts/bench-hook.mjs
+node scripts/bench-react.mjs

@@ -195,3 +195,37 @@ test('dev-build-in-production: a development React on a public host, not on loca
   // The shared tab is on 127.0.0.1 with development builds all along: never flagged.
   assert.deepEqual((await tab.report()).findings.filter((f) => f.detector === 'dev-build-in-production'), []);
 });
+
+test('a React page with React DevTools observes the same with and without Stormwatch', async () => {
+  const page = pageOf('devtools-after', '18-development');
+  const observe = `(async () => {
+    for (let i = 0; i < 3; i++) { document.querySelector('#go').click(); await new Promise((r) => setTimeout(r, 50)); }
+    await new Promise((r) => setTimeout(r, 200));
+    const hook = window.__REACT_DEVTOOLS_GLOBAL_HOOK__;
+    return {
+      html: document.getElementById('root').innerHTML,
+      rdt: window.__rdt,
+      hookKeys: Object.keys(hook).sort(),
+      renderers: hook.renderers.size,
+      rendererInterfaces: hook.rendererInterfaces.size,
+      descriptor: Object.getOwnPropertyDescriptor(window, '__REACT_DEVTOOLS_GLOBAL_HOOK__'),
+    };
+  })()`;
+  await open('devtools-after', '18-development');
+  const withExt = await tab.page.eval(observe);
+  const plain = await Browser.launch({ devtools: false });
+  try {
+    const { targetId } = (await plain.targets()).find((t) => t.type === 'page');
+    const s = await plain.attach(targetId);
+    await s.send('Page.enable');
+    const loaded = plain.waitFor('Page.loadEventFired', (m) => m.sessionId === s.id);
+    await s.send('Page.navigate', { url: `${demo.origin}/${page}` });
+    await loaded;
+    await until(() => s.eval(`!!document.querySelector('#go')`), { what: 'the page without the extension' });
+    const without = await s.eval(observe);
+    assert.deepEqual(withExt, without);
+    assert.equal(without.rendererInterfaces, 1);
+  } finally {
+    await plain.close();
+  }
+});
