@@ -46,6 +46,12 @@ async function save(tab, name) {
   console.log(`  ${report.findings.length} finding(s), ${report.stats.requests} requests -> ${path.relative(root, file)}`);
 }
 
+// Pages whose file is not <name>.html.
+const PAGES = {
+  'react-storm': 'react.html?app=storm&react=18',
+  'react-unnecessary': 'react.html?app=unnecessary&react=19',
+};
+
 const SCENARIOS = [
   ['duplicates', 'three widgets and a legacy XHR load the same profile', (t) => t.click('#load-profile'), 1500],
   ['polling', 'a job polled every second, still running after a route change', async (t) => {
@@ -79,6 +85,20 @@ const SCENARIOS = [
     await watch(t, 15000);
     await t.click('#stop');
   }, 300],
+  ['react-storm', 'React 18: a ticker setting state on every frame, twenty rows re-rendering with it', async (t) => {
+    await t.click('#go');
+    await watch(t, 2500);
+    await t.click('#stop');
+    await t.panel.eval(`document.getElementById('tab-components').click()`);
+    await sleep(200);
+    await t.screenshot(path.join(reports, 'panel-components.png'));
+    await t.panel.eval(`document.getElementById('tab-findings').click()`);
+  }, 300],
+  ['react-unnecessary', 'React 19: memoized rows defeated by an inline handler and style', async (t) => {
+    await t.click('#go');
+    await watch(t, 2500);
+    await t.click('#stop');
+  }, 300],
   ['clean', 'user-driven pagination and different searches (expect nothing above info)', async (t) => {
     for (const wait of [800, 1700, 500]) {
       await t.click('#next-page');
@@ -92,10 +112,11 @@ let tab;
 try {
   tab = await Inspected.open(browser, `${origin}/index.html`);
   for (const [name, what, play, settle] of SCENARIOS) {
-    console.log(`\n== ${name}.html: ${what}`);
+    const page = PAGES[name] || `${name}.html`;
+    console.log(`\n== ${page}: ${what}`);
     shown.clear();
-    await tab.navigate(`${origin}/${name}.html`);
-    await sleep(200);
+    await tab.navigate(`${origin}/${page}`);
+    await sleep(page.startsWith('react') ? 600 : 200);
     if (play) await play(tab);
     await watch(tab, settle);
     await save(tab, name);

@@ -74,7 +74,7 @@ mod tests {
 
     #[test]
     fn golden_batches_decode() {
-        for name in ["requests", "page_and_route"] {
+        for name in ["requests", "page_and_route", "react"] {
             let path = format!("{}/tests/fixtures/protocol/{name}.json", env!("CARGO_MANIFEST_DIR"));
             let text = std::fs::read_to_string(&path).unwrap();
             let batch = decode_batch(&text).unwrap_or_else(|e| panic!("{path}: {e}"));

@@ -28,4 +28,12 @@ function Ticker() {
   );
 }
 
+// A second, quiet root on the same page: counted on its own.
+function Status() {
+  return <p>status: ok</p>;
+}
+
 mount(document.getElementById('root'), <Ticker />);
+const second = document.createElement('div');
+document.body.append(second);
+mount(second, <Status />);
