@@ -252,3 +252,27 @@ fn markdown_output_is_ready_for_an_issue() {
     );
     assert!(md.contains("**Fix:**"), "{md}");
 }
+
+#[test]
+fn a_saved_react_session_replays_to_its_storm_and_components() {
+    // Recorded from the real panel on the demo's React 18 storm page.
+    let report = analyze_json("reports/react-storm.json");
+    let storm = findings(&report, "rerender-storm");
+    assert_eq!(storm.len(), 1);
+    assert_eq!(storm[0]["key"], "Ticker");
+    assert_eq!(storm[0]["evidence"]["components"], serde_json::json!(["Ticker", "Row"]));
+    let wasted = findings(&report, "unnecessary-render");
+    assert_eq!(wasted.len(), 1);
+    assert_eq!(wasted[0]["key"], "Row");
+    let components = report["components"].as_array().expect("components");
+    let names: Vec<&str> = components.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Row", "Ticker", "Status"]);
+    assert_eq!(components[2]["mounts"], 1);
+
+    let text = run(&["analyze", &fixture("reports/react-storm.json")]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("React components, most renders first:"), "{text}");
+    assert!(text.contains("Ticker: 136 renders"), "{text}");
+    let md = run(&["analyze", &fixture("reports/react-storm.json"), "--format", "markdown"]);
+    assert!(String::from_utf8_lossy(&md.stdout).contains("| `Row` | 2720 | 2700 |"));
+}
