@@ -67,7 +67,7 @@
     timer = 0;
     if (buffer.length === 0 && dropped === 0) return;
     // Field order matters: the relay checks this head with a cheap prefix test.
-    const text = stringify({ v: 1, kind: 'stormwatch.batch', doc: docId, seq: ++seq, dropped, events: buffer });
+    const text = stringify({ v: 1, kind: 'stormwatch.batch', doc: docId, seq: ++seq, dropped, count: buffer.length, events: buffer });
     buffer = [];
     dropped = 0;
     try {

@@ -10,15 +10,21 @@
   const BATCH_EVENT = '__stormwatch_batch__';
   const MAX_BATCH_CHARS = 4 * 1024 * 1024;
   const KEEP_EVENTS = 20000;
+  // ...and at most this much text, whatever the events hold (React summaries are large).
+  const KEEP_CHARS = 32 * 1024 * 1024;
   // Only the head is checked here (parsing costs the page's main thread); the
   // panel decodes and validates the whole batch in Rust.
-  const HEAD = /^\{"v":1,"kind":"stormwatch\.batch","doc":"([a-z0-9]{1,40})","seq":(\d{1,15}),"dropped":(\d{1,15}),"events":\[/;
+  const HEAD = /^\{"v":1,"kind":"stormwatch\.batch","doc":"([a-z0-9]{1,40})","seq":(\d{1,15}),"dropped":(\d{1,15}),(?:"count":(\d{1,15}),)?"events":\[/;
 
   let doc = null;
   let lastSeq = 0;
   let history = []; // { seq, text, n }
   let kept = 0;
+  let keptChars = 0;
   let trimmed = 0; // events dropped from history before any panel asked for them
+  // [seq, trimmed so far] for each trimmed batch (the newest 50,000), so a panel
+  // that already has batches up to `after` is told only what it lost.
+  let trimmedLog = [];
   let port = null;
   // Whether a Stormwatch panel inspects this tab; batches are only kept here until one does.
   let listened = false;
@@ -61,6 +67,18 @@
     if (doc) post({ kind: 'hello', doc, seq: lastSeq, url: location.href, restored: !!restored });
   }
 
+  // Events trimmed from batches numbered above `after`.
+  function trimmedAfter(after) {
+    let lo = 0, hi = trimmedLog.length / 2; // first pair whose seq > after
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (trimmedLog[mid * 2] <= after) lo = mid + 1;
+      else hi = mid;
+    }
+    const before = lo > 0 ? trimmedLog[lo * 2 - 1] : 0;
+    return trimmed - before;
+  }
+
   // The panel asks for every batch after `after` (it tracks seq per document).
   function onCommand(msg) {
     if (msg && msg.kind === 'listeners') {
@@ -72,7 +90,7 @@
     if (!msg || msg.kind !== 'sync' || msg.doc !== doc) return;
     const after = Number(msg.after) || 0;
     const first = history.length ? history[0].seq : lastSeq + 1;
-    if (after + 1 < first) post({ kind: 'lost', doc, events: trimmed });
+    if (after + 1 < first) post({ kind: 'lost', doc, events: trimmedAfter(after), first });
     for (const b of history) if (b.seq > after) post({ kind: 'batch', doc, seq: b.seq, text: b.text });
   }
 
@@ -85,13 +103,19 @@
     if (doc === null) doc = head[1];
     if (head[1] !== doc || seq <= lastSeq) return; // forged, or replayed
     lastSeq = seq;
-    const n = Number(head[3]) + 1;
+    // Events in it (an older hook does not say: count the batch as one), plus those
+    // the page already dropped, so what is trimmed here is reported exactly.
+    const n = Number(head[3]) + (head[4] === undefined ? 1 : Number(head[4]));
     history.push({ seq, text, n });
     kept += n;
-    while (kept > KEEP_EVENTS && history.length > 1) {
+    keptChars += text.length;
+    while ((kept > KEEP_EVENTS || keptChars > KEEP_CHARS) && history.length > 1) {
       const old = history.shift();
       kept -= old.n;
+      keptChars -= old.text.length;
       trimmed += old.n;
+      trimmedLog.push(old.seq, trimmed);
+      if (trimmedLog.length > 100000) trimmedLog = trimmedLog.slice(50000);
     }
     if (!port && seq === 1) connect(); // once, to learn whether a panel is watching
     if (listened) post({ kind: 'batch', doc, seq, text });

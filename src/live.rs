@@ -253,11 +253,19 @@ impl Live {
         Action::Nothing
     }
 
-    /// The relay trimmed history before we asked for it.
-    pub fn lost(&mut self, doc: &str, events: u64) {
-        if self.doc.as_deref() == Some(doc) {
-            self.engine.note_dropped(events);
+    /// The relay trimmed `events` events of history before we asked for it; what it
+    /// still has starts at batch `first`, which is where the resend continues.
+    pub fn lost(&mut self, doc: &str, events: u64, first: u64) {
+        if self.doc.as_deref() != Some(doc) {
+            return;
         }
+        let have = self.last_seq.entry(doc.to_string()).or_insert(0);
+        // Two resends can cross (a hello and a gap each ask): count a loss once.
+        if *have >= first.saturating_sub(1) {
+            return;
+        }
+        *have = first.saturating_sub(1);
+        self.engine.note_dropped(events);
     }
 
     /// Entries from DevTools' network log, as a JSON array of HAR entries.
@@ -333,6 +341,26 @@ mod tests {
         for s in 1..=4 {
             l.batch("a", s, &batch("a", s, &format!("http://h/{s}")));
         }
+        assert_eq!(l.engine.stats().requests, 4);
+    }
+
+    #[test]
+    fn history_trimmed_before_the_panel_asked_is_counted_and_the_rest_delivered() {
+        let mut l = Live::new(Config::default());
+        // The relay kept batches 41.. only; the first one the panel sees is 41.
+        assert!(matches!(
+            l.batch("a", 41, &batch("a", 41, "http://h/41")),
+            Action::Sync { after: 0, .. }
+        ));
+        l.lost("a", 12_345, 41);
+        l.lost("a", 12_345, 41); // the answer to a second resend request
+        for s in 41..=43 {
+            l.batch("a", s, &batch("a", s, &format!("http://h/{s}")));
+        }
+        assert_eq!(l.engine.stats().requests, 3);
+        assert_eq!(l.engine.stats().dropped, 12_345);
+        // And it stays live afterwards.
+        l.batch("a", 44, &batch("a", 44, "http://h/44"));
         assert_eq!(l.engine.stats().requests, 4);
     }
 

@@ -23,6 +23,9 @@ pub struct Batch {
     /// Events the page side had to drop before this batch.
     #[serde(default)]
     pub dropped: u64,
+    /// How many events it holds (the relay reads this from the head to bound its history).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

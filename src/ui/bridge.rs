@@ -166,7 +166,7 @@ fn on_message_from_page(msg: JsValue) {
             with_live(|l| l.hello(&doc, num(&msg, "seq"), &url, restored))
         }
         "lost" => {
-            with_live(|l| l.lost(&doc, num(&msg, "events")));
+            with_live(|l| l.lost(&doc, num(&msg, "events"), num(&msg, "first")));
             Action::Nothing
         }
         _ => Action::Nothing,

@@ -60,6 +60,28 @@ test('what the page did before the panel was first shown is delivered when it is
   await browser.send('Target.closeTarget', { targetId: late.page.targetId });
 });
 
+test('history trimmed before the panel opened is counted exactly as lost, and shown', async () => {
+  const late = await Inspected.open(browser, `${demo.origin}/duplicates.html?trim=1`, { newWindow: true, showPanel: false });
+  // 15,000 calls are 30,000 events: more than the relay keeps for a panel not yet open (20,000).
+  await late.page.eval(`(async () => { for (let i = 0; i < 15000; i++) await fetch('data:text/plain,' + i); })()`);
+  await sleep(300);
+  await late.showPanel();
+  const report = await until(async () => {
+    const r = await late.report();
+    return r.stats.events + r.stats.dropped >= 30000 && r;
+  }, { timeout: 20000, what: 'the kept history and the count of what was trimmed' });
+  console.log(`# late panel: ${report.stats.events} events delivered, ${report.stats.dropped} reported lost`);
+  // Delivered plus lost is what the page did: 30,000 request events and a few
+  // page events (load, memory samples); nothing counted twice.
+  const total = report.stats.events + report.stats.dropped;
+  assert.ok(total >= 30000 && total < 30200, JSON.stringify(report.stats));
+  assert.ok(report.stats.dropped >= 9000 && report.stats.dropped <= 11000, JSON.stringify(report.stats));
+  // What was kept is analyzed: the requests behind the delivered events are there.
+  assert.ok(report.stats.requests >= 9000, JSON.stringify(report.stats));
+  assert.match(await late.panel.eval(`document.querySelector('header .counts').textContent`), /\d+ dropped/);
+  await browser.send('Target.closeTarget', { targetId: late.page.targetId });
+});
+
 test('two inspected tabs each get their own findings', async () => {
   const second = await Inspected.open(browser, `${demo.origin}/polling.html`, { newWindow: true });
   await tab.navigate(`${demo.origin}/duplicates.html`);
