@@ -22,8 +22,10 @@
 //! - forced style and layout over 30 ms is called layout thrashing.
 
 use super::{Detector, DetectorInfo, Findings, PageState};
-use crate::event::{Event, TaskScript};
+use crate::event::{Event, ReactRenders, TaskScript};
 use crate::finding::{Metric, Severity};
+use crate::request::Request;
+use std::collections::VecDeque;
 
 pub const ID: &str = "long-task";
 
@@ -31,15 +33,51 @@ pub const INFO: DetectorInfo = DetectorInfo {
     id: ID,
     title: "Long tasks",
     doc: include_str!("long_task.rs"),
-    build: |_| Box::new(LongTaskDetector),
+    build: |_| Box::new(LongTaskDetector::default()),
 };
+
+/// Requests and React render windows remembered, to say what overlapped a task.
+const MAX_RECENT: usize = 500;
 
 const MIN_MS: f64 = 50.0;
 const WARNING_BLOCKING_MS: f64 = 50.0;
 const ERROR_BLOCKING_MS: f64 = 150.0;
 const THRASHING_MS: f64 = 30.0;
 
-pub struct LongTaskDetector;
+#[derive(Default)]
+pub struct LongTaskDetector {
+    /// (start, end, id, label) of recent requests; end is None while in flight.
+    requests: VecDeque<(f64, Option<f64>, u64, String)>,
+    /// (start, end, commits, busiest components) of recent React render windows.
+    renders: VecDeque<(f64, f64, u32, Vec<String>)>,
+}
+
+impl LongTaskDetector {
+    fn remember_request(&mut self, req: &Request) {
+        match self.requests.iter_mut().find(|r| r.2 == req.id) {
+            Some(r) => r.1 = req.end,
+            None => {
+                if self.requests.len() >= MAX_RECENT {
+                    self.requests.pop_front();
+                }
+                self.requests.push_back((req.start, req.end, req.id, req.endpoint().1));
+            }
+        }
+    }
+
+    fn remember_renders(&mut self, r: &ReactRenders) {
+        if r.commits == 0 {
+            return;
+        }
+        if self.renders.len() >= MAX_RECENT {
+            self.renders.pop_front();
+        }
+        let mut busiest: Vec<_> = r.components.iter().filter(|c| c.renders > c.mounts).collect();
+        busiest.sort_by(|a, b| b.renders.cmp(&a.renders));
+        let names = busiest.iter().take(3).map(|c| c.name.clone()).collect();
+        self.renders.push_back((r.t, r.t_end, r.commits, names));
+    }
+}
 
 fn script_label(s: &TaskScript) -> String {
     let func = if s.function.is_empty() {
@@ -74,8 +112,28 @@ fn source(s: &TaskScript) -> Option<String> {
 }
 
 impl Detector for LongTaskDetector {
+    fn on_start(&mut self, req: &Request, _page: &PageState, _out: &mut Findings) {
+        self.remember_request(req);
+    }
+
+    fn on_settled(&mut self, req: &Request, _page: &PageState, _out: &mut Findings) {
+        self.remember_request(req);
+    }
+
     fn on_page(&mut self, event: &Event, _page: &PageState, out: &mut Findings) {
+        if let Event::ReactRenders(r) = event {
+            self.remember_renders(r);
+        }
         let Event::LongTask(task) = event else { return };
+        let (from, to) = (task.t, task.t + task.duration);
+        // What overlapped it: requests in flight, and React render windows.
+        let overlapping: Vec<&(f64, Option<f64>, u64, String)> = self
+            .requests
+            .iter()
+            .filter(|r| r.0 < to && r.1.is_none_or(|end| end > from))
+            .collect();
+        let react: Vec<&(f64, f64, u32, Vec<String>)> =
+            self.renders.iter().filter(|w| w.0 < to && w.1 > from).collect();
         if task.duration <= MIN_MS {
             return;
         }
@@ -98,6 +156,39 @@ impl Detector for LongTaskDetector {
             let thrash = f.raise("forced_layout_ms", task.forced_layout);
             if let Some(i) = &invoker {
                 f.metrics.insert("invoker".into(), Metric::Text(i.clone()));
+            }
+            for r in &overlapping {
+                f.evidence.add_request(r.2);
+            }
+            if !overlapping.is_empty() {
+                let mut labels: Vec<&str> = overlapping.iter().map(|r| r.3.as_str()).collect();
+                labels.dedup();
+                labels.truncate(5);
+                f.metrics.insert(
+                    "requests_meanwhile".into(),
+                    Metric::Text(format!("{}: {}", overlapping.len(), labels.join(", "))),
+                );
+            }
+            if !react.is_empty() {
+                let commits: u32 = react.iter().map(|w| w.2).sum();
+                let mut names: Vec<&str> = react.iter().flat_map(|w| w.3.iter().map(String::as_str)).collect();
+                names.sort_unstable();
+                names.dedup();
+                names.truncate(5);
+                for n in &names {
+                    if !f.evidence.components.iter().any(|c| c == n) && f.evidence.components.len() < 10 {
+                        f.evidence.components.push(n.to_string());
+                    }
+                }
+                let who = if names.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", names.join(", "))
+                };
+                f.metrics.insert(
+                    "react_commits_meanwhile".into(),
+                    Metric::Text(format!("{commits}{who}")),
+                );
             }
             // Input waits only for the blocking part: a long frame that barely blocks is informational.
             f.severity = if worst_blocking >= ERROR_BLOCKING_MS {
@@ -187,6 +278,39 @@ mod tests {
             "{}",
             f.title
         );
+    }
+
+    #[test]
+    fn requests_and_react_commits_that_overlapped_it_are_named() {
+        use crate::event::{ComponentRenders, ReactRenders};
+        let mut t = Kit::new();
+        t.start(1, "GET", "http://h/api/feed", 0.0);
+        t.start(2, "GET", "http://h/api/later", 900.0);
+        t.engine.ingest(Event::ReactRenders(ReactRenders {
+            t: 50.0,
+            t_end: 250.0,
+            commits: 3,
+            components: vec![ComponentRenders {
+                name: "Feed".into(),
+                renders: 3,
+                commits: 3,
+                state: 3,
+                ..ComponentRenders::default()
+            }],
+            ..ReactRenders::default()
+        }));
+        task(&mut t, 100.0, 260.0, 210.0, 0.0);
+        let f = t.only("long-task");
+        assert_eq!(f.evidence.requests.len(), 1);
+        assert_eq!(
+            f.metrics.get("requests_meanwhile"),
+            Some(&crate::finding::Metric::Text("1: GET /api/feed".into()))
+        );
+        assert_eq!(
+            f.metrics.get("react_commits_meanwhile"),
+            Some(&crate::finding::Metric::Text("3 (Feed)".into()))
+        );
+        assert_eq!(f.evidence.components, vec!["Feed"]);
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub struct Nav {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tab {
     Findings,
+    Timeline,
     Components,
 }
 
@@ -125,14 +126,20 @@ pub fn ComponentsView(snap: RwSignal<Snapshot>, nav: Nav) -> impl IntoView {
             });
         }
         let selected = nav.selected.get();
-        let footer = format!(
-            "{} components · {} commits{}",
-            s.component_total,
-            s.commits,
-            s.hook_ms
-                .map(|ms| format!(" · {ms:.1} ms spent counting them"))
-                .unwrap_or_default()
-        );
+        // What was not counted is said, never hidden.
+        let mut footer = format!("{} components · {} commits", s.component_total, s.commits);
+        if let Some(ms) = s.hook_ms {
+            footer.push_str(&format!(" · {ms:.1} ms spent counting them"));
+        }
+        if s.fibers_skipped > 0 {
+            footer.push_str(&format!(
+                " · {} fibers not walked (commits over 20,000 fibers)",
+                s.fibers_skipped
+            ));
+        }
+        if s.components_not_kept > 0 {
+            footer.push_str(&format!(" · {} components not kept", s.components_not_kept));
+        }
         view! {
             <table class="components">
                 <thead><tr>

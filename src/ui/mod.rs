@@ -8,6 +8,7 @@ mod api;
 mod bridge;
 mod components_view;
 mod state;
+mod timeline_view;
 mod view;
 
 pub use state::{refresh_now, with_live};

@@ -30,6 +30,9 @@ pub struct Snapshot {
     pub commits: u64,
     /// Time the page hook spent counting renders, when there were any.
     pub hook_ms: Option<f64>,
+    /// Fibers the page hook did not walk (its per-commit cap) and components not kept.
+    pub fibers_skipped: u64,
+    pub components_not_kept: u64,
 }
 
 /// Component rows drawn at once (the report lists more).
@@ -47,6 +50,11 @@ pub fn with_live<R>(f: impl FnOnce(&mut Live) -> R) -> R {
     let r = LIVE.with(|l| f(&mut l.borrow_mut()));
     schedule_refresh();
     r
+}
+
+/// Reads the session without scheduling a redraw (for views derived from it).
+pub fn read_live<R>(f: impl FnOnce(&Live) -> R) -> R {
+    LIVE.with(|l| f(&l.borrow()))
 }
 
 pub fn set_status(s: &str) {
@@ -73,6 +81,8 @@ fn snapshot() -> Snapshot {
             component_total: components.len(),
             commits: components.commits,
             hook_ms: (components.commits > 0).then_some(components.hook_ms),
+            fibers_skipped: components.skipped_fibers,
+            components_not_kept: components.not_kept,
             findings,
             total_findings,
             stats: l.engine.stats().clone(),

@@ -4,6 +4,7 @@
 
 use super::components_view::{ComponentsView, Nav, Tab};
 use super::state::{self, Snapshot};
+use super::timeline_view::TimelineView;
 use super::{api, bridge};
 use crate::detect;
 use crate::finding::{location, Finding, Location, Metric, Severity};
@@ -151,8 +152,9 @@ pub fn Panel() -> impl IntoView {
     provide_context(nav);
     let tab_button = move |tab: Tab, id: &'static str, label: &'static str| {
         let count = move || match tab {
-            Tab::Findings => snap.get().total_findings,
-            Tab::Components => snap.get().component_total,
+            Tab::Findings => Some(snap.get().total_findings),
+            Tab::Timeline => None,
+            Tab::Components => Some(snap.get().component_total),
         };
         view! {
             <button id=id class="tab" class:on=move || nav.tab.get() == tab
@@ -274,11 +276,13 @@ pub fn Panel() -> impl IntoView {
         {settings}
         <nav class="tabs">
             {tab_button(Tab::Findings, "tab-findings", "Findings")}
+            {tab_button(Tab::Timeline, "tab-timeline", "Timeline")}
             {tab_button(Tab::Components, "tab-components", "Components")}
         </nav>
         <main>
             {move || match nav.tab.get() {
                 Tab::Findings => list().into_any(),
+                Tab::Timeline => view! { <TimelineView snap=snap /> }.into_any(),
                 Tab::Components => view! { <ComponentsView snap=snap nav=nav /> }.into_any(),
             }}
         </main>

@@ -172,3 +172,36 @@ test('the clean page stays free of warnings and errors with every detector on', 
   const report = await tab.report();
   assert.deepEqual(report.findings.filter((f) => f.severity !== 'info'), []);
 });
+
+test('the timeline shows a polling loop as regular ticks on its endpoint lane, with the finding marked, and zooms', async () => {
+  await scenario('polling.html', () => tab.click('#start-polling'));
+  await tab.waitForFinding((f) => f.detector === 'polling-loop', { timeout: 8000, what: 'polling-loop' });
+  await tab.click('#stop-polling');
+  await tab.panel.eval(`document.getElementById('tab-timeline').click()`);
+  const lane = () => tab.panel.eval(`(() => {
+    const svg = document.querySelector('svg.timeline');
+    if (!svg) return null;
+    const texts = [...svg.querySelectorAll('text.lane')];
+    const i = texts.findIndex((t) => t.textContent.startsWith('GET /api/status'));
+    if (i < 0) return null;
+    const y = Number(texts[i].getAttribute('y'));
+    // A lane's bars sit 11 units above its label's baseline.
+    const ticks = [...svg.querySelectorAll('rect.ok')].filter((r) => Math.abs(Number(r.getAttribute('y')) - (y - 11)) < 1);
+    return { title: texts[i].textContent, ticks: ticks.map((r) => Number(r.getAttribute('x'))),
+      tip: ticks[0]?.querySelector('title')?.textContent, marks: svg.querySelectorAll('rect.mark-warning, rect.mark-error').length };
+  })()`);
+  const all = await until(async () => { const l = await lane(); return l && l.ticks.length >= 4 && l; }, { what: 'the polling lane' });
+  assert.match(all.title, /^GET \/api\/status\?.* ×\d+$/);
+  assert.match(all.tip, /^GET \/api\/status\?.* 200 · \d+ ms at \d+\.\d s$/);
+  assert.ok(all.marks >= 1, 'the finding is marked');
+  // Evenly spaced: the gaps between ticks agree within 20%.
+  const gaps = all.ticks.slice(1).map((x, i) => x - all.ticks[i]);
+  const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
+  assert.ok(gaps.every((g) => Math.abs(g - mean) < mean * 0.2), JSON.stringify(all.ticks));
+  // Zooming in twice leaves fewer ticks in view, spread wider.
+  await tab.panel.eval(`document.getElementById('tl-in').click(); document.getElementById('tl-in').click()`);
+  const zoomed = await until(async () => { const l = await lane(); return l && l.ticks.length < all.ticks.length && l; }, { what: 'a zoomed-in lane' });
+  if (zoomed.ticks.length >= 2) assert.ok(zoomed.ticks[1] - zoomed.ticks[0] > gaps[0] * 2);
+  await tab.screenshot(path.join(here, '..', 'artifacts', 'panel-timeline.png'));
+  await tab.panel.eval(`document.getElementById('tab-findings').click()`);
+});
