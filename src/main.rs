@@ -12,47 +12,49 @@ use stormwatch::{session, Config, Severity};
 const USAGE: &str = "stormwatch: finds frontend performance anti-patterns in saved sessions and HAR files
 
 Usage:
-  stormwatch analyze FILE... [--format text|json|markdown] [--fail-on info|warning|error]
+  stormwatch analyze FILE... [--format text|json|markdown|html] [--fail-on info|warning|error]
                              [--config stormwatch.toml] [--output FILE] [--no-redact]
   stormwatch explain DETECTOR-ID
   stormwatch detectors
   stormwatch --version
 
---config names a TOML (or JSON) file with thresholds per detector and
-`disabled = [\"detector-id\", ...]`, the same settings as the panel's.
+--config names a TOML (or JSON) file with thresholds per detector,
+`disabled = [\"detector-id\", ...]` and `ignore = [\"URL pattern\", ...]`, the same
+settings as the panel's.
 
-JSON and Markdown output redact secret-looking URL parameters (token, key, password, session,
-auth...) unless --no-redact is given.
-
---config names a TOML (or JSON) file with thresholds per detector and
-`disabled = [\"detector-id\", ...]`, the same settings as the panel's.
-
-JSON and Markdown output redact secret-looking URL parameters (token, key, password, session,
-auth...) unless --no-redact is given.
+--format html writes one self-contained page (findings, timeline, React components)
+to attach to a ticket. JSON, Markdown and HTML output redact secret-looking values
+(token, key, password, session, auth...) unless --no-redact is given.
 
 Exit codes: 0 clean, 1 findings at or above --fail-on (default error), 2 bad input.";
 
 /// Files larger than this are refused before reading (a HAR this big is not one).
 const MAX_INPUT_BYTES: u64 = 512 << 20;
 
+#[derive(Clone, Copy, PartialEq)]
+enum Format {
+    Text,
+    Json,
+    Markdown,
+    Html,
+}
+
 struct Analyze {
     files: Vec<String>,
-    json: bool,
+    format: Format,
     fail_on: Severity,
     output: Option<String>,
     redact: bool,
-    markdown: bool,
     config: Config,
 }
 
 fn parse_analyze(args: &[String]) -> Result<Analyze, String> {
     let mut a = Analyze {
         files: Vec::new(),
-        json: false,
+        format: Format::Text,
         fail_on: Severity::Error,
         output: None,
         redact: true,
-        markdown: false,
         config: Config::default(),
     };
     let mut it = args.iter();
@@ -60,10 +62,11 @@ fn parse_analyze(args: &[String]) -> Result<Analyze, String> {
         let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
         match arg.as_str() {
             "--format" => match value("--format")?.as_str() {
-                "json" => a.json = true,
-                "text" => a.json = false,
-                "markdown" | "md" => a.markdown = true,
-                other => return Err(format!("unknown format {other:?} (text, json or markdown)")),
+                "json" => a.format = Format::Json,
+                "text" => a.format = Format::Text,
+                "markdown" | "md" => a.format = Format::Markdown,
+                "html" => a.format = Format::Html,
+                other => return Err(format!("unknown format {other:?} (text, json, markdown or html)")),
             },
             "--fail-on" => {
                 let v = value("--fail-on")?;
@@ -94,7 +97,7 @@ fn load_config(path: &str) -> Result<Config, String> {
     }
 }
 
-fn load(path: &str, cfg: &Config) -> Result<Report, String> {
+fn load(path: &str, cfg: &Config) -> Result<stormwatch::Engine, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("{path}: cannot read: {e}"))?;
     if meta.len() > MAX_INPUT_BYTES {
         return Err(format!(
@@ -105,8 +108,7 @@ fn load(path: &str, cfg: &Config) -> Result<Report, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{path}: cannot read: {e}"))?;
     let text = String::from_utf8(bytes).map_err(|_| format!("{path}: not UTF-8 text"))?;
     let input = session::parse(&text).map_err(|e| format!("{path}: {e}"))?;
-    let engine = session::replay(input, cfg);
-    Ok(Report::from_engine(&engine, true))
+    Ok(session::replay(input, cfg))
 }
 
 fn analyze(a: Analyze) -> Result<ExitCode, String> {
@@ -114,18 +116,22 @@ fn analyze(a: Analyze) -> Result<ExitCode, String> {
     let mut failing = false;
     let color = a.output.is_none() && std::io::stdout().is_terminal();
     for path in &a.files {
-        let report = load(path, &a.config)?;
+        let engine = load(path, &a.config)?;
+        let report = Report::from_engine(&engine, a.format == Format::Json);
         failing |= report.worst().is_some_and(|w| w >= a.fail_on);
-        if a.json {
-            out.push_str(&report.to_json(a.redact));
-            out.push('\n');
-        } else if a.markdown {
-            out.push_str(&stormwatch::report::markdown::render(&report, path));
-        } else {
-            if a.files.len() > 1 {
-                out.push_str(&format!("== {path}\n"));
+        match a.format {
+            Format::Json => {
+                out.push_str(&report.to_json(a.redact));
+                out.push('\n');
             }
-            out.push_str(&text::render(&report, color));
+            Format::Markdown => out.push_str(&stormwatch::report::markdown::render(&report, path)),
+            Format::Html => out.push_str(&stormwatch::report::html_of(&engine, path, a.redact)),
+            Format::Text => {
+                if a.files.len() > 1 {
+                    out.push_str(&format!("== {path}\n"));
+                }
+                out.push_str(&text::render(&report, color));
+            }
         }
     }
     match &a.output {

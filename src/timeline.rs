@@ -206,7 +206,7 @@ impl Timeline {
                     let to = rel(r.t_end).max(from);
                     end = end.max(to);
                     let mut busiest: Vec<_> = r.components.iter().collect();
-                    busiest.sort_by(|a, b| b.renders.cmp(&a.renders));
+                    busiest.sort_by_key(|c| std::cmp::Reverse(c.renders));
                     let names: Vec<String> = busiest
                         .iter()
                         .take(4)
@@ -410,8 +410,17 @@ impl Timeline {
         shapes
     }
 
-    /// The whole timeline as standalone SVG text, every string escaped (the HTML report).
-    pub fn svg(&self) -> String {
+    /// The whole timeline as standalone SVG text, every string escaped and, with
+    /// `redact`, secret-looking values replaced (the HTML report).
+    pub fn svg(&self, redact: bool) -> String {
+        let text = |s: &str| {
+            let s = if redact {
+                crate::report::redact::redact_str(s).unwrap_or_else(|| s.to_string())
+            } else {
+                s.to_string()
+            };
+            xml(&s)
+        };
         let shapes = self.layout(0.0, self.end.max(1000.0));
         let mut out = format!(
             "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"timeline\" viewBox=\"0 0 {WIDTH} {:.0}\" role=\"img\">",
@@ -421,14 +430,14 @@ impl Timeline {
             match s {
                 Shape::Rect { x, y, w, h, class, tip } => out.push_str(&format!(
                     "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{h:.1}\" class=\"{class}\"><title>{}</title></rect>",
-                    xml(&tip)
+                    text(&tip)
                 )),
                 Shape::Line { points, class, tip } => out.push_str(&format!(
                     "<polyline points=\"{points}\" class=\"{class}\"><title>{}</title></polyline>",
-                    xml(&tip)
+                    text(&tip)
                 )),
-                Shape::Text { x, y, text, class } => {
-                    out.push_str(&format!("<text x=\"{x:.1}\" y=\"{y:.1}\" class=\"{class}\">{}</text>", xml(&text)))
+                Shape::Text { x, y, text: t, class } => {
+                    out.push_str(&format!("<text x=\"{x:.1}\" y=\"{y:.1}\" class=\"{class}\">{}</text>", text(&t)))
                 }
             }
         }
@@ -533,7 +542,7 @@ mod tests {
         };
         assert_eq!(rects(&all), 6);
         assert_eq!(rects(&zoomed), 1);
-        let svg = tl.svg();
+        let svg = tl.svg(true);
         assert!(svg.starts_with("<svg "));
         assert!(!svg.contains("<b>"), "page text is escaped");
         assert!(svg.contains("&lt;b&gt;profile&lt;/b&gt;"));

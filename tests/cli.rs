@@ -217,6 +217,56 @@ fn json_output_redacts_secret_parameters_unless_asked_not_to() {
     assert!(text.contains("access_token=REDACTED&page=2"), "{text}");
     let out = run(&["analyze", file.to_str().unwrap(), "--format", "json", "--no-redact"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("SECRET123"));
+    // The HTML report too, timeline tooltips included.
+    let out = run(&["analyze", file.to_str().unwrap(), "--format", "html"]);
+    let html = String::from_utf8_lossy(&out.stdout);
+    assert!(html.contains("duplicate-request") && html.contains("<svg"), "{html}");
+    assert!(!html.contains("SECRET123"), "{html}");
+    let out = run(&["analyze", file.to_str().unwrap(), "--format", "html", "--no-redact"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("SECRET123"));
+}
+
+#[test]
+fn html_output_is_one_self_contained_page() {
+    let dir = std::env::temp_dir().join(format!("stormwatch-html-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("report.html");
+    let out = run(&[
+        "analyze",
+        &fixture("reports/react-storm.json"),
+        "--format",
+        "html",
+        "--output",
+        file.to_str().unwrap(),
+    ]);
+    assert!(out.status.code() == Some(0) || out.status.code() == Some(1), "{out:?}");
+    let html = std::fs::read_to_string(&file).unwrap();
+    assert!(html.starts_with("<!doctype html>"));
+    assert!(html.contains("<h2>Warnings (2)</h2>"), "{html}");
+    assert!(html.contains("Ticker rendered"), "{html}");
+    assert!(html.contains("<svg") && html.contains("React commits"), "the timeline");
+    assert!(
+        html.contains("<h2>React components</h2>") && html.contains("<td>Row</td>"),
+        "the component table"
+    );
+    // Nothing to fetch: no scripts, no external styles, images or fonts.
+    for needle in ["<script", "<link", "src=", "url(", "@import"] {
+        assert!(!html.contains(needle), "found {needle}");
+    }
+}
+
+#[test]
+fn ignored_url_patterns_leave_requests_out() {
+    let dir = std::env::temp_dir().join(format!("stormwatch-ignore-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("stormwatch.toml");
+    std::fs::write(&cfg, "ignore = [\"*/api/status?*\"]\n").unwrap();
+    let har = fixture("har/chrome-polling.har");
+    assert!(!findings(&analyze_json("har/chrome-polling.har"), "polling-loop").is_empty());
+    let out = run(&["analyze", &har, "--format", "json", "--config", cfg.to_str().unwrap()]);
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(findings(&r, "polling-loop").is_empty(), "{r:#}");
+    assert!(r["stats"]["ignored"].as_u64().unwrap() >= 4, "{}", r["stats"]);
 }
 
 #[test]

@@ -73,7 +73,7 @@ impl LongTaskDetector {
             self.renders.pop_front();
         }
         let mut busiest: Vec<_> = r.components.iter().filter(|c| c.renders > c.mounts).collect();
-        busiest.sort_by(|a, b| b.renders.cmp(&a.renders));
+        busiest.sort_by_key(|c| std::cmp::Reverse(c.renders));
         let names = busiest.iter().take(3).map(|c| c.name.clone()).collect();
         self.renders.push_back((r.t, r.t_end, r.commits, names));
     }

@@ -44,6 +44,13 @@ pub struct Stats {
     /// Findings not kept because the store was full (see `detect::MAX_FINDINGS`).
     #[serde(default)]
     pub findings_not_kept: u64,
+    /// Request events left out because their URL matches the config's `ignore`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub ignored: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 pub struct Engine {
@@ -137,6 +144,11 @@ impl Engine {
                     self.origin = Some(p.t);
                     self.page.url = p.url.clone();
                 }
+            }
+            // Requests to ignored URLs are logged (a replay may use other settings) but
+            // never analyzed; their ends find no record and are dropped too.
+            Event::RequestStart(_) | Event::Network(_) if self.ignored(&event) => {
+                self.stats.ignored += 1;
             }
             Event::RequestStart(s) => {
                 if self.by_page_id.contains_key(&s.id) {
@@ -267,6 +279,15 @@ impl Engine {
             self.stats.events_not_logged += 1;
         }
         self.log.push_back(event);
+    }
+
+    /// A request event for a URL the config ignores.
+    fn ignored(&self, event: &Event) -> bool {
+        match event {
+            Event::RequestStart(s) => self.cfg.ignored(&s.url),
+            Event::Network(n) => self.cfg.ignored(&n.url),
+            _ => false,
+        }
     }
 
     fn alloc_id(&mut self) -> u64 {

@@ -3,6 +3,7 @@
 //! `--format json`. It embeds the events, so replaying it reproduces the findings.
 //! Fields are only ever added, never renamed.
 
+pub mod html;
 pub mod markdown;
 pub mod redact;
 pub mod text;
@@ -59,6 +60,13 @@ fn page(engine: &Engine) -> PageRef {
         url: engine.page_url().to_string(),
         started_at: engine.origin(),
     }
+}
+
+/// The self-contained HTML report of a session (see `html`).
+pub fn html_of(engine: &Engine, source: &str, redact: bool) -> String {
+    let report = Report::from_engine(engine, false);
+    let svg = crate::timeline::Timeline::of(engine).svg(redact);
+    html::render(&report, &svg, source, redact)
 }
 
 impl Report {
