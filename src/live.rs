@@ -48,6 +48,10 @@ pub struct Live {
     /// Bumped whenever the session starts over (Clear, a new document), so the
     /// view can tell a fresh engine from an unchanged one.
     pub generation: u32,
+    /// The file shown instead of the live page, after Import, and the live page's
+    /// URL meanwhile (so a late report of that page's navigation is recognized).
+    pub imported: Option<String>,
+    live_url: Option<String>,
 }
 
 impl Live {
@@ -64,7 +68,36 @@ impl Live {
             recording: true,
             notice: None,
             generation: 0,
+            imported: None,
+            live_url: None,
         }
+    }
+
+    /// Shows a saved report or HAR file instead of the live page, replayed with the
+    /// current settings exactly as the CLI would. Live recording stops until Record
+    /// (or the inspected page navigating) brings the live page back. A file that
+    /// cannot be read changes nothing.
+    pub fn import(&mut self, name: &str, text: &str) -> Result<(), String> {
+        let input = crate::session::parse(text).map_err(|e| format!("{name}: {e}"))?;
+        if self.imported.is_none() {
+            self.live_url = Some(self.engine.page_url().to_string());
+        }
+        self.engine = crate::session::replay(input, &self.cfg);
+        self.recording = false;
+        self.imported = Some(name.to_string());
+        self.generation += 1;
+        self.notice = Some(format!(
+            "Showing {name} (imported). Live recording is stopped; press Record to go back to the page."
+        ));
+        Ok(())
+    }
+
+    /// Back from an imported file to the live page (Record after Import).
+    pub fn resume_live(&mut self) {
+        if self.imported.take().is_some() {
+            self.reset("Back to the live page.".into());
+        }
+        self.recording = true;
     }
 
     pub fn config(&self) -> &Config {
@@ -95,6 +128,11 @@ impl Live {
     }
 
     fn reset(&mut self, why: String) {
+        // A new live session ends the view of an imported file.
+        if self.imported.take().is_some() {
+            self.recording = true;
+        }
+        self.live_url = None;
         self.engine = Engine::new(&self.cfg);
         self.generation += 1;
         self.notice = Some(why);
@@ -127,7 +165,8 @@ impl Live {
         }
         // DevTools can report a navigation after the new page's first batch already
         // arrived (and started the new session): that page is the one we show.
-        if self.doc.is_some() && same(self.engine.page_url()) && self.pending.is_none() {
+        let current = self.live_url.as_deref().unwrap_or(self.engine.page_url());
+        if self.doc.is_some() && same(current) && self.pending.is_none() {
             return;
         }
         match &mut self.pending {
@@ -342,6 +381,35 @@ mod tests {
             l.batch("a", s, &batch("a", s, &format!("http://h/{s}")));
         }
         assert_eq!(l.engine.stats().requests, 4);
+    }
+
+    #[test]
+    fn an_imported_report_replaces_the_view_until_record_and_bad_files_change_nothing() {
+        let mut l = Live::new(Config::default());
+        l.batch("a", 1, &batch("a", 1, "http://h/live"));
+        assert!(l
+            .import("notes.txt", "not json")
+            .unwrap_err()
+            .starts_with("notes.txt: not JSON"));
+        assert_eq!(l.engine.stats().requests, 1, "a bad file changes nothing");
+        let report = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/reports/react-storm.json"
+        ))
+        .unwrap();
+        l.import("react-storm.json", &report).unwrap();
+        assert!(l.engine.findings().iter().any(|f| f.detector == "rerender-storm"));
+        assert!(!l.recording);
+        // Live batches do not mix into the imported session, and DevTools reporting
+        // the live page's own navigation late does not end the view.
+        l.batch("a", 2, &batch("a", 2, "http://h/live2"));
+        l.navigated("");
+        l.navigation_settled();
+        assert!(l.engine.findings().iter().any(|f| f.detector == "rerender-storm"));
+        assert_eq!(l.engine.stats().requests, 0);
+        l.resume_live();
+        assert!(l.recording && l.imported.is_none());
+        assert!(l.engine.findings().is_empty());
     }
 
     #[test]

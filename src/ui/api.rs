@@ -115,15 +115,39 @@ pub fn config_json() -> String {
     with_live(|l| serde_json::to_string_pretty(l.config()).unwrap_or_default())
 }
 
-/// Saves the report as a file, as DevTools users expect from an Export button.
-pub fn download_report() {
-    let json = report_json(true);
+/// Saves the report as a file, as DevTools users expect from an Export button:
+/// `json` (the replayable session), `html` (one self-contained page) or `md`.
+pub fn download_report(kind: &str) {
+    let (text, mime, ext) = match kind {
+        "html" => (
+            with_live(|l| crate::report::html_of(&l.engine, l.engine.page_url(), true)),
+            "text/html",
+            "html",
+        ),
+        "md" => (
+            with_live(|l| {
+                let r = Report::from_engine(&l.engine, false);
+                crate::report::markdown::render(&r, l.engine.page_url())
+            }),
+            "text/markdown",
+            "md",
+        ),
+        _ => (report_json(true), "application/json", "json"),
+    };
+    save_file(
+        &format!("stormwatch-report-{}.{ext}", js_sys::Date::now() as u64),
+        mime,
+        &text,
+    );
+}
+
+fn save_file(name: &str, mime: &str, text: &str) {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
-    let parts = js_sys::Array::of1(&JsValue::from(json));
+    let parts = js_sys::Array::of1(&JsValue::from(text));
     let opts = web_sys::BlobPropertyBag::new();
-    opts.set_type("application/json");
+    opts.set_type(mime);
     let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else {
         return;
     };
@@ -135,8 +159,21 @@ pub fn download_report() {
         .map(|e| e.unchecked_into::<web_sys::HtmlAnchorElement>())
     {
         a.set_href(&url);
-        a.set_download(&format!("stormwatch-report-{}.json", js_sys::Date::now() as u64));
+        a.set_download(name);
         a.click();
     }
     let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// Reads a chosen or dropped file and shows it instead of the live page.
+pub fn import_file(file: web_sys::File, done: impl FnOnce(Result<(), String>) + 'static) {
+    let name = file.name();
+    let text = wasm_bindgen_futures::JsFuture::from(file.text());
+    wasm_bindgen_futures::spawn_local(async move {
+        let result = match text.await {
+            Ok(t) => with_live(|l| l.import(&name, &t.as_string().unwrap_or_default())),
+            Err(_) => Err(format!("{name}: cannot read the file")),
+        };
+        done(result);
+    });
 }

@@ -72,7 +72,7 @@ fn num(msg: &JsValue, key: &str) -> u64 {
 
 pub fn connect() {
     let Some(tab) = chrome(&["devtools", "inspectedWindow", "tabId"]).and_then(|v| v.as_f64()) else {
-        set_status("Not inside DevTools: open DevTools on a page and choose the Stormwatch tab.");
+        set_status("Not inside DevTools: import a saved report or HAR file (Import, or drop it here), or open DevTools on a page and choose the Stormwatch tab.");
         return;
     };
     TAB.with(|t| t.set(tab));

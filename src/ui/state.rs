@@ -33,6 +33,7 @@ pub struct Snapshot {
     /// Fibers the page hook did not walk (its per-commit cap) and components not kept.
     pub fibers_skipped: u64,
     pub components_not_kept: u64,
+    pub recording: bool,
 }
 
 /// Component rows drawn at once (the report lists more).
@@ -82,6 +83,7 @@ fn snapshot() -> Snapshot {
             commits: components.commits,
             hook_ms: (components.commits > 0).then_some(components.hook_ms),
             fibers_skipped: components.skipped_fibers,
+            recording: l.recording,
             components_not_kept: components.not_kept,
             findings,
             total_findings,

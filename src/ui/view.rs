@@ -165,12 +165,17 @@ pub fn Panel() -> impl IntoView {
     let clear = move |_| {
         state::with_live(|l| l.clear());
     };
-    let export = move |_| api::download_report();
-    let recording = RwSignal::new(true);
+    let export = move |kind: &'static str| move |_| api::download_report(kind);
+    // Whether the session records comes from the session itself (Import and a
+    // navigation change it too), not from this button alone.
+    let recording = Memo::new(move |_| snap.get().recording);
     let toggle_recording = move |_| {
-        let on = !recording.get();
-        recording.set(on);
+        let on = !state::read_live(|l| l.recording);
         state::with_live(|l| {
+            if on && l.imported.is_some() {
+                l.resume_live();
+                return;
+            }
             l.recording = on;
             l.notice = Some(
                 if on {
@@ -183,6 +188,41 @@ pub fn Panel() -> impl IntoView {
             l.generation += 1;
         });
     };
+    // Import: a report or HAR file, chosen here or dropped anywhere on the panel.
+    let import_error = RwSignal::new(String::new());
+    let import = move |file: web_sys::File| {
+        api::import_file(file, move |result| match result {
+            Ok(()) => {
+                import_error.set(String::new());
+                nav.tab.set(Tab::Findings);
+            }
+            Err(e) => import_error.set(e),
+        });
+    };
+    let chosen = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        if let Some(file) = input.files().and_then(|f| f.get(0)) {
+            import(file);
+        }
+        input.set_value("");
+    };
+    let pick = move |_| {
+        if let Some(input) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id("import-file"))
+        {
+            if let Ok(input) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(input) {
+                input.click();
+            }
+        }
+    };
+    let _ = window_event_listener(leptos::ev::dragover, |ev| ev.prevent_default());
+    let _ = window_event_listener(leptos::ev::drop, move |ev: web_sys::DragEvent| {
+        ev.prevent_default();
+        if let Some(file) = ev.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) {
+            import(file);
+        }
+    });
     let settings_open = RwSignal::new(false);
     let settings_text = RwSignal::new(String::new());
     let settings_error = RwSignal::new(String::new());
@@ -267,11 +307,18 @@ pub fn Panel() -> impl IntoView {
             </button>
             <button id="settings" on:click=toggle_settings>"Settings"</button>
             <button id="clear" on:click=clear>"Clear"</button>
-            <button id="export" on:click=export>"Export"</button>
+            <button id="import" title="Open a saved report or HAR file (or drop it on the panel)" on:click=pick>"Import"</button>
+            <input type="file" id="import-file" accept=".json,.har,application/json" hidden on:change=chosen />
+            <span class="export">"Export "
+                <button id="export" title="The session report, replayable (JSON)" on:click=export("json")>"JSON"</button>
+                <button id="export-html" title="One self-contained page for a ticket" on:click=export("html")>"HTML"</button>
+                <button id="export-md" title="Markdown for a GitHub issue" on:click=export("md")>"Markdown"</button>
+            </span>
         </header>
         <div class="status">
             <span class="state">{move || snap.get().status}</span>
             <span class="notice">{move || snap.get().notice.unwrap_or_default()}</span>
+            <span class="error">{move || import_error.get()}</span>
         </div>
         {settings}
         <nav class="tabs">

@@ -160,6 +160,73 @@ test('Export downloads the same report window.stormwatch.report() returns', asyn
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+test('Export also gives a self-contained HTML page and Markdown, redacted', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormwatch-download-'));
+  await browser.send('Browser.setDownloadBehavior', { behavior: 'allowAndName', downloadPath: dir, eventsEnabled: true });
+  const saved = {};
+  for (const [id, ext] of [['export-html', 'html'], ['export-md', 'md']]) {
+    const begun = browser.waitFor('Browser.downloadWillBegin');
+    const done = browser.waitFor('Browser.downloadProgress', (m) => m.params.state === 'completed');
+    await tab.panel.eval(`document.getElementById('${id}').click()`);
+    const { params } = await begun;
+    assert.match(params.suggestedFilename, new RegExp(`^stormwatch-report-\\d+\\.${ext}$`));
+    const { params: progress } = await done;
+    saved[ext] = fs.readFileSync(path.join(dir, progress.guid), 'utf8');
+  }
+  const now = await tab.report();
+  assert.ok(now.findings.length >= 1);
+  assert.ok(saved.html.startsWith('<!doctype html>'));
+  assert.ok(!/<script|<link|src=/.test(saved.html), 'no external assets');
+  assert.ok(saved.html.includes('<svg'), 'the timeline is in it');
+  assert.ok(saved.md.startsWith('## Stormwatch: '));
+  for (const f of now.findings) {
+    const title = f.title.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+    assert.ok(saved.html.includes(title), `the HTML report has "${f.title}"`);
+    assert.ok(saved.md.includes(f.detector));
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('Import shows a saved report exactly like the live session, and Record goes back to live', async () => {
+  const live = await tab.fullReport();
+  assert.ok(live.findings.length >= 1);
+  const file = path.join(os.tmpdir(), `stormwatch-import-${process.pid}.json`);
+  fs.writeFileSync(file, JSON.stringify(live));
+  // Navigate away first (to a page it was not on), so what the panel shows
+  // afterwards can only come from the file.
+  await tab.navigate(`${demo.origin}/index.html?before-import`);
+  await until(async () => (await tab.report()).page.url.endsWith('?before-import'), { what: 'another page' });
+  await sleep(1600); // let DevTools' own report of that navigation settle
+  const { root } = await tab.panel.send('DOM.getDocument', {});
+  const { nodeId } = await tab.panel.send('DOM.querySelector', { nodeId: root.nodeId, selector: '#import-file' });
+  await tab.panel.send('DOM.setFileInputFiles', { nodeId, files: [file] });
+  const shown = await until(async () => {
+    const r = await tab.report();
+    return r.page.url === live.page.url && r;
+  }, { what: 'the imported report' });
+  const shape = (r) => r.findings.map((f) => [f.detector, f.key, f.severity, f.count, f.first_ms, f.evidence, f.metrics]);
+  assert.deepEqual(shape(shown), shape(live));
+  // The panel redraws within 50 ms of the report changing.
+  const notice = await until(async () => {
+    const text = await tab.panel.eval(`document.querySelector('.status .notice').textContent`);
+    return text.startsWith('Showing') && text;
+  }, { what: 'the import notice' });
+  assert.match(notice, /^Showing stormwatch-import-\d+\.json \(imported\)/);
+  assert.equal(await tab.panel.eval(`document.getElementById('record').textContent.trim()`), 'Record');
+  // A bad file: one clear line, and the view is unchanged.
+  fs.writeFileSync(file, '{"log": {"entries": [');
+  await tab.panel.send('DOM.setFileInputFiles', { nodeId, files: [file] });
+  const error = await until(() => tab.panel.eval(`document.querySelector('.status .error').textContent`), { what: 'the import error' });
+  assert.match(error, /stormwatch-import-\d+\.json: truncated JSON/);
+  assert.deepEqual(shape(await tab.report()), shape(live));
+  fs.rmSync(file);
+  // Record returns to the live page.
+  await tab.panel.eval(`document.getElementById('record').click()`);
+  await tab.navigate(`${demo.origin}/duplicates.html`);
+  await tab.click('#load-profile');
+  await tab.waitForFinding((f) => f.detector === 'duplicate-request', { what: 'live findings again' });
+});
+
 test('Clear empties the panel and keeps the page it watches', async () => {
   await tab.navigate(`${demo.origin}/duplicates.html`);
   await tab.click('#load-profile');
@@ -176,7 +243,7 @@ test('Stop pauses analysis and Record resumes it', async () => {
   await tab.navigate(`${demo.origin}/duplicates.html`);
   await until(async () => (await tab.report()).page.url.endsWith('/duplicates.html'), { what: 'the panel on the page' });
   await tab.panel.eval(`document.getElementById('record').click()`);
-  assert.equal(await tab.panel.eval(`document.getElementById('record').textContent.trim()`), 'Record');
+  await until(async () => (await tab.panel.eval(`document.getElementById('record').textContent.trim()`)) === 'Record', { what: 'the Record button' });
   await tab.click('#load-profile');
   await sleep(1000);
   assert.ok(!(await tab.report()).findings.some((f) => f.detector === 'duplicate-request'), 'nothing analyzed while stopped');
