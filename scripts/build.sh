@@ -19,6 +19,7 @@ node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-t
 cp extension/manifest.json extension/hook.js extension/react.js extension/relay.js extension/background.js \
   extension/devtools.html extension/devtools.js "$OUT/"
 cp static/panel.html static/panel.css static/panel.js static/icon.png "$OUT/"
+node scripts/build-viewer.mjs
 
 echo "build: React demo and test pages"
 node scripts/build-react.mjs
