@@ -97,6 +97,9 @@ fn load_config(path: &str) -> Result<Config, String> {
     }
 }
 
+/// Files from this size on get a progress line on a terminal.
+const PROGRESS_BYTES: u64 = 8 << 20;
+
 fn load(path: &str, cfg: &Config) -> Result<stormwatch::Engine, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("{path}: cannot read: {e}"))?;
     if meta.len() > MAX_INPUT_BYTES {
@@ -105,10 +108,27 @@ fn load(path: &str, cfg: &Config) -> Result<stormwatch::Engine, String> {
             meta.len()
         ));
     }
+    // Progress goes to stderr, and only to a terminal: pipes and CI logs stay clean.
+    let show = meta.len() >= PROGRESS_BYTES && std::io::stderr().is_terminal();
+    let say = |text: &str| {
+        if show {
+            eprint!("\r\x1b[2K{text}");
+        }
+    };
+    say(&format!("{path}: reading {} MB…", meta.len() >> 20));
     let bytes = std::fs::read(path).map_err(|e| format!("{path}: cannot read: {e}"))?;
     let text = String::from_utf8(bytes).map_err(|_| format!("{path}: not UTF-8 text"))?;
-    let input = session::parse(&text).map_err(|e| format!("{path}: {e}"))?;
-    Ok(session::replay(input, cfg))
+    say(&format!("{path}: parsing…"));
+    let input = session::parse(&text).map_err(|e| {
+        say("");
+        format!("{path}: {e}")
+    })?;
+    drop(text);
+    let engine = session::replay_with_progress(input, cfg, |done, total| {
+        say(&format!("{path}: analyzing events {done}/{total}"));
+    });
+    say("");
+    Ok(engine)
 }
 
 fn analyze(a: Analyze) -> Result<ExitCode, String> {

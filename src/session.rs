@@ -59,22 +59,34 @@ pub fn parse(text: &str) -> Result<Input, String> {
 
 /// Runs the engine over saved input, exactly as the panel would have.
 pub fn replay(input: Input, cfg: &Config) -> Engine {
+    replay_with_progress(input, cfg, |_, _| {})
+}
+
+/// `replay`, calling `progress(done, total)` every 10,000 events (the CLI's progress line).
+pub fn replay_with_progress(input: Input, cfg: &Config, mut progress: impl FnMut(usize, usize)) -> Engine {
     let mut engine = Engine::new(cfg);
+    let mut feed = |engine: &mut Engine, events: Vec<Event>| {
+        let total = events.len();
+        for (i, e) in events.into_iter().enumerate() {
+            engine.ingest(e);
+            if (i + 1) % 10_000 == 0 {
+                progress(i + 1, total);
+            }
+        }
+        progress(total, total);
+    };
     match input {
         Input::Har(events, page) => {
             if let Some(t) = events.first().and_then(Event::time) {
                 engine.ingest(Event::Page(PageInfo { t, url: page }));
             }
-            for e in events {
-                engine.ingest(e);
-            }
+            feed(&mut engine, events);
         }
         Input::Report(r) => {
             engine.set_page_url(&r.page.url);
-            for e in r.events {
-                engine.ingest(e);
-            }
-            engine.note_dropped(r.stats.dropped);
+            let dropped = r.stats.dropped;
+            feed(&mut engine, r.events);
+            engine.note_dropped(dropped);
         }
     }
     engine
