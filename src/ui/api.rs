@@ -26,6 +26,12 @@ pub fn install() {
         })
         .into_js_value(),
     );
+    // Exactly what Export saves, as text: 'json', 'html' or 'md'.
+    set(
+        &api,
+        "exportText",
+        Closure::<dyn Fn(String) -> String>::new(|kind: String| export_text(&kind).0).into_js_value(),
+    );
     // The report without its event log: cheap enough to poll.
     set(
         &api,
@@ -115,10 +121,10 @@ pub fn config_json() -> String {
     with_live(|l| serde_json::to_string_pretty(l.config()).unwrap_or_default())
 }
 
-/// Saves the report as a file, as DevTools users expect from an Export button:
-/// `json` (the replayable session), `html` (one self-contained page) or `md`.
-pub fn download_report(kind: &str) {
-    let (text, mime, ext) = match kind {
+/// What Export saves: `json` (the replayable session), `html` (one self-contained
+/// page) or `md`, with its MIME type and file extension.
+pub fn export_text(kind: &str) -> (String, &'static str, &'static str) {
+    match kind {
         "html" => (
             with_live(|l| crate::report::html_of(&l.engine, l.engine.page_url(), true)),
             "text/html",
@@ -133,7 +139,12 @@ pub fn download_report(kind: &str) {
             "md",
         ),
         _ => (report_json(true), "application/json", "json"),
-    };
+    }
+}
+
+/// Saves the report as a file, as DevTools users expect from an Export button.
+pub fn download_report(kind: &str) {
+    let (text, mime, ext) = export_text(kind);
     save_file(
         &format!("stormwatch-report-{}.{ext}", js_sys::Date::now() as u64),
         mime,

@@ -253,12 +253,29 @@ test('Stop pauses analysis and Record resumes it', async () => {
   assert.equal(finding.count, 4);
 });
 
-test('the exported report never contains secret-looking URL parameters', async () => {
-  await tab.page.eval(`Promise.all([1, 2].map(() => fetch('/api/profile?access_token=SECRET123&session=S3CR3T')))`);
+test('exports never contain credentials: URL parameters, headers, cookies or JSON fields', async () => {
+  await tab.page.eval(`(() => {
+    document.cookie = 'sid=C00KIE-VALUE; path=/';
+    const headers = { Authorization: 'Bearer AUTH-VALUE', 'Proxy-Authorization': 'Basic PROXY-VALUE', 'content-type': 'application/json' };
+    const body = JSON.stringify({ user: 'ada', password: 'PASSWORD-VALUE', token: 'TOKEN-VALUE' });
+    return Promise.all([1, 2].map(() => Promise.all([
+      fetch('/api/profile?access_token=SECRET123&session=S3CR3T', { headers }),
+      fetch('/api/search', { method: 'POST', headers, body }),
+    ])));
+  })()`);
   await tab.waitForFinding((f) => f.detector === 'duplicate-request' && f.evidence.urls.some((u) => u.includes('access_token')));
-  const text = JSON.stringify(await tab.fullReport());
-  assert.ok(text.includes('access_token=REDACTED&session=REDACTED'), 'the parameters are still named');
-  assert.ok(!text.includes('SECRET123') && !text.includes('S3CR3T'));
+  const exports = {
+    json: JSON.stringify(await tab.fullReport()),
+    html: await tab.panel.eval(`window.stormwatch.exportText('html')`),
+    md: await tab.panel.eval(`window.stormwatch.exportText('md')`),
+  };
+  assert.ok(exports.json.includes('access_token=REDACTED&session=REDACTED'), 'the parameters are still named');
+  for (const [kind, text] of Object.entries(exports)) {
+    assert.ok(text.includes('access_token=REDACTED'), `${kind} names the parameter`);
+    for (const secret of ['SECRET123', 'S3CR3T', 'C00KIE-VALUE', 'AUTH-VALUE', 'PROXY-VALUE', 'PASSWORD-VALUE', 'TOKEN-VALUE']) {
+      assert.ok(!text.includes(secret), `the ${kind} export contains ${secret}`);
+    }
+  }
 });
 
 test('findings survive the service worker being stopped', async () => {
