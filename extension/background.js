@@ -47,7 +47,7 @@ chrome.runtime.onConnect.addListener((port) => {
     panels.get(tabId).add(port);
     announce(tabId);
     port.onMessage.addListener((msg) => {
-      if (msg && msg.kind === 'sync') {
+      if (msg && (msg.kind === 'sync' || msg.kind === 'fetch_map')) {
         const page = pages.get(tabId);
         if (page) send(page, msg);
       }

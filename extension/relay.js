@@ -79,12 +79,43 @@
     return trimmed - before;
   }
 
+  // The panel asks for a big script's source map to say which packages fill it.
+  // Fetched from here because a map is normally served only to the page's own
+  // origin; only same-origin maps, and never more than MAX_MAP_CHARS of one.
+  const MAX_MAP_CHARS = 32 * 1024 * 1024;
+  function fetchMap(msg) {
+    let url;
+    try {
+      url = new URL(String(msg.url), location.href);
+    } catch (_) {
+      return;
+    }
+    const answer = (text, error) => post({ kind: 'map', script: String(msg.script), url: url.href, text, error });
+    if (url.origin !== location.origin) {
+      answer(null, 'the source map is on another origin');
+      return;
+    }
+    fetch(url.href, { credentials: 'same-origin', cache: 'force-cache' })
+      .then((r) => {
+        if (!r.ok) throw new Error('HTTP ' + r.status);
+        const length = Number(r.headers.get('content-length') || 0);
+        if (length > MAX_MAP_CHARS) throw new Error('too large');
+        return r.text();
+      })
+      .then((text) => (text.length > MAX_MAP_CHARS ? answer(null, 'too large') : answer(text, null)))
+      .catch((e) => answer(null, String(e && e.message)));
+  }
+
   // The panel asks for every batch after `after` (it tracks seq per document).
   function onCommand(msg) {
     if (msg && msg.kind === 'listeners') {
       const was = listened;
       listened = msg.n > 0;
       if (listened && !was) hello(false);
+      return;
+    }
+    if (msg && msg.kind === 'fetch_map') {
+      fetchMap(msg);
       return;
     }
     if (!msg || msg.kind !== 'sync' || msg.doc !== doc) return;

@@ -41,6 +41,8 @@ pub enum Event {
     ReactRenderer(ReactRenderer),
     /// React renders counted over a short window of commits, per component.
     ReactRenders(ReactRenders),
+    /// What a script is made of, read by the panel from the script's source map.
+    ChunkPackages(ChunkPackages),
     /// Event types this version does not know yet (from a newer hook). Counted, ignored.
     #[serde(other)]
     Unknown,
@@ -387,6 +389,19 @@ pub struct ChangedKey {
     pub to: String,
 }
 
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChunkPackages {
+    pub t: f64,
+    /// The script.
+    pub url: String,
+    /// Its source map (a URL, or `inline`).
+    #[serde(default)]
+    pub map: String,
+    /// Bytes of the script per npm package (`(app code)` for the rest), largest first.
+    #[serde(default)]
+    pub packages: Vec<(String, u64)>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConnectionClose {
     pub id: u64,
@@ -412,6 +427,7 @@ impl Event {
             Event::Memory(e) => Some(e.t),
             Event::ReactRenderer(e) => Some(e.t),
             Event::ReactRenders(e) => Some(e.t),
+            Event::ChunkPackages(e) => Some(e.t),
             Event::Unknown => None,
         }
     }

@@ -92,6 +92,13 @@ impl Live {
         Ok(())
     }
 
+    /// What a big script is made of, read from its source map by the panel.
+    pub fn chunk_packages(&mut self, c: crate::event::ChunkPackages) {
+        if self.recording {
+            self.engine.ingest(Event::ChunkPackages(c));
+        }
+    }
+
     /// Back from an imported file to the live page (Record after Import).
     pub fn resume_live(&mut self) {
         if self.imported.take().is_some() {

@@ -40,6 +40,35 @@ pub struct OversizedChunk {
     /// Scripts seen, by URL: bytes on the wire.
     scripts: HashMap<String, u64>,
     total: u64,
+    /// What scripts are made of (from their source maps), by URL.
+    contents: HashMap<String, Vec<(String, u64)>>,
+}
+
+/// "mermaid 640 KB, react-dom 130 KB, (app code) 40 KB": the biggest parts first.
+fn top_packages(p: &[(String, u64)]) -> String {
+    p.iter()
+        .take(5)
+        .map(|(name, n)| format!("{name} {}", super::bytes(*n)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Adds what the chunk is made of to its finding, once both are known.
+fn describe(f: &mut crate::finding::Finding, packages: &[(String, u64)]) {
+    if packages.is_empty() || f.metrics.contains_key("packages") {
+        return;
+    }
+    f.metrics
+        .insert("packages".into(), Metric::Text(top_packages(packages)));
+    let (name, n) = &packages[0];
+    f.title.push_str(&format!("; mostly {name} ({})", super::bytes(*n)));
+    if name != "(app code)" {
+        f.advice = format!(
+            "`{name}` is the biggest part of it: load it with dynamic `import()` where it is used (or drop it \
+             if it is dev- or test-only), and split the rest by route. {}",
+            f.advice
+        );
+    }
 }
 
 impl OversizedChunk {
@@ -48,6 +77,7 @@ impl OversizedChunk {
             cfg: cfg.oversized_chunk.clone(),
             scripts: HashMap::new(),
             total: 0,
+            contents: HashMap::new(),
         }
     }
 
@@ -72,6 +102,7 @@ impl OversizedChunk {
             "loaded after startup"
         };
         if transfer > cfg.transfer_bytes || decoded > cfg.decoded_bytes {
+            let packages = self.contents.get(&url).cloned().unwrap_or_default();
             out.upsert(ID, &url, req.start, |f| {
                 f.count = 1;
                 f.evidence.add_request(req.id);
@@ -97,6 +128,7 @@ impl OversizedChunk {
                             splitting), keep test and dev-only packages out of the production bundle, and check \
                             what it contains with a bundle analyzer."
                     .into();
+                describe(f, &packages);
             });
         }
         if self.total > cfg.total_budget_bytes {
@@ -130,11 +162,25 @@ impl Detector for OversizedChunk {
     fn on_settled(&mut self, req: &Request, page: &PageState, out: &mut Findings) {
         self.check(req, page, out);
     }
+
+    fn on_page(&mut self, event: &crate::event::Event, _page: &PageState, out: &mut Findings) {
+        let crate::event::Event::ChunkPackages(c) = event else {
+            return;
+        };
+        let url = urls::normalize(&c.url);
+        if let Some(f) = out.get_mut(ID, &url) {
+            describe(f, &c.packages);
+        }
+        if self.contents.len() < 1_000 {
+            self.contents.insert(url, c.packages.clone());
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use crate::detect::testkit::*;
+    use crate::finding::Metric;
 
     fn script(t: &mut Kit, url: &str, transfer: u64, decoded: u64) {
         t.net(url, 100.0, 50.0, |n| {
@@ -164,6 +210,30 @@ mod tests {
         assert!(all
             .iter()
             .any(|f| f.key == "total" && f.title.contains("2.0 MB of JavaScript in 2 scripts")));
+    }
+
+    #[test]
+    fn a_chunk_source_map_names_the_packages_in_it() {
+        let mut t = Kit::new();
+        script(&mut t, "http://h/assets/workflow.js", 1_900_000, 6_500_000);
+        t.engine
+            .ingest(crate::event::Event::ChunkPackages(crate::event::ChunkPackages {
+                t: 200.0,
+                url: "http://h/assets/workflow.js".into(),
+                map: "http://h/assets/workflow.js.map".into(),
+                packages: vec![("mermaid".into(), 4_200_000), ("(app code)".into(), 300_000)],
+            }));
+        let chunk = t.of("oversized-chunk").into_iter().find(|f| f.key != "total").unwrap();
+        assert!(chunk.title.ends_with("; mostly mermaid (4.2 MB)"), "{}", chunk.title);
+        assert_eq!(
+            chunk.metrics.get("packages"),
+            Some(&Metric::Text("mermaid 4.2 MB, (app code) 300 KB".into()))
+        );
+        assert!(
+            chunk.advice.starts_with("`mermaid` is the biggest part of it"),
+            "{}",
+            chunk.advice
+        );
     }
 
     #[test]

@@ -265,7 +265,8 @@ impl Engine {
             | Event::ConnectionClose(_)
             | Event::LongTask(_)
             | Event::Memory(_)
-            | Event::ReactRenderer(_) => self.page_event(&event),
+            | Event::ReactRenderer(_)
+            | Event::ChunkPackages(_) => self.page_event(&event),
             Event::ReactRenders(r) => {
                 self.components.add(r);
                 self.page_event(&event);

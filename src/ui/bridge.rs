@@ -169,6 +169,10 @@ fn on_message_from_page(msg: JsValue) {
             with_live(|l| l.lost(&doc, num(&msg, "events"), num(&msg, "first")));
             Action::Nothing
         }
+        "map" => {
+            on_map(&msg);
+            Action::Nothing
+        }
         _ => Action::Nothing,
     };
     if let Action::Sync { doc, after } = action {
@@ -259,6 +263,12 @@ fn queue_entry(entry: JsValue) {
     if HAR_SEEN.with(|s| s.borrow().as_ref().is_some_and(|seen| seen.contains(&har_key(&entry)))) {
         return;
     }
+    let url = get(&entry, &["request", "url"])
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    if MAPS_ASKED.with(|m| m.borrow().contains(&url)) {
+        return;
+    }
     let kind = get(&entry, &["_resourceType"])
         .and_then(|v| v.as_string())
         .unwrap_or_default();
@@ -268,6 +278,9 @@ fn queue_entry(entry: JsValue) {
     let mime = get(&entry, &["response", "content", "mimeType"])
         .and_then(|v| v.as_string())
         .unwrap_or_default();
+    if kind == "script" && size >= MIN_CHUNK_FOR_MAP && size < f64::MAX {
+        read_chunk(&entry);
+    }
     if (kind == "fetch" || kind == "xhr") && size <= MAX_BODY_FOR_VALUES && mime.contains("json") {
         // DevTools' copy of the body, not the page's: reading it costs the page nothing.
         let e = entry.clone();
@@ -284,6 +297,112 @@ fn queue_entry(entry: JsValue) {
         }
     }
     push_entry(entry);
+}
+
+/// Scripts this big get their source map read, to say which packages fill them.
+const MIN_CHUNK_FOR_MAP: f64 = 250_000.0;
+/// Scripts waiting for their map from the relay (a few at a time).
+const MAX_CHUNKS_WAITING: usize = 8;
+
+thread_local! {
+    static CHUNKS: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
+    /// Maps we asked the relay for: DevTools logs those requests too, and they are
+    /// ours, not the page's, so they are left out of the analysis.
+    static MAPS_ASKED: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Reads a big script's text from DevTools, finds its source map (a `SourceMap`
+/// header or a `sourceMappingURL` comment) and reads the map: inline ones here,
+/// others through the page's relay (maps are usually served to the page's origin only).
+fn read_chunk(entry: &JsValue) {
+    let url = get(entry, &["request", "url"])
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    let header = get(entry, &["response", "headers"])
+        .map(|h| js_sys::Array::from(&h))
+        .and_then(|headers| {
+            headers.iter().find_map(|h| {
+                let name = get(&h, &["name"])?.as_string()?.to_ascii_lowercase();
+                (name == "sourcemap" || name == "x-sourcemap").then(|| get(&h, &["value"])?.as_string())?
+            })
+        });
+    let on_content = Closure::once_into_js(move |content: JsValue, encoding: JsValue| {
+        let Some(script) = content.as_string() else { return };
+        if !encoding.as_string().unwrap_or_default().is_empty() {
+            return;
+        }
+        let Some(reference) = header.or_else(|| crate::sourcemap::reference(&script)) else {
+            return;
+        };
+        if let Some(data) = reference.strip_prefix("data:") {
+            let (meta, payload) = data.split_once(',').unwrap_or(("", ""));
+            let map = if meta.contains(";base64") {
+                web_sys::window().and_then(|w| w.atob(payload).ok())
+            } else {
+                js_sys::decode_uri_component(payload).ok().and_then(|s| s.as_string())
+            };
+            if let Some(map) = map {
+                chunk_map(&url, "inline", &map, &script);
+            }
+            return;
+        }
+        let Ok(resolved) = web_sys::Url::new_with_base(&reference, &url).map(|u| u.href()) else {
+            return;
+        };
+        CHUNKS.with(|c| {
+            let mut c = c.borrow_mut();
+            if c.len() >= MAX_CHUNKS_WAITING {
+                c.remove(0);
+            }
+            c.push((url.clone(), script));
+        });
+        MAPS_ASKED.with(|m| {
+            let mut m = m.borrow_mut();
+            if m.len() >= 32 {
+                m.remove(0);
+            }
+            m.push(resolved.clone());
+        });
+        let m = Object::new();
+        let _ = Reflect::set(&m, &"kind".into(), &"fetch_map".into());
+        let _ = Reflect::set(&m, &"url".into(), &resolved.into());
+        let _ = Reflect::set(&m, &"script".into(), &url.into());
+        post(&m);
+    });
+    let _ = call(entry, "getContent", &[on_content]);
+}
+
+/// The relay's answer: the map's text, or why there is none.
+fn on_map(msg: &JsValue) {
+    let script = text(msg, "script");
+    let Some(content) = CHUNKS.with(|c| {
+        let mut c = c.borrow_mut();
+        let i = c.iter().position(|(u, _)| *u == script)?;
+        Some(c.remove(i).1)
+    }) else {
+        return;
+    };
+    if let Some(map) = get(msg, &["text"]).and_then(|t| t.as_string()) {
+        chunk_map(&script, &text(msg, "url"), &map, &content);
+    }
+}
+
+fn chunk_map(script: &str, map_url: &str, map: &str, content: &str) {
+    let Ok(mut packages) = crate::sourcemap::packages(map, content) else {
+        return;
+    };
+    if packages.is_empty() {
+        return;
+    }
+    packages.truncate(20);
+    with_live(|l| {
+        l.chunk_packages(crate::event::ChunkPackages {
+            t: js_sys::Date::now(),
+            url: script.to_string(),
+            map: map_url.to_string(),
+            packages,
+        })
+    });
 }
 
 fn push_entry(entry: JsValue) {

@@ -90,6 +90,17 @@ test('oversized-chunk, missing-cache-headers, uncompressed-response: a 600 KB ve
   await scenario('bundle.html');
   const chunk = await expectFinding('oversized-chunk', (x) => x.key !== 'total');
   assert.match(chunk.title, /\/assets\/vendor\.3f9a2c1b\.js: 6\d\d KB on the wire, 6\d\d KB decoded, needed at startup/);
+  // Its source map, fetched from the page's origin, says what fills it.
+  const mapped = await expectFinding('oversized-chunk', (x) => x.key !== 'total' && x.metrics.packages);
+  assert.match(mapped.metrics.packages, /^mermaid \d{3} KB, lodash \d{3} KB, \(app code\) \d\d KB$/);
+  assert.match(mapped.title, /; mostly mermaid \(\d{3} KB\)$/);
+  // Read from the relay's world: the page's own resource timeline never lists the map.
+  assert.equal(await tab.page.eval(`performance.getEntriesByType("resource").filter((e) => e.name.endsWith(".map")).length`), 0);
+  assert.match(mapped.advice, /^`mermaid` is the biggest part of it/);
+  // ...nor does the analysis: that request was ours.
+  await sleep(300);
+  const all = await tab.fullReport();
+  assert.ok(!JSON.stringify(all.findings).includes('.js.map'), 'no finding about the map request');
   const cache = await expectFinding('missing-cache-headers');
   assert.equal(cache.key, 'hashed');
   assert.equal(cache.severity, 'warning');
