@@ -135,10 +135,22 @@ impl Engine {
 
     pub fn ingest(&mut self, event: Event) {
         self.stats.events += 1;
+        self.apply(&event);
+        // Every event is kept for replay, including those that changed nothing here
+        // (the end of a request that fell out of the ring), so the log's count is exact.
+        if self.log.len() >= MAX_LOG {
+            self.log.pop_front();
+            self.stats.events_not_logged += 1;
+        }
+        self.log.push_back(event);
+    }
+
+    /// Updates requests, page state, detectors and findings for one event.
+    fn apply(&mut self, event: &Event) {
         if let Some(t) = event.time() {
             self.earliest = Some(self.earliest.map_or(t, |e: f64| e.min(t)));
         }
-        match &event {
+        match event {
             Event::Page(p) => {
                 if self.origin.is_none() {
                     self.origin = Some(p.t);
@@ -239,20 +251,20 @@ impl Engine {
                 if self.page.routes.len() < MAX_PAGE_HISTORY {
                     self.page.routes.push((r.t, r.url.clone()));
                 }
-                self.page_event(&event);
+                self.page_event(event);
             }
             Event::Visibility(v) => {
                 self.page.hidden = v.hidden;
                 if self.visibility.len() < MAX_PAGE_HISTORY {
                     self.visibility.push((v.t, v.hidden));
                 }
-                self.page_event(&event);
+                self.page_event(event);
             }
             Event::Lifecycle(l) => {
                 if l.phase == "load" && self.page.load_t.is_none() {
                     self.page.load_t = Some(l.t);
                 }
-                self.page_event(&event);
+                self.page_event(event);
             }
             Event::Focus(f) => {
                 if self.focus_changes.len() >= 64 {
@@ -266,20 +278,15 @@ impl Engine {
             | Event::LongTask(_)
             | Event::Memory(_)
             | Event::ReactRenderer(_)
-            | Event::ChunkPackages(_) => self.page_event(&event),
+            | Event::ChunkPackages(_) => self.page_event(event),
             Event::ReactRenders(r) => {
                 self.components.add(r);
-                self.page_event(&event);
+                self.page_event(event);
             }
             Event::Unknown => {
                 self.stats.dropped += 1;
             }
         }
-        if self.log.len() >= MAX_LOG {
-            self.log.pop_front();
-            self.stats.events_not_logged += 1;
-        }
-        self.log.push_back(event);
     }
 
     /// A request event for a URL the config ignores.

@@ -70,6 +70,23 @@ fn a_flood_of_distinct_urls_stays_bounded() {
 }
 
 #[test]
+fn every_event_is_logged_or_counted_even_the_ends_of_requests_that_left_the_ring() {
+    // All starts first, then all ends (a Promise.all flood): the first 10,000 ends
+    // find no request any more, and must still be logged for replay.
+    let mut t = Kit::new();
+    for i in 0..30_000u64 {
+        t.start(i, "GET", &format!("http://h/item/{i}"), i as f64);
+    }
+    for i in 0..30_000u64 {
+        t.end(i, 40_000.0 + i as f64);
+    }
+    let s = t.engine.stats();
+    assert_eq!(s.events, 60_000);
+    assert_eq!(t.engine.events().count() as u64 + s.events_not_logged, 60_000);
+    assert_eq!(s.events_not_logged, 10_000);
+}
+
+#[test]
 fn a_steady_poll_is_reported_as_polling_not_as_duplicates() {
     let mut t = Kit::new();
     for i in 0..6u64 {
