@@ -150,6 +150,11 @@ fn bad_input_exits_2_with_one_clear_line() {
         "unsupported report schema",
     );
     assert_bad_input(&write("binary.har", &[0xff, 0xfe, 0x00, 0x01]), "not UTF-8");
+    // A 2 GB file (sparse: it takes no disk) is refused before it is read.
+    let huge = dir.join("huge.har");
+    std::fs::File::create(&huge).unwrap().set_len(2 << 30).unwrap();
+    assert_bad_input(huge.to_str().unwrap(), "too large to analyze");
+    std::fs::remove_file(&huge).unwrap();
     assert_bad_input(dir.join("missing.har").to_str().unwrap(), "cannot read");
 }
 
