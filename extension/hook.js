@@ -54,6 +54,7 @@
     emitterGiven = true;
     ask.emit = emit;
     ask.now = now;
+    ask.flush = flush;
   }]);
 
   // ---- batching -------------------------------------------------------------

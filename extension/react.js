@@ -48,6 +48,7 @@
   Reflect.apply(dispatch, doc, [new CustomEventCtor('__stormwatch_emitter__', { detail: ask })]);
   const emit = ask.emit;
   const now = ask.now;
+  const flushBatch = typeof ask.flush === 'function' ? ask.flush : () => {};
   if (typeof emit !== 'function' || typeof now !== 'function') return;
 
   // ---- fibers ------------------------------------------------------------------
@@ -105,10 +106,12 @@
         Reflect.apply(fnToString, a, []) === Reflect.apply(fnToString, b, []);
     }
     if (ta !== 'object') return ta === 'number' && a !== a && b !== b; // NaN
+    // Only plain data is read (React elements are plain objects too), so class
+    // instances and store proxies see no property reads from us.
+    if (!plain(a) || !plain(b) || isArray(a) !== isArray(b)) return false;
     if (a.$$typeof !== undefined || b.$$typeof !== undefined) {
       return a.$$typeof === b.$$typeof && a.type === b.type && a.key === b.key && sameContent(a.props, b.props, depth + 1, budget);
     }
-    if (!plain(a) || !plain(b) || isArray(a) !== isArray(b)) return false;
     const ka = objectKeys(a), kb = objectKeys(b);
     if (ka.length !== kb.length || ka.length > 50) return false;
     for (const k of ka) {
@@ -297,8 +300,16 @@
   // the previous one bailed out (nothing in it rendered), so it is not entered.
   const fibers = [], owners = [];
   function walk(top) {
+    try {
+      walkFrom(top);
+    } finally {
+      // Never keep the page's tree alive between commits, even after an error.
+      fibers.length = owners.length = 0;
+    }
+  }
+
+  function walkFrom(top) {
     let visited = 0;
-    fibers.length = owners.length = 0;
     fibers.push(top);
     owners.push(null);
     while (fibers.length > 0) {
@@ -324,7 +335,6 @@
         }
       }
     }
-    fibers.length = owners.length = 0;
   }
 
   const renderersSeen = new SetCtor();
@@ -341,17 +351,21 @@
     });
   }
 
+  // The last commit counted: a hook that forwards to another hook we also wrapped
+  // would report the same commit twice.
+  let lastCurrent = null;
   function onCommit(hook, rendererID, root) {
     const t0 = perfNow();
     try {
-      noteRenderer(hook, rendererID);
       const current = root && root.current;
-      if (!current) return;
+      if (!current || current === lastCurrent) return;
+      lastCurrent = current;
+      noteRenderer(hook, rendererID);
       if (commits === 0 && stats.size === 0) windowStart = now();
+      if (!timer) timer = setTimer(flush, WINDOW_MS);
       commits++;
       commitSeq++;
       walk(current);
-      if (!timer) timer = setTimer(flush, WINDOW_MS);
     } catch (_) {
       // A fiber shape we do not know: count nothing rather than break the commit.
     } finally {
@@ -377,8 +391,14 @@
         })),
       });
     } catch (_) { /* drop the window */ }
+    // The previewed values are page objects: let them go with the window.
+    for (const e of stats.values()) {
+      e.props_keys.clear();
+      e.state_keys.clear();
+    }
     stats = new MapCtor();
     windowSeq++;
+    lastCurrent = null;
     commits = skipped = notSent = 0;
     spentMs = 0;
   }
@@ -456,22 +476,15 @@
         const list = listeners[event];
         if (list) for (const fn of list.slice()) fn(data);
       },
+      // Roots are not kept (React DevTools keeps them for its tree; nobody uses
+      // ours for that, and keeping them would hold on to discarded trees).
       getFiberRoots(id) {
         return roots[id] || (roots[id] = new SetCtor());
       },
       checkDCE() { /* React DevTools warns about dead code left in; not our business */ },
       onCommitFiberUnmount() {},
       onCommitFiberRoot(id, root) {
-        try {
-          const set = hook.getFiberRoots(id);
-          const current = root.current;
-          const known = set.has(root);
-          const unmounting = current.memoizedState == null || current.memoizedState.element == null;
-          if (!known && !unmounting) set.add(root);
-          else if (known && unmounting) set.delete(root);
-        } finally {
-          onCommit(hook, id, root);
-        }
+        onCommit(hook, id, root);
       },
       onPostCommitFiberRoot() {},
     };
@@ -522,12 +535,22 @@
       Reflect.apply(listen, window, ['load', () => {
         observer.disconnect();
         adoptShadowing();
-        const again = () => { adoptShadowing(); setTimer(again, 1000); };
+        // A hook defined later than that is rare; stop looking after 30 s.
+        let left = 30;
+        const again = () => {
+          adoptShadowing();
+          if (--left > 0 && !hasOwn.call(window, KEY)) setTimer(again, 1000);
+        };
         setTimer(again, 1000);
       }, { once: true, passive: true }]);
     }
   } catch (_) { /* the property is locked: leave React to whoever owns it */ }
 
   // Send what is counted before the page goes away.
-  Reflect.apply(listen, window, ['pagehide', () => { if (timer) { clearTimer(timer); flush(); } }, { capture: true, passive: true }]);
+  Reflect.apply(listen, window, ['pagehide', () => {
+    if (!timer) return;
+    clearTimer(timer);
+    flush();
+    flushBatch();
+  }, { capture: true, passive: true }]);
 })();

@@ -25,6 +25,7 @@
   // [seq, trimmed so far] for each trimmed batch (the newest 50,000), so a panel
   // that already has batches up to `after` is told only what it lost.
   let trimmedLog = [];
+  let trimmedBase = 0; // trimmed so far when the oldest kept pair was logged
   let port = null;
   // Whether a Stormwatch panel inspects this tab; batches are only kept here until one does.
   let listened = false;
@@ -75,14 +76,15 @@
       if (trimmedLog[mid * 2] <= after) lo = mid + 1;
       else hi = mid;
     }
-    const before = lo > 0 ? trimmedLog[lo * 2 - 1] : 0;
+    const before = lo > 0 ? trimmedLog[lo * 2 - 1] : trimmedBase;
     return trimmed - before;
   }
 
   // The panel asks for a big script's source map to say which packages fill it.
   // Fetched from here because a map is normally served only to the page's own
   // origin; only same-origin maps, and never more than MAX_MAP_CHARS of one.
-  const MAX_MAP_CHARS = 32 * 1024 * 1024;
+  // Well under a port message's 64 MiB limit even with JSON escaping.
+  const MAX_MAP_CHARS = 16 * 1024 * 1024;
   function fetchMap(msg) {
     let url;
     try {
@@ -90,7 +92,12 @@
     } catch (_) {
       return;
     }
-    const answer = (text, error) => post({ kind: 'map', script: String(msg.script), url: url.href, text, error });
+    // Its own try: a reply that cannot be sent must not look like a dead port.
+    const answer = (text, error) => {
+      try {
+        if (port) port.postMessage({ kind: 'map', script: String(msg.script), url: url.href, text, error });
+      } catch (_) { /* too big after all: no attribution for that chunk */ }
+    };
     if (url.origin !== location.origin) {
       answer(null, 'the source map is on another origin');
       return;
@@ -136,7 +143,8 @@
     lastSeq = seq;
     // Events in it (an older hook does not say: count the batch as one), plus those
     // the page already dropped, so what is trimmed here is reported exactly.
-    const n = Number(head[3]) + (head[4] === undefined ? 1 : Number(head[4]));
+    // Capped: the head comes from the page, and a forged count must not empty the history.
+    const n = Math.min(Number(head[3]), 1e6) + (head[4] === undefined ? 1 : Math.min(Number(head[4]), 10000));
     history.push({ seq, text, n });
     kept += n;
     keptChars += text.length;
@@ -146,7 +154,11 @@
       keptChars -= old.text.length;
       trimmed += old.n;
       trimmedLog.push(old.seq, trimmed);
-      if (trimmedLog.length > 100000) trimmedLog = trimmedLog.slice(50000);
+      if (trimmedLog.length > 100000) {
+        // Forget the oldest pairs, remembering how much they had trimmed.
+        trimmedBase = trimmedLog[49999];
+        trimmedLog = trimmedLog.slice(50000);
+      }
     }
     if (!port && seq === 1) connect(); // once, to learn whether a panel is watching
     if (listened) post({ kind: 'batch', doc, seq, text });

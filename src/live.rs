@@ -101,8 +101,14 @@ impl Live {
 
     /// Back from an imported file to the live page (Record after Import).
     pub fn resume_live(&mut self) {
-        if self.imported.take().is_some() {
+        if self.imported.is_some() {
+            let url = self.live_url.take().unwrap_or_default();
             self.reset("Back to the live page.".into());
+            self.engine.set_page_url(&url);
+            // What the page did meanwhile is still in its relay: the next batch
+            // finds a gap and asks for everything again.
+            self.last_seq.clear();
+            self.syncing = false;
         }
         self.recording = true;
     }
@@ -305,6 +311,9 @@ impl Live {
         if self.doc.as_deref() != Some(doc) {
             return;
         }
+        if self.imported.is_some() {
+            return; // the loss is the live page's, not the imported file's
+        }
         let have = self.last_seq.entry(doc.to_string()).or_insert(0);
         // Two resends can cross (a hello and a gap each ask): count a loss once.
         if *have >= first.saturating_sub(1) {
@@ -417,6 +426,15 @@ mod tests {
         l.resume_live();
         assert!(l.recording && l.imported.is_none());
         assert!(l.engine.findings().is_empty());
+        // The live page's batches since the import are asked for again and analyzed.
+        assert!(matches!(
+            l.batch("a", 3, &batch("a", 3, "http://h/live3")),
+            Action::Sync { after: 0, .. }
+        ));
+        for s in 1..=3 {
+            l.batch("a", s, &batch("a", s, &format!("http://h/{s}")));
+        }
+        assert_eq!(l.engine.stats().requests, 3);
     }
 
     #[test]

@@ -52,21 +52,21 @@ const MAX_TASKS: usize = 64;
 struct Run {
     /// (window start, window end, commits) within the last second.
     windows: VecDeque<(f64, f64, u32)>,
-    started: f64,
+    /// When the rate last rose to the threshold (None while below it).
+    hot_since: Option<f64>,
     last: f64,
-    /// Renders since the run started.
+    /// Renders since the rate rose to the threshold.
     renders: u64,
 }
 
 impl Run {
-    /// Adds a window; returns commits in the trailing second and how long the run has lasted.
-    fn add(&mut self, t: f64, t_end: f64, commits: u32, renders: u32) -> (f64, f64) {
-        if self.windows.is_empty() || t - self.last > RUN_GAP_MS {
+    /// Adds a window; returns the commits per second over the trailing second and how
+    /// long the rate has stayed at or above `threshold`.
+    fn add(&mut self, t: f64, t_end: f64, commits: u32, renders: u32, threshold: f64) -> (f64, f64) {
+        if t - self.last > RUN_GAP_MS {
             self.windows.clear();
-            self.started = t;
-            self.renders = 0;
+            self.hot_since = None;
         }
-        self.renders += renders as u64;
         self.last = t_end;
         self.windows.push_back((t, t_end, commits));
         while self.windows.front().is_some_and(|w| w.1 <= t_end - 1000.0) {
@@ -74,8 +74,29 @@ impl Run {
         }
         // Rate over the time the kept windows span, at least a full second.
         let span = (t_end - self.windows.front().map_or(t, |w| w.0)).max(1000.0);
-        let commits: u32 = self.windows.iter().map(|w| w.2).sum();
-        (commits as f64 * 1000.0 / span, t_end - self.started)
+        let sum: u32 = self.windows.iter().map(|w| w.2).sum();
+        let rate = sum as f64 * 1000.0 / span;
+        // Held means every window since then ran at the rate (a little jitter allowed
+        // once it has started), so one busy window after a slow spell is not a storm.
+        let window_rate = commits as f64 * 1000.0 / (t_end - t).max(1.0);
+        let hot = if self.hot_since.is_some() {
+            window_rate >= threshold * 0.8
+        } else {
+            window_rate >= threshold
+        };
+        if hot {
+            if self.hot_since.is_none() {
+                self.hot_since = Some(t);
+                self.renders = 0;
+            }
+            self.renders += renders as u64;
+        } else {
+            self.hot_since = None;
+        }
+        if rate < threshold {
+            return (rate, 0.0);
+        }
+        (rate, self.hot_since.map_or(0.0, |h| t_end - h))
     }
 }
 
@@ -85,8 +106,8 @@ pub struct RerenderStorm {
     page: Run,
     /// Long tasks and long animation frames: (start, end).
     tasks: VecDeque<(f64, f64)>,
-    /// Per-storm totals while it lasts: renders, unnecessary, self ms.
-    totals: HashMap<String, (u64, u64, f64)>,
+    /// Per-storm totals while it lasts: renders, unnecessary, self ms, and when it began.
+    totals: HashMap<String, (u64, u64, f64, f64)>,
 }
 
 impl RerenderStorm {
@@ -112,7 +133,7 @@ impl RerenderStorm {
                 continue;
             }
             let run = self.runs.entry(c.name.clone()).or_default();
-            let (rate, held) = run.add(r.t, r.t_end, c.commits, c.renders);
+            let (rate, held) = run.add(r.t, r.t_end, c.commits, c.renders, self.cfg.renders_per_s);
             if rate >= self.cfg.renders_per_s && held >= self.cfg.sustain_ms {
                 storming.insert(c.name.as_str(), (rate, held));
             }
@@ -120,12 +141,16 @@ impl RerenderStorm {
         if self.runs.len() > MAX_TRACKED {
             let cutoff = r.t_end - 5_000.0;
             self.runs.retain(|_, run| run.last >= cutoff);
+            let runs = &self.runs;
+            self.totals.retain(|name, _| runs.contains_key(name));
         }
 
-        let (page_rate, page_held) = self.page.add(r.t, r.t_end, r.commits, r.commits);
+        let (page_rate, page_held) = self
+            .page
+            .add(r.t, r.t_end, r.commits, r.commits, self.cfg.commits_per_s);
         // The page as a whole, when no one component explains the commits.
         if storming.is_empty() && page_rate > self.cfg.commits_per_s && page_held >= self.cfg.sustain_ms {
-            let slow = self.overlaps_long_task(self.page.started, r.t_end);
+            let slow = self.overlaps_long_task(self.page.hot_since.unwrap_or(r.t), r.t_end);
             out.upsert(ID, "commits", r.t_end, |f| {
                 f.count = self.page.renders;
                 let peak = f.raise("peak_commits_per_s", page_rate.round());
@@ -154,7 +179,12 @@ impl RerenderStorm {
         let by_name: HashMap<&str, &ComponentRenders> = r.components.iter().map(|c| (c.name.as_str(), c)).collect();
         for (name, (rate, held)) in &storming {
             let c = by_name[name];
-            if follows_parent(c) && c.owner.as_deref().is_some_and(|o| storming.contains_key(o)) {
+            // (A component that renders itself recursively is its own storm.)
+            if follows_parent(c)
+                && c.owner
+                    .as_deref()
+                    .is_some_and(|o| o != *name && storming.contains_key(o))
+            {
                 continue;
             }
             let children: Vec<&ComponentRenders> = r
@@ -164,15 +194,19 @@ impl RerenderStorm {
                     k.owner.as_deref() == Some(*name) && follows_parent(k) && storming.contains_key(k.name.as_str())
                 })
                 .collect();
-            let started = self.runs.get(*name).map_or(r.t, |run| run.started);
+            let started = self.runs.get(*name).and_then(|run| run.hot_since).unwrap_or(r.t);
             let slow = self.overlaps_long_task(started, r.t_end);
+            // Totals of this storm only: a new one (after the rate dropped) starts over.
             let totals = self.totals.entry(name.to_string()).or_default();
+            if totals.3 != started {
+                *totals = (0, 0, 0.0, started);
+            }
             for k in std::iter::once(c).chain(children.iter().copied()) {
                 totals.0 += k.renders.saturating_sub(k.mounts) as u64;
                 totals.1 += k.unnecessary as u64;
                 totals.2 += k.self_ms.unwrap_or(0.0);
             }
-            let (renders, unnecessary, self_ms) = *totals;
+            let (renders, unnecessary, self_ms, _) = *totals;
             let wasted = unnecessary as f64 / renders.max(1) as f64;
             let cost_per_s = self_ms * 1000.0 / held.max(1.0);
             let run_renders = self.runs.get(*name).map_or(0, |run| run.renders);
@@ -390,6 +424,21 @@ mod tests {
         assert!(run_events(&slow).iter().all(|f| f.detector != ID));
         let short = storm(0.6, || vec![comp("Ticker", 12, 1, "state", None)], 12);
         assert!(run_events(&short).iter().all(|f| f.detector != ID));
+    }
+
+    #[test]
+    fn a_short_burst_after_a_long_slow_run_is_not_a_storm() {
+        // Two renders a second for 10 s (never a pause long enough to end the run), then one busy window.
+        let mut events = storm(10.0, || vec![comp("Slow", 1, 1, "state", None)], 1);
+        events.retain(|e| matches!(e, Event::ReactRenders(r) if (r.t - 10_000.0) % 400.0 == 0.0));
+        events.push(Event::ReactRenders(ReactRenders {
+            t: 20_000.0,
+            t_end: 20_200.0,
+            commits: 30,
+            components: vec![comp("Slow", 30, 1, "state", None)],
+            ..ReactRenders::default()
+        }));
+        assert!(run_events(&events).iter().all(|f| f.detector != ID));
     }
 
     #[test]

@@ -349,13 +349,18 @@ fn read_chunk(entry: &JsValue) {
         let Ok(resolved) = web_sys::Url::new_with_base(&reference, &url).map(|u| u.href()) else {
             return;
         };
-        CHUNKS.with(|c| {
+        // At most a few fetches in the page at once; later chunks go without.
+        let queued = CHUNKS.with(|c| {
             let mut c = c.borrow_mut();
-            if c.len() >= MAX_CHUNKS_WAITING {
-                c.remove(0);
+            if c.len() >= MAX_CHUNKS_WAITING || c.iter().any(|(u, _)| *u == url) {
+                return false;
             }
             c.push((url.clone(), script));
+            true
         });
+        if !queued {
+            return;
+        }
         MAPS_ASKED.with(|m| {
             let mut m = m.borrow_mut();
             if m.len() >= 32 {
@@ -372,7 +377,8 @@ fn read_chunk(entry: &JsValue) {
     let _ = call(entry, "getContent", &[on_content]);
 }
 
-/// The relay's answer: the map's text, or why there is none.
+/// The relay's answer: the map's text, or why there is none (the script's slot is
+/// freed either way).
 fn on_map(msg: &JsValue) {
     let script = text(msg, "script");
     let Some(content) = CHUNKS.with(|c| {
