@@ -159,7 +159,7 @@ impl Engine {
             }
             // Requests to ignored URLs are logged (a replay may use other settings) but
             // never analyzed; their ends find no record and are dropped too.
-            Event::RequestStart(_) | Event::Network(_) if self.ignored(&event) => {
+            Event::RequestStart(_) | Event::Network(_) if self.ignored(event) => {
                 self.stats.ignored += 1;
             }
             Event::RequestStart(s) => {
