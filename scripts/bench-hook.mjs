@@ -2,7 +2,7 @@
 // without the extension (no DevTools open, so only the hook differs), run in
 // alternation, medians printed. Run: node scripts/bench-hook.mjs (after a build).
 import { startDemoServer } from './demo-server.mjs';
-import { Browser, EXTENSION_DIR } from '../tests/e2e/devtools.mjs';
+import { EXTENSION_DIR, openPlain } from '../tests/e2e/devtools.mjs';
 
 const WORKLOAD = `(async () => {
   const out = {};
@@ -26,15 +26,9 @@ const WORKLOAD = `(async () => {
 })()`;
 
 async function run(withExtension) {
-  const browser = await Browser.launch({ extensionDir: withExtension ? EXTENSION_DIR : null, devtools: false });
+  const { browser, page } = await openPlain(`${origin}/index.html`, { extensionDir: withExtension ? EXTENSION_DIR : null });
   try {
-    const { targetId } = (await browser.targets()).find((t) => t.type === 'page');
-    const s = await browser.attach(targetId);
-    await s.send('Page.enable');
-    const loaded = browser.waitFor('Page.loadEventFired', (m) => m.sessionId === s.id);
-    await s.send('Page.navigate', { url: `${origin}/index.html` });
-    await loaded;
-    return await s.eval(WORKLOAD);
+    return await page.eval(WORKLOAD);
   } finally {
     await browser.close();
   }

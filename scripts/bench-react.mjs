@@ -5,23 +5,18 @@
 // machine slows both alike; the fastest and the median pass are printed.
 // Run: node scripts/bench-react.mjs (after a build). PASSES=n, BUILDS=18-production,...
 import { startDemoServer } from './demo-server.mjs';
-import { Browser, EXTENSION_DIR, until } from '../tests/e2e/devtools.mjs';
+import { EXTENSION_DIR, until, openPlain } from '../tests/e2e/devtools.mjs';
 
 const ROUNDS = 200;
 const PASSES = Number(process.env.PASSES || 9);
 const BUILDS = (process.env.BUILDS || '18-production,18-development,19-production').split(',');
 
-async function openBench(browser, build) {
-  const { targetId } = (await browser.targets()).find((t) => t.type === 'page');
-  const s = await browser.attach(targetId);
-  await s.send('Page.enable');
-  const loaded = browser.waitFor('Page.loadEventFired', (m) => m.sessionId === s.id);
+async function openBench(build, extensionDir) {
   const [version, mode] = build.split('-');
-  await s.send('Page.navigate', { url: `${origin}/react.html?app=bench&react=${version}&mode=${mode}` });
-  await loaded;
-  await until(() => s.eval('typeof window.runBench === "function"'), { what: 'the bench page' });
-  await s.eval('window.runBench(20)'); // warm up the JIT
-  return s;
+  const opened = await openPlain(`${origin}/react.html?app=bench&react=${version}&mode=${mode}`, { extensionDir });
+  await until(() => opened.page.eval('typeof window.runBench === "function"'), { what: 'the bench page' });
+  await opened.page.eval('window.runBench(20)'); // warm up the JIT
+  return opened;
 }
 
 const { server, origin } = await startDemoServer();
@@ -30,11 +25,9 @@ const pct = (a, b) => `${(((b - a) / a) * 100).toFixed(1)}%`;
 console.log(`React render counting cost: 1,000 components re-rendered ${ROUNDS} times, ${PASSES} alternating passes per browser (Chromium headless, no DevTools):`);
 console.log('  build                   fastest: without    with  overhead   median: without    with  overhead');
 for (const build of BUILDS) {
-  const plain = await Browser.launch({ devtools: false });
-  const hooked = await Browser.launch({ extensionDir: EXTENSION_DIR, devtools: false });
+  const { browser: plain, page: a } = await openBench(build, null);
+  const { browser: hooked, page: b } = await openBench(build, EXTENSION_DIR);
   try {
-    const a = await openBench(plain, build);
-    const b = await openBench(hooked, build);
     const without = [];
     const withExt = [];
     for (let i = 0; i < PASSES; i++) {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const src = path.join(root, 'static', 'demo', 'react');
 const out = path.join(root, 'dist', 'demo-react');
-const pages = fs.readdirSync(src).filter((f) => f.endsWith('.jsx'));
+const pages = fs.readdirSync(src).filter((f) => f.endsWith('.jsx') && !f.startsWith('_'));
 
 fs.rmSync(out, { recursive: true, force: true });
 const jobs = [];

@@ -115,6 +115,19 @@ export class Inspected {
 
 export { Browser, until, sleep };
 
+/** Chromium without DevTools (and without the extension unless given) on `url`,
+ *  loaded: { browser, page }. For "with and without" comparisons and the viewer. */
+export async function openPlain(url, { extensionDir = null } = {}) {
+  const browser = await Browser.launch({ extensionDir, devtools: false });
+  const { targetId } = (await browser.targets()).find((t) => t.type === 'page');
+  const page = await browser.attach(targetId);
+  await page.send('Page.enable');
+  const loaded = browser.waitFor('Page.loadEventFired', (m) => m.sessionId === page.id);
+  await page.send('Page.navigate', { url });
+  await loaded;
+  return { browser, page };
+}
+
 /** The demo app, Chromium with the extension, and a tab on `page` with the panel shown. */
 export async function openDemo(page) {
   const demo = await startDemoServer();

@@ -7,7 +7,7 @@ import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Browser, EXTENSION_ID, sleep, until, openDemo } from './devtools.mjs';
+import { EXTENSION_ID, sleep, until, openDemo, openPlain } from './devtools.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = path.join(here, '..', 'artifacts');
@@ -143,35 +143,38 @@ test('a report exported from the panel replays to the same findings in the CLI',
   fs.rmSync(file);
 });
 
-test('Export downloads the same report window.stormwatch.report() returns', async () => {
+/** Clicks an Export button; returns the suggested file name and the saved text. */
+async function download(buttonId) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormwatch-download-'));
-  await browser.send('Browser.setDownloadBehavior', { behavior: 'allowAndName', downloadPath: dir, eventsEnabled: true });
-  const begun = browser.waitFor('Browser.downloadWillBegin');
-  const done = browser.waitFor('Browser.downloadProgress', (m) => m.params.state === 'completed');
-  await tab.panel.eval(`document.getElementById('export').click()`);
-  const { params } = await begun;
-  assert.match(params.suggestedFilename, /^stormwatch-report-\d+\.json$/);
-  const { params: progress } = await done;
-  const saved = JSON.parse(fs.readFileSync(path.join(dir, progress.guid), 'utf8'));
+  try {
+    await browser.send('Browser.setDownloadBehavior', { behavior: 'allowAndName', downloadPath: dir, eventsEnabled: true });
+    const begun = browser.waitFor('Browser.downloadWillBegin');
+    const done = browser.waitFor('Browser.downloadProgress', (m) => m.params.state === 'completed');
+    await tab.panel.eval(`document.getElementById('${buttonId}').click()`);
+    const { params } = await begun;
+    const { params: progress } = await done;
+    return { name: params.suggestedFilename, text: fs.readFileSync(path.join(dir, progress.guid), 'utf8') };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('Export downloads the same report window.stormwatch.report() returns', async () => {
+  const { name, text } = await download('export');
+  assert.match(name, /^stormwatch-report-\d+\.json$/);
+  const saved = JSON.parse(text);
   const now = await tab.fullReport();
   assert.equal(saved.schema, 'stormwatch.report/1');
   assert.deepEqual(saved.findings, now.findings);
   assert.equal(saved.events.length, now.events.length);
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('Export also gives a self-contained HTML page and Markdown, redacted', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormwatch-download-'));
-  await browser.send('Browser.setDownloadBehavior', { behavior: 'allowAndName', downloadPath: dir, eventsEnabled: true });
   const saved = {};
   for (const [id, ext] of [['export-html', 'html'], ['export-md', 'md']]) {
-    const begun = browser.waitFor('Browser.downloadWillBegin');
-    const done = browser.waitFor('Browser.downloadProgress', (m) => m.params.state === 'completed');
-    await tab.panel.eval(`document.getElementById('${id}').click()`);
-    const { params } = await begun;
-    assert.match(params.suggestedFilename, new RegExp(`^stormwatch-report-\\d+\\.${ext}$`));
-    const { params: progress } = await done;
-    saved[ext] = fs.readFileSync(path.join(dir, progress.guid), 'utf8');
+    const { name, text } = await download(id);
+    assert.match(name, new RegExp(`^stormwatch-report-\\d+\\.${ext}$`));
+    saved[ext] = text;
   }
   const now = await tab.report();
   assert.ok(now.findings.length >= 1);
@@ -184,7 +187,6 @@ test('Export also gives a self-contained HTML page and Markdown, redacted', asyn
     assert.ok(saved.html.includes(title), `the HTML report has "${f.title}"`);
     assert.ok(saved.md.includes(f.detector));
   }
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('Import shows a saved report exactly like the live session, and Record goes back to live', async () => {
@@ -292,14 +294,8 @@ test('findings survive the service worker being stopped', async () => {
 
 test('the page observes the same APIs with and without the extension', async () => {
   const withExt = await tab.page.eval(PROBE);
-  const plain = await Browser.launch({ devtools: false });
+  const { browser: plain, page: s } = await openPlain(`${demo.origin}/duplicates.html`);
   try {
-    const { targetId } = (await plain.targets()).find((t) => t.type === 'page');
-    const s = await plain.attach(targetId);
-    await s.send('Page.enable');
-    const loaded = plain.waitFor('Page.loadEventFired', (m) => m.sessionId === s.id);
-    await s.send('Page.navigate', { url: `${demo.origin}/duplicates.html` });
-    await loaded;
     const without = await s.eval(PROBE);
     assert.deepEqual(withExt, without);
     assert.equal(withExt.fetchToString, 'function fetch() { [native code] }');

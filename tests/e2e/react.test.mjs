@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Browser, Inspected, EXTENSION_DIR, sleep, until, openDemo } from './devtools.mjs';
+import { Browser, Inspected, EXTENSION_DIR, sleep, until, openDemo, openPlain } from './devtools.mjs';
 import { startDemoServer } from '../../scripts/demo-server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -215,14 +215,8 @@ test('a React page with React DevTools observes the same with and without Stormw
   })()`;
   await open('devtools-after', '18-development');
   const withExt = await tab.page.eval(observe);
-  const plain = await Browser.launch({ devtools: false });
+  const { browser: plain, page: s } = await openPlain(`${demo.origin}/${page}`);
   try {
-    const { targetId } = (await plain.targets()).find((t) => t.type === 'page');
-    const s = await plain.attach(targetId);
-    await s.send('Page.enable');
-    const loaded = plain.waitFor('Page.loadEventFired', (m) => m.sessionId === s.id);
-    await s.send('Page.navigate', { url: `${demo.origin}/${page}` });
-    await loaded;
     await until(() => s.eval(`!!document.querySelector('#go')`), { what: 'the page without the extension' });
     const without = await s.eval(observe);
     assert.deepEqual(withExt, without);

@@ -4,20 +4,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Browser, until } from './devtools.mjs';
+import { until, openPlain } from './devtools.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 let browser;
 let page;
 
 before(async () => {
-  browser = await Browser.launch({ devtools: false });
-  const { targetId } = (await browser.targets()).find((t) => t.type === 'page');
-  page = await browser.attach(targetId);
-  await page.send('Page.enable');
-  const loaded = browser.waitFor('Page.loadEventFired', (m) => m.sessionId === page.id);
-  await page.send('Page.navigate', { url: `file://${path.join(root, 'dist', 'viewer.html')}` });
-  await loaded;
+  ({ browser, page } = await openPlain(`file://${path.join(root, 'dist', 'viewer.html')}`));
 });
 
 after(async () => {
