@@ -7,6 +7,9 @@ use super::state::{self, Snapshot};
 use crate::timeline::{Shape, Timeline, WIDTH};
 use leptos::prelude::*;
 
+/// The timeline is rebuilt from the session at most this often (milliseconds).
+const REBUILD_MS: f64 = 500.0;
+
 /// What part of the session is in view: all of it, the last `ms` (following live),
 /// or a fixed range.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -58,9 +61,32 @@ fn draw(shape: Shape, detail: RwSignal<String>) -> AnyView {
 pub fn TimelineView(snap: RwSignal<Snapshot>) -> impl IntoView {
     let range = RwSignal::new(Range::All);
     let detail = RwSignal::new(String::new());
-    // Rebuilt when the session changes, at most as often as the panel redraws.
-    let timeline = Memo::new(move |_| {
+    // Rebuilt when the session changes, at most every REBUILD_MS (a flood of
+    // requests must not rebuild 20,000 spans on every redraw), and once more after
+    // the last change.
+    let tick = RwSignal::new(0u64);
+    let last = StoredValue::new(0.0f64);
+    let pending = StoredValue::new(false);
+    Effect::new(move |_| {
         snap.track();
+        let now = js_sys::Date::now();
+        if now - last.get_value() >= REBUILD_MS {
+            last.set_value(now);
+            tick.update(|t| *t += 1);
+        } else if !pending.get_value() {
+            pending.set_value(true);
+            set_timeout(
+                move || {
+                    pending.set_value(false);
+                    last.set_value(js_sys::Date::now());
+                    tick.update(|t| *t += 1);
+                },
+                std::time::Duration::from_millis(REBUILD_MS as u64),
+            );
+        }
+    });
+    let timeline = Memo::new(move |_| {
+        tick.track();
         state::read_live(|l| Timeline::of(&l.engine))
     });
     let zoom = move |factor: f64| {
