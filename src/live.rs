@@ -120,8 +120,7 @@ impl Live {
     /// New thresholds: the session is replayed through a fresh engine, so what is
     /// on screen is what these settings would have found all along.
     pub fn set_config(&mut self, cfg: Config) {
-        let mut fresh = Engine::new(&cfg);
-        fresh.set_page_url(self.engine.page_url());
+        let mut fresh = self.engine.fresh_with(&cfg);
         for e in self.engine.events() {
             fresh.ingest(e.clone());
         }

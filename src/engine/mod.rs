@@ -67,6 +67,11 @@ pub struct Engine {
     focus_changes: Vec<f64>,
     origin: Option<f64>,
     earliest: Option<f64>,
+    /// The newest event time seen.
+    latest: Option<f64>,
+    /// After Clear: events from before this time (DevTools' log of requests made
+    /// before the Clear arrives a little late) are not shown again.
+    cleared_before: Option<f64>,
     findings: Findings,
     stats: Stats,
     log: VecDeque<Event>,
@@ -93,6 +98,8 @@ impl Engine {
             focus_changes: Vec::new(),
             origin: None,
             earliest: None,
+            latest: None,
+            cleared_before: None,
             findings: Findings::default(),
             stats: Stats::default(),
             log: VecDeque::new(),
@@ -102,9 +109,21 @@ impl Engine {
 
     /// An empty engine for the same page and time origin (the panel's Clear).
     pub fn fresh(&self) -> Engine {
-        let mut e = Engine::new(&self.cfg);
+        let mut e = self.fresh_with(&self.cfg);
+        e.cleared_before = match (self.latest, self.cleared_before) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        e
+    }
+
+    /// An empty engine for the same page with other settings (a re-analysis keeps
+    /// what Clear left out, out).
+    pub fn fresh_with(&self, cfg: &Config) -> Engine {
+        let mut e = Engine::new(cfg);
         e.page.url = self.page.url.clone();
         e.origin = self.origin.or(self.earliest);
+        e.cleared_before = self.cleared_before;
         e
     }
 
@@ -134,6 +153,12 @@ impl Engine {
     }
 
     pub fn ingest(&mut self, event: Event) {
+        if let Some(t) = event.time() {
+            if self.cleared_before.is_some_and(|c| t <= c) {
+                return; // from before Clear
+            }
+            self.latest = Some(self.latest.map_or(t, |l: f64| l.max(t)));
+        }
         self.stats.events += 1;
         self.apply(&event);
         // Every event is kept for replay, including those that changed nothing here

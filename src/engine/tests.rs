@@ -87,6 +87,27 @@ fn every_event_is_logged_or_counted_even_the_ends_of_requests_that_left_the_ring
 }
 
 #[test]
+fn clear_keeps_late_reports_of_earlier_requests_out() {
+    let mut t = Kit::new();
+    for i in 0..4u64 {
+        t.start(i, "GET", "http://h/api/profile", 1_000.0 + i as f64);
+    }
+    assert!(!t.engine.findings().is_empty());
+    t.engine = t.engine.fresh();
+    // DevTools' log of those four requests arrives after the Clear.
+    for i in 0..4u64 {
+        t.net("http://h/api/profile", 1_000.0 + i as f64, 120.0, |_| {});
+    }
+    assert!(t.engine.findings().is_empty(), "{:#?}", t.engine.findings());
+    assert_eq!(t.engine.stats().requests, 0);
+    // What happens afterwards is analyzed as usual.
+    for i in 10..14u64 {
+        t.start(i, "GET", "http://h/api/profile", 5_000.0 + i as f64);
+    }
+    assert_eq!(t.engine.findings().len(), 1);
+}
+
+#[test]
 fn a_steady_poll_is_reported_as_polling_not_as_duplicates() {
     let mut t = Kit::new();
     for i in 0..6u64 {

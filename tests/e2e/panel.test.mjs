@@ -230,15 +230,23 @@ test('Import shows a saved report exactly like the live session, and Record goes
 });
 
 test('Clear empties the panel and keeps the page it watches', async () => {
-  await tab.navigate(`${demo.origin}/duplicates.html`);
+  // A URL of its own, so the findings waited for are this page's, not the last one's.
+  await tab.navigate(`${demo.origin}/duplicates.html?clear`);
+  await until(async () => (await tab.report()).page.url.endsWith('?clear'), { what: 'the panel on the page' });
   await tab.click('#load-profile');
-  await tab.waitForFinding((f) => f.detector === 'duplicate-request');
+  await tab.waitForFinding((f) => f.detector === 'duplicate-request' && f.count === 4);
   await tab.panel.eval(`document.getElementById('clear').click()`);
   await until(async () => (await tab.report()).findings.length === 0, { what: 'Clear' });
+  // DevTools' log of those requests may still arrive: it must not bring them back.
+  await sleep(1000);
   const report = await tab.report();
+  assert.deepEqual(report.findings, []);
   assert.equal(report.schema, 'stormwatch.report/1');
   assert.equal(report.tool.name, 'stormwatch');
-  assert.equal(report.page.url, `${demo.origin}/duplicates.html`);
+  assert.equal(report.page.url, `${demo.origin}/duplicates.html?clear`);
+  // And the page is still watched.
+  await tab.click('#load-profile');
+  await tab.waitForFinding((f) => f.detector === 'duplicate-request' && f.count === 4, { what: 'findings after Clear' });
 });
 
 test('Stop pauses analysis and Record resumes it', async () => {
