@@ -39,6 +39,13 @@ async function watch(tab, ms) {
   return printNew(tab);
 }
 
+/** Starts a page's behaviour (#go), shows findings for `ms`, then stops it (#stop). */
+async function runFor(tab, ms) {
+  await tab.click('#go');
+  await watch(tab, ms);
+  await tab.click('#stop');
+}
+
 async function save(tab, name) {
   const report = await watch(tab, 300);
   const file = path.join(reports, `${name}.json`);
@@ -81,24 +88,16 @@ const SCENARIOS = [
   }, 1200],
   ['leak', 'messages and intervals that pile up (memory window shortened to 12 s for the demo)', async (t) => {
     await t.panel.eval(`window.stormwatch.setConfig({ memory_growth: { window_ms: 12000, min_samples: 6 } })`);
-    await t.click('#go');
-    await watch(t, 15000);
-    await t.click('#stop');
+    await runFor(t, 15000);
   }, 300],
   ['react-storm', 'React 18: a ticker setting state on every frame, twenty rows re-rendering with it', async (t) => {
-    await t.click('#go');
-    await watch(t, 2500);
-    await t.click('#stop');
+    await runFor(t, 2500);
     await t.panel.eval(`document.getElementById('tab-components').click()`);
     await sleep(200);
     await t.screenshot(path.join(reports, 'panel-components.png'));
     await t.panel.eval(`document.getElementById('tab-findings').click()`);
   }, 300],
-  ['react-unnecessary', 'React 19: memoized rows defeated by an inline handler and style', async (t) => {
-    await t.click('#go');
-    await watch(t, 2500);
-    await t.click('#stop');
-  }, 300],
+  ['react-unnecessary', 'React 19: memoized rows defeated by an inline handler and style', (t) => runFor(t, 2500), 300],
   ['clean', 'user-driven pagination and different searches (expect nothing above info)', async (t) => {
     for (const wait of [800, 1700, 500]) {
       await t.click('#next-page');
