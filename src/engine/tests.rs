@@ -146,3 +146,143 @@ fn refetches_right_after_a_focus_change_are_not_duplicates_or_polls() {
     t.assert_none("polling-loop");
     assert!(t.engine.requests().all(|r| r.provoked));
 }
+
+/// A fixed, mixed event stream: page-side starts and ends, DevTools' log of the
+/// same requests (some before the page's start, some after, some only one side),
+/// route changes, visibility and focus flips. Deterministic, no randomness.
+pub(crate) fn mixed_stream(requests: u64) -> Vec<Event> {
+    use crate::event::{Api, Focus, RequestEnd, RequestStart, RouteChange, Visibility};
+    let mut out = Vec::new();
+    let t0 = 1_796_083_200_000.0;
+    for i in 0..requests {
+        let t = t0 + i as f64 * 37.0;
+        if i % 400 == 0 {
+            out.push(Event::Route(RouteChange {
+                t: t - 1.0,
+                url: format!("http://h/page/{}", i / 400),
+                kind: "push".into(),
+            }));
+        }
+        if i % 700 == 350 {
+            out.push(Event::Visibility(Visibility {
+                t: t - 2.0,
+                hidden: (i / 700) % 2 == 0,
+            }));
+        }
+        if i % 900 == 5 {
+            out.push(Event::Focus(Focus { t: t - 3.0, focused: true }));
+        }
+        let url = match i % 7 {
+            0 => format!("http://h/api/items/{}", i % 20),
+            1 => "http://h/api/status?_=1".to_string(),
+            2 => format!("http://h/api/search?q=term{}", i % 13),
+            3 => format!("http://h/api/users/{}/posts", 1000 + i % 9),
+            4 => "http://h/api/config".to_string(),
+            5 => format!("http://h/api/feed?page={}", i % 3),
+            _ => format!("http://h/img/{}.png", i % 20),
+        };
+        let page_side = i % 7 != 6;
+        let devtools_side = i % 11 != 3;
+        let net = Event::Network(Box::new(NetworkEntry {
+            method: "GET".into(),
+            url: url.clone(),
+            t: t + 0.5,
+            duration: 20.0 + (i % 17) as f64 * 9.0,
+            status: if i % 53 == 0 { 500 } else { 200 },
+            resource_type: if page_side { "fetch".into() } else { "image".into() },
+            mime_type: Some(if page_side { "application/json" } else { "image/png" }.into()),
+            transfer_size: Some(300 + (i % 97) * 40),
+            content_size: Some(900 + (i % 97) * 120),
+            body: Some(String::new()),
+            initiator: Some(format!("http://h/app.js:{}:7", 10 + i % 5)),
+            ..NetworkEntry::default()
+        }));
+        let start = Event::RequestStart(RequestStart {
+            id: i,
+            api: Api::Fetch,
+            method: "GET".into(),
+            url,
+            t,
+            body: Some(String::new()),
+            keepalive: false,
+            range: false,
+            op: None,
+        });
+        let end = Event::RequestEnd(RequestEnd {
+            id: i,
+            t: t + 20.0 + (i % 17) as f64 * 9.0,
+            status: if i % 53 == 0 { 500 } else { 200 },
+            outcome: crate::event::Outcome::Ok,
+            content_type: Some("application/json".into()),
+            content_length: Some(900 + (i % 97) * 120),
+            content_encoding: None,
+            cache_control: None,
+        });
+        match (page_side, devtools_side, i % 3) {
+            (true, true, 0) => out.extend([start, net, end]),
+            (true, true, 1) => out.extend([net, start, end]),
+            (true, true, _) => out.extend([start, end, net]),
+            (true, false, _) => out.extend([start, end]),
+            (false, true, _) => out.push(net),
+            (false, false, _) => {}
+        }
+    }
+    out
+}
+
+/// The findings of a fixed input as JSON, to compare with a golden file. The golden
+/// files pin what the engine finds, so engine work (speed, memory, merging) can be
+/// checked to change nothing. When a detector's output changes on purpose, rewrite
+/// them with `STORMWATCH_UPDATE_GOLDEN=1 cargo test --lib engine::tests::golden`.
+fn golden_check(name: &str, engine: &crate::Engine) {
+    let got = serde_json::to_string_pretty(&serde_json::json!({
+        "requests": engine.stats().requests,
+        "findings": engine.findings(),
+    }))
+    .unwrap()
+        + "\n";
+    let path = format!("{}/tests/fixtures/golden/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    if std::env::var_os("STORMWATCH_UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(std::path::Path::new(&path).parent().unwrap()).unwrap();
+        std::fs::write(&path, &got).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    if got != want {
+        let line = got.lines().zip(want.lines()).position(|(a, b)| a != b).unwrap_or(0);
+        panic!(
+            "{name}: findings differ from {path} at line {}:\n  got:  {}\n  want: {}",
+            line + 1,
+            got.lines().nth(line).unwrap_or(""),
+            want.lines().nth(line).unwrap_or("")
+        );
+    }
+}
+
+#[test]
+fn golden_findings_of_the_fixtures_are_unchanged() {
+    let dir = format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
+    let mut names: Vec<String> = std::fs::read_dir(format!("{dir}/har"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for name in names {
+        let text = std::fs::read_to_string(format!("{dir}/har/{name}")).unwrap();
+        let input = crate::session::parse(&text).unwrap();
+        let engine = crate::session::replay(input, &crate::Config::default());
+        golden_check(&format!("har-{}", name.trim_end_matches(".har")), &engine);
+    }
+    let text = std::fs::read_to_string(format!("{dir}/reports/react-storm.json")).unwrap();
+    let engine = crate::session::replay(crate::session::parse(&text).unwrap(), &crate::Config::default());
+    golden_check("report-react-storm", &engine);
+}
+
+#[test]
+fn golden_findings_of_a_mixed_page_and_devtools_stream_are_unchanged() {
+    let mut engine = crate::Engine::new(&crate::Config::default());
+    for e in mixed_stream(1_800) {
+        engine.ingest(e);
+    }
+    golden_check("mixed-1800", &engine);
+}
