@@ -32,6 +32,14 @@ impl Unmatched {
         crate::detect::evict_oldest(&mut self.by_key, MAX_KEYS, |v| v.last().map_or(0.0, |x| x.1));
     }
 
+    /// Heap bytes held (an estimate).
+    pub fn bytes(&self) -> usize {
+        self.by_key
+            .iter()
+            .map(|(k, v)| k.capacity() + 16 + v.capacity() * 16 + 16 + 40)
+            .sum()
+    }
+
     /// Removes and returns the waiting record whose start is closest to `start`.
     pub fn take_closest(&mut self, key: &str, start: f64) -> Option<u64> {
         let list = self.by_key.get_mut(key)?;

@@ -6,6 +6,7 @@
 //! counts what it had to drop.
 
 mod merge;
+mod size;
 
 use crate::components::Components;
 use crate::config::Config;
@@ -41,6 +42,9 @@ pub struct Stats {
     /// Events not kept in the replay log (the report says its replay is partial).
     #[serde(default)]
     pub events_not_logged: u64,
+    /// Bytes of the events not kept in the replay log (the log is bounded by bytes).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub log_bytes_dropped: u64,
     /// Findings not kept because the store was full (see `detect::MAX_FINDINGS`).
     #[serde(default)]
     pub findings_not_kept: u64,
@@ -448,6 +452,22 @@ impl Engine {
     /// React components rendered so far (the Components view).
     pub fn components(&self) -> &Components {
         &self.components
+    }
+
+    /// What the engine keeps, in bytes (an estimate from capacities; see `size`):
+    /// the request ring, the replay log, the merge and lookup tables, the findings.
+    /// Detectors' own per-key state is bounded by their caps and not counted here.
+    pub fn retained_bytes(&self) -> usize {
+        use size::HeapSize;
+        let requests: usize = self.requests.iter().map(size::request_bytes).sum();
+        let log: usize = self.log.iter().map(size::event_bytes).sum();
+        let findings: usize = self
+            .findings
+            .iter()
+            .map(|f| std::mem::size_of::<Finding>() + f.heap_bytes() + 48)
+            .sum();
+        let lookups = self.by_page_id.capacity() * 17 + self.waiting_for_devtools.bytes() + self.waiting_for_page.bytes();
+        requests + log + findings + lookups
     }
 
     /// The most recent requests, newest last.
