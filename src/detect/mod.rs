@@ -45,40 +45,118 @@ impl PageState {
     }
 }
 
-/// The findings store, keyed by (detector id, finding key) so output order is stable.
+/// The findings store: per detector (in id order), findings by key, so output order
+/// is stable. Lookups borrow the key; only a finding's first upsert allocates it.
 #[derive(Debug, Default)]
 pub struct Findings {
-    map: BTreeMap<(&'static str, String), Finding>,
+    shelves: Vec<Shelf>,
+    len: usize,
     /// Bumped on every change, so the UI can skip redraws.
     pub version: u64,
     /// New findings not kept because the store was full.
     pub not_kept: u64,
 }
 
+/// One detector's findings, and what it found past its cap.
+#[derive(Debug)]
+struct Shelf {
+    detector: &'static str,
+    map: BTreeMap<String, Finding>,
+    /// Distinct keys refused past `MAX_PER_DETECTOR` (hashes, bounded), their count
+    /// and the times of the first and last refusal.
+    refused: std::collections::HashSet<u64>,
+    not_shown: u64,
+    first: f64,
+    last: f64,
+}
+
 /// Findings kept at once: a page that produces more has one problem many times.
 pub const MAX_FINDINGS: usize = 1_000;
+/// Findings kept per detector; the rest are counted as "N more like these".
+pub const MAX_PER_DETECTOR: usize = 50;
+/// Distinct refused keys remembered per detector, to count each once; past this the
+/// count is a lower bound.
+const MAX_REFUSED_KEYS: usize = 4_096;
+
+/// What a detector found past `MAX_PER_DETECTOR`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NotShown {
+    pub detector: &'static str,
+    /// Distinct findings not kept (at least this many).
+    pub count: u64,
+    /// Epoch ms of the first and last of them.
+    pub first: f64,
+    pub last: f64,
+}
+
+fn key_hash(key: &str) -> u64 {
+    // FNV-1a: deterministic, and the keys are short.
+    key.bytes()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+}
 
 impl Findings {
+    fn shelf<'a>(shelves: &'a mut Vec<Shelf>, detector: &'static str) -> &'a mut Shelf {
+        // Detectors pass their `ID` constant, so the pointer test nearly always decides.
+        let pos = match shelves
+            .iter()
+            .position(|s| std::ptr::eq(s.detector, detector) || s.detector == detector)
+        {
+            Some(p) => p,
+            None => {
+                let at = shelves.partition_point(|s| s.detector < detector);
+                shelves.insert(
+                    at,
+                    Shelf {
+                        detector,
+                        map: BTreeMap::new(),
+                        refused: Default::default(),
+                        not_shown: 0,
+                        first: f64::INFINITY,
+                        last: f64::NEG_INFINITY,
+                    },
+                );
+                at
+            }
+        };
+        &mut shelves[pos]
+    }
+
     /// Creates the finding on first use and lets the detector update it.
     pub fn upsert(&mut self, detector: &'static str, key: &str, at: f64, update: impl FnOnce(&mut Finding)) {
         self.version += 1;
-        let id = (detector, key.to_string());
-        if self.map.len() >= MAX_FINDINGS && !self.map.contains_key(&id) {
-            self.not_kept += 1;
-            return;
-        }
-        let f = self.map.entry(id).or_insert_with(|| Finding {
-            detector: detector.to_string(),
-            key: key.to_string(),
-            severity: Severity::Info,
-            title: String::new(),
-            count: 0,
-            first_ms: at,
-            last_ms: at,
-            evidence: Evidence::default(),
-            metrics: BTreeMap::new(),
-            advice: String::new(),
-        });
+        let full = self.len >= MAX_FINDINGS;
+        let shelf = Self::shelf(&mut self.shelves, detector);
+        let f = match shelf.map.get_mut(key) {
+            Some(f) => f,
+            None => {
+                if shelf.map.len() >= MAX_PER_DETECTOR {
+                    if shelf.refused.len() < MAX_REFUSED_KEYS && shelf.refused.insert(key_hash(key)) {
+                        shelf.not_shown += 1;
+                    }
+                    shelf.first = shelf.first.min(at);
+                    shelf.last = shelf.last.max(at);
+                    return;
+                }
+                if full {
+                    self.not_kept += 1;
+                    return;
+                }
+                self.len += 1;
+                shelf.map.entry(key.to_string()).or_insert_with(|| Finding {
+                    detector: detector.to_string(),
+                    key: key.to_string(),
+                    severity: Severity::Info,
+                    title: String::new(),
+                    count: 0,
+                    first_ms: at,
+                    last_ms: at,
+                    evidence: Evidence::default(),
+                    metrics: BTreeMap::new(),
+                    advice: String::new(),
+                })
+            }
+        };
         f.last_ms = f.last_ms.max(at);
         f.first_ms = f.first_ms.min(at);
         update(f);
@@ -86,19 +164,34 @@ impl Findings {
 
     pub fn get_mut(&mut self, detector: &'static str, key: &str) -> Option<&mut Finding> {
         self.version += 1;
-        self.map.get_mut(&(detector, key.to_string()))
+        self.shelves
+            .iter_mut()
+            .find(|s| s.detector == detector)?
+            .map
+            .get_mut(key)
     }
 
+    /// In (detector, key) order.
     pub fn iter(&self) -> impl Iterator<Item = &Finding> {
-        self.map.values()
+        self.shelves.iter().flat_map(|s| s.map.values())
     }
 
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.len == 0
+    }
+
+    /// Per detector, the findings not kept past `MAX_PER_DETECTOR`.
+    pub fn not_shown(&self) -> impl Iterator<Item = NotShown> + '_ {
+        self.shelves.iter().filter(|s| s.not_shown > 0).map(|s| NotShown {
+            detector: s.detector,
+            count: s.not_shown,
+            first: s.first,
+            last: s.last,
+        })
     }
 }
 
@@ -184,8 +277,10 @@ pub(crate) fn evict_oldest<V>(
         return 0;
     }
     let mut times: Vec<f64> = map.values().map(&last_seen).collect();
-    times.sort_by(|a, b| a.total_cmp(b));
-    let cutoff = times[map.len() - cap / 2];
+    // The same cutoff a full sort would give, in linear time.
+    let at = map.len() - cap / 2;
+    let (_, cutoff, _) = times.select_nth_unstable_by(at, |a, b| a.total_cmp(b));
+    let cutoff = *cutoff;
     let before = map.len();
     map.retain(|_, v| last_seen(v) >= cutoff);
     before - map.len()

@@ -1,58 +1,329 @@
 //! Pairs the page's record of a request with DevTools' record of the same request.
 //! Neither side has an id the other knows, so they are matched by method and URL
-//! and the closest start time. Unpaired records expire, so this stays bounded.
+//! and the closest start time, whatever order the halves arrive in.
+//!
+//! Exactness matters more than memory here (a request counted twice is a wrong
+//! number on screen), so a waiting half is never dropped for its age or because its
+//! URL is one of many: only when more than `MAX_WAITING` halves wait in all, the
+//! oldest half of them go (and are counted). Keys are 64-bit hashes of the method
+//! and normalized URL, computed without allocating for URLs already in normal form.
 
+use crate::event::NetworkEntry;
 use crate::urls;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// How far apart the two sides' start times may be and still be one request.
 const MATCH_WINDOW_MS: f64 = 2_000.0;
-/// How long a record waits for its other half.
-const WAIT_MS: f64 = 60_000.0;
-const MAX_PER_KEY: usize = 64;
-const MAX_KEYS: usize = 4_096;
+/// Halves waiting for their other half, in all.
+pub const MAX_WAITING: usize = 60_000;
+/// DevTools entries remembered to recognize a second delivery of the same one.
+const MAX_SEEN: usize = 32_768;
 
-pub fn key(method: &str, url: &str) -> String {
-    format!("{} {}", method.to_ascii_uppercase(), urls::normalize(url))
+/// A hasher for keys that are already hashes (or small ids): one multiply.
+#[derive(Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ *b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (n ^ (n >> 29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
 }
 
+pub type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
+type IdSet = HashSet<u64, BuildHasherDefault<IdHasher>>;
+
+/// FNV-1a, 64 bits: deterministic everywhere (native, wasm, tests).
+#[derive(Clone, Copy)]
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+    fn byte(&mut self, b: u8) {
+        self.0 = (self.0 ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+    }
+    fn bytes(&mut self, s: &[u8]) {
+        for b in s {
+            self.byte(*b);
+        }
+    }
+    fn u64(&mut self, n: u64) {
+        self.bytes(&n.to_le_bytes());
+    }
+}
+
+/// The merge key of a request: method (upper-cased) and normalized URL, hashed.
+pub fn key(method: &str, url: &str) -> u64 {
+    let mut h = Fnv::new();
+    for b in method.bytes() {
+        h.byte(b.to_ascii_uppercase());
+    }
+    h.byte(b' ');
+    if is_normal(url) {
+        h.bytes(url.as_bytes());
+    } else {
+        h.bytes(urls::normalize(url).as_bytes());
+    }
+    h.0
+}
+
+/// Whether `urls::normalize(url) == url`, decided without allocating; false when
+/// unsure (the caller then normalizes, which gives the same key either way).
+fn is_normal(url: &str) -> bool {
+    if url.contains('#') {
+        return false;
+    }
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    if let Some((scheme, rest)) = base.split_once("://") {
+        let Some(slash) = rest.find('/') else { return false };
+        let host = &rest[..slash];
+        if scheme.bytes().chain(host.bytes()).any(|b| b.is_ascii_uppercase()) {
+            return false;
+        }
+        if (scheme == "http" && host.ends_with(":80")) || (scheme == "https" && host.ends_with(":443")) {
+            return false;
+        }
+    }
+    let Some(q) = query else { return true };
+    let mut prev: Option<(&str, &str)> = None;
+    for pair in q.split('&') {
+        let Some(kv) = pair.split_once('=') else {
+            return false; // empty pairs are dropped, `k` becomes `k=`
+        };
+        if prev.is_some_and(|p| p > kv) {
+            return false;
+        }
+        prev = Some(kv);
+    }
+    prev.is_some()
+}
+
+/// Resource types the page hook never reports a start for: DevTools' entries of
+/// these never wait for a page half.
+pub fn page_never_reports(resource_type: &str) -> bool {
+    matches!(
+        resource_type,
+        "document"
+            | "script"
+            | "stylesheet"
+            | "image"
+            | "font"
+            | "media"
+            | "manifest"
+            | "texttrack"
+            | "websocket"
+            | "eventsource"
+            | "preflight"
+    )
+}
+
+/// Halves waiting for their other half, by key, each list sorted by start time.
 #[derive(Default)]
 pub struct Unmatched {
-    by_key: HashMap<String, Vec<(u64, f64)>>,
+    by_key: IdMap<VecDeque<(u64, f64)>>,
+    len: usize,
+    /// Halves dropped unmatched because too many waited.
+    pub dropped: u64,
 }
 
 impl Unmatched {
-    pub fn add(&mut self, key: String, id: u64, start: f64) {
+    pub fn add(&mut self, key: u64, id: u64, start: f64) {
         let list = self.by_key.entry(key).or_default();
-        list.retain(|(_, t)| *t + WAIT_MS >= start);
-        if list.len() >= MAX_PER_KEY {
-            list.remove(0);
+        // Mostly in time order: find the place from the back.
+        let at = list.iter().rposition(|(_, t)| *t <= start).map_or(0, |p| p + 1);
+        list.insert(at, (id, start));
+        self.len += 1;
+        if self.len > MAX_WAITING {
+            self.drop_oldest();
         }
-        list.push((id, start));
-        crate::detect::evict_oldest(&mut self.by_key, MAX_KEYS, |v| v.last().map_or(0.0, |x| x.1));
+    }
+
+    /// Drops the older half of what waits (amortized O(1) per `add`).
+    fn drop_oldest(&mut self) {
+        let mut times: Vec<f64> = self.by_key.values().flat_map(|l| l.iter().map(|e| e.1)).collect();
+        let at = times.len() - MAX_WAITING / 2;
+        let (_, cutoff, _) = times.select_nth_unstable_by(at, |a, b| a.total_cmp(b));
+        let cutoff = *cutoff;
+        let mut kept = 0;
+        self.by_key.retain(|_, l| {
+            l.retain(|e| e.1 >= cutoff);
+            kept += l.len();
+            !l.is_empty()
+        });
+        self.dropped += (self.len - kept) as u64;
+        self.len = kept;
+    }
+
+    /// Removes and returns the waiting record whose start is closest to `start`.
+    pub fn take_closest(&mut self, key: u64, start: f64) -> Option<u64> {
+        let list = self.by_key.get_mut(&key)?;
+        // The list is sorted: the closest is next to where `start` would go.
+        let at = list.partition_point(|(_, t)| *t < start);
+        let before = at.checked_sub(1).map(|i| (i, start - list[i].1));
+        let after = list.get(at).map(|e| (at, e.1 - start));
+        let (pos, d) = match (before, after) {
+            (Some(b), Some(a)) => {
+                if a.1 < b.1 {
+                    a
+                } else {
+                    b
+                }
+            }
+            (Some(b), None) => b,
+            (None, Some(a)) => a,
+            (None, None) => return None,
+        };
+        if d > MATCH_WINDOW_MS {
+            return None;
+        }
+        let (id, _) = list.remove(pos)?;
+        self.len -= 1;
+        if list.is_empty() {
+            self.by_key.remove(&key);
+        }
+        Some(id)
+    }
+
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.len
     }
 
     /// Heap bytes held (an estimate).
     pub fn bytes(&self) -> usize {
-        self.by_key
-            .iter()
-            .map(|(k, v)| k.capacity() + 16 + v.capacity() * 16 + 16 + 40)
-            .sum()
+        self.by_key.capacity() * (8 + 32 + 1) + self.by_key.values().map(|l| l.capacity() * 16 + 16).sum::<usize>()
+    }
+}
+
+/// DevTools entries already taken, so a second delivery of one (from `getHAR()` and
+/// from `onRequestFinished`) is recognized and not counted as another request.
+#[derive(Default)]
+pub struct SeenEntries {
+    set: IdSet,
+    order: VecDeque<u64>,
+}
+
+impl SeenEntries {
+    /// Remembers the entry; false when the same entry was seen before.
+    pub fn first_time(&mut self, key: u64, n: &NetworkEntry) -> bool {
+        let fp = fingerprint(key, n);
+        if !self.set.insert(fp) {
+            return false;
+        }
+        self.order.push_back(fp);
+        if self.order.len() > MAX_SEEN {
+            if let Some(old) = self.order.pop_front() {
+                self.set.remove(&old);
+            }
+        }
+        true
     }
 
-    /// Removes and returns the waiting record whose start is closest to `start`.
-    pub fn take_closest(&mut self, key: &str, start: f64) -> Option<u64> {
-        let list = self.by_key.get_mut(key)?;
-        let (pos, _) = list
-            .iter()
-            .enumerate()
-            .map(|(i, (_, t))| (i, (t - start).abs()))
-            .filter(|(_, d)| *d <= MATCH_WINDOW_MS)
-            .min_by(|a, b| a.1.total_cmp(&b.1))?;
-        let (id, _) = list.remove(pos);
-        if list.is_empty() {
-            self.by_key.remove(key);
+    pub fn bytes(&self) -> usize {
+        self.set.capacity() * 9 + self.order.capacity() * 8
+    }
+}
+
+/// What tells two DevTools entries of one URL apart: its start (ms), its duration
+/// and phases (sub-millisecond floats in Chrome's log), status and sizes.
+fn fingerprint(key: u64, n: &NetworkEntry) -> u64 {
+    let mut h = Fnv::new();
+    h.u64(key);
+    h.u64(n.t.to_bits());
+    h.u64(n.duration.to_bits());
+    h.u64(n.status as u64);
+    h.u64(n.transfer_size.unwrap_or(u64::MAX));
+    h.u64(n.content_size.unwrap_or(u64::MAX));
+    h.u64(n.wait.map_or(u64::MAX, f64::to_bits));
+    if let Some(t) = &n.timings {
+        for p in [t.blocked, t.dns, t.connect, t.ssl, t.send, t.wait, t.receive] {
+            h.u64(p.map_or(u64::MAX, f64::to_bits));
         }
-        Some(id)
+    }
+    h.bytes(n.initiator.as_deref().unwrap_or("").as_bytes());
+    h.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fast_key_equals_the_key_of_the_normalized_url() {
+        let slow = |m: &str, u: &str| {
+            let mut h = Fnv::new();
+            h.bytes(format!("{} {}", m.to_ascii_uppercase(), urls::normalize(u)).as_bytes());
+            h.0
+        };
+        for u in [
+            "http://h/a",
+            "http://h/a?b=1&a=2",
+            "http://h/a?a=2&b=1",
+            "http://h/a?a=1&a=1",
+            "http://h/a?a=2&a=1",
+            "http://h/a?a",
+            "http://h/a?",
+            "http://h/a?a=1&",
+            "http://h/a?&a=1",
+            "http://H/a",
+            "HTTP://h/a",
+            "http://h:80/a",
+            "https://h:443/a",
+            "http://h:443/a",
+            "https://h:8443/a",
+            "http://h",
+            "http://h/a#x",
+            "/relative/path?x=1",
+            "data:text/plain,1",
+            "blob:http://h/uuid",
+            "http://h/a/B?Z=1&a=1",
+            "http://h/a?a=&a=x",
+            "http://h/p?x=1?y=2",
+            "http://127.0.0.1:8080/api/flood/1?page=3",
+        ] {
+            for m in ["GET", "post"] {
+                assert_eq!(key(m, u), slow(m, u), "{m} {u}");
+            }
+        }
+    }
+
+    #[test]
+    fn takes_the_closest_start_within_the_window() {
+        let mut w = Unmatched::default();
+        w.add(1, 10, 100.0);
+        w.add(1, 11, 300.0);
+        w.add(1, 12, 200.0);
+        assert_eq!(w.take_closest(1, 290.0), Some(11));
+        assert_eq!(w.take_closest(1, 90.0), Some(10));
+        assert_eq!(w.take_closest(1, 5_000.0), None);
+        assert_eq!(w.take_closest(1, 201.0), Some(12));
+        assert_eq!(w.take_closest(1, 201.0), None);
+        assert_eq!(w.len(), 0);
+    }
+
+    #[test]
+    fn stays_bounded_and_counts_what_it_dropped() {
+        let mut w = Unmatched::default();
+        for i in 0..(MAX_WAITING as u64 + 10) {
+            w.add(i, i, i as f64);
+        }
+        assert!(w.len() <= MAX_WAITING);
+        assert_eq!(w.len() as u64 + w.dropped, MAX_WAITING as u64 + 10);
+        // The newest are still there.
+        let last = MAX_WAITING as u64 + 9;
+        assert_eq!(w.take_closest(last, last as f64), Some(last));
     }
 }

@@ -15,9 +15,9 @@ use crate::event::{Event, Outcome};
 use crate::finding::Finding;
 use crate::protocol::{self, ProtocolError};
 use crate::request::Request;
-use merge::Unmatched;
+use merge::{IdMap, SeenEntries, Unmatched};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 /// Requests kept for lookups (merging, late responses).
 const MAX_REQUESTS: usize = 20_000;
@@ -48,6 +48,14 @@ pub struct Stats {
     /// Findings not kept because the store was full (see `detect::MAX_FINDINGS`).
     #[serde(default)]
     pub findings_not_kept: u64,
+    /// Per detector, findings not kept past `detect::MAX_PER_DETECTOR` (the findings
+    /// list ends that detector's findings with one "N more" summary finding).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub findings_not_shown: std::collections::BTreeMap<String, u64>,
+    /// DevTools entries delivered twice (by `getHAR()` and by `onRequestFinished`),
+    /// taken once.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub devtools_repeats: u64,
     /// Request events left out because their URL matches the config's `ignore`.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub ignored: u64,
@@ -62,10 +70,12 @@ pub struct Engine {
     detectors: Vec<Box<dyn Detector>>,
     requests: VecDeque<Request>,
     next_id: u64,
-    by_page_id: HashMap<u64, u64>,
+    by_page_id: IdMap<u64>,
     /// Page-side records DevTools has not reported yet, and the reverse.
     waiting_for_devtools: Unmatched,
     waiting_for_page: Unmatched,
+    /// DevTools entries already taken (a second delivery is not another request).
+    seen_entries: SeenEntries,
     page: PageState,
     visibility: Vec<(f64, bool)>,
     focus_changes: Vec<f64>,
@@ -94,9 +104,10 @@ impl Engine {
             detectors,
             requests: VecDeque::new(),
             next_id: 1,
-            by_page_id: HashMap::new(),
+            by_page_id: IdMap::default(),
             waiting_for_devtools: Unmatched::default(),
             waiting_for_page: Unmatched::default(),
+            seen_entries: SeenEntries::default(),
             page: PageState::default(),
             visibility: Vec::new(),
             focus_changes: Vec::new(),
@@ -196,7 +207,7 @@ impl Engine {
                     return; // delivered twice (a resend after reconnecting)
                 }
                 let key = merge::key(&s.method, &s.url);
-                match self.waiting_for_page.take_closest(&key, s.t) {
+                match self.waiting_for_page.take_closest(key, s.t) {
                     Some(id) => {
                         self.by_page_id.insert(s.id, id);
                         if let Some(r) = self.get_mut(id) {
@@ -244,7 +255,12 @@ impl Engine {
             }
             Event::Network(n) => {
                 let key = merge::key(&n.method, &n.url);
-                match self.waiting_for_devtools.take_closest(&key, n.t) {
+                if !self.seen_entries.first_time(key, n) {
+                    // The same entry again (getHAR() and onRequestFinished both had it).
+                    self.stats.devtools_repeats += 1;
+                    return;
+                }
+                match self.waiting_for_devtools.take_closest(key, n.t) {
                     Some(id) => {
                         let first_end = self.get_mut(id).map(|r| {
                             let first = r.end.is_none();
@@ -266,7 +282,9 @@ impl Engine {
                         let id = self.alloc_id();
                         let mut r = Request::from_devtools(id, n);
                         self.place(&mut r);
-                        self.waiting_for_page.add(key, id, n.t);
+                        if !merge::page_never_reports(&n.resource_type) {
+                            self.waiting_for_page.add(key, id, n.t);
+                        }
                         self.push(r);
                         self.with_request(id, |d, r, p, f| d.on_start(r, p, f));
                         self.with_request(id, |d, r, p, f| {
@@ -411,6 +429,11 @@ impl Engine {
     pub fn stats(&self) -> Stats {
         Stats {
             findings_not_kept: self.findings.not_kept,
+            findings_not_shown: self
+                .findings
+                .not_shown()
+                .map(|n| (n.detector.to_string(), n.count))
+                .collect(),
             ..self.stats.clone()
         }
     }
@@ -435,6 +458,7 @@ impl Engine {
             .collect();
         let all = out.clone();
         out.retain(|f| !crate::detect::superseded(f, &all));
+        out.extend(self.findings.not_shown().map(|n| not_shown_summary(&n, origin)));
         out.sort_by(|a, b| {
             a.first_ms
                 .total_cmp(&b.first_ms)
@@ -466,13 +490,43 @@ impl Engine {
             .iter()
             .map(|f| std::mem::size_of::<Finding>() + f.heap_bytes() + 48)
             .sum();
-        let lookups = self.by_page_id.capacity() * 17 + self.waiting_for_devtools.bytes() + self.waiting_for_page.bytes();
+        let lookups = self.by_page_id.capacity() * 17
+            + self.waiting_for_devtools.bytes()
+            + self.waiting_for_page.bytes()
+            + self.seen_entries.bytes();
         requests + log + findings + lookups
     }
 
     /// The most recent requests, newest last.
     pub fn requests(&self) -> impl DoubleEndedIterator<Item = &Request> {
         self.requests.iter()
+    }
+}
+
+/// The finding that stands for a detector's findings past its cap: one line in
+/// every report and in the panel, "N more like these".
+pub const NOT_SHOWN_KEY: &str = "(more not shown)";
+
+fn not_shown_summary(n: &crate::detect::NotShown, origin: f64) -> Finding {
+    let what = crate::detect::info(n.detector).map_or(n.detector, |d| d.title);
+    let mut metrics = std::collections::BTreeMap::new();
+    metrics.insert("not_shown".to_string(), crate::finding::Metric::Num(n.count as f64));
+    Finding {
+        detector: n.detector.to_string(),
+        key: NOT_SHOWN_KEY.to_string(),
+        severity: crate::finding::Severity::Info,
+        title: format!(
+            "{} more like these not shown ({what}: the first {} are kept)",
+            n.count,
+            crate::detect::MAX_PER_DETECTOR
+        ),
+        count: n.count,
+        first_ms: (n.first - origin).round().max(0.0),
+        last_ms: (n.last - origin).round().max(0.0),
+        evidence: Default::default(),
+        metrics,
+        advice: "One cause usually produces them all: fix the findings shown and run again to see the rest."
+            .to_string(),
     }
 }
 

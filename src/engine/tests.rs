@@ -286,3 +286,142 @@ fn golden_findings_of_a_mixed_page_and_devtools_stream_are_unchanged() {
     }
     golden_check("mixed-1800", &engine);
 }
+
+// Exact counts: a request seen by the page hook and by DevTools' log is one
+// request, whatever order its halves arrive in.
+
+fn devtools(url: &str, t: f64) -> Event {
+    net(url, t, 12.5, Some("http://h/app.js:1:1"))
+}
+
+#[test]
+fn page_start_then_devtools_then_page_end_is_one_request() {
+    let mut t = Kit::new();
+    t.start(1, "GET", "http://h/a?x=1", 100.0);
+    t.engine.ingest(devtools("http://h/a?x=1", 100.4));
+    t.end(1, 113.0);
+    assert_eq!(t.engine.stats().requests, 1);
+    let r = t.engine.requests().next().unwrap();
+    assert!(r.from_page && r.from_devtools);
+}
+
+#[test]
+fn devtools_log_of_a_flood_after_every_page_record_counts_each_request_once() {
+    // 6,000 distinct URLs, all of the page's halves first (a late DevTools log).
+    let mut t = Kit::new();
+    for i in 0..6_000u64 {
+        t.request(i, "GET", &format!("http://h/item/{i}"), i as f64, i as f64 + 5.0);
+    }
+    for i in 0..6_000u64 {
+        t.engine.ingest(devtools(&format!("http://h/item/{i}"), i as f64 + 0.3));
+    }
+    assert_eq!(t.engine.stats().requests, 6_000);
+}
+
+#[test]
+fn devtools_entries_before_the_page_starts_count_each_request_once() {
+    // The panel opened late: getHAR() answers before the relay resends the page's history.
+    let mut t = Kit::new();
+    for i in 0..6_000u64 {
+        t.engine.ingest(devtools(&format!("http://h/item/{i}"), i as f64 + 0.3));
+    }
+    for i in 0..6_000u64 {
+        t.request(i, "GET", &format!("http://h/item/{i}"), i as f64, i as f64 + 5.0);
+    }
+    assert_eq!(t.engine.stats().requests, 6_000);
+}
+
+#[test]
+fn devtools_entries_of_requests_that_left_the_ring_are_not_new_requests() {
+    let mut t = Kit::new();
+    let n = 25_000u64; // more than the ring holds
+    for i in 0..n {
+        t.request(i, "GET", &format!("http://h/item/{i}"), i as f64, i as f64 + 5.0);
+    }
+    assert!(t.engine.requests().count() < n as usize);
+    for i in 0..n {
+        t.engine.ingest(devtools(&format!("http://h/item/{i}"), i as f64 + 0.3));
+    }
+    assert_eq!(t.engine.stats().requests, n);
+}
+
+#[test]
+fn a_devtools_entry_delivered_twice_is_one_request() {
+    // getHAR() and onRequestFinished can both hand over the same entry.
+    let mut t = Kit::new();
+    t.start(1, "GET", "http://h/api/me", 100.0);
+    t.engine.ingest(devtools("http://h/api/me", 100.4));
+    t.engine.ingest(devtools("http://h/api/me", 100.4));
+    t.end(1, 113.0);
+    // ...and both before the page's half.
+    t.engine.ingest(devtools("http://h/api/team", 500.4));
+    t.engine.ingest(devtools("http://h/api/team", 500.4));
+    t.start(2, "GET", "http://h/api/team", 500.0);
+    t.end(2, 513.0);
+    assert_eq!(t.engine.stats().requests, 2);
+    t.assert_none("duplicate-request");
+}
+
+#[test]
+fn near_miss_two_real_requests_with_one_url_and_start_stay_two() {
+    // Two copies issued in the same millisecond are two requests: their DevTools
+    // entries differ in timing, so neither is taken for a repeat of the other.
+    let mut t = Kit::new();
+    t.start(1, "GET", "http://h/api/me", 100.0);
+    t.start(2, "GET", "http://h/api/me", 100.0);
+    t.engine.ingest(net("http://h/api/me", 100.4, 12.5, None));
+    t.engine.ingest(net("http://h/api/me", 100.4, 13.25, None));
+    assert_eq!(t.engine.stats().requests, 2);
+    assert!(t.engine.requests().all(|r| r.from_page && r.from_devtools));
+    assert_eq!(t.only("duplicate-request").count, 2);
+}
+
+#[test]
+fn identical_urls_issued_concurrently_pair_one_to_one() {
+    // Promise.all over 300 fetches of one URL, DevTools' entries after, and the
+    // same with DevTools first.
+    let mut t = Kit::new();
+    for i in 0..300u64 {
+        t.start(i, "GET", "http://h/api/same", 1_000.0 + i as f64 * 0.1);
+    }
+    for i in 0..300u64 {
+        t.engine
+            .ingest(net("http://h/api/same", 1_000.2 + i as f64 * 0.1, 40.0 + i as f64 * 0.01, None));
+    }
+    for i in 0..300u64 {
+        t.end(i, 1_100.0 + i as f64);
+    }
+    assert_eq!(t.engine.stats().requests, 300);
+    for i in 0..300u64 {
+        t.engine
+            .ingest(net("http://h/api/other", 9_000.2 + i as f64 * 0.1, 40.0 + i as f64 * 0.01, None));
+    }
+    for i in 300..600u64 {
+        t.start(i, "GET", "http://h/api/other", 9_000.0 + (i - 300) as f64 * 0.1);
+    }
+    assert_eq!(t.engine.stats().requests, 600);
+    assert!(t.engine.requests().all(|r| r.from_page && r.from_devtools));
+}
+
+#[test]
+fn a_long_request_still_pairs_after_later_copies_of_its_url_started() {
+    // An SSE or long poll: DevTools reports it only when it ends, 75 s later, after
+    // the page has started the same URL again.
+    let mut t = Kit::new();
+    t.start(1, "GET", "http://h/api/stream", 0.0);
+    t.start(2, "GET", "http://h/api/stream", 70_000.0);
+    t.engine.ingest(net("http://h/api/stream", 0.5, 75_000.0, None));
+    t.engine.ingest(net("http://h/api/stream", 70_000.5, 100.0, None));
+    assert_eq!(t.engine.stats().requests, 2);
+}
+
+#[test]
+fn devtools_only_assets_do_not_wait_for_a_page_half() {
+    // Scripts and images never have a page half: they must not be held for one.
+    let mut t = Kit::new();
+    for i in 0..100u64 {
+        t.net(&format!("http://h/img/{i}.png"), i as f64, 5.0, |n| n.resource_type = "image".into());
+    }
+    assert_eq!(t.engine.stats().requests, 100);
+    assert_eq!(t.engine.waiting_for_page.len(), 0);
+}
