@@ -185,6 +185,30 @@ impl Components {
         self.not_kept += crate::detect::evict_oldest(&mut self.map, MAX_COMPONENTS, |c| c.last_t) as u64;
     }
 
+    /// Heap bytes held (an estimate: names, changed keys, rate history).
+    pub fn bytes(&self) -> usize {
+        self.map.capacity() * (std::mem::size_of::<(String, Component)>() + 1)
+            + self
+                .map
+                .values()
+                .map(|c| {
+                    2 * (c.name.capacity() + 16)
+                        + c.owner.as_ref().map_or(0, |o| o.capacity() + 16)
+                        + c.keys
+                            .iter()
+                            .map(|k| {
+                                std::mem::size_of::<ChangedKey>()
+                                    + k.kind.capacity()
+                                    + k.key.capacity()
+                                    + k.from.capacity()
+                                    + k.to.capacity()
+                            })
+                            .sum::<usize>()
+                        + c.rate.capacity() * 16
+                })
+                .sum::<usize>()
+    }
+
     pub fn get(&self, name: &str) -> Option<&Component> {
         self.map.get(name)
     }

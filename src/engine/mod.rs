@@ -19,10 +19,14 @@ use merge::{IdMap, SeenEntries, Unmatched};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
-/// Requests kept for lookups (merging, late responses).
+/// Requests kept for lookups (merging, late responses), at most this many...
 const MAX_REQUESTS: usize = 20_000;
-/// Raw events kept so a saved report can be replayed.
+/// ...and at most this many bytes (see `size`): about 5,000 requests of a flood.
+pub const MAX_REQUEST_BYTES: usize = 4 << 20;
+/// Raw events kept so a saved report can be replayed, at most this many...
 const MAX_LOG: usize = 50_000;
+/// ...and at most this many bytes; the oldest go first, counted in `Stats`.
+pub const MAX_LOG_BYTES: usize = 8 << 20;
 /// A request this soon after a focus change is taken as a refetch-on-focus.
 const PROVOKED_WINDOW_MS: f64 = 150.0;
 /// Route changes and visibility flips remembered.
@@ -77,7 +81,9 @@ pub struct Engine {
     /// DevTools entries already taken (a second delivery is not another request).
     seen_entries: SeenEntries,
     page: PageState,
+    /// Visibility flips and route-change times, sorted by time (binary-searched per request).
     visibility: Vec<(f64, bool)>,
+    route_times: Vec<f64>,
     focus_changes: Vec<f64>,
     origin: Option<f64>,
     earliest: Option<f64>,
@@ -89,6 +95,9 @@ pub struct Engine {
     findings: Findings,
     stats: Stats,
     log: VecDeque<Event>,
+    /// Bytes of `log` and of `requests`, as `size` counts them.
+    log_bytes: usize,
+    request_bytes: usize,
     components: Components,
 }
 
@@ -110,6 +119,7 @@ impl Engine {
             seen_entries: SeenEntries::default(),
             page: PageState::default(),
             visibility: Vec::new(),
+            route_times: Vec::new(),
             focus_changes: Vec::new(),
             origin: None,
             earliest: None,
@@ -118,6 +128,8 @@ impl Engine {
             findings: Findings::default(),
             stats: Stats::default(),
             log: VecDeque::new(),
+            log_bytes: 0,
+            request_bytes: 0,
             components: Components::default(),
         }
     }
@@ -178,10 +190,16 @@ impl Engine {
         self.apply(&event);
         // Every event is kept for replay, including those that changed nothing here
         // (the end of a request that fell out of the ring), so the log's count is exact.
-        if self.log.len() >= MAX_LOG {
-            self.log.pop_front();
-            self.stats.events_not_logged += 1;
+        let bytes = size::event_bytes(&event);
+        while !self.log.is_empty() && (self.log.len() >= MAX_LOG || self.log_bytes + bytes > MAX_LOG_BYTES) {
+            if let Some(old) = self.log.pop_front() {
+                let b = size::event_bytes(&old);
+                self.log_bytes -= b;
+                self.stats.events_not_logged += 1;
+                self.stats.log_bytes_dropped += b as u64;
+            }
         }
+        self.log_bytes += bytes;
         self.log.push_back(event);
     }
 
@@ -210,7 +228,7 @@ impl Engine {
                 match self.waiting_for_page.take_closest(key, s.t) {
                     Some(id) => {
                         self.by_page_id.insert(s.id, id);
-                        if let Some(r) = self.get_mut(id) {
+                        self.edit(id, |r| {
                             r.page_id = Some(s.id);
                             r.from_page = true;
                             r.api = s.api;
@@ -219,7 +237,7 @@ impl Engine {
                             if s.body.is_some() {
                                 r.body = s.body.clone();
                             }
-                        }
+                        });
                     }
                     None => {
                         let id = self.alloc_id();
@@ -236,16 +254,27 @@ impl Engine {
                 let Some(&id) = self.by_page_id.get(&e.id) else {
                     return;
                 };
-                let Some(r) = self.get_mut(id) else { return };
-                r.content_type = e.content_type.clone().or(r.content_type.take());
-                r.content_length = e.content_length.or(r.content_length);
-                r.content_encoding = e.content_encoding.clone().or(r.content_encoding.take());
-                r.cache_control = e.cache_control.clone().or(r.cache_control.take());
-                let first_end = r.end.is_none();
-                // The page knows best how its own call ended (aborts look like errors in DevTools).
-                r.end = Some(e.t);
-                r.status = if e.status != 0 { e.status } else { r.status };
-                r.outcome = Some(e.outcome);
+                let Some(first_end) = self.edit(id, |r| {
+                    // What the page read wins; what DevTools said stays where the page read nothing.
+                    if e.content_type.is_some() {
+                        r.content_type = e.content_type.clone();
+                    }
+                    r.content_length = e.content_length.or(r.content_length);
+                    if e.content_encoding.is_some() {
+                        r.content_encoding = e.content_encoding.clone();
+                    }
+                    if e.cache_control.is_some() {
+                        r.cache_control = e.cache_control.clone();
+                    }
+                    let first_end = r.end.is_none();
+                    // The page knows best how its own call ended (aborts look like errors in DevTools).
+                    r.end = Some(e.t);
+                    r.status = if e.status != 0 { e.status } else { r.status };
+                    r.outcome = Some(e.outcome);
+                    first_end
+                }) else {
+                    return;
+                };
                 if first_end || e.outcome == Outcome::Abort {
                     self.with_request(id, |d, r, p, f| {
                         d.on_end(r, p, f);
@@ -262,7 +291,7 @@ impl Engine {
                 }
                 match self.waiting_for_devtools.take_closest(key, n.t) {
                     Some(id) => {
-                        let first_end = self.get_mut(id).map(|r| {
+                        let first_end = self.edit(id, |r| {
                             let first = r.end.is_none();
                             r.enrich(n);
                             first
@@ -297,13 +326,16 @@ impl Engine {
             Event::Route(r) => {
                 if self.page.routes.len() < MAX_PAGE_HISTORY {
                     self.page.routes.push((r.t, r.url.clone()));
+                    let at = self.route_times.partition_point(|t| *t <= r.t);
+                    self.route_times.insert(at, r.t);
                 }
                 self.page_event(event);
             }
             Event::Visibility(v) => {
                 self.page.hidden = v.hidden;
                 if self.visibility.len() < MAX_PAGE_HISTORY {
-                    self.visibility.push((v.t, v.hidden));
+                    let at = self.visibility.partition_point(|(t, _)| *t <= v.t);
+                    self.visibility.insert(at, (v.t, v.hidden));
                 }
                 self.page_event(event);
             }
@@ -364,34 +396,40 @@ impl Engine {
             .focus_changes
             .iter()
             .any(|t| *t <= r.start && r.start - *t <= PROVOKED_WINDOW_MS);
-        r.route_epoch = self.page.routes.iter().filter(|(t, _)| *t <= r.start).count() as u32;
-        r.hidden = self
-            .visibility
-            .iter()
-            .rev()
-            .find(|(t, _)| *t <= r.start)
-            .is_some_and(|(_, h)| *h);
+        r.route_epoch = self.route_times.partition_point(|t| *t <= r.start) as u32;
+        let seen = self.visibility.partition_point(|(t, _)| *t <= r.start);
+        r.hidden = seen > 0 && self.visibility[seen - 1].1;
     }
 
     fn push(&mut self, r: Request) {
-        if self.requests.len() >= MAX_REQUESTS {
+        let bytes = size::request_bytes(&r);
+        while !self.requests.is_empty()
+            && (self.requests.len() >= MAX_REQUESTS || self.request_bytes + bytes > MAX_REQUEST_BYTES)
+        {
             if let Some(old) = self.requests.pop_front() {
+                self.request_bytes -= size::request_bytes(&old);
                 if let Some(pid) = old.page_id {
                     self.by_page_id.remove(&pid);
                 }
             }
         }
+        self.request_bytes += bytes;
         self.requests.push_back(r);
+    }
+
+    /// Changes a request in the ring, keeping the ring's byte count right.
+    fn edit<T>(&mut self, id: u64, change: impl FnOnce(&mut Request) -> T) -> Option<T> {
+        let first = self.requests.front()?.id;
+        let r = self.requests.get_mut(id.checked_sub(first)? as usize)?;
+        let before = size::request_bytes(r);
+        let out = change(r);
+        self.request_bytes = self.request_bytes + size::request_bytes(r) - before;
+        Some(out)
     }
 
     pub fn get(&self, id: u64) -> Option<&Request> {
         let first = self.requests.front()?.id;
         self.requests.get(id.checked_sub(first)? as usize)
-    }
-
-    fn get_mut(&mut self, id: u64) -> Option<&mut Request> {
-        let first = self.requests.front()?.id;
-        self.requests.get_mut(id.checked_sub(first)? as usize)
     }
 
     fn with_request(&mut self, id: u64, mut call: impl FnMut(&mut dyn Detector, &Request, &PageState, &mut Findings)) {
@@ -483,8 +521,9 @@ impl Engine {
     /// Detectors' own per-key state is bounded by their caps and not counted here.
     pub fn retained_bytes(&self) -> usize {
         use size::HeapSize;
-        let requests: usize = self.requests.iter().map(size::request_bytes).sum();
-        let log: usize = self.log.iter().map(size::event_bytes).sum();
+        let requests = self.request_bytes + self.requests.capacity() * std::mem::size_of::<Request>()
+            - self.requests.len() * std::mem::size_of::<Request>();
+        let log = self.log_bytes + (self.log.capacity() - self.log.len()) * std::mem::size_of::<Event>();
         let findings: usize = self
             .findings
             .iter()
@@ -494,7 +533,10 @@ impl Engine {
             + self.waiting_for_devtools.bytes()
             + self.waiting_for_page.bytes()
             + self.seen_entries.bytes();
-        requests + log + findings + lookups
+        let page = self.visibility.capacity() * 16
+            + self.route_times.capacity() * 8
+            + self.page.routes.iter().map(|(_, u)| 32 + u.heap_bytes()).sum::<usize>();
+        requests + log + findings + lookups + page + self.components.bytes()
     }
 
     /// The most recent requests, newest last.
