@@ -10,11 +10,50 @@
 //!
 //! Run: `cargo run --release --example bench_engine [-- --requests N] [--detectors]`
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 use stormwatch::event::{Event, NetworkEntry, Timings};
 use stormwatch::{Config, Engine};
 
 const T0: f64 = 1_796_083_200_000.0;
+
+/// The system allocator, counting the bytes live on the heap and their peak: the
+/// engine's real footprint, free of RSS's page granularity and allocator caching.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            if new_size >= layout.size() {
+                let now = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size - layout.size();
+                PEAK.fetch_max(now, Ordering::Relaxed);
+            } else {
+                LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
 
 fn page_events(i: usize, url: &str, t: f64) -> [String; 2] {
     [
@@ -142,17 +181,31 @@ fn memory() {
     println!("memory: a flood of {FLOOD} requests (distinct URLs; page start + end + DevTools entry each), three times into one engine");
     let (rss0, _) = rss();
     reset_peak_rss();
-    let mut engine = Engine::new(&Config::default());
+    let heap0 = LIVE.load(Ordering::Relaxed);
+    PEAK.store(heap0, Ordering::Relaxed);
+    let mut cfg = Config::default();
+    // STORMWATCH_BENCH_DISABLE=id,id (or `all`): which detectors to leave out, to see
+    // what their state costs.
+    if let Ok(off) = std::env::var("STORMWATCH_BENCH_DISABLE") {
+        cfg.disabled = stormwatch::detect::DETECTORS
+            .iter()
+            .map(|d| d.id.to_string())
+            .filter(|id| off == "all" || off.split(',').any(|o| o == id))
+            .collect();
+    }
+    let mut engine = Engine::new(&cfg);
     for round in 0..3 {
         flood(&mut engine, round, FLOOD);
         let (now, peak) = rss();
         let s = engine.stats();
         println!(
-            "  flood {}: requests seen {} (exact: {}), retained {} (engine's count), RSS {} now, {} peak (process at start: {})",
+            "  flood {}: requests seen {} (exact: {}); retained {} (engine's count); heap {} live, {} peak; RSS {} now, {} peak (at start {})",
             round + 1,
             s.requests,
             s.requests as usize == FLOOD * (round + 1),
             mb(engine.retained_bytes()),
+            mb(LIVE.load(Ordering::Relaxed) - heap0),
+            mb(PEAK.load(Ordering::Relaxed) - heap0),
             mb(now),
             mb(peak),
             mb(rss0)
@@ -290,6 +343,9 @@ fn main() {
         .unwrap_or(200_000);
     // Memory first, while the process holds nothing else.
     memory();
+    if args.iter().any(|a| a == "--memory-only") {
+        return;
+    }
     let input = throughput(requests);
     if args.iter().any(|a| a == "--detectors") {
         let n = input.len().min(100);
