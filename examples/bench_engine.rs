@@ -341,6 +341,30 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|n| n.parse().ok())
         .unwrap_or(200_000);
+    // `--only reference|decode|engine`: one phase once, for `perf stat -e instructions`
+    // (instruction counts do not depend on how busy the machine is).
+    if let Some(phase) = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)) {
+        let input = mixed_batches(requests, 500);
+        let mut n = 0usize;
+        for b in &input {
+            n += match phase.as_str() {
+                "reference" => serde_json::from_str::<serde_json::Value>(b).expect("valid json")["events"]
+                    .as_array()
+                    .map_or(0, Vec::len),
+                "decode" => stormwatch::protocol::decode_batch(b).expect("valid batch").events.len(),
+                "engine" => 0,
+                _ => 0,
+            };
+        }
+        if phase == "engine" {
+            let mut engine = Engine::new(&Config::default());
+            for b in &input {
+                n += engine.ingest_batch(b).expect("valid batch");
+            }
+        }
+        println!("{phase}: {n} events");
+        return;
+    }
     // Memory first, while the process holds nothing else.
     memory();
     if args.iter().any(|a| a == "--memory-only") {

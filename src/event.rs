@@ -7,7 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+// Deserialize is written by hand (below): same format, without buffering every event.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// A document started: its URL and time origin. Resets nothing by itself;
@@ -408,6 +409,118 @@ pub struct ConnectionClose {
     pub t: f64,
 }
 
+/// The `type` tags, as the wire format spells them.
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Tag {
+    Page,
+    RequestStart,
+    RequestEnd,
+    Resource,
+    Route,
+    Visibility,
+    Network,
+    Lifecycle,
+    Focus,
+    ConnectionOpen,
+    ConnectionClose,
+    LongTask,
+    Memory,
+    ReactRenderer,
+    ReactRenders,
+    ChunkPackages,
+    #[serde(other)]
+    Unknown,
+}
+
+impl Tag {
+    /// The event of this type from the rest of its object.
+    fn event<'de, D: serde::Deserializer<'de>>(self, rest: D) -> Result<Event, D::Error> {
+        Ok(match self {
+            Tag::Page => Event::Page(PageInfo::deserialize(rest)?),
+            Tag::RequestStart => Event::RequestStart(RequestStart::deserialize(rest)?),
+            Tag::RequestEnd => Event::RequestEnd(RequestEnd::deserialize(rest)?),
+            Tag::Resource => Event::Resource(ResourceEntry::deserialize(rest)?),
+            Tag::Route => Event::Route(RouteChange::deserialize(rest)?),
+            Tag::Visibility => Event::Visibility(Visibility::deserialize(rest)?),
+            Tag::Network => Event::Network(Box::new(NetworkEntry::deserialize(rest)?)),
+            Tag::Lifecycle => Event::Lifecycle(Lifecycle::deserialize(rest)?),
+            Tag::Focus => Event::Focus(Focus::deserialize(rest)?),
+            Tag::ConnectionOpen => Event::ConnectionOpen(ConnectionOpen::deserialize(rest)?),
+            Tag::ConnectionClose => Event::ConnectionClose(ConnectionClose::deserialize(rest)?),
+            Tag::LongTask => Event::LongTask(LongTask::deserialize(rest)?),
+            Tag::Memory => Event::Memory(MemorySample::deserialize(rest)?),
+            Tag::ReactRenderer => Event::ReactRenderer(ReactRenderer::deserialize(rest)?),
+            Tag::ReactRenders => Event::ReactRenders(ReactRenders::deserialize(rest)?),
+            Tag::ChunkPackages => Event::ChunkPackages(ChunkPackages::deserialize(rest)?),
+            Tag::Unknown => {
+                serde::de::IgnoredAny::deserialize(rest)?;
+                Event::Unknown
+            }
+        })
+    }
+}
+
+/// An event object's first key: `type` (the page hook and our own writer put it
+/// first), or another one.
+enum FirstKey {
+    Type,
+    Other(String),
+}
+
+impl<'de> Deserialize<'de> for FirstKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<FirstKey, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = FirstKey;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: serde::de::Error>(self, k: &str) -> Result<FirstKey, E> {
+                Ok(if k == "type" { FirstKey::Type } else { FirstKey::Other(k.to_string()) })
+            }
+        }
+        d.deserialize_identifier(V)
+    }
+}
+
+/// Internally tagged like serde's derive, but when `type` comes first (always, from
+/// the hook and from reports) the rest of the object goes straight into the event's
+/// struct; serde's derive would first copy every field into a generic buffer. An
+/// object with `type` elsewhere takes that slower path, with the same result.
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Event, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Event;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an event object with a `type`")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Event, A::Error> {
+                use serde::de::Error;
+                match map.next_key::<FirstKey>()? {
+                    None => Err(A::Error::missing_field("type")),
+                    Some(FirstKey::Type) => {
+                        let tag: Tag = map.next_value()?;
+                        tag.event(serde::de::value::MapAccessDeserializer::new(map))
+                    }
+                    Some(FirstKey::Other(first)) => {
+                        let mut obj = serde_json::Map::new();
+                        obj.insert(first, map.next_value()?);
+                        while let Some((k, v)) = map.next_entry::<String, serde_json::Value>()? {
+                            obj.insert(k, v);
+                        }
+                        let tag = obj.remove("type").ok_or_else(|| A::Error::missing_field("type"))?;
+                        let tag = Tag::deserialize(tag).map_err(A::Error::custom)?;
+                        tag.event(serde_json::Value::Object(obj)).map_err(A::Error::custom)
+                    }
+                }
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
 impl Event {
     /// The time the event happened, when it has one.
     pub fn time(&self) -> Option<f64> {
@@ -502,6 +615,43 @@ mod tests {
     fn unknown_event_types_decode_as_unknown() {
         let e: Event = serde_json::from_str(r#"{"type":"from_the_future","x":1}"#).unwrap();
         assert_eq!(e, Event::Unknown);
+        let e: Event = serde_json::from_str(r#"{"x":{"y":[1]},"type":"from_the_future"}"#).unwrap();
+        assert_eq!(e, Event::Unknown);
+    }
+
+    #[test]
+    fn the_type_may_come_anywhere_and_bad_events_are_errors() {
+        let first: Event =
+            serde_json::from_str(r#"{"type":"request_end","id":3,"t":5.5,"status":200,"outcome":"abort"}"#).unwrap();
+        let last: Event =
+            serde_json::from_str(r#"{"id":3,"t":5.5,"status":200,"outcome":"abort","type":"request_end"}"#).unwrap();
+        assert_eq!(first, last);
+        assert!(matches!(&first, Event::RequestEnd(e) if e.outcome == Outcome::Abort && e.content_type.is_none()));
+        // Round trip of every kind through our own writer, and through a Value (keys sorted).
+        for text in [
+            r#"{"type":"page","t":1,"url":"http://h/"}"#,
+            r#"{"type":"network","method":"GET","url":"http://h/a","t":1,"duration":2,"timings":{"wait":1.5}}"#,
+            r#"{"type":"long_task","t":1,"duration":80,"scripts":[{"url":"http://h/a.js","duration":70}]}"#,
+            r#"{"type":"react_renders","t":1,"t_end":2,"commits":3,"components":[{"name":"Row","renders":4,"keys":[{"kind":"props","key":"style","count":2}]}]}"#,
+            r#"{"type":"chunk_packages","t":1,"url":"http://h/a.js","packages":[["react",1200]]}"#,
+        ] {
+            let e: Event = serde_json::from_str(text).unwrap();
+            let again: Event = serde_json::from_str(&serde_json::to_string(&e).unwrap()).unwrap();
+            assert_eq!(e, again, "{text}");
+            let via_value: Event = serde_json::from_value(serde_json::from_str(text).unwrap()).unwrap();
+            assert_eq!(e, via_value, "{text}");
+        }
+        for bad in [
+            r#"{"id":3,"t":5.5}"#,
+            r#"{}"#,
+            r#"[1]"#,
+            r#"{"type":"request_end","id":"x","t":1}"#,
+            r#"{"t":1,"type":"request_end","id":"x"}"#,
+            r#"{"type":"request_start","id":1}"#,
+            r#"{"type":7}"#,
+        ] {
+            assert!(serde_json::from_str::<Event>(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -59,16 +59,26 @@ pub fn decode_batch(json: &str) -> Result<Batch, ProtocolError> {
     if json.len() > MAX_BATCH_BYTES {
         return Err(ProtocolError::TooLarge(json.len()));
     }
-    // The head first, so a batch from another version is named as such rather
-    // than as whatever field it happens to lack.
-    let head: Head = serde_json::from_str(json).map_err(|e| ProtocolError::Malformed(e.to_string()))?;
-    if head.kind != BATCH_KIND {
-        return Err(ProtocolError::Kind(head.kind));
+    // One pass for a good batch. A batch that fails is read again for its head only,
+    // so one from another version is named as such rather than as whatever field it
+    // happens to lack.
+    let check = |kind: &str, v: u32| {
+        if kind != BATCH_KIND {
+            Err(ProtocolError::Kind(kind.to_string()))
+        } else if v != PROTOCOL_VERSION {
+            Err(ProtocolError::Version(v))
+        } else {
+            Ok(())
+        }
+    };
+    match serde_json::from_str::<Batch>(json) {
+        Ok(batch) => check(&batch.kind, batch.v).map(|()| batch),
+        Err(e) => {
+            let head: Head = serde_json::from_str(json).map_err(|h| ProtocolError::Malformed(h.to_string()))?;
+            check(&head.kind, head.v)?;
+            Err(ProtocolError::Malformed(e.to_string()))
+        }
     }
-    if head.v != PROTOCOL_VERSION {
-        return Err(ProtocolError::Version(head.v));
-    }
-    serde_json::from_str(json).map_err(|e| ProtocolError::Malformed(e.to_string()))
 }
 
 #[cfg(test)]
