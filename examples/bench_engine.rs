@@ -125,6 +125,20 @@ fn devtools_entry(url: &str, t: f64) -> Event {
     }))
 }
 
+/// The default config, less the detectors named in STORMWATCH_BENCH_DISABLE (`id,id`
+/// or `all`), to see what a detector's time or state costs.
+fn bench_config() -> Config {
+    let mut cfg = Config::default();
+    if let Ok(off) = std::env::var("STORMWATCH_BENCH_DISABLE") {
+        cfg.disabled = stormwatch::detect::DETECTORS
+            .iter()
+            .map(|d| d.id.to_string())
+            .filter(|id| off == "all" || off.split(',').any(|o| o == id))
+            .collect();
+    }
+    cfg
+}
+
 /// Resident set now and its peak since the last reset, in bytes (Linux only).
 fn rss() -> (usize, usize) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -183,17 +197,7 @@ fn memory() {
     reset_peak_rss();
     let heap0 = LIVE.load(Ordering::Relaxed);
     PEAK.store(heap0, Ordering::Relaxed);
-    let mut cfg = Config::default();
-    // STORMWATCH_BENCH_DISABLE=id,id (or `all`): which detectors to leave out, to see
-    // what their state costs.
-    if let Ok(off) = std::env::var("STORMWATCH_BENCH_DISABLE") {
-        cfg.disabled = stormwatch::detect::DETECTORS
-            .iter()
-            .map(|d| d.id.to_string())
-            .filter(|id| off == "all" || off.split(',').any(|o| o == id))
-            .collect();
-    }
-    let mut engine = Engine::new(&cfg);
+    let mut engine = Engine::new(&bench_config());
     for round in 0..3 {
         flood(&mut engine, round, FLOOD);
         let (now, peak) = rss();
@@ -357,7 +361,7 @@ fn main() {
             };
         }
         if phase == "engine" {
-            let mut engine = Engine::new(&Config::default());
+            let mut engine = Engine::new(&bench_config());
             for b in &input {
                 n += engine.ingest_batch(b).expect("valid batch");
             }
