@@ -1,0 +1,57 @@
+// The panel's memory under request floods, in the real DevTools panel: the page
+// issues 20,000 real HTTP fetches to distinct URLs (the demo server answers them
+// at once with a 404; DevTools' log reports each one too, so the engine must merge
+// both halves), three times; after each flood has fully reached
+// the panel, print the wasm linear memory (it never shrinks, so it is the peak),
+// the panel's JS heap (CDP Runtime.getHeapUsage, after a GC), and whether each
+// request was counted exactly once. Run: node scripts/bench-panel-memory.mjs
+// (after scripts/build.sh --browser).
+import { openDemo, until, sleep } from '../tests/e2e/devtools.mjs';
+
+const FLOOD = 20000;
+const MB = 1048576;
+const session = await openDemo('clean.html');
+const { tab } = session;
+try {
+  await until(async () => (await tab.report()).stats.requests >= 1, { what: 'the first request' });
+  await sleep(1000); // DevTools' log of the page load lands first
+  const heap = async () => {
+    await tab.panel.send('HeapProfiler.collectGarbage').catch(() => {});
+    const { usedSize } = await tab.panel.send('Runtime.getHeapUsage');
+    return usedSize;
+  };
+  const wasm = () => tab.panel.eval('window.stormwatch.wasmMemoryBytes()');
+  console.log(`panel memory under ${FLOOD}-request floods (real HTTP fetches, page hook + DevTools log):`);
+  console.log(`  before: wasm ${(await wasm() / MB).toFixed(1)} MB, JS heap ${(await heap() / MB).toFixed(1)} MB`);
+  for (let round = 1; round <= 3; round++) {
+    const before = await tab.report();
+    const t0 = Date.now();
+    // In waves of 1,000 (the browser queues the rest anyway); ids keep URLs distinct.
+    const n = await tab.page.eval(`(async () => {
+      let done = 0;
+      for (let w = 0; w < ${FLOOD / 1000}; w++) {
+        const base = ${round * FLOOD} + w * 1000;
+        await Promise.all(Array.from({ length: 1000 }, (_, i) => fetch('/api/flood/' + (base + i)).then((r) => r.text())));
+        done += 1000;
+      }
+      return done;
+    })()`);
+    const report = await until(async () => {
+      const r = await tab.report();
+      return r.stats.requests >= before.stats.requests + n ? r : null;
+    }, { timeout: 120000, every: 250, what: `flood ${round} in the panel` });
+    await sleep(2000); // late DevTools entries: a second count would show here
+    const after = await tab.report();
+    const seen = after.stats.requests - before.stats.requests;
+    const peakWasm = await wasm();
+    const jsHeap = await heap();
+    console.log(
+      `  flood ${round}: ${n} requests issued, ${seen} counted (${seen === n ? 'exact' : 'NOT exact'}) in ${Date.now() - t0} ms; ` +
+        `wasm ${(peakWasm / MB).toFixed(1)} MB + JS heap ${(jsHeap / MB).toFixed(1)} MB = ${((peakWasm + jsHeap) / MB).toFixed(1)} MB; ` +
+        `events not logged ${after.stats.events_not_logged}, devtools repeats ${after.stats.devtools_repeats || 0}`,
+    );
+    if (report.stats.dropped) console.log(`    dropped on the way: ${report.stats.dropped}`);
+  }
+} finally {
+  await session.close();
+}
