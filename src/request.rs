@@ -49,6 +49,9 @@ pub struct Request {
     pub provoked: bool,
     /// Values from the response body (see `event::response_values`), when known.
     pub values: Vec<String>,
+    /// `endpoint()`, computed once: several detectors ask for it per request, and
+    /// templating a URL is the costliest string work per event.
+    endpoint_cache: std::cell::OnceCell<(String, String)>,
 }
 
 impl Request {
@@ -210,11 +213,22 @@ impl Request {
     /// The endpoint this request belongs to, ids in the path replaced by
     /// placeholders: a stable key (method + full template) and a short label.
     pub fn endpoint(&self) -> (String, String) {
-        let (template, _) = urls::template(&self.url);
-        (
-            format!("{} {}", self.method, template),
-            format!("{} {}", self.method, urls::short(&template)),
-        )
+        self.endpoint_cache
+            .get_or_init(|| {
+                let (template, _) = urls::template(&self.url);
+                (
+                    format!("{} {}", self.method, template),
+                    format!("{} {}", self.method, urls::short(&template)),
+                )
+            })
+            .clone()
+    }
+
+    /// Heap bytes of the cached `endpoint()` (for the engine's accounting).
+    pub(crate) fn endpoint_bytes(&self) -> usize {
+        self.endpoint_cache
+            .get()
+            .map_or(0, |(k, l)| k.capacity() + l.capacity() + 32)
     }
 
     pub fn label(&self) -> String {

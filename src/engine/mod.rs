@@ -442,9 +442,12 @@ impl Engine {
         let Some(r) = id.checked_sub(first).and_then(|i| self.requests.get(i as usize)) else {
             return;
         };
+        // Detectors may fill the request's cached endpoint: keep the ring's count exact.
+        let before = size::request_bytes(r);
         for d in self.detectors.iter_mut() {
             call(d.as_mut(), r, &self.page, &mut self.findings);
         }
+        self.request_bytes = self.request_bytes + size::request_bytes(r) - before;
     }
 
     /// Milliseconds of the session's start: the page's time origin, else the earliest event.

@@ -125,6 +125,7 @@ impl HeapSize for Request {
             + self.op.heap_bytes()
             + self.values.heap_bytes()
             + self.timings.as_ref().map_or(0, |t| std::mem::size_of_val(t) + ALLOC_OVERHEAD)
+            + self.endpoint_bytes()
     }
 }
 
