@@ -243,7 +243,8 @@ fn throughput(requests: usize) -> Vec<String> {
     let mut reference = f64::INFINITY;
     let mut decode = f64::INFINITY;
     let mut ingest = f64::INFINITY;
-    let mut engine = Engine::new(&Config::default());
+    let cfg = bench_config();
+    let mut engine = Engine::new(&cfg);
     for _ in 0..3 {
         let t = Instant::now();
         let mut parsed = 0usize;
@@ -263,7 +264,7 @@ fn throughput(requests: usize) -> Vec<String> {
         assert_eq!(decoded, events);
 
         let t = Instant::now();
-        engine = Engine::new(&Config::default());
+        engine = Engine::new(&cfg);
         for b in &input {
             engine.ingest_batch(b).expect("valid batch");
         }
