@@ -183,7 +183,9 @@ fn flood(engine: &mut Engine, round: usize, requests: usize) {
         }
     }
     if !events.is_empty() {
-        engine.ingest_batch(&batch(base + requests, &events)).expect("valid batch");
+        engine
+            .ingest_batch(&batch(base + requests, &events))
+            .expect("valid batch");
     }
     for e in pending.drain(..) {
         engine.ingest(e);
@@ -315,7 +317,11 @@ fn per_detector(input: &[String], events: usize) {
     let all: Vec<&str> = stormwatch::detect::DETECTORS.iter().map(|d| d.id).collect();
     let run = |enabled: Option<&str>| {
         let mut cfg = Config::default();
-        cfg.disabled = all.iter().filter(|d| Some(**d) != enabled).map(|d| d.to_string()).collect();
+        cfg.disabled = all
+            .iter()
+            .filter(|d| Some(**d) != enabled)
+            .map(|d| d.to_string())
+            .collect();
         let mut best = f64::INFINITY;
         for _ in 0..3 {
             let t = Instant::now();

@@ -477,7 +477,11 @@ impl<'de> Deserialize<'de> for FirstKey {
                 f.write_str("a field name")
             }
             fn visit_str<E: serde::de::Error>(self, k: &str) -> Result<FirstKey, E> {
-                Ok(if k == "type" { FirstKey::Type } else { FirstKey::Other(k.to_string()) })
+                Ok(if k == "type" {
+                    FirstKey::Type
+                } else {
+                    FirstKey::Other(k.to_string())
+                })
             }
         }
         d.deserialize_identifier(V)

@@ -91,8 +91,9 @@ pub struct NotShown {
 
 fn key_hash(key: &str) -> u64 {
     // FNV-1a: deterministic, and the keys are short.
-    key.bytes()
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+    key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 impl Findings {

@@ -64,7 +64,10 @@ impl HeapSize for NetworkEntry {
             + self.initiator.heap_bytes()
             + self.op.heap_bytes()
             + self.values.heap_bytes()
-            + self.timings.as_ref().map_or(0, |t| std::mem::size_of_val(t) + ALLOC_OVERHEAD)
+            + self
+                .timings
+                .as_ref()
+                .map_or(0, |t| std::mem::size_of_val(t) + ALLOC_OVERHEAD)
     }
 }
 
@@ -72,7 +75,9 @@ impl HeapSize for Event {
     fn heap_bytes(&self) -> usize {
         match self {
             Event::Page(p) => p.url.heap_bytes(),
-            Event::RequestStart(s) => s.method.heap_bytes() + s.url.heap_bytes() + s.body.heap_bytes() + s.op.heap_bytes(),
+            Event::RequestStart(s) => {
+                s.method.heap_bytes() + s.url.heap_bytes() + s.body.heap_bytes() + s.op.heap_bytes()
+            }
             Event::RequestEnd(e) => {
                 e.content_type.heap_bytes() + e.content_encoding.heap_bytes() + e.cache_control.heap_bytes()
             }
@@ -101,7 +106,12 @@ impl HeapSize for Event {
                                 + c.keys.capacity() * std::mem::size_of::<crate::event::ChangedKey>()
                                 + c.keys
                                     .iter()
-                                    .map(|k| k.kind.heap_bytes() + k.key.heap_bytes() + k.from.heap_bytes() + k.to.heap_bytes())
+                                    .map(|k| {
+                                        k.kind.heap_bytes()
+                                            + k.key.heap_bytes()
+                                            + k.from.heap_bytes()
+                                            + k.to.heap_bytes()
+                                    })
                                     .sum::<usize>()
                         })
                         .sum::<usize>()
@@ -124,7 +134,10 @@ impl HeapSize for Request {
             + self.source_map.heap_bytes()
             + self.op.heap_bytes()
             + self.values.heap_bytes()
-            + self.timings.as_ref().map_or(0, |t| std::mem::size_of_val(t) + ALLOC_OVERHEAD)
+            + self
+                .timings
+                .as_ref()
+                .map_or(0, |t| std::mem::size_of_val(t) + ALLOC_OVERHEAD)
             + self.endpoint_bytes()
     }
 }

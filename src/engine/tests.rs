@@ -173,7 +173,10 @@ pub(crate) fn mixed_stream(requests: u64) -> Vec<Event> {
             }));
         }
         if i % 900 == 5 {
-            out.push(Event::Focus(Focus { t: t - 3.0, focused: true }));
+            out.push(Event::Focus(Focus {
+                t: t - 3.0,
+                focused: true,
+            }));
         }
         let url = match i % 7 {
             0 => format!("http://h/api/items/{}", i % 20),
@@ -388,16 +391,24 @@ fn identical_urls_issued_concurrently_pair_one_to_one() {
         t.start(i, "GET", "http://h/api/same", 1_000.0 + i as f64 * 0.1);
     }
     for i in 0..300u64 {
-        t.engine
-            .ingest(net("http://h/api/same", 1_000.2 + i as f64 * 0.1, 40.0 + i as f64 * 0.01, None));
+        t.engine.ingest(net(
+            "http://h/api/same",
+            1_000.2 + i as f64 * 0.1,
+            40.0 + i as f64 * 0.01,
+            None,
+        ));
     }
     for i in 0..300u64 {
         t.end(i, 1_100.0 + i as f64);
     }
     assert_eq!(t.engine.stats().requests, 300);
     for i in 0..300u64 {
-        t.engine
-            .ingest(net("http://h/api/other", 9_000.2 + i as f64 * 0.1, 40.0 + i as f64 * 0.01, None));
+        t.engine.ingest(net(
+            "http://h/api/other",
+            9_000.2 + i as f64 * 0.1,
+            40.0 + i as f64 * 0.01,
+            None,
+        ));
     }
     for i in 300..600u64 {
         t.start(i, "GET", "http://h/api/other", 9_000.0 + (i - 300) as f64 * 0.1);
@@ -423,7 +434,9 @@ fn devtools_only_assets_do_not_wait_for_a_page_half() {
     // Scripts and images never have a page half: they must not be held for one.
     let mut t = Kit::new();
     for i in 0..100u64 {
-        t.net(&format!("http://h/img/{i}.png"), i as f64, 5.0, |n| n.resource_type = "image".into());
+        t.net(&format!("http://h/img/{i}.png"), i as f64, 5.0, |n| {
+            n.resource_type = "image".into()
+        });
     }
     assert_eq!(t.engine.stats().requests, 100);
     assert_eq!(t.engine.waiting_for_page.len(), 0);
@@ -450,9 +463,15 @@ fn a_flood_of_20000_requests_keeps_the_engine_within_its_byte_budget() {
         assert_eq!(t.engine.events().count() as u64 + s.events_not_logged, s.events);
         after.push(t.engine.retained_bytes());
     }
-    assert!(after.iter().all(|b| *b <= BUDGET), "retained bytes per flood: {after:?}");
+    assert!(
+        after.iter().all(|b| *b <= BUDGET),
+        "retained bytes per flood: {after:?}"
+    );
     // Flat: the third flood leaves no more than the first (within 5%).
-    assert!(after[2] <= after[0] + after[0] / 20, "retained bytes per flood: {after:?}");
+    assert!(
+        after[2] <= after[0] + after[0] / 20,
+        "retained bytes per flood: {after:?}"
+    );
     // What was dropped is counted, in events and in bytes.
     let s = t.engine.stats();
     assert!(s.events_not_logged > 0 && s.log_bytes_dropped > 0);
@@ -471,7 +490,10 @@ fn past_50_findings_a_detector_reports_how_many_more_it_found() {
     let findings = t.engine.findings();
     let polls: Vec<_> = findings.iter().filter(|f| f.detector == "polling-loop").collect();
     assert_eq!(polls.len(), crate::detect::MAX_PER_DETECTOR + 1);
-    let more = polls.iter().find(|f| f.key == super::NOT_SHOWN_KEY).expect("a summary finding");
+    let more = polls
+        .iter()
+        .find(|f| f.key == super::NOT_SHOWN_KEY)
+        .expect("a summary finding");
     assert_eq!(more.count, 30);
     assert!(more.title.starts_with("30 more like these not shown"), "{}", more.title);
     assert_eq!(more.severity, crate::Severity::Info);
