@@ -136,7 +136,9 @@ fn bad_input_exits_2_with_one_clear_line() {
         p.to_str().unwrap().to_string()
     };
     let har = std::fs::read(fixture("har/chrome-duplicates.har")).unwrap();
-    assert_bad_input(&write("truncated.har", &har[..har.len() / 2]), "truncated JSON");
+    // Cut inside the first entry: nothing to analyse.
+    let first_entry = har.windows(9).position(|w| w == b"\"entries\"").unwrap() + 40;
+    assert_bad_input(&write("truncated.har", &har[..first_entry]), "truncated JSON");
     assert_bad_input(&write("empty.har", b""), "empty");
     assert_bad_input(&write("text.har", b"hello"), "not JSON");
     assert_bad_input(&write("other.json", b"{\"name\":\"package\"}"), "neither a HAR file");
@@ -144,6 +146,8 @@ fn bad_input_exits_2_with_one_clear_line() {
         &write("no-entries.har", b"{\"log\":{\"version\":\"1.2\"}}"),
         "not a valid HAR 1.2 file",
     );
+    assert_bad_input(&write("braces.json", b"{}"), "neither a HAR file");
+    assert_bad_input(&write("empty-log.har", b"{\"log\":{}}"), "not a valid HAR 1.2 file");
     assert_bad_input(&write("bad-date.har", br#"{"log":{"entries":[{"startedDateTime":"soon","request":{"method":"GET","url":"http://h/"},"response":{"status":200}}]}}"#), "bad startedDateTime");
     assert_bad_input(
         &write("future.json", b"{\"schema\":\"stormwatch.report/9\"}"),

@@ -78,6 +78,7 @@ impl Findings {
             evidence: Evidence::default(),
             metrics: BTreeMap::new(),
             advice: String::new(),
+            page: None,
         });
         f.last_ms = f.last_ms.max(at);
         f.first_ms = f.first_ms.min(at);
