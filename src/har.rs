@@ -205,14 +205,23 @@ impl Initiator {
         while let Some(s) = stack {
             // Our own page hook wraps fetch, so skip extension frames to reach the page's code.
             if let Some((f, url)) = s.frames.iter().find_map(|f| {
-                let url = f.url.as_deref().filter(|u| !u.is_empty() && !u.starts_with("chrome-extension://"))?;
+                let url = f
+                    .url
+                    .as_deref()
+                    .filter(|u| !u.is_empty() && !u.starts_with("chrome-extension://"))?;
                 Some((f, url))
             }) {
                 let func = match f.function.as_deref() {
                     Some(name) if !name.is_empty() => format!(" ({name})"),
                     _ => String::new(),
                 };
-                return Some(format!("{}:{}:{}{}", url, line_no(f.line) + 1, line_no(f.column) + 1, func));
+                return Some(format!(
+                    "{}:{}:{}{}",
+                    url,
+                    line_no(f.line) + 1,
+                    line_no(f.column) + 1,
+                    func
+                ));
             }
             stack = s.parent.as_deref();
             hops += 1;
@@ -459,13 +468,34 @@ macro_rules! lenient_visitor {
     };
 }
 
-lenient_visitor!(LenientString, String, "a string", |s| Some(s.to_string()), |n| Some(format!("{n}")), |_b| None);
-lenient_visitor!(LenientNumber, f64, "a number", |s| s.trim().parse::<f64>().ok().filter(|n| n.is_finite()), |n| Some(n), |_b| None);
-lenient_visitor!(LenientBool, bool, "a boolean", |s| match s {
-    "true" | "1" => Some(true),
-    "false" | "0" => Some(false),
-    _ => None,
-}, |n| Some(n != 0.0), |b| Some(b));
+lenient_visitor!(
+    LenientString,
+    String,
+    "a string",
+    |s| Some(s.to_string()),
+    |n| Some(format!("{n}")),
+    |_b| None
+);
+lenient_visitor!(
+    LenientNumber,
+    f64,
+    "a number",
+    |s| s.trim().parse::<f64>().ok().filter(|n| n.is_finite()),
+    |n| Some(n),
+    |_b| None
+);
+lenient_visitor!(
+    LenientBool,
+    bool,
+    "a boolean",
+    |s| match s {
+        "true" | "1" => Some(true),
+        "false" | "0" => Some(false),
+        _ => None,
+    },
+    |n| Some(n != 0.0),
+    |b| Some(b)
+);
 
 fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     d.deserialize_any(LenientString)
@@ -788,7 +818,10 @@ impl<R: Read> Scanner<R> {
                     }
                 }
             }
-            b'}' | b']' | b',' | b':' => Err(ScanError::Syntax(format!("expected a value, found {:?}", first as char))),
+            b'}' | b']' | b',' | b':' => Err(ScanError::Syntax(format!(
+                "expected a value, found {:?}",
+                first as char
+            ))),
             _ => {
                 // A number, true, false or null: up to the next delimiter.
                 loop {
@@ -852,7 +885,8 @@ fn walk<R: Read>(s: &mut Scanner<R>, on: &mut impl FnMut(Item)) -> Result<Docume
         // every entry was read already.
         Err(ScanError::Eof | ScanError::Syntax(_)) if stats.as_ref().is_some_and(|st| st.entries > 0) => {
             if let Some(st) = stats.as_mut() {
-                st.truncated.get_or_insert_with(|| "truncated JSON after the entries".into());
+                st.truncated
+                    .get_or_insert_with(|| "truncated JSON after the entries".into());
             }
         }
         Err(e) => return Err(e),
@@ -860,7 +894,11 @@ fn walk<R: Read>(s: &mut Scanner<R>, on: &mut impl FnMut(Item)) -> Result<Docume
     stats.map(Document::Har).ok_or(ScanError::NotHar)
 }
 
-fn top_level<R: Read>(s: &mut Scanner<R>, on: &mut impl FnMut(Item), stats: &mut Option<HarStats>) -> Result<(), ScanError> {
+fn top_level<R: Read>(
+    s: &mut Scanner<R>,
+    on: &mut impl FnMut(Item),
+    stats: &mut Option<HarStats>,
+) -> Result<(), ScanError> {
     let mut first = true;
     loop {
         let b = s.peek()?.ok_or(ScanError::Eof)?;
@@ -869,7 +907,12 @@ fn top_level<R: Read>(s: &mut Scanner<R>, on: &mut impl FnMut(Item), stats: &mut
             (_, b'}') => return Ok(()),
             (false, b',') => {}
             (true, _) => s.pos -= 1,
-            _ => return Err(ScanError::Syntax(format!("expected , or }} in the top-level object, found {:?}", b as char))),
+            _ => {
+                return Err(ScanError::Syntax(format!(
+                    "expected , or }} in the top-level object, found {:?}",
+                    b as char
+                )))
+            }
         }
         first = false;
         let key = s.key()?;
@@ -894,7 +937,9 @@ fn top_level<R: Read>(s: &mut Scanner<R>, on: &mut impl FnMut(Item), stats: &mut
 fn walk_log<R: Read>(s: &mut Scanner<R>, on: &mut impl FnMut(Item)) -> Result<HarStats, ScanError> {
     let mut stats = HarStats::default();
     if s.peek()? != Some(b'{') {
-        return Err(ScanError::Plain("not a valid HAR 1.2 file: \"log\" is not an object".into()));
+        return Err(ScanError::Plain(
+            "not a valid HAR 1.2 file: \"log\" is not an object".into(),
+        ));
     }
     s.pos += 1;
     let mut saw_entries = false;
@@ -903,10 +948,14 @@ fn walk_log<R: Read>(s: &mut Scanner<R>, on: &mut impl FnMut(Item)) -> Result<Ha
         // Entries were read before the file broke off: they are analysed, and the
         // caller says the file is truncated.
         Err(ScanError::Eof) if stats.entries > 0 => {
-            stats.truncated.get_or_insert_with(|| "truncated JSON after the entries".into());
+            stats
+                .truncated
+                .get_or_insert_with(|| "truncated JSON after the entries".into());
         }
         Err(ScanError::Syntax(m)) if stats.entries > 0 => {
-            stats.truncated.get_or_insert_with(|| format!("invalid JSON after the entries ({m})"));
+            stats
+                .truncated
+                .get_or_insert_with(|| format!("invalid JSON after the entries ({m})"));
         }
         Err(e) => return Err(e),
     }
@@ -931,7 +980,12 @@ fn log_fields<R: Read>(
             (_, b'}') => return Ok(()),
             (false, b',') => {}
             (true, _) => s.pos -= 1,
-            _ => return Err(ScanError::Syntax(format!("expected , or }} in \"log\", found {:?}", b as char))),
+            _ => {
+                return Err(ScanError::Syntax(format!(
+                    "expected , or }} in \"log\", found {:?}",
+                    b as char
+                )))
+            }
         }
         first = false;
         let key = s.key()?;
@@ -939,14 +993,19 @@ fn log_fields<R: Read>(
         match key.as_str() {
             "entries" => {
                 if s.peek()? != Some(b'[') {
-                    return Err(ScanError::Plain("not a valid HAR 1.2 file: log.entries is not an array".into()));
+                    return Err(ScanError::Plain(
+                        "not a valid HAR 1.2 file: log.entries is not an array".into(),
+                    ));
                 }
                 *saw_entries = true;
                 s.pos += 1;
                 let why = read_array(s, &mut entry, MAX_ENTRY_BYTES, |bytes| {
                     let i = stats.entries;
                     stats.entries += 1;
-                    on(Item::Entry(i, serde_json::from_slice::<HarEntry>(bytes).map_err(|e| e.to_string())));
+                    on(Item::Entry(
+                        i,
+                        serde_json::from_slice::<HarEntry>(bytes).map_err(|e| e.to_string()),
+                    ));
                 })?;
                 if let Some(why) = why {
                     if stats.entries == 0 {
@@ -958,9 +1017,11 @@ fn log_fields<R: Read>(
             }
             "pages" if s.peek()? == Some(b'[') => {
                 s.pos += 1;
-                let why = read_array(s, &mut entry, 1 << 20, |bytes| match serde_json::from_slice::<HarPage>(bytes) {
-                    Ok(p) => on(Item::Page(p)),
-                    Err(_) => stats.bad_pages += 1,
+                let why = read_array(s, &mut entry, 1 << 20, |bytes| {
+                    match serde_json::from_slice::<HarPage>(bytes) {
+                        Ok(p) => on(Item::Page(p)),
+                        Err(_) => stats.bad_pages += 1,
+                    }
                 })?;
                 if let Some(why) = why {
                     if stats.entries == 0 {
@@ -1070,7 +1131,13 @@ pub fn parse_iso8601(s: &str) -> Option<f64> {
         }
         part.parse().ok()
     };
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let (y, mo, d, h, mi, sec) = (
@@ -1132,8 +1199,14 @@ mod tests {
         assert_eq!(parse_iso8601("2026-12-01T00:00:01.5Z"), Some(1_796_083_201_500.0));
         assert_eq!(parse_iso8601("2026-12-01T01:00:01.5+01:00"), Some(1_796_083_201_500.0));
         assert_eq!(parse_iso8601("2026-12-01T01:00:01.5+0100"), Some(1_796_083_201_500.0));
-        assert_eq!(parse_iso8601("2026-11-30T22:00:01.500000-02"), Some(1_796_083_201_500.0));
-        assert_eq!(parse_iso8601("2026-12-01T00:00:01.123456789Z"), Some(1_796_083_201_123.457));
+        assert_eq!(
+            parse_iso8601("2026-11-30T22:00:01.500000-02"),
+            Some(1_796_083_201_500.0)
+        );
+        assert_eq!(
+            parse_iso8601("2026-12-01T00:00:01.123456789Z"),
+            Some(1_796_083_201_123.457)
+        );
         assert_eq!(parse_iso8601("2026-12-01T00:00:01"), Some(1_796_083_201_000.0));
         assert_eq!(parse_iso8601("yesterday"), None);
         assert_eq!(parse_iso8601("2026-13-01T00:00:00Z"), None);
@@ -1187,9 +1260,15 @@ mod tests {
         let e = entry(
             r#","_initiator":"https://h/app.js","_initiator_line":12,"_initiator_column":7,"_initiator_type":"script","_initiator_function_name":"poll""#,
         );
-        assert_eq!(e.to_event().unwrap().initiator.as_deref(), Some("https://h/app.js:12:7 (poll)"));
+        assert_eq!(
+            e.to_event().unwrap().initiator.as_deref(),
+            Some("https://h/app.js:12:7 (poll)")
+        );
         let e = entry(r#","_initiator":"https://h/index.html","_initiator_line":"3","_initiator_type":"parser""#);
-        assert_eq!(e.to_event().unwrap().initiator.as_deref(), Some("https://h/index.html:3"));
+        assert_eq!(
+            e.to_event().unwrap().initiator.as_deref(),
+            Some("https://h/index.html:3")
+        );
     }
 
     #[test]
@@ -1238,7 +1317,9 @@ mod tests {
     #[test]
     fn the_stream_reads_entries_one_by_one_pages_before_or_after() {
         let e = |u: &str| {
-            format!(r#"{{"startedDateTime":"2026-12-01T00:00:00Z","request":{{"method":"GET","url":"{u}","headers":[{{"name":"x","value":"a \"quoted\" \\ ]}} value"}}]}},"response":{{"status":200}}}}"#)
+            format!(
+                r#"{{"startedDateTime":"2026-12-01T00:00:00Z","request":{{"method":"GET","url":"{u}","headers":[{{"name":"x","value":"a \"quoted\" \\ ]}} value"}}]}},"response":{{"status":200}}}}"#
+            )
         };
         let text = format!(
             "\u{feff}{{ \"_x\": {{\"log\": 1}}, \"log\" : {{ \"version\":\"1.2\", \"entries\": [ {} , {}, 7, {{\"time\":\"12\"}} ], \"pages\": [{{\"id\":\"p1\",\"title\":[1]}}] }}, \"_after\": [] }}",
@@ -1247,7 +1328,17 @@ mod tests {
         );
         for trickle in [false, true] {
             let (seen, doc) = items(&text, trickle);
-            assert!(matches!(doc, Ok(Document::Har(HarStats { entries: 4, truncated: None, .. }))), "{doc:?}");
+            assert!(
+                matches!(
+                    doc,
+                    Ok(Document::Har(HarStats {
+                        entries: 4,
+                        truncated: None,
+                        ..
+                    }))
+                ),
+                "{doc:?}"
+            );
             assert_eq!(
                 seen,
                 [
@@ -1278,11 +1369,21 @@ mod tests {
         assert_eq!(items("", false).1.unwrap_err(), "the file is empty");
         assert!(matches!(items("{}", false).1, Ok(Document::Other(_))));
         assert!(items(r#"{"log":{}}"#, false).1.unwrap_err().contains("no log.entries"));
-        assert!(items(r#"{"log":{"entries":{}}}"#, false).1.unwrap_err().contains("not an array"));
+        assert!(items(r#"{"log":{"entries":{}}}"#, false)
+            .1
+            .unwrap_err()
+            .contains("not an array"));
         assert!(items(r#"{"log":[]}"#, false).1.unwrap_err().contains("not an object"));
         let (_, doc) = items(r#"{"schema":"stormwatch.report/1","findings":[]}"#, true);
-        assert!(matches!(doc, Ok(Document::Other(ref b)) if b.starts_with(b"{\"schema\"")), "{doc:?}");
-        let deep = format!(r#"{{"log":{{"_x":{}{},"entries":[]}}}}"#, "[".repeat(100_000), "]".repeat(100_000));
+        assert!(
+            matches!(doc, Ok(Document::Other(ref b)) if b.starts_with(b"{\"schema\"")),
+            "{doc:?}"
+        );
+        let deep = format!(
+            r#"{{"log":{{"_x":{}{},"entries":[]}}}}"#,
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
         assert!(matches!(items(&deep, false).1, Ok(Document::Har(_))));
     }
 }

@@ -333,7 +333,11 @@ fn zip_sources(path: &str, mut file: File, len: u64) -> Result<Vec<Source>, Stri
                     inner: flate2::read::DeflateDecoder::new(BufReader::with_capacity(256 << 10, data)),
                     left: MAX_DECOMPRESSED_BYTES,
                 }),
-                m => return Err(format!("zip compression method {m} is not supported (only stored and deflate)")),
+                m => {
+                    return Err(format!(
+                        "zip compression method {m} is not supported (only stored and deflate)"
+                    ))
+                }
             };
             Ok(if gz { gunzip(r) } else { r })
         });
@@ -436,7 +440,10 @@ fn render(name: &str, a: &Analysis, report: &Report, format: Format, redact: boo
                 if !a.recorded.is_empty() {
                     let mut r = report.clone();
                     r.findings = a.recorded.clone();
-                    out.push_str(&stormwatch::report::markdown::render(&r, &format!("{name} (as recorded)")));
+                    out.push_str(&stormwatch::report::markdown::render(
+                        &r,
+                        &format!("{name} (as recorded)"),
+                    ));
                 }
             } else {
                 out.push_str(&stormwatch::report::markdown::render(report, name));

@@ -299,7 +299,11 @@ impl Pages<'_> {
         if let Some(r) = &pageref {
             self.by_ref.insert(r.clone(), self.runs.len());
         }
-        self.runs.push(Run { pageref, engine, url: doc });
+        self.runs.push(Run {
+            pageref,
+            engine,
+            url: doc,
+        });
         self.runs.len() - 1
     }
 
@@ -369,20 +373,20 @@ pub fn analyze<R: Read>(src: R, cfg: &Config, mut progress: impl FnMut(usize)) -
         ));
     }
     if stats.bad_pages > 0 {
-        out.warnings.push(format!("{} page(s) in log.pages could not be read", stats.bad_pages));
+        out.warnings
+            .push(format!("{} page(s) in log.pages could not be read", stats.bad_pages));
     }
     out.entries = stats.entries;
     let several = pages.runs.len() > 1;
-    let labels: Vec<Option<String>> = pages
-        .runs
-        .iter()
-        .map(|r| several.then(|| pages.label(r)))
-        .collect();
+    let labels: Vec<Option<String>> = pages.runs.iter().map(|r| several.then(|| pages.label(r))).collect();
     out.runs = pages
         .runs
         .into_iter()
         .zip(labels)
-        .map(|(run, label)| PageRun { label, engine: run.engine })
+        .map(|(run, label)| PageRun {
+            label,
+            engine: run.engine,
+        })
         .collect();
     Ok(out)
 }
@@ -392,7 +396,12 @@ pub fn analyze<R: Read>(src: R, cfg: &Config, mut progress: impl FnMut(usize)) -
 /// its events cannot reproduce are kept as recorded, never dropped silently.
 fn replay_report(r: Report, cfg: &Config) -> Result<Analysis, String> {
     let mut out = Analysis::default();
-    let recorded: Vec<Finding> = r.findings.iter().filter(|f| cfg.enabled(&f.detector)).cloned().collect();
+    let recorded: Vec<Finding> = r
+        .findings
+        .iter()
+        .filter(|f| cfg.enabled(&f.detector))
+        .cloned()
+        .collect();
     if r.events.is_empty() {
         if !recorded.is_empty() || r.stats.events > 0 {
             out.warnings.push(format!(
