@@ -18,19 +18,22 @@
 use crate::event::{body_signature, graphql_operation, response_values, NetworkEntry, Timings};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::fmt;
 use std::io::Read;
 
 #[derive(Debug, Deserialize)]
-pub struct HarEntry {
-    #[serde(rename = "startedDateTime")]
-    pub started: String,
+pub struct HarEntry<'a> {
+    #[serde(borrow, rename = "startedDateTime")]
+    pub started: Cow<'a, str>,
     /// Strict on purpose: a `time` that is not a number marks a broken export,
     /// and the entry is skipped rather than guessed at.
     #[serde(default)]
     pub time: Option<f64>,
-    pub request: HarRequest,
-    pub response: HarResponse,
+    #[serde(borrow)]
+    pub request: HarRequest<'a>,
+    #[serde(borrow)]
+    pub response: HarResponse<'a>,
     #[serde(default)]
     pub timings: Option<Timings>,
     #[serde(default, deserialize_with = "lenient_string")]
@@ -64,29 +67,31 @@ pub struct HarEntry {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct HarRequest {
-    pub method: String,
-    pub url: String,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub headers: Vec<Header>,
-    #[serde(default, rename = "postData")]
-    pub post_data: Option<PostData>,
+pub struct HarRequest<'a> {
+    #[serde(borrow)]
+    pub method: Cow<'a, str>,
+    #[serde(borrow)]
+    pub url: Cow<'a, str>,
+    #[serde(borrow, default, deserialize_with = "null_as_default")]
+    pub headers: Vec<Header<'a>>,
+    #[serde(borrow, default, rename = "postData")]
+    pub post_data: Option<PostData<'a>>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct PostData {
-    #[serde(default)]
-    pub text: Option<String>,
+pub struct PostData<'a> {
+    #[serde(borrow, default)]
+    pub text: Option<Cow<'a, str>>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct HarResponse {
+pub struct HarResponse<'a> {
     #[serde(default)]
     pub status: f64,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub headers: Vec<Header>,
-    #[serde(default)]
-    pub content: Option<Content>,
+    #[serde(borrow, default, deserialize_with = "null_as_default")]
+    pub headers: Vec<Header<'a>>,
+    #[serde(borrow, default)]
+    pub content: Option<Content<'a>>,
     #[serde(default, rename = "bodySize")]
     pub body_size: Option<f64>,
     #[serde(default, rename = "_transferSize", deserialize_with = "lenient_number")]
@@ -99,16 +104,16 @@ pub struct HarResponse {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct Content {
+pub struct Content<'a> {
     #[serde(default)]
     pub size: Option<f64>,
-    #[serde(default, rename = "mimeType")]
-    pub mime_type: Option<String>,
+    #[serde(borrow, default, rename = "mimeType")]
+    pub mime_type: Option<Cow<'a, str>>,
     /// The body, when the export (or the panel) included it.
-    #[serde(default)]
-    pub text: Option<String>,
-    #[serde(default)]
-    pub encoding: Option<String>,
+    #[serde(borrow, default)]
+    pub text: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub encoding: Option<Cow<'a, str>>,
 }
 
 /// One `log.pages` item. Pages may come before or after the entries in a file.
@@ -135,10 +140,11 @@ impl HarPage {
 const MAX_VALUE_BODY: usize = 64 * 1024;
 
 #[derive(Debug, Deserialize)]
-pub struct Header {
-    pub name: String,
-    #[serde(default)]
-    pub value: String,
+pub struct Header<'a> {
+    #[serde(borrow)]
+    pub name: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub value: Cow<'a, str>,
 }
 
 /// HAR uses -1 for "does not apply".
@@ -183,7 +189,7 @@ fn header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
     headers
         .iter()
         .find(|h| h.name.trim().eq_ignore_ascii_case(name))
-        .map(|h| h.value.as_str())
+        .map(|h| h.value.as_ref())
 }
 
 /// Sizes of -1 mean "unknown" in HAR.
@@ -237,7 +243,7 @@ impl Initiator {
     }
 }
 
-impl HarEntry {
+impl HarEntry<'_> {
     /// Where the request came from: Chrome's initiator object, or the flat
     /// `_initiator` + `_initiator_line`/`_column` of chrome-har and WebPageTest.
     fn initiator_location(&self) -> Option<String> {
@@ -277,8 +283,8 @@ impl HarEntry {
             // Served from the browser's cache: nothing crossed the network.
             .or(cached.then_some(0));
         Ok(NetworkEntry {
-            method: self.request.method.clone(),
-            url: self.request.url.clone(),
+            method: self.request.method.to_string(),
+            url: self.request.url.to_string(),
             t,
             duration: self.time.filter(|d| d.is_finite() && *d >= 0.0).unwrap_or(0.0),
             status,
@@ -291,8 +297,9 @@ impl HarEntry {
             mime_type: resp
                 .content
                 .as_ref()
-                .and_then(|c| c.mime_type.clone())
-                .filter(|m| !m.is_empty()),
+                .and_then(|c| c.mime_type.as_deref())
+                .filter(|m| !m.is_empty())
+                .map(str::to_string),
             transfer_size: transfer,
             body_size: size(resp.body_size),
             content_size: size(resp.content.as_ref().and_then(|c| c.size)),
@@ -563,12 +570,20 @@ fn initiator_field<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Initiator>,
 // ---------------------------------------------------------------------------
 // Streaming.
 
-/// What [`stream`] hands its caller, in file order.
+/// What [`read`] hands its caller, in file order. The entry borrows the reader's
+/// buffer: turn it into an event (or copy what you need) before returning.
 #[derive(Debug)]
-pub enum Item {
+pub enum Item<'a> {
     Page(HarPage),
     /// The entry's index in `log.entries` and the entry, or why it cannot be read.
-    Entry(usize, Result<HarEntry, String>),
+    Entry(usize, Result<HarEntry<'a>, String>),
+}
+
+/// What [`read_raw`] hands its caller: the bytes of each page and entry, undecoded.
+#[derive(Debug)]
+pub enum Raw<'a> {
+    Page(&'a [u8]),
+    Entry(usize, &'a [u8]),
 }
 
 /// What kind of document [`stream`] found.
@@ -851,7 +866,7 @@ impl<R: Read> Scanner<R> {
     }
 }
 
-fn walk<R: Read>(s: &mut Scanner<R>, on: &mut impl FnMut(Item)) -> Result<Document, ScanError> {
+fn walk<R: Read>(s: &mut Scanner<R>, on: &mut impl FnMut(Raw<'_>)) -> Result<Document, ScanError> {
     // A UTF-8 byte order mark is allowed (and ignored) by HAR 1.2.
     if s.fill()? && s.buf[s.pos] == 0xEF {
         for want in [0xEF, 0xBB, 0xBF] {
@@ -896,7 +911,7 @@ fn walk<R: Read>(s: &mut Scanner<R>, on: &mut impl FnMut(Item)) -> Result<Docume
 
 fn top_level<R: Read>(
     s: &mut Scanner<R>,
-    on: &mut impl FnMut(Item),
+    on: &mut impl FnMut(Raw<'_>),
     stats: &mut Option<HarStats>,
 ) -> Result<(), ScanError> {
     let mut first = true;
@@ -934,7 +949,7 @@ fn top_level<R: Read>(
     }
 }
 
-fn walk_log<R: Read>(s: &mut Scanner<R>, on: &mut impl FnMut(Item)) -> Result<HarStats, ScanError> {
+fn walk_log<R: Read>(s: &mut Scanner<R>, on: &mut impl FnMut(Raw<'_>)) -> Result<HarStats, ScanError> {
     let mut stats = HarStats::default();
     if s.peek()? != Some(b'{') {
         return Err(ScanError::Plain(
@@ -967,7 +982,7 @@ fn walk_log<R: Read>(s: &mut Scanner<R>, on: &mut impl FnMut(Item)) -> Result<Ha
 
 fn log_fields<R: Read>(
     s: &mut Scanner<R>,
-    on: &mut impl FnMut(Item),
+    on: &mut impl FnMut(Raw<'_>),
     stats: &mut HarStats,
     saw_entries: &mut bool,
 ) -> Result<(), ScanError> {
@@ -1002,10 +1017,7 @@ fn log_fields<R: Read>(
                 let why = read_array(s, &mut entry, MAX_ENTRY_BYTES, |bytes| {
                     let i = stats.entries;
                     stats.entries += 1;
-                    on(Item::Entry(
-                        i,
-                        serde_json::from_slice::<HarEntry>(bytes).map_err(|e| e.to_string()),
-                    ));
+                    on(Raw::Entry(i, bytes));
                 })?;
                 if let Some(why) = why {
                     if stats.entries == 0 {
@@ -1017,12 +1029,7 @@ fn log_fields<R: Read>(
             }
             "pages" if s.peek()? == Some(b'[') => {
                 s.pos += 1;
-                let why = read_array(s, &mut entry, 1 << 20, |bytes| {
-                    match serde_json::from_slice::<HarPage>(bytes) {
-                        Ok(p) => on(Item::Page(p)),
-                        Err(_) => stats.bad_pages += 1,
-                    }
-                })?;
+                let why = read_array(s, &mut entry, 1 << 20, |bytes| on(Raw::Page(bytes)))?;
                 if let Some(why) = why {
                     if stats.entries == 0 {
                         return Err(ScanError::Eof);
@@ -1080,7 +1087,32 @@ fn read_array<R: Read>(
 /// entry to `on` as soon as it is read: memory is one entry at a time. A document
 /// that is not a HAR comes back whole (a Stormwatch report is small and read in
 /// one piece).
-pub fn read<R: Read>(src: R, mut on: impl FnMut(Item)) -> Result<Document, String> {
+pub fn read<R: Read>(src: R, mut on: impl FnMut(Item<'_>)) -> Result<Document, String> {
+    let mut bad_pages = 0;
+    let doc = read_raw(src, |raw| match raw {
+        Raw::Entry(i, bytes) => on(Item::Entry(i, decode(bytes))),
+        Raw::Page(bytes) => match serde_json::from_slice::<HarPage>(bytes) {
+            Ok(p) => on(Item::Page(p)),
+            Err(_) => bad_pages += 1,
+        },
+    })?;
+    Ok(match doc {
+        Document::Har(mut st) => {
+            st.bad_pages = bad_pages;
+            Document::Har(st)
+        }
+        other => other,
+    })
+}
+
+/// One entry's bytes decoded (borrowing from them where no escapes get in the way).
+pub fn decode(bytes: &[u8]) -> Result<HarEntry<'_>, String> {
+    serde_json::from_slice::<HarEntry>(bytes).map_err(|e| e.to_string())
+}
+
+/// [`read`] without decoding: the bytes of each entry and page (for benchmarks and
+/// callers that decode selectively).
+pub fn read_raw<R: Read>(src: R, mut on: impl FnMut(Raw<'_>)) -> Result<Document, String> {
     let mut s = Scanner::new(src);
     s.keep = true;
     match walk(&mut s, &mut on) {
