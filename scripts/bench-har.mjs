@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const entries = Number(process.argv[2] || 200000);
-const file = path.join(root, 'target', `bench-${entries}.har`);
+const file = path.join(root, 'target', `bench-${entries}-v2.har`);
 
 function entry(i) {
   const t0 = Date.UTC(2026, 11, 1, 10, 0, 0);
@@ -35,8 +35,6 @@ function entry(i) {
         { name: ':authority', value: 'app.example' },
         { name: 'accept', value: json ? 'application/json' : 'image/avif,image/webp,*/*' },
         { name: 'accept-encoding', value: 'gzip, deflate, br, zstd' },
-        { name: 'user-agent', value: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36' },
-        { name: 'referer', value: 'https://app.example/dashboard' },
       ],
       queryString: [], cookies: [], headersSize: -1, bodySize: 0,
     },
@@ -46,8 +44,6 @@ function entry(i) {
         { name: 'content-type', value: json ? 'application/json; charset=utf-8' : 'image/png' },
         { name: 'content-encoding', value: json ? 'br' : 'identity' },
         { name: 'cache-control', value: json ? 'no-store' : 'public, max-age=31536000, immutable' },
-        { name: 'date', value: 'Tue, 01 Dec 2026 10:00:00 GMT' },
-        { name: 'server', value: 'nginx' },
       ],
       cookies: [],
       content: json
@@ -56,12 +52,10 @@ function entry(i) {
       redirectURL: '', headersSize: -1, bodySize: json ? 120 : 5120, _transferSize: json ? 220 : 5220, _error: null,
     },
     cache: {},
-    timings: { blocked: 0.8, dns: -1, ssl: -1, connect: -1, send: 0.1, wait: 35.2, receive: 4.4, _blocked_queueing: 0.5 },
-    serverIPAddress: '203.0.113.7',
+    timings: { blocked: 0.8, dns: -1, ssl: -1, connect: -1, send: 0.1, wait: 35.2, receive: 4.4 },
     _initiator: json
       ? { type: 'script', stack: { callFrames: [{ functionName: 'load', scriptId: '12', url: 'https://app.example/assets/app.js', lineNumber: 120, columnNumber: 17 }] } }
       : { type: 'parser', url: 'https://app.example/dashboard', lineNumber: 40 },
-    _priority: 'High',
     _resourceType: json ? 'fetch' : 'image',
     connection: '443',
   };
@@ -99,17 +93,21 @@ function measure(cmd, args) {
   const secs = Number(process.hrtime.bigint() - t) / 1e9;
   const err = r.stderr.toString();
   const m = err.match(/Maximum resident set size \(kbytes\): (\d+)/);
-  return { secs, rssMB: m ? Number(m[1]) / 1024 : NaN, stdout: r.stdout.toString(), status: r.status, err };
+  const user = err.match(/User time \(seconds\): ([\d.]+)/);
+  const sys = err.match(/System time \(seconds\): ([\d.]+)/);
+  const cpu = user && sys ? Number(user[1]) + Number(sys[1]) : NaN;
+  return { secs, cpu, rssMB: m ? Number(m[1]) / 1024 : NaN, stdout: r.stdout.toString(), status: r.status, err };
 }
 
 const bin = path.join(root, 'target', 'release', 'stormwatch');
 const cli = measure(bin, ['analyze', file]);
 const last = cli.stdout.trim().split('\n').pop();
-console.log(`stormwatch analyze:      ${cli.secs.toFixed(2)} s, peak RSS ${cli.rssMB.toFixed(0)} MB  (exit ${cli.status}; ${last})`);
+console.log(`stormwatch analyze:      wall ${cli.secs.toFixed(2)} s, cpu ${cli.cpu.toFixed(2)} s, peak RSS ${cli.rssMB.toFixed(0)} MB  (exit ${cli.status}; ${last})`);
 
 const reader = measure(path.join(root, 'target', 'release', 'examples', 'bench_har_read'), [file]);
-console.log(`reader only (no engine): ${reader.secs.toFixed(2)} s, peak RSS ${reader.rssMB.toFixed(0)} MB  (${reader.stdout.trim()})`);
+console.log(`reader only (no engine), peak RSS ${reader.rssMB.toFixed(0)} MB:\n${reader.stdout.trimEnd()}`);
 
 const nodeScript = `const fs=require('fs');const t=process.hrtime.bigint();const v=JSON.parse(fs.readFileSync(${JSON.stringify(file)},'utf8'));const s=Number(process.hrtime.bigint()-t)/1e9;console.log(v.log.entries.length+' entries in '+s.toFixed(2)+' s (inside node)');`;
 const node = measure(process.execPath, ['--max-old-space-size=8192', '-e', nodeScript]);
-console.log(`node JSON.parse:         ${node.secs.toFixed(2)} s, peak RSS ${node.rssMB.toFixed(0)} MB  (${node.stdout.trim()})`);
+console.log(`node JSON.parse:         wall ${node.secs.toFixed(2)} s, cpu ${node.cpu.toFixed(2)} s, peak RSS ${node.rssMB.toFixed(0)} MB  (${node.stdout.trim()})`);
+console.log(`load average while measuring: ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (2 cores; wall time grows with it, cpu time much less)`);

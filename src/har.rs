@@ -586,7 +586,14 @@ pub enum Raw<'a> {
     Entry(usize, &'a [u8]),
 }
 
-/// What kind of document [`stream`] found.
+/// What the walk hands on: raw bytes, or an entry decoded in place.
+enum Ev<'a> {
+    Page(&'a [u8]),
+    Bytes(usize, &'a [u8]),
+    Decoded(usize, HarEntry<'a>),
+}
+
+/// What kind of document [`read`] found.
 #[derive(Debug)]
 pub enum Document {
     /// A HAR file: its entries and pages went to the callback.
@@ -660,6 +667,8 @@ struct Scanner<R> {
     keep: bool,
     /// Bytes dropped from the front of `buf` so far.
     dropped: u64,
+    /// Decode entries straight from the buffer (one pass) instead of cutting them out first.
+    direct: bool,
 }
 
 impl<R: Read> Scanner<R> {
@@ -672,6 +681,7 @@ impl<R: Read> Scanner<R> {
             eof: false,
             keep: false,
             dropped: 0,
+            direct: false,
         }
     }
 
@@ -708,6 +718,40 @@ impl<R: Read> Scanner<R> {
                 Err(e) => return Err(e.into()),
             }
         }
+    }
+
+    /// Reads more input while keeping `buf[pos..len]`; false at the end of the input.
+    fn more(&mut self) -> Result<bool, ScanError> {
+        if self.eof {
+            return Ok(false);
+        }
+        if !self.keep && self.pos > 0 {
+            self.buf.copy_within(self.pos..self.len, 0);
+            self.dropped += self.pos as u64;
+            self.len -= self.pos;
+            self.pos = 0;
+        }
+        if self.len == self.buf.len() {
+            if self.len - self.pos > MAX_ENTRY_BYTES {
+                return Err(ScanError::Syntax(format!("an entry larger than {} MB", MAX_ENTRY_BYTES >> 20)));
+            }
+            self.buf.resize(self.buf.len() * 2, 0);
+        }
+        let before = self.len;
+        // Fill all the free space, so an entry that spans many reads is retried a
+        // few times (the buffer doubles), not once per read.
+        while self.len < self.buf.len() {
+            match self.src.read(&mut self.buf[self.len..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => self.len += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(self.len > before)
     }
 
     fn position(&self) -> u64 {
@@ -866,7 +910,7 @@ impl<R: Read> Scanner<R> {
     }
 }
 
-fn walk<R: Read>(s: &mut Scanner<R>, on: &mut impl FnMut(Raw<'_>)) -> Result<Document, ScanError> {
+fn walk<R: Read>(s: &mut Scanner<R>, on: &mut impl FnMut(Ev<'_>)) -> Result<Document, ScanError> {
     // A UTF-8 byte order mark is allowed (and ignored) by HAR 1.2.
     if s.fill()? && s.buf[s.pos] == 0xEF {
         for want in [0xEF, 0xBB, 0xBF] {
@@ -911,7 +955,7 @@ fn walk<R: Read>(s: &mut Scanner<R>, on: &mut impl FnMut(Raw<'_>)) -> Result<Doc
 
 fn top_level<R: Read>(
     s: &mut Scanner<R>,
-    on: &mut impl FnMut(Raw<'_>),
+    on: &mut impl FnMut(Ev<'_>),
     stats: &mut Option<HarStats>,
 ) -> Result<(), ScanError> {
     let mut first = true;
@@ -949,7 +993,7 @@ fn top_level<R: Read>(
     }
 }
 
-fn walk_log<R: Read>(s: &mut Scanner<R>, on: &mut impl FnMut(Raw<'_>)) -> Result<HarStats, ScanError> {
+fn walk_log<R: Read>(s: &mut Scanner<R>, on: &mut impl FnMut(Ev<'_>)) -> Result<HarStats, ScanError> {
     let mut stats = HarStats::default();
     if s.peek()? != Some(b'{') {
         return Err(ScanError::Plain(
@@ -982,7 +1026,7 @@ fn walk_log<R: Read>(s: &mut Scanner<R>, on: &mut impl FnMut(Raw<'_>)) -> Result
 
 fn log_fields<R: Read>(
     s: &mut Scanner<R>,
-    on: &mut impl FnMut(Raw<'_>),
+    on: &mut impl FnMut(Ev<'_>),
     stats: &mut HarStats,
     saw_entries: &mut bool,
 ) -> Result<(), ScanError> {
@@ -1014,11 +1058,15 @@ fn log_fields<R: Read>(
                 }
                 *saw_entries = true;
                 s.pos += 1;
-                let why = read_array(s, &mut entry, MAX_ENTRY_BYTES, |bytes| {
-                    let i = stats.entries;
-                    stats.entries += 1;
-                    on(Raw::Entry(i, bytes));
-                })?;
+                let why = if s.direct {
+                    read_entries(s, &mut entry, stats, on)?
+                } else {
+                    read_array(s, &mut entry, MAX_ENTRY_BYTES, |bytes| {
+                        let i = stats.entries;
+                        stats.entries += 1;
+                        on(Ev::Bytes(i, bytes));
+                    })?
+                };
                 if let Some(why) = why {
                     if stats.entries == 0 {
                         return Err(ScanError::Eof);
@@ -1029,7 +1077,7 @@ fn log_fields<R: Read>(
             }
             "pages" if s.peek()? == Some(b'[') => {
                 s.pos += 1;
-                let why = read_array(s, &mut entry, 1 << 20, |bytes| on(Raw::Page(bytes)))?;
+                let why = read_array(s, &mut entry, 1 << 20, |bytes| on(Ev::Page(bytes)))?;
                 if let Some(why) = why {
                     if stats.entries == 0 {
                         return Err(ScanError::Eof);
@@ -1039,6 +1087,78 @@ fn log_fields<R: Read>(
                 }
             }
             _ => s.value(None, usize::MAX)?,
+        }
+    }
+}
+
+/// Reads `log.entries` (its `[` consumed), decoding each entry straight from the
+/// read buffer in one pass; an entry cut by the end of the buffer is decoded again
+/// once more input is in. An entry that does not decode is cut out by the scanner
+/// and handed on as bytes, so its error names what is wrong and the next entry is
+/// read as usual. Returns why it stopped early, if it did.
+fn read_entries<R: Read>(
+    s: &mut Scanner<R>,
+    buf: &mut Vec<u8>,
+    stats: &mut HarStats,
+    on: &mut impl FnMut(Ev<'_>),
+) -> Result<Option<String>, ScanError> {
+    let mut first = true;
+    loop {
+        let b = match s.peek()? {
+            Some(b) => b,
+            None => return Ok(Some("truncated JSON".into())),
+        };
+        if b == b']' {
+            s.pos += 1;
+            return Ok(None);
+        }
+        if !first {
+            if b != b',' {
+                return Ok(Some(format!("invalid JSON at byte {} (expected , or ])", s.position())));
+            }
+            s.pos += 1;
+            if s.peek()?.is_none() {
+                return Ok(Some("truncated JSON".into()));
+            }
+        }
+        first = false;
+        let i = stats.entries;
+        let used = loop {
+            let mut stream = serde_json::Deserializer::from_slice(&s.buf[s.pos..s.len]).into_iter::<HarEntry>();
+            match stream.next() {
+                Some(Ok(entry)) => {
+                    let used = stream.byte_offset();
+                    stats.entries += 1;
+                    on(Ev::Decoded(i, entry));
+                    break Some(used);
+                }
+                Some(Err(e)) if e.is_eof() => {
+                    if !s.more()? {
+                        break None;
+                    }
+                }
+                _ => break None,
+            }
+        };
+        match used {
+            Some(n) => s.pos += n,
+            None => {
+                buf.clear();
+                match s.value(Some(buf), MAX_ENTRY_BYTES) {
+                    Ok(()) => {
+                        stats.entries += 1;
+                        on(Ev::Bytes(i, buf));
+                    }
+                    Err(ScanError::Eof) => return Ok(Some("truncated JSON".into())),
+                    Err(ScanError::Syntax(m)) => {
+                        return Ok(Some(format!("invalid JSON at byte {} ({m})", s.position())))
+                    }
+                    Err(e) => return Err(e),
+                }
+                if buf.capacity() > 4 << 20 {
+                    *buf = Vec::new();
+                }
+            }
         }
     }
 }
@@ -1089,9 +1209,10 @@ fn read_array<R: Read>(
 /// one piece).
 pub fn read<R: Read>(src: R, mut on: impl FnMut(Item<'_>)) -> Result<Document, String> {
     let mut bad_pages = 0;
-    let doc = read_raw(src, |raw| match raw {
-        Raw::Entry(i, bytes) => on(Item::Entry(i, decode(bytes))),
-        Raw::Page(bytes) => match serde_json::from_slice::<HarPage>(bytes) {
+    let doc = walk_all(src, true, |ev| match ev {
+        Ev::Decoded(i, entry) => on(Item::Entry(i, Ok(entry))),
+        Ev::Bytes(i, bytes) => on(Item::Entry(i, decode(bytes))),
+        Ev::Page(bytes) => match serde_json::from_slice::<HarPage>(bytes) {
             Ok(p) => on(Item::Page(p)),
             Err(_) => bad_pages += 1,
         },
@@ -1113,8 +1234,17 @@ pub fn decode(bytes: &[u8]) -> Result<HarEntry<'_>, String> {
 /// [`read`] without decoding: the bytes of each entry and page (for benchmarks and
 /// callers that decode selectively).
 pub fn read_raw<R: Read>(src: R, mut on: impl FnMut(Raw<'_>)) -> Result<Document, String> {
+    walk_all(src, false, |ev| match ev {
+        Ev::Page(b) => on(Raw::Page(b)),
+        Ev::Bytes(i, b) => on(Raw::Entry(i, b)),
+        Ev::Decoded(..) => {}
+    })
+}
+
+fn walk_all<R: Read>(src: R, direct: bool, mut on: impl FnMut(Ev<'_>)) -> Result<Document, String> {
     let mut s = Scanner::new(src);
     s.keep = true;
+    s.direct = direct;
     match walk(&mut s, &mut on) {
         Ok(d) => Ok(d),
         Err(ScanError::NotHar) => s.into_all().map(Document::Other).map_err(|e| e.message(0)),
@@ -1267,11 +1397,11 @@ mod tests {
         assert_eq!(i.location().as_deref(), Some("http://h/app.js:10:5 (load)"));
     }
 
-    fn entry(extra: &str) -> HarEntry {
+    fn entry(extra: &str) -> HarEntry<'static> {
         let text = format!(
             r#"{{"startedDateTime":"2026-12-01T00:00:00Z","time":5,"request":{{"method":"GET","url":"http://h/a"}},"response":{{"status":200}}{extra}}}"#
         );
-        serde_json::from_str(&text).unwrap()
+        serde_json::from_str(Box::leak(text.into_boxed_str())).unwrap()
     }
 
     #[test]
@@ -1382,6 +1512,45 @@ mod tests {
                 ]
             );
         }
+    }
+
+    #[test]
+    fn decoding_in_place_agrees_with_cutting_out_across_buffer_ends() {
+        // About 2 MB: entries of varied sizes cross the 256 KB read buffer many times,
+        // one is bigger than the buffer, and some cannot be read.
+        let mut text = String::from("{\"log\":{\"entries\":[");
+        for i in 0..4000 {
+            if i > 0 {
+                text.push(',');
+            }
+            let pad = "x\\\"y".repeat(if i == 1234 { 120_000 } else { i % 97 });
+            if i % 501 == 7 {
+                text.push_str(r#"{"startedDateTime":"2026-12-01T00:00:00Z","time":"bad","request":{"method":"GET","url":"http://h/bad"},"response":{"status":200}}"#);
+            } else {
+                text.push_str(&format!(
+                    r#"{{"startedDateTime":"2026-12-01T00:00:00Z","request":{{"method":"GET","url":"http://h/{i}","headers":[{{"name":"x","value":"{pad}"}}]}},"response":{{"status":200}}}}"#
+                ));
+            }
+        }
+        text.push_str("]}}");
+        let mut direct = Vec::new();
+        read(text.as_bytes(), |item| {
+            if let Item::Entry(i, e) = item {
+                direct.push((i, e.map(|e| e.request.url.to_string()).map_err(|m| m[..20].to_string())));
+            }
+        })
+        .unwrap();
+        let mut cut = Vec::new();
+        read_raw(text.as_bytes(), |raw| {
+            if let Raw::Entry(i, bytes) = raw {
+                cut.push((i, decode(bytes).map(|e| e.request.url.to_string()).map_err(|m| m[..20].to_string())));
+            }
+        })
+        .unwrap();
+        assert_eq!(direct.len(), 4000);
+        assert_eq!(direct, cut);
+        assert_eq!(direct.iter().filter(|(_, e)| e.is_err()).count(), 8);
+        assert_eq!(direct[1234].1.as_deref(), Ok("http://h/1234"));
     }
 
     #[test]
