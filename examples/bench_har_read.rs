@@ -1,7 +1,7 @@
-//! The HAR reader's own cost, without the engine, in three steps over one file:
-//! splitting it into entries (`har::read_raw`), decoding each entry into typed
-//! structs (`har::read`), and turning each into an event (`to_event`: exactly what
-//! the CLI does before `Engine::ingest`). Prints wall and CPU time for each, since
+//! The HAR reader's own cost, without the engine, over one file: cutting it into
+//! entries without decoding them (`har::read_raw`), decoding each entry in place
+//! into typed structs (`har::read`, what the CLI uses), and that plus turning each
+//! into an event (`to_event`: exactly what the CLI does before `Engine::ingest`). Prints wall and CPU time for each, since
 //! wall time on a shared machine says more about the neighbours than the code.
 //!
 //! Run: `cargo run --release --example bench_har_read -- FILE.har`
@@ -46,7 +46,7 @@ fn main() {
     })
     .expect("a HAR");
     println!("reader alone over {entries} entries (no engine):");
-    timed("split into entries", entries, || {
+    timed("split only (read_raw)", entries, || {
         let mut n = 0;
         let _ = har::read_raw(open(), |r| {
             if let Raw::Entry(..) = r {
@@ -55,7 +55,7 @@ fn main() {
         });
         n
     });
-    timed("split + decode", entries, || {
+    timed("decode in place (read)", entries, || {
         let mut n = 0;
         let _ = har::read(open(), |i| {
             if let Item::Entry(_, Ok(_)) = i {
@@ -64,7 +64,7 @@ fn main() {
         });
         n
     });
-    timed("split + decode + to_event", entries, || {
+    timed("read + to_event (the CLI)", entries, || {
         let mut n = 0;
         let _ = har::read(open(), |i| {
             if let Item::Entry(_, Ok(e)) = i {

@@ -572,6 +572,8 @@ fn initiator_field<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Initiator>,
 
 /// What [`read`] hands its caller, in file order. The entry borrows the reader's
 /// buffer: turn it into an event (or copy what you need) before returning.
+// Handed by value once per entry and never stored: boxing would cost an allocation each.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Item<'a> {
     Page(HarPage),
@@ -587,6 +589,7 @@ pub enum Raw<'a> {
 }
 
 /// What the walk hands on: raw bytes, or an entry decoded in place.
+#[allow(clippy::large_enum_variant)]
 enum Ev<'a> {
     Page(&'a [u8]),
     Bytes(usize, &'a [u8]),
@@ -733,7 +736,10 @@ impl<R: Read> Scanner<R> {
         }
         if self.len == self.buf.len() {
             if self.len - self.pos > MAX_ENTRY_BYTES {
-                return Err(ScanError::Syntax(format!("an entry larger than {} MB", MAX_ENTRY_BYTES >> 20)));
+                return Err(ScanError::Syntax(format!(
+                    "an entry larger than {} MB",
+                    MAX_ENTRY_BYTES >> 20
+                )));
             }
             self.buf.resize(self.buf.len() * 2, 0);
         }
@@ -1543,7 +1549,12 @@ mod tests {
         let mut cut = Vec::new();
         read_raw(text.as_bytes(), |raw| {
             if let Raw::Entry(i, bytes) = raw {
-                cut.push((i, decode(bytes).map(|e| e.request.url.to_string()).map_err(|m| m[..20].to_string())));
+                cut.push((
+                    i,
+                    decode(bytes)
+                        .map(|e| e.request.url.to_string())
+                        .map_err(|m| m[..20].to_string()),
+                ));
             }
         })
         .unwrap();

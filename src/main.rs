@@ -380,8 +380,11 @@ fn counts(r: &Report) -> (usize, usize, usize) {
     (c(Severity::Error), c(Severity::Warning), c(Severity::Info))
 }
 
+/// What one input gave: its analysis and merged report, or why it could not be read.
+type Outcome = Result<(Analysis, Report), String>;
+
 /// One line per input for runs over several: what it found, or why it failed.
-fn summary_line(name: &str, result: &Result<(Analysis, Report), String>) -> String {
+fn summary_line(name: &str, result: &Outcome) -> String {
     match result {
         Err(e) => format!("{name}: error: {e}"),
         Ok((a, r)) => {
@@ -506,7 +509,7 @@ fn analyze(a: Analyze) -> Result<ExitCode, String> {
     let mut failing = false;
     let mut broken = false;
     let color = a.output.is_none() && std::io::stdout().is_terminal();
-    let mut results: Vec<(String, Result<(Analysis, Report), String>)> = Vec::new();
+    let mut results: Vec<(String, Outcome)> = Vec::new();
     // Expand every argument first, so the header of each output knows whether
     // there are several inputs.
     let mut inputs: Vec<Result<Source, (String, String)>> = Vec::new();

@@ -402,17 +402,15 @@ fn replay_report(r: Report, cfg: &Config) -> Result<Analysis, String> {
         .filter(|f| cfg.enabled(&f.detector))
         .cloned()
         .collect();
-    if r.events.is_empty() {
-        if !recorded.is_empty() || r.stats.events > 0 {
-            out.warnings.push(format!(
-                "this report holds no events (saved without its event log), so it could not be replayed; \
-                 showing the {} finding(s) it recorded",
-                recorded.len()
-            ));
-            out.recorded = recorded;
-            out.not_replayable = Some(r);
-            return Ok(out);
-        }
+    if r.events.is_empty() && (!recorded.is_empty() || r.stats.events > 0) {
+        out.warnings.push(format!(
+            "this report holds no events (saved without its event log), so it could not be replayed; \
+             showing the {} finding(s) it recorded",
+            recorded.len()
+        ));
+        out.recorded = recorded;
+        out.not_replayable = Some(r);
+        return Ok(out);
     }
     let partial = r.stats.events_not_logged > 0 || (r.events.len() as u64) < r.stats.events;
     let dropped = r.stats.dropped;
