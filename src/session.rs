@@ -372,6 +372,9 @@ pub fn analyze<R: Read>(src: R, cfg: &Config, mut progress: impl FnMut(usize)) -
             stats.entries
         ));
     }
+    if stats.entries == 0 {
+        out.warnings.push("log.entries is empty: there was nothing to analyse".into());
+    }
     if stats.bad_pages > 0 {
         out.warnings
             .push(format!("{} page(s) in log.pages could not be read", stats.bad_pages));
