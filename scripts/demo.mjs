@@ -47,7 +47,11 @@ async function runFor(tab, ms) {
 }
 
 async function save(tab, name) {
-  const report = await watch(tab, 300);
+  await watch(tab, 300);
+  // The full report, event log included, exactly as Export saves it: a summary
+  // without events cannot be replayed (`stormwatch analyze` would have to take
+  // its findings on trust).
+  const report = await tab.fullReport();
   const file = path.join(reports, `${name}.json`);
   fs.writeFileSync(file, JSON.stringify(report, null, 2));
   console.log(`  ${report.findings.length} finding(s), ${report.stats.requests} requests -> ${path.relative(root, file)}`);

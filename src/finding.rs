@@ -68,6 +68,9 @@ pub struct Finding {
     pub evidence: Evidence,
     pub metrics: BTreeMap<String, Metric>,
     pub advice: String,
+    /// Which page of a multi-page HAR it was found on (its URL, else its title).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
 }
 
 impl Finding {

@@ -1,101 +1,150 @@
-//! HAR 1.2 input: Chrome's export (with `_initiator`, `_transferSize`,
-//! `_resourceType`), and the entries `chrome.devtools.network` hands the panel.
-//! Everything beyond the few required fields is optional, because Firefox and
-//! Safari leave out what Chrome adds and use -1 for "unknown".
+//! HAR 1.2 input from every producer people have: Chrome/Edge DevTools (`_initiator`
+//! objects, `_transferSize`, `_resourceType`, `_fromCache`), Firefox and Safari (no
+//! custom fields, -1 for "unknown"), chrome-har as browsertime and sitespeed.io write
+//! it (`_initiator` as a URL string beside `_initiator_line`/`_column`), WebPageTest
+//! (`_bytesIn`, `_initiator`, numbers as strings), Playwright's recordHar
+//! (`_failureText`, status -1) and proxies (Charles, Fiddler, mitmproxy: base64
+//! bodies, no pages). Also the entries `chrome.devtools.network` hands the panel.
+//!
+//! Reading is tolerant where the spec allows producers freedom and strict where it
+//! does not: custom (`_`) fields of any type never fail an entry (the known shapes are
+//! read, the rest ignored), while an entry whose standard fields are wrong (a `time`
+//! written as a string) is skipped, counted and named, and the rest is analysed.
+//!
+//! Files are read streaming: [`stream`] walks the file's skeleton byte by byte,
+//! cuts out one entry at a time and decodes only that entry into typed structs, so
+//! memory is one entry plus whatever the caller keeps, whatever the file's size.
 
 use crate::event::{body_signature, graphql_operation, response_values, NetworkEntry, Timings};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use std::borrow::Cow;
+use std::fmt;
+use std::io::Read;
 
 #[derive(Debug, Deserialize)]
-pub struct Har {
-    pub log: HarLog,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct HarLog {
-    pub entries: Vec<HarEntry>,
-    #[serde(default)]
-    pub pages: Vec<HarPage>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct HarPage {
-    #[serde(default)]
-    pub title: String,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct HarEntry {
-    #[serde(rename = "startedDateTime")]
-    pub started: String,
+pub struct HarEntry<'a> {
+    #[serde(borrow, rename = "startedDateTime")]
+    pub started: Cow<'a, str>,
+    /// Strict on purpose: a `time` that is not a number marks a broken export,
+    /// and the entry is skipped rather than guessed at.
     #[serde(default)]
     pub time: Option<f64>,
-    pub request: HarRequest,
-    pub response: HarResponse,
+    #[serde(borrow)]
+    pub request: HarRequest<'a>,
+    #[serde(borrow)]
+    pub response: HarResponse<'a>,
     #[serde(default)]
     pub timings: Option<Timings>,
-    #[serde(default, rename = "_resourceType")]
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub pageref: Option<String>,
+    #[serde(default, rename = "_resourceType", deserialize_with = "lenient_string")]
     pub resource_type: Option<String>,
-    #[serde(default, rename = "_transferSize")]
+    #[serde(default, rename = "_transferSize", deserialize_with = "lenient_number")]
     pub transfer_size: Option<f64>,
-    #[serde(default, rename = "_initiator")]
+    /// WebPageTest's bytes on the wire.
+    #[serde(default, rename = "_bytesIn", deserialize_with = "lenient_number")]
+    pub bytes_in: Option<f64>,
+    /// Chrome's object, or chrome-har's and WebPageTest's URL string.
+    #[serde(default, rename = "_initiator", deserialize_with = "initiator_field")]
     pub initiator: Option<Initiator>,
-    #[serde(default, rename = "_error")]
+    /// chrome-har and WebPageTest: the line and column beside a string `_initiator`
+    /// (1-based, as people read them).
+    #[serde(default, rename = "_initiator_line", deserialize_with = "lenient_number")]
+    pub initiator_line: Option<f64>,
+    #[serde(default, rename = "_initiator_column", deserialize_with = "lenient_number")]
+    pub initiator_column: Option<f64>,
+    #[serde(default, rename = "_initiator_function_name", deserialize_with = "lenient_string")]
+    pub initiator_function: Option<String>,
+    #[serde(default, rename = "_error", deserialize_with = "lenient_string")]
     pub error: Option<String>,
+    /// Chrome: "memory" or "disk" when the response came from the browser's cache.
+    #[serde(default, rename = "_fromCache", deserialize_with = "lenient_string")]
+    pub from_cache: Option<String>,
+    /// Playwright: the page aborted the request.
+    #[serde(default, rename = "_wasAborted", deserialize_with = "lenient_bool")]
+    pub was_aborted: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct HarRequest {
-    pub method: String,
-    pub url: String,
-    #[serde(default)]
-    pub headers: Vec<Header>,
-    #[serde(default, rename = "postData")]
-    pub post_data: Option<PostData>,
+pub struct HarRequest<'a> {
+    #[serde(borrow)]
+    pub method: Cow<'a, str>,
+    #[serde(borrow)]
+    pub url: Cow<'a, str>,
+    #[serde(borrow, default, deserialize_with = "null_as_default")]
+    pub headers: Vec<Header<'a>>,
+    #[serde(borrow, default, rename = "postData")]
+    pub post_data: Option<PostData<'a>>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct PostData {
-    #[serde(default)]
-    pub text: Option<String>,
+pub struct PostData<'a> {
+    #[serde(borrow, default)]
+    pub text: Option<Cow<'a, str>>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct HarResponse {
+pub struct HarResponse<'a> {
     #[serde(default)]
     pub status: f64,
-    #[serde(default)]
-    pub headers: Vec<Header>,
-    #[serde(default)]
-    pub content: Option<Content>,
+    #[serde(borrow, default, deserialize_with = "null_as_default")]
+    pub headers: Vec<Header<'a>>,
+    #[serde(borrow, default)]
+    pub content: Option<Content<'a>>,
     #[serde(default, rename = "bodySize")]
     pub body_size: Option<f64>,
-    #[serde(default, rename = "_transferSize")]
+    #[serde(default, rename = "_transferSize", deserialize_with = "lenient_number")]
     pub transfer_size: Option<f64>,
-    #[serde(default, rename = "_error")]
+    #[serde(default, rename = "_error", deserialize_with = "lenient_string")]
     pub error: Option<String>,
+    /// Playwright's reason for a failed request.
+    #[serde(default, rename = "_failureText", deserialize_with = "lenient_string")]
+    pub failure: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct Content {
+pub struct Content<'a> {
     #[serde(default)]
     pub size: Option<f64>,
-    #[serde(default, rename = "mimeType")]
-    pub mime_type: Option<String>,
+    #[serde(borrow, default, rename = "mimeType")]
+    pub mime_type: Option<Cow<'a, str>>,
     /// The body, when the export (or the panel) included it.
-    #[serde(default)]
-    pub text: Option<String>,
-    #[serde(default)]
-    pub encoding: Option<String>,
+    #[serde(borrow, default)]
+    pub text: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub encoding: Option<Cow<'a, str>>,
+}
+
+/// One `log.pages` item. Pages may come before or after the entries in a file.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct HarPage {
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub id: Option<String>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub title: Option<String>,
+    #[serde(default, rename = "startedDateTime", deserialize_with = "lenient_string")]
+    pub started: Option<String>,
+    /// WebPageTest's tested URL.
+    #[serde(default, rename = "_URL", deserialize_with = "lenient_string")]
+    pub wpt_url: Option<String>,
+}
+
+impl HarPage {
+    pub fn started_ms(&self) -> Option<f64> {
+        self.started.as_deref().and_then(parse_iso8601)
+    }
 }
 
 /// Bodies larger than this are not searched for values.
 const MAX_VALUE_BODY: usize = 64 * 1024;
 
 #[derive(Debug, Deserialize)]
-pub struct Header {
-    pub name: String,
-    pub value: String,
+pub struct Header<'a> {
+    #[serde(borrow)]
+    pub name: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub value: Cow<'a, str>,
 }
 
 /// HAR uses -1 for "does not apply".
@@ -103,13 +152,14 @@ fn phase(v: Option<f64>) -> Option<f64> {
     v.filter(|n| n.is_finite() && *n >= 0.0)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct Initiator {
-    #[serde(default, rename = "type")]
+    #[serde(default, rename = "type", deserialize_with = "lenient_string")]
     pub kind: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_string")]
     pub url: Option<String>,
-    #[serde(default, rename = "lineNumber")]
+    /// CDP numbers lines from 0.
+    #[serde(default, rename = "lineNumber", deserialize_with = "lenient_number")]
     pub line: Option<f64>,
     #[serde(default)]
     pub stack: Option<Stack>,
@@ -117,7 +167,7 @@ pub struct Initiator {
 
 #[derive(Debug, Deserialize)]
 pub struct Stack {
-    #[serde(default, rename = "callFrames")]
+    #[serde(default, rename = "callFrames", deserialize_with = "null_as_default")]
     pub frames: Vec<Frame>,
     #[serde(default)]
     pub parent: Option<Box<Stack>>,
@@ -125,25 +175,30 @@ pub struct Stack {
 
 #[derive(Debug, Deserialize)]
 pub struct Frame {
-    #[serde(default, rename = "functionName")]
-    pub function: String,
-    pub url: String,
-    #[serde(default, rename = "lineNumber")]
-    pub line: f64,
-    #[serde(default, rename = "columnNumber")]
-    pub column: f64,
+    #[serde(default, rename = "functionName", deserialize_with = "lenient_string")]
+    pub function: Option<String>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub url: Option<String>,
+    #[serde(default, rename = "lineNumber", deserialize_with = "lenient_number")]
+    pub line: Option<f64>,
+    #[serde(default, rename = "columnNumber", deserialize_with = "lenient_number")]
+    pub column: Option<f64>,
 }
 
 fn header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
     headers
         .iter()
-        .find(|h| h.name.eq_ignore_ascii_case(name))
-        .map(|h| h.value.as_str())
+        .find(|h| h.name.trim().eq_ignore_ascii_case(name))
+        .map(|h| h.value.as_ref())
 }
 
 /// Sizes of -1 mean "unknown" in HAR.
 fn size(v: Option<f64>) -> Option<u64> {
-    v.filter(|n| *n >= 0.0).map(|n| n as u64)
+    v.filter(|n| n.is_finite() && *n >= 0.0).map(|n| n as u64)
+}
+
+fn line_no(v: Option<f64>) -> u64 {
+    v.filter(|n| n.is_finite() && *n >= 0.0).unwrap_or(0.0) as u64
 }
 
 impl Initiator {
@@ -151,41 +206,70 @@ impl Initiator {
     /// (1-based, as people read them; CDP numbers from 0).
     pub fn location(&self) -> Option<String> {
         let mut stack = self.stack.as_ref();
+        // A long chain of async parents is walked iteratively, never recursively.
+        let mut hops = 0;
         while let Some(s) = stack {
             // Our own page hook wraps fetch, so skip extension frames to reach the page's code.
-            if let Some(f) = s
-                .frames
-                .iter()
-                .find(|f| !f.url.is_empty() && !f.url.starts_with("chrome-extension://"))
-            {
-                let func = if f.function.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", f.function)
+            if let Some((f, url)) = s.frames.iter().find_map(|f| {
+                let url = f
+                    .url
+                    .as_deref()
+                    .filter(|u| !u.is_empty() && !u.starts_with("chrome-extension://"))?;
+                Some((f, url))
+            }) {
+                let func = match f.function.as_deref() {
+                    Some(name) if !name.is_empty() => format!(" ({name})"),
+                    _ => String::new(),
                 };
                 return Some(format!(
                     "{}:{}:{}{}",
-                    f.url,
-                    f.line as u64 + 1,
-                    f.column as u64 + 1,
+                    url,
+                    line_no(f.line) + 1,
+                    line_no(f.column) + 1,
                     func
                 ));
             }
             stack = s.parent.as_deref();
+            hops += 1;
+            if hops > 64 {
+                break;
+            }
         }
         let url = self.url.as_ref().filter(|u| !u.is_empty())?;
         Some(match self.line {
-            Some(l) => format!("{}:{}", url, l as u64 + 1),
-            None => url.clone(),
+            Some(l) if l.is_finite() && l >= 0.0 => format!("{}:{}", url, l as u64 + 1),
+            _ => url.clone(),
         })
     }
 }
 
-impl HarEntry {
+impl HarEntry<'_> {
+    /// Where the request came from: Chrome's initiator object, or the flat
+    /// `_initiator` + `_initiator_line`/`_column` of chrome-har and WebPageTest.
+    fn initiator_location(&self) -> Option<String> {
+        let i = self.initiator.as_ref()?;
+        if i.stack.is_some() || i.kind.is_some() || self.initiator_line.is_none() {
+            return i.location();
+        }
+        let url = i.url.as_deref().filter(|u| !u.is_empty())?;
+        let func = match self.initiator_function.as_deref() {
+            Some(f) if !f.is_empty() => format!(" ({f})"),
+            _ => String::new(),
+        };
+        let line = line_no(self.initiator_line).max(1);
+        Some(match self.initiator_column.filter(|c| c.is_finite() && *c >= 1.0) {
+            Some(col) => format!("{url}:{line}:{}{func}", col as u64),
+            None => format!("{url}:{line}{func}"),
+        })
+    }
+
     pub fn to_event(&self) -> Result<NetworkEntry, String> {
         let t = parse_iso8601(&self.started).ok_or_else(|| format!("bad startedDateTime {:?}", self.started))?;
+        if self.request.url.is_empty() {
+            return Err("request.url is empty".into());
+        }
         let resp = &self.response;
-        let status = if resp.status.is_finite() && resp.status >= 0.0 {
+        let status = if resp.status.is_finite() && resp.status >= 0.0 && resp.status < 1000.0 {
             resp.status as u16
         } else {
             0
@@ -194,23 +278,29 @@ impl HarEntry {
             Some(p) => p.text.as_deref().map(body_signature),
             None => Some(String::new()),
         };
+        let cached = matches!(self.from_cache.as_deref(), Some("memory") | Some("disk"));
+        let transfer = size(self.transfer_size.or(resp.transfer_size).or(self.bytes_in))
+            // Served from the browser's cache: nothing crossed the network.
+            .or(cached.then_some(0));
         Ok(NetworkEntry {
-            method: self.request.method.clone(),
-            url: self.request.url.clone(),
+            method: self.request.method.to_string(),
+            url: self.request.url.to_string(),
             t,
             duration: self.time.filter(|d| d.is_finite() && *d >= 0.0).unwrap_or(0.0),
             status,
             resource_type: self
                 .resource_type
                 .clone()
+                .filter(|r| !r.is_empty())
                 .unwrap_or_else(|| guess_type(self))
                 .to_ascii_lowercase(),
             mime_type: resp
                 .content
                 .as_ref()
-                .and_then(|c| c.mime_type.clone())
-                .filter(|m| !m.is_empty()),
-            transfer_size: size(self.transfer_size.or(resp.transfer_size)),
+                .and_then(|c| c.mime_type.as_deref())
+                .filter(|m| !m.is_empty())
+                .map(str::to_string),
+            transfer_size: transfer,
             body_size: size(resp.body_size),
             content_size: size(resp.content.as_ref().and_then(|c| c.size)),
             content_encoding: header(&resp.headers, "content-encoding").map(str::to_string),
@@ -220,9 +310,13 @@ impl HarEntry {
                 .map(str::to_string),
             body,
             range: header(&self.request.headers, "range").is_some(),
-            initiator: self.initiator.as_ref().and_then(Initiator::location),
+            initiator: self.initiator_location(),
             wait: self.timings.as_ref().and_then(|t| phase(t.wait)),
-            failed: status == 0 || self.error.is_some() || resp.error.is_some(),
+            failed: status == 0
+                || self.error.as_deref().is_some_and(|e| !e.is_empty())
+                || resp.error.as_deref().is_some_and(|e| !e.is_empty())
+                || resp.failure.is_some()
+                || self.was_aborted == Some(true),
             timings: self.timings.as_ref().map(|t| Timings {
                 blocked: phase(t.blocked),
                 dns: phase(t.dns),
@@ -242,16 +336,57 @@ impl HarEntry {
                 .as_ref()
                 .and_then(|p| p.text.as_deref())
                 .and_then(graphql_operation),
-            values: resp
-                .content
-                .as_ref()
-                .filter(|c| c.encoding.is_none() && c.mime_type.as_deref().is_some_and(|m| m.contains("json")))
-                .and_then(|c| c.text.as_deref())
-                .filter(|t| t.len() <= MAX_VALUE_BODY)
-                .map(response_values)
+            values: json_body(resp.content.as_ref())
+                .map(|t| response_values(&t))
                 .unwrap_or_default(),
         })
     }
+}
+
+/// A small JSON response body, decoded from base64 when the exporter wrote it so
+/// (Charles, Fiddler, mitmproxy and Playwright do for many bodies).
+fn json_body(c: Option<&Content>) -> Option<String> {
+    let c = c?;
+    if !c.mime_type.as_deref().is_some_and(|m| m.contains("json")) {
+        return None;
+    }
+    let text = c.text.as_deref()?;
+    match c.encoding.as_deref() {
+        None | Some("") => (text.len() <= MAX_VALUE_BODY).then(|| text.to_string()),
+        Some(e) if e.eq_ignore_ascii_case("base64") => {
+            if text.len() > MAX_VALUE_BODY * 4 / 3 + 4 {
+                return None;
+            }
+            String::from_utf8(base64_decode(text)?).ok()
+        }
+        Some(_) => None,
+    }
+}
+
+/// Standard or URL-safe base64, padding optional, whitespace ignored.
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for b in s.bytes() {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            b'=' => break,
+            b' ' | b'\n' | b'\r' | b'\t' => continue,
+            _ => return None,
+        };
+        acc = (acc << 6) | v as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
 }
 
 /// Firefox and Safari exports have no `_resourceType`; a request for JSON or with
@@ -262,7 +397,8 @@ fn guess_type(e: &HarEntry) -> String {
         .content
         .as_ref()
         .and_then(|c| c.mime_type.as_deref())
-        .unwrap_or("");
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let xrw = header(&e.request.headers, "x-requested-with").is_some();
     let kind = if xrw || mime.contains("json") || mime.contains("graphql") {
         "fetch"
@@ -282,26 +418,894 @@ fn guess_type(e: &HarEntry) -> String {
     kind.to_string()
 }
 
-/// Parses HAR text into events, oldest first.
-pub fn parse(text: &str) -> Result<Vec<NetworkEntry>, String> {
-    let har: Har = serde_json::from_str(text).map_err(|e| format!("not a HAR 1.2 file: {e}"))?;
-    entries_to_events(&har.log.entries)
+// ---------------------------------------------------------------------------
+// Lenient decoding of custom fields: the known shape is read, anything else is
+// skipped (whatever its type or depth) and reads as absent.
+
+/// Skips whatever value the deserializer holds.
+fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
+    while seq.next_element::<IgnoredAny>()?.is_some() {}
+    Ok(())
 }
 
-pub fn entries_to_events(entries: &[HarEntry]) -> Result<Vec<NetworkEntry>, String> {
-    let mut out = Vec::with_capacity(entries.len());
-    for (i, e) in entries.iter().enumerate() {
-        out.push(e.to_event().map_err(|m| format!("entry {i}: {m}"))?);
+fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
+    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+macro_rules! lenient_visitor {
+    ($name:ident, $ty:ty, $what:expr, |$s:ident| $from_str:expr, |$n:ident| $from_num:expr, |$b:ident| $from_bool:expr) => {
+        struct $name;
+        impl<'de> Visitor<'de> for $name {
+            type Value = Option<$ty>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str($what)
+            }
+            fn visit_str<E: de::Error>(self, $s: &str) -> Result<Self::Value, E> {
+                Ok($from_str)
+            }
+            fn visit_f64<E: de::Error>(self, $n: f64) -> Result<Self::Value, E> {
+                Ok($from_num)
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Self::Value, E> {
+                self.visit_f64(n as f64)
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Self::Value, E> {
+                self.visit_f64(n as f64)
+            }
+            fn visit_bool<E: de::Error>(self, $b: bool) -> Result<Self::Value, E> {
+                Ok($from_bool)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                d.deserialize_any($name)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                drain_seq(seq).map(|_| None)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                drain_map(map).map(|_| None)
+            }
+        }
+    };
+}
+
+lenient_visitor!(
+    LenientString,
+    String,
+    "a string",
+    |s| Some(s.to_string()),
+    |n| Some(format!("{n}")),
+    |_b| None
+);
+lenient_visitor!(
+    LenientNumber,
+    f64,
+    "a number",
+    |s| s.trim().parse::<f64>().ok().filter(|n| n.is_finite()),
+    |n| Some(n),
+    |_b| None
+);
+lenient_visitor!(
+    LenientBool,
+    bool,
+    "a boolean",
+    |s| match s {
+        "true" | "1" => Some(true),
+        "false" | "0" => Some(false),
+        _ => None,
+    },
+    |n| Some(n != 0.0),
+    |b| Some(b)
+);
+
+fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    d.deserialize_any(LenientString)
+}
+
+fn lenient_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    d.deserialize_any(LenientNumber)
+}
+
+fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    d.deserialize_any(LenientBool)
+}
+
+/// `null` where an array belongs reads as empty (some exporters write `"headers": null`).
+fn null_as_default<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// `_initiator`: Chrome's object, or a URL string (chrome-har, WebPageTest); any
+/// other type reads as absent.
+fn initiator_field<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Initiator>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<Initiator>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an initiator object or URL")
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+            Ok(Some(Initiator {
+                url: Some(s.to_string()),
+                ..Initiator::default()
+            }))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            Initiator::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            drain_seq(seq).map(|_| None)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(V)
+        }
+    }
+    d.deserialize_any(V)
+}
+
+// ---------------------------------------------------------------------------
+// Streaming.
+
+/// What [`read`] hands its caller, in file order. The entry borrows the reader's
+/// buffer: turn it into an event (or copy what you need) before returning.
+// Handed by value once per entry and never stored: boxing would cost an allocation each.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum Item<'a> {
+    Page(HarPage),
+    /// The entry's index in `log.entries` and the entry, or why it cannot be read.
+    Entry(usize, Result<HarEntry<'a>, String>),
+}
+
+/// What [`read_raw`] hands its caller: the bytes of each page and entry, undecoded.
+#[derive(Debug)]
+pub enum Raw<'a> {
+    Page(&'a [u8]),
+    Entry(usize, &'a [u8]),
+}
+
+/// What the walk hands on: raw bytes, or an entry decoded in place.
+#[allow(clippy::large_enum_variant)]
+enum Ev<'a> {
+    Page(&'a [u8]),
+    Bytes(usize, &'a [u8]),
+    Decoded(usize, HarEntry<'a>),
+}
+
+/// What kind of document [`read`] found.
+#[derive(Debug)]
+pub enum Document {
+    /// A HAR file: its entries and pages went to the callback.
+    Har(HarStats),
+    /// Not a HAR (no top-level `log` first): the whole text, for the caller to
+    /// recognize (a Stormwatch report is small and read in one piece).
+    Other(Vec<u8>),
+}
+
+#[derive(Debug, Default)]
+pub struct HarStats {
+    /// Entries in `log.entries` (readable or not).
+    pub entries: usize,
+    /// Pages that could not be read (they only label findings).
+    pub bad_pages: usize,
+    /// The file ended early or broke off: what was read before is still used.
+    pub truncated: Option<String>,
+}
+
+enum ScanError {
+    Io(std::io::Error),
+    Eof,
+    /// Malformed JSON (the message gets the byte position).
+    Syntax(String),
+    /// A complete message.
+    Plain(String),
+    /// Not a HAR: the caller wants the whole text.
+    NotHar,
+}
+
+impl From<std::io::Error> for ScanError {
+    fn from(e: std::io::Error) -> Self {
+        ScanError::Io(e)
+    }
+}
+
+impl ScanError {
+    fn message(self, at: u64) -> String {
+        match self {
+            ScanError::Io(e) => format!("cannot read: {e}"),
+            ScanError::Eof => format!("truncated JSON (the input ends at byte {at})"),
+            ScanError::Syntax(m) => format!("invalid JSON at byte {at}: {m}"),
+            ScanError::Plain(m) => m,
+            ScanError::NotHar => "not a HAR file".into(),
+        }
+    }
+}
+
+/// Bytes that change the nesting state outside strings.
+static STRUCTURAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'"' as usize] = true;
+    t[b'{' as usize] = true;
+    t[b'}' as usize] = true;
+    t[b'[' as usize] = true;
+    t[b']' as usize] = true;
+    t
+};
+
+const READ_CHUNK: usize = 256 * 1024;
+/// One entry larger than this (a video inlined as base64...) is refused, not buffered.
+const MAX_ENTRY_BYTES: usize = 256 << 20;
+
+struct Scanner<R> {
+    src: R,
+    buf: Vec<u8>,
+    pos: usize,
+    len: usize,
+    eof: bool,
+    /// Keep every byte read (while it is not yet known whether this is a HAR).
+    keep: bool,
+    /// Bytes dropped from the front of `buf` so far.
+    dropped: u64,
+    /// Decode entries straight from the buffer (one pass) instead of cutting them out first.
+    direct: bool,
+}
+
+impl<R: Read> Scanner<R> {
+    fn new(src: R) -> Self {
+        Scanner {
+            src,
+            buf: vec![0; READ_CHUNK],
+            pos: 0,
+            len: 0,
+            eof: false,
+            keep: false,
+            dropped: 0,
+            direct: false,
+        }
+    }
+
+    /// Makes `buf[pos]` readable; false at the end of the input.
+    fn fill(&mut self) -> Result<bool, ScanError> {
+        if self.pos < self.len {
+            return Ok(true);
+        }
+        if self.eof {
+            return Ok(false);
+        }
+        if !self.keep {
+            self.dropped += self.len as u64;
+            self.pos = 0;
+            self.len = 0;
+            if self.buf.len() > READ_CHUNK * 4 {
+                self.buf.truncate(READ_CHUNK);
+                self.buf.shrink_to_fit();
+            }
+        } else if self.len == self.buf.len() {
+            self.buf.resize(self.buf.len() * 2, 0);
+        }
+        loop {
+            match self.src.read(&mut self.buf[self.len..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(false);
+                }
+                Ok(n) => {
+                    self.len += n;
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Reads more input while keeping `buf[pos..len]`; false at the end of the input.
+    fn more(&mut self) -> Result<bool, ScanError> {
+        if self.eof {
+            return Ok(false);
+        }
+        if !self.keep && self.pos > 0 {
+            self.buf.copy_within(self.pos..self.len, 0);
+            self.dropped += self.pos as u64;
+            self.len -= self.pos;
+            self.pos = 0;
+        }
+        if self.len == self.buf.len() {
+            if self.len - self.pos > MAX_ENTRY_BYTES {
+                return Err(ScanError::Syntax(format!(
+                    "an entry larger than {} MB",
+                    MAX_ENTRY_BYTES >> 20
+                )));
+            }
+            self.buf.resize(self.buf.len() * 2, 0);
+        }
+        let before = self.len;
+        // Fill all the free space, so an entry that spans many reads is retried a
+        // few times (the buffer doubles), not once per read.
+        while self.len < self.buf.len() {
+            match self.src.read(&mut self.buf[self.len..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => self.len += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(self.len > before)
+    }
+
+    fn position(&self) -> u64 {
+        self.dropped + self.pos as u64
+    }
+
+    /// The next byte that is not whitespace, not consumed; None at the end.
+    fn peek(&mut self) -> Result<Option<u8>, ScanError> {
+        loop {
+            if !self.fill()? {
+                return Ok(None);
+            }
+            let b = self.buf[self.pos];
+            if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+                self.pos += 1;
+            } else {
+                return Ok(Some(b));
+            }
+        }
+    }
+
+    fn next(&mut self) -> Result<u8, ScanError> {
+        let b = self.peek()?.ok_or(ScanError::Eof)?;
+        self.pos += 1;
+        Ok(b)
+    }
+
+    fn expect(&mut self, want: u8, what: &str) -> Result<(), ScanError> {
+        match self.next()? {
+            b if b == want => Ok(()),
+            b => Err(ScanError::Syntax(format!("expected {what}, found {:?}", b as char))),
+        }
+    }
+
+    /// An object key (or any string), decoded.
+    fn key(&mut self) -> Result<String, ScanError> {
+        let mut raw = Vec::new();
+        self.value(Some(&mut raw), 1 << 20)?;
+        if raw.first() != Some(&b'"') {
+            return Err(ScanError::Syntax("expected a string key".into()));
+        }
+        serde_json::from_slice::<String>(&raw).map_err(|e| ScanError::Syntax(format!("bad key: {e}")))
+    }
+
+    /// Scans one JSON value, copying its bytes to `out` when given. Nesting is
+    /// counted, not recursed into, so no depth of junk can exhaust the stack; the
+    /// values kept are checked by serde when decoded.
+    fn value(&mut self, mut out: Option<&mut Vec<u8>>, max: usize) -> Result<(), ScanError> {
+        let first = self.peek()?.ok_or(ScanError::Eof)?;
+        let mut seg = self.pos;
+        let mut copied = 0usize;
+        macro_rules! flush {
+            () => {
+                if let Some(o) = out.as_deref_mut() {
+                    copied += self.pos - seg;
+                    if copied > max {
+                        return Err(ScanError::Syntax(format!("a value larger than {} MB", max >> 20)));
+                    }
+                    o.extend_from_slice(&self.buf[seg..self.pos]);
+                }
+            };
+        }
+        macro_rules! refill {
+            () => {
+                if self.pos >= self.len {
+                    flush!();
+                    if !self.fill()? {
+                        return Err(ScanError::Eof);
+                    }
+                    seg = self.pos;
+                }
+            };
+        }
+        match first {
+            b'"' | b'{' | b'[' => {
+                let mut depth = 0usize;
+                let mut in_str = false;
+                let mut escaped = false;
+                loop {
+                    refill!();
+                    if escaped {
+                        self.pos += 1;
+                        escaped = false;
+                        continue;
+                    }
+                    let slice = &self.buf[self.pos..self.len];
+                    if in_str {
+                        match memchr::memchr2(b'"', b'\\', slice) {
+                            None => self.pos = self.len,
+                            Some(k) => {
+                                let b = slice[k];
+                                self.pos += k + 1;
+                                if b == b'\\' {
+                                    escaped = true;
+                                } else {
+                                    in_str = false;
+                                    if depth == 0 {
+                                        flush!();
+                                        return Ok(());
+                                    }
+                                }
+                            }
+                        }
+                    } else {
+                        match slice.iter().position(|b| STRUCTURAL[*b as usize]) {
+                            None => self.pos = self.len,
+                            Some(k) => {
+                                let b = slice[k];
+                                self.pos += k + 1;
+                                match b {
+                                    b'"' => in_str = true,
+                                    b'{' | b'[' => depth += 1,
+                                    _ => {
+                                        depth = depth.saturating_sub(1);
+                                        if depth == 0 {
+                                            flush!();
+                                            return Ok(());
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            b'}' | b']' | b',' | b':' => Err(ScanError::Syntax(format!(
+                "expected a value, found {:?}",
+                first as char
+            ))),
+            _ => {
+                // A number, true, false or null: up to the next delimiter.
+                loop {
+                    if self.pos >= self.len {
+                        flush!();
+                        if !self.fill()? {
+                            return Ok(()); // a bare scalar at the very end
+                        }
+                        seg = self.pos;
+                    }
+                    let b = self.buf[self.pos];
+                    if matches!(b, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t') {
+                        flush!();
+                        return Ok(());
+                    }
+                    self.pos += 1;
+                }
+            }
+        }
+    }
+
+    /// Everything from the start (while `keep`) plus the rest of the input.
+    fn into_all(mut self) -> Result<Vec<u8>, ScanError> {
+        self.buf.truncate(self.len);
+        self.src.read_to_end(&mut self.buf)?;
+        Ok(self.buf)
+    }
+}
+
+fn walk<R: Read>(s: &mut Scanner<R>, on: &mut impl FnMut(Ev<'_>)) -> Result<Document, ScanError> {
+    // A UTF-8 byte order mark is allowed (and ignored) by HAR 1.2.
+    if s.fill()? && s.buf[s.pos] == 0xEF {
+        for want in [0xEF, 0xBB, 0xBF] {
+            if !s.fill()? || s.buf[s.pos] != want {
+                return Err(ScanError::Plain("not UTF-8 text".into()));
+            }
+            s.pos += 1;
+        }
+    }
+    match s.peek()? {
+        None => return Err(ScanError::Plain("the file is empty".into())),
+        Some(b'{') => {}
+        Some(_) => {
+            let head = &s.buf[s.pos..s.len.min(s.pos + 64)];
+            let valid = match std::str::from_utf8(head) {
+                Ok(_) => true,
+                Err(e) => e.error_len().is_none(), // cut in the middle of a character
+            };
+            return Err(ScanError::Plain(if valid {
+                "not JSON (expected a HAR file or a stormwatch report)".into()
+            } else {
+                "not UTF-8 text".into()
+            }));
+        }
+    }
+    s.pos += 1;
+    let mut stats: Option<HarStats> = None;
+    match top_level(s, on, &mut stats) {
+        Ok(()) => {}
+        // What follows the log (WebPageTest puts `_lighthouse` there) broke off:
+        // every entry was read already.
+        Err(ScanError::Eof | ScanError::Syntax(_)) if stats.as_ref().is_some_and(|st| st.entries > 0) => {
+            if let Some(st) = stats.as_mut() {
+                st.truncated
+                    .get_or_insert_with(|| "truncated JSON after the entries".into());
+            }
+        }
+        Err(e) => return Err(e),
+    }
+    stats.map(Document::Har).ok_or(ScanError::NotHar)
+}
+
+fn top_level<R: Read>(
+    s: &mut Scanner<R>,
+    on: &mut impl FnMut(Ev<'_>),
+    stats: &mut Option<HarStats>,
+) -> Result<(), ScanError> {
+    let mut first = true;
+    loop {
+        let b = s.peek()?.ok_or(ScanError::Eof)?;
+        s.pos += 1;
+        match (first, b) {
+            (_, b'}') => return Ok(()),
+            (false, b',') => {}
+            (true, _) => s.pos -= 1,
+            _ => {
+                return Err(ScanError::Syntax(format!(
+                    "expected , or }} in the top-level object, found {:?}",
+                    b as char
+                )))
+            }
+        }
+        first = false;
+        let key = s.key()?;
+        s.expect(b':', ":")?;
+        match key.as_str() {
+            "log" if stats.is_none() => {
+                // A HAR: from here on nothing before the current entry is kept.
+                s.keep = false;
+                let st = walk_log(s, on)?;
+                let stop = st.truncated.is_some();
+                *stats = Some(st);
+                if stop {
+                    return Ok(());
+                }
+            }
+            "schema" if stats.is_none() => return Err(ScanError::NotHar),
+            _ => s.value(None, usize::MAX)?,
+        }
+    }
+}
+
+fn walk_log<R: Read>(s: &mut Scanner<R>, on: &mut impl FnMut(Ev<'_>)) -> Result<HarStats, ScanError> {
+    let mut stats = HarStats::default();
+    if s.peek()? != Some(b'{') {
+        return Err(ScanError::Plain(
+            "not a valid HAR 1.2 file: \"log\" is not an object".into(),
+        ));
+    }
+    s.pos += 1;
+    let mut saw_entries = false;
+    match log_fields(s, on, &mut stats, &mut saw_entries) {
+        Ok(()) => {}
+        // Entries were read before the file broke off: they are analysed, and the
+        // caller says the file is truncated.
+        Err(ScanError::Eof) if stats.entries > 0 => {
+            stats
+                .truncated
+                .get_or_insert_with(|| "truncated JSON after the entries".into());
+        }
+        Err(ScanError::Syntax(m)) if stats.entries > 0 => {
+            stats
+                .truncated
+                .get_or_insert_with(|| format!("invalid JSON after the entries ({m})"));
+        }
+        Err(e) => return Err(e),
+    }
+    if !saw_entries {
+        return Err(ScanError::Plain("not a valid HAR 1.2 file: no log.entries".into()));
+    }
+    Ok(stats)
+}
+
+fn log_fields<R: Read>(
+    s: &mut Scanner<R>,
+    on: &mut impl FnMut(Ev<'_>),
+    stats: &mut HarStats,
+    saw_entries: &mut bool,
+) -> Result<(), ScanError> {
+    let mut first = true;
+    let mut entry = Vec::new();
+    loop {
+        let b = s.peek()?.ok_or(ScanError::Eof)?;
+        s.pos += 1;
+        match (first, b) {
+            (_, b'}') => return Ok(()),
+            (false, b',') => {}
+            (true, _) => s.pos -= 1,
+            _ => {
+                return Err(ScanError::Syntax(format!(
+                    "expected , or }} in \"log\", found {:?}",
+                    b as char
+                )))
+            }
+        }
+        first = false;
+        let key = s.key()?;
+        s.expect(b':', ":")?;
+        match key.as_str() {
+            "entries" => {
+                if s.peek()? != Some(b'[') {
+                    return Err(ScanError::Plain(
+                        "not a valid HAR 1.2 file: log.entries is not an array".into(),
+                    ));
+                }
+                *saw_entries = true;
+                s.pos += 1;
+                let why = if s.direct {
+                    read_entries(s, &mut entry, stats, on)?
+                } else {
+                    read_array(s, &mut entry, MAX_ENTRY_BYTES, |bytes| {
+                        let i = stats.entries;
+                        stats.entries += 1;
+                        on(Ev::Bytes(i, bytes));
+                    })?
+                };
+                if let Some(why) = why {
+                    if stats.entries == 0 {
+                        return Err(ScanError::Eof);
+                    }
+                    stats.truncated = Some(format!("{why} in entry {}", stats.entries));
+                    return Ok(());
+                }
+            }
+            "pages" if s.peek()? == Some(b'[') => {
+                s.pos += 1;
+                let why = read_array(s, &mut entry, 1 << 20, |bytes| on(Ev::Page(bytes)))?;
+                if let Some(why) = why {
+                    if stats.entries == 0 {
+                        return Err(ScanError::Eof);
+                    }
+                    stats.truncated = Some(format!("{why} in log.pages"));
+                    return Ok(());
+                }
+            }
+            _ => s.value(None, usize::MAX)?,
+        }
+    }
+}
+
+/// Reads `log.entries` (its `[` consumed), decoding each entry straight from the
+/// read buffer in one pass; an entry cut by the end of the buffer is decoded again
+/// once more input is in. An entry that does not decode is cut out by the scanner
+/// and handed on as bytes, so its error names what is wrong and the next entry is
+/// read as usual. Returns why it stopped early, if it did.
+fn read_entries<R: Read>(
+    s: &mut Scanner<R>,
+    buf: &mut Vec<u8>,
+    stats: &mut HarStats,
+    on: &mut impl FnMut(Ev<'_>),
+) -> Result<Option<String>, ScanError> {
+    let mut first = true;
+    loop {
+        let b = match s.peek()? {
+            Some(b) => b,
+            None => return Ok(Some("truncated JSON".into())),
+        };
+        if b == b']' {
+            s.pos += 1;
+            return Ok(None);
+        }
+        if !first {
+            if b != b',' {
+                return Ok(Some(format!("invalid JSON at byte {} (expected , or ])", s.position())));
+            }
+            s.pos += 1;
+            if s.peek()?.is_none() {
+                return Ok(Some("truncated JSON".into()));
+            }
+        }
+        first = false;
+        let i = stats.entries;
+        let used = loop {
+            let mut stream = serde_json::Deserializer::from_slice(&s.buf[s.pos..s.len]).into_iter::<HarEntry>();
+            match stream.next() {
+                Some(Ok(entry)) => {
+                    let used = stream.byte_offset();
+                    stats.entries += 1;
+                    on(Ev::Decoded(i, entry));
+                    break Some(used);
+                }
+                Some(Err(e)) if e.is_eof() => {
+                    if !s.more()? {
+                        break None;
+                    }
+                }
+                _ => break None,
+            }
+        };
+        match used {
+            Some(n) => s.pos += n,
+            None => {
+                buf.clear();
+                match s.value(Some(buf), MAX_ENTRY_BYTES) {
+                    Ok(()) => {
+                        stats.entries += 1;
+                        on(Ev::Bytes(i, buf));
+                    }
+                    Err(ScanError::Eof) => return Ok(Some("truncated JSON".into())),
+                    Err(ScanError::Syntax(m)) => {
+                        return Ok(Some(format!("invalid JSON at byte {} ({m})", s.position())))
+                    }
+                    Err(e) => return Err(e),
+                }
+                if buf.capacity() > 4 << 20 {
+                    *buf = Vec::new();
+                }
+            }
+        }
+    }
+}
+
+/// Reads the items of an array whose `[` was consumed, handing each item's bytes to
+/// `item`. Returns why it stopped early (the input ended or broke off), if it did.
+fn read_array<R: Read>(
+    s: &mut Scanner<R>,
+    buf: &mut Vec<u8>,
+    max: usize,
+    mut item: impl FnMut(&[u8]),
+) -> Result<Option<String>, ScanError> {
+    let mut first = true;
+    loop {
+        let b = match s.peek()? {
+            Some(b) => b,
+            None => return Ok(Some("truncated JSON".into())),
+        };
+        if b == b']' {
+            s.pos += 1;
+            return Ok(None);
+        }
+        if !first {
+            if b != b',' {
+                return Ok(Some(format!("invalid JSON at byte {} (expected , or ])", s.position())));
+            }
+            s.pos += 1;
+        }
+        first = false;
+        buf.clear();
+        match s.value(Some(buf), max) {
+            Ok(()) => {}
+            Err(ScanError::Eof) => return Ok(Some("truncated JSON".into())),
+            Err(ScanError::Syntax(m)) => return Ok(Some(format!("invalid JSON at byte {} ({m})", s.position()))),
+            Err(e) => return Err(e),
+        }
+        item(buf);
+        // Do not keep a huge entry's buffer around for the small ones that follow.
+        if buf.capacity() > 4 << 20 {
+            *buf = Vec::new();
+        }
+    }
+}
+
+/// Reads a HAR (or another JSON document) from `src`, handing each page and each
+/// entry to `on` as soon as it is read: memory is one entry at a time. A document
+/// that is not a HAR comes back whole (a Stormwatch report is small and read in
+/// one piece).
+pub fn read<R: Read>(src: R, mut on: impl FnMut(Item<'_>)) -> Result<Document, String> {
+    let mut bad_pages = 0;
+    let doc = walk_all(src, true, |ev| match ev {
+        Ev::Decoded(i, entry) => on(Item::Entry(i, Ok(entry))),
+        Ev::Bytes(i, bytes) => on(Item::Entry(i, decode(bytes))),
+        Ev::Page(bytes) => match serde_json::from_slice::<HarPage>(bytes) {
+            Ok(p) => on(Item::Page(p)),
+            Err(_) => bad_pages += 1,
+        },
+    })?;
+    Ok(match doc {
+        Document::Har(mut st) => {
+            st.bad_pages = bad_pages;
+            Document::Har(st)
+        }
+        other => other,
+    })
+}
+
+/// One entry's bytes decoded (borrowing from them where no escapes get in the way).
+pub fn decode(bytes: &[u8]) -> Result<HarEntry<'_>, String> {
+    serde_json::from_slice::<HarEntry>(bytes).map_err(|e| e.to_string())
+}
+
+/// [`read`] without decoding: the bytes of each entry and page (for benchmarks and
+/// callers that decode selectively).
+pub fn read_raw<R: Read>(src: R, mut on: impl FnMut(Raw<'_>)) -> Result<Document, String> {
+    walk_all(src, false, |ev| match ev {
+        Ev::Page(b) => on(Raw::Page(b)),
+        Ev::Bytes(i, b) => on(Raw::Entry(i, b)),
+        Ev::Decoded(..) => {}
+    })
+}
+
+fn walk_all<R: Read>(src: R, direct: bool, mut on: impl FnMut(Ev<'_>)) -> Result<Document, String> {
+    let mut s = Scanner::new(src);
+    s.keep = true;
+    s.direct = direct;
+    match walk(&mut s, &mut on) {
+        Ok(d) => Ok(d),
+        Err(ScanError::NotHar) => s.into_all().map(Document::Other).map_err(|e| e.message(0)),
+        Err(e) => {
+            let at = s.position();
+            Err(e.message(at))
+        }
+    }
+}
+
+/// Parses HAR text into events, oldest first (all pages together; entries that
+/// cannot be read are left out).
+pub fn parse(text: &str) -> Result<Vec<NetworkEntry>, String> {
+    let mut out = Vec::new();
+    let mut first_error = None;
+    let doc = read(text.as_bytes(), |item| {
+        if let Item::Entry(i, e) = item {
+            match e.and_then(|e| e.to_event()) {
+                Ok(ev) => out.push(ev),
+                Err(m) => {
+                    first_error.get_or_insert(format!("entry {i}: {m}"));
+                }
+            }
+        }
+    })?;
+    match doc {
+        Document::Har(st) if out.is_empty() && st.entries > 0 => {
+            return Err(first_error.unwrap_or_else(|| "no entry could be read".into()))
+        }
+        Document::Har(_) => {}
+        Document::Other(_) => return Err("not a HAR 1.2 file (no \"log\")".into()),
     }
     out.sort_by(|a, b| a.t.total_cmp(&b.t));
     Ok(out)
 }
 
-/// `2026-12-01T10:20:30.123Z` or with an offset (`+01:00`) to epoch milliseconds.
+/// `2026-12-01T10:20:30.123Z` or with an offset (`+01:00`, `+0100`, `+01`) to epoch
+/// milliseconds. Any number of fraction digits; no zone means UTC.
 pub fn parse_iso8601(s: &str) -> Option<f64> {
+    let s = s.trim();
     let b = s.as_bytes();
-    let num = |from: usize, len: usize| -> Option<i64> { s.get(from..from + len)?.parse().ok() };
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || (b[10] != b'T' && b[10] != b' ') {
+    let num = |from: usize, len: usize| -> Option<i64> {
+        let part = s.get(from..from + len)?;
+        if !part.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        part.parse().ok()
+    };
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let (y, mo, d, h, mi, sec) = (
@@ -314,20 +1318,25 @@ pub fn parse_iso8601(s: &str) -> Option<f64> {
     );
     let mut i = 19;
     let mut frac = 0.0;
-    if b.get(i) == Some(&b'.') {
-        let startf = i + 1;
+    if matches!(b.get(i), Some(b'.') | Some(b',')) {
         i += 1;
+        let mut scale = 0.1;
         while i < b.len() && b[i].is_ascii_digit() {
+            frac += (b[i] - b'0') as f64 * scale;
+            scale /= 10.0;
             i += 1;
         }
-        frac = format!("0.{}", &s[startf..i]).parse().ok()?;
     }
     let offset_min = match b.get(i) {
         None | Some(b'Z') | Some(b'z') => 0,
         Some(b'+') | Some(b'-') => {
             let sign = if b[i] == b'-' { -1 } else { 1 };
             let oh = num(i + 1, 2)?;
-            let om = num(i + 4, 2).or_else(|| num(i + 3, 2)).unwrap_or(0);
+            let om = if b.get(i + 3) == Some(&b':') {
+                num(i + 4, 2)?
+            } else {
+                num(i + 3, 2).unwrap_or(0)
+            };
             sign * (oh * 60 + om)
         }
         _ => return None,
@@ -344,7 +1353,8 @@ pub fn parse_iso8601(s: &str) -> Option<f64> {
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
     let secs = days * 86_400 + h * 3600 + mi * 60 + sec - offset_min * 60;
-    Some((secs as f64 + frac) * 1000.0)
+    // Rounded to the microsecond: decimal fractions are not exact in binary.
+    Some(((secs as f64 + frac) * 1_000_000.0).round() / 1000.0)
 }
 
 #[cfg(test)]
@@ -356,8 +1366,19 @@ mod tests {
         assert_eq!(parse_iso8601("1970-01-01T00:00:00.000Z"), Some(0.0));
         assert_eq!(parse_iso8601("2026-12-01T00:00:01.5Z"), Some(1_796_083_201_500.0));
         assert_eq!(parse_iso8601("2026-12-01T01:00:01.5+01:00"), Some(1_796_083_201_500.0));
+        assert_eq!(parse_iso8601("2026-12-01T01:00:01.5+0100"), Some(1_796_083_201_500.0));
+        assert_eq!(
+            parse_iso8601("2026-11-30T22:00:01.500000-02"),
+            Some(1_796_083_201_500.0)
+        );
+        assert_eq!(
+            parse_iso8601("2026-12-01T00:00:01.123456789Z"),
+            Some(1_796_083_201_123.457)
+        );
+        assert_eq!(parse_iso8601("2026-12-01T00:00:01"), Some(1_796_083_201_000.0));
         assert_eq!(parse_iso8601("yesterday"), None);
         assert_eq!(parse_iso8601("2026-13-01T00:00:00Z"), None);
+        assert_eq!(parse_iso8601("2026-12-01T00:00:00+xx:00"), None);
     }
 
     #[test]
@@ -380,5 +1401,201 @@ mod tests {
         )
         .unwrap();
         assert_eq!(i.location().as_deref(), Some("http://h/app.js:10:5 (load)"));
+    }
+
+    fn entry(extra: &str) -> HarEntry<'static> {
+        let text = format!(
+            r#"{{"startedDateTime":"2026-12-01T00:00:00Z","time":5,"request":{{"method":"GET","url":"http://h/a"}},"response":{{"status":200}}{extra}}}"#
+        );
+        serde_json::from_str(Box::leak(text.into_boxed_str())).unwrap()
+    }
+
+    #[test]
+    fn custom_fields_of_any_type_never_fail_an_entry() {
+        let deep = "[".repeat(10) + &"]".repeat(10);
+        let e = entry(&format!(
+            r#","_initiator":42,"_resourceType":{{"x":1}},"_transferSize":"1234","_fromCache":[1],"_junk":{deep},"_error":null,"_wasAborted":"yes""#
+        ));
+        let ev = e.to_event().unwrap();
+        assert_eq!(ev.initiator, None);
+        assert_eq!(ev.resource_type, "other");
+        assert_eq!(ev.transfer_size, Some(1234));
+        assert!(!ev.failed);
+    }
+
+    #[test]
+    fn chrome_har_string_initiators_with_line_and_column() {
+        let e = entry(
+            r#","_initiator":"https://h/app.js","_initiator_line":12,"_initiator_column":7,"_initiator_type":"script","_initiator_function_name":"poll""#,
+        );
+        assert_eq!(
+            e.to_event().unwrap().initiator.as_deref(),
+            Some("https://h/app.js:12:7 (poll)")
+        );
+        let e = entry(r#","_initiator":"https://h/index.html","_initiator_line":"3","_initiator_type":"parser""#);
+        assert_eq!(
+            e.to_event().unwrap().initiator.as_deref(),
+            Some("https://h/index.html:3")
+        );
+    }
+
+    #[test]
+    fn base64_json_bodies_give_their_values() {
+        // {"id":"job-42"} in base64.
+        let e = entry("");
+        assert!(e.to_event().unwrap().values.is_empty());
+        let text = r#"{"startedDateTime":"2026-12-01T00:00:00Z","request":{"method":"GET","url":"http://h/a"},"response":{"status":200,"content":{"mimeType":"application/json","encoding":"base64","text":"eyJpZCI6ImpvYi00MiJ9"}}}"#;
+        let e: HarEntry = serde_json::from_str(text).unwrap();
+        assert_eq!(e.to_event().unwrap().values, vec!["job-42".to_string()]);
+        assert_eq!(base64_decode("aGk=").unwrap(), b"hi");
+        assert_eq!(base64_decode("aGk").unwrap(), b"hi");
+        assert!(base64_decode("a*b").is_none());
+    }
+
+    /// A reader that hands out one byte at a time, to cross every buffer boundary.
+    struct Trickle<'a>(&'a [u8]);
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() || buf.is_empty() {
+                return Ok(0);
+            }
+            buf[0] = self.0[0];
+            self.0 = &self.0[1..];
+            Ok(1)
+        }
+    }
+
+    fn items(text: &str, trickle: bool) -> (Vec<String>, Result<Document, String>) {
+        let mut seen = Vec::new();
+        let on = |i: Item| {
+            seen.push(match i {
+                Item::Page(p) => format!("page {}", p.id.unwrap_or_default()),
+                Item::Entry(n, Ok(e)) => format!("entry {n} {}", e.request.url),
+                Item::Entry(n, Err(m)) => format!("bad {n} {}", m.split(" at line").next().unwrap_or("")),
+            })
+        };
+        let doc = if trickle {
+            read(Trickle(text.as_bytes()), on)
+        } else {
+            read(text.as_bytes(), on)
+        };
+        (seen, doc)
+    }
+
+    #[test]
+    fn the_stream_reads_entries_one_by_one_pages_before_or_after() {
+        let e = |u: &str| {
+            format!(
+                r#"{{"startedDateTime":"2026-12-01T00:00:00Z","request":{{"method":"GET","url":"{u}","headers":[{{"name":"x","value":"a \"quoted\" \\ ]}} value"}}]}},"response":{{"status":200}}}}"#
+            )
+        };
+        let text = format!(
+            "\u{feff}{{ \"_x\": {{\"log\": 1}}, \"log\" : {{ \"version\":\"1.2\", \"entries\": [ {} , {}, 7, {{\"time\":\"12\"}} ], \"pages\": [{{\"id\":\"p1\",\"title\":[1]}}] }}, \"_after\": [] }}",
+            e("http://h/1"),
+            e("http://h/2")
+        );
+        for trickle in [false, true] {
+            let (seen, doc) = items(&text, trickle);
+            assert!(
+                matches!(
+                    doc,
+                    Ok(Document::Har(HarStats {
+                        entries: 4,
+                        truncated: None,
+                        ..
+                    }))
+                ),
+                "{doc:?}"
+            );
+            assert_eq!(
+                seen,
+                [
+                    "entry 0 http://h/1",
+                    "entry 1 http://h/2",
+                    "bad 2 invalid type: integer `7`, expected struct HarEntry",
+                    "bad 3 invalid type: string \"12\", expected f64",
+                    "page p1"
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn decoding_in_place_agrees_with_cutting_out_across_buffer_ends() {
+        // About 2 MB: entries of varied sizes cross the 256 KB read buffer many times,
+        // one is bigger than the buffer, and some cannot be read.
+        let mut text = String::from("{\"log\":{\"entries\":[");
+        for i in 0..4000 {
+            if i > 0 {
+                text.push(',');
+            }
+            let pad = "x\\\"y".repeat(if i == 1234 { 120_000 } else { i % 97 });
+            if i % 501 == 7 {
+                text.push_str(r#"{"startedDateTime":"2026-12-01T00:00:00Z","time":"bad","request":{"method":"GET","url":"http://h/bad"},"response":{"status":200}}"#);
+            } else {
+                text.push_str(&format!(
+                    r#"{{"startedDateTime":"2026-12-01T00:00:00Z","request":{{"method":"GET","url":"http://h/{i}","headers":[{{"name":"x","value":"{pad}"}}]}},"response":{{"status":200}}}}"#
+                ));
+            }
+        }
+        text.push_str("]}}");
+        let mut direct = Vec::new();
+        read(text.as_bytes(), |item| {
+            if let Item::Entry(i, e) = item {
+                direct.push((i, e.map(|e| e.request.url.to_string()).map_err(|m| m[..20].to_string())));
+            }
+        })
+        .unwrap();
+        let mut cut = Vec::new();
+        read_raw(text.as_bytes(), |raw| {
+            if let Raw::Entry(i, bytes) = raw {
+                cut.push((
+                    i,
+                    decode(bytes)
+                        .map(|e| e.request.url.to_string())
+                        .map_err(|m| m[..20].to_string()),
+                ));
+            }
+        })
+        .unwrap();
+        assert_eq!(direct.len(), 4000);
+        assert_eq!(direct, cut);
+        assert_eq!(direct.iter().filter(|(_, e)| e.is_err()).count(), 8);
+        assert_eq!(direct[1234].1.as_deref(), Ok("http://h/1234"));
+    }
+
+    #[test]
+    fn truncated_and_odd_documents_end_with_a_message_never_a_panic() {
+        let good = r#"{"log":{"pages":[{"id":"p"}],"entries":[{"startedDateTime":"2026-12-01T00:00:00Z","request":{"method":"GET","url":"http://h/1"},"response":{"status":200}},{"startedDateTime":"2026-12-01T00:00:01Z","request":{"method":"GET","url":"http://h/2"},"response":{"status":200}}]}}"#;
+        for cut in 0..good.len() {
+            let (seen, doc) = items(&good[..cut], false);
+            match doc {
+                Ok(Document::Har(st)) => {
+                    assert!(st.entries > 0 && st.truncated.is_some(), "cut {cut}: {st:?}");
+                    assert!(seen.iter().any(|s| s.starts_with("entry 0")));
+                }
+                Ok(Document::Other(_)) => panic!("cut {cut}"),
+                Err(m) => assert!(!m.is_empty()),
+            }
+        }
+        assert_eq!(items("", false).1.unwrap_err(), "the file is empty");
+        assert!(matches!(items("{}", false).1, Ok(Document::Other(_))));
+        assert!(items(r#"{"log":{}}"#, false).1.unwrap_err().contains("no log.entries"));
+        assert!(items(r#"{"log":{"entries":{}}}"#, false)
+            .1
+            .unwrap_err()
+            .contains("not an array"));
+        assert!(items(r#"{"log":[]}"#, false).1.unwrap_err().contains("not an object"));
+        let (_, doc) = items(r#"{"schema":"stormwatch.report/1","findings":[]}"#, true);
+        assert!(
+            matches!(doc, Ok(Document::Other(ref b)) if b.starts_with(b"{\"schema\"")),
+            "{doc:?}"
+        );
+        let deep = format!(
+            r#"{{"log":{{"_x":{}{},"entries":[]}}}}"#,
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        assert!(matches!(items(&deep, false).1, Ok(Document::Har(_))));
     }
 }

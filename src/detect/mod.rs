@@ -155,6 +155,7 @@ impl Findings {
                     evidence: Evidence::default(),
                     metrics: BTreeMap::new(),
                     advice: String::new(),
+                    page: None,
                 })
             }
         };

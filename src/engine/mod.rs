@@ -575,6 +575,7 @@ fn not_shown_summary(n: &crate::detect::NotShown, origin: f64) -> Finding {
         metrics,
         advice: "One cause usually produces them all: fix the findings shown and run again to see the rest."
             .to_string(),
+        page: None,
     }
 }
 

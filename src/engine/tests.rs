@@ -271,6 +271,7 @@ fn golden_findings_of_the_fixtures_are_unchanged() {
     let mut names: Vec<String> = std::fs::read_dir(format!("{dir}/har"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".har"))
         .collect();
     names.sort();
     for name in names {
