@@ -72,6 +72,8 @@ struct Tick {
     exact: u64,
     /// The tick's latest request failed (an error, an abort, a 5xx or 429).
     failed: bool,
+    /// Its URL, kept by the shape's own series (evidence for polls whose URLs differ).
+    url: Option<String>,
 }
 
 /// A run of ticks, and the loop it forms once steady.
@@ -97,12 +99,13 @@ enum Push {
 }
 
 impl Series {
-    fn push(&mut self, t: f64, id: u64, exact: u64, cfg: &PollingLoopConfig, keep: usize) -> Push {
+    fn push(&mut self, t: f64, id: u64, exact: u64, url: Option<&str>, cfg: &PollingLoopConfig, keep: usize) -> Push {
         let tick = Tick {
             t,
             ids: vec![id],
             exact,
             failed: false,
+            url: url.map(str::to_string),
         };
         let Some(last) = self.ticks.back_mut() else {
             self.ticks.push_back(tick);
@@ -280,9 +283,12 @@ fn steadiness(times: &[f64]) -> (f64, f64) {
 struct Tally {
     key: String,
     period: f64,
-    /// Requests to add as evidence, and how many ticks they are.
-    ids: Vec<u64>,
-    ticks: u64,
+    /// Requests to add as evidence, by tick (a merged request comes as a tick of
+    /// its own with `merged` set).
+    ticks: Vec<Vec<u64>>,
+    /// URLs of those ticks, when they differ from the current request's.
+    urls: Vec<String>,
+    merged: bool,
     first_t: f64,
     route_epoch: u32,
     varying: bool,
@@ -303,7 +309,7 @@ impl Detector for PollingLoop {
         g.last_t = g.last_t.max(req.start);
 
         // The shape as a whole: polls whose requests differ every tick.
-        let whole_push = g.whole.push(req.start, req.id, exact, cfg, keep);
+        let whole_push = g.whole.push(req.start, req.id, exact, Some(&req.url), cfg, keep);
         // The exact request: identical polls, told apart when several share a shape.
         let si = match g.subs.iter().position(|(h, _)| *h == exact) {
             Some(i) => i,
@@ -323,7 +329,7 @@ impl Detector for PollingLoop {
                 g.subs.len() - 1
             }
         };
-        let sub_push = g.subs[si].1.push(req.start, req.id, exact, cfg, keep);
+        let sub_push = g.subs[si].1.push(req.start, req.id, exact, None, cfg, keep);
 
         let mut tally: Option<Tally> = None;
         // 1. A loop of the shape as a whole.
@@ -341,6 +347,8 @@ impl Detector for PollingLoop {
                     // Keep reporting to a loop of identical requests this one grew out
                     // of (`?since=0` four times, then `?since=5`).
                     let window: Vec<u64> = g.whole.ids_of_last(vn).collect();
+                    let groups: Vec<Vec<u64>> = g.whole.ticks.iter().skip(g.whole.ticks.len() - vn).map(|k| k.ids.clone()).collect();
+                    let urls: Vec<String> = g.whole.ticks.iter().skip(g.whole.ticks.len() - vn).filter_map(|k| k.url.clone()).collect();
                     let adopted = g
                         .subs
                         .iter()
@@ -355,8 +363,9 @@ impl Detector for PollingLoop {
                     tally = Some(Tally {
                         key,
                         period,
-                        ids: window,
-                        ticks: vn as u64,
+                        ticks: groups,
+                        urls,
+                        merged: false,
                         first_t: ticks.clone().next().map_or(req.start, |k| k.t),
                         route_epoch: req.route_epoch,
                         varying: true,
@@ -391,8 +400,9 @@ impl Detector for PollingLoop {
                         tally = Some(Tally {
                             key,
                             period,
-                            ids: sub.ids_of_last(n).collect(),
-                            ticks: n as u64,
+                            ticks: sub.ticks.iter().skip(from).map(|k| k.ids.clone()).collect(),
+                            urls: Vec::new(),
+                            merged: false,
                             first_t: sub.ticks[from].t,
                             route_epoch: req.route_epoch,
                             varying: false,
@@ -439,8 +449,9 @@ impl Tally {
         Tally {
             key,
             period: s.period.unwrap_or_default(),
-            ids: vec![req.id],
-            ticks: 0,
+            ticks: vec![vec![req.id]],
+            urls: Vec::new(),
+            merged: true,
             first_t: req.start,
             route_epoch: s.route_epoch,
             varying: false,
@@ -452,8 +463,9 @@ impl Tally {
         Tally {
             key,
             period: s.period.unwrap_or_default(),
-            ids: vec![req.id],
-            ticks: 1,
+            ticks: vec![vec![req.id]],
+            urls: Vec::new(),
+            merged: false,
             first_t: req.start,
             route_epoch: s.route_epoch,
             varying,
@@ -466,14 +478,25 @@ fn report(cfg: &PollingLoopConfig, t: Tally, req: &Request, page: &PageState, ou
     let after_route = req.route_epoch > t.route_epoch;
     let period = t.period;
     out.upsert(ID, &t.key, t.first_t, |f| {
-        f.count += t.ticks;
-        f.last_ms = f.last_ms.max(req.start);
-        for id in &t.ids {
-            f.evidence.add_request(*id);
+        for tick in &t.ticks {
+            // A tick already counted (reported by the loop this one grew out of) counts once.
+            let known = tick.iter().any(|id| f.evidence.requests.contains(id));
+            if !t.merged && !known {
+                f.count += 1;
+            }
+            for id in tick {
+                f.evidence.add_request(*id);
+            }
         }
+        f.last_ms = f.last_ms.max(req.start);
         // Identical polls differ only by cache-busters: one URL says it all. Polls
         // whose requests differ list them (up to the evidence's cap).
         let varying = t.varying || matches!(f.metrics.get("requests_differ"), Some(Metric::Flag(true)));
+        if varying {
+            for u in &t.urls {
+                f.evidence.add_url(u);
+            }
+        }
         if f.evidence.urls.is_empty() || varying {
             f.evidence.add_url(&req.url);
         }
@@ -649,6 +672,213 @@ mod tests {
     fn bursts_faster_than_the_minimum_period_are_not_polling() {
         let mut t = Kit::new();
         poll(&mut t, 10, 20.0, "http://h/api/s");
+        t.assert_none("polling-loop");
+    }
+
+    use crate::event::{Api, Event, Outcome, RequestEnd, RequestStart};
+
+    fn beacon(t: &mut Kit, id: u64, at: f64) {
+        t.engine.ingest(Event::RequestStart(RequestStart {
+            id,
+            api: Api::Fetch,
+            method: "POST".into(),
+            url: "http://h/collect".into(),
+            t: at,
+            body: Some(crate::event::body_signature(&format!("{{\"e\":\"view\",\"t\":{at}}}"))),
+            keepalive: true,
+            range: false,
+            op: None,
+        }));
+        t.end(id, at + 1.0);
+    }
+
+    fn fail(t: &mut Kit, id: u64, at: f64, status: u16) {
+        t.engine.ingest(Event::RequestEnd(RequestEnd {
+            id,
+            t: at,
+            status,
+            outcome: if status == 0 { Outcome::Error } else { Outcome::Ok },
+            content_type: None,
+            content_length: None,
+            content_encoding: None,
+            cache_control: None,
+        }));
+    }
+
+    #[test]
+    fn a_cursor_poll_among_beacons_and_another_poll_is_one_loop() {
+        let mut t = Kit::new();
+        let mut other = 5000;
+        // Beacons at irregular times, and a second (identical) poll every 1.5 s.
+        for (i, at) in [130.0, 470.0, 1210.0, 1390.0, 2050.0, 2900.0, 3330.0, 4460.0, 5120.0, 6010.0, 6980.0, 7400.0].iter().enumerate() {
+            beacon(&mut t, 9000 + i as u64, *at);
+        }
+        for i in 0..10u64 {
+            // Answered in 1 ms: a fast local API.
+            let at = 200.0 + i as f64 * 1000.0 + (i % 3) as f64 * 7.0;
+            t.request(i, "GET", &format!("http://localhost:3000/api/feed?cursor=c{}x&limit=20", 1000 + i * 17), at, at + 1.0);
+            if i % 3 == 0 {
+                t.request(other, "GET", "http://localhost:3000/api/unread", 700.0 + i as f64 * 500.0, 702.0 + i as f64 * 500.0);
+                other += 1;
+            }
+        }
+        let all = t.of("polling-loop");
+        let f = all.iter().find(|f| f.title.contains("/api/feed")).expect("the cursor poll").clone();
+
+        assert_eq!(f.count, 10, "{f:#?}");
+        assert!(f.title.starts_with("GET /api/feed?cursor=…&limit=… polled every 1.0 s (10 requests)"), "{}", f.title);
+        assert_eq!(f.metrics.get("requests_differ"), Some(&crate::finding::Metric::Flag(true)));
+        assert_eq!(f.evidence.urls.len(), 10);
+        assert!(t.of("polling-loop").iter().all(|f| !f.title.contains("/collect")));
+    }
+
+    #[test]
+    fn a_since_poll_that_changes_now_and_then_stays_one_finding() {
+        let mut t = Kit::new();
+        let since = [0, 0, 0, 0, 5, 5, 9, 9, 9, 12];
+        for (i, s) in since.iter().enumerate() {
+            let at = 1000.0 + i as f64 * 2000.0;
+            t.request(i as u64, "GET", &format!("http://h/api/messages?since={s}"), at, at + 20.0);
+        }
+        let f = t.only("polling-loop");
+        assert_eq!(f.count, 10, "{f:#?}");
+        assert!(f.title.contains("every 2.0 s"), "{}", f.title);
+    }
+
+    #[test]
+    fn timestamps_nonces_and_changing_post_bodies_are_polls() {
+        let urls: [fn(u64) -> String; 2] = [
+            |i| format!("http://h/api/inbox?after={}", 1_712_000_000_000u64 + i * 3000),
+            |i| format!("http://h/api/ping?nonce={:x}", 0x9e37_79b9u64.wrapping_mul(i + 1)),
+        ];
+        for make in urls {
+            let mut t = Kit::new();
+            for i in 0..7u64 {
+                let at = i as f64 * 3000.0;
+                t.request(i, "GET", &make(i), at, at + 5.0);
+            }
+            assert_eq!(t.only("polling-loop").count, 7);
+        }
+        let mut t = Kit::new();
+        for i in 0..7u64 {
+            let at = i as f64 * 500.0;
+            let body = crate::event::body_signature(&format!("{{\"client_ts\":{}}}", 1_712_000_000_000.0 + at));
+            t.start_body(i, "POST", "http://h/api/sync", at, Some(body));
+            t.end(i, at + 2.0);
+        }
+        let f = t.only("polling-loop");
+        assert!(f.title.starts_with("POST /api/sync polled every 0.5 s (7 requests)"), "{}", f.title);
+    }
+
+    #[test]
+    fn a_graphql_operation_polled_with_changing_variables_is_a_loop() {
+        let mut t = Kit::new();
+        for i in 0..8u64 {
+            let at = i as f64 * 1500.0;
+            let body = crate::event::body_signature(&format!(
+                "{{\"operationName\":\"Notifications\",\"variables\":{{\"after\":\"n{}\"}}}}",
+                i * 3
+            ));
+            t.start_op(i, "http://h/graphql", at, Some(body), "Notifications");
+            t.end(i, at + 3.0);
+            // Another operation at the same endpoint, user-driven.
+            let body = crate::event::body_signature(&format!("{{\"operationName\":\"Search\",\"q\":\"{i}\"}}"));
+            let typed = [400.0, 90.0, 1210.0, 650.0, 300.0, 1400.0, 20.0, 800.0][i as usize];
+            t.start_op(100 + i, "http://h/graphql", at + typed, Some(body), "Search");
+        }
+        let f = t.only("polling-loop");
+        assert!(f.title.starts_with("POST /graphql (Notifications) polled every 1.5 s (8 requests)"), "{}", f.title);
+    }
+
+    #[test]
+    fn strict_mode_doubled_first_request_is_still_one_loop() {
+        let mut t = Kit::new();
+        // Mount, unmount (abort), mount again: two requests 2 ms apart, then the timer.
+        t.start(0, "GET", "http://h/api/status?cursor=a0", 1000.0);
+        t.abort(0, 1001.0);
+        t.request(1, "GET", "http://h/api/status?cursor=a0", 1002.0, 1004.0);
+        for i in 1..7u64 {
+            let at = 1002.0 + i as f64 * 1000.0;
+            t.request(1 + i, "GET", &format!("http://h/api/status?cursor=a{i}"), at, at + 2.0);
+        }
+        let f = t.only("polling-loop");
+        assert_eq!(f.count, 7, "{f:#?}");
+        assert!(f.evidence.requests.len() >= 7);
+        // The identical-request variant too.
+        let mut t = Kit::new();
+        t.start(0, "GET", "http://h/api/jobs", 1000.0);
+        t.abort(0, 1001.0);
+        poll(&mut t, 5, 1000.0, "http://h/api/jobs");
+        assert_eq!(t.only("polling-loop").count, 5);
+    }
+
+    #[test]
+    fn a_retried_tick_is_not_a_tick_and_does_not_break_the_loop() {
+        let mut t = Kit::new();
+        let mut id = 0;
+        for i in 0..8u64 {
+            let at = i as f64 * 2000.0;
+            t.start(id, "GET", &format!("http://h/api/jobs/42?ts={at}"), at);
+            if i == 5 {
+                fail(&mut t, id, at + 30.0, 503);
+                id += 1;
+                // The app's retry, 300 ms later.
+                t.request(id, "GET", &format!("http://h/api/jobs/42?ts={}", at + 300.0), at + 300.0, at + 320.0);
+            } else {
+                t.end(id, at + 30.0);
+            }
+            id += 1;
+        }
+        let f = t.only("polling-loop");
+        assert_eq!(f.count, 8, "{f:#?}");
+        assert!(f.title.contains("every 2.0 s"), "{}", f.title);
+    }
+
+    #[test]
+    fn two_identical_pollers_of_one_shape_are_two_loops() {
+        let mut t = Kit::new();
+        for i in 0..6u64 {
+            let at = 1000.0 + i as f64 * 2000.0;
+            t.request(i, "GET", "http://h/api/jobs/17/status", at, at + 10.0);
+            t.request(100 + i, "GET", "http://h/api/jobs/18/status", at + 700.0, at + 710.0);
+        }
+        let all = t.of("polling-loop");
+        assert_eq!(all.len(), 2, "{all:#?}");
+        assert!(all.iter().all(|f| f.count == 6 && f.title.contains("every 2.0 s")), "{all:#?}");
+    }
+
+    #[test]
+    fn near_miss_search_as_you_type_is_quiet() {
+        let mut t = Kit::new();
+        let mut at = 0.0;
+        let mut q = String::new();
+        // Fairly even typing (gaps 290–420 ms), each request a longer query.
+        for (i, gap) in [300.0, 420.0, 310.0, 380.0, 290.0, 400.0, 330.0, 410.0, 295.0].iter().enumerate() {
+            at += gap;
+            q.push((b'a' + i as u8) as char);
+            t.request(i as u64, "GET", &format!("http://h/api/search?q={q}"), at, at + 1.0);
+        }
+        t.assert_none("polling-loop");
+    }
+
+    #[test]
+    fn near_miss_cursor_pagination_clicked_by_a_user_is_quiet() {
+        let mut t = Kit::new();
+        for (i, at) in [0.0, 1800.0, 2900.0, 5200.0, 6100.0, 8800.0, 9900.0, 12000.0].iter().enumerate() {
+            t.request(i as u64, "GET", &format!("http://h/api/feed?cursor=p{}", i * 20), *at, at + 1.0);
+        }
+        t.assert_none("polling-loop");
+    }
+
+    #[test]
+    fn near_miss_retry_with_backoff_is_quiet() {
+        let mut t = Kit::new();
+        let mut at = 0.0;
+        for (i, wait) in [1000.0, 2000.0, 4000.0, 8000.0, 16000.0, 32000.0].iter().enumerate() {
+            t.start(i as u64, "GET", "http://h/api/config", at);
+            fail(&mut t, i as u64, at + 5.0, 0);
+            at += wait;
+        }
         t.assert_none("polling-loop");
     }
 }
