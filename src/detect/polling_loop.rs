@@ -96,6 +96,9 @@ enum Push {
     Merged,
     /// A new tick.
     Tick,
+    /// Off the rhythm and too early to be the next tick (a user's own request of
+    /// the same shape while the loop runs): neither a tick nor a break.
+    Extra,
 }
 
 impl Series {
@@ -136,7 +139,10 @@ impl Series {
             return Push::Merged;
         }
         if let Some(p) = self.period {
-            if (gap - p).abs() > p * cfg.max_tick_deviation {
+            if gap < p * (1.0 - cfg.max_tick_deviation) {
+                return Push::Extra;
+            }
+            if gap - p > p * cfg.max_tick_deviation {
                 // The rhythm broke: the loop stopped (or changed); start over.
                 self.period = None;
                 self.key = None;
@@ -832,6 +838,22 @@ mod tests {
         let f = t.only("polling-loop");
         assert_eq!(f.count, 8, "{f:#?}");
         assert!(f.title.contains("every 2.0 s"), "{}", f.title);
+    }
+
+    #[test]
+    fn a_user_request_of_the_same_shape_does_not_break_a_running_poll() {
+        let mut t = Kit::new();
+        for i in 0..12u64 {
+            let at = i as f64 * 1000.0;
+            t.request(i, "GET", &format!("http://h/api/feed?cursor={}", 100 + i), at, at + 1.0);
+            if i == 7 || i == 9 {
+                // The user pages back: the same endpoint, another cursor, off the beat.
+                t.request(50 + i, "GET", &format!("http://h/api/feed?cursor={}", i), at + 340.0, at + 341.0);
+            }
+        }
+        let f = t.only("polling-loop");
+        assert_eq!(f.count, 12, "{f:#?}");
+        assert!(!f.evidence.requests.contains(&57));
     }
 
     #[test]
