@@ -32,7 +32,7 @@
 //! - `assumed_latency_ms` (100): the round trip the stated cost assumes.
 //! - `error_requests` (20), `error_total_ms` (1000): a burst this large, or this long
 //!   in measured request time added up, is an error.
-//! - `max_size_ratio` (4.0): answers to named (not id-like) items must agree in size this well.
+//! - `max_size_ratio` (4): answers to named (not id-like) items must agree in size this well.
 //! - `namespace_segments` (["api", "apis", "rest", "rpc", "internal", "public", "private", "graphql", "services", "me", "self", "current", "account"]):
 //!   a name varying after one of these (or a version, `v2`) is another endpoint.
 //! - `chunk_params` (["offset", "start", "end", "from", "to", "skip", "page", "cursor", "after", "before", "since", "until", "range", "bytes", "position", "pos", "chunk", "part", "index"]):

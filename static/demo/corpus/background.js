@@ -2,7 +2,8 @@
 // beacons at irregular times (sendBeacon and fetch with keepalive), and a
 // prefetch of a likely next page. None of it is the page's pattern.
 (() => {
-  const gaps = [230, 610, 170, 480, 350, 720, 260, 540, 390];
+  // Irregular on purpose (no five gaps in a row, of all beacons or of either kind, are even).
+  const gaps = [710, 90, 180, 1260, 1040, 730, 140, 100, 230, 90, 300, 390, 1040];
   let n = 0;
   let timer = 0;
   function beacon() {
