@@ -59,6 +59,8 @@ pub const INFO: DetectorInfo = DetectorInfo {
 
 /// Bursts tracked at once (memory bound, not a threshold).
 const MAX_KEYS: usize = 2048;
+/// Bursts held before the first purge of finished ones (memory bound).
+const PURGE_FLOOR: usize = 256;
 /// Bursts older than this are dropped when the map is full (memory bound).
 const KEEP_MS: f64 = 30_000.0;
 /// Recent requests remembered for their URLs and bursts (memory bound).
@@ -111,6 +113,8 @@ pub struct NPlusOne {
     /// Recent requests: their URLs (evidence) and the bursts they joined.
     recent: HashMap<u64, Recent>,
     order: VecDeque<u64>,
+    /// Bursts held when the next purge runs.
+    purge_at: usize,
 }
 
 fn is_namespace(seg: &str, cfg: &NPlusOneConfig) -> bool {
@@ -204,6 +208,7 @@ impl NPlusOne {
             bursts: HashMap::new(),
             recent: HashMap::new(),
             order: VecDeque::new(),
+            purge_at: PURGE_FLOOR,
         }
     }
 
@@ -428,12 +433,18 @@ impl Detector for NPlusOne {
         for key in keys {
             self.report(key, req, out);
         }
-        if self.bursts.len() > MAX_KEYS {
-            let now = req.start;
-            self.bursts.retain(|_, b| now - b.last_start < KEEP_MS);
+        if self.bursts.len() > self.purge_at {
+            // Amortized: a burst that ended with too few items can never qualify;
+            // one still waiting for sizes is kept a while (memory bound).
+            let (now, gap, min) = (req.start, self.cfg.max_gap_ms, self.cfg.min_requests);
+            self.bursts.retain(|_, b| {
+                let open = now - b.last_start <= gap;
+                open || (b.values.len() >= min && now - b.last_start < KEEP_MS)
+            });
             if self.bursts.len() > MAX_KEYS {
                 self.bursts.clear();
             }
+            self.purge_at = (self.bursts.len() * 2).max(PURGE_FLOOR);
         }
     }
 
