@@ -253,7 +253,8 @@ pub fn id_placeholder(s: &str) -> Option<&'static str> {
 /// id-like segments replaced by `{id}`, and the query's parameter names (sorted,
 /// deduplicated) without their values: `https://h/api/feed?cursor=…&limit=…`.
 /// Requests that differ only in ids and parameter values (a cursor, a timestamp,
-/// a nonce) have one shape.
+/// a nonce) have one shape. A GraphQL GET keeps its `operationName`: another
+/// operation is another request.
 pub fn shape(url: &str) -> String {
     let p = parts(url);
     let mut out = String::with_capacity(p.origin.len() + p.path.len() + p.query.len() / 2 + 8);
@@ -271,13 +272,16 @@ pub fn shape(url: &str) -> String {
     if p.path.ends_with('/') || p.path.is_empty() {
         out.push('/');
     }
-    let mut names: Vec<&str> = query_pairs(p.query).map(|(k, _)| k).collect();
+    let mut names: Vec<(&str, &str)> = query_pairs(p.query)
+        .map(|(k, v)| (k, if k == "operationName" { v } else { "…" }))
+        .collect();
     names.sort_unstable();
     names.dedup();
-    for (i, k) in names.iter().enumerate() {
+    for (i, (k, v)) in names.iter().enumerate() {
         out.push(if i == 0 { '?' } else { '&' });
         out.push_str(k);
-        out.push_str("=…");
+        out.push('=');
+        out.push_str(v);
     }
     out
 }
@@ -356,6 +360,10 @@ mod tests {
         assert_eq!(shape("http://h/api/jobs/42/status"), "http://h/api/jobs/{id}/status");
         assert_ne!(shape("http://h/api/feed?cursor=1"), shape("http://h/api/feed?since=1"));
         assert_eq!(shape("http://h"), "http://h/");
+        assert_eq!(
+            shape("http://h/graphql?operationName=Feed&variables=%7B%22after%22%3A3%7D"),
+            "http://h/graphql?operationName=Feed&variables=…"
+        );
     }
 
     #[test]

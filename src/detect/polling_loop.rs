@@ -797,6 +797,21 @@ mod tests {
     }
 
     #[test]
+    fn a_graphql_get_poll_is_told_from_other_operations_by_its_name() {
+        let mut t = Kit::new();
+        for i in 0..7u64 {
+            let at = i as f64 * 1000.0;
+            let url = format!("http://h/graphql?operationName=Unread&variables=%7B%22after%22%3A{}%7D", i * 4);
+            t.request(i, "GET", &url, at, at + 2.0);
+            let other = format!("http://h/graphql?operationName=Search&variables=%7B%22q%22%3A{i}%7D");
+            let typed = [120.0, 610.0, 330.0, 880.0, 45.0, 500.0, 270.0][i as usize];
+            t.request(100 + i, "GET", &other, at + typed, at + typed + 2.0);
+        }
+        let f = t.only("polling-loop");
+        assert!(f.title.starts_with("GET /graphql?operationName=Unread&variables=… polled every 1.0 s (7 requests)"), "{}", f.title);
+    }
+
+    #[test]
     fn strict_mode_doubled_first_request_is_still_one_loop() {
         let mut t = Kit::new();
         // Mount, unmount (abort), mount again: two requests 2 ms apart, then the timer.
