@@ -345,7 +345,15 @@ mod tests {
 
     #[test]
     fn ids_are_told_from_slugs_and_names() {
-        for id in ["42", "aZ3kP9", "x7Gq", "3f2b8c1e-1a2b-4c3d-8e9f-0123456789ab", "ada@example.com", "ada%40example.com", "usr_9x2k"] {
+        for id in [
+            "42",
+            "aZ3kP9",
+            "x7Gq",
+            "3f2b8c1e-1a2b-4c3d-8e9f-0123456789ab",
+            "ada@example.com",
+            "ada%40example.com",
+            "usr_9x2k",
+        ] {
             assert!(looks_like_id(id), "{id}");
         }
         for word in ["blue-widget", "settings", "user", "api", "v", "", "notifications"] {
@@ -355,8 +363,14 @@ mod tests {
 
     #[test]
     fn shape_keeps_names_and_drops_values_and_ids() {
-        assert_eq!(shape("HTTP://H/api/feed?limit=20&cursor=abc"), "http://h/api/feed?cursor=…&limit=…");
-        assert_eq!(shape("http://h/api/feed?cursor=zz&limit=20"), shape("http://h/api/feed?limit=5&cursor=q"));
+        assert_eq!(
+            shape("HTTP://H/api/feed?limit=20&cursor=abc"),
+            "http://h/api/feed?cursor=…&limit=…"
+        );
+        assert_eq!(
+            shape("http://h/api/feed?cursor=zz&limit=20"),
+            shape("http://h/api/feed?limit=5&cursor=q")
+        );
         assert_eq!(shape("http://h/api/jobs/42/status"), "http://h/api/jobs/{id}/status");
         assert_ne!(shape("http://h/api/feed?cursor=1"), shape("http://h/api/feed?since=1"));
         assert_eq!(shape("http://h"), "http://h/");

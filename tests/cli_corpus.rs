@@ -37,22 +37,32 @@ fn a_cursor_poll_with_beacons_and_a_second_poll_gives_two_loops() {
         .find(|f| f["title"].as_str().unwrap().contains("/api/feed"))
         .expect("the cursor poll");
     let title = feed["title"].as_str().unwrap();
-    assert!(title.starts_with("GET /api/feed?cursor=…&limit=… polled every 0.5 s ("), "{title}");
+    assert!(
+        title.starts_with("GET /api/feed?cursor=…&limit=… polled every 0.5 s ("),
+        "{title}"
+    );
     assert_eq!(feed["metrics"]["requests_differ"], true);
     let urls = feed["evidence"]["urls"].as_array().unwrap();
     assert!(urls.len() >= 6, "{urls:?}");
-    assert!(urls
-        .iter()
-        .all(|u| u.as_str().unwrap().starts_with("http://127.0.0.1:8477/api/feed?cursor=")));
+    assert!(urls.iter().all(|u| u
+        .as_str()
+        .unwrap()
+        .starts_with("http://127.0.0.1:8477/api/feed?cursor=")));
     // The aborted StrictMode copy of the first request is not a tick of its own.
-    let cursor0 = urls.iter().filter(|u| u.as_str().unwrap().contains("cursor=0&")).count();
+    let cursor0 = urls
+        .iter()
+        .filter(|u| u.as_str().unwrap().contains("cursor=0&"))
+        .count();
     assert!(cursor0 <= 1, "{urls:?}");
     let status = found
         .iter()
         .find(|f| f["title"].as_str().unwrap().contains("/api/status"))
         .expect("the unread poll");
     assert!(
-        status["title"].as_str().unwrap().starts_with("GET /api/status?job=7 polled every 1.3 s"),
+        status["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("GET /api/status?job=7 polled every 1.3 s"),
         "{status:#}"
     );
 }
@@ -62,7 +72,10 @@ fn a_graphql_operation_polled_with_changing_variables_is_one_loop() {
     let found = analyze("graphql-poll");
     assert_eq!(found.len(), 1, "{:#?}", titles(&found));
     let title = found[0]["title"].as_str().unwrap();
-    assert!(title.starts_with("POST /api/graphql (Notifications) polled every 0.6 s ("), "{title}");
+    assert!(
+        title.starts_with("POST /api/graphql (Notifications) polled every 0.6 s ("),
+        "{title}"
+    );
 }
 
 #[test]

@@ -164,13 +164,17 @@ fn candidates<'a>(req: &'a Request, cfg: &NPlusOneConfig) -> Vec<(u64, Hole, &'a
             hash_pair(&mut h, k, v);
         }
         let after_namespace = parent.is_none_or(|p| is_namespace(p, cfg));
-        out.push((h.finish(), Hole::Path { index: i, after_namespace }, *seg));
+        out.push((
+            h.finish(),
+            Hole::Path {
+                index: i,
+                after_namespace,
+            },
+            *seg,
+        ));
     }
     for (qi, (k, v)) in pairs.iter().enumerate() {
-        if v.is_empty()
-            || urls::is_volatile_param(k)
-            || cfg.chunk_params.iter().any(|c| c.eq_ignore_ascii_case(k))
-        {
+        if v.is_empty() || urls::is_volatile_param(k) || cfg.chunk_params.iter().any(|c| c.eq_ignore_ascii_case(k)) {
             continue;
         }
         let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -221,7 +225,9 @@ impl NPlusOne {
         match b.hole {
             Hole::Body => true,
             _ if b.id_like => true,
-            Hole::Path { after_namespace: true, .. } => false,
+            Hole::Path {
+                after_namespace: true, ..
+            } => false,
             _ => {
                 // Names, not ids: only answers of one kind make them items.
                 let known: Vec<u64> = b.sizes.iter().map(|(_, n)| *n).collect();
@@ -279,7 +285,10 @@ impl NPlusOne {
                 path.push_str(urls::id_placeholder(v).unwrap_or(v));
             }
         }
-        (format!("{} {origin}{path}", req.method), format!("{} {path}", req.method))
+        (
+            format!("{} {origin}{path}", req.method),
+            format!("{} {path}", req.method),
+        )
     }
 
     fn report(&mut self, key: u64, req: &Request, out: &mut Findings) {
@@ -310,7 +319,8 @@ impl NPlusOne {
             f.metrics.insert("ids".into(), Metric::Text(ids.join(", ")));
             let cost = n as f64 * cfg.assumed_latency_ms;
             f.metrics.insert("cost_at_latency_ms".into(), Metric::Num(cost.round()));
-            f.metrics.insert("assumed_latency_ms".into(), Metric::Num(cfg.assumed_latency_ms));
+            f.metrics
+                .insert("assumed_latency_ms".into(), Metric::Num(cfg.assumed_latency_ms));
             for r in &b.requests {
                 f.evidence.add_request(*r);
             }
@@ -356,7 +366,9 @@ impl NPlusOne {
 
     /// A member answered (or DevTools told its size): count its time and size.
     fn settle(&mut self, req: &Request, out: &mut Findings) {
-        let Some(keys) = self.recent.get(&req.id).map(|r| r.keys.clone()) else { return };
+        let Some(keys) = self.recent.get(&req.id).map(|r| r.keys.clone()) else {
+            return;
+        };
         let size = req.decoded_size().filter(|_| (200..300).contains(&req.status));
         for key in keys {
             let Some(b) = self.bursts.get_mut(&key) else { continue };
@@ -559,7 +571,9 @@ mod tests {
         assert_eq!(f.count, 10);
         assert_eq!(f.severity, Severity::Warning);
         assert!(
-            f.title.contains("GET /api/i/{id} requested 10× at once, one per item (10 round trips: about 1.0 s at 100 ms each)"),
+            f.title.contains(
+                "GET /api/i/{id} requested 10× at once, one per item (10 round trips: about 1.0 s at 100 ms each)"
+            ),
             "{}",
             f.title
         );
@@ -572,20 +586,46 @@ mod tests {
     #[test]
     fn slugs_are_items_when_they_follow_a_collection_and_the_answers_agree() {
         let mut t = Kit::new();
-        let slugs = ["blue-widget", "red-gadget", "green-gizmo", "plain-sprocket", "tiny-cog", "huge-lever"];
+        let slugs = [
+            "blue-widget",
+            "red-gadget",
+            "green-gizmo",
+            "plain-sprocket",
+            "tiny-cog",
+            "huge-lever",
+        ];
         for (i, slug) in slugs.iter().enumerate() {
             let at = 500.0 + i as f64;
-            sized(&mut t, i as u64, &format!("http://localhost:3000/api/products/{slug}"), at, at + 1.0, 900 + 40 * i as u64);
+            sized(
+                &mut t,
+                i as u64,
+                &format!("http://localhost:3000/api/products/{slug}"),
+                at,
+                at + 1.0,
+                900 + 40 * i as u64,
+            );
         }
         let f = t.only("n-plus-one");
-        assert!(f.title.starts_with("GET /api/products/{slug} requested 6×"), "{}", f.title);
+        assert!(
+            f.title.starts_with("GET /api/products/{slug} requested 6×"),
+            "{}",
+            f.title
+        );
         assert!(matches!(f.metrics.get("ids"), Some(crate::finding::Metric::Text(s)) if s.contains("blue-widget")));
     }
 
     #[test]
     fn short_base62_ids_emails_and_query_ids_are_items() {
         for (n, make) in [
-            (0, (|i: u64| format!("http://h/api/u/{}", ["aZ3kP9", "Qx81Lm", "p0Oq7r", "Zz9yX8", "k3JmN1"][i as usize])) as fn(u64) -> String),
+            (
+                0,
+                (|i: u64| {
+                    format!(
+                        "http://h/api/u/{}",
+                        ["aZ3kP9", "Qx81Lm", "p0Oq7r", "Zz9yX8", "k3JmN1"][i as usize]
+                    )
+                }) as fn(u64) -> String,
+            ),
             (1, |i: u64| format!("http://h/api/users/user{i}@example.com/avatar")),
             (2, |i: u64| format!("http://h/api/product?id={}&expand=price", 700 + i)),
             (3, |i: u64| format!("http://h/api/lookup?email=u{i}%40example.com")),
@@ -606,25 +646,63 @@ mod tests {
         for i in 0..6u64 {
             let at = 10.0 + i as f64;
             let slug = ["oak", "elm", "ash", "fir", "yew", "bay"][i as usize];
-            sized(&mut t, i, &format!("http://h/api/tree?slug={slug}"), at, at + 2.0, 500 + i * 10);
+            sized(
+                &mut t,
+                i,
+                &format!("http://h/api/tree?slug={slug}"),
+                at,
+                at + 2.0,
+                500 + i * 10,
+            );
         }
         let f = t.only("n-plus-one");
-        assert!(f.title.starts_with("GET /api/tree?slug={slug} requested 6×"), "{}", f.title);
+        assert!(
+            f.title.starts_with("GET /api/tree?slug={slug} requested 6×"),
+            "{}",
+            f.title
+        );
     }
 
     #[test]
     fn near_miss_promise_all_of_different_endpoints_on_load_is_quiet() {
         // Even with answers of one size, /api/{user,settings,...} are endpoints, not items.
         let mut t = Kit::new();
-        for (i, name) in ["user", "settings", "flags", "cart", "notifications", "features"].iter().enumerate() {
+        for (i, name) in ["user", "settings", "flags", "cart", "notifications", "features"]
+            .iter()
+            .enumerate()
+        {
             let at = 100.0 + i as f64 * 0.5;
-            sized(&mut t, i as u64, &format!("http://localhost:8080/api/{name}"), at, at + 3.0, 400);
+            sized(
+                &mut t,
+                i as u64,
+                &format!("http://localhost:8080/api/{name}"),
+                at,
+                at + 3.0,
+                400,
+            );
         }
         // ...nor under a version or an account namespace.
-        for (i, name) in ["profile", "billing", "preferences", "sessions", "devices"].iter().enumerate() {
+        for (i, name) in ["profile", "billing", "preferences", "sessions", "devices"]
+            .iter()
+            .enumerate()
+        {
             let at = 100.0 + i as f64 * 0.5;
-            sized(&mut t, 10 + i as u64, &format!("http://localhost:8080/api/v2/me/{name}"), at, at + 3.0, 400);
-            sized(&mut t, 20 + i as u64, &format!("http://localhost:8080/api/v2/{name}"), at, at + 3.0, 400);
+            sized(
+                &mut t,
+                10 + i as u64,
+                &format!("http://localhost:8080/api/v2/me/{name}"),
+                at,
+                at + 3.0,
+                400,
+            );
+            sized(
+                &mut t,
+                20 + i as u64,
+                &format!("http://localhost:8080/api/v2/{name}"),
+                at,
+                at + 3.0,
+                400,
+            );
         }
         t.assert_none("n-plus-one");
     }
@@ -632,10 +710,23 @@ mod tests {
     #[test]
     fn near_miss_named_sections_with_answers_of_different_kinds_are_quiet() {
         let mut t = Kit::new();
-        let parts = [("stats", 120), ("alerts", 4_800), ("traffic", 19_000), ("errors", 60), ("news", 2_300)];
+        let parts = [
+            ("stats", 120),
+            ("alerts", 4_800),
+            ("traffic", 19_000),
+            ("errors", 60),
+            ("news", 2_300),
+        ];
         for (i, (name, size)) in parts.iter().enumerate() {
             let at = 100.0 + i as f64;
-            sized(&mut t, i as u64, &format!("http://h/api/dashboard/{name}"), at, at + 2.0, *size);
+            sized(
+                &mut t,
+                i as u64,
+                &format!("http://h/api/dashboard/{name}"),
+                at,
+                at + 2.0,
+                *size,
+            );
         }
         t.assert_none("n-plus-one");
     }
@@ -645,15 +736,41 @@ mod tests {
         let mut t = Kit::new();
         // PDF.js: one URL, many Range requests (flagged by the hook, and without the flag too).
         for i in 0..12u64 {
-            raw_start(&mut t, i, "GET", "http://h/files/manual.pdf", 10.0 + i as f64, false, i % 2 == 0);
+            raw_start(
+                &mut t,
+                i,
+                "GET",
+                "http://h/files/manual.pdf",
+                10.0 + i as f64,
+                false,
+                i % 2 == 0,
+            );
             t.end(i, 30.0 + i as f64);
         }
         // Offset/limit chunks of one file, and chunk segments.
         for i in 0..10u64 {
             let at = 100.0 + i as f64;
-            t.request(100 + i, "GET", &format!("http://h/api/files/7/content?offset={}&limit=65536", i * 65536), at, at + 2.0);
-            t.request(200 + i, "GET", &format!("http://h/api/uploads/9/chunks/{i}"), at, at + 2.0);
-            t.request(300 + i, "GET", &format!("http://h/api/feed?page={i}&per_page=20"), at, at + 2.0);
+            t.request(
+                100 + i,
+                "GET",
+                &format!("http://h/api/files/7/content?offset={}&limit=65536", i * 65536),
+                at,
+                at + 2.0,
+            );
+            t.request(
+                200 + i,
+                "GET",
+                &format!("http://h/api/uploads/9/chunks/{i}"),
+                at,
+                at + 2.0,
+            );
+            t.request(
+                300 + i,
+                "GET",
+                &format!("http://h/api/feed?page={i}&per_page=20"),
+                at,
+                at + 2.0,
+            );
         }
         t.assert_none("n-plus-one");
     }
@@ -668,7 +785,13 @@ mod tests {
             // A beacon, a prefetch and another endpoint in between.
             raw_start(&mut t, id, "POST", "http://h/collect", at + 1.0, true, false);
             t.end(id, at + 2.0);
-            t.request(id + 1, "GET", &format!("http://h/api/recommendations?for={i}&kind=x{}", i * 7), at + 1.5, at + 2.5);
+            t.request(
+                id + 1,
+                "GET",
+                &format!("http://h/api/recommendations?for={i}&kind=x{}", i * 7),
+                at + 1.5,
+                at + 2.5,
+            );
             id += 2;
         }
         let f = t.only("n-plus-one");

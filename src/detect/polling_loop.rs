@@ -353,12 +353,28 @@ impl Detector for PollingLoop {
                     // Keep reporting to a loop of identical requests this one grew out
                     // of (`?since=0` four times, then `?since=5`).
                     let window: Vec<u64> = g.whole.ids_of_last(vn).collect();
-                    let groups: Vec<Vec<u64>> = g.whole.ticks.iter().skip(g.whole.ticks.len() - vn).map(|k| k.ids.clone()).collect();
-                    let urls: Vec<String> = g.whole.ticks.iter().skip(g.whole.ticks.len() - vn).filter_map(|k| k.url.clone()).collect();
+                    let groups: Vec<Vec<u64>> = g
+                        .whole
+                        .ticks
+                        .iter()
+                        .skip(g.whole.ticks.len() - vn)
+                        .map(|k| k.ids.clone())
+                        .collect();
+                    let urls: Vec<String> = g
+                        .whole
+                        .ticks
+                        .iter()
+                        .skip(g.whole.ticks.len() - vn)
+                        .filter_map(|k| k.url.clone())
+                        .collect();
                     let adopted = g
                         .subs
                         .iter()
-                        .filter_map(|(_, s)| s.key.as_ref().filter(|_| s.ticks.iter().any(|k| k.ids.iter().any(|id| window.contains(id)))))
+                        .filter_map(|(_, s)| {
+                            s.key
+                                .as_ref()
+                                .filter(|_| s.ticks.iter().any(|k| k.ids.iter().any(|id| window.contains(id))))
+                        })
                         .next()
                         .cloned();
                     let key = adopted.unwrap_or_else(|| shape.clone());
@@ -423,14 +439,22 @@ impl Detector for PollingLoop {
             report(cfg, t, req, page, out);
         }
         let now = req.start;
-        self.evicted += evict_oldest(&mut self.groups, MAX_GROUPS, |g| if g.last_t > 0.0 { g.last_t } else { now });
+        self.evicted += evict_oldest(&mut self.groups, MAX_GROUPS, |g| {
+            if g.last_t > 0.0 {
+                g.last_t
+            } else {
+                now
+            }
+        });
     }
 
     fn on_end(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
         if !req.is_api() || req.excluded_from_repeats() {
             return;
         }
-        let Some(g) = self.groups.get_mut(&shape_key(req)) else { return };
+        let Some(g) = self.groups.get_mut(&shape_key(req)) else {
+            return;
+        };
         // A failed tick: the next request soon after it is a retry.
         let bad = failed(req);
         for s in std::iter::once(&mut g.whole).chain(g.subs.iter_mut().map(|(_, s)| s)) {
@@ -543,7 +567,11 @@ fn report(cfg: &PollingLoopConfig, t: Tally, req: &Request, page: &PageState, ou
         } else {
             Severity::Warning
         };
-        let what = if varying { urls::shape(&req.url) } else { urls::signature(&req.url) };
+        let what = if varying {
+            urls::shape(&req.url)
+        } else {
+            urls::signature(&req.url)
+        };
         let mut label = format!("{} {}", req.method, urls::short(&what));
         if let Some(op) = &req.op {
             label.push_str(&format!(" ({op})"));
@@ -562,7 +590,9 @@ fn report(cfg: &PollingLoopConfig, t: Tally, req: &Request, page: &PageState, ou
              AbortController in the effect's cleanup) and pause it while document.hidden.",
         );
         if changed == Some(false) {
-            advice.push_str(" The responses never changed: back off exponentially, or push updates with SSE or a WebSocket.");
+            advice.push_str(
+                " The responses never changed: back off exponentially, or push updates with SSE or a WebSocket.",
+            );
         } else {
             advice.push_str(" Prefer pushing updates (SSE, WebSocket) or back off while nothing changes.");
         }
@@ -574,12 +604,15 @@ impl PollingLoop {
     /// Compares each response with the previous one of its series, once per request.
     fn observe_response(&mut self, req: &Request, out: &mut Findings) {
         let Some(fp) = req.response_fingerprint() else { return };
-        let Some(g) = self.groups.get_mut(&shape_key(req)) else { return };
+        let Some(g) = self.groups.get_mut(&shape_key(req)) else {
+            return;
+        };
         for s in std::iter::once(&mut g.whole).chain(g.subs.iter_mut().map(|(_, s)| s)) {
             if s.observe(req, fp) {
                 if let (Some(key), Some(changed)) = (&s.key, s.response_changed) {
                     if let Some(f) = out.get_mut(ID, key) {
-                        let known_yes = matches!(f.metrics.get("response_changed"), Some(Metric::Text(t)) if t == "yes");
+                        let known_yes =
+                            matches!(f.metrics.get("response_changed"), Some(Metric::Text(t)) if t == "yes");
                         let text = if changed || known_yes { "yes" } else { "no" };
                         f.metrics.insert("response_changed".into(), Metric::Text(text.into()));
                     }
@@ -716,24 +749,53 @@ mod tests {
         let mut t = Kit::new();
         let mut other = 5000;
         // Beacons at irregular times, and a second (identical) poll every 1.5 s.
-        for (i, at) in [130.0, 470.0, 1210.0, 1390.0, 2050.0, 2900.0, 3330.0, 4460.0, 5120.0, 6010.0, 6980.0, 7400.0].iter().enumerate() {
+        for (i, at) in [
+            130.0, 470.0, 1210.0, 1390.0, 2050.0, 2900.0, 3330.0, 4460.0, 5120.0, 6010.0, 6980.0, 7400.0,
+        ]
+        .iter()
+        .enumerate()
+        {
             beacon(&mut t, 9000 + i as u64, *at);
         }
         for i in 0..10u64 {
             // Answered in 1 ms: a fast local API.
             let at = 200.0 + i as f64 * 1000.0 + (i % 3) as f64 * 7.0;
-            t.request(i, "GET", &format!("http://localhost:3000/api/feed?cursor=c{}x&limit=20", 1000 + i * 17), at, at + 1.0);
+            t.request(
+                i,
+                "GET",
+                &format!("http://localhost:3000/api/feed?cursor=c{}x&limit=20", 1000 + i * 17),
+                at,
+                at + 1.0,
+            );
             if i % 3 == 0 {
-                t.request(other, "GET", "http://localhost:3000/api/unread", 700.0 + i as f64 * 500.0, 702.0 + i as f64 * 500.0);
+                t.request(
+                    other,
+                    "GET",
+                    "http://localhost:3000/api/unread",
+                    700.0 + i as f64 * 500.0,
+                    702.0 + i as f64 * 500.0,
+                );
                 other += 1;
             }
         }
         let all = t.of("polling-loop");
-        let f = all.iter().find(|f| f.title.contains("/api/feed")).expect("the cursor poll").clone();
+        let f = all
+            .iter()
+            .find(|f| f.title.contains("/api/feed"))
+            .expect("the cursor poll")
+            .clone();
 
         assert_eq!(f.count, 10, "{f:#?}");
-        assert!(f.title.starts_with("GET /api/feed?cursor=…&limit=… polled every 1.0 s (10 requests)"), "{}", f.title);
-        assert_eq!(f.metrics.get("requests_differ"), Some(&crate::finding::Metric::Flag(true)));
+        assert!(
+            f.title
+                .starts_with("GET /api/feed?cursor=…&limit=… polled every 1.0 s (10 requests)"),
+            "{}",
+            f.title
+        );
+        assert_eq!(
+            f.metrics.get("requests_differ"),
+            Some(&crate::finding::Metric::Flag(true))
+        );
         assert_eq!(f.evidence.urls.len(), 10);
         assert!(t.of("polling-loop").iter().all(|f| !f.title.contains("/collect")));
     }
@@ -744,7 +806,13 @@ mod tests {
         let since = [0, 0, 0, 0, 5, 5, 9, 9, 9, 12];
         for (i, s) in since.iter().enumerate() {
             let at = 1000.0 + i as f64 * 2000.0;
-            t.request(i as u64, "GET", &format!("http://h/api/messages?since={s}"), at, at + 20.0);
+            t.request(
+                i as u64,
+                "GET",
+                &format!("http://h/api/messages?since={s}"),
+                at,
+                at + 20.0,
+            );
         }
         let f = t.only("polling-loop");
         assert_eq!(f.count, 10, "{f:#?}");
@@ -773,7 +841,11 @@ mod tests {
             t.end(i, at + 2.0);
         }
         let f = t.only("polling-loop");
-        assert!(f.title.starts_with("POST /api/sync polled every 0.5 s (7 requests)"), "{}", f.title);
+        assert!(
+            f.title.starts_with("POST /api/sync polled every 0.5 s (7 requests)"),
+            "{}",
+            f.title
+        );
     }
 
     #[test]
@@ -793,7 +865,12 @@ mod tests {
             t.start_op(100 + i, "http://h/graphql", at + typed, Some(body), "Search");
         }
         let f = t.only("polling-loop");
-        assert!(f.title.starts_with("POST /graphql (Notifications) polled every 1.5 s (8 requests)"), "{}", f.title);
+        assert!(
+            f.title
+                .starts_with("POST /graphql (Notifications) polled every 1.5 s (8 requests)"),
+            "{}",
+            f.title
+        );
     }
 
     #[test]
@@ -801,14 +878,22 @@ mod tests {
         let mut t = Kit::new();
         for i in 0..7u64 {
             let at = i as f64 * 1000.0;
-            let url = format!("http://h/graphql?operationName=Unread&variables=%7B%22after%22%3A{}%7D", i * 4);
+            let url = format!(
+                "http://h/graphql?operationName=Unread&variables=%7B%22after%22%3A{}%7D",
+                i * 4
+            );
             t.request(i, "GET", &url, at, at + 2.0);
             let other = format!("http://h/graphql?operationName=Search&variables=%7B%22q%22%3A{i}%7D");
             let typed = [120.0, 610.0, 330.0, 880.0, 45.0, 500.0, 270.0][i as usize];
             t.request(100 + i, "GET", &other, at + typed, at + typed + 2.0);
         }
         let f = t.only("polling-loop");
-        assert!(f.title.starts_with("GET /graphql?operationName=Unread&variables=… polled every 1.0 s (7 requests)"), "{}", f.title);
+        assert!(
+            f.title
+                .starts_with("GET /graphql?operationName=Unread&variables=… polled every 1.0 s (7 requests)"),
+            "{}",
+            f.title
+        );
     }
 
     #[test]
@@ -844,7 +929,13 @@ mod tests {
                 fail(&mut t, id, at + 30.0, 503);
                 id += 1;
                 // The app's retry, 300 ms later.
-                t.request(id, "GET", &format!("http://h/api/jobs/42?ts={}", at + 300.0), at + 300.0, at + 320.0);
+                t.request(
+                    id,
+                    "GET",
+                    &format!("http://h/api/jobs/42?ts={}", at + 300.0),
+                    at + 300.0,
+                    at + 320.0,
+                );
             } else {
                 t.end(id, at + 30.0);
             }
@@ -863,7 +954,13 @@ mod tests {
             t.request(i, "GET", &format!("http://h/api/feed?cursor={}", 100 + i), at, at + 1.0);
             if i == 7 || i == 9 {
                 // The user pages back: the same endpoint, another cursor, off the beat.
-                t.request(50 + i, "GET", &format!("http://h/api/feed?cursor={}", i), at + 340.0, at + 341.0);
+                t.request(
+                    50 + i,
+                    "GET",
+                    &format!("http://h/api/feed?cursor={}", i),
+                    at + 340.0,
+                    at + 341.0,
+                );
             }
         }
         let f = t.only("polling-loop");
@@ -881,7 +978,10 @@ mod tests {
         }
         let all = t.of("polling-loop");
         assert_eq!(all.len(), 2, "{all:#?}");
-        assert!(all.iter().all(|f| f.count == 6 && f.title.contains("every 2.0 s")), "{all:#?}");
+        assert!(
+            all.iter().all(|f| f.count == 6 && f.title.contains("every 2.0 s")),
+            "{all:#?}"
+        );
     }
 
     #[test]
@@ -890,7 +990,10 @@ mod tests {
         let mut at = 0.0;
         let mut q = String::new();
         // Fairly even typing (gaps 290–420 ms), each request a longer query.
-        for (i, gap) in [300.0, 420.0, 310.0, 380.0, 290.0, 400.0, 330.0, 410.0, 295.0].iter().enumerate() {
+        for (i, gap) in [300.0, 420.0, 310.0, 380.0, 290.0, 400.0, 330.0, 410.0, 295.0]
+            .iter()
+            .enumerate()
+        {
             at += gap;
             q.push((b'a' + i as u8) as char);
             t.request(i as u64, "GET", &format!("http://h/api/search?q={q}"), at, at + 1.0);
@@ -901,8 +1004,17 @@ mod tests {
     #[test]
     fn near_miss_cursor_pagination_clicked_by_a_user_is_quiet() {
         let mut t = Kit::new();
-        for (i, at) in [0.0, 1800.0, 2900.0, 5200.0, 6100.0, 8800.0, 9900.0, 12000.0].iter().enumerate() {
-            t.request(i as u64, "GET", &format!("http://h/api/feed?cursor=p{}", i * 20), *at, at + 1.0);
+        for (i, at) in [0.0, 1800.0, 2900.0, 5200.0, 6100.0, 8800.0, 9900.0, 12000.0]
+            .iter()
+            .enumerate()
+        {
+            t.request(
+                i as u64,
+                "GET",
+                &format!("http://h/api/feed?cursor=p{}", i * 20),
+                *at,
+                at + 1.0,
+            );
         }
         t.assert_none("polling-loop");
     }
