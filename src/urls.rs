@@ -286,6 +286,94 @@ pub fn shape(url: &str) -> String {
     out
 }
 
+/// A small, fast, deterministic hasher for the detectors' per-request keys (the
+/// std SipHasher is built for untrusted keys and costs more than the detector).
+#[derive(Default, Clone, Copy)]
+pub struct QuickHasher(u64);
+
+impl QuickHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl std::hash::Hasher for QuickHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, b: u8) {
+        self.add(b as u64 | 1 << 63);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Feeds what [`signature`] keeps into `h`, without building the string: equal
+/// for URLs whose signatures are equal (default ports aside).
+pub fn signature_hash<H: std::hash::Hasher>(url: &str, h: &mut H) {
+    let p = parts(url);
+    for b in p.origin.bytes() {
+        h.write_u8(b.to_ascii_lowercase());
+    }
+    h.write(if p.path.is_empty() { b"/" } else { p.path.as_bytes() });
+    h.write_u8(b'?');
+    let mut pairs: Vec<(&str, &str)> = query_pairs(p.query).collect();
+    pairs.sort_unstable();
+    for (k, v) in pairs {
+        h.write(k.as_bytes());
+        h.write_u8(b'=');
+        if !is_volatile_param(k) {
+            h.write(v.as_bytes());
+        }
+        h.write_u8(b'&');
+    }
+}
+
+/// Feeds what [`shape`] keeps into `h`, without building the string: equal for
+/// URLs of one shape.
+pub fn shape_hash<H: std::hash::Hasher>(url: &str, h: &mut H) {
+    let p = parts(url);
+    for b in p.origin.bytes() {
+        h.write_u8(b.to_ascii_lowercase());
+    }
+    for seg in segments(p.path) {
+        h.write_u8(b'/');
+        h.write(if looks_like_id(seg) { b"{id}" } else { seg.as_bytes() });
+    }
+    h.write_u8(if p.path.ends_with('/') || p.path.is_empty() {
+        b'/'
+    } else {
+        b'.'
+    });
+    let mut names: Vec<(&str, &str)> = query_pairs(p.query)
+        .map(|(k, v)| (k, if k == "operationName" { v } else { "" }))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    for (k, v) in names {
+        h.write(k.as_bytes());
+        h.write_u8(b'=');
+        h.write(v.as_bytes());
+        h.write_u8(b'&');
+    }
+}
+
 /// The path and query of a URL, for short titles.
 pub fn short(url: &str) -> &str {
     match url.split_once("://") {
@@ -378,6 +466,42 @@ mod tests {
             shape("http://h/graphql?operationName=Feed&variables=%7B%22after%22%3A3%7D"),
             "http://h/graphql?operationName=Feed&variables=…"
         );
+    }
+
+    #[test]
+    fn the_hashes_agree_with_the_strings() {
+        use std::hash::Hasher;
+        let urls = [
+            "http://h/api/feed?cursor=1&limit=20",
+            "http://H/api/feed?limit=5&cursor=zz",
+            "http://h/api/feed?since=1",
+            "http://h/api/jobs/42/status?_=1",
+            "http://h/api/jobs/43/status?_=2",
+            "http://h/api/jobs/43/status?_=2&x=1",
+            "http://h/api/jobs/blue/status",
+            "http://h/graphql?operationName=A&variables=1",
+            "http://h/graphql?operationName=B&variables=1",
+            "http://h/",
+            "http://h",
+            "http://h/a/",
+            "http://h/a",
+        ];
+        let sh = |u: &str| {
+            let mut h = QuickHasher::default();
+            shape_hash(u, &mut h);
+            h.finish()
+        };
+        let sg = |u: &str| {
+            let mut h = QuickHasher::default();
+            signature_hash(u, &mut h);
+            h.finish()
+        };
+        for a in urls {
+            for b in urls {
+                assert_eq!(shape(a) == shape(b), sh(a) == sh(b), "shape {a} {b}");
+                assert_eq!(signature(a) == signature(b), sg(a) == sg(b), "signature {a} {b}");
+            }
+        }
     }
 
     #[test]

@@ -76,8 +76,8 @@ enum Hole {
     /// A path segment, and whether the segment before it is an API namespace
     /// (or missing) rather than a collection.
     Path { index: usize, after_namespace: bool },
-    /// A query parameter's value.
-    Query,
+    /// A query parameter's value (its place among the sorted pairs).
+    Query { index: usize },
     /// The body of a GraphQL operation (its variables).
     Body,
 }
@@ -87,6 +87,8 @@ struct Burst {
     hole: Hole,
     first_start: f64,
     last_start: f64,
+    /// Members so far (all of them; `requests` keeps the first few).
+    size: usize,
     requests: Vec<u64>,
     /// Distinct values in the hole, up to `MAX_IDS_KEPT`.
     values: BTreeSet<String>,
@@ -130,7 +132,7 @@ fn candidates<'a>(req: &'a Request, cfg: &NPlusOneConfig) -> Vec<(u64, Hole, &'a
     let segs: Vec<&str> = urls::segments(p.path).collect();
     let mut pairs: Vec<(&str, &str)> = urls::query_pairs(p.query).collect();
     pairs.sort_unstable();
-    let base = |h: &mut std::collections::hash_map::DefaultHasher| {
+    let base = |h: &mut urls::QuickHasher| {
         req.method.hash(h);
         for b in p.origin.bytes() {
             h.write_u8(b.to_ascii_lowercase());
@@ -138,7 +140,7 @@ fn candidates<'a>(req: &'a Request, cfg: &NPlusOneConfig) -> Vec<(u64, Hole, &'a
         req.op.hash(h);
         segs.len().hash(h);
     };
-    let hash_pair = |h: &mut std::collections::hash_map::DefaultHasher, k: &str, v: &str| {
+    let hash_pair = |h: &mut urls::QuickHasher, k: &str, v: &str| {
         k.hash(h);
         if urls::is_volatile_param(k) {
             0u8.hash(h);
@@ -152,7 +154,7 @@ fn candidates<'a>(req: &'a Request, cfg: &NPlusOneConfig) -> Vec<(u64, Hole, &'a
         if parent.is_some_and(|p| cfg.chunk_segments.iter().any(|c| c.eq_ignore_ascii_case(p))) {
             continue;
         }
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut h = urls::QuickHasher::default();
         base(&mut h);
         (b'p', i).hash(&mut h);
         for (j, s) in segs.iter().enumerate() {
@@ -177,7 +179,7 @@ fn candidates<'a>(req: &'a Request, cfg: &NPlusOneConfig) -> Vec<(u64, Hole, &'a
         if v.is_empty() || urls::is_volatile_param(k) || cfg.chunk_params.iter().any(|c| c.eq_ignore_ascii_case(k)) {
             continue;
         }
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut h = urls::QuickHasher::default();
         base(&mut h);
         (b'q', qi).hash(&mut h);
         segs.hash(&mut h);
@@ -188,11 +190,11 @@ fn candidates<'a>(req: &'a Request, cfg: &NPlusOneConfig) -> Vec<(u64, Hole, &'a
                 hash_pair(&mut h, k2, v2);
             }
         }
-        out.push((h.finish(), Hole::Query, *v));
+        out.push((h.finish(), Hole::Query { index: qi }, *v));
     }
     if req.op.is_some() {
         if let Some(body) = req.body.as_deref().filter(|b| !b.is_empty()) {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
+            let mut h = urls::QuickHasher::default();
             base(&mut h);
             b'b'.hash(&mut h);
             segs.hash(&mut h);
@@ -279,7 +281,7 @@ impl NPlusOne {
             path.push('=');
             if urls::is_volatile_param(k) {
                 path.push('…');
-            } else if b.hole == Hole::Query && b.values.contains(*v) {
+            } else if b.hole == (Hole::Query { index: i }) {
                 path.push_str(placeholder(if b.id_like { v } else { hole_value }));
             } else {
                 path.push_str(urls::id_placeholder(v).unwrap_or(v));
@@ -293,21 +295,17 @@ impl NPlusOne {
 
     fn report(&mut self, key: u64, req: &Request, out: &mut Findings) {
         let Some(b) = self.bursts.get(&key) else { return };
-        if (b.counted == b.requests.len() && b.reported_ms == b.total_ms) || !self.qualifies(b) {
+        if (b.counted == b.size && b.reported_ms == b.total_ms) || !self.qualifies(b) {
             return;
         }
-        let b = b.clone();
-        let (fkey, label) = self.names(&b, req);
+        let (fkey, label) = self.names(b, req);
         let cfg = &self.cfg;
-        let new = (b.requests.len() - b.counted) as u64;
+        let recent = &self.recent;
+        let new = (b.size - b.counted) as u64;
         let first_new = b.counted == 0;
-        let urls: Vec<&str> = b
-            .requests
-            .iter()
-            .filter_map(|id| self.recent.get(id).map(|r| r.url.as_str()))
-            .collect();
-        let ids: Vec<&str> = b.values.iter().take(MAX_IDS_SHOWN).map(String::as_str).collect();
-        let n = b.requests.len();
+        // Requests not yet in the evidence (the first report adds all kept so far).
+        let fresh = &b.requests[b.requests.len().min(b.counted)..];
+        let n = b.size;
         out.upsert(ID, &fkey, b.first_start, |f| {
             f.count += new;
             let bursts = f.num("bursts").map_or(1.0, |x| x + if first_new { 1.0 } else { 0.0 });
@@ -316,16 +314,19 @@ impl NPlusOne {
             f.metrics.insert("requests".into(), Metric::Num(f.count as f64));
             f.metrics.insert("total_ms".into(), Metric::Num(b.total_ms.round()));
             f.metrics.insert("path".into(), Metric::Text(label.clone()));
-            f.metrics.insert("ids".into(), Metric::Text(ids.join(", ")));
+            if new > 0 {
+                let ids: Vec<&str> = b.values.iter().take(MAX_IDS_SHOWN).map(String::as_str).collect();
+                f.metrics.insert("ids".into(), Metric::Text(ids.join(", ")));
+            }
             let cost = n as f64 * cfg.assumed_latency_ms;
             f.metrics.insert("cost_at_latency_ms".into(), Metric::Num(cost.round()));
             f.metrics
                 .insert("assumed_latency_ms".into(), Metric::Num(cfg.assumed_latency_ms));
-            for r in &b.requests {
+            for r in fresh {
                 f.evidence.add_request(*r);
-            }
-            for u in &urls {
-                f.evidence.add_url(u);
+                if let Some(u) = recent.get(r) {
+                    f.evidence.add_url(&u.url);
+                }
             }
             let measured = f.raise("largest_burst_ms", b.total_ms);
             f.severity = if largest >= cfg.error_requests as f64 || measured >= cfg.error_total_ms {
@@ -343,7 +344,7 @@ impl NPlusOne {
                 .into();
         });
         if let Some(b) = self.bursts.get_mut(&key) {
-            b.counted = b.requests.len();
+            b.counted = b.size;
             b.reported_ms = b.total_ms;
         }
     }
@@ -407,6 +408,7 @@ impl Detector for NPlusOne {
                 hole: *hole,
                 first_start: req.start,
                 last_start: req.start,
+                size: 0,
                 requests: Vec::new(),
                 values: BTreeSet::new(),
                 id_like: true,
@@ -416,11 +418,12 @@ impl Detector for NPlusOne {
                 counted: 0,
                 reported_ms: 0.0,
             });
-            if b.requests.is_empty() || req.start - b.last_start > gap || req.start < b.first_start - gap {
+            if b.size == 0 || req.start - b.last_start > gap || req.start < b.first_start - gap {
                 *b = Burst {
                     hole: *hole,
                     first_start: req.start,
                     last_start: req.start,
+                    size: 0,
                     requests: Vec::new(),
                     values: BTreeSet::new(),
                     id_like: true,
@@ -433,6 +436,7 @@ impl Detector for NPlusOne {
             }
             b.last_start = b.last_start.max(req.start);
             b.first_start = b.first_start.min(req.start);
+            b.size += 1;
             if b.requests.len() < MAX_REQUESTS_KEPT {
                 b.requests.push(req.id);
             }
@@ -815,6 +819,22 @@ mod tests {
             t.request(i, "GET", &format!("http://h/api/pins/{i}"), i as f64, i as f64 + 300.0);
         }
         assert_eq!(t.only("n-plus-one").severity, Severity::Error);
+    }
+
+    #[test]
+    fn a_long_burst_stays_one_finding_past_the_values_it_keeps() {
+        let mut t = Kit::new();
+        for i in 0..200u64 {
+            let at = i as f64 * 5.0;
+            t.request(i, "GET", &format!("http://h/api/search?q=term{i}"), at, at + 2.0);
+        }
+        let f = t.only("n-plus-one");
+        assert_eq!(f.count, 200);
+        assert!(
+            f.title.starts_with("GET /api/search?q={id} requested 200×"),
+            "{}",
+            f.title
+        );
     }
 
     #[test]

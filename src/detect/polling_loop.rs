@@ -38,7 +38,7 @@
 //! Severity is raised to error when the loop keeps going after a route change it
 //! started before, or while the page is hidden.
 
-use super::{evict_oldest, Detector, DetectorInfo, Findings, PageState};
+use super::{Detector, DetectorInfo, Findings, PageState};
 use crate::config::{Config, PollingLoopConfig};
 use crate::event::Outcome;
 use crate::finding::{Metric, Severity};
@@ -231,7 +231,8 @@ struct Group {
 
 pub struct PollingLoop {
     cfg: PollingLoopConfig,
-    groups: HashMap<String, Group>,
+    /// By shape (method, URL shape, GraphQL operation), hashed.
+    groups: HashMap<u64, Group>,
     pub evicted: usize,
 }
 
@@ -266,9 +267,21 @@ fn signature(req: &Request) -> String {
     )
 }
 
-fn hash_of(s: &str) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    s.hash(&mut h);
+/// The group a request belongs to: [`shape_key`], hashed without building it.
+fn shape_hash(req: &Request) -> u64 {
+    let mut h = urls::QuickHasher::default();
+    req.method.hash(&mut h);
+    urls::shape_hash(&req.url, &mut h);
+    req.op.hash(&mut h);
+    h.finish()
+}
+
+/// The exact request: [`signature`], hashed without building it.
+fn exact_hash(req: &Request) -> u64 {
+    let mut h = urls::QuickHasher::default();
+    req.method.hash(&mut h);
+    urls::signature_hash(&req.url, &mut h);
+    req.body.hash(&mut h);
     h.finish()
 }
 
@@ -307,11 +320,9 @@ impl Detector for PollingLoop {
             return;
         }
         let cfg = &self.cfg;
-        let shape = shape_key(req);
-        let exact_key = signature(req);
-        let exact = hash_of(&exact_key);
+        let exact = exact_hash(req);
         let keep = cfg.min_requests.max(cfg.varying_min_requests) + 1;
-        let g = self.groups.entry(shape.clone()).or_default();
+        let g = self.groups.entry(shape_hash(req)).or_default();
         g.last_t = g.last_t.max(req.start);
 
         // The shape as a whole: polls whose requests differ every tick.
@@ -377,7 +388,7 @@ impl Detector for PollingLoop {
                         })
                         .next()
                         .cloned();
-                    let key = adopted.unwrap_or_else(|| shape.clone());
+                    let key = adopted.unwrap_or_else(|| shape_key(req));
                     g.whole.period = Some(period);
                     g.whole.key = Some(key.clone());
                     g.whole.route_epoch = req.route_epoch;
@@ -415,7 +426,7 @@ impl Detector for PollingLoop {
                     sub.period = Some(period);
                     sub.route_epoch = req.route_epoch;
                     // Already reported as the shape's loop: stay one finding.
-                    let key = whole_key.unwrap_or_else(|| exact_key.clone());
+                    let key = whole_key.unwrap_or_else(|| signature(req));
                     sub.key = Some(key.clone());
                     if tally.is_none() {
                         let from = sub.ticks.len() - n;
@@ -439,20 +450,22 @@ impl Detector for PollingLoop {
             report(cfg, t, req, page, out);
         }
         let now = req.start;
-        self.evicted += evict_oldest(&mut self.groups, MAX_GROUPS, |g| {
-            if g.last_t > 0.0 {
-                g.last_t
-            } else {
-                now
-            }
-        });
+        if self.groups.len() > MAX_GROUPS {
+            // Forget the shapes seen longest ago, down to half the cap (amortized).
+            let mut times: Vec<f64> = self.groups.values().map(|g| g.last_t).collect();
+            times.sort_by(|a, b| a.total_cmp(b));
+            let cutoff = times[self.groups.len() - MAX_GROUPS / 2];
+            let before = self.groups.len();
+            self.groups.retain(|_, g| g.last_t >= cutoff || g.last_t >= now);
+            self.evicted += before - self.groups.len();
+        }
     }
 
     fn on_end(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
         if !req.is_api() || req.excluded_from_repeats() {
             return;
         }
-        let Some(g) = self.groups.get_mut(&shape_key(req)) else {
+        let Some(g) = self.groups.get_mut(&shape_hash(req)) else {
             return;
         };
         // A failed tick: the next request soon after it is a retry.
@@ -604,7 +617,7 @@ impl PollingLoop {
     /// Compares each response with the previous one of its series, once per request.
     fn observe_response(&mut self, req: &Request, out: &mut Findings) {
         let Some(fp) = req.response_fingerprint() else { return };
-        let Some(g) = self.groups.get_mut(&shape_key(req)) else {
+        let Some(g) = self.groups.get_mut(&shape_hash(req)) else {
             return;
         };
         for s in std::iter::once(&mut g.whole).chain(g.subs.iter_mut().map(|(_, s)| s)) {
