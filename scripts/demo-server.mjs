@@ -92,9 +92,71 @@ async function api(req, res, url) {
       if (message) return json(200, { id: Number(message[1]), text: 'hello' }, 60);
       const step = /^\/api\/step\/(\w+)$/.exec(url.pathname);
       if (step) return json(200, { step: step[1], id: STEP_IDS[step[1]] || 100 }, 180);
+      const answered = await corpusApi(req, res, url, json);
+      if (answered !== undefined) return answered;
       return json(404, { error: 'not found' });
     }
   }
+}
+
+// The corpus pages (static/demo/corpus/): a fast local API, as in development,
+// answering at once. Returns undefined for paths it does not serve.
+const PRODUCTS = ['blue-widget', 'red-gadget', 'green-gizmo', 'plain-sprocket', 'tiny-cog', 'huge-lever', 'brass-hinge', 'steel-bolt', 'oak-shelf', 'felt-pad', 'glass-knob', 'iron-hook'];
+const DASHBOARD = {
+  user: { id: 7, name: 'Ada Lovelace', email: 'ada@example.com' },
+  settings: { theme: 'dark', locale: 'en-GB', density: 'compact', timezone: 'Europe/London' },
+  flags: Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`feature_${i}`, i % 3 === 0])),
+  cart: { items: [] },
+  notifications: Array.from({ length: 25 }, (_, i) => ({ id: i, text: `Notification number ${i} about something that happened`, read: i > 3 })),
+};
+const FILE_BYTES = 256 * 1024;
+async function corpusApi(req, res, url, json) {
+  const p = url.pathname;
+  if (p === '/api/collect') {
+    for await (const chunk of req) void chunk;
+    res.writeHead(204, { 'cache-control': 'no-store' });
+    res.end();
+    return null;
+  }
+  if (p === '/api/feed') {
+    const cursor = Number(url.searchParams.get('cursor') || 0);
+    const items = Array.from({ length: 1 + (cursor % 2) }, (_, i) => ({ id: cursor + i + 1, text: 'new post' }));
+    return json(200, { items, next: cursor + items.length });
+  }
+  if (p === '/api/graphql') {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    let op = {};
+    try { op = JSON.parse(body); } catch { /* answered as an empty operation */ }
+    return json(200, { data: { op: op.operationName || null, after: op.variables?.after ?? null, items: [] } });
+  }
+  if (p === '/api/products') return json(200, { products: PRODUCTS.map((slug) => ({ slug })) });
+  const product = /^\/api\/products\/([\w-]+)$/.exec(p);
+  if (product && PRODUCTS.includes(product[1])) {
+    return json(200, { slug: product[1], name: product[1].replace('-', ' '), price: 100 + product[1].length, stock: product[1].length * 3, description: 'A fine thing for the house.' });
+  }
+  if (Object.hasOwn(DASHBOARD, p.slice(5)) && p.startsWith('/api/')) return json(200, DASHBOARD[p.slice(5)]);
+  if (p === '/api/suggest') {
+    const q = url.searchParams.get('q') || '';
+    return json(200, { q, suggestions: PRODUCTS.filter((s) => s.includes(q)) });
+  }
+  const file = /^\/api\/files\/([\w.-]+)$/.exec(p);
+  if (file) {
+    // One document read in pieces: Range requests (PDF.js) or offset/limit chunks.
+    let start = 0;
+    let end = FILE_BYTES - 1;
+    const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range || '');
+    const offset = url.searchParams.get('offset');
+    if (range) [start, end] = [Number(range[1]), Math.min(Number(range[2]), FILE_BYTES - 1)];
+    else if (offset !== null) [start, end] = [Number(offset), Math.min(Number(offset) + Number(url.searchParams.get('limit') || 65536), FILE_BYTES) - 1];
+    const body = Buffer.alloc(end - start + 1, 0x25);
+    const headers = { 'content-type': 'application/pdf', 'cache-control': 'no-store', 'accept-ranges': 'bytes', 'content-length': body.length };
+    if (range) headers['content-range'] = `bytes ${start}-${end}/${FILE_BYTES}`;
+    res.writeHead(range ? 206 : 200, headers);
+    res.end(body);
+    return null;
+  }
+  return undefined;
 }
 
 export function startDemoServer(port = 0) {

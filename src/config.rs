@@ -67,12 +67,28 @@ macro_rules! thresholds {
 }
 
 thresholds!(NPlusOneConfig {
-    /// Requests to one parameterized path in a burst.
+    /// Distinct items (values in the one varying position) in a burst.
     min_requests: usize = 5,
     /// Each starts within this long of the previous one.
     max_gap_ms: f64 = 15.0,
-    /// Their durations add up to at least this.
-    min_total_ms: f64 = 300.0,
+    /// The round trip the finding states its cost at: a local API answers in 1 ms,
+    /// a real one does not.
+    assumed_latency_ms: f64 = 100.0,
+    /// A burst this large is an error.
+    error_requests: usize = 20,
+    /// ...and so is one whose measured durations add up to this.
+    error_total_ms: f64 = 1_000.0,
+    /// When the varying values are names, not ids (`/api/me/profile`, `/api/me/cart`),
+    /// the answers must look alike: largest at most this many times the smallest.
+    max_size_ratio: f64 = 4.0,
+    /// Path segments that name an API, not a collection: a name varying right
+    /// after them is a different endpoint (`/api/user`, `/api/settings`), not an item.
+    /// Version segments (`v1`, `v2`) count too.
+    namespace_segments: Vec<String> = ["api", "apis", "rest", "rpc", "internal", "public", "private", "graphql", "services", "me", "self", "current", "account"].map(String::from).to_vec(),
+    /// Query parameters that move through one resource (chunk and page reads), not items.
+    chunk_params: Vec<String> = ["offset", "start", "end", "from", "to", "skip", "page", "cursor", "after", "before", "since", "until", "range", "bytes", "position", "pos", "chunk", "part", "index"].map(String::from).to_vec(),
+    /// Collections whose members are pieces of one resource (`/files/7/chunks/3`).
+    chunk_segments: Vec<String> = ["chunks", "chunk", "parts", "part", "pages", "page", "ranges", "range", "segments", "blocks", "slices", "bytes"].map(String::from).to_vec(),
 });
 
 thresholds!(RequestWaterfallConfig {
@@ -167,32 +183,29 @@ impl Default for DuplicateRequestConfig {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct PollingLoopConfig {
-    /// Requests with one signature needed before it is called a loop.
-    pub min_requests: usize,
+thresholds!(PollingLoopConfig {
+    /// Ticks of identical requests (cache-busters aside) before it is called a loop.
+    min_requests: usize = 4,
     /// Steadiness: coefficient of variation of the intervals must stay under this.
-    pub max_cv: f64,
+    max_cv: f64 = 0.15,
+    /// Ticks needed when the requests differ each time (a cursor, a timestamp, new
+    /// GraphQL variables): only their steady rhythm tells a poll from a user.
+    varying_min_requests: usize = 6,
+    /// ...and their steadiness, stricter for the same reason.
+    varying_max_cv: f64 = 0.1,
     /// Longest period considered polling.
-    pub max_period_ms: f64,
+    max_period_ms: f64 = 60_000.0,
     /// Shortest period considered polling; faster steady series are bursts.
-    pub min_period_ms: f64,
+    min_period_ms: f64 = 250.0,
     /// Loops at or above this period are only informational.
-    pub info_period_ms: f64,
-}
-
-impl Default for PollingLoopConfig {
-    fn default() -> Self {
-        Self {
-            min_requests: 4,
-            max_cv: 0.15,
-            max_period_ms: 60_000.0,
-            min_period_ms: 250.0,
-            info_period_ms: 30_000.0,
-        }
-    }
-}
+    info_period_ms: f64 = 30_000.0,
+    /// Requests of one shape starting this close together are one tick (React
+    /// StrictMode's doubled first request, two widgets on one timer).
+    same_tick_ms: f64 = 100.0,
+    /// A tick further than this share of the period off the rhythm ends the loop;
+    /// a request sooner than (1 − this) × period after a failed tick is its retry.
+    max_tick_deviation: f64 = 0.5,
+});
 
 impl Config {
     pub fn enabled(&self, id: &str) -> bool {

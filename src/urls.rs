@@ -169,6 +169,211 @@ pub fn template(url: &str) -> (String, Vec<String>) {
     (out, ids)
 }
 
+/// A URL cut into its parts without copying: `origin` is `scheme://host` as
+/// written (compare it case-insensitively), `path` starts with `/` (or is empty
+/// for a relative URL without one), `query` has no `?`. The fragment is dropped.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Parts<'a> {
+    pub origin: &'a str,
+    pub path: &'a str,
+    pub query: &'a str,
+}
+
+pub fn parts(url: &str) -> Parts<'_> {
+    let url = url.split('#').next().unwrap_or("");
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    match base.find("://") {
+        Some(i) => {
+            let rest = &base[i + 3..];
+            let end = rest.find('/').map_or(base.len(), |j| i + 3 + j);
+            Parts {
+                origin: &base[..end],
+                path: &base[end..],
+                query,
+            }
+        }
+        None => Parts {
+            origin: "",
+            path: base,
+            query,
+        },
+    }
+}
+
+/// The non-empty segments of a path: `/api//items/` is `api`, `items`.
+pub fn segments(path: &str) -> impl Iterator<Item = &str> + Clone {
+    path.split('/').filter(|s| !s.is_empty())
+}
+
+/// The `name=value` pairs of a query, as written (no decoding).
+pub fn query_pairs(query: &str) -> impl Iterator<Item = (&str, &str)> + Clone {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.split_once('=').unwrap_or((p, "")))
+}
+
+/// A cache-buster or timestamp parameter (`_`, `t`, `ts`, `cb`...): its value is noise.
+pub fn is_volatile_param(name: &str) -> bool {
+    VOLATILE_PARAMS.iter().any(|v| v.eq_ignore_ascii_case(name))
+}
+
+/// Whether a path segment or query value looks like an identifier: a number, a
+/// UUID, a hash or long token (as [`template`] replaces), a short base62 id with
+/// both letters and digits (`aZ3kP9`), or an email address. Human slugs
+/// (`blue-widget`) and resource names (`settings`) do not.
+pub fn looks_like_id(s: &str) -> bool {
+    if id_kind(s).is_some() {
+        return true;
+    }
+    let b = s.as_bytes();
+    if let Some(at) = s.find('@') {
+        // An email (raw or %40-encoded is handled by the caller decoding nothing:
+        // `%40` stays as text, so check it too).
+        return at > 0 && s[at + 1..].contains('.') && !s[at + 1..].contains('@');
+    }
+    if s.contains("%40") {
+        return true;
+    }
+    let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
+    let letters = b.iter().filter(|c| c.is_ascii_alphabetic()).count();
+    // Short base62 / nanoid-style ids: letters and digits mixed, nothing else.
+    (4..=32).contains(&b.len())
+        && digits > 0
+        && letters > 0
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-')
+}
+
+/// The placeholder [`template`] puts for an id-like segment, if it is one.
+pub fn id_placeholder(s: &str) -> Option<&'static str> {
+    id_kind(s)
+}
+
+/// The *shape* of a request URL: scheme and host (lowercased), the path with
+/// id-like segments replaced by `{id}`, and the query's parameter names (sorted,
+/// deduplicated) without their values: `https://h/api/feed?cursor=…&limit=…`.
+/// Requests that differ only in ids and parameter values (a cursor, a timestamp,
+/// a nonce) have one shape. A GraphQL GET keeps its `operationName`: another
+/// operation is another request.
+pub fn shape(url: &str) -> String {
+    let p = parts(url);
+    let mut out = String::with_capacity(p.origin.len() + p.path.len() + p.query.len() / 2 + 8);
+    for c in p.origin.chars() {
+        out.push(c.to_ascii_lowercase());
+    }
+    for seg in segments(p.path) {
+        out.push('/');
+        if looks_like_id(seg) {
+            out.push_str("{id}");
+        } else {
+            out.push_str(seg);
+        }
+    }
+    if p.path.ends_with('/') || p.path.is_empty() {
+        out.push('/');
+    }
+    let mut names: Vec<(&str, &str)> = query_pairs(p.query)
+        .map(|(k, v)| (k, if k == "operationName" { v } else { "…" }))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    for (i, (k, v)) in names.iter().enumerate() {
+        out.push(if i == 0 { '?' } else { '&' });
+        out.push_str(k);
+        out.push('=');
+        out.push_str(v);
+    }
+    out
+}
+
+/// A small, fast, deterministic hasher for the detectors' per-request keys (the
+/// std SipHasher is built for untrusted keys and costs more than the detector).
+#[derive(Default, Clone, Copy)]
+pub struct QuickHasher(u64);
+
+impl QuickHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl std::hash::Hasher for QuickHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, b: u8) {
+        self.add(b as u64 | 1 << 63);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Feeds what [`signature`] keeps into `h`, without building the string: equal
+/// for URLs whose signatures are equal (default ports aside).
+pub fn signature_hash<H: std::hash::Hasher>(url: &str, h: &mut H) {
+    let p = parts(url);
+    for b in p.origin.bytes() {
+        h.write_u8(b.to_ascii_lowercase());
+    }
+    h.write(if p.path.is_empty() { b"/" } else { p.path.as_bytes() });
+    h.write_u8(b'?');
+    let mut pairs: Vec<(&str, &str)> = query_pairs(p.query).collect();
+    pairs.sort_unstable();
+    for (k, v) in pairs {
+        h.write(k.as_bytes());
+        h.write_u8(b'=');
+        if !is_volatile_param(k) {
+            h.write(v.as_bytes());
+        }
+        h.write_u8(b'&');
+    }
+}
+
+/// Feeds what [`shape`] keeps into `h`, without building the string: equal for
+/// URLs of one shape.
+pub fn shape_hash<H: std::hash::Hasher>(url: &str, h: &mut H) {
+    let p = parts(url);
+    for b in p.origin.bytes() {
+        h.write_u8(b.to_ascii_lowercase());
+    }
+    for seg in segments(p.path) {
+        h.write_u8(b'/');
+        h.write(if looks_like_id(seg) { b"{id}" } else { seg.as_bytes() });
+    }
+    h.write_u8(if p.path.ends_with('/') || p.path.is_empty() {
+        b'/'
+    } else {
+        b'.'
+    });
+    let mut names: Vec<(&str, &str)> = query_pairs(p.query)
+        .map(|(k, v)| (k, if k == "operationName" { v } else { "" }))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    for (k, v) in names {
+        h.write(k.as_bytes());
+        h.write_u8(b'=');
+        h.write(v.as_bytes());
+        h.write_u8(b'&');
+    }
+}
+
 /// The path and query of a URL, for short titles.
 pub fn short(url: &str) -> &str {
     match url.split_once("://") {
@@ -213,6 +418,90 @@ mod tests {
             template("/commits/9fceb02d0ae598e95dc970b74767f19372d61af8").0,
             "/commits/{hash}"
         );
+    }
+
+    #[test]
+    fn parts_split_without_copying() {
+        let p = parts("HTTP://H:1/a/b?x=1&y#f");
+        assert_eq!((p.origin, p.path, p.query), ("HTTP://H:1", "/a/b", "x=1&y"));
+        let p = parts("/rel/x");
+        assert_eq!((p.origin, p.path, p.query), ("", "/rel/x", ""));
+        assert_eq!(parts("https://h").path, "");
+        assert_eq!(segments("/api//items/").collect::<Vec<_>>(), vec!["api", "items"]);
+        assert_eq!(query_pairs("a=1&&b").collect::<Vec<_>>(), vec![("a", "1"), ("b", "")]);
+    }
+
+    #[test]
+    fn ids_are_told_from_slugs_and_names() {
+        for id in [
+            "42",
+            "aZ3kP9",
+            "x7Gq",
+            "3f2b8c1e-1a2b-4c3d-8e9f-0123456789ab",
+            "ada@example.com",
+            "ada%40example.com",
+            "usr_9x2k",
+        ] {
+            assert!(looks_like_id(id), "{id}");
+        }
+        for word in ["blue-widget", "settings", "user", "api", "v", "", "notifications"] {
+            assert!(!looks_like_id(word), "{word}");
+        }
+    }
+
+    #[test]
+    fn shape_keeps_names_and_drops_values_and_ids() {
+        assert_eq!(
+            shape("HTTP://H/api/feed?limit=20&cursor=abc"),
+            "http://h/api/feed?cursor=…&limit=…"
+        );
+        assert_eq!(
+            shape("http://h/api/feed?cursor=zz&limit=20"),
+            shape("http://h/api/feed?limit=5&cursor=q")
+        );
+        assert_eq!(shape("http://h/api/jobs/42/status"), "http://h/api/jobs/{id}/status");
+        assert_ne!(shape("http://h/api/feed?cursor=1"), shape("http://h/api/feed?since=1"));
+        assert_eq!(shape("http://h"), "http://h/");
+        assert_eq!(
+            shape("http://h/graphql?operationName=Feed&variables=%7B%22after%22%3A3%7D"),
+            "http://h/graphql?operationName=Feed&variables=…"
+        );
+    }
+
+    #[test]
+    fn the_hashes_agree_with_the_strings() {
+        use std::hash::Hasher;
+        let urls = [
+            "http://h/api/feed?cursor=1&limit=20",
+            "http://H/api/feed?limit=5&cursor=zz",
+            "http://h/api/feed?since=1",
+            "http://h/api/jobs/42/status?_=1",
+            "http://h/api/jobs/43/status?_=2",
+            "http://h/api/jobs/43/status?_=2&x=1",
+            "http://h/api/jobs/blue/status",
+            "http://h/graphql?operationName=A&variables=1",
+            "http://h/graphql?operationName=B&variables=1",
+            "http://h/",
+            "http://h",
+            "http://h/a/",
+            "http://h/a",
+        ];
+        let sh = |u: &str| {
+            let mut h = QuickHasher::default();
+            shape_hash(u, &mut h);
+            h.finish()
+        };
+        let sg = |u: &str| {
+            let mut h = QuickHasher::default();
+            signature_hash(u, &mut h);
+            h.finish()
+        };
+        for a in urls {
+            for b in urls {
+                assert_eq!(shape(a) == shape(b), sh(a) == sh(b), "shape {a} {b}");
+                assert_eq!(signature(a) == signature(b), sg(a) == sg(b), "signature {a} {b}");
+            }
+        }
     }
 
     #[test]

@@ -1,10 +1,22 @@
 //! # n-plus-one
 //!
 //! ## What it detects
-//! At least 5 requests to the same parameterized path (numeric ids, UUIDs and
-//! hashes replaced by a placeholder), each starting within 15 ms of the previous
-//! one, whose durations add up to at least 300 ms. GET and POST alike; GraphQL
-//! requests are grouped by operation name.
+//! One request per item: at least 5 requests issued together (each starting
+//! within 15 ms of the previous one) that are the same request except in *one*
+//! position (a path segment, a query value, or a GraphQL operation's variables),
+//! with at least 5 distinct values there. The values need not look like ids: a
+//! slug (`/products/blue-widget`), a short base62 id, an email or `?id=…` count.
+//! How fast the API answers does not matter; a local API that answers ten of them
+//! in 10 ms has the same problem as production, so the title states the cost at a
+//! realistic round trip (100 ms) and the measured time only raises the severity.
+//!
+//! Not one request per item: different endpoints loaded together
+//! (`Promise.all` of `/api/user`, `/api/settings`, `/api/cart`...): when the values
+//! are names rather than ids, the varying segment must follow a collection, not an
+//! API namespace (`api`, `v1`, `me`...), and the answers must look alike in size
+//! (largest at most 4× the smallest). Pieces of one resource are not items either:
+//! `Range` reads, and values of paging and chunk parameters (`offset`, `page`,
+//! `cursor`...) or of chunk collections (`/chunks/3`).
 //!
 //! ## Why it matters
 //! One request per item costs a round trip and server work per item (often a
@@ -13,17 +25,28 @@
 //!
 //! ## Example
 //! `GET /api/messages/{id}` 24× within 9 ms (ids 101, 102, 103…): "messages synced
-//! individually, not in batch".
+//! individually, not in batch"; `GET /api/products/{slug}` 12× for a product grid.
 //!
 //! ## Thresholds
-//! - `min_requests` (5), `max_gap_ms` (15), `min_total_ms` (300).
+//! - `min_requests` (5): distinct items in a burst; `max_gap_ms` (15): the most between two starts.
+//! - `assumed_latency_ms` (100): the round trip the stated cost assumes.
+//! - `error_requests` (20), `error_total_ms` (1000): a burst this large, or this long
+//!   in measured request time added up, is an error.
+//! - `max_size_ratio` (4): answers to named (not id-like) items must agree in size this well.
+//! - `namespace_segments` (["api", "apis", "rest", "rpc", "internal", "public", "private", "graphql", "services", "me", "self", "current", "account"]):
+//!   a name varying after one of these (or a version, `v2`) is another endpoint.
+//! - `chunk_params` (["offset", "start", "end", "from", "to", "skip", "page", "cursor", "after", "before", "since", "until", "range", "bytes", "position", "pos", "chunk", "part", "index"]):
+//!   query parameters that page through one resource.
+//! - `chunk_segments` (["chunks", "chunk", "parts", "part", "pages", "page", "ranges", "range", "segments", "blocks", "slices", "bytes"]):
+//!   collections whose members are pieces of one resource.
 
-use super::{evict_oldest, Detector, DetectorInfo, Findings, PageState};
+use super::{Detector, DetectorInfo, Findings, PageState};
 use crate::config::{Config, NPlusOneConfig};
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
 use crate::urls;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
 
 pub const ID: &str = "n-plus-one";
 
@@ -34,29 +57,154 @@ pub const INFO: DetectorInfo = DetectorInfo {
     build: |c| Box::new(NPlusOne::new(c)),
 };
 
+/// Bursts tracked at once (memory bound, not a threshold).
 const MAX_KEYS: usize = 2048;
+/// Bursts held before the first purge of finished ones (memory bound).
+const PURGE_FLOOR: usize = 256;
+/// Bursts older than this are dropped when the map is full (memory bound).
+const KEEP_MS: f64 = 30_000.0;
+/// Recent requests remembered for their URLs and bursts (memory bound).
+const MAX_RECENT: usize = 2048;
 const MAX_IDS_SHOWN: usize = 20;
 const MAX_IDS_KEPT: usize = 64;
+const MAX_SIZES_KEPT: usize = 64;
 const MAX_REQUESTS_KEPT: usize = crate::finding::MAX_EVIDENCE_REQUESTS;
 
-#[derive(Default)]
+/// The one position in which the requests of a burst differ.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Hole {
+    /// A path segment, and whether the segment before it is an API namespace
+    /// (or missing) rather than a collection.
+    Path { index: usize, after_namespace: bool },
+    /// A query parameter's value (its place among the sorted pairs).
+    Query { index: usize },
+    /// The body of a GraphQL operation (its variables).
+    Body,
+}
+
+#[derive(Clone, Debug)]
 struct Burst {
+    hole: Hole,
+    first_start: f64,
     last_start: f64,
+    /// Members so far (all of them; `requests` keeps the first few).
     size: usize,
-    /// The latest requests of the burst (the evidence keeps no more anyway).
     requests: Vec<u64>,
-    /// Distinct ids, up to `MAX_IDS_KEPT`: enough to tell ids apart from copies.
-    ids: BTreeSet<String>,
+    /// Distinct values in the hole, up to `MAX_IDS_KEPT`.
+    values: BTreeSet<String>,
+    /// Every value so far looks like an id (number, UUID, hash, base62, email).
+    id_like: bool,
     total_ms: f64,
-    template: String,
+    /// Members whose duration is in `total_ms`.
+    timed: Vec<u64>,
+    /// Response sizes of the members that answered 2xx: (request, bytes).
+    sizes: Vec<(u64, u64)>,
     counted: usize,
+    /// `total_ms` when last reported (durations arrive after the starts).
+    reported_ms: f64,
+}
+
+struct Recent {
+    url: String,
+    keys: Vec<u64>,
 }
 
 pub struct NPlusOne {
     cfg: NPlusOneConfig,
-    bursts: HashMap<String, Burst>,
-    /// Which burst key a request belongs to, until it ends.
-    open: HashMap<u64, String>,
+    bursts: HashMap<u64, Burst>,
+    /// Recent requests: their URLs (evidence) and the bursts they joined.
+    recent: HashMap<u64, Recent>,
+    order: VecDeque<u64>,
+    /// Bursts held when the next purge runs.
+    purge_at: usize,
+}
+
+fn is_namespace(seg: &str, cfg: &NPlusOneConfig) -> bool {
+    let version = seg.len() >= 2
+        && (seg.starts_with('v') || seg.starts_with('V'))
+        && seg[1..].bytes().all(|c| c.is_ascii_digit() || c == b'.');
+    version || cfg.namespace_segments.iter().any(|n| n.eq_ignore_ascii_case(seg))
+}
+
+/// The ways a request could be one of a burst, each as (burst key, hole, value).
+fn candidates<'a>(req: &'a Request, cfg: &NPlusOneConfig) -> Vec<(u64, Hole, &'a str)> {
+    let p = urls::parts(&req.url);
+    let segs: Vec<&str> = urls::segments(p.path).collect();
+    let mut pairs: Vec<(&str, &str)> = urls::query_pairs(p.query).collect();
+    pairs.sort_unstable();
+    let base = |h: &mut urls::QuickHasher| {
+        req.method.hash(h);
+        for b in p.origin.bytes() {
+            h.write_u8(b.to_ascii_lowercase());
+        }
+        req.op.hash(h);
+        segs.len().hash(h);
+    };
+    let hash_pair = |h: &mut urls::QuickHasher, k: &str, v: &str| {
+        k.hash(h);
+        if urls::is_volatile_param(k) {
+            0u8.hash(h);
+        } else {
+            v.hash(h);
+        }
+    };
+    let mut out = Vec::new();
+    for (i, seg) in segs.iter().enumerate() {
+        let parent = i.checked_sub(1).map(|j| segs[j]);
+        if parent.is_some_and(|p| cfg.chunk_segments.iter().any(|c| c.eq_ignore_ascii_case(p))) {
+            continue;
+        }
+        let mut h = urls::QuickHasher::default();
+        base(&mut h);
+        (b'p', i).hash(&mut h);
+        for (j, s) in segs.iter().enumerate() {
+            if j != i {
+                s.hash(&mut h);
+            }
+        }
+        for (k, v) in &pairs {
+            hash_pair(&mut h, k, v);
+        }
+        let after_namespace = parent.is_none_or(|p| is_namespace(p, cfg));
+        out.push((
+            h.finish(),
+            Hole::Path {
+                index: i,
+                after_namespace,
+            },
+            *seg,
+        ));
+    }
+    for (qi, (k, v)) in pairs.iter().enumerate() {
+        if v.is_empty() || urls::is_volatile_param(k) || cfg.chunk_params.iter().any(|c| c.eq_ignore_ascii_case(k)) {
+            continue;
+        }
+        let mut h = urls::QuickHasher::default();
+        base(&mut h);
+        (b'q', qi).hash(&mut h);
+        segs.hash(&mut h);
+        for (j, (k2, v2)) in pairs.iter().enumerate() {
+            if j == qi {
+                k2.hash(&mut h);
+            } else {
+                hash_pair(&mut h, k2, v2);
+            }
+        }
+        out.push((h.finish(), Hole::Query { index: qi }, *v));
+    }
+    if req.op.is_some() {
+        if let Some(body) = req.body.as_deref().filter(|b| !b.is_empty()) {
+            let mut h = urls::QuickHasher::default();
+            base(&mut h);
+            b'b'.hash(&mut h);
+            segs.hash(&mut h);
+            for (k, v) in &pairs {
+                hash_pair(&mut h, k, v);
+            }
+            out.push((h.finish(), Hole::Body, body));
+        }
+    }
+    out
 }
 
 impl NPlusOne {
@@ -64,132 +212,273 @@ impl NPlusOne {
         Self {
             cfg: cfg.n_plus_one.clone(),
             bursts: HashMap::new(),
-            open: HashMap::new(),
+            recent: HashMap::new(),
+            order: VecDeque::new(),
+            purge_at: PURGE_FLOOR,
         }
     }
 
-    fn report(&mut self, key: &str, out: &mut Findings, at: f64) {
+    /// Whether the burst is one request per item (see the module doc).
+    fn qualifies(&self, b: &Burst) -> bool {
         let cfg = &self.cfg;
-        let Some(b) = self.bursts.get_mut(key) else { return };
-        if b.requests.len() < cfg.min_requests || b.ids.len() < cfg.min_requests || b.total_ms < cfg.min_total_ms {
-            return;
+        if b.values.len() < cfg.min_requests {
+            return false;
         }
-        let new = b.requests.len() - b.counted;
-        if new == 0 {
-            return;
-        }
-        let first_new = b.counted == 0;
-        b.counted = b.requests.len();
-        let (count_now, ids, reqs, total, template) = (
-            b.requests.len(),
-            b.ids.iter().take(MAX_IDS_SHOWN).cloned().collect::<Vec<_>>(),
-            b.requests.clone(),
-            b.total_ms,
-            b.template.clone(),
-        );
-        out.upsert(ID, key, at, |f| {
-            f.count += new as u64;
-            let bursts = f.num("bursts").map_or(1.0, |n| n + if first_new { 1.0 } else { 0.0 });
-            let largest = f.raise("largest_burst", count_now as f64);
-            f.metrics.insert("bursts".into(), Metric::Num(bursts));
-            f.metrics.insert("total_ms".into(), Metric::Num(total.round()));
-            f.metrics.insert("path".into(), Metric::Text(template.clone()));
-            f.metrics.insert("ids".into(), Metric::Text(ids.join(", ")));
-            for r in reqs {
-                f.evidence.add_request(r);
+        match b.hole {
+            Hole::Body => true,
+            _ if b.id_like => true,
+            Hole::Path {
+                after_namespace: true, ..
+            } => false,
+            _ => {
+                // Names, not ids: only answers of one kind make them items.
+                let known: Vec<u64> = b.sizes.iter().map(|(_, n)| *n).collect();
+                if known.len() < cfg.min_requests {
+                    return false;
+                }
+                let min = known.iter().copied().min().unwrap_or(0).max(1) as f64;
+                let max = known.iter().copied().max().unwrap_or(0) as f64;
+                max <= min * cfg.max_size_ratio
             }
-            f.severity = if largest >= 20.0 {
+        }
+    }
+
+    /// The finding's key and label: the URL with the hole (and any other id) as a placeholder.
+    fn names(&self, b: &Burst, req: &Request) -> (String, String) {
+        let p = urls::parts(&req.url);
+        let origin = p.origin.to_ascii_lowercase();
+        if let (Hole::Body, Some(op)) = (b.hole, &req.op) {
+            let path = if p.path.is_empty() { "/" } else { p.path };
+            return (
+                format!("{} {origin}{path} op={op}", req.method),
+                format!("{} {path} ({op})", req.method),
+            );
+        }
+        let placeholder = |v: &str| -> &'static str {
+            if b.id_like {
+                urls::id_placeholder(v).unwrap_or("{id}")
+            } else {
+                "{slug}"
+            }
+        };
+        let mut path = String::new();
+        for (i, seg) in urls::segments(p.path).enumerate() {
+            path.push('/');
+            match b.hole {
+                Hole::Path { index, .. } if index == i => path.push_str(placeholder(seg)),
+                _ => path.push_str(urls::id_placeholder(seg).unwrap_or(seg)),
+            }
+        }
+        if path.is_empty() {
+            path.push('/');
+        }
+        let hole_value = b.values.iter().next().map(String::as_str).unwrap_or("");
+        let mut pairs: Vec<(&str, &str)> = urls::query_pairs(p.query).collect();
+        pairs.sort_unstable();
+        for (i, (k, v)) in pairs.iter().enumerate() {
+            path.push(if i == 0 { '?' } else { '&' });
+            path.push_str(k);
+            path.push('=');
+            if urls::is_volatile_param(k) {
+                path.push('…');
+            } else if b.hole == (Hole::Query { index: i }) {
+                path.push_str(placeholder(if b.id_like { v } else { hole_value }));
+            } else {
+                path.push_str(urls::id_placeholder(v).unwrap_or(v));
+            }
+        }
+        (
+            format!("{} {origin}{path}", req.method),
+            format!("{} {path}", req.method),
+        )
+    }
+
+    fn report(&mut self, key: u64, req: &Request, out: &mut Findings) {
+        let Some(b) = self.bursts.get(&key) else { return };
+        if (b.counted == b.size && b.reported_ms == b.total_ms) || !self.qualifies(b) {
+            return;
+        }
+        let (fkey, label) = self.names(b, req);
+        let cfg = &self.cfg;
+        let recent = &self.recent;
+        let new = (b.size - b.counted) as u64;
+        let first_new = b.counted == 0;
+        // Requests not yet in the evidence (the first report adds all kept so far).
+        let fresh = &b.requests[b.requests.len().min(b.counted)..];
+        let n = b.size;
+        out.upsert(ID, &fkey, b.first_start, |f| {
+            f.count += new;
+            let bursts = f.num("bursts").map_or(1.0, |x| x + if first_new { 1.0 } else { 0.0 });
+            let largest = f.raise("largest_burst", n as f64);
+            f.metrics.insert("bursts".into(), Metric::Num(bursts));
+            f.metrics.insert("requests".into(), Metric::Num(f.count as f64));
+            f.metrics.insert("total_ms".into(), Metric::Num(b.total_ms.round()));
+            f.metrics.insert("path".into(), Metric::Text(label.clone()));
+            if new > 0 {
+                let ids: Vec<&str> = b.values.iter().take(MAX_IDS_SHOWN).map(String::as_str).collect();
+                f.metrics.insert("ids".into(), Metric::Text(ids.join(", ")));
+            }
+            let cost = n as f64 * cfg.assumed_latency_ms;
+            f.metrics.insert("cost_at_latency_ms".into(), Metric::Num(cost.round()));
+            f.metrics
+                .insert("assumed_latency_ms".into(), Metric::Num(cfg.assumed_latency_ms));
+            for r in fresh {
+                f.evidence.add_request(*r);
+                if let Some(u) = recent.get(r) {
+                    f.evidence.add_url(&u.url);
+                }
+            }
+            let measured = f.raise("largest_burst_ms", b.total_ms);
+            f.severity = if largest >= cfg.error_requests as f64 || measured >= cfg.error_total_ms {
                 Severity::Error
             } else {
                 Severity::Warning
             };
             f.title = format!(
-                "{} requested {}× at once, one per id ({} ms of requests)",
-                template,
-                count_now,
-                total.round()
+                "{label} requested {n}× at once, one per item ({n} round trips: about {:.1} s at {} ms each)",
+                cost / 1000.0,
+                cfg.assumed_latency_ms.round()
             );
             f.advice = "Fetch these in one request: a batch endpoint (`?ids=1,2,3`), an include/expand parameter \
                         on the parent resource, or a GraphQL query (or DataLoader) that batches them."
                 .into();
         });
+        if let Some(b) = self.bursts.get_mut(&key) {
+            b.counted = b.size;
+            b.reported_ms = b.total_ms;
+        }
+    }
+
+    fn remember(&mut self, req: &Request, keys: Vec<u64>) {
+        self.recent.insert(
+            req.id,
+            Recent {
+                url: req.url.clone(),
+                keys,
+            },
+        );
+        self.order.push_back(req.id);
+        while self.order.len() > MAX_RECENT {
+            if let Some(old) = self.order.pop_front() {
+                self.recent.remove(&old);
+            }
+        }
+    }
+
+    /// A member answered (or DevTools told its size): count its time and size.
+    fn settle(&mut self, req: &Request, out: &mut Findings) {
+        let Some(keys) = self.recent.get(&req.id).map(|r| r.keys.clone()) else {
+            return;
+        };
+        let size = req.decoded_size().filter(|_| (200..300).contains(&req.status));
+        for key in keys {
+            let Some(b) = self.bursts.get_mut(&key) else { continue };
+            if !b.requests.contains(&req.id) {
+                continue;
+            }
+            if let Some(d) = req.duration() {
+                // Once per request (an abort can settle a request twice).
+                if !b.timed.contains(&req.id) {
+                    b.timed.push(req.id);
+                    b.total_ms += d;
+                }
+            }
+            if let Some(n) = size {
+                if let Some(s) = b.sizes.iter_mut().find(|(id, _)| *id == req.id) {
+                    s.1 = n;
+                } else if b.sizes.len() < MAX_SIZES_KEPT {
+                    b.sizes.push((req.id, n));
+                }
+            }
+            self.report(key, req, out);
+        }
     }
 }
 
 impl Detector for NPlusOne {
     fn on_start(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
-        if !req.is_api() || req.provoked {
+        if !req.is_api() || req.excluded_from_repeats() {
             return;
         }
-        let (template, mut ids) = urls::template(&req.url);
-        let (key, label) = match &req.op {
-            // GraphQL: one endpoint, told apart by operation; the variables are the ids.
-            Some(op) => {
-                ids = vec![req.body.clone().unwrap_or_default()];
-                (
-                    format!("{} {} op={op}", req.method, template),
-                    format!("{} {} ({op})", req.method, urls::short(&template)),
-                )
-            }
-            None if ids.is_empty() => return,
-            None => (
-                format!("{} {}", req.method, template),
-                format!("{} {}", req.method, urls::short(&template)),
-            ),
-        };
         let gap = self.cfg.max_gap_ms;
-        let b = self.bursts.entry(key.clone()).or_default();
-        if b.size == 0 || req.start - b.last_start > gap || req.start < b.last_start - gap {
-            *b = Burst {
-                template: label,
-                ..Burst::default()
-            };
-        }
-        b.last_start = b.last_start.max(req.start);
-        b.size += 1;
-        b.requests.push(req.id);
-        if b.requests.len() > MAX_REQUESTS_KEPT {
-            b.requests.remove(0);
-        }
-        if b.ids.len() < MAX_IDS_KEPT {
-            b.ids.insert(ids.join("/"));
-        }
-        if let Some(d) = req.duration() {
-            b.total_ms += d;
-        } else {
-            self.open.insert(req.id, key.clone());
-        }
-        self.report(&key, out, req.start);
-        let now = req.start;
-        evict_oldest(&mut self.bursts, MAX_KEYS, |b| {
-            if b.requests.is_empty() {
-                now
-            } else {
-                b.last_start
+        let cands = candidates(req, &self.cfg);
+        let keys: Vec<u64> = cands.iter().map(|(k, _, _)| *k).collect();
+        for (key, hole, value) in &cands {
+            let b = self.bursts.entry(*key).or_insert_with(|| Burst {
+                hole: *hole,
+                first_start: req.start,
+                last_start: req.start,
+                size: 0,
+                requests: Vec::new(),
+                values: BTreeSet::new(),
+                id_like: true,
+                total_ms: 0.0,
+                timed: Vec::new(),
+                sizes: Vec::new(),
+                counted: 0,
+                reported_ms: 0.0,
+            });
+            if b.size == 0 || req.start - b.last_start > gap || req.start < b.first_start - gap {
+                *b = Burst {
+                    hole: *hole,
+                    first_start: req.start,
+                    last_start: req.start,
+                    size: 0,
+                    requests: Vec::new(),
+                    values: BTreeSet::new(),
+                    id_like: true,
+                    total_ms: 0.0,
+                    timed: Vec::new(),
+                    sizes: Vec::new(),
+                    counted: 0,
+                    reported_ms: 0.0,
+                };
             }
-        });
+            b.last_start = b.last_start.max(req.start);
+            b.first_start = b.first_start.min(req.start);
+            b.size += 1;
+            if b.requests.len() < MAX_REQUESTS_KEPT {
+                b.requests.push(req.id);
+            }
+            if b.values.len() < MAX_IDS_KEPT && !b.values.contains(*value) {
+                b.id_like &= *hole == Hole::Body || urls::looks_like_id(value);
+                b.values.insert(value.to_string());
+            }
+        }
+        self.remember(req, keys.clone());
+        for key in keys {
+            self.report(key, req, out);
+        }
+        if self.bursts.len() > self.purge_at {
+            // Amortized: a burst that ended with too few items can never qualify;
+            // one still waiting for sizes is kept a while (memory bound).
+            let (now, gap, min) = (req.start, self.cfg.max_gap_ms, self.cfg.min_requests);
+            self.bursts.retain(|_, b| {
+                let open = now - b.last_start <= gap;
+                open || (b.values.len() >= min && now - b.last_start < KEEP_MS)
+            });
+            if self.bursts.len() > MAX_KEYS {
+                self.bursts.clear();
+            }
+            self.purge_at = (self.bursts.len() * 2).max(PURGE_FLOOR);
+        }
     }
 
     fn on_end(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
-        let Some(key) = self.open.remove(&req.id) else { return };
-        if let (Some(b), Some(d)) = (self.bursts.get_mut(&key), req.duration()) {
-            b.total_ms += d;
-        }
-        self.report(&key, out, req.end.unwrap_or(req.start));
-        if self.open.len() > 10_000 {
-            self.open.clear();
-        }
+        self.settle(req, out);
     }
 
     fn on_enrich(&mut self, req: &Request, out: &mut Findings) {
+        self.settle(req, out);
         let Some(src) = &req.initiator else { return };
-        let (template, _) = urls::template(&req.url);
-        let key = match &req.op {
-            Some(op) => format!("{} {} op={op}", req.method, template),
-            None => format!("{} {}", req.method, template),
-        };
-        if let Some(f) = out.get_mut(ID, &key) {
-            if f.evidence.requests.contains(&req.id) {
+        let Some(r) = self.recent.get(&req.id) else { return };
+        for key in &r.keys {
+            let Some(b) = self.bursts.get(key) else { continue };
+            if b.counted == 0 || !b.requests.contains(&req.id) {
+                continue;
+            }
+            let (fkey, _) = self.names(b, req);
+            if let Some(f) = out.get_mut(ID, &fkey) {
                 f.evidence.add_source(src);
             }
         }
@@ -242,20 +531,325 @@ mod tests {
         t.assert_none("n-plus-one");
     }
 
+    use crate::event::{Api, Event, Outcome, RequestEnd, RequestStart};
+    use crate::Severity;
+
+    /// A request with a response of `size` bytes, as the page hook reports it.
+    fn sized(t: &mut Kit, id: u64, url: &str, start: f64, end: f64, size: u64) {
+        t.start(id, "GET", url, start);
+        t.engine.ingest(Event::RequestEnd(RequestEnd {
+            id,
+            t: end,
+            status: 200,
+            outcome: Outcome::Ok,
+            content_type: Some("application/json".into()),
+            content_length: Some(size),
+            content_encoding: None,
+            cache_control: None,
+        }));
+    }
+
+    fn raw_start(t: &mut Kit, id: u64, method: &str, url: &str, at: f64, keepalive: bool, range: bool) {
+        t.engine.ingest(Event::RequestStart(RequestStart {
+            id,
+            api: Api::Fetch,
+            method: method.into(),
+            url: url.into(),
+            t: at,
+            body: Some(String::new()),
+            keepalive,
+            range,
+            op: None,
+        }));
+    }
+
     #[test]
-    fn near_miss_fast_cheap_bursts_and_few_requests_are_quiet() {
+    fn a_fast_local_burst_is_flagged_by_its_shape_and_costed_at_a_real_latency() {
+        // Ten requests answered in 1 ms each: 10 ms in all, invisible by time.
         let mut t = Kit::new();
-        for i in 0..8u64 {
-            t.request(i, "GET", &format!("http://h/api/i/{i}"), i as f64, i as f64 + 10.0);
+        for i in 0..10u64 {
+            let at = 1000.0 + i as f64 * 0.3;
+            t.request(i, "GET", &format!("http://127.0.0.1:5173/api/i/{i}"), at, at + 1.0);
         }
-        for i in 0..4u64 {
-            t.request(
-                20 + i,
-                "GET",
-                &format!("http://h/api/j/{i}"),
-                i as f64,
-                i as f64 + 200.0,
+        let f = t.only("n-plus-one");
+        assert_eq!(f.count, 10);
+        assert_eq!(f.severity, Severity::Warning);
+        assert!(
+            f.title.contains(
+                "GET /api/i/{id} requested 10× at once, one per item (10 round trips: about 1.0 s at 100 ms each)"
+            ),
+            "{}",
+            f.title
+        );
+        assert_eq!(f.num("total_ms"), Some(10.0));
+        assert_eq!(f.num("cost_at_latency_ms"), Some(1000.0));
+        assert_eq!(f.evidence.urls.len(), 10);
+        assert_eq!(f.evidence.urls[0], "http://127.0.0.1:5173/api/i/0");
+    }
+
+    #[test]
+    fn slugs_are_items_when_they_follow_a_collection_and_the_answers_agree() {
+        let mut t = Kit::new();
+        let slugs = [
+            "blue-widget",
+            "red-gadget",
+            "green-gizmo",
+            "plain-sprocket",
+            "tiny-cog",
+            "huge-lever",
+        ];
+        for (i, slug) in slugs.iter().enumerate() {
+            let at = 500.0 + i as f64;
+            sized(
+                &mut t,
+                i as u64,
+                &format!("http://localhost:3000/api/products/{slug}"),
+                at,
+                at + 1.0,
+                900 + 40 * i as u64,
             );
+        }
+        let f = t.only("n-plus-one");
+        assert!(
+            f.title.starts_with("GET /api/products/{slug} requested 6×"),
+            "{}",
+            f.title
+        );
+        assert!(matches!(f.metrics.get("ids"), Some(crate::finding::Metric::Text(s)) if s.contains("blue-widget")));
+    }
+
+    #[test]
+    fn short_base62_ids_emails_and_query_ids_are_items() {
+        for (n, make) in [
+            (
+                0,
+                (|i: u64| {
+                    format!(
+                        "http://h/api/u/{}",
+                        ["aZ3kP9", "Qx81Lm", "p0Oq7r", "Zz9yX8", "k3JmN1"][i as usize]
+                    )
+                }) as fn(u64) -> String,
+            ),
+            (1, |i: u64| format!("http://h/api/users/user{i}@example.com/avatar")),
+            (2, |i: u64| format!("http://h/api/product?id={}&expand=price", 700 + i)),
+            (3, |i: u64| format!("http://h/api/lookup?email=u{i}%40example.com")),
+        ] {
+            let mut t = Kit::new();
+            for i in 0..5u64 {
+                let at = 10.0 + i as f64 * 2.0;
+                t.request(i, "GET", &make(i), at, at + 1.0);
+            }
+            let f = t.only("n-plus-one");
+            assert_eq!(f.count, 5, "case {n}: {}", f.title);
+        }
+    }
+
+    #[test]
+    fn named_items_in_the_query_need_answers_that_agree() {
+        let mut t = Kit::new();
+        for i in 0..6u64 {
+            let at = 10.0 + i as f64;
+            let slug = ["oak", "elm", "ash", "fir", "yew", "bay"][i as usize];
+            sized(
+                &mut t,
+                i,
+                &format!("http://h/api/tree?slug={slug}"),
+                at,
+                at + 2.0,
+                500 + i * 10,
+            );
+        }
+        let f = t.only("n-plus-one");
+        assert!(
+            f.title.starts_with("GET /api/tree?slug={slug} requested 6×"),
+            "{}",
+            f.title
+        );
+    }
+
+    #[test]
+    fn near_miss_promise_all_of_different_endpoints_on_load_is_quiet() {
+        // Even with answers of one size, /api/{user,settings,...} are endpoints, not items.
+        let mut t = Kit::new();
+        for (i, name) in ["user", "settings", "flags", "cart", "notifications", "features"]
+            .iter()
+            .enumerate()
+        {
+            let at = 100.0 + i as f64 * 0.5;
+            sized(
+                &mut t,
+                i as u64,
+                &format!("http://localhost:8080/api/{name}"),
+                at,
+                at + 3.0,
+                400,
+            );
+        }
+        // ...nor under a version or an account namespace.
+        for (i, name) in ["profile", "billing", "preferences", "sessions", "devices"]
+            .iter()
+            .enumerate()
+        {
+            let at = 100.0 + i as f64 * 0.5;
+            sized(
+                &mut t,
+                10 + i as u64,
+                &format!("http://localhost:8080/api/v2/me/{name}"),
+                at,
+                at + 3.0,
+                400,
+            );
+            sized(
+                &mut t,
+                20 + i as u64,
+                &format!("http://localhost:8080/api/v2/{name}"),
+                at,
+                at + 3.0,
+                400,
+            );
+        }
+        t.assert_none("n-plus-one");
+    }
+
+    #[test]
+    fn near_miss_named_sections_with_answers_of_different_kinds_are_quiet() {
+        let mut t = Kit::new();
+        let parts = [
+            ("stats", 120),
+            ("alerts", 4_800),
+            ("traffic", 19_000),
+            ("errors", 60),
+            ("news", 2_300),
+        ];
+        for (i, (name, size)) in parts.iter().enumerate() {
+            let at = 100.0 + i as f64;
+            sized(
+                &mut t,
+                i as u64,
+                &format!("http://h/api/dashboard/{name}"),
+                at,
+                at + 2.0,
+                *size,
+            );
+        }
+        t.assert_none("n-plus-one");
+    }
+
+    #[test]
+    fn near_miss_range_and_chunk_reads_of_one_resource_are_quiet() {
+        let mut t = Kit::new();
+        // PDF.js: one URL, many Range requests (flagged by the hook, and without the flag too).
+        for i in 0..12u64 {
+            raw_start(
+                &mut t,
+                i,
+                "GET",
+                "http://h/files/manual.pdf",
+                10.0 + i as f64,
+                false,
+                i % 2 == 0,
+            );
+            t.end(i, 30.0 + i as f64);
+        }
+        // Offset/limit chunks of one file, and chunk segments.
+        for i in 0..10u64 {
+            let at = 100.0 + i as f64;
+            t.request(
+                100 + i,
+                "GET",
+                &format!("http://h/api/files/7/content?offset={}&limit=65536", i * 65536),
+                at,
+                at + 2.0,
+            );
+            t.request(
+                200 + i,
+                "GET",
+                &format!("http://h/api/uploads/9/chunks/{i}"),
+                at,
+                at + 2.0,
+            );
+            t.request(
+                300 + i,
+                "GET",
+                &format!("http://h/api/feed?page={i}&per_page=20"),
+                at,
+                at + 2.0,
+            );
+        }
+        t.assert_none("n-plus-one");
+    }
+
+    #[test]
+    fn background_traffic_does_not_hide_a_burst() {
+        let mut t = Kit::new();
+        let mut id = 1000;
+        for i in 0..8u64 {
+            let at = 50.0 + i as f64 * 3.0;
+            t.request(i, "GET", &format!("http://h/api/orders/{}", 9000 + i), at, at + 1.0);
+            // A beacon, a prefetch and another endpoint in between.
+            raw_start(&mut t, id, "POST", "http://h/collect", at + 1.0, true, false);
+            t.end(id, at + 2.0);
+            t.request(
+                id + 1,
+                "GET",
+                &format!("http://h/api/recommendations?for={i}&kind=x{}", i * 7),
+                at + 1.5,
+                at + 2.5,
+            );
+            id += 2;
+        }
+        let f = t.only("n-plus-one");
+        assert!(f.title.starts_with("GET /api/orders/{id} requested 8×"), "{}", f.title);
+    }
+
+    #[test]
+    fn evidence_lists_capped_urls_with_the_total_and_size_or_time_raise_severity() {
+        let mut t = Kit::new();
+        for i in 0..25u64 {
+            let at = i as f64;
+            t.request(i, "GET", &format!("http://h/api/pins/{i}"), at, at + 1.0);
+        }
+        let f = t.only("n-plus-one");
+        assert_eq!(f.evidence.urls.len(), 10);
+        assert_eq!(f.num("requests"), Some(25.0));
+        assert_eq!(f.severity, Severity::Error);
+        // Six slow ones: 6 × 300 ms of measured request time.
+        let mut t = Kit::new();
+        for i in 0..6u64 {
+            t.request(i, "GET", &format!("http://h/api/pins/{i}"), i as f64, i as f64 + 300.0);
+        }
+        assert_eq!(t.only("n-plus-one").severity, Severity::Error);
+    }
+
+    #[test]
+    fn a_long_burst_stays_one_finding_past_the_values_it_keeps() {
+        let mut t = Kit::new();
+        for i in 0..200u64 {
+            let at = i as f64 * 5.0;
+            t.request(i, "GET", &format!("http://h/api/search?q=term{i}"), at, at + 2.0);
+        }
+        let f = t.only("n-plus-one");
+        assert_eq!(f.count, 200);
+        assert!(
+            f.title.starts_with("GET /api/search?q={id} requested 200×"),
+            "{}",
+            f.title
+        );
+    }
+
+    #[test]
+    fn near_miss_few_requests_and_spread_out_ones_are_quiet() {
+        let mut t = Kit::new();
+        for i in 0..4u64 {
+            t.request(i, "GET", &format!("http://h/api/j/{i}"), i as f64, i as f64 + 200.0);
+        }
+        for i in 0..8u64 {
+            let at = 1000.0 + i as f64 * 40.0;
+            t.request(10 + i, "GET", &format!("http://h/api/k/{i}"), at, at + 5.0);
+        }
+        // The same item five times is a duplicate, not N+1.
+        for i in 0..5u64 {
+            t.request(20 + i, "GET", "http://h/api/k/1", 5000.0 + i as f64, 5010.0);
         }
         t.assert_none("n-plus-one");
     }

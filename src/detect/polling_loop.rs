@@ -1,10 +1,20 @@
 //! # polling-loop
 //!
 //! ## What it detects
-//! At least 4 requests with the same signature (method, URL with cache-busters
-//! blanked, body) at a steady interval: the intervals' coefficient of variation is
-//! under 0.15 and the period is between 250 ms and 60 s. The count keeps rising
-//! while the loop runs and stops when it stops.
+//! Requests of one *shape* (method, path with ids blanked, query parameter names,
+//! GraphQL operation) issued on a steady timer. Identical requests (cache-busters
+//! aside) need 4 ticks whose intervals vary by under 0.15 (coefficient of
+//! variation); requests that differ every time, as a poll sending `?since=<last
+//! id>`, `?cursor=…`, `?ts=<now>`, a nonce, a changing POST body or new GraphQL
+//! variables does, need 6 ticks under 0.1, because only the rhythm tells them from
+//! a user clicking or typing. The period is between 250 ms and 60 s; how fast the
+//! server answers does not matter (a poll answered in 1 ms is still a poll).
+//!
+//! Requests of one shape starting within 100 ms of each other are one tick (React
+//! StrictMode's doubled first request, two widgets on one timer), and a request
+//! right after a failed tick is its retry, not a tick. Several identical pollers of
+//! one shape (two jobs' status) are told apart by their exact requests. The count
+//! keeps rising while the loop runs and stops when it stops.
 //!
 //! ## Why it matters
 //! A timer that keeps asking "anything new?" costs a request per tick whether or not
@@ -13,21 +23,29 @@
 //!
 //! ## Example
 //! `GET /api/jobs/42/status` every 2.0 s, 30 requests, responses identical in size,
-//! still running after the route changed from `/generate` to `/gallery`.
+//! still running after the route changed from `/generate` to `/gallery`; or
+//! `GET /api/feed?cursor=…` every 1.0 s with a new cursor each time.
 //!
 //! ## Thresholds
-//! - `min_requests` (4), `max_cv` (0.15), `min_period_ms` (250), `max_period_ms` (60000).
+//! - `min_requests` (4), `max_cv` (0.15): ticks and steadiness for identical requests.
+//! - `varying_min_requests` (6), `varying_max_cv` (0.1): the same for requests that differ each tick.
+//! - `min_period_ms` (250), `max_period_ms` (60000): periods considered polling.
 //! - `info_period_ms` (30000): slower loops are informational.
+//! - `same_tick_ms` (100): requests this close together are one tick.
+//! - `max_tick_deviation` (0.5): a tick this far off the period (as a share of it)
+//!   ends the loop; a request sooner than (1 − this) × period after a failed tick is a retry.
 //!
 //! Severity is raised to error when the loop keeps going after a route change it
 //! started before, or while the page is hidden.
 
-use super::{evict_oldest, Detector, DetectorInfo, Findings, PageState};
+use super::{Detector, DetectorInfo, Findings, PageState};
 use crate::config::{Config, PollingLoopConfig};
+use crate::event::Outcome;
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
 use crate::urls;
 use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
 
 pub const ID: &str = "polling-loop";
 
@@ -38,24 +56,183 @@ pub const INFO: DetectorInfo = DetectorInfo {
     build: |c| Box::new(PollingLoop::new(c)),
 };
 
-const MAX_SERIES: usize = 4096;
+/// Shapes tracked at once (memory bound, not a threshold).
+const MAX_GROUPS: usize = 4096;
+/// Distinct exact requests tracked per shape (memory bound).
+const MAX_SUBS: usize = 8;
+/// Requests merged into one tick that are kept as evidence (memory bound).
+const MAX_MERGED: usize = 4;
 
+#[derive(Clone, Debug)]
+struct Tick {
+    t: f64,
+    /// The requests of the tick: the first, then its same-tick copies and retries.
+    ids: Vec<u64>,
+    /// Hash of the exact request (method, URL with cache-busters blanked, body).
+    exact: u64,
+    /// The tick's latest request failed (an error, an abort, a 5xx or 429).
+    failed: bool,
+    /// Its URL, kept by the shape's own series (evidence for polls whose URLs differ).
+    url: Option<String>,
+}
+
+/// A run of ticks, and the loop it forms once steady.
 #[derive(Default)]
 struct Series {
-    starts: VecDeque<f64>,
-    ids: VecDeque<u64>,
+    ticks: VecDeque<Tick>,
     /// The steady period once it is a loop.
     period: Option<f64>,
+    /// The finding it reports to while it is a loop.
+    key: Option<String>,
     /// Route epoch when the current loop was recognized.
-    loop_route_epoch: u32,
+    route_epoch: u32,
     last_response: Option<(u16, u64)>,
     last_response_id: u64,
     response_changed: Option<bool>,
 }
 
+enum Push {
+    /// Joined the latest tick (a same-tick copy or a retry).
+    Merged,
+    /// A new tick.
+    Tick,
+    /// Off the rhythm and too early to be the next tick (a user's own request of
+    /// the same shape while the loop runs): neither a tick nor a break.
+    Extra,
+}
+
+impl Series {
+    fn push(&mut self, t: f64, id: u64, exact: u64, url: Option<&str>, cfg: &PollingLoopConfig, keep: usize) -> Push {
+        let tick = Tick {
+            t,
+            ids: vec![id],
+            exact,
+            failed: false,
+            url: url.map(str::to_string),
+        };
+        let Some(last) = self.ticks.back_mut() else {
+            self.ticks.push_back(tick);
+            return Push::Tick;
+        };
+        if t < last.t - cfg.same_tick_ms {
+            // DevTools' log can deliver slightly out of order: keep the ticks sorted.
+            let pos = self.ticks.iter().rposition(|k| k.t <= t).map_or(0, |p| p + 1);
+            self.ticks.insert(pos, tick);
+            self.trim(keep);
+            return Push::Tick;
+        }
+        let gap = t - last.t;
+        let merge = gap <= cfg.same_tick_ms || {
+            let expected = self.period.or_else(|| {
+                let n = self.ticks.len();
+                (n >= 2).then(|| self.ticks[n - 1].t - self.ticks[n - 2].t)
+            });
+            let last = self.ticks.back().expect("not empty");
+            last.failed && expected.is_some_and(|e| gap < e * (1.0 - cfg.max_tick_deviation))
+        };
+        if merge {
+            let last = self.ticks.back_mut().expect("not empty");
+            if last.ids.len() < MAX_MERGED {
+                last.ids.push(id);
+            }
+            last.failed = false;
+            return Push::Merged;
+        }
+        if let Some(p) = self.period {
+            if gap < p * (1.0 - cfg.max_tick_deviation) {
+                return Push::Extra;
+            }
+            if gap - p > p * cfg.max_tick_deviation {
+                // The rhythm broke: the loop stopped (or changed); start over.
+                self.period = None;
+                self.key = None;
+                self.ticks.clear();
+            }
+        }
+        self.ticks.push_back(tick);
+        self.trim(keep);
+        Push::Tick
+    }
+
+    fn trim(&mut self, keep: usize) {
+        while self.ticks.len() > keep {
+            self.ticks.pop_front();
+        }
+    }
+
+    /// Mean gap and whether the last `n` ticks are steady enough to be a loop.
+    fn steady(&self, n: usize, max_cv: f64, cfg: &PollingLoopConfig) -> Option<f64> {
+        if n < 2 || self.ticks.len() < n {
+            return None;
+        }
+        let from = self.ticks.len() - n;
+        let times: Vec<f64> = self.ticks.iter().skip(from).map(|k| k.t).collect();
+        let (mean, cv) = steadiness(&times);
+        (cv < max_cv && mean >= cfg.min_period_ms && mean <= cfg.max_period_ms).then_some(mean)
+    }
+
+    /// The mean gap of the last `n` ticks (the running period).
+    fn mean_gap(&self, n: usize) -> f64 {
+        let k = self.ticks.len().min(n.max(2));
+        if k < 2 {
+            return self.period.unwrap_or_default();
+        }
+        let from = self.ticks.len() - k;
+        (self.ticks[self.ticks.len() - 1].t - self.ticks[from].t) / (k - 1) as f64
+    }
+
+    fn ids_of_last(&self, n: usize) -> impl Iterator<Item = u64> + '_ {
+        self.ticks
+            .iter()
+            .skip(self.ticks.len().saturating_sub(n))
+            .flat_map(|k| k.ids.iter().copied())
+    }
+
+    /// The exact requests of the last `n` ticks change, and never come back to
+    /// an earlier value: a cursor moving on, a timestamp, a nonce. Interleaved
+    /// pollers of one shape (job 17, job 18, job 17...) come back.
+    fn varying(&self, n: usize) -> bool {
+        let from = self.ticks.len().saturating_sub(n);
+        let mut seen: Vec<u64> = Vec::with_capacity(n);
+        for k in self.ticks.iter().skip(from) {
+            if seen.last() == Some(&k.exact) {
+                continue;
+            }
+            if seen.contains(&k.exact) {
+                return false;
+            }
+            seen.push(k.exact);
+        }
+        seen.len() >= 2
+    }
+
+    fn observe(&mut self, req: &Request, fp: (u16, u64)) -> bool {
+        if self.last_response_id >= req.id || !self.ticks.iter().any(|k| k.ids.contains(&req.id)) {
+            return false;
+        }
+        self.last_response_id = req.id;
+        if let Some(prev) = self.last_response {
+            self.response_changed = Some(self.response_changed.unwrap_or(false) || prev != fp);
+        }
+        self.last_response = Some(fp);
+        self.response_changed.is_some()
+    }
+}
+
+/// Everything seen of one shape: the ticks of the shape as a whole (for polls whose
+/// requests differ each time) and of each exact request (for identical polls,
+/// several of which may share a shape).
+#[derive(Default)]
+struct Group {
+    whole: Series,
+    subs: Vec<(u64, Series)>,
+    last_t: f64,
+}
+
 pub struct PollingLoop {
     cfg: PollingLoopConfig,
-    series: HashMap<String, Series>,
+    /// By shape (method, URL shape, GraphQL operation), hashed.
+    groups: HashMap<u64, Group>,
     pub evicted: usize,
 }
 
@@ -63,12 +240,24 @@ impl PollingLoop {
     pub fn new(cfg: &Config) -> Self {
         Self {
             cfg: cfg.polling_loop.clone(),
-            series: HashMap::new(),
+            groups: HashMap::new(),
             evicted: 0,
         }
     }
 }
 
+/// Method, shape and GraphQL operation: what stays the same from tick to tick.
+fn shape_key(req: &Request) -> String {
+    let mut key = format!("{} {}", req.method, urls::shape(&req.url));
+    if let Some(op) = &req.op {
+        key.push_str(" op=");
+        key.push_str(op);
+    }
+    key
+}
+
+/// Method, URL with cache-busters blanked, and body: the exact request, and the
+/// finding key of a loop of identical requests.
 fn signature(req: &Request) -> String {
     format!(
         "{} {} {}",
@@ -76,6 +265,28 @@ fn signature(req: &Request) -> String {
         urls::signature(&req.url),
         req.body.as_deref().unwrap_or("?")
     )
+}
+
+/// The group a request belongs to: [`shape_key`], hashed without building it.
+fn shape_hash(req: &Request) -> u64 {
+    let mut h = urls::QuickHasher::default();
+    req.method.hash(&mut h);
+    urls::shape_hash(&req.url, &mut h);
+    req.op.hash(&mut h);
+    h.finish()
+}
+
+/// The exact request: [`signature`], hashed without building it.
+fn exact_hash(req: &Request) -> u64 {
+    let mut h = urls::QuickHasher::default();
+    req.method.hash(&mut h);
+    urls::signature_hash(&req.url, &mut h);
+    req.body.hash(&mut h);
+    h.finish()
+}
+
+fn failed(req: &Request) -> bool {
+    matches!(req.outcome, Some(Outcome::Error | Outcome::Abort)) || req.status >= 500 || req.status == 429
 }
 
 /// Mean and coefficient of variation of the gaps between consecutive times.
@@ -87,97 +298,268 @@ fn steadiness(times: &[f64]) -> (f64, f64) {
     (mean, if mean > 0.0 { var.sqrt() / mean } else { f64::INFINITY })
 }
 
+/// What one request did to the loops of its shape, for the report.
+struct Tally {
+    key: String,
+    period: f64,
+    /// Requests to add as evidence, by tick (a merged request comes as a tick of
+    /// its own with `merged` set).
+    ticks: Vec<Vec<u64>>,
+    /// URLs of those ticks, when they differ from the current request's.
+    urls: Vec<String>,
+    merged: bool,
+    first_t: f64,
+    route_epoch: u32,
+    varying: bool,
+    changed: Option<bool>,
+}
+
 impl Detector for PollingLoop {
     fn on_start(&mut self, req: &Request, page: &PageState, out: &mut Findings) {
         if !req.is_api() || req.excluded_from_repeats() {
             return;
         }
-        let key = signature(req);
         let cfg = &self.cfg;
-        let s = self.series.entry(key.clone()).or_default();
-        // DevTools' log can deliver slightly out of order; keep the series sorted.
-        let pos = s.starts.iter().rposition(|&t| t <= req.start).map_or(0, |p| p + 1);
-        s.starts.insert(pos, req.start);
-        s.ids.insert(pos, req.id);
-        if s.starts.len() > 8 {
-            s.starts.pop_front();
-            s.ids.pop_front();
-        }
-        let route_epoch = req.route_epoch;
-        let newly_recognized;
-        match s.period {
-            Some(p) => {
-                let gap = req.start - s.starts[s.starts.len().saturating_sub(2)];
-                if (gap - p).abs() > p * 0.5 {
-                    // The rhythm broke: the loop stopped (or changed); start over.
-                    s.period = None;
-                    s.starts.clear();
-                    s.ids.clear();
-                    s.starts.push_back(req.start);
-                    s.ids.push_back(req.id);
-                    return;
-                }
-                s.period = Some(p * 0.8 + gap * 0.2);
-                newly_recognized = false;
-            }
+        let exact = exact_hash(req);
+        let keep = cfg.min_requests.max(cfg.varying_min_requests) + 1;
+        let g = self.groups.entry(shape_hash(req)).or_default();
+        g.last_t = g.last_t.max(req.start);
+
+        // The shape as a whole: polls whose requests differ every tick.
+        let whole_push = g.whole.push(req.start, req.id, exact, Some(&req.url), cfg, keep);
+        // The exact request: identical polls, told apart when several share a shape.
+        let si = match g.subs.iter().position(|(h, _)| *h == exact) {
+            Some(i) => i,
             None => {
-                if s.starts.len() < cfg.min_requests {
-                    return;
+                if g.subs.len() >= MAX_SUBS {
+                    // Forget the exact request seen longest ago (memory bound).
+                    let oldest = (0..g.subs.len())
+                        .min_by(|a, b| {
+                            let ta = g.subs[*a].1.ticks.back().map_or(0.0, |k| k.t);
+                            let tb = g.subs[*b].1.ticks.back().map_or(0.0, |k| k.t);
+                            ta.total_cmp(&tb)
+                        })
+                        .unwrap_or(0);
+                    g.subs.remove(oldest);
                 }
-                let recent: Vec<f64> = s
-                    .starts
-                    .iter()
-                    .skip(s.starts.len() - cfg.min_requests)
-                    .copied()
-                    .collect();
-                let (mean, cv) = steadiness(&recent);
-                if cv >= cfg.max_cv || mean < cfg.min_period_ms || mean > cfg.max_period_ms {
-                    return;
+                g.subs.push((exact, Series::default()));
+                g.subs.len() - 1
+            }
+        };
+        let sub_push = g.subs[si].1.push(req.start, req.id, exact, None, cfg, keep);
+
+        let mut tally: Option<Tally> = None;
+        // 1. A loop of the shape as a whole.
+        let vn = cfg.varying_min_requests;
+        match (&whole_push, g.whole.key.clone()) {
+            (Push::Merged, Some(key)) => {
+                tally = Some(Tally::merged(key, &g.whole, req));
+            }
+            (Push::Tick, Some(key)) => {
+                g.whole.period = Some(g.whole.mean_gap(vn));
+                tally = Some(Tally::tick(key, &g.whole, req, true));
+            }
+            (Push::Tick, None) if g.whole.varying(vn) => {
+                if let Some(period) = g.whole.steady(vn, cfg.varying_max_cv, cfg) {
+                    // Keep reporting to a loop of identical requests this one grew out
+                    // of (`?since=0` four times, then `?since=5`).
+                    let window: Vec<u64> = g.whole.ids_of_last(vn).collect();
+                    let groups: Vec<Vec<u64>> = g
+                        .whole
+                        .ticks
+                        .iter()
+                        .skip(g.whole.ticks.len() - vn)
+                        .map(|k| k.ids.clone())
+                        .collect();
+                    let urls: Vec<String> = g
+                        .whole
+                        .ticks
+                        .iter()
+                        .skip(g.whole.ticks.len() - vn)
+                        .filter_map(|k| k.url.clone())
+                        .collect();
+                    let adopted = g
+                        .subs
+                        .iter()
+                        .filter_map(|(_, s)| {
+                            s.key
+                                .as_ref()
+                                .filter(|_| s.ticks.iter().any(|k| k.ids.iter().any(|id| window.contains(id))))
+                        })
+                        .next()
+                        .cloned();
+                    let key = adopted.unwrap_or_else(|| shape_key(req));
+                    g.whole.period = Some(period);
+                    g.whole.key = Some(key.clone());
+                    g.whole.route_epoch = req.route_epoch;
+                    let ticks = g.whole.ticks.iter().skip(g.whole.ticks.len() - vn);
+                    tally = Some(Tally {
+                        key,
+                        period,
+                        ticks: groups,
+                        urls,
+                        merged: false,
+                        first_t: ticks.clone().next().map_or(req.start, |k| k.t),
+                        route_epoch: req.route_epoch,
+                        varying: true,
+                        changed: g.whole.response_changed,
+                    });
                 }
-                s.period = Some(mean);
-                s.loop_route_epoch = route_epoch;
-                newly_recognized = true;
+            }
+            _ => {}
+        }
+
+        // 2. A loop of identical requests (its state is kept up to date either way).
+        let n = cfg.min_requests;
+        let whole_key = g.whole.key.clone();
+        let sub = &mut g.subs[si].1;
+        match (&sub_push, sub.key.clone()) {
+            (Push::Merged, Some(key)) if tally.is_none() => tally = Some(Tally::merged(key, sub, req)),
+            (Push::Tick, Some(key)) => {
+                sub.period = Some(sub.mean_gap(n));
+                if tally.is_none() {
+                    tally = Some(Tally::tick(key, sub, req, false));
+                }
+            }
+            (Push::Tick, None) => {
+                if let Some(period) = sub.steady(n, cfg.max_cv, cfg) {
+                    sub.period = Some(period);
+                    sub.route_epoch = req.route_epoch;
+                    // Already reported as the shape's loop: stay one finding.
+                    let key = whole_key.unwrap_or_else(|| signature(req));
+                    sub.key = Some(key.clone());
+                    if tally.is_none() {
+                        let from = sub.ticks.len() - n;
+                        tally = Some(Tally {
+                            key,
+                            period,
+                            ticks: sub.ticks.iter().skip(from).map(|k| k.ids.clone()).collect(),
+                            urls: Vec::new(),
+                            merged: false,
+                            first_t: sub.ticks[from].t,
+                            route_epoch: req.route_epoch,
+                            varying: false,
+                            changed: sub.response_changed,
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+        if let Some(t) = tally {
+            report(cfg, t, req, page, out);
+        }
+        let now = req.start;
+        if self.groups.len() > MAX_GROUPS {
+            // Forget the shapes seen longest ago, down to half the cap (amortized).
+            let mut times: Vec<f64> = self.groups.values().map(|g| g.last_t).collect();
+            times.sort_by(|a, b| a.total_cmp(b));
+            let cutoff = times[self.groups.len() - MAX_GROUPS / 2];
+            let before = self.groups.len();
+            self.groups.retain(|_, g| g.last_t >= cutoff || g.last_t >= now);
+            self.evicted += before - self.groups.len();
+        }
+    }
+
+    fn on_end(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
+        if !req.is_api() || req.excluded_from_repeats() {
+            return;
+        }
+        let Some(g) = self.groups.get_mut(&shape_hash(req)) else {
+            return;
+        };
+        // A failed tick: the next request soon after it is a retry.
+        let bad = failed(req);
+        for s in std::iter::once(&mut g.whole).chain(g.subs.iter_mut().map(|(_, s)| s)) {
+            if let Some(k) = s.ticks.iter_mut().rev().find(|k| k.ids.last() == Some(&req.id)) {
+                k.failed = bad;
             }
         }
-        let period = s.period.unwrap_or_default();
-        let after_route = route_epoch > s.loop_route_epoch;
-        let changed = s.response_changed;
-        let first_of_run = if newly_recognized {
-            s.starts[s.starts.len() - cfg.min_requests]
-        } else {
-            req.start
-        };
-        let run_ids: Vec<u64> = if newly_recognized {
-            s.ids.iter().skip(s.ids.len() - cfg.min_requests).copied().collect()
-        } else {
-            vec![req.id]
-        };
-        let info_period = cfg.info_period_ms;
-        out.upsert(ID, &key, first_of_run, |f| {
-            f.count += run_ids.len() as u64;
-            f.last_ms = req.start;
-            for id in run_ids {
-                f.evidence.add_request(id);
+        self.observe_response(req, out);
+    }
+
+    fn on_enrich(&mut self, req: &Request, out: &mut Findings) {
+        // DevTools often knows the size when the page did not (a chunked response).
+        if !req.is_api() || req.excluded_from_repeats() {
+            return;
+        }
+        self.observe_response(req, out);
+    }
+}
+
+impl Tally {
+    fn merged(key: String, s: &Series, req: &Request) -> Tally {
+        Tally {
+            key,
+            period: s.period.unwrap_or_default(),
+            ticks: vec![vec![req.id]],
+            urls: Vec::new(),
+            merged: true,
+            first_t: req.start,
+            route_epoch: s.route_epoch,
+            varying: false,
+            changed: s.response_changed,
+        }
+    }
+
+    fn tick(key: String, s: &Series, req: &Request, varying: bool) -> Tally {
+        Tally {
+            key,
+            period: s.period.unwrap_or_default(),
+            ticks: vec![vec![req.id]],
+            urls: Vec::new(),
+            merged: false,
+            first_t: req.start,
+            route_epoch: s.route_epoch,
+            varying,
+            changed: s.response_changed,
+        }
+    }
+}
+
+fn report(cfg: &PollingLoopConfig, t: Tally, req: &Request, page: &PageState, out: &mut Findings) {
+    let after_route = req.route_epoch > t.route_epoch;
+    let period = t.period;
+    out.upsert(ID, &t.key, t.first_t, |f| {
+        for tick in &t.ticks {
+            // A tick already counted (reported by the loop this one grew out of) counts once.
+            let known = tick.iter().any(|id| f.evidence.requests.contains(id));
+            if !t.merged && !known {
+                f.count += 1;
             }
-            // One example URL: the rest differ only by cache-busters.
-            if f.evidence.urls.is_empty() {
-                f.evidence.add_url(&req.url);
+            for id in tick {
+                f.evidence.add_request(*id);
             }
-            if let Some(src) = &req.initiator {
-                f.evidence.add_source(src);
+        }
+        f.last_ms = f.last_ms.max(req.start);
+        // Identical polls differ only by cache-busters: one URL says it all. Polls
+        // whose requests differ list them (up to the evidence's cap).
+        let varying = t.varying || matches!(f.metrics.get("requests_differ"), Some(Metric::Flag(true)));
+        if varying {
+            for u in &t.urls {
+                f.evidence.add_url(u);
             }
-            let hidden = req.hidden || matches!(f.metrics.get("while_hidden"), Some(Metric::Flag(true)));
-            let routed = after_route || matches!(f.metrics.get("after_route_change"), Some(Metric::Flag(true)));
-            f.metrics.insert("period_ms".into(), Metric::Num(period.round()));
-            f.metrics.insert("requests".into(), Metric::Num(f.count as f64));
-            f.metrics
-                .insert("duration_ms".into(), Metric::Num((f.last_ms - f.first_ms).round()));
-            f.metrics.insert("while_hidden".into(), Metric::Flag(hidden));
-            f.metrics.insert("after_route_change".into(), Metric::Flag(routed));
+        }
+        if f.evidence.urls.is_empty() || varying {
+            f.evidence.add_url(&req.url);
+        }
+        if let Some(src) = &req.initiator {
+            f.evidence.add_source(src);
+        }
+        let hidden = req.hidden || matches!(f.metrics.get("while_hidden"), Some(Metric::Flag(true)));
+        let routed = after_route || matches!(f.metrics.get("after_route_change"), Some(Metric::Flag(true)));
+        f.metrics.insert("period_ms".into(), Metric::Num(period.round()));
+        f.metrics.insert("requests".into(), Metric::Num(f.count as f64));
+        f.metrics
+            .insert("duration_ms".into(), Metric::Num((f.last_ms - f.first_ms).round()));
+        f.metrics.insert("while_hidden".into(), Metric::Flag(hidden));
+        f.metrics.insert("after_route_change".into(), Metric::Flag(routed));
+        f.metrics.insert("requests_differ".into(), Metric::Flag(varying));
+        if !matches!(f.metrics.get("response_changed"), Some(Metric::Text(s)) if s == "yes") {
             f.metrics.insert(
                 "response_changed".into(),
                 Metric::Text(
-                    match changed {
+                    match t.changed {
                         Some(true) => "yes",
                         Some(false) => "no",
                         None => "unknown",
@@ -185,73 +567,71 @@ impl Detector for PollingLoop {
                     .into(),
                 ),
             );
-            f.severity = if hidden || routed {
-                Severity::Error
-            } else if period >= info_period {
-                Severity::Info
-            } else {
-                Severity::Warning
-            };
-            let label = format!("{} {}", req.method, urls::short(&urls::signature(&req.url)));
-            let mut title = format!("{label} polled every {:.1} s ({} requests)", period / 1000.0, f.count);
-            if routed {
-                if let Some((_, url)) = page.routes.last() {
-                    title.push_str(&format!(", still running after navigating to {}", urls::short(url)));
-                }
-            } else if hidden {
-                title.push_str(", even while the tab is hidden");
+        }
+        let changed = match f.metrics.get("response_changed") {
+            Some(Metric::Text(s)) if s == "yes" => Some(true),
+            Some(Metric::Text(s)) if s == "no" => Some(false),
+            _ => None,
+        };
+        f.severity = if hidden || routed {
+            Severity::Error
+        } else if period >= cfg.info_period_ms {
+            Severity::Info
+        } else {
+            Severity::Warning
+        };
+        let what = if varying {
+            urls::shape(&req.url)
+        } else {
+            urls::signature(&req.url)
+        };
+        let mut label = format!("{} {}", req.method, urls::short(&what));
+        if let Some(op) = &req.op {
+            label.push_str(&format!(" ({op})"));
+        }
+        let mut title = format!("{label} polled every {:.1} s ({} requests)", period / 1000.0, f.count);
+        if routed {
+            if let Some((_, url)) = page.routes.last() {
+                title.push_str(&format!(", still running after navigating to {}", urls::short(url)));
             }
-            f.title = title;
-            let mut advice = String::from(
-                "Stop the loop when its component unmounts (clear the timer and abort the request with an \
-                 AbortController in the effect's cleanup) and pause it while document.hidden.",
+        } else if hidden {
+            title.push_str(", even while the tab is hidden");
+        }
+        f.title = title;
+        let mut advice = String::from(
+            "Stop the loop when its component unmounts (clear the timer and abort the request with an \
+             AbortController in the effect's cleanup) and pause it while document.hidden.",
+        );
+        if changed == Some(false) {
+            advice.push_str(
+                " The responses never changed: back off exponentially, or push updates with SSE or a WebSocket.",
             );
-            if changed == Some(false) {
-                advice.push_str(
-                    " The responses never changed: back off exponentially, or push updates with SSE or a WebSocket.",
-                );
-            } else {
-                advice.push_str(" Prefer pushing updates (SSE, WebSocket) or back off while nothing changes.");
-            }
-            f.advice = advice;
-        });
-        let now = req.start;
-        self.evicted += evict_oldest(&mut self.series, MAX_SERIES, |s| {
-            s.starts.back().copied().unwrap_or(now)
-        });
-    }
-
-    fn on_end(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
-        self.observe_response(req, out);
-    }
-
-    fn on_enrich(&mut self, req: &Request, out: &mut Findings) {
-        // DevTools often knows the size when the page did not (a chunked response).
-        self.observe_response(req, out);
-    }
+        } else {
+            advice.push_str(" Prefer pushing updates (SSE, WebSocket) or back off while nothing changes.");
+        }
+        f.advice = advice;
+    });
 }
 
 impl PollingLoop {
-    /// Compares each response with the previous one of the series, once per request.
+    /// Compares each response with the previous one of its series, once per request.
     fn observe_response(&mut self, req: &Request, out: &mut Findings) {
-        if !req.is_api() {
-            return;
-        }
-        let key = signature(req);
-        let Some(s) = self.series.get_mut(&key) else { return };
         let Some(fp) = req.response_fingerprint() else { return };
-        if s.last_response_id >= req.id {
+        let Some(g) = self.groups.get_mut(&shape_hash(req)) else {
             return;
-        }
-        s.last_response_id = req.id;
-        if let Some(prev) = s.last_response {
-            s.response_changed = Some(s.response_changed.unwrap_or(false) || prev != fp);
-            if let Some(f) = out.get_mut(ID, &key) {
-                let text = if s.response_changed == Some(true) { "yes" } else { "no" };
-                f.metrics.insert("response_changed".into(), Metric::Text(text.into()));
+        };
+        for s in std::iter::once(&mut g.whole).chain(g.subs.iter_mut().map(|(_, s)| s)) {
+            if s.observe(req, fp) {
+                if let (Some(key), Some(changed)) = (&s.key, s.response_changed) {
+                    if let Some(f) = out.get_mut(ID, key) {
+                        let known_yes =
+                            matches!(f.metrics.get("response_changed"), Some(Metric::Text(t)) if t == "yes");
+                        let text = if changed || known_yes { "yes" } else { "no" };
+                        f.metrics.insert("response_changed".into(), Metric::Text(text.into()));
+                    }
+                }
             }
         }
-        s.last_response = Some(fp);
     }
 }
 
@@ -344,6 +724,323 @@ mod tests {
     fn bursts_faster_than_the_minimum_period_are_not_polling() {
         let mut t = Kit::new();
         poll(&mut t, 10, 20.0, "http://h/api/s");
+        t.assert_none("polling-loop");
+    }
+
+    use crate::event::{Api, Event, Outcome, RequestEnd, RequestStart};
+
+    fn beacon(t: &mut Kit, id: u64, at: f64) {
+        t.engine.ingest(Event::RequestStart(RequestStart {
+            id,
+            api: Api::Fetch,
+            method: "POST".into(),
+            url: "http://h/collect".into(),
+            t: at,
+            body: Some(crate::event::body_signature(&format!("{{\"e\":\"view\",\"t\":{at}}}"))),
+            keepalive: true,
+            range: false,
+            op: None,
+        }));
+        t.end(id, at + 1.0);
+    }
+
+    fn fail(t: &mut Kit, id: u64, at: f64, status: u16) {
+        t.engine.ingest(Event::RequestEnd(RequestEnd {
+            id,
+            t: at,
+            status,
+            outcome: if status == 0 { Outcome::Error } else { Outcome::Ok },
+            content_type: None,
+            content_length: None,
+            content_encoding: None,
+            cache_control: None,
+        }));
+    }
+
+    #[test]
+    fn a_cursor_poll_among_beacons_and_another_poll_is_one_loop() {
+        let mut t = Kit::new();
+        let mut other = 5000;
+        // Beacons at irregular times, and a second (identical) poll every 1.5 s.
+        for (i, at) in [
+            130.0, 470.0, 1210.0, 1390.0, 2050.0, 2900.0, 3330.0, 4460.0, 5120.0, 6010.0, 6980.0, 7400.0,
+        ]
+        .iter()
+        .enumerate()
+        {
+            beacon(&mut t, 9000 + i as u64, *at);
+        }
+        for i in 0..10u64 {
+            // Answered in 1 ms: a fast local API.
+            let at = 200.0 + i as f64 * 1000.0 + (i % 3) as f64 * 7.0;
+            t.request(
+                i,
+                "GET",
+                &format!("http://localhost:3000/api/feed?cursor=c{}x&limit=20", 1000 + i * 17),
+                at,
+                at + 1.0,
+            );
+            if i % 3 == 0 {
+                t.request(
+                    other,
+                    "GET",
+                    "http://localhost:3000/api/unread",
+                    700.0 + i as f64 * 500.0,
+                    702.0 + i as f64 * 500.0,
+                );
+                other += 1;
+            }
+        }
+        let all = t.of("polling-loop");
+        let f = all
+            .iter()
+            .find(|f| f.title.contains("/api/feed"))
+            .expect("the cursor poll")
+            .clone();
+
+        assert_eq!(f.count, 10, "{f:#?}");
+        assert!(
+            f.title
+                .starts_with("GET /api/feed?cursor=…&limit=… polled every 1.0 s (10 requests)"),
+            "{}",
+            f.title
+        );
+        assert_eq!(
+            f.metrics.get("requests_differ"),
+            Some(&crate::finding::Metric::Flag(true))
+        );
+        assert_eq!(f.evidence.urls.len(), 10);
+        assert!(t.of("polling-loop").iter().all(|f| !f.title.contains("/collect")));
+    }
+
+    #[test]
+    fn a_since_poll_that_changes_now_and_then_stays_one_finding() {
+        let mut t = Kit::new();
+        let since = [0, 0, 0, 0, 5, 5, 9, 9, 9, 12];
+        for (i, s) in since.iter().enumerate() {
+            let at = 1000.0 + i as f64 * 2000.0;
+            t.request(
+                i as u64,
+                "GET",
+                &format!("http://h/api/messages?since={s}"),
+                at,
+                at + 20.0,
+            );
+        }
+        let f = t.only("polling-loop");
+        assert_eq!(f.count, 10, "{f:#?}");
+        assert!(f.title.contains("every 2.0 s"), "{}", f.title);
+    }
+
+    #[test]
+    fn timestamps_nonces_and_changing_post_bodies_are_polls() {
+        let urls: [fn(u64) -> String; 2] = [
+            |i| format!("http://h/api/inbox?after={}", 1_712_000_000_000u64 + i * 3000),
+            |i| format!("http://h/api/ping?nonce={:x}", 0x9e37_79b9u64.wrapping_mul(i + 1)),
+        ];
+        for make in urls {
+            let mut t = Kit::new();
+            for i in 0..7u64 {
+                let at = i as f64 * 3000.0;
+                t.request(i, "GET", &make(i), at, at + 5.0);
+            }
+            assert_eq!(t.only("polling-loop").count, 7);
+        }
+        let mut t = Kit::new();
+        for i in 0..7u64 {
+            let at = i as f64 * 500.0;
+            let body = crate::event::body_signature(&format!("{{\"client_ts\":{}}}", 1_712_000_000_000.0 + at));
+            t.start_body(i, "POST", "http://h/api/sync", at, Some(body));
+            t.end(i, at + 2.0);
+        }
+        let f = t.only("polling-loop");
+        assert!(
+            f.title.starts_with("POST /api/sync polled every 0.5 s (7 requests)"),
+            "{}",
+            f.title
+        );
+    }
+
+    #[test]
+    fn a_graphql_operation_polled_with_changing_variables_is_a_loop() {
+        let mut t = Kit::new();
+        for i in 0..8u64 {
+            let at = i as f64 * 1500.0;
+            let body = crate::event::body_signature(&format!(
+                "{{\"operationName\":\"Notifications\",\"variables\":{{\"after\":\"n{}\"}}}}",
+                i * 3
+            ));
+            t.start_op(i, "http://h/graphql", at, Some(body), "Notifications");
+            t.end(i, at + 3.0);
+            // Another operation at the same endpoint, user-driven.
+            let body = crate::event::body_signature(&format!("{{\"operationName\":\"Search\",\"q\":\"{i}\"}}"));
+            let typed = [400.0, 90.0, 1210.0, 650.0, 300.0, 1400.0, 20.0, 800.0][i as usize];
+            t.start_op(100 + i, "http://h/graphql", at + typed, Some(body), "Search");
+        }
+        let f = t.only("polling-loop");
+        assert!(
+            f.title
+                .starts_with("POST /graphql (Notifications) polled every 1.5 s (8 requests)"),
+            "{}",
+            f.title
+        );
+    }
+
+    #[test]
+    fn a_graphql_get_poll_is_told_from_other_operations_by_its_name() {
+        let mut t = Kit::new();
+        for i in 0..7u64 {
+            let at = i as f64 * 1000.0;
+            let url = format!(
+                "http://h/graphql?operationName=Unread&variables=%7B%22after%22%3A{}%7D",
+                i * 4
+            );
+            t.request(i, "GET", &url, at, at + 2.0);
+            let other = format!("http://h/graphql?operationName=Search&variables=%7B%22q%22%3A{i}%7D");
+            let typed = [120.0, 610.0, 330.0, 880.0, 45.0, 500.0, 270.0][i as usize];
+            t.request(100 + i, "GET", &other, at + typed, at + typed + 2.0);
+        }
+        let f = t.only("polling-loop");
+        assert!(
+            f.title
+                .starts_with("GET /graphql?operationName=Unread&variables=… polled every 1.0 s (7 requests)"),
+            "{}",
+            f.title
+        );
+    }
+
+    #[test]
+    fn strict_mode_doubled_first_request_is_still_one_loop() {
+        let mut t = Kit::new();
+        // Mount, unmount (abort), mount again: two requests 2 ms apart, then the timer.
+        t.start(0, "GET", "http://h/api/status?cursor=a0", 1000.0);
+        t.abort(0, 1001.0);
+        t.request(1, "GET", "http://h/api/status?cursor=a0", 1002.0, 1004.0);
+        for i in 1..7u64 {
+            let at = 1002.0 + i as f64 * 1000.0;
+            t.request(1 + i, "GET", &format!("http://h/api/status?cursor=a{i}"), at, at + 2.0);
+        }
+        let f = t.only("polling-loop");
+        assert_eq!(f.count, 7, "{f:#?}");
+        assert!(f.evidence.requests.len() >= 7);
+        // The identical-request variant too.
+        let mut t = Kit::new();
+        t.start(0, "GET", "http://h/api/jobs", 1000.0);
+        t.abort(0, 1001.0);
+        poll(&mut t, 5, 1000.0, "http://h/api/jobs");
+        assert_eq!(t.only("polling-loop").count, 5);
+    }
+
+    #[test]
+    fn a_retried_tick_is_not_a_tick_and_does_not_break_the_loop() {
+        let mut t = Kit::new();
+        let mut id = 0;
+        for i in 0..8u64 {
+            let at = i as f64 * 2000.0;
+            t.start(id, "GET", &format!("http://h/api/jobs/42?ts={at}"), at);
+            if i == 5 {
+                fail(&mut t, id, at + 30.0, 503);
+                id += 1;
+                // The app's retry, 300 ms later.
+                t.request(
+                    id,
+                    "GET",
+                    &format!("http://h/api/jobs/42?ts={}", at + 300.0),
+                    at + 300.0,
+                    at + 320.0,
+                );
+            } else {
+                t.end(id, at + 30.0);
+            }
+            id += 1;
+        }
+        let f = t.only("polling-loop");
+        assert_eq!(f.count, 8, "{f:#?}");
+        assert!(f.title.contains("every 2.0 s"), "{}", f.title);
+    }
+
+    #[test]
+    fn a_user_request_of_the_same_shape_does_not_break_a_running_poll() {
+        let mut t = Kit::new();
+        for i in 0..12u64 {
+            let at = i as f64 * 1000.0;
+            t.request(i, "GET", &format!("http://h/api/feed?cursor={}", 100 + i), at, at + 1.0);
+            if i == 7 || i == 9 {
+                // The user pages back: the same endpoint, another cursor, off the beat.
+                t.request(
+                    50 + i,
+                    "GET",
+                    &format!("http://h/api/feed?cursor={}", i),
+                    at + 340.0,
+                    at + 341.0,
+                );
+            }
+        }
+        let f = t.only("polling-loop");
+        assert_eq!(f.count, 12, "{f:#?}");
+        assert!(!f.evidence.requests.contains(&57));
+    }
+
+    #[test]
+    fn two_identical_pollers_of_one_shape_are_two_loops() {
+        let mut t = Kit::new();
+        for i in 0..6u64 {
+            let at = 1000.0 + i as f64 * 2000.0;
+            t.request(i, "GET", "http://h/api/jobs/17/status", at, at + 10.0);
+            t.request(100 + i, "GET", "http://h/api/jobs/18/status", at + 700.0, at + 710.0);
+        }
+        let all = t.of("polling-loop");
+        assert_eq!(all.len(), 2, "{all:#?}");
+        assert!(
+            all.iter().all(|f| f.count == 6 && f.title.contains("every 2.0 s")),
+            "{all:#?}"
+        );
+    }
+
+    #[test]
+    fn near_miss_search_as_you_type_is_quiet() {
+        let mut t = Kit::new();
+        let mut at = 0.0;
+        let mut q = String::new();
+        // Fairly even typing (gaps 290–420 ms), each request a longer query.
+        for (i, gap) in [300.0, 420.0, 310.0, 380.0, 290.0, 400.0, 330.0, 410.0, 295.0]
+            .iter()
+            .enumerate()
+        {
+            at += gap;
+            q.push((b'a' + i as u8) as char);
+            t.request(i as u64, "GET", &format!("http://h/api/search?q={q}"), at, at + 1.0);
+        }
+        t.assert_none("polling-loop");
+    }
+
+    #[test]
+    fn near_miss_cursor_pagination_clicked_by_a_user_is_quiet() {
+        let mut t = Kit::new();
+        for (i, at) in [0.0, 1800.0, 2900.0, 5200.0, 6100.0, 8800.0, 9900.0, 12000.0]
+            .iter()
+            .enumerate()
+        {
+            t.request(
+                i as u64,
+                "GET",
+                &format!("http://h/api/feed?cursor=p{}", i * 20),
+                *at,
+                at + 1.0,
+            );
+        }
+        t.assert_none("polling-loop");
+    }
+
+    #[test]
+    fn near_miss_retry_with_backoff_is_quiet() {
+        let mut t = Kit::new();
+        let mut at = 0.0;
+        for (i, wait) in [1000.0, 2000.0, 4000.0, 8000.0, 16000.0, 32000.0].iter().enumerate() {
+            t.start(i as u64, "GET", "http://h/api/config", at);
+            fail(&mut t, i as u64, at + 5.0, 0);
+            at += wait;
+        }
         t.assert_none("polling-loop");
     }
 }
