@@ -89,6 +89,16 @@ impl Findings {
         self.map.get_mut(&(detector, key.to_string()))
     }
 
+    /// Takes a finding back when later evidence undoes it (a request counted as a
+    /// copy turned out aborted).
+    pub fn remove(&mut self, detector: &'static str, key: &str) -> bool {
+        let removed = self.map.remove(&(detector, key.to_string())).is_some();
+        if removed {
+            self.version += 1;
+        }
+        removed
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &Finding> {
         self.map.values()
     }

@@ -1,9 +1,21 @@
 //! # request-waterfall
 //!
 //! ## What it detects
-//! At least 3 fetch/XHR requests that run strictly one after another (each starts
-//! within 50 ms after the previous one ended; none overlap), where running them in
-//! parallel would save at least 300 ms (the sum of their durations minus the longest).
+//! At least 3 fetch/XHR requests where each was started by the previous one's
+//! completion: awaited one after another in one async function (or chained with
+//! `.then`). DevTools' initiator stack tells the cause: the later request ran in the
+//! same page function (or one scheduled from it), resumed from an `await` or a
+//! promise callback, and started within 50 ms after the previous one ended.
+//! Requests around the chain (analytics beacons, a poll, a prefetch) do not break
+//! it, and requests that merely follow each other do not make one: separate clicks
+//! (no `await` behind them), a timer or animation frame, another component.
+//!
+//! The shape decides, not the speed: on a local API four awaited requests take
+//! 30 ms and are still four sequential round trips, about 400 ms at 100 ms each
+//! (the title says so). The measured saving sets the severity. Without initiator
+//! stacks (Firefox and Safari exports, a session without DevTools) only timing is
+//! left: then back-to-back requests count only when the measured saving reaches
+//! 300 ms.
 //!
 //! ## Why it matters
 //! Sequential `await`s make the user wait for the sum of the round trips instead of
@@ -15,18 +27,29 @@
 //! 540 ms where 180 ms would do.
 //!
 //! ## Thresholds
-//! - `min_requests` (3), `max_gap_ms` (50), `min_savings_ms` (300).
+//! - `min_requests` (3): requests in one chain.
+//! - `max_gap_ms` (50): from the previous request's end (its last byte) to the next start.
+//! - `max_overlap_ms` (2): a start this much before the previous end still follows it
+//!   (HAR times are rounded to the millisecond).
+//! - `min_savings_ms` (300): measured saving (sum minus the longest) from which it is a
+//!   warning (below: information), and without which a chain known only by timing is
+//!   not reported.
+//! - `error_savings_ms` (1000): measured saving from which it is an error.
+//! - `assumed_rtt_ms` (100): the round trip the title states the cost at.
 //!
 //! `dependent` says whether a later request's URL carries a value (an id, a short
 //! string) from an earlier response: then they cannot simply run in parallel. The
 //! page's bodies are never read; the values come from DevTools' copy of small JSON
-//! responses (or a HAR saved with content). Without them it is `unknown`.
+//! responses (or a HAR saved with content). Without them it is `unknown`. A request
+//! identical to the previous one (a retry, a long-poll) is a repeat, not a step.
 
 use super::{Detector, DetectorInfo, Findings, PageState};
 use crate::config::{Config, RequestWaterfallConfig};
+use crate::event::{Caller, Outcome};
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
 use crate::urls;
+use std::collections::{BTreeMap, VecDeque};
 
 pub const ID: &str = "request-waterfall";
 
@@ -37,34 +60,58 @@ pub const INFO: DetectorInfo = DetectorInfo {
     build: |c| Box::new(RequestWaterfall::new(c)),
 };
 
-struct Link {
+/// Requests remembered (as candidates and as chain links).
+const MAX_NODES: usize = 256;
+/// Requests waiting for DevTools' entry (their cause) before they are judged.
+const MAX_PENDING: usize = 64;
+/// Links shown and checked for dependencies.
+const KEEP: usize = 10;
+
+/// One request as this detector sees it, and once judged, its place in a chain.
+struct Node {
     id: u64,
     start: f64,
+    /// When the page's call resolved (or DevTools' end when that is all we know).
     end: Option<f64>,
-}
-
-/// The current chain: totals over all of it, the latest links for evidence.
-#[derive(Default)]
-struct Chain {
-    first_id: u64,
-    first_start: f64,
-    len: usize,
-    /// Sum and longest of the durations of the links that ended.
-    sum: f64,
-    longest: f64,
-    last: Option<Link>,
-    labels: Vec<String>,
-    ids: Vec<u64>,
-    sources: Vec<String>,
-    /// The latest links' URLs and response values, for the dependency check.
-    recent: Vec<Recent>,
-}
-
-struct Recent {
-    id: u64,
+    last_end: Option<f64>,
+    key: Option<String>,
     url: String,
     label: String,
     values: Vec<String>,
+    source: Option<String>,
+    caller: Option<Caller>,
+    from_devtools: bool,
+    retry: bool,
+    aborted: bool,
+    /// Judged without waiting any longer for DevTools' entry.
+    forced: bool,
+    decided: bool,
+    pred: Option<u64>,
+    head: u64,
+    depth: usize,
+    /// Sum and longest of the durations along the path from the head.
+    sum: f64,
+    longest: f64,
+    /// Every link on the path was seen through the initiator stack.
+    causal: bool,
+    /// How this request was linked: `await`, `Promise.then`... or `timing`.
+    link: Option<String>,
+}
+
+impl Node {
+    fn duration(&self) -> f64 {
+        self.last_end.map_or(0.0, |e| (e - self.start).max(0.0))
+    }
+}
+
+pub struct RequestWaterfall {
+    cfg: RequestWaterfallConfig,
+    nodes: VecDeque<Node>,
+    pending: Vec<u64>,
+    /// DevTools feeds this session: a page's request waits for its entry (the cause).
+    devtools_seen: bool,
+    /// Reported chains: head id -> the deepest request reported.
+    reported: BTreeMap<u64, u64>,
 }
 
 /// The parts of a URL a value could be: path segments and query values.
@@ -77,10 +124,16 @@ fn url_tokens(url: &str) -> Vec<&str> {
         .collect()
 }
 
+struct Recent<'a> {
+    url: &'a str,
+    label: &'a str,
+    values: &'a [String],
+}
+
 /// "yes: …" with the value and where it came from, "no", or "unknown".
 fn dependency(recent: &[Recent]) -> String {
     for (i, later) in recent.iter().enumerate().skip(1) {
-        let tokens = url_tokens(&later.url);
+        let tokens = url_tokens(later.url);
         for earlier in &recent[..i] {
             if let Some(v) = earlier.values.iter().find(|v| tokens.contains(&v.as_str())) {
                 return format!("yes: {} uses {v} from {}", later.label, earlier.label);
@@ -91,61 +144,226 @@ fn dependency(recent: &[Recent]) -> String {
     if known { "no" } else { "unknown" }.to_string()
 }
 
-pub struct RequestWaterfall {
-    cfg: RequestWaterfallConfig,
-    chain: Chain,
-}
-
-const KEEP: usize = 10;
-
 impl RequestWaterfall {
     pub fn new(cfg: &Config) -> Self {
         Self {
             cfg: cfg.request_waterfall.clone(),
-            chain: Chain::default(),
+            nodes: VecDeque::new(),
+            pending: Vec::new(),
+            devtools_seen: false,
+            reported: BTreeMap::new(),
         }
     }
 
-    fn evaluate(&mut self, out: &mut Findings) {
-        let c = &self.chain;
-        let all_ended = c.last.as_ref().is_some_and(|l| l.end.is_some());
-        if c.len < self.cfg.min_requests || !all_ended {
+    fn index(&self, id: u64) -> Option<usize> {
+        self.nodes.binary_search_by(|n| n.id.cmp(&id)).ok()
+    }
+
+    fn node(&self, id: u64) -> Option<&Node> {
+        self.index(id).map(|i| &self.nodes[i])
+    }
+
+    fn node_mut(&mut self, id: u64) -> Option<&mut Node> {
+        self.index(id).map(|i| &mut self.nodes[i])
+    }
+
+    /// Whether `b` starts where `a` ended: after `a`'s call resolved and soon after its last byte.
+    fn follows(&self, a: &Node, b: &Node) -> bool {
+        let (Some(end), Some(last)) = (a.end, a.last_end) else {
+            return false;
+        };
+        a.id != b.id
+            && !a.aborted
+            && a.start < b.start
+            && b.start >= end.min(last) - self.cfg.max_overlap_ms
+            && b.start - last <= self.cfg.max_gap_ms
+    }
+
+    /// Whether `n` knows all it will know about its cause.
+    fn ready(&self, n: &Node) -> bool {
+        n.end.is_some() && (n.caller.is_some() || n.from_devtools || !self.devtools_seen || n.forced)
+    }
+
+    /// Judges the pending requests that can be judged now, oldest first.
+    fn settle(&mut self, out: &mut Findings) {
+        let mut i = 0;
+        while i < self.pending.len() {
+            let id = self.pending[i];
+            match self.try_decide(id) {
+                Some(true) => {
+                    self.pending.remove(i);
+                    self.report(id, out);
+                    i = 0; // a decision can unblock earlier-listed requests
+                }
+                Some(false) => i += 1,
+                None => {
+                    self.pending.remove(i);
+                }
+            }
+        }
+    }
+
+    /// Some(true) when decided now, Some(false) when it must wait, None when gone.
+    fn try_decide(&mut self, id: u64) -> Option<bool> {
+        let b = self.node(id)?;
+        if b.decided {
+            return Some(true);
+        }
+        if b.aborted {
+            return None;
+        }
+        if !self.ready(b) {
+            return Some(false);
+        }
+        let candidates: Vec<&Node> = self.nodes.iter().filter(|a| self.follows(a, b)).collect();
+        if candidates.iter().any(|a| !a.decided) {
+            return Some(false);
+        }
+        let same_key = |a: &Node| a.key.is_some() && a.key == b.key;
+        let best = |it: Vec<&Node>| {
+            it.into_iter()
+                .max_by(|x, y| x.last_end.unwrap_or(0.0).total_cmp(&y.last_end.unwrap_or(0.0)))
+                .map(|a| a.id)
+        };
+        let (pred, link) = if b.retry {
+            (None, None)
+        } else {
+            match &b.caller {
+                // Known cause: only a continuation (await, promise callback) of the same code.
+                Some(c) if c.is_continuation() => {
+                    let same = candidates
+                        .into_iter()
+                        .filter(|a| !same_key(a))
+                        .filter(|a| {
+                            a.caller
+                                .as_ref()
+                                .is_some_and(|p| p.function == c.function || c.scheduled_by.contains(&p.function))
+                        })
+                        .collect();
+                    (best(same), c.resumed.clone())
+                }
+                Some(_) => (None, None),
+                // Timing alone: the request that ended last before it.
+                None => (
+                    best(candidates.into_iter().filter(|a| !same_key(a)).collect()),
+                    Some("timing".to_string()),
+                ),
+            }
+        };
+        let from = pred.and_then(|p| self.node(p)).map(|a| (a.head, a.depth, a.sum, a.longest, a.causal));
+        let n = self.node_mut(id)?;
+        let d = n.duration();
+        n.decided = true;
+        match from {
+            Some((head, depth, sum, longest, causal)) => {
+                n.pred = pred;
+                n.head = head;
+                n.depth = depth + 1;
+                n.sum = sum + d;
+                n.longest = longest.max(d);
+                n.causal = causal && link.as_deref() != Some("timing");
+                n.link = link;
+            }
+            None => {
+                n.head = n.id;
+                n.depth = 1;
+                n.sum = d;
+                n.longest = d;
+                n.causal = true;
+            }
+        }
+        Some(true)
+    }
+
+    /// Reports the chain ending at `id` when it is long enough and the deepest so far.
+    fn report(&mut self, id: u64, out: &mut Findings) {
+        let Some(n) = self.node(id) else { return };
+        if n.depth < self.cfg.min_requests {
             return;
         }
-        let savings = c.sum - c.longest;
-        if savings < self.cfg.min_savings_ms {
+        let head = n.head;
+        if let Some(&deepest) = self.reported.get(&head) {
+            if deepest != id && self.node(deepest).is_some_and(|d| d.depth >= n.depth) {
+                return;
+            }
+        }
+        let savings = n.sum - n.longest;
+        if !n.causal && savings < self.cfg.min_savings_ms {
             return;
         }
-        // One finding per chain, named by its first request.
-        let key = format!("chain-{}", c.first_id);
-        let (n, sum, longest) = (c.len as u64, c.sum, c.longest);
-        let dependent = dependency(&c.recent);
-        out.upsert(ID, &key, c.first_start, |f| {
-            f.count = n;
-            f.last_ms = c.last.as_ref().and_then(|l| l.end).unwrap_or(c.first_start);
-            for id in &c.ids {
-                f.evidence.add_request(*id);
+        // The path back to the head (links that fell out of memory are left out).
+        let mut path: Vec<&Node> = Vec::new();
+        let mut at = Some(id);
+        while let Some(node) = at.and_then(|i| self.node(i)) {
+            path.push(node);
+            at = node.pred;
+        }
+        path.reverse();
+        let cfg = &self.cfg;
+        let (count, sum, longest) = (n.depth as u64, n.sum, n.longest);
+        let recent: Vec<Recent> = path
+            .iter()
+            .take(KEEP)
+            .map(|p| Recent {
+                url: &p.url,
+                label: &p.label,
+                values: &p.values,
+            })
+            .collect();
+        let dependent = dependency(&recent);
+        let mut links: Vec<&str> = path.iter().filter_map(|p| p.link.as_deref()).collect();
+        links.dedup();
+        let linked_by = if n.causal {
+            links.join(", ")
+        } else {
+            "timing only (no initiator stacks)".to_string()
+        };
+        let awaited = n.causal && links.iter().all(|l| *l == "await");
+        let at_rtt = count as f64 * cfg.assumed_rtt_ms;
+        let first_start = path.first().map_or(n.start, |p| p.start);
+        let last_end = n.last_end.unwrap_or(n.start);
+        let key = format!("chain-{head}");
+        out.upsert(ID, &key, first_start, |f| {
+            f.count = count;
+            f.last_ms = last_end;
+            f.evidence = Default::default();
+            for p in &path {
+                f.evidence.add_request(p.id);
+                f.evidence.add_url(&p.url);
+                if let Some(s) = &p.source {
+                    f.evidence.add_source(s);
+                }
             }
-            for s in &c.sources {
-                f.evidence.add_source(s);
-            }
-            f.evidence.urls = c.labels.clone();
-            f.metrics.insert("requests".into(), Metric::Num(n as f64));
+            f.metrics.insert("requests".into(), Metric::Num(count as f64));
             f.metrics.insert("sequential_ms".into(), Metric::Num(sum.round()));
             f.metrics.insert("parallel_ms".into(), Metric::Num(longest.round()));
             f.metrics.insert("savings_ms".into(), Metric::Num(savings.round()));
+            f.metrics.insert("at_assumed_rtt_ms".into(), Metric::Num(at_rtt.round()));
             f.metrics.insert("dependent".into(), Metric::Text(dependent.clone()));
-            f.severity = if savings >= 1000.0 {
+            f.metrics.insert("linked_by".into(), Metric::Text(linked_by.clone()));
+            f.severity = if savings >= cfg.error_savings_ms {
                 Severity::Error
-            } else {
+            } else if savings >= cfg.min_savings_ms {
                 Severity::Warning
+            } else {
+                Severity::Info
             };
-            f.title = format!(
-                "{} requests ran one after another: {} ms where {} ms would do",
-                n,
-                sum.round(),
-                longest.round()
-            );
+            let how = if awaited { "awaited" } else { "ran" };
+            f.title = if savings >= cfg.min_savings_ms {
+                format!(
+                    "{count} requests {how} one after another: {} ms where {} ms would do",
+                    sum.round(),
+                    longest.round()
+                )
+            } else {
+                format!(
+                    "{count} requests {how} one after another: {count} sequential round trips, about {} ms at {} ms \
+                     each ({} ms on this fast API)",
+                    at_rtt.round(),
+                    cfg.assumed_rtt_ms.round(),
+                    sum.round()
+                )
+            };
             f.advice = if dependent.starts_with("yes") {
                 "These depend on each other: have the server return what the next request needs in the first \
                  response (include/expand, one combined endpoint), or fetch the first one earlier (prefetch on \
@@ -156,84 +374,113 @@ impl RequestWaterfall {
             }
             .into();
         });
+        self.reported.insert(head, id);
+        if self.reported.len() > MAX_NODES {
+            self.reported.pop_first();
+        }
+    }
+
+    fn remember(&mut self, req: &Request) {
+        let n = Node {
+            id: req.id,
+            start: req.start,
+            end: req.end,
+            last_end: req.last_end(),
+            key: req.same_request_key(),
+            url: req.url.clone(),
+            label: format!("{} {}", req.method, urls::short(&req.url)),
+            values: req.values.clone(),
+            source: req.initiator.clone(),
+            caller: req.caller.clone(),
+            from_devtools: req.from_devtools,
+            retry: req.retry.is_some(),
+            aborted: req.outcome == Some(Outcome::Abort),
+            forced: false,
+            decided: false,
+            pred: None,
+            head: req.id,
+            depth: 1,
+            sum: 0.0,
+            longest: 0.0,
+            causal: true,
+            link: None,
+        };
+        // Ids grow in order of first sight; keep the ring sorted for lookups.
+        if self.nodes.back().is_some_and(|b| b.id >= n.id) {
+            return;
+        }
+        if self.nodes.len() >= MAX_NODES {
+            if let Some(old) = self.nodes.pop_front() {
+                self.pending.retain(|p| *p != old.id);
+            }
+        }
+        self.nodes.push_back(n);
+        self.pending.push(req.id);
+        if self.pending.len() > MAX_PENDING {
+            let oldest = self.pending[0];
+            if let Some(o) = self.node_mut(oldest) {
+                o.forced = true;
+            }
+        }
+    }
+
+    /// Copies what is known now about a request into its node.
+    fn update(&mut self, req: &Request) {
+        let Some(n) = self.node_mut(req.id) else { return };
+        n.end = req.end;
+        n.last_end = req.last_end();
+        n.from_devtools = req.from_devtools;
+        n.aborted = req.outcome == Some(Outcome::Abort);
+        n.key = req.same_request_key();
+        if !req.values.is_empty() {
+            n.values = req.values.clone();
+        }
+        if n.source.is_none() {
+            n.source = req.initiator.clone();
+        }
+        if n.caller.is_none() {
+            n.caller = req.caller.clone();
+        }
     }
 }
 
 impl Detector for RequestWaterfall {
-    fn on_start(&mut self, req: &Request, _page: &PageState, _out: &mut Findings) {
-        if !req.is_api() || req.provoked {
+    fn on_start(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
+        if !req.is_api() || req.provoked || req.excluded_from_repeats() {
             return;
         }
-        let c = &mut self.chain;
-        let continues = c
-            .last
-            .as_ref()
-            .and_then(|l| l.end)
-            .is_some_and(|end| req.start >= end && req.start - end <= self.cfg.max_gap_ms);
-        if !continues {
-            // An overlap (or a pause) ends the chain; this request may start the next one.
-            *c = Chain {
-                first_id: req.id,
-                first_start: req.start,
-                ..Chain::default()
-            };
-        }
-        c.len += 1;
-        c.last = Some(Link {
-            id: req.id,
-            start: req.start,
-            end: None,
-        });
-        if c.labels.len() < KEEP {
-            c.labels.push(format!("{} {}", req.method, urls::short(&req.url)));
-        }
-        c.ids.push(req.id);
-        if c.ids.len() > crate::finding::MAX_EVIDENCE_REQUESTS {
-            c.ids.remove(0);
-        }
-        c.recent.push(Recent {
-            id: req.id,
-            url: req.url.clone(),
-            label: format!("{} {}", req.method, urls::short(&req.url)),
-            values: req.values.clone(),
-        });
-        if c.recent.len() > KEEP {
-            c.recent.remove(0);
-        }
+        self.devtools_seen |= req.from_devtools;
+        self.remember(req);
+        self.settle(out);
     }
 
     fn on_end(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
-        let c = &mut self.chain;
-        let Some(l) = c.last.as_mut().filter(|l| l.id == req.id && l.end.is_none()) else {
+        if self.index(req.id).is_none() {
             return;
-        };
-        let end = req.end.unwrap_or(l.start);
-        l.end = Some(end);
-        let d = end - l.start;
-        c.sum += d;
-        c.longest = c.longest.max(d);
-        self.evaluate(out);
+        }
+        self.update(req);
+        self.settle(out);
     }
 
     fn on_enrich(&mut self, req: &Request, out: &mut Findings) {
-        let c = &mut self.chain;
-        let mut changed = false;
-        if let Some(src) = req.initiator.as_ref().filter(|_| c.ids.contains(&req.id)) {
-            if c.sources.len() < KEEP && !c.sources.contains(src) {
-                c.sources.push(src.clone());
-                changed = true;
+        self.devtools_seen = true;
+        if self.index(req.id).is_none() {
+            return;
+        }
+        self.update(req);
+        // DevTools reports in the order requests finish: one that ended before this
+        // one started and still has no entry will not get one (it is judged as is).
+        let start = req.start;
+        for n in self.nodes.iter_mut() {
+            if !n.decided && !n.from_devtools && n.last_end.is_some_and(|e| e <= start) {
+                n.forced = true;
             }
         }
-        if let Some(r) = c
-            .recent
-            .iter_mut()
-            .find(|r| r.id == req.id && r.values.is_empty() && !req.values.is_empty())
-        {
-            r.values = req.values.clone();
-            changed = true;
-        }
-        if changed {
-            self.evaluate(out);
+        self.settle(out);
+        // Values (the dependency check) and sources can come after the chain was reported.
+        let head = self.node(req.id).filter(|n| n.decided).map(|n| n.head);
+        if let Some(&deepest) = head.and_then(|h| self.reported.get(&h)) {
+            self.report(deepest, out);
         }
     }
 }

@@ -76,6 +76,7 @@ pub struct Engine {
     stats: Stats,
     log: VecDeque<Event>,
     components: Components,
+    retries: crate::request::Retries,
 }
 
 impl Engine {
@@ -104,6 +105,7 @@ impl Engine {
             stats: Stats::default(),
             log: VecDeque::new(),
             components: Components::default(),
+            retries: Default::default(),
         }
     }
 
@@ -210,6 +212,7 @@ impl Engine {
                         let id = self.alloc_id();
                         let mut r = Request::from_page(id, s);
                         self.place(&mut r);
+                        self.mark_retry(&mut r);
                         self.by_page_id.insert(s.id, id);
                         self.waiting_for_devtools.add(key, id, s.t);
                         self.push(r);
@@ -262,6 +265,7 @@ impl Engine {
                         let id = self.alloc_id();
                         let mut r = Request::from_devtools(id, n);
                         self.place(&mut r);
+                        self.mark_retry(&mut r);
                         self.waiting_for_page.add(key, id, n.t);
                         self.push(r);
                         self.with_request(id, |d, r, p, f| d.on_start(r, p, f));
@@ -349,6 +353,13 @@ impl Engine {
             .rev()
             .find(|(t, _)| *t <= r.start)
             .is_some_and(|(_, h)| *h);
+    }
+
+    /// A request identical to one that failed just before is its retry (see `Request::retry`).
+    fn mark_retry(&mut self, r: &mut Request) {
+        if let Some(prev) = self.retries.previous(r).and_then(|id| self.get(id)) {
+            r.mark_retry(prev);
+        }
     }
 
     fn push(&mut self, r: Request) {
