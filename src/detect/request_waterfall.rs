@@ -446,10 +446,10 @@ impl RequestWaterfall {
 
 impl Detector for RequestWaterfall {
     fn on_start(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
+        self.devtools_seen |= req.from_devtools;
         if !req.is_api() || req.provoked || req.excluded_from_repeats() {
             return;
         }
-        self.devtools_seen |= req.from_devtools;
         self.remember(req);
         self.settle(out);
     }
@@ -488,6 +488,179 @@ impl Detector for RequestWaterfall {
 #[cfg(test)]
 mod tests {
     use crate::detect::testkit::*;
+    use crate::event::Caller;
+    use crate::finding::Metric;
+    use crate::Severity;
+
+    fn caller(function: &str, resumed: Option<&str>, scheduled_by: &[&str]) -> Caller {
+        Caller {
+            function: function.into(),
+            resumed: resumed.map(str::to_string),
+            scheduled_by: scheduled_by.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    /// A request seen by the page (start, end) and then by DevTools (with its caller).
+    fn seen(t: &mut Kit, id: u64, url: &str, start: f64, end: f64, c: Caller) {
+        t.start(id, "GET", url, start);
+        t.end(id, end);
+        t.net(url, start, end - start, |n| n.caller = Some(c));
+    }
+
+    fn text(f: &crate::Finding, key: &str) -> String {
+        match &f.metrics[key] {
+            Metric::Text(s) => s.clone(),
+            m => panic!("{key}: {m:?}"),
+        }
+    }
+
+    const DASH: &str = "http://h/app.js#loadDashboard";
+
+    #[test]
+    fn an_awaited_chain_on_a_fast_local_api_is_flagged_by_its_shape_amid_background_traffic() {
+        let mut t = Kit::new();
+        // A poll ticking, a beacon and a prefetch overlap the chain; none breaks it.
+        seen(&mut t, 100, "http://h/api/poll", 0.5, 3.0, caller("http://h/poll.js#tick", Some("setInterval"), &[]));
+        seen(&mut t, 1, "http://h/api/chain/1", 1.0, 8.0, caller(DASH, None, &["http://h/app.js#onLoad"]));
+        seen(&mut t, 101, "http://h/api/prefetch", 5.0, 12.0, caller("http://h/nav.js#prefetch", None, &[]));
+        seen(&mut t, 2, "http://h/api/chain/2", 9.0, 16.0, caller(DASH, Some("await"), &["http://h/app.js#onLoad"]));
+        t.net("http://h/collect", 15.0, 1.0, |n| n.resource_type = "ping".into());
+        seen(&mut t, 102, "http://h/api/poll", 16.0, 17.0, caller("http://h/poll.js#tick", Some("setInterval"), &[]));
+        seen(&mut t, 3, "http://h/api/chain/3", 17.5, 24.0, caller(DASH, Some("await"), &[]));
+        seen(&mut t, 4, "http://h/api/chain/4", 25.0, 31.0, caller(DASH, Some("await"), &[]));
+        let f = t.only("request-waterfall");
+        assert_eq!(f.count, 4);
+        assert_eq!(f.severity, Severity::Info);
+        assert_eq!(
+            f.title,
+            "4 requests awaited one after another: 4 sequential round trips, about 400 ms at 100 ms each (27 ms \
+             on this fast API)"
+        );
+        assert_eq!(
+            f.evidence.urls,
+            ["http://h/api/chain/1", "http://h/api/chain/2", "http://h/api/chain/3", "http://h/api/chain/4"]
+        );
+        assert_eq!(text(&f, "linked_by"), "await");
+    }
+
+    #[test]
+    fn near_miss_the_same_requests_from_separate_clicks_are_quiet() {
+        let mut t = Kit::new();
+        // Each click handler calls fetch synchronously: nothing was awaited.
+        for i in 0..4u64 {
+            let start = 1.0 + i as f64 * 8.0;
+            seen(&mut t, i, &format!("http://h/api/chain/{i}"), start, start + 7.0, caller(DASH, None, &[]));
+        }
+        t.assert_none("request-waterfall");
+    }
+
+    #[test]
+    fn near_miss_slow_requests_from_separate_clicks_are_quiet_though_timing_alone_would_flag_them() {
+        let mut t = Kit::new();
+        for i in 0..4u64 {
+            let start = i as f64 * 420.0;
+            seen(&mut t, i, &format!("http://h/api/report/{i}"), start, start + 400.0, caller(DASH, None, &[]));
+        }
+        t.assert_none("request-waterfall");
+    }
+
+    #[test]
+    fn near_miss_requests_after_a_timer_or_animation_frame_that_merely_follow_are_quiet() {
+        let mut t = Kit::new();
+        seen(&mut t, 1, "http://h/api/a", 0.0, 5.0, caller(DASH, None, &[]));
+        seen(&mut t, 2, "http://h/api/b", 6.0, 11.0, caller(DASH, Some("setTimeout"), &[DASH]));
+        seen(&mut t, 3, "http://h/api/c", 12.0, 17.0, caller(DASH, Some("requestAnimationFrame"), &[DASH]));
+        t.assert_none("request-waterfall");
+    }
+
+    #[test]
+    fn near_miss_another_function_resuming_from_await_does_not_join() {
+        let mut t = Kit::new();
+        seen(&mut t, 1, "http://h/api/a", 0.0, 5.0, caller(DASH, None, &[]));
+        seen(&mut t, 2, "http://h/api/b", 6.0, 11.0, caller(DASH, Some("await"), &[]));
+        seen(&mut t, 3, "http://h/api/c", 12.0, 17.0, caller("http://h/chat.js#connect", Some("await"), &[]));
+        t.assert_none("request-waterfall");
+    }
+
+    #[test]
+    fn a_then_chain_links_through_the_function_that_scheduled_it() {
+        let mut t = Kit::new();
+        let load = "http://h/app.js#load";
+        seen(&mut t, 1, "http://h/api/a", 0.0, 150.0, caller(load, None, &[]));
+        seen(&mut t, 2, "http://h/api/b", 152.0, 300.0, caller("http://h/app.js#", Some("Promise.then"), &[load]));
+        seen(&mut t, 3, "http://h/api/c", 301.0, 450.0, caller("http://h/app.js#", Some("Promise.then"), &[load]));
+        let f = t.only("request-waterfall");
+        assert_eq!(f.count, 3);
+        assert_eq!(text(&f, "linked_by"), "Promise.then");
+        assert!(f.title.starts_with("3 requests ran one after another"), "{}", f.title);
+    }
+
+    #[test]
+    fn a_long_awaited_chain_is_a_warning_or_an_error_by_measured_time() {
+        let mut t = Kit::new();
+        for i in 0..4u64 {
+            let start = i as f64 * 401.0;
+            let r = if i == 0 { None } else { Some("await") };
+            seen(&mut t, i, &format!("http://h/api/s/{i}"), start, start + 400.0, caller(DASH, r, &[]));
+        }
+        let f = t.only("request-waterfall");
+        assert_eq!(f.severity, Severity::Error);
+        assert_eq!(f.title, "4 requests awaited one after another: 1600 ms where 400 ms would do");
+    }
+
+    #[test]
+    fn a_login_redirect_load_sequence_is_a_dependent_chain() {
+        let mut t = Kit::new();
+        let signin = "http://h/auth.js#signIn";
+        t.start(1, "GET", "http://h/api/login", 0.0);
+        t.end(1, 4.0);
+        t.net("http://h/api/login", 0.0, 4.0, |n| {
+            n.caller = Some(caller(signin, None, &[]));
+            n.values = vec!["s3ss10n".into()];
+        });
+        t.start(2, "GET", "http://h/api/session/s3ss10n", 5.0);
+        t.end(2, 9.0);
+        t.net("http://h/api/session/s3ss10n", 5.0, 4.0, |n| {
+            n.caller = Some(caller(signin, Some("await"), &[]));
+            n.values = vec!["u42".into()];
+        });
+        seen(&mut t, 3, "http://h/api/home/u42", 10.0, 14.0, caller(signin, Some("await"), &[]));
+        let f = t.only("request-waterfall");
+        assert_eq!(f.count, 3);
+        assert!(text(&f, "dependent").starts_with("yes: GET /api/session/s3ss10n uses s3ss10n"));
+        assert!(f.advice.contains("depend on each other"));
+    }
+
+    #[test]
+    fn near_miss_a_retry_or_long_poll_loop_of_one_request_is_not_a_chain() {
+        let mut t = Kit::new();
+        for i in 0..5u64 {
+            let start = i as f64 * 31.0;
+            let r = if i == 0 { None } else { Some("await") };
+            seen(&mut t, i, "http://h/api/updates", start, start + 30.0, caller(DASH, r, &[]));
+        }
+        t.assert_none("request-waterfall");
+    }
+
+    #[test]
+    fn page_requests_wait_for_devtools_and_follow_what_its_stacks_say() {
+        let mut t = Kit::new();
+        // DevTools is feeding this session.
+        t.net("http://h/app.js", 0.0, 3.0, |n| n.resource_type = "script".into());
+        for i in 1..=3u64 {
+            let start = i as f64 * 200.0;
+            t.start(i, "GET", &format!("http://h/api/r/{i}"), start);
+            t.end(i, start + 195.0);
+        }
+        // Back to back and slow: timing alone would report them; the stacks are awaited.
+        t.assert_none("request-waterfall");
+        for i in 1..=3u64 {
+            let start = i as f64 * 200.0;
+            let r = if i == 1 { None } else { Some("await") };
+            t.net(&format!("http://h/api/r/{i}"), start, 195.0, |n| n.caller = Some(caller(DASH, r, &[])));
+        }
+        assert_eq!(t.only("request-waterfall").count, 3);
+    }
 
     #[test]
     fn three_back_to_back_requests_are_a_waterfall() {
