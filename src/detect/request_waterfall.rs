@@ -144,6 +144,41 @@ fn dependency(recent: &[Recent]) -> String {
     if known { "no" } else { "unknown" }.to_string()
 }
 
+/// The numbers, severity and title of a chain of `count` requests.
+fn describe(f: &mut crate::Finding, cfg: &RequestWaterfallConfig, count: u64, sum: f64, longest: f64, awaited: bool) {
+    let savings = sum - longest;
+    let at_rtt = count as f64 * cfg.assumed_rtt_ms;
+    f.count = count;
+    f.metrics.insert("requests".into(), Metric::Num(count as f64));
+    f.metrics.insert("sequential_ms".into(), Metric::Num(sum.round()));
+    f.metrics.insert("parallel_ms".into(), Metric::Num(longest.round()));
+    f.metrics.insert("savings_ms".into(), Metric::Num(savings.round()));
+    f.metrics.insert("at_assumed_rtt_ms".into(), Metric::Num(at_rtt.round()));
+    f.severity = if savings >= cfg.error_savings_ms {
+        Severity::Error
+    } else if savings >= cfg.min_savings_ms {
+        Severity::Warning
+    } else {
+        Severity::Info
+    };
+    let how = if awaited { "awaited" } else { "ran" };
+    f.title = if savings >= cfg.min_savings_ms {
+        format!(
+            "{count} requests {how} one after another: {} ms where {} ms would do",
+            sum.round(),
+            longest.round()
+        )
+    } else {
+        format!(
+            "{count} requests {how} one after another: {count} sequential round trips, about {} ms at {} ms each \
+             ({} ms measured here)",
+            at_rtt.round(),
+            cfg.assumed_rtt_ms.round(),
+            sum.round()
+        )
+    };
+}
+
 impl RequestWaterfall {
     pub fn new(cfg: &Config) -> Self {
         Self {
@@ -291,10 +326,25 @@ impl RequestWaterfall {
         if !n.causal && savings < self.cfg.min_savings_ms {
             return;
         }
+        if n.depth > crate::finding::MAX_EVIDENCE_REQUESTS && self.reported.contains_key(&head) {
+            // A long chain grew by one link: its evidence (the first links) stands, the
+            // totals move. Walking the path on every link would cost a flood dearly.
+            let (count, sum, longest, end) = (n.depth as u64, n.sum, n.longest, n.last_end.unwrap_or(n.start));
+            if let Some(f) = out.get_mut(ID, &format!("chain-{head}")) {
+                let awaited = f.title.contains(" awaited ");
+                f.last_ms = f.last_ms.max(end);
+                describe(f, &self.cfg, count, sum, longest, awaited);
+            }
+            self.reported.insert(head, id);
+            return;
+        }
         // The path back to the head (links that fell out of memory are left out).
         let mut path: Vec<&Node> = Vec::new();
         let mut at = Some(id);
         while let Some(node) = at.and_then(|i| self.node(i)) {
+            if path.len() >= crate::finding::MAX_EVIDENCE_REQUESTS {
+                break;
+            }
             path.push(node);
             at = node.pred;
         }
@@ -319,7 +369,6 @@ impl RequestWaterfall {
             "timing only (no initiator stacks)".to_string()
         };
         let awaited = n.causal && links.iter().all(|l| *l == "await");
-        let at_rtt = count as f64 * cfg.assumed_rtt_ms;
         let first_start = path.first().map_or(n.start, |p| p.start);
         let last_end = n.last_end.unwrap_or(n.start);
         let key = format!("chain-{head}");
@@ -327,43 +376,16 @@ impl RequestWaterfall {
             f.count = count;
             f.last_ms = last_end;
             f.evidence = Default::default();
-            for p in &path {
-                f.evidence.add_request(p.id);
+            f.evidence.requests = path.iter().map(|p| p.id).collect();
+            for p in path.iter().take(KEEP) {
                 f.evidence.add_url(&p.url);
                 if let Some(s) = &p.source {
                     f.evidence.add_source(s);
                 }
             }
-            f.metrics.insert("requests".into(), Metric::Num(count as f64));
-            f.metrics.insert("sequential_ms".into(), Metric::Num(sum.round()));
-            f.metrics.insert("parallel_ms".into(), Metric::Num(longest.round()));
-            f.metrics.insert("savings_ms".into(), Metric::Num(savings.round()));
-            f.metrics.insert("at_assumed_rtt_ms".into(), Metric::Num(at_rtt.round()));
             f.metrics.insert("dependent".into(), Metric::Text(dependent.clone()));
             f.metrics.insert("linked_by".into(), Metric::Text(linked_by.clone()));
-            f.severity = if savings >= cfg.error_savings_ms {
-                Severity::Error
-            } else if savings >= cfg.min_savings_ms {
-                Severity::Warning
-            } else {
-                Severity::Info
-            };
-            let how = if awaited { "awaited" } else { "ran" };
-            f.title = if savings >= cfg.min_savings_ms {
-                format!(
-                    "{count} requests {how} one after another: {} ms where {} ms would do",
-                    sum.round(),
-                    longest.round()
-                )
-            } else {
-                format!(
-                    "{count} requests {how} one after another: {count} sequential round trips, about {} ms at {} ms \
-                     each ({} ms on this fast API)",
-                    at_rtt.round(),
-                    cfg.assumed_rtt_ms.round(),
-                    sum.round()
-                )
-            };
+            describe(f, cfg, count, sum, longest, awaited);
             f.advice = if dependent.starts_with("yes") {
                 "These depend on each other: have the server return what the next request needs in the first \
                  response (include/expand, one combined endpoint), or fetch the first one earlier (prefetch on \
@@ -534,7 +556,7 @@ mod tests {
         assert_eq!(
             f.title,
             "4 requests awaited one after another: 4 sequential round trips, about 400 ms at 100 ms each (27 ms \
-             on this fast API)"
+             measured here)"
         );
         assert_eq!(
             f.evidence.urls,

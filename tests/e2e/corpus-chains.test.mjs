@@ -44,7 +44,7 @@ test('request-waterfall: four awaited steps on a fast local API, amid a poll, be
   assert.equal(f.count, 4);
   assert.deepEqual(f.evidence.urls, [1, 2, 3, 4].map((n) => `${demo.origin}/api/chain/step?n=${n}&via=wizard`));
   assert.equal(f.metrics.linked_by, 'await');
-  assert.match(f.title, /^4 requests awaited one after another: 4 sequential round trips, about 400 ms at 100 ms each \(\d+ ms on this fast API\)$/);
+  assert.match(f.title, /^4 requests awaited one after another: 4 sequential round trips, about 400 ms at 100 ms each \(\d+ ms measured here\)$/);
   assert.equal(f.severity, 'info');
   assert.equal(f.metrics.at_assumed_rtt_ms, 400);
   await tab.click('#stop');
