@@ -665,6 +665,41 @@ mod tests {
     }
 
     #[test]
+    fn chromes_own_har_of_three_awaits_links_them_by_await() {
+        let har: crate::har::Har =
+            serde_json::from_str(include_str!("../../tests/fixtures/har/chrome-waterfall.har")).unwrap();
+        let events: Vec<crate::event::Event> = crate::har::entries_to_events(&har.log.entries)
+            .unwrap()
+            .into_iter()
+            .map(|n| crate::event::Event::Network(Box::new(n)))
+            .collect();
+        let f: Vec<_> = run_events(&events)
+            .into_iter()
+            .filter(|f| f.detector == "request-waterfall")
+            .collect();
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].count, 3);
+        assert_eq!(text(&f[0], "linked_by"), "await");
+        assert!(f[0].title.starts_with("3 requests awaited one after another"), "{}", f[0].title);
+    }
+
+    #[test]
+    fn a_long_chain_counts_every_link_and_keeps_its_first_links_as_evidence() {
+        let mut t = Kit::new();
+        for i in 0..120u64 {
+            let start = i as f64 * 11.0;
+            let r = if i == 0 { None } else { Some("await") };
+            seen(&mut t, i, &format!("http://h/api/items/{i}"), start, start + 10.0, caller(DASH, r, &[]));
+        }
+        let f = t.only("request-waterfall");
+        assert_eq!(f.count, 120);
+        assert_eq!(f.evidence.requests.len(), 50);
+        assert_eq!(f.evidence.urls.len(), 10);
+        assert_eq!(f.evidence.urls[0], "http://h/api/items/0");
+        assert_eq!(f.title, "120 requests awaited one after another: 1200 ms where 10 ms would do");
+    }
+
+    #[test]
     fn page_requests_wait_for_devtools_and_follow_what_its_stacks_say() {
         let mut t = Kit::new();
         // DevTools is feeding this session.
