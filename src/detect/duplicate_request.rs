@@ -75,6 +75,8 @@ struct Key {
     url: String,
     label: String,
     last: f64,
+    /// What the finding shows now (count, in flight, gap, StrictMode, sources): unchanged, no update.
+    shown: Option<(u64, u64, i64, bool, usize)>,
 }
 
 /// What a key's recent requests add up to.
@@ -97,15 +99,6 @@ pub struct DuplicateRequest {
     pub evicted: usize,
 }
 
-/// Whether two requests overlap or follow each other within `window` ms.
-fn close(a: &Seen, b: &Seen, window: f64) -> bool {
-    let (first, second) = if a.start <= b.start { (a, b) } else { (b, a) };
-    match first.end {
-        None => true,
-        Some(end) => second.start <= end + window,
-    }
-}
-
 /// Local development: localhost, loopback, or a host ending in one of `suffixes`.
 fn local_host(url: &str, suffixes: &[String]) -> bool {
     let Some(rest) = url.split_once("://").map(|(_, r)| r) else {
@@ -126,37 +119,41 @@ fn local_host(url: &str, suffixes: &[String]) -> bool {
         || suffixes.iter().any(|s| host.ends_with(s.as_str()))
 }
 
+/// Which recent requests are copies. Two countable requests are copies when the
+/// later one started while the earlier was in flight or within `window` after it
+/// ended; in start order that only needs the latest end so far and the next start.
 fn tally(list: &[Seen], window: f64) -> Tally {
+    let mut order: Vec<usize> = (0..list.len()).filter(|&i| list[i].countable()).collect();
+    order.sort_by(|&a, &b| list[a].start.total_cmp(&list[b].start).then(list[a].id.cmp(&list[b].id)));
     let mut counted = BTreeSet::new();
     let mut in_flight = 0;
     let mut min_gap: Option<f64> = None;
-    for (j, b) in list.iter().enumerate() {
-        if !b.countable() {
-            continue;
-        }
-        let mut b_in_flight = false;
-        for (i, a) in list.iter().enumerate() {
-            // `a` is the earlier of the two. Either may still turn out aborted: then
-            // this is counted again without it (and the finding taken back if need be).
-            if i == j || !a.countable() || (a.start, a.id) >= (b.start, b.id) || !close(a, b, window) {
-                continue;
-            }
-            counted.insert(i);
-            counted.insert(j);
-            match a.end {
-                Some(end) if b.start >= end => {
+    // The latest end among the earlier ones (infinite while one is in flight).
+    let mut latest_end: Option<f64> = None;
+    for (pos, &j) in order.iter().enumerate() {
+        let b = &list[j];
+        if let Some(end) = latest_end {
+            if b.start <= end + window {
+                counted.insert(j);
+                if b.start < end {
+                    in_flight += 1;
+                } else {
                     let gap = b.start - end;
                     min_gap = Some(min_gap.map_or(gap, |g: f64| g.min(gap)));
                 }
-                _ => b_in_flight = true,
             }
         }
-        if b_in_flight {
-            in_flight += 1;
+        // An earlier request is a copy's original when the next one started close to it.
+        if let Some(&next) = order.get(pos + 1) {
+            if b.end.is_none_or(|e| list[next].start <= e + window) {
+                counted.insert(j);
+            }
         }
         if b.sticky {
             counted.insert(j);
         }
+        let end = b.end.unwrap_or(f64::INFINITY);
+        latest_end = Some(latest_end.map_or(end, |l: f64| l.max(end)));
     }
     Tally {
         counted: counted.into_iter().collect(),
@@ -181,11 +178,17 @@ impl DuplicateRequest {
     /// Recomputes the finding of one key from what is known now.
     fn refresh(&mut self, key: &str, out: &mut Findings) {
         let Some(k) = self.keys.get(key) else { return };
+        if k.list.len() < 2 && k.retired == 0 && !self.flagged.contains(key) {
+            return;
+        }
         let t = tally(&k.list, self.cfg.window_ms);
         let count = k.retired + t.counted.len() as u64;
         if count < 2 {
             if self.flagged.remove(key) {
                 out.remove(ID, key);
+            }
+            if let Some(k) = self.keys.get_mut(key) {
+                k.shown = None;
             }
             return;
         }
@@ -204,6 +207,11 @@ impl DuplicateRequest {
             && count == 2
             && k.retired == 0
             && last - first <= self.cfg.strict_mode_gap_ms;
+        let sources = counted.iter().filter(|s| s.source.is_some()).count();
+        let shown = (count, in_flight, min_gap.map_or(-1, |g| g.round() as i64), strict_mode, sources);
+        if k.shown == Some(shown) && self.flagged.contains(key) {
+            return;
+        }
         let cfg = &self.cfg;
         out.upsert(ID, key, first, |f| {
             f.count = count;
@@ -256,6 +264,9 @@ impl DuplicateRequest {
                 .into();
         });
         self.flagged.insert(key.to_string());
+        if let Some(k) = self.keys.get_mut(key) {
+            k.shown = Some(shown);
+        }
     }
 }
 
@@ -272,7 +283,6 @@ impl Detector for DuplicateRequest {
         let k = self.keys.entry(key.clone()).or_default();
         // Forget what can no longer pair with a request starting now (DevTools' log can
         // deliver a little out of order, hence the extra slack); keep what it counted.
-        let before = tally(&k.list, window);
         let keep = |s: &Seen| s.end.is_none_or(|e| e + window + 10_000.0 >= req.start);
         let mut dropped: Vec<usize> = (0..k.list.len()).filter(|&i| !keep(&k.list[i])).collect();
         if k.list.len() - dropped.len() >= MAX_PER_KEY {
@@ -281,6 +291,7 @@ impl Detector for DuplicateRequest {
             }
         }
         if !dropped.is_empty() {
+            let before = tally(&k.list, window);
             for &i in &before.counted {
                 if !dropped.contains(&i) {
                     k.list[i].sticky = true;
@@ -318,8 +329,10 @@ impl Detector for DuplicateRequest {
             source: req.initiator.clone(),
             sticky: false,
         });
-        k.url.clone_from(&req.url);
-        k.label = req.label();
+        if k.url.is_empty() {
+            k.url.clone_from(&req.url);
+            k.label = req.label();
+        }
         k.last = req.start;
         self.refresh(&key, out);
         let now = req.start;

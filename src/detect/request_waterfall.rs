@@ -14,8 +14,8 @@
 //! 30 ms and are still four sequential round trips, about 400 ms at 100 ms each
 //! (the title says so). The measured saving sets the severity. Without initiator
 //! stacks (Firefox and Safari exports, a session without DevTools) only timing is
-//! left: then back-to-back requests count only when the measured saving reaches
-//! 300 ms.
+//! left: then a request continues the chain only when nothing else was in flight
+//! as it started, and the chain counts only when the measured saving reaches 300 ms.
 //!
 //! ## Why it matters
 //! Sequential `await`s make the user wait for the sum of the round trips instead of
@@ -76,7 +76,7 @@ struct Node {
     last_end: Option<f64>,
     key: Option<String>,
     url: String,
-    label: String,
+    method: String,
     values: Vec<String>,
     source: Option<String>,
     caller: Option<Caller>,
@@ -126,7 +126,7 @@ fn url_tokens(url: &str) -> Vec<&str> {
 
 struct Recent<'a> {
     url: &'a str,
-    label: &'a str,
+    label: String,
     values: &'a [String],
 }
 
@@ -278,7 +278,12 @@ impl RequestWaterfall {
                     (best(same), c.resumed.clone())
                 }
                 Some(_) => (None, None),
-                // Timing alone: the request that ended last before it.
+                // Timing alone cannot tell a cause amid other traffic: only a request
+                // that started while nothing else was in flight follows the one that
+                // ended last before it.
+                None if self.nodes.iter().any(|o| o.id != b.id && o.start < b.start && o.end.is_none_or(|e| e > b.start)) => {
+                    (None, None)
+                }
                 None => (
                     best(candidates.into_iter().filter(|a| !same_key(a)).collect()),
                     Some("timing".to_string()),
@@ -356,7 +361,7 @@ impl RequestWaterfall {
             .take(KEEP)
             .map(|p| Recent {
                 url: &p.url,
-                label: &p.label,
+                label: format!("{} {}", p.method, urls::short(&p.url)),
                 values: &p.values,
             })
             .collect();
@@ -410,7 +415,7 @@ impl RequestWaterfall {
             last_end: req.last_end(),
             key: req.same_request_key(),
             url: req.url.clone(),
-            label: format!("{} {}", req.method, urls::short(&req.url)),
+            method: req.method.clone(),
             values: req.values.clone(),
             source: req.initiator.clone(),
             caller: req.caller.clone(),
@@ -453,7 +458,6 @@ impl RequestWaterfall {
         n.last_end = req.last_end();
         n.from_devtools = req.from_devtools;
         n.aborted = req.outcome == Some(Outcome::Abort);
-        n.key = req.same_request_key();
         if !req.values.is_empty() {
             n.values = req.values.clone();
         }
@@ -697,6 +701,20 @@ mod tests {
         assert_eq!(f.evidence.urls.len(), 10);
         assert_eq!(f.evidence.urls[0], "http://h/api/items/0");
         assert_eq!(f.title, "120 requests awaited one after another: 1200 ms where 10 ms would do");
+    }
+
+    #[test]
+    fn near_miss_without_stacks_back_to_back_requests_amid_other_traffic_are_not_a_chain() {
+        // A busy page known only by timing (no DevTools): each request starts right
+        // after another ended, but something else is always in flight.
+        let mut t = Kit::new();
+        for i in 0..4u64 {
+            let start = i as f64 * 401.0;
+            t.start(100 + i, "GET", &format!("http://h/api/feed?page={i}"), start - 20.0);
+            t.request(i, "GET", &format!("http://h/api/r/{i}"), start, start + 400.0);
+            t.end(100 + i, start + 30.0);
+        }
+        t.assert_none("request-waterfall");
     }
 
     #[test]
