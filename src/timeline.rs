@@ -127,7 +127,12 @@ impl Timeline {
             let span = Span {
                 from,
                 to,
-                label: format!("{}{status} · {:.0} ms at {:.1} s{retry}", r.label(), to - from, from / 1000.0),
+                label: format!(
+                    "{}{status} · {:.0} ms at {:.1} s{retry}",
+                    r.label(),
+                    to - from,
+                    from / 1000.0
+                ),
                 class: if r.end.is_none() {
                     "pending"
                 } else if failed {

@@ -124,7 +124,12 @@ fn local_host(url: &str, suffixes: &[String]) -> bool {
 /// ended; in start order that only needs the latest end so far and the next start.
 fn tally(list: &[Seen], window: f64) -> Tally {
     let mut order: Vec<usize> = (0..list.len()).filter(|&i| list[i].countable()).collect();
-    order.sort_by(|&a, &b| list[a].start.total_cmp(&list[b].start).then(list[a].id.cmp(&list[b].id)));
+    order.sort_by(|&a, &b| {
+        list[a]
+            .start
+            .total_cmp(&list[b].start)
+            .then(list[a].id.cmp(&list[b].id))
+    });
     let mut counted = BTreeSet::new();
     let mut in_flight = 0;
     let mut min_gap: Option<f64> = None;
@@ -208,7 +213,13 @@ impl DuplicateRequest {
             && k.retired == 0
             && last - first <= self.cfg.strict_mode_gap_ms;
         let sources = counted.iter().filter(|s| s.source.is_some()).count();
-        let shown = (count, in_flight, min_gap.map_or(-1, |g| g.round() as i64), strict_mode, sources);
+        let shown = (
+            count,
+            in_flight,
+            min_gap.map_or(-1, |g| g.round() as i64),
+            strict_mode,
+            sources,
+        );
         if k.shown == Some(shown) && self.flagged.contains(key) {
             return;
         }
@@ -336,7 +347,11 @@ impl Detector for DuplicateRequest {
         k.last = req.start;
         self.refresh(&key, out);
         let now = req.start;
-        self.evicted += evict_oldest(&mut self.keys, MAX_KEYS, |v| if v.list.is_empty() { now } else { v.last });
+        self.evicted += evict_oldest(
+            &mut self.keys,
+            MAX_KEYS,
+            |v| if v.list.is_empty() { now } else { v.last },
+        );
     }
 
     fn on_end(&mut self, req: &Request, page: &PageState, out: &mut Findings) {
@@ -397,7 +412,10 @@ mod tests {
     use crate::Severity;
 
     fn react_page(t: &mut Kit, url: &str, bundle_type: u8) {
-        t.engine.ingest(Event::Page(PageInfo { t: 0.0, url: url.into() }));
+        t.engine.ingest(Event::Page(PageInfo {
+            t: 0.0,
+            url: url.into(),
+        }));
         t.engine.ingest(Event::ReactRenderer(ReactRenderer {
             t: 1.0,
             id: 1,
@@ -450,7 +468,12 @@ mod tests {
             t.end(2, 14.5);
             let f = t.only("duplicate-request");
             assert_eq!(f.severity, Severity::Warning, "{url}");
-            assert!(f.title.contains("requested 2× (1 while an identical one was in flight)"), "{}", f.title);
+            assert!(
+                f.title
+                    .contains("requested 2× (1 while an identical one was in flight)"),
+                "{}",
+                f.title
+            );
         }
     }
 

@@ -227,7 +227,9 @@ mod tests {
             let mut t = Kit::with(cfg);
             // 4 answered, then 5 failures: 56% failed.
             for i in 0..9u64 {
-                t.net("http://h/_error", i as f64 * 100.0, 20.0, |n| n.status = if i < 4 { 200 } else { 500 });
+                t.net("http://h/_error", i as f64 * 100.0, 20.0, |n| {
+                    n.status = if i < 4 { 200 } else { 500 }
+                });
             }
             t.only("error-burst").severity
         };

@@ -153,7 +153,8 @@ fn describe(f: &mut crate::Finding, cfg: &RequestWaterfallConfig, count: u64, su
     f.metrics.insert("sequential_ms".into(), Metric::Num(sum.round()));
     f.metrics.insert("parallel_ms".into(), Metric::Num(longest.round()));
     f.metrics.insert("savings_ms".into(), Metric::Num(savings.round()));
-    f.metrics.insert("at_assumed_rtt_ms".into(), Metric::Num(at_rtt.round()));
+    f.metrics
+        .insert("at_assumed_rtt_ms".into(), Metric::Num(at_rtt.round()));
     f.severity = if savings >= cfg.error_savings_ms {
         Severity::Error
     } else if savings >= cfg.min_savings_ms {
@@ -281,7 +282,11 @@ impl RequestWaterfall {
                 // Timing alone cannot tell a cause amid other traffic: only a request
                 // that started while nothing else was in flight follows the one that
                 // ended last before it.
-                None if self.nodes.iter().any(|o| o.id != b.id && o.start < b.start && o.end.is_none_or(|e| e > b.start)) => {
+                None if self
+                    .nodes
+                    .iter()
+                    .any(|o| o.id != b.id && o.start < b.start && o.end.is_none_or(|e| e > b.start)) =>
+                {
                     (None, None)
                 }
                 None => (
@@ -290,7 +295,9 @@ impl RequestWaterfall {
                 ),
             }
         };
-        let from = pred.and_then(|p| self.node(p)).map(|a| (a.head, a.depth, a.sum, a.longest, a.causal));
+        let from = pred
+            .and_then(|p| self.node(p))
+            .map(|a| (a.head, a.depth, a.sum, a.longest, a.causal));
         let n = self.node_mut(id)?;
         let d = n.duration();
         n.decided = true;
@@ -546,14 +553,63 @@ mod tests {
     fn an_awaited_chain_on_a_fast_local_api_is_flagged_by_its_shape_amid_background_traffic() {
         let mut t = Kit::new();
         // A poll ticking, a beacon and a prefetch overlap the chain; none breaks it.
-        seen(&mut t, 100, "http://h/api/poll", 0.5, 3.0, caller("http://h/poll.js#tick", Some("setInterval"), &[]));
-        seen(&mut t, 1, "http://h/api/chain/1", 1.0, 8.0, caller(DASH, None, &["http://h/app.js#onLoad"]));
-        seen(&mut t, 101, "http://h/api/prefetch", 5.0, 12.0, caller("http://h/nav.js#prefetch", None, &[]));
-        seen(&mut t, 2, "http://h/api/chain/2", 9.0, 16.0, caller(DASH, Some("await"), &["http://h/app.js#onLoad"]));
+        seen(
+            &mut t,
+            100,
+            "http://h/api/poll",
+            0.5,
+            3.0,
+            caller("http://h/poll.js#tick", Some("setInterval"), &[]),
+        );
+        seen(
+            &mut t,
+            1,
+            "http://h/api/chain/1",
+            1.0,
+            8.0,
+            caller(DASH, None, &["http://h/app.js#onLoad"]),
+        );
+        seen(
+            &mut t,
+            101,
+            "http://h/api/prefetch",
+            5.0,
+            12.0,
+            caller("http://h/nav.js#prefetch", None, &[]),
+        );
+        seen(
+            &mut t,
+            2,
+            "http://h/api/chain/2",
+            9.0,
+            16.0,
+            caller(DASH, Some("await"), &["http://h/app.js#onLoad"]),
+        );
         t.net("http://h/collect", 15.0, 1.0, |n| n.resource_type = "ping".into());
-        seen(&mut t, 102, "http://h/api/poll", 16.0, 17.0, caller("http://h/poll.js#tick", Some("setInterval"), &[]));
-        seen(&mut t, 3, "http://h/api/chain/3", 17.5, 24.0, caller(DASH, Some("await"), &[]));
-        seen(&mut t, 4, "http://h/api/chain/4", 25.0, 31.0, caller(DASH, Some("await"), &[]));
+        seen(
+            &mut t,
+            102,
+            "http://h/api/poll",
+            16.0,
+            17.0,
+            caller("http://h/poll.js#tick", Some("setInterval"), &[]),
+        );
+        seen(
+            &mut t,
+            3,
+            "http://h/api/chain/3",
+            17.5,
+            24.0,
+            caller(DASH, Some("await"), &[]),
+        );
+        seen(
+            &mut t,
+            4,
+            "http://h/api/chain/4",
+            25.0,
+            31.0,
+            caller(DASH, Some("await"), &[]),
+        );
         let f = t.only("request-waterfall");
         assert_eq!(f.count, 4);
         assert_eq!(f.severity, Severity::Info);
@@ -564,7 +620,12 @@ mod tests {
         );
         assert_eq!(
             f.evidence.urls,
-            ["http://h/api/chain/1", "http://h/api/chain/2", "http://h/api/chain/3", "http://h/api/chain/4"]
+            [
+                "http://h/api/chain/1",
+                "http://h/api/chain/2",
+                "http://h/api/chain/3",
+                "http://h/api/chain/4"
+            ]
         );
         assert_eq!(text(&f, "linked_by"), "await");
     }
@@ -575,7 +636,14 @@ mod tests {
         // Each click handler calls fetch synchronously: nothing was awaited.
         for i in 0..4u64 {
             let start = 1.0 + i as f64 * 8.0;
-            seen(&mut t, i, &format!("http://h/api/chain/{i}"), start, start + 7.0, caller(DASH, None, &[]));
+            seen(
+                &mut t,
+                i,
+                &format!("http://h/api/chain/{i}"),
+                start,
+                start + 7.0,
+                caller(DASH, None, &[]),
+            );
         }
         t.assert_none("request-waterfall");
     }
@@ -585,7 +653,14 @@ mod tests {
         let mut t = Kit::new();
         for i in 0..4u64 {
             let start = i as f64 * 420.0;
-            seen(&mut t, i, &format!("http://h/api/report/{i}"), start, start + 400.0, caller(DASH, None, &[]));
+            seen(
+                &mut t,
+                i,
+                &format!("http://h/api/report/{i}"),
+                start,
+                start + 400.0,
+                caller(DASH, None, &[]),
+            );
         }
         t.assert_none("request-waterfall");
     }
@@ -594,8 +669,22 @@ mod tests {
     fn near_miss_requests_after_a_timer_or_animation_frame_that_merely_follow_are_quiet() {
         let mut t = Kit::new();
         seen(&mut t, 1, "http://h/api/a", 0.0, 5.0, caller(DASH, None, &[]));
-        seen(&mut t, 2, "http://h/api/b", 6.0, 11.0, caller(DASH, Some("setTimeout"), &[DASH]));
-        seen(&mut t, 3, "http://h/api/c", 12.0, 17.0, caller(DASH, Some("requestAnimationFrame"), &[DASH]));
+        seen(
+            &mut t,
+            2,
+            "http://h/api/b",
+            6.0,
+            11.0,
+            caller(DASH, Some("setTimeout"), &[DASH]),
+        );
+        seen(
+            &mut t,
+            3,
+            "http://h/api/c",
+            12.0,
+            17.0,
+            caller(DASH, Some("requestAnimationFrame"), &[DASH]),
+        );
         t.assert_none("request-waterfall");
     }
 
@@ -604,7 +693,14 @@ mod tests {
         let mut t = Kit::new();
         seen(&mut t, 1, "http://h/api/a", 0.0, 5.0, caller(DASH, None, &[]));
         seen(&mut t, 2, "http://h/api/b", 6.0, 11.0, caller(DASH, Some("await"), &[]));
-        seen(&mut t, 3, "http://h/api/c", 12.0, 17.0, caller("http://h/chat.js#connect", Some("await"), &[]));
+        seen(
+            &mut t,
+            3,
+            "http://h/api/c",
+            12.0,
+            17.0,
+            caller("http://h/chat.js#connect", Some("await"), &[]),
+        );
         t.assert_none("request-waterfall");
     }
 
@@ -613,8 +709,22 @@ mod tests {
         let mut t = Kit::new();
         let load = "http://h/app.js#load";
         seen(&mut t, 1, "http://h/api/a", 0.0, 150.0, caller(load, None, &[]));
-        seen(&mut t, 2, "http://h/api/b", 152.0, 300.0, caller("http://h/app.js#", Some("Promise.then"), &[load]));
-        seen(&mut t, 3, "http://h/api/c", 301.0, 450.0, caller("http://h/app.js#", Some("Promise.then"), &[load]));
+        seen(
+            &mut t,
+            2,
+            "http://h/api/b",
+            152.0,
+            300.0,
+            caller("http://h/app.js#", Some("Promise.then"), &[load]),
+        );
+        seen(
+            &mut t,
+            3,
+            "http://h/api/c",
+            301.0,
+            450.0,
+            caller("http://h/app.js#", Some("Promise.then"), &[load]),
+        );
         let f = t.only("request-waterfall");
         assert_eq!(f.count, 3);
         assert_eq!(text(&f, "linked_by"), "Promise.then");
@@ -627,11 +737,21 @@ mod tests {
         for i in 0..4u64 {
             let start = i as f64 * 401.0;
             let r = if i == 0 { None } else { Some("await") };
-            seen(&mut t, i, &format!("http://h/api/s/{i}"), start, start + 400.0, caller(DASH, r, &[]));
+            seen(
+                &mut t,
+                i,
+                &format!("http://h/api/s/{i}"),
+                start,
+                start + 400.0,
+                caller(DASH, r, &[]),
+            );
         }
         let f = t.only("request-waterfall");
         assert_eq!(f.severity, Severity::Error);
-        assert_eq!(f.title, "4 requests awaited one after another: 1600 ms where 400 ms would do");
+        assert_eq!(
+            f.title,
+            "4 requests awaited one after another: 1600 ms where 400 ms would do"
+        );
     }
 
     #[test]
@@ -650,7 +770,14 @@ mod tests {
             n.caller = Some(caller(signin, Some("await"), &[]));
             n.values = vec!["u42".into()];
         });
-        seen(&mut t, 3, "http://h/api/home/u42", 10.0, 14.0, caller(signin, Some("await"), &[]));
+        seen(
+            &mut t,
+            3,
+            "http://h/api/home/u42",
+            10.0,
+            14.0,
+            caller(signin, Some("await"), &[]),
+        );
         let f = t.only("request-waterfall");
         assert_eq!(f.count, 3);
         assert!(text(&f, "dependent").starts_with("yes: GET /api/session/s3ss10n uses s3ss10n"));
@@ -663,7 +790,14 @@ mod tests {
         for i in 0..5u64 {
             let start = i as f64 * 31.0;
             let r = if i == 0 { None } else { Some("await") };
-            seen(&mut t, i, "http://h/api/updates", start, start + 30.0, caller(DASH, r, &[]));
+            seen(
+                &mut t,
+                i,
+                "http://h/api/updates",
+                start,
+                start + 30.0,
+                caller(DASH, r, &[]),
+            );
         }
         t.assert_none("request-waterfall");
     }
@@ -684,7 +818,11 @@ mod tests {
         assert_eq!(f.len(), 1, "{f:#?}");
         assert_eq!(f[0].count, 3);
         assert_eq!(text(&f[0], "linked_by"), "await");
-        assert!(f[0].title.starts_with("3 requests awaited one after another"), "{}", f[0].title);
+        assert!(
+            f[0].title.starts_with("3 requests awaited one after another"),
+            "{}",
+            f[0].title
+        );
     }
 
     #[test]
@@ -693,14 +831,24 @@ mod tests {
         for i in 0..120u64 {
             let start = i as f64 * 11.0;
             let r = if i == 0 { None } else { Some("await") };
-            seen(&mut t, i, &format!("http://h/api/items/{i}"), start, start + 10.0, caller(DASH, r, &[]));
+            seen(
+                &mut t,
+                i,
+                &format!("http://h/api/items/{i}"),
+                start,
+                start + 10.0,
+                caller(DASH, r, &[]),
+            );
         }
         let f = t.only("request-waterfall");
         assert_eq!(f.count, 120);
         assert_eq!(f.evidence.requests.len(), 50);
         assert_eq!(f.evidence.urls.len(), 10);
         assert_eq!(f.evidence.urls[0], "http://h/api/items/0");
-        assert_eq!(f.title, "120 requests awaited one after another: 1200 ms where 10 ms would do");
+        assert_eq!(
+            f.title,
+            "120 requests awaited one after another: 1200 ms where 10 ms would do"
+        );
     }
 
     #[test]
@@ -732,7 +880,9 @@ mod tests {
         for i in 1..=3u64 {
             let start = i as f64 * 200.0;
             let r = if i == 1 { None } else { Some("await") };
-            t.net(&format!("http://h/api/r/{i}"), start, 195.0, |n| n.caller = Some(caller(DASH, r, &[])));
+            t.net(&format!("http://h/api/r/{i}"), start, 195.0, |n| {
+                n.caller = Some(caller(DASH, r, &[]))
+            });
         }
         assert_eq!(t.only("request-waterfall").count, 3);
     }

@@ -34,7 +34,8 @@ test('request-waterfall: four awaited steps on a fast local API, amid a poll, be
   await open('chain.html');
   await sleep(300);
   await tab.click('#wizard');
-  const { finding: f } = await tab.waitForFinding((x) => x.detector === 'request-waterfall' && about(x, 'via=wizard'), { what: 'the wizard waterfall' });
+  // The chain grows as DevTools' entries (the stacks) arrive: 3 links, then 4.
+  const { finding: f } = await tab.waitForFinding((x) => x.detector === 'request-waterfall' && about(x, 'via=wizard') && x.count === 4, { what: 'the wizard waterfall' });
   const c = await until(() => tab.page.eval('window.corpus.steps.length && window.corpus.prefetch.length && window.corpus'), { what: 'the wizard to finish' });
   const [t0, t1] = c.steps[0];
   const overlapping = [...c.polls, ...c.prefetch].filter(([a, b]) => a < t1 && b > t0).length;
