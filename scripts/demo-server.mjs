@@ -9,6 +9,10 @@ import { fileURLToPath } from 'node:url';
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'static', 'demo');
 // React pages built from static/demo/react/ by scripts/build-react.mjs, served at /react/.
 const reactRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'demo-react');
+// End-to-end corpora: static/corpus-<name>/ served at /corpus-<name>/.
+const staticRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'static');
+// /api/flaky: answers per key so far (503 until `fail` of them were answered).
+const flaky = new Map();
 const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -80,6 +84,24 @@ async function api(req, res, url) {
       const timer = setInterval(() => res.write(`data: ${Date.now()}\n\n`), 1000);
       req.on('close', () => clearInterval(timer));
       return undefined;
+    }
+    case '/api/beacon': {
+      for await (const chunk of req) void chunk;
+      res.writeHead(204, { 'cache-control': 'no-store' });
+      res.end();
+      return undefined;
+    }
+    case '/api/chain/step':
+      // A fast local API: one step of a multi-step load, answered at once.
+      return json(200, { step: Number(url.searchParams.get('n')) || 0 });
+    case '/api/flaky': {
+      // 503 for the first `fail` requests with this `key`, then 200.
+      const key = url.searchParams.get('key') || '';
+      if (flaky.size > 1000) flaky.clear();
+      const n = (flaky.get(key) || 0) + 1;
+      flaky.set(key, n);
+      const fail = Number(url.searchParams.get('fail')) || 0;
+      return n <= fail ? json(503, { error: 'unavailable', attempt: n }) : json(200, { ok: true, attempt: n });
     }
     case '/api/search': {
       let body = '';
@@ -182,8 +204,9 @@ export function startDemoServer(port = 0) {
       return;
     }
     const fromReact = url.pathname.startsWith('/react/');
-    const base = fromReact ? reactRoot : root;
-    const rel = url.pathname === '/' ? 'index.html' : url.pathname.slice(fromReact ? 7 : 1);
+    const corpus = /^\/(corpus-[a-z0-9-]+)\//.exec(url.pathname);
+    const base = fromReact ? reactRoot : corpus ? path.join(staticRoot, corpus[1]) : root;
+    const rel = url.pathname === '/' ? 'index.html' : url.pathname.slice(fromReact ? 7 : corpus ? corpus[0].length : 1);
     const file = path.normalize(path.join(base, rel));
     if (!file.startsWith(base) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
       res.writeHead(404, { 'content-type': 'text/plain' });

@@ -92,11 +92,19 @@ thresholds!(NPlusOneConfig {
 });
 
 thresholds!(RequestWaterfallConfig {
+    /// Requests in one chain, each started by the previous one's completion.
     min_requests: usize = 3,
     /// A request starting this soon after the previous one ended continues the chain.
     max_gap_ms: f64 = 50.0,
-    /// Running them in parallel would save at least this (sum minus the longest).
+    /// ...or this much before it (rounded HAR times; the page's and DevTools' clocks).
+    max_overlap_ms: f64 = 2.0,
+    /// Measured saving (sum minus the longest) from which a chain is a warning; a
+    /// chain whose cause is unknown (no initiator stacks) needs it to be reported at all.
     min_savings_ms: f64 = 300.0,
+    /// Measured saving from which it is an error.
+    error_savings_ms: f64 = 1_000.0,
+    /// The round trip the title states the cost at (a local API answers in 1 ms).
+    assumed_rtt_ms: f64 = 100.0,
 });
 
 thresholds!(ErrorBurstConfig {
@@ -106,6 +114,10 @@ thresholds!(ErrorBurstConfig {
     /// Or an endpoint failing at least this share of at least `rate_min_requests`.
     rate: f64 = 0.2,
     rate_min_requests: usize = 20,
+    /// From this failure rate the finding is an error.
+    error_rate: f64 = 0.5,
+    /// Retries back off when each waits at least this many times longer than the last.
+    backoff_factor: f64 = 1.5,
 });
 
 thresholds!(SlowRequestConfig {
@@ -172,6 +184,9 @@ pub struct DuplicateRequestConfig {
     pub window_ms: f64,
     /// Copies (including the first) from which the finding is an error.
     pub error_copies: u32,
+    /// Two copies started at most this far apart in a React development build on a
+    /// local host are StrictMode's double effect (information only).
+    pub strict_mode_gap_ms: f64,
 }
 
 impl Default for DuplicateRequestConfig {
@@ -179,6 +194,7 @@ impl Default for DuplicateRequestConfig {
         Self {
             window_ms: 2000.0,
             error_copies: 5,
+            strict_mode_gap_ms: 50.0,
         }
     }
 }

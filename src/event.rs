@@ -206,6 +206,44 @@ pub struct NetworkEntry {
     /// body), so a later request that uses one can be recognized as depending on it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<String>,
+    /// Which page code issued it and what that code resumed from, from DevTools'
+    /// initiator stack (None: no stack, as in Firefox and Safari exports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller: Option<Caller>,
+    /// DevTools saw it cancelled (`net::ERR_ABORTED`): the page or a navigation aborted it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub aborted: bool,
+}
+
+/// The code behind a request, as DevTools' initiator stack tells it: enough to
+/// tell "awaited right after the previous request in the same function" from
+/// "started by a click, a timer or another component".
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Caller {
+    /// The innermost page function that called `fetch`/`send`: `url#name`
+    /// (positions left out: each `await` in one function has its own line).
+    pub function: String,
+    /// The first asynchronous step below it (`await`, `Promise.then`, `setTimeout`,
+    /// `requestAnimationFrame`...); None when it ran synchronously from an event
+    /// or a script.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumed: Option<String>,
+    /// Page functions in the asynchronous parents (nearest first, a few): the code
+    /// that scheduled the step it resumed from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scheduled_by: Vec<String>,
+}
+
+impl Caller {
+    /// Resumed from a promise the code awaited or chained on (as opposed to a
+    /// timer, an animation frame, a message or an event).
+    pub fn is_continuation(&self) -> bool {
+        matches!(
+            self.resumed.as_deref(),
+            Some("await" | "async function" | "Promise.then" | "Promise.catch" | "Promise.finally" | "Promise.resolve")
+                | Some("XMLHttpRequest.send")
+        )
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -15,7 +15,7 @@
 //! cuts out one entry at a time and decodes only that entry into typed structs, so
 //! memory is one entry plus whatever the caller keeps, whatever the file's size.
 
-use crate::event::{body_signature, graphql_operation, response_values, NetworkEntry, Timings};
+use crate::event::{body_signature, graphql_operation, response_values, Caller, NetworkEntry, Timings};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -171,6 +171,9 @@ pub struct Stack {
     pub frames: Vec<Frame>,
     #[serde(default)]
     pub parent: Option<Box<Stack>>,
+    /// For an asynchronous parent: what it was (`await`, `Promise.then`, `setTimeout`...).
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -243,6 +246,50 @@ impl Initiator {
     }
 }
 
+/// Async parents and frames looked at when describing a caller (a deep stack is cut).
+const MAX_CALLER_DEPTH: usize = 8;
+
+/// A frame of the page's own code (not ours, not an evaluated snippet without a URL).
+fn page_frame(f: &Frame) -> bool {
+    f.url.as_deref().is_some_and(|u| !u.is_empty() && !u.starts_with("chrome-extension://"))
+}
+
+fn function_key(f: &Frame) -> String {
+    format!("{}#{}", f.url.as_deref().unwrap_or(""), f.function.as_deref().unwrap_or(""))
+}
+
+impl Initiator {
+    /// Which page function issued the request and what it resumed from (see
+    /// `event::Caller`); None without a stack or without page code on it.
+    pub fn caller(&self) -> Option<Caller> {
+        let stack = self.stack.as_ref()?;
+        let function = stack.frames.iter().find(|f| page_frame(f)).map(function_key)?;
+        let parent = stack.parent.as_deref();
+        let resumed = parent.map(|p| p.description.clone().unwrap_or_default());
+        let mut scheduled_by = Vec::new();
+        let mut next = parent;
+        let mut depth = 0;
+        while let Some(p) = next {
+            for f in p.frames.iter().filter(|f| page_frame(f)) {
+                let key = function_key(f);
+                if scheduled_by.len() < MAX_CALLER_DEPTH && !scheduled_by.contains(&key) {
+                    scheduled_by.push(key);
+                }
+            }
+            depth += 1;
+            if depth >= MAX_CALLER_DEPTH {
+                break;
+            }
+            next = p.parent.as_deref();
+        }
+        Some(Caller {
+            function,
+            resumed,
+            scheduled_by,
+        })
+    }
+}
+
 impl HarEntry<'_> {
     /// Where the request came from: Chrome's initiator object, or the flat
     /// `_initiator` + `_initiator_line`/`_column` of chrome-har and WebPageTest.
@@ -311,6 +358,11 @@ impl HarEntry<'_> {
             body,
             range: header(&self.request.headers, "range").is_some(),
             initiator: self.initiator_location(),
+            caller: self.initiator.as_ref().and_then(Initiator::caller),
+            aborted: self.was_aborted == Some(true)
+                || [&self.error, &resp.error]
+                    .iter()
+                    .any(|e| e.as_deref().is_some_and(|e| e.contains("ERR_ABORTED"))),
             wait: self.timings.as_ref().and_then(|t| phase(t.wait)),
             failed: status == 0
                 || self.error.as_deref().is_some_and(|e| !e.is_empty())

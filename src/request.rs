@@ -2,7 +2,7 @@
 //! flight, the API that issued it) and what DevTools' log saw (sizes, initiator,
 //! timings). Either side may arrive first; the engine merges them.
 
-use crate::event::{Api, NetworkEntry, Outcome, RequestStart, Timings};
+use crate::event::{Api, Caller, NetworkEntry, Outcome, RequestStart, Timings};
 use crate::urls;
 
 #[derive(Clone, Debug, Default)]
@@ -52,6 +52,47 @@ pub struct Request {
     /// `endpoint()`, computed once: several detectors ask for it per request, and
     /// templating a URL is the costliest string work per event.
     endpoint_cache: std::cell::OnceCell<(String, String)>,
+    /// The page code that issued it, from DevTools' initiator stack.
+    pub caller: Option<Caller>,
+    /// When DevTools saw its last byte, on the page's clock (`end` is when the
+    /// page's `fetch` resolved, at the headers).
+    pub net_end: Option<f64>,
+    /// It repeats an identical request that had failed: a retry, not a duplicate.
+    pub retry: Option<Retry>,
+}
+
+/// A request that repeats an identical one which failed before it started.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Retry {
+    /// The failed request it repeats.
+    pub of: u64,
+    /// 1 for the first retry, 2 for the retry of that retry...
+    pub attempt: u32,
+    /// From the failure to this start, in milliseconds.
+    pub delay_ms: f64,
+}
+
+/// A request this long after an identical one failed is no longer taken as its retry.
+pub const RETRY_WINDOW_MS: f64 = 60_000.0;
+/// Request keys remembered for retry detection.
+const MAX_RETRY_KEYS: usize = 4_096;
+
+/// The latest request per `same_request_key`, so a new one can be recognized as
+/// the retry of one that failed (the engine asks it as each request first shows up).
+#[derive(Default)]
+pub struct Retries {
+    last: std::collections::HashMap<String, (u64, f64)>,
+}
+
+impl Retries {
+    /// The id of the previous request identical to `r`, if any; remembers `r`.
+    pub fn previous(&mut self, r: &Request) -> Option<u64> {
+        let key = r.same_request_key()?;
+        let prev = self.last.insert(key, (r.id, r.start)).map(|(id, _)| id);
+        let now = r.start;
+        crate::detect::evict_oldest(&mut self.last, MAX_RETRY_KEYS, |v| if v.0 == r.id { now } else { v.1 });
+        prev
+    }
 }
 
 impl Request {
@@ -102,6 +143,9 @@ impl Request {
         self.wait = n.wait;
         self.timings = n.timings.clone();
         self.values = n.values.clone();
+        self.caller = n.caller.clone();
+        // DevTools' duration runs from its own start, a moment after the page's call.
+        self.net_end = Some(self.start + n.duration.max(0.0));
         self.traced = n.traced;
         if self.op.is_none() {
             self.op = n.op.clone();
@@ -113,7 +157,13 @@ impl Request {
         if self.end.is_none() {
             self.end = Some(n.t + n.duration.max(0.0));
             self.status = n.status;
-            self.outcome = Some(if n.failed { Outcome::Error } else { Outcome::Ok });
+            self.outcome = Some(if n.aborted {
+                Outcome::Abort
+            } else if n.failed {
+                Outcome::Error
+            } else {
+                Outcome::Ok
+            });
         }
         self.content_type = self.content_type.take().or_else(|| n.mime_type.clone());
         self.content_encoding = self.content_encoding.take().or_else(|| n.content_encoding.clone());
@@ -139,6 +189,33 @@ impl Request {
             || self.keepalive
             || self.api == Api::Beacon
             || self.provoked
+    }
+
+    /// Failed in a way worth retrying: no response, a server error, 408 or 429.
+    pub fn failed_retryably(&self) -> bool {
+        self.outcome == Some(Outcome::Error) || self.status >= 500 || matches!(self.status, 408 | 429)
+    }
+
+    /// Marks this request as a retry of `prev` when `prev` (identical, seen earlier)
+    /// failed and had ended before this one started.
+    pub fn mark_retry(&mut self, prev: &Request) {
+        let Some(end) = prev.end else { return };
+        let delay = self.start - end;
+        if prev.failed_retryably() && prev.id != self.id && (0.0..=RETRY_WINDOW_MS).contains(&delay) {
+            self.retry = Some(Retry {
+                of: prev.id,
+                attempt: prev.retry.as_ref().map_or(1, |r| r.attempt + 1),
+                delay_ms: delay,
+            });
+        }
+    }
+
+    /// The end that code awaiting the whole body saw: the later of the page's and DevTools'.
+    pub fn last_end(&self) -> Option<f64> {
+        match (self.end, self.net_end) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Time to first byte, from DevTools' timings or the page's own view of a fetch.

@@ -118,10 +118,21 @@ impl Timeline {
             } else {
                 String::new()
             };
+            // A retry of a failed request says so (it is not a duplicate).
+            let retry = r
+                .retry
+                .as_ref()
+                .map(|rt| format!(" · retry {} after {:.0} ms", rt.attempt, rt.delay_ms))
+                .unwrap_or_default();
             let span = Span {
                 from,
                 to,
-                label: format!("{}{status} · {:.0} ms at {:.1} s", r.label(), to - from, from / 1000.0),
+                label: format!(
+                    "{}{status} · {:.0} ms at {:.1} s{retry}",
+                    r.label(),
+                    to - from,
+                    from / 1000.0
+                ),
                 class: if r.end.is_none() {
                     "pending"
                 } else if failed {

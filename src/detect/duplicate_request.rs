@@ -2,7 +2,8 @@
 //!
 //! ## What it detects
 //! The same request (method, normalized URL and body) issued again while the first
-//! is still in flight, or within 2 s after it settled.
+//! is still in flight, or within 2 s after it settled. A copy that the page then
+//! aborts is taken back out.
 //!
 //! ## Why it matters
 //! Every copy costs a round trip, server work and main-thread time to parse the same
@@ -15,17 +16,22 @@
 //! ## Thresholds
 //! - `window_ms` (2000): a copy this long after the first settled still counts.
 //! - `error_copies` (5): from this many copies the finding is an error.
+//! - `strict_mode_gap_ms` (50): in a React development build on a local host, exactly
+//!   two copies started this close together are StrictMode running the effect twice
+//!   (information: in production it is one request).
 //!
 //! Never counted: `OPTIONS`, `HEAD`, range requests, beacons and keepalive requests,
-//! bodies that cannot be compared (streams), and a re-issue after the first was aborted
-//! (that is what cancelling correctly looks like).
+//! bodies that cannot be compared (streams), a request the page aborted (React 18
+//! StrictMode's cleanup aborting the first fetch before the effect runs again is
+//! what cancelling correctly looks like), and a retry of a request that failed
+//! (its record says `retry`; many retries are an `error-burst`).
 
 use super::{evict_oldest, Detector, DetectorInfo, Findings, PageState};
 use crate::config::{Config, DuplicateRequestConfig};
-use crate::event::Outcome;
+use crate::event::{Event, Outcome};
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 pub const ID: &str = "duplicate-request";
 
@@ -46,150 +52,355 @@ struct Seen {
     start: f64,
     end: Option<f64>,
     aborted: bool,
-    counted: bool,
+    retry: bool,
+    source: Option<String>,
+    /// Counted with a partner that has since been forgotten: stays counted.
+    sticky: bool,
+}
+
+impl Seen {
+    fn countable(&self) -> bool {
+        !self.aborted && !self.retry
+    }
+}
+
+/// One request key: the recent requests, and what was counted of those forgotten.
+#[derive(Default)]
+struct Key {
+    list: Vec<Seen>,
+    retired: u64,
+    retired_in_flight: u64,
+    retired_ids: Vec<u64>,
+    retired_gap: Option<f64>,
+    url: String,
+    label: String,
+    last: f64,
+    /// What the finding shows now (count, in flight, gap, StrictMode, sources): unchanged, no update.
+    shown: Option<(u64, u64, i64, bool, usize)>,
+}
+
+/// What a key's recent requests add up to.
+struct Tally {
+    counted: Vec<usize>,
+    in_flight: u64,
+    min_gap: Option<f64>,
 }
 
 pub struct DuplicateRequest {
     cfg: DuplicateRequestConfig,
-    recent: HashMap<String, Vec<Seen>>,
+    local_suffixes: Vec<String>,
+    keys: HashMap<String, Key>,
+    /// Keys with a finding now, so a late fact (React's build) can update them.
+    flagged: BTreeSet<String>,
+    /// The page runs a React development build.
+    react_dev: bool,
+    page_url: String,
     /// Keys forgotten to keep memory bounded.
     pub evicted: usize,
+}
+
+/// Local development: localhost, loopback, or a host ending in one of `suffixes`.
+fn local_host(url: &str, suffixes: &[String]) -> bool {
+    let Some(rest) = url.split_once("://").map(|(_, r)| r) else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = authority.rsplit('@').next().unwrap_or("");
+    let host = if authority.starts_with('[') {
+        authority.split(']').next().map(|h| format!("{h}]")).unwrap_or_default()
+    } else {
+        authority.split(':').next().unwrap_or("").to_string()
+    }
+    .to_ascii_lowercase();
+    host == "localhost"
+        || host.starts_with("127.")
+        || host == "[::1]"
+        || host == "0.0.0.0"
+        || suffixes.iter().any(|s| host.ends_with(s.as_str()))
+}
+
+/// Which recent requests are copies. Two countable requests are copies when the
+/// later one started while the earlier was in flight or within `window` after it
+/// ended; in start order that only needs the latest end so far and the next start.
+fn tally(list: &[Seen], window: f64) -> Tally {
+    let mut order: Vec<usize> = (0..list.len()).filter(|&i| list[i].countable()).collect();
+    order.sort_by(|&a, &b| {
+        list[a]
+            .start
+            .total_cmp(&list[b].start)
+            .then(list[a].id.cmp(&list[b].id))
+    });
+    let mut counted = BTreeSet::new();
+    let mut in_flight = 0;
+    let mut min_gap: Option<f64> = None;
+    // The latest end among the earlier ones (infinite while one is in flight).
+    let mut latest_end: Option<f64> = None;
+    for (pos, &j) in order.iter().enumerate() {
+        let b = &list[j];
+        if let Some(end) = latest_end {
+            if b.start <= end + window {
+                counted.insert(j);
+                if b.start < end {
+                    in_flight += 1;
+                } else {
+                    let gap = b.start - end;
+                    min_gap = Some(min_gap.map_or(gap, |g: f64| g.min(gap)));
+                }
+            }
+        }
+        // An earlier request is a copy's original when the next one started close to it.
+        if let Some(&next) = order.get(pos + 1) {
+            if b.end.is_none_or(|e| list[next].start <= e + window) {
+                counted.insert(j);
+            }
+        }
+        if b.sticky {
+            counted.insert(j);
+        }
+        let end = b.end.unwrap_or(f64::INFINITY);
+        latest_end = Some(latest_end.map_or(end, |l: f64| l.max(end)));
+    }
+    Tally {
+        counted: counted.into_iter().collect(),
+        in_flight,
+        min_gap,
+    }
 }
 
 impl DuplicateRequest {
     pub fn new(cfg: &Config) -> Self {
         Self {
             cfg: cfg.duplicate_request.clone(),
-            recent: HashMap::new(),
+            local_suffixes: cfg.dev_build_in_production.local_suffixes.clone(),
+            keys: HashMap::new(),
+            flagged: BTreeSet::new(),
+            react_dev: false,
+            page_url: String::new(),
             evicted: 0,
+        }
+    }
+
+    /// Recomputes the finding of one key from what is known now.
+    fn refresh(&mut self, key: &str, out: &mut Findings) {
+        let Some(k) = self.keys.get(key) else { return };
+        if k.list.len() < 2 && k.retired == 0 && !self.flagged.contains(key) {
+            return;
+        }
+        let t = tally(&k.list, self.cfg.window_ms);
+        let count = k.retired + t.counted.len() as u64;
+        if count < 2 {
+            if self.flagged.remove(key) {
+                out.remove(ID, key);
+            }
+            if let Some(k) = self.keys.get_mut(key) {
+                k.shown = None;
+            }
+            return;
+        }
+        let in_flight = k.retired_in_flight + t.in_flight;
+        let min_gap = match (k.retired_gap, t.min_gap) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let counted: Vec<&Seen> = t.counted.iter().map(|&i| &k.list[i]).collect();
+        let first = counted.iter().map(|s| s.start).fold(f64::INFINITY, f64::min);
+        let last = counted.iter().map(|s| s.start).fold(f64::NEG_INFINITY, f64::max);
+        // React 18 StrictMode mounts, unmounts and mounts again in development: an
+        // effect that fetches without aborting in its cleanup fetches twice, at once.
+        let strict_mode = self.react_dev
+            && local_host(&self.page_url, &self.local_suffixes)
+            && count == 2
+            && k.retired == 0
+            && last - first <= self.cfg.strict_mode_gap_ms;
+        let sources = counted.iter().filter(|s| s.source.is_some()).count();
+        let shown = (
+            count,
+            in_flight,
+            min_gap.map_or(-1, |g| g.round() as i64),
+            strict_mode,
+            sources,
+        );
+        if k.shown == Some(shown) && self.flagged.contains(key) {
+            return;
+        }
+        let cfg = &self.cfg;
+        out.upsert(ID, key, first, |f| {
+            f.count = count;
+            f.last_ms = f.last_ms.max(last);
+            f.evidence.requests = k.retired_ids.clone();
+            for (i, s) in counted.iter().enumerate() {
+                f.evidence.add_request(s.id);
+                // Where the copies came from (the first is the one they copy).
+                if let Some(src) = s.source.as_ref().filter(|_| i > 0 || k.retired > 0) {
+                    f.evidence.add_source(src);
+                }
+            }
+            f.evidence.add_url(&k.url);
+            f.metrics.insert("copies".into(), Metric::Num(count as f64));
+            f.metrics
+                .insert("in_flight_copies".into(), Metric::Num(in_flight as f64));
+            match min_gap {
+                Some(g) => f.metrics.insert("min_gap_ms".into(), Metric::Num(g.round())),
+                None => f.metrics.remove("min_gap_ms"),
+            };
+            if strict_mode {
+                f.metrics.insert("strict_mode".into(), Metric::Flag(true));
+                f.severity = Severity::Info;
+                f.title = format!(
+                    "{} requested 2× at once: StrictMode runs effects twice in development; in production this is \
+                     one request",
+                    k.label
+                );
+                f.advice = "Nothing to fix for production. To see it once in development too, abort the fetch in \
+                            the effect's cleanup (an AbortController), which also cancels stale requests when \
+                            the component unmounts, or use a data layer (React Query, SWR) that dedupes by key."
+                    .into();
+                return;
+            }
+            f.metrics.remove("strict_mode");
+            f.severity = if count >= cfg.error_copies as u64 {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            let when = if in_flight > 0 {
+                format!("{in_flight} while an identical one was in flight")
+            } else {
+                format!("each within {} s of the last", cfg.window_ms / 1000.0)
+            };
+            f.title = format!("{} requested {}× ({})", k.label, count, when);
+            f.advice = "Share one in-flight promise per request (a data layer such as React Query or SWR \
+                        dedupes by key), lift the fetch to a common parent, or cache the response instead of \
+                        asking again."
+                .into();
+        });
+        self.flagged.insert(key.to_string());
+        if let Some(k) = self.keys.get_mut(key) {
+            k.shown = Some(shown);
         }
     }
 }
 
-/// Whether two requests overlap or follow each other within `window` ms.
-fn close(a: &Seen, b_start: f64, b_end: Option<f64>, window: f64) -> bool {
-    let (first_end, second_start) = if a.start <= b_start {
-        (a.end, b_start)
-    } else {
-        (b_end, a.start)
-    };
-    match first_end {
-        None => true,
-        Some(end) => second_start <= end + window,
-    }
-}
-
 impl Detector for DuplicateRequest {
-    fn on_start(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
+    fn on_start(&mut self, req: &Request, page: &PageState, out: &mut Findings) {
         if !req.is_api() || req.excluded_from_repeats() {
             return;
         }
         let Some(key) = req.same_request_key() else {
             return;
         };
+        self.page_url.clone_from(&page.url);
         let window = self.cfg.window_ms;
-        let list = self.recent.entry(key.clone()).or_default();
-        // Keep what can still pair with a request starting now (DevTools' log can
-        // deliver a little out of order, hence the extra slack).
-        list.retain(|s| s.end.is_none_or(|e| e + window + 10_000.0 >= req.start));
-        if list.len() >= MAX_PER_KEY {
-            list.remove(0);
-        }
-        let mut newly_counted = 0;
-        let mut in_flight = false;
-        let mut gap = f64::INFINITY;
-        for s in list.iter_mut().filter(|s| !s.aborted) {
-            if close(s, req.start, req.end, window) {
-                if !s.counted {
-                    s.counted = true;
-                    newly_counted += 1;
-                }
-                match s.end {
-                    Some(e) if e <= req.start => gap = gap.min(req.start - e),
-                    _ => in_flight = true,
-                }
+        let k = self.keys.entry(key.clone()).or_default();
+        // Forget what can no longer pair with a request starting now (DevTools' log can
+        // deliver a little out of order, hence the extra slack); keep what it counted.
+        let keep = |s: &Seen| s.end.is_none_or(|e| e + window + 10_000.0 >= req.start);
+        let mut dropped: Vec<usize> = (0..k.list.len()).filter(|&i| !keep(&k.list[i])).collect();
+        if k.list.len() - dropped.len() >= MAX_PER_KEY {
+            if let Some(i) = (0..k.list.len()).find(|i| !dropped.contains(i)) {
+                dropped.push(i);
             }
         }
-        let duplicate = newly_counted > 0
-            || list
-                .iter()
-                .any(|s| s.counted && !s.aborted && close(s, req.start, req.end, window));
-        list.push(Seen {
+        if !dropped.is_empty() {
+            let before = tally(&k.list, window);
+            for &i in &before.counted {
+                if !dropped.contains(&i) {
+                    k.list[i].sticky = true;
+                }
+            }
+            for &i in &dropped {
+                if before.counted.contains(&i) {
+                    k.retired += 1;
+                    k.retired_ids.push(k.list[i].id);
+                    if k.retired_ids.len() > crate::finding::MAX_EVIDENCE_REQUESTS {
+                        k.retired_ids.remove(0);
+                    }
+                }
+            }
+            // The retired part keeps its in-flight count and gap as they were.
+            k.retired_in_flight += before.in_flight;
+            if let Some(g) = before.min_gap {
+                k.retired_gap = Some(k.retired_gap.map_or(g, |r| r.min(g)));
+            }
+            let mut i = 0;
+            k.list.retain(|_| {
+                let keep = !dropped.contains(&i);
+                i += 1;
+                keep
+            });
+            // What stays is counted afresh; subtract its in-flight part from the retired sum.
+            k.retired_in_flight -= tally(&k.list, window).in_flight.min(k.retired_in_flight);
+        }
+        k.list.push(Seen {
             id: req.id,
             start: req.start,
             end: req.end,
-            aborted: false,
-            counted: duplicate,
+            aborted: req.outcome == Some(Outcome::Abort),
+            retry: req.retry.is_some(),
+            source: req.initiator.clone(),
+            sticky: false,
         });
-        if duplicate {
-            let ids: Vec<u64> = list.iter().filter(|s| s.counted).map(|s| s.id).collect();
-            let error_copies = self.cfg.error_copies as u64;
-            out.upsert(ID, &key, req.start, |f| {
-                f.count += newly_counted + 1;
-                for id in ids {
-                    f.evidence.add_request(id);
-                }
-                f.evidence.add_url(&req.url);
-                if let Some(src) = &req.initiator {
-                    f.evidence.add_source(src);
-                }
-                let in_flight_copies = f.num("in_flight_copies").unwrap_or(0.0) + if in_flight { 1.0 } else { 0.0 };
-                f.metrics.insert("copies".into(), Metric::Num(f.count as f64));
-                f.metrics
-                    .insert("in_flight_copies".into(), Metric::Num(in_flight_copies));
-                if gap.is_finite() {
-                    let prev = f.num("min_gap_ms").unwrap_or(f64::INFINITY);
-                    f.metrics
-                        .insert("min_gap_ms".into(), Metric::Num(prev.min(gap).round()));
-                }
-                f.severity = if f.count >= error_copies {
-                    Severity::Error
-                } else {
-                    Severity::Warning
-                };
-                let when = if in_flight_copies > 0.0 {
-                    format!("{} while an identical one was in flight", in_flight_copies)
-                } else {
-                    "each within 2 s of the last".to_string()
-                };
-                f.title = format!("{} requested {}× ({})", req.label(), f.count, when);
-                f.advice = "Share one in-flight promise per request (a data layer such as React Query or SWR \
-                            dedupes by key), lift the fetch to a common parent, or cache the response instead of \
-                            asking again."
-                    .into();
-            });
+        if k.url.is_empty() {
+            k.url.clone_from(&req.url);
+            k.label = req.label();
         }
+        k.last = req.start;
+        self.refresh(&key, out);
         let now = req.start;
-        self.evicted += evict_oldest(&mut self.recent, MAX_KEYS, |v| v.last().map_or(now, |s| s.start));
+        self.evicted += evict_oldest(
+            &mut self.keys,
+            MAX_KEYS,
+            |v| if v.list.is_empty() { now } else { v.last },
+        );
     }
 
-    fn on_end(&mut self, req: &Request, _page: &PageState, _out: &mut Findings) {
+    fn on_end(&mut self, req: &Request, page: &PageState, out: &mut Findings) {
         let Some(key) = req.same_request_key() else {
             return;
         };
-        if let Some(s) = self
-            .recent
+        let Some(s) = self
+            .keys
             .get_mut(&key)
-            .and_then(|l| l.iter_mut().find(|s| s.id == req.id))
-        {
-            s.end = req.end;
-            // A request the page aborted is not a duplicate of what replaces it.
-            s.aborted = req.outcome == Some(Outcome::Abort) && !s.counted;
-        }
+            .and_then(|k| k.list.iter_mut().find(|s| s.id == req.id))
+        else {
+            return;
+        };
+        s.end = req.end;
+        // A request the page aborted is not a copy of what replaces it.
+        s.aborted = req.outcome == Some(Outcome::Abort);
+        self.page_url.clone_from(&page.url);
+        self.refresh(&key, out);
     }
 
     fn on_enrich(&mut self, req: &Request, out: &mut Findings) {
         let (Some(key), Some(src)) = (req.same_request_key(), req.initiator.as_ref()) else {
             return;
         };
-        let counted = self
-            .recent
-            .get(&key)
-            .is_some_and(|l| l.iter().any(|s| s.id == req.id && s.counted));
-        if counted {
-            if let Some(f) = out.get_mut(ID, &key) {
-                f.evidence.add_source(src);
+        let Some(s) = self
+            .keys
+            .get_mut(&key)
+            .and_then(|k| k.list.iter_mut().find(|s| s.id == req.id))
+        else {
+            return;
+        };
+        if s.source.is_none() {
+            s.source = Some(src.clone());
+            if self.flagged.contains(&key) {
+                self.refresh(&key, out);
             }
+        }
+    }
+
+    fn on_page(&mut self, event: &Event, page: &PageState, out: &mut Findings) {
+        let Event::ReactRenderer(r) = event else { return };
+        if r.bundle_type.is_none_or(|b| b == 0) || self.react_dev {
+            return;
+        }
+        self.react_dev = true;
+        self.page_url.clone_from(&page.url);
+        let keys: Vec<String> = self.flagged.iter().cloned().collect();
+        for key in keys {
+            self.refresh(&key, out);
         }
     }
 }
@@ -197,6 +408,112 @@ impl Detector for DuplicateRequest {
 #[cfg(test)]
 mod tests {
     use crate::detect::testkit::*;
+    use crate::event::{Event, PageInfo, ReactRenderer};
+    use crate::Severity;
+
+    fn react_page(t: &mut Kit, url: &str, bundle_type: u8) {
+        t.engine.ingest(Event::Page(PageInfo {
+            t: 0.0,
+            url: url.into(),
+        }));
+        t.engine.ingest(Event::ReactRenderer(ReactRenderer {
+            t: 1.0,
+            id: 1,
+            version: "18.3.1".into(),
+            package: "react-dom".into(),
+            bundle_type: Some(bundle_type),
+        }));
+    }
+
+    /// React 18 StrictMode in development: effect, cleanup (aborts), effect again.
+    #[test]
+    fn near_miss_strict_mode_abort_and_reissue_is_quiet() {
+        let mut t = Kit::new();
+        react_page(&mut t, "http://localhost:5173/", 1);
+        t.start(1, "GET", "http://localhost:5173/api/user", 10.0);
+        // The second effect runs before the first fetch's rejection is reported.
+        t.start(2, "GET", "http://localhost:5173/api/user", 10.4);
+        t.abort(1, 10.6);
+        t.end(2, 14.0);
+        t.assert_none("duplicate-request");
+    }
+
+    #[test]
+    fn strict_mode_double_effect_without_abort_is_information_in_a_local_dev_build() {
+        let mut t = Kit::new();
+        react_page(&mut t, "http://localhost:5173/", 1);
+        t.start(1, "GET", "http://localhost:5173/api/user", 10.0);
+        t.start(2, "GET", "http://localhost:5173/api/user", 10.4);
+        t.end(1, 14.0);
+        t.end(2, 14.5);
+        let f = t.only("duplicate-request");
+        assert_eq!(f.severity, Severity::Info);
+        assert_eq!(
+            f.title,
+            "GET /api/user requested 2× at once: StrictMode runs effects twice in development; in production this \
+             is one request"
+        );
+        assert_eq!(f.evidence.urls, ["http://localhost:5173/api/user"]);
+    }
+
+    #[test]
+    fn near_miss_the_same_pair_in_a_production_build_or_on_a_public_host_is_a_warning() {
+        for (url, bundle) in [("http://localhost:5173/", 0), ("https://shop.example/", 1)] {
+            let mut t = Kit::new();
+            react_page(&mut t, url, bundle);
+            let api = format!("{url}api/user");
+            t.start(1, "GET", &api, 10.0);
+            t.start(2, "GET", &api, 10.4);
+            t.end(1, 14.0);
+            t.end(2, 14.5);
+            let f = t.only("duplicate-request");
+            assert_eq!(f.severity, Severity::Warning, "{url}");
+            assert!(
+                f.title
+                    .contains("requested 2× (1 while an identical one was in flight)"),
+                "{}",
+                f.title
+            );
+        }
+    }
+
+    #[test]
+    fn a_retry_after_a_failure_is_not_a_copy_and_its_record_says_retry() {
+        let mut t = Kit::new();
+        t.start(1, "GET", "http://h/api/flaky", 0.0);
+        t.status(1, 5.0, 503);
+        t.start(2, "GET", "http://h/api/flaky", 205.0);
+        t.status(2, 210.0, 503);
+        t.start(3, "GET", "http://h/api/flaky", 610.0);
+        t.end(3, 615.0);
+        t.assert_none("duplicate-request");
+        let retries: Vec<_> = t.engine.requests().map(|r| r.retry.clone()).collect();
+        assert_eq!(retries[0], None);
+        let second = retries[1].clone().expect("the second request is a retry");
+        assert_eq!((second.of, second.attempt, second.delay_ms), (1, 1, 200.0));
+        assert_eq!(retries[2].as_ref().map(|r| (r.of, r.attempt)), Some((2, 2)));
+    }
+
+    #[test]
+    fn near_miss_a_repeat_after_a_success_is_still_a_copy() {
+        let mut t = Kit::new();
+        t.start(1, "GET", "http://h/api/flaky", 0.0);
+        t.status(1, 5.0, 200);
+        t.request(2, "GET", "http://h/api/flaky", 205.0, 210.0);
+        assert!(t.engine.requests().all(|r| r.retry.is_none()));
+        assert_eq!(t.only("duplicate-request").count, 2);
+    }
+
+    #[test]
+    fn a_copy_aborted_after_it_was_counted_takes_the_finding_back() {
+        let mut t = Kit::new();
+        t.start(1, "GET", "http://h/api/search?q=a", 0.0);
+        t.start(2, "GET", "http://h/api/search?q=a", 10.0);
+        t.end(1, 20.0);
+        assert_eq!(t.only("duplicate-request").count, 2);
+        t.abort(2, 30.0);
+        t.assert_none("duplicate-request");
+    }
 
     #[test]
     fn two_identical_in_flight_requests_are_a_duplicate() {

@@ -3,7 +3,10 @@
 //! ## What it detects
 //! At least 5 failed responses (status 400 and up, or a network failure) from one
 //! endpoint within 10 s, or an endpoint failing at least 20% of at least 20 requests.
-//! Requests the page aborted are not failures.
+//! Requests the page aborted are not failures. When the page retried the failed
+//! request (an identical request after the failure: the request's record says
+//! `retry`), the title says how often and whether the retries backed off:
+//! "retried 8 times without backoff" is a retry loop hammering a failing server.
 //!
 //! ## Why it matters
 //! Failures that repeat are rarely noticed in the UI (a retry hides them, a catch
@@ -15,6 +18,9 @@
 //! ## Thresholds
 //! - `burst_failures` (5) within `window_ms` (10000).
 //! - `rate` (0.2) of at least `rate_min_requests` (20).
+//! - `error_rate` (0.5): from this failure rate it is an error (below: a warning).
+//! - `backoff_factor` (1.5): retries back off when each waits at least this many
+//!   times longer than the one before.
 
 use super::{evict_oldest, Detector, DetectorInfo, Findings, PageState};
 use crate::config::{Config, ErrorBurstConfig};
@@ -39,6 +45,26 @@ struct Endpoint {
     failures: u64,
     statuses: BTreeMap<u16, u64>,
     last: f64,
+    /// Delays of the latest run of retries (first retry first).
+    retry_delays: Vec<f64>,
+}
+
+/// Retry delays remembered per endpoint.
+const MAX_RETRY_DELAYS: usize = 32;
+
+/// "retried 8 times without backoff", or None when nothing was retried.
+fn retries(delays: &[f64], factor: f64) -> Option<String> {
+    match delays.len() {
+        0 => None,
+        1 => Some("retried once".to_string()),
+        n => {
+            let backs_off = delays.windows(2).all(|w| w[1] >= w[0] * factor && w[1] > 0.0);
+            Some(format!(
+                "retried {n} times {}",
+                if backs_off { "with backoff" } else { "without backoff" }
+            ))
+        }
+    }
 }
 
 pub struct ErrorBurst {
@@ -73,6 +99,14 @@ impl Detector for ErrorBurst {
         let e = self.endpoints.entry(key.clone()).or_default();
         e.requests += 1;
         e.last = at;
+        if let Some(r) = &req.retry {
+            if r.attempt <= 1 {
+                e.retry_delays.clear();
+            }
+            if e.retry_delays.len() < MAX_RETRY_DELAYS {
+                e.retry_delays.push(r.delay_ms);
+            }
+        }
         if failed {
             e.failures += 1;
             *e.statuses.entry(req.status).or_default() += 1;
@@ -87,6 +121,9 @@ impl Detector for ErrorBurst {
         let already = out.get_mut(ID, &key).is_some();
         if (failed && (burst || chronic || already)) || (chronic && !already) {
             let (requests, failures, in_window) = (e.requests, e.failures, e.recent_failures.len());
+            let retried = retries(&e.retry_delays, cfg.backoff_factor);
+            let delays: Vec<String> = e.retry_delays.iter().map(|d| format!("{d:.0}")).collect();
+            let error_rate = cfg.error_rate;
             let statuses: Vec<String> = e
                 .statuses
                 .iter()
@@ -107,15 +144,21 @@ impl Detector for ErrorBurst {
                     .insert("error_rate".into(), Metric::Text(format!("{:.0}%", rate * 100.0)));
                 f.metrics.insert("in_10s".into(), Metric::Num(in_window as f64));
                 f.metrics.insert("statuses".into(), Metric::Text(statuses.join(", ")));
-                f.severity = if rate >= 0.5 {
+                if let Some(r) = &retried {
+                    f.metrics.insert("retries".into(), Metric::Text(r.clone()));
+                    f.metrics
+                        .insert("retry_delays_ms".into(), Metric::Text(delays.join(", ")));
+                }
+                f.severity = if rate >= error_rate {
                     Severity::Error
                 } else {
                     Severity::Warning
                 };
                 f.title = format!(
-                    "{label} failed {failures} of {requests} times ({:.0}%): {}",
+                    "{label} failed {failures} of {requests} times ({:.0}%): {}{}",
                     rate * 100.0,
-                    statuses.join(", ")
+                    statuses.join(", "),
+                    retried.as_ref().map(|r| format!("; {r}")).unwrap_or_default()
                 );
                 f.advice = "Find out why it fails (the status and the server log), stop retrying what cannot \
                             succeed (back off, or cap retries), and surface the failure instead of swallowing it."
@@ -134,6 +177,65 @@ impl Detector for ErrorBurst {
 #[cfg(test)]
 mod tests {
     use crate::detect::testkit::*;
+
+    /// Requests to one URL, each after the previous one failed with `status` and `delays[i]`.
+    fn retried(t: &mut Kit, statuses: &[u16], delays: &[f64]) {
+        let mut at = 0.0;
+        for (i, status) in statuses.iter().enumerate() {
+            let id = i as u64 + 1;
+            t.start(id, "GET", "http://h/api/flaky", at);
+            t.status(id, at + 3.0, *status);
+            at += 3.0 + delays.get(i).copied().unwrap_or(0.0);
+        }
+    }
+
+    #[test]
+    fn a_tight_retry_loop_is_a_burst_retried_without_backoff() {
+        let mut t = Kit::new();
+        retried(&mut t, &[503; 9], &[2.0; 8]);
+        let f = t.only("error-burst");
+        assert_eq!(f.severity, crate::Severity::Error);
+        assert_eq!(
+            f.title,
+            "GET /api/flaky failed 9 of 9 times (100%): 503 ×9; retried 8 times without backoff"
+        );
+        assert_eq!(f.evidence.urls, ["http://h/api/flaky"]);
+        t.assert_none("duplicate-request");
+    }
+
+    #[test]
+    fn retries_that_back_off_say_so() {
+        let mut t = Kit::new();
+        retried(&mut t, &[503; 6], &[100.0, 200.0, 400.0, 800.0, 1600.0]);
+        let f = t.only("error-burst");
+        assert!(f.title.ends_with("503 ×6; retried 5 times with backoff"), "{}", f.title);
+    }
+
+    #[test]
+    fn near_miss_a_few_retries_with_backoff_then_success_are_quiet() {
+        let mut t = Kit::new();
+        retried(&mut t, &[503, 503, 503, 200], &[200.0, 400.0, 800.0]);
+        t.assert_none("error-burst");
+        t.assert_none("duplicate-request");
+    }
+
+    #[test]
+    fn the_error_level_is_a_threshold() {
+        let mut cfg = crate::Config::default();
+        cfg.error_burst.error_rate = 0.9;
+        let run = |cfg: crate::Config| {
+            let mut t = Kit::with(cfg);
+            // 4 answered, then 5 failures: 56% failed.
+            for i in 0..9u64 {
+                t.net("http://h/_error", i as f64 * 100.0, 20.0, |n| {
+                    n.status = if i < 4 { 200 } else { 500 }
+                });
+            }
+            t.only("error-burst").severity
+        };
+        assert_eq!(run(crate::Config::default()), crate::Severity::Error);
+        assert_eq!(run(cfg), crate::Severity::Warning);
+    }
 
     #[test]
     fn five_failures_in_ten_seconds_are_a_burst() {

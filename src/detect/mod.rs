@@ -173,6 +173,20 @@ impl Findings {
             .get_mut(key)
     }
 
+    /// Takes a finding back when later evidence undoes it (a request counted as a
+    /// copy turned out aborted).
+    pub fn remove(&mut self, detector: &'static str, key: &str) -> bool {
+        let Some(shelf) = self.shelves.iter_mut().find(|s| s.detector == detector) else {
+            return false;
+        };
+        let removed = shelf.map.remove(key).is_some();
+        if removed {
+            self.len -= 1;
+            self.version += 1;
+        }
+        removed
+    }
+
     /// In (detector, key) order.
     pub fn iter(&self) -> impl Iterator<Item = &Finding> {
         self.shelves.iter().flat_map(|s| s.map.values())
@@ -259,8 +273,17 @@ pub fn superseded(f: &Finding, all: &[Finding]) -> bool {
     {
         return false;
     }
+    // Both keep only their latest evidence ids (and the copies may carry older
+    // ones), so compare the copies since the poll's earliest evidence.
     all.iter().any(|p| {
-        p.detector == polling_loop::ID && f.evidence.requests.iter().all(|id| p.evidence.requests.contains(id))
+        if p.detector != polling_loop::ID {
+            return false;
+        }
+        let Some(&since) = p.evidence.requests.iter().min() else {
+            return false;
+        };
+        let mut recent = f.evidence.requests.iter().filter(|id| **id >= since).peekable();
+        recent.peek().is_some() && recent.all(|id| p.evidence.requests.contains(id))
     })
 }
 

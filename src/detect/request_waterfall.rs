@@ -1,9 +1,21 @@
 //! # request-waterfall
 //!
 //! ## What it detects
-//! At least 3 fetch/XHR requests that run strictly one after another (each starts
-//! within 50 ms after the previous one ended; none overlap), where running them in
-//! parallel would save at least 300 ms (the sum of their durations minus the longest).
+//! At least 3 fetch/XHR requests where each was started by the previous one's
+//! completion: awaited one after another in one async function (or chained with
+//! `.then`). DevTools' initiator stack tells the cause: the later request ran in the
+//! same page function (or one scheduled from it), resumed from an `await` or a
+//! promise callback, and started within 50 ms after the previous one ended.
+//! Requests around the chain (analytics beacons, a poll, a prefetch) do not break
+//! it, and requests that merely follow each other do not make one: separate clicks
+//! (no `await` behind them), a timer or animation frame, another component.
+//!
+//! The shape decides, not the speed: on a local API four awaited requests take
+//! 30 ms and are still four sequential round trips, about 400 ms at 100 ms each
+//! (the title says so). The measured saving sets the severity. Without initiator
+//! stacks (Firefox and Safari exports, a session without DevTools) only timing is
+//! left: then a request continues the chain only when nothing else was in flight
+//! as it started, and the chain counts only when the measured saving reaches 300 ms.
 //!
 //! ## Why it matters
 //! Sequential `await`s make the user wait for the sum of the round trips instead of
@@ -15,18 +27,29 @@
 //! 540 ms where 180 ms would do.
 //!
 //! ## Thresholds
-//! - `min_requests` (3), `max_gap_ms` (50), `min_savings_ms` (300).
+//! - `min_requests` (3): requests in one chain.
+//! - `max_gap_ms` (50): from the previous request's end (its last byte) to the next start.
+//! - `max_overlap_ms` (2): a start this much before the previous end still follows it
+//!   (HAR times are rounded to the millisecond).
+//! - `min_savings_ms` (300): measured saving (sum minus the longest) from which it is a
+//!   warning (below: information), and without which a chain known only by timing is
+//!   not reported.
+//! - `error_savings_ms` (1000): measured saving from which it is an error.
+//! - `assumed_rtt_ms` (100): the round trip the title states the cost at.
 //!
 //! `dependent` says whether a later request's URL carries a value (an id, a short
 //! string) from an earlier response: then they cannot simply run in parallel. The
 //! page's bodies are never read; the values come from DevTools' copy of small JSON
-//! responses (or a HAR saved with content). Without them it is `unknown`.
+//! responses (or a HAR saved with content). Without them it is `unknown`. A request
+//! identical to the previous one (a retry, a long-poll) is a repeat, not a step.
 
 use super::{Detector, DetectorInfo, Findings, PageState};
 use crate::config::{Config, RequestWaterfallConfig};
+use crate::event::{Caller, Outcome};
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
 use crate::urls;
+use std::collections::{BTreeMap, VecDeque};
 
 pub const ID: &str = "request-waterfall";
 
@@ -37,34 +60,58 @@ pub const INFO: DetectorInfo = DetectorInfo {
     build: |c| Box::new(RequestWaterfall::new(c)),
 };
 
-struct Link {
+/// Requests remembered (as candidates and as chain links).
+const MAX_NODES: usize = 256;
+/// Requests waiting for DevTools' entry (their cause) before they are judged.
+const MAX_PENDING: usize = 64;
+/// Links shown and checked for dependencies.
+const KEEP: usize = 10;
+
+/// One request as this detector sees it, and once judged, its place in a chain.
+struct Node {
     id: u64,
     start: f64,
+    /// When the page's call resolved (or DevTools' end when that is all we know).
     end: Option<f64>,
-}
-
-/// The current chain: totals over all of it, the latest links for evidence.
-#[derive(Default)]
-struct Chain {
-    first_id: u64,
-    first_start: f64,
-    len: usize,
-    /// Sum and longest of the durations of the links that ended.
+    last_end: Option<f64>,
+    key: Option<String>,
+    url: String,
+    method: String,
+    values: Vec<String>,
+    source: Option<String>,
+    caller: Option<Caller>,
+    from_devtools: bool,
+    retry: bool,
+    aborted: bool,
+    /// Judged without waiting any longer for DevTools' entry.
+    forced: bool,
+    decided: bool,
+    pred: Option<u64>,
+    head: u64,
+    depth: usize,
+    /// Sum and longest of the durations along the path from the head.
     sum: f64,
     longest: f64,
-    last: Option<Link>,
-    labels: Vec<String>,
-    ids: Vec<u64>,
-    sources: Vec<String>,
-    /// The latest links' URLs and response values, for the dependency check.
-    recent: Vec<Recent>,
+    /// Every link on the path was seen through the initiator stack.
+    causal: bool,
+    /// How this request was linked: `await`, `Promise.then`... or `timing`.
+    link: Option<String>,
 }
 
-struct Recent {
-    id: u64,
-    url: String,
-    label: String,
-    values: Vec<String>,
+impl Node {
+    fn duration(&self) -> f64 {
+        self.last_end.map_or(0.0, |e| (e - self.start).max(0.0))
+    }
+}
+
+pub struct RequestWaterfall {
+    cfg: RequestWaterfallConfig,
+    nodes: VecDeque<Node>,
+    pending: Vec<u64>,
+    /// DevTools feeds this session: a page's request waits for its entry (the cause).
+    devtools_seen: bool,
+    /// Reported chains: head id -> the deepest request reported.
+    reported: BTreeMap<u64, u64>,
 }
 
 /// The parts of a URL a value could be: path segments and query values.
@@ -77,10 +124,16 @@ fn url_tokens(url: &str) -> Vec<&str> {
         .collect()
 }
 
+struct Recent<'a> {
+    url: &'a str,
+    label: String,
+    values: &'a [String],
+}
+
 /// "yes: …" with the value and where it came from, "no", or "unknown".
 fn dependency(recent: &[Recent]) -> String {
     for (i, later) in recent.iter().enumerate().skip(1) {
-        let tokens = url_tokens(&later.url);
+        let tokens = url_tokens(later.url);
         for earlier in &recent[..i] {
             if let Some(v) = earlier.values.iter().find(|v| tokens.contains(&v.as_str())) {
                 return format!("yes: {} uses {v} from {}", later.label, earlier.label);
@@ -91,61 +144,260 @@ fn dependency(recent: &[Recent]) -> String {
     if known { "no" } else { "unknown" }.to_string()
 }
 
-pub struct RequestWaterfall {
-    cfg: RequestWaterfallConfig,
-    chain: Chain,
+/// The numbers, severity and title of a chain of `count` requests.
+fn describe(f: &mut crate::Finding, cfg: &RequestWaterfallConfig, count: u64, sum: f64, longest: f64, awaited: bool) {
+    let savings = sum - longest;
+    let at_rtt = count as f64 * cfg.assumed_rtt_ms;
+    f.count = count;
+    f.metrics.insert("requests".into(), Metric::Num(count as f64));
+    f.metrics.insert("sequential_ms".into(), Metric::Num(sum.round()));
+    f.metrics.insert("parallel_ms".into(), Metric::Num(longest.round()));
+    f.metrics.insert("savings_ms".into(), Metric::Num(savings.round()));
+    f.metrics
+        .insert("at_assumed_rtt_ms".into(), Metric::Num(at_rtt.round()));
+    f.severity = if savings >= cfg.error_savings_ms {
+        Severity::Error
+    } else if savings >= cfg.min_savings_ms {
+        Severity::Warning
+    } else {
+        Severity::Info
+    };
+    let how = if awaited { "awaited" } else { "ran" };
+    f.title = if savings >= cfg.min_savings_ms {
+        format!(
+            "{count} requests {how} one after another: {} ms where {} ms would do",
+            sum.round(),
+            longest.round()
+        )
+    } else {
+        format!(
+            "{count} requests {how} one after another: {count} sequential round trips, about {} ms at {} ms each \
+             ({} ms measured here)",
+            at_rtt.round(),
+            cfg.assumed_rtt_ms.round(),
+            sum.round()
+        )
+    };
 }
-
-const KEEP: usize = 10;
 
 impl RequestWaterfall {
     pub fn new(cfg: &Config) -> Self {
         Self {
             cfg: cfg.request_waterfall.clone(),
-            chain: Chain::default(),
+            nodes: VecDeque::new(),
+            pending: Vec::new(),
+            devtools_seen: false,
+            reported: BTreeMap::new(),
         }
     }
 
-    fn evaluate(&mut self, out: &mut Findings) {
-        let c = &self.chain;
-        let all_ended = c.last.as_ref().is_some_and(|l| l.end.is_some());
-        if c.len < self.cfg.min_requests || !all_ended {
+    fn index(&self, id: u64) -> Option<usize> {
+        self.nodes.binary_search_by(|n| n.id.cmp(&id)).ok()
+    }
+
+    fn node(&self, id: u64) -> Option<&Node> {
+        self.index(id).map(|i| &self.nodes[i])
+    }
+
+    fn node_mut(&mut self, id: u64) -> Option<&mut Node> {
+        self.index(id).map(|i| &mut self.nodes[i])
+    }
+
+    /// Whether `b` starts where `a` ended: after `a`'s call resolved and soon after its last byte.
+    fn follows(&self, a: &Node, b: &Node) -> bool {
+        let (Some(end), Some(last)) = (a.end, a.last_end) else {
+            return false;
+        };
+        a.id != b.id
+            && !a.aborted
+            && a.start < b.start
+            && b.start >= end.min(last) - self.cfg.max_overlap_ms
+            && b.start - last <= self.cfg.max_gap_ms
+    }
+
+    /// Whether `n` knows all it will know about its cause.
+    fn ready(&self, n: &Node) -> bool {
+        n.end.is_some() && (n.caller.is_some() || n.from_devtools || !self.devtools_seen || n.forced)
+    }
+
+    /// Judges the pending requests that can be judged now, oldest first.
+    fn settle(&mut self, out: &mut Findings) {
+        let mut i = 0;
+        while i < self.pending.len() {
+            let id = self.pending[i];
+            match self.try_decide(id) {
+                Some(true) => {
+                    self.pending.remove(i);
+                    self.report(id, out);
+                    i = 0; // a decision can unblock earlier-listed requests
+                }
+                Some(false) => i += 1,
+                None => {
+                    self.pending.remove(i);
+                }
+            }
+        }
+    }
+
+    /// Some(true) when decided now, Some(false) when it must wait, None when gone.
+    fn try_decide(&mut self, id: u64) -> Option<bool> {
+        let b = self.node(id)?;
+        if b.decided {
+            return Some(true);
+        }
+        if b.aborted {
+            return None;
+        }
+        if !self.ready(b) {
+            return Some(false);
+        }
+        let candidates: Vec<&Node> = self.nodes.iter().filter(|a| self.follows(a, b)).collect();
+        if candidates.iter().any(|a| !a.decided) {
+            return Some(false);
+        }
+        let same_key = |a: &Node| a.key.is_some() && a.key == b.key;
+        let best = |it: Vec<&Node>| {
+            it.into_iter()
+                .max_by(|x, y| x.last_end.unwrap_or(0.0).total_cmp(&y.last_end.unwrap_or(0.0)))
+                .map(|a| a.id)
+        };
+        let (pred, link) = if b.retry {
+            (None, None)
+        } else {
+            match &b.caller {
+                // Known cause: only a continuation (await, promise callback) of the same code.
+                Some(c) if c.is_continuation() => {
+                    let same = candidates
+                        .into_iter()
+                        .filter(|a| !same_key(a))
+                        .filter(|a| {
+                            a.caller
+                                .as_ref()
+                                .is_some_and(|p| p.function == c.function || c.scheduled_by.contains(&p.function))
+                        })
+                        .collect();
+                    (best(same), c.resumed.clone())
+                }
+                Some(_) => (None, None),
+                // Timing alone cannot tell a cause amid other traffic: only a request
+                // that started while nothing else was in flight follows the one that
+                // ended last before it.
+                None if self
+                    .nodes
+                    .iter()
+                    .any(|o| o.id != b.id && o.start < b.start && o.end.is_none_or(|e| e > b.start)) =>
+                {
+                    (None, None)
+                }
+                None => (
+                    best(candidates.into_iter().filter(|a| !same_key(a)).collect()),
+                    Some("timing".to_string()),
+                ),
+            }
+        };
+        let from = pred
+            .and_then(|p| self.node(p))
+            .map(|a| (a.head, a.depth, a.sum, a.longest, a.causal));
+        let n = self.node_mut(id)?;
+        let d = n.duration();
+        n.decided = true;
+        match from {
+            Some((head, depth, sum, longest, causal)) => {
+                n.pred = pred;
+                n.head = head;
+                n.depth = depth + 1;
+                n.sum = sum + d;
+                n.longest = longest.max(d);
+                n.causal = causal && link.as_deref() != Some("timing");
+                n.link = link;
+            }
+            None => {
+                n.head = n.id;
+                n.depth = 1;
+                n.sum = d;
+                n.longest = d;
+                n.causal = true;
+            }
+        }
+        Some(true)
+    }
+
+    /// Reports the chain ending at `id` when it is long enough and the deepest so far.
+    fn report(&mut self, id: u64, out: &mut Findings) {
+        let Some(n) = self.node(id) else { return };
+        if n.depth < self.cfg.min_requests {
             return;
         }
-        let savings = c.sum - c.longest;
-        if savings < self.cfg.min_savings_ms {
+        let head = n.head;
+        if let Some(&deepest) = self.reported.get(&head) {
+            if deepest != id && self.node(deepest).is_some_and(|d| d.depth >= n.depth) {
+                return;
+            }
+        }
+        let savings = n.sum - n.longest;
+        if !n.causal && savings < self.cfg.min_savings_ms {
             return;
         }
-        // One finding per chain, named by its first request.
-        let key = format!("chain-{}", c.first_id);
-        let (n, sum, longest) = (c.len as u64, c.sum, c.longest);
-        let dependent = dependency(&c.recent);
-        out.upsert(ID, &key, c.first_start, |f| {
-            f.count = n;
-            f.last_ms = c.last.as_ref().and_then(|l| l.end).unwrap_or(c.first_start);
-            for id in &c.ids {
-                f.evidence.add_request(*id);
+        if n.depth > crate::finding::MAX_EVIDENCE_REQUESTS && self.reported.contains_key(&head) {
+            // A long chain grew by one link: its evidence (the first links) stands, the
+            // totals move. Walking the path on every link would cost a flood dearly.
+            let (count, sum, longest, end) = (n.depth as u64, n.sum, n.longest, n.last_end.unwrap_or(n.start));
+            if let Some(f) = out.get_mut(ID, &format!("chain-{head}")) {
+                let awaited = f.title.contains(" awaited ");
+                f.last_ms = f.last_ms.max(end);
+                describe(f, &self.cfg, count, sum, longest, awaited);
             }
-            for s in &c.sources {
-                f.evidence.add_source(s);
+            self.reported.insert(head, id);
+            return;
+        }
+        // The path back to the head (links that fell out of memory are left out).
+        let mut path: Vec<&Node> = Vec::new();
+        let mut at = Some(id);
+        while let Some(node) = at.and_then(|i| self.node(i)) {
+            if path.len() >= crate::finding::MAX_EVIDENCE_REQUESTS {
+                break;
             }
-            f.evidence.urls = c.labels.clone();
-            f.metrics.insert("requests".into(), Metric::Num(n as f64));
-            f.metrics.insert("sequential_ms".into(), Metric::Num(sum.round()));
-            f.metrics.insert("parallel_ms".into(), Metric::Num(longest.round()));
-            f.metrics.insert("savings_ms".into(), Metric::Num(savings.round()));
+            path.push(node);
+            at = node.pred;
+        }
+        path.reverse();
+        let cfg = &self.cfg;
+        let (count, sum, longest) = (n.depth as u64, n.sum, n.longest);
+        let recent: Vec<Recent> = path
+            .iter()
+            .take(KEEP)
+            .map(|p| Recent {
+                url: &p.url,
+                label: format!("{} {}", p.method, urls::short(&p.url)),
+                values: &p.values,
+            })
+            .collect();
+        let dependent = dependency(&recent);
+        let mut links: Vec<&str> = path.iter().filter_map(|p| p.link.as_deref()).collect();
+        links.dedup();
+        let linked_by = if n.causal {
+            links.join(", ")
+        } else {
+            "timing only (no initiator stacks)".to_string()
+        };
+        let awaited = n.causal && links.iter().all(|l| *l == "await");
+        let first_start = path.first().map_or(n.start, |p| p.start);
+        let last_end = n.last_end.unwrap_or(n.start);
+        let key = format!("chain-{head}");
+        out.upsert(ID, &key, first_start, |f| {
+            f.count = count;
+            f.last_ms = last_end;
+            f.evidence = Default::default();
+            f.evidence.requests = path.iter().map(|p| p.id).collect();
+            for p in path.iter().take(KEEP) {
+                f.evidence.add_url(&p.url);
+                if let Some(s) = &p.source {
+                    f.evidence.add_source(s);
+                }
+            }
             f.metrics.insert("dependent".into(), Metric::Text(dependent.clone()));
-            f.severity = if savings >= 1000.0 {
-                Severity::Error
-            } else {
-                Severity::Warning
-            };
-            f.title = format!(
-                "{} requests ran one after another: {} ms where {} ms would do",
-                n,
-                sum.round(),
-                longest.round()
-            );
+            f.metrics.insert("linked_by".into(), Metric::Text(linked_by.clone()));
+            describe(f, cfg, count, sum, longest, awaited);
             f.advice = if dependent.starts_with("yes") {
                 "These depend on each other: have the server return what the next request needs in the first \
                  response (include/expand, one combined endpoint), or fetch the first one earlier (prefetch on \
@@ -156,84 +408,112 @@ impl RequestWaterfall {
             }
             .into();
         });
+        self.reported.insert(head, id);
+        if self.reported.len() > MAX_NODES {
+            self.reported.pop_first();
+        }
+    }
+
+    fn remember(&mut self, req: &Request) {
+        let n = Node {
+            id: req.id,
+            start: req.start,
+            end: req.end,
+            last_end: req.last_end(),
+            key: req.same_request_key(),
+            url: req.url.clone(),
+            method: req.method.clone(),
+            values: req.values.clone(),
+            source: req.initiator.clone(),
+            caller: req.caller.clone(),
+            from_devtools: req.from_devtools,
+            retry: req.retry.is_some(),
+            aborted: req.outcome == Some(Outcome::Abort),
+            forced: false,
+            decided: false,
+            pred: None,
+            head: req.id,
+            depth: 1,
+            sum: 0.0,
+            longest: 0.0,
+            causal: true,
+            link: None,
+        };
+        // Ids grow in order of first sight; keep the ring sorted for lookups.
+        if self.nodes.back().is_some_and(|b| b.id >= n.id) {
+            return;
+        }
+        if self.nodes.len() >= MAX_NODES {
+            if let Some(old) = self.nodes.pop_front() {
+                self.pending.retain(|p| *p != old.id);
+            }
+        }
+        self.nodes.push_back(n);
+        self.pending.push(req.id);
+        if self.pending.len() > MAX_PENDING {
+            let oldest = self.pending[0];
+            if let Some(o) = self.node_mut(oldest) {
+                o.forced = true;
+            }
+        }
+    }
+
+    /// Copies what is known now about a request into its node.
+    fn update(&mut self, req: &Request) {
+        let Some(n) = self.node_mut(req.id) else { return };
+        n.end = req.end;
+        n.last_end = req.last_end();
+        n.from_devtools = req.from_devtools;
+        n.aborted = req.outcome == Some(Outcome::Abort);
+        if !req.values.is_empty() {
+            n.values = req.values.clone();
+        }
+        if n.source.is_none() {
+            n.source = req.initiator.clone();
+        }
+        if n.caller.is_none() {
+            n.caller = req.caller.clone();
+        }
     }
 }
 
 impl Detector for RequestWaterfall {
-    fn on_start(&mut self, req: &Request, _page: &PageState, _out: &mut Findings) {
-        if !req.is_api() || req.provoked {
+    fn on_start(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
+        self.devtools_seen |= req.from_devtools;
+        if !req.is_api() || req.provoked || req.excluded_from_repeats() {
             return;
         }
-        let c = &mut self.chain;
-        let continues = c
-            .last
-            .as_ref()
-            .and_then(|l| l.end)
-            .is_some_and(|end| req.start >= end && req.start - end <= self.cfg.max_gap_ms);
-        if !continues {
-            // An overlap (or a pause) ends the chain; this request may start the next one.
-            *c = Chain {
-                first_id: req.id,
-                first_start: req.start,
-                ..Chain::default()
-            };
-        }
-        c.len += 1;
-        c.last = Some(Link {
-            id: req.id,
-            start: req.start,
-            end: None,
-        });
-        if c.labels.len() < KEEP {
-            c.labels.push(format!("{} {}", req.method, urls::short(&req.url)));
-        }
-        c.ids.push(req.id);
-        if c.ids.len() > crate::finding::MAX_EVIDENCE_REQUESTS {
-            c.ids.remove(0);
-        }
-        c.recent.push(Recent {
-            id: req.id,
-            url: req.url.clone(),
-            label: format!("{} {}", req.method, urls::short(&req.url)),
-            values: req.values.clone(),
-        });
-        if c.recent.len() > KEEP {
-            c.recent.remove(0);
-        }
+        self.remember(req);
+        self.settle(out);
     }
 
     fn on_end(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
-        let c = &mut self.chain;
-        let Some(l) = c.last.as_mut().filter(|l| l.id == req.id && l.end.is_none()) else {
+        if self.index(req.id).is_none() {
             return;
-        };
-        let end = req.end.unwrap_or(l.start);
-        l.end = Some(end);
-        let d = end - l.start;
-        c.sum += d;
-        c.longest = c.longest.max(d);
-        self.evaluate(out);
+        }
+        self.update(req);
+        self.settle(out);
     }
 
     fn on_enrich(&mut self, req: &Request, out: &mut Findings) {
-        let c = &mut self.chain;
-        let mut changed = false;
-        if let Some(src) = req.initiator.as_ref().filter(|_| c.ids.contains(&req.id)) {
-            if c.sources.len() < KEEP && !c.sources.contains(src) {
-                c.sources.push(src.clone());
-                changed = true;
+        self.devtools_seen = true;
+        if self.index(req.id).is_none() {
+            return;
+        }
+        self.update(req);
+        // DevTools reports in the order requests finish: one that ended before this
+        // one started and still has no entry will not get one (it is judged as is).
+        let start = req.start;
+        for n in self.nodes.iter_mut() {
+            if !n.decided && !n.from_devtools && n.last_end.is_some_and(|e| e <= start) {
+                n.forced = true;
             }
         }
-        if let Some(r) = c
-            .recent
-            .iter_mut()
-            .find(|r| r.id == req.id && r.values.is_empty() && !req.values.is_empty())
-        {
-            r.values = req.values.clone();
-            changed = true;
-        }
-        if changed {
-            self.evaluate(out);
+        self.settle(out);
+        // Values (the dependency check) and sources can come after the chain was reported.
+        let head = self.node(req.id).filter(|n| n.decided).map(|n| n.head);
+        if let Some(&deepest) = head.and_then(|h| self.reported.get(&h)) {
+            self.report(deepest, out);
         }
     }
 }
@@ -241,6 +521,370 @@ impl Detector for RequestWaterfall {
 #[cfg(test)]
 mod tests {
     use crate::detect::testkit::*;
+    use crate::event::Caller;
+    use crate::finding::Metric;
+    use crate::Severity;
+
+    fn caller(function: &str, resumed: Option<&str>, scheduled_by: &[&str]) -> Caller {
+        Caller {
+            function: function.into(),
+            resumed: resumed.map(str::to_string),
+            scheduled_by: scheduled_by.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    /// A request seen by the page (start, end) and then by DevTools (with its caller).
+    fn seen(t: &mut Kit, id: u64, url: &str, start: f64, end: f64, c: Caller) {
+        t.start(id, "GET", url, start);
+        t.end(id, end);
+        t.net(url, start, end - start, |n| n.caller = Some(c));
+    }
+
+    fn text(f: &crate::Finding, key: &str) -> String {
+        match &f.metrics[key] {
+            Metric::Text(s) => s.clone(),
+            m => panic!("{key}: {m:?}"),
+        }
+    }
+
+    const DASH: &str = "http://h/app.js#loadDashboard";
+
+    #[test]
+    fn an_awaited_chain_on_a_fast_local_api_is_flagged_by_its_shape_amid_background_traffic() {
+        let mut t = Kit::new();
+        // A poll ticking, a beacon and a prefetch overlap the chain; none breaks it.
+        seen(
+            &mut t,
+            100,
+            "http://h/api/poll",
+            0.5,
+            3.0,
+            caller("http://h/poll.js#tick", Some("setInterval"), &[]),
+        );
+        seen(
+            &mut t,
+            1,
+            "http://h/api/chain/1",
+            1.0,
+            8.0,
+            caller(DASH, None, &["http://h/app.js#onLoad"]),
+        );
+        seen(
+            &mut t,
+            101,
+            "http://h/api/prefetch",
+            5.0,
+            12.0,
+            caller("http://h/nav.js#prefetch", None, &[]),
+        );
+        seen(
+            &mut t,
+            2,
+            "http://h/api/chain/2",
+            9.0,
+            16.0,
+            caller(DASH, Some("await"), &["http://h/app.js#onLoad"]),
+        );
+        t.net("http://h/collect", 15.0, 1.0, |n| n.resource_type = "ping".into());
+        seen(
+            &mut t,
+            102,
+            "http://h/api/poll",
+            16.0,
+            17.0,
+            caller("http://h/poll.js#tick", Some("setInterval"), &[]),
+        );
+        seen(
+            &mut t,
+            3,
+            "http://h/api/chain/3",
+            17.5,
+            24.0,
+            caller(DASH, Some("await"), &[]),
+        );
+        seen(
+            &mut t,
+            4,
+            "http://h/api/chain/4",
+            25.0,
+            31.0,
+            caller(DASH, Some("await"), &[]),
+        );
+        let f = t.only("request-waterfall");
+        assert_eq!(f.count, 4);
+        assert_eq!(f.severity, Severity::Info);
+        assert_eq!(
+            f.title,
+            "4 requests awaited one after another: 4 sequential round trips, about 400 ms at 100 ms each (27 ms \
+             measured here)"
+        );
+        assert_eq!(
+            f.evidence.urls,
+            [
+                "http://h/api/chain/1",
+                "http://h/api/chain/2",
+                "http://h/api/chain/3",
+                "http://h/api/chain/4"
+            ]
+        );
+        assert_eq!(text(&f, "linked_by"), "await");
+    }
+
+    #[test]
+    fn near_miss_the_same_requests_from_separate_clicks_are_quiet() {
+        let mut t = Kit::new();
+        // Each click handler calls fetch synchronously: nothing was awaited.
+        for i in 0..4u64 {
+            let start = 1.0 + i as f64 * 8.0;
+            seen(
+                &mut t,
+                i,
+                &format!("http://h/api/chain/{i}"),
+                start,
+                start + 7.0,
+                caller(DASH, None, &[]),
+            );
+        }
+        t.assert_none("request-waterfall");
+    }
+
+    #[test]
+    fn near_miss_slow_requests_from_separate_clicks_are_quiet_though_timing_alone_would_flag_them() {
+        let mut t = Kit::new();
+        for i in 0..4u64 {
+            let start = i as f64 * 420.0;
+            seen(
+                &mut t,
+                i,
+                &format!("http://h/api/report/{i}"),
+                start,
+                start + 400.0,
+                caller(DASH, None, &[]),
+            );
+        }
+        t.assert_none("request-waterfall");
+    }
+
+    #[test]
+    fn near_miss_requests_after_a_timer_or_animation_frame_that_merely_follow_are_quiet() {
+        let mut t = Kit::new();
+        seen(&mut t, 1, "http://h/api/a", 0.0, 5.0, caller(DASH, None, &[]));
+        seen(
+            &mut t,
+            2,
+            "http://h/api/b",
+            6.0,
+            11.0,
+            caller(DASH, Some("setTimeout"), &[DASH]),
+        );
+        seen(
+            &mut t,
+            3,
+            "http://h/api/c",
+            12.0,
+            17.0,
+            caller(DASH, Some("requestAnimationFrame"), &[DASH]),
+        );
+        t.assert_none("request-waterfall");
+    }
+
+    #[test]
+    fn near_miss_another_function_resuming_from_await_does_not_join() {
+        let mut t = Kit::new();
+        seen(&mut t, 1, "http://h/api/a", 0.0, 5.0, caller(DASH, None, &[]));
+        seen(&mut t, 2, "http://h/api/b", 6.0, 11.0, caller(DASH, Some("await"), &[]));
+        seen(
+            &mut t,
+            3,
+            "http://h/api/c",
+            12.0,
+            17.0,
+            caller("http://h/chat.js#connect", Some("await"), &[]),
+        );
+        t.assert_none("request-waterfall");
+    }
+
+    #[test]
+    fn a_then_chain_links_through_the_function_that_scheduled_it() {
+        let mut t = Kit::new();
+        let load = "http://h/app.js#load";
+        seen(&mut t, 1, "http://h/api/a", 0.0, 150.0, caller(load, None, &[]));
+        seen(
+            &mut t,
+            2,
+            "http://h/api/b",
+            152.0,
+            300.0,
+            caller("http://h/app.js#", Some("Promise.then"), &[load]),
+        );
+        seen(
+            &mut t,
+            3,
+            "http://h/api/c",
+            301.0,
+            450.0,
+            caller("http://h/app.js#", Some("Promise.then"), &[load]),
+        );
+        let f = t.only("request-waterfall");
+        assert_eq!(f.count, 3);
+        assert_eq!(text(&f, "linked_by"), "Promise.then");
+        assert!(f.title.starts_with("3 requests ran one after another"), "{}", f.title);
+    }
+
+    #[test]
+    fn a_long_awaited_chain_is_a_warning_or_an_error_by_measured_time() {
+        let mut t = Kit::new();
+        for i in 0..4u64 {
+            let start = i as f64 * 401.0;
+            let r = if i == 0 { None } else { Some("await") };
+            seen(
+                &mut t,
+                i,
+                &format!("http://h/api/s/{i}"),
+                start,
+                start + 400.0,
+                caller(DASH, r, &[]),
+            );
+        }
+        let f = t.only("request-waterfall");
+        assert_eq!(f.severity, Severity::Error);
+        assert_eq!(
+            f.title,
+            "4 requests awaited one after another: 1600 ms where 400 ms would do"
+        );
+    }
+
+    #[test]
+    fn a_login_redirect_load_sequence_is_a_dependent_chain() {
+        let mut t = Kit::new();
+        let signin = "http://h/auth.js#signIn";
+        t.start(1, "GET", "http://h/api/login", 0.0);
+        t.end(1, 4.0);
+        t.net("http://h/api/login", 0.0, 4.0, |n| {
+            n.caller = Some(caller(signin, None, &[]));
+            n.values = vec!["s3ss10n".into()];
+        });
+        t.start(2, "GET", "http://h/api/session/s3ss10n", 5.0);
+        t.end(2, 9.0);
+        t.net("http://h/api/session/s3ss10n", 5.0, 4.0, |n| {
+            n.caller = Some(caller(signin, Some("await"), &[]));
+            n.values = vec!["u42".into()];
+        });
+        seen(
+            &mut t,
+            3,
+            "http://h/api/home/u42",
+            10.0,
+            14.0,
+            caller(signin, Some("await"), &[]),
+        );
+        let f = t.only("request-waterfall");
+        assert_eq!(f.count, 3);
+        assert!(text(&f, "dependent").starts_with("yes: GET /api/session/s3ss10n uses s3ss10n"));
+        assert!(f.advice.contains("depend on each other"));
+    }
+
+    #[test]
+    fn near_miss_a_retry_or_long_poll_loop_of_one_request_is_not_a_chain() {
+        let mut t = Kit::new();
+        for i in 0..5u64 {
+            let start = i as f64 * 31.0;
+            let r = if i == 0 { None } else { Some("await") };
+            seen(
+                &mut t,
+                i,
+                "http://h/api/updates",
+                start,
+                start + 30.0,
+                caller(DASH, r, &[]),
+            );
+        }
+        t.assert_none("request-waterfall");
+    }
+
+    #[test]
+    fn chromes_own_har_of_three_awaits_links_them_by_await() {
+        let events: Vec<crate::event::Event> =
+            crate::har::parse(include_str!("../../tests/fixtures/har/chrome-waterfall.har"))
+                .unwrap()
+                .into_iter()
+                .map(|n| crate::event::Event::Network(Box::new(n)))
+                .collect();
+        let f: Vec<_> = run_events(&events)
+            .into_iter()
+            .filter(|f| f.detector == "request-waterfall")
+            .collect();
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].count, 3);
+        assert_eq!(text(&f[0], "linked_by"), "await");
+        assert!(
+            f[0].title.starts_with("3 requests awaited one after another"),
+            "{}",
+            f[0].title
+        );
+    }
+
+    #[test]
+    fn a_long_chain_counts_every_link_and_keeps_its_first_links_as_evidence() {
+        let mut t = Kit::new();
+        for i in 0..120u64 {
+            let start = i as f64 * 11.0;
+            let r = if i == 0 { None } else { Some("await") };
+            seen(
+                &mut t,
+                i,
+                &format!("http://h/api/items/{i}"),
+                start,
+                start + 10.0,
+                caller(DASH, r, &[]),
+            );
+        }
+        let f = t.only("request-waterfall");
+        assert_eq!(f.count, 120);
+        assert_eq!(f.evidence.requests.len(), 50);
+        assert_eq!(f.evidence.urls.len(), 10);
+        assert_eq!(f.evidence.urls[0], "http://h/api/items/0");
+        assert_eq!(
+            f.title,
+            "120 requests awaited one after another: 1200 ms where 10 ms would do"
+        );
+    }
+
+    #[test]
+    fn near_miss_without_stacks_back_to_back_requests_amid_other_traffic_are_not_a_chain() {
+        // A busy page known only by timing (no DevTools): each request starts right
+        // after another ended, but something else is always in flight.
+        let mut t = Kit::new();
+        for i in 0..4u64 {
+            let start = i as f64 * 401.0;
+            t.start(100 + i, "GET", &format!("http://h/api/feed?page={i}"), start - 20.0);
+            t.request(i, "GET", &format!("http://h/api/r/{i}"), start, start + 400.0);
+            t.end(100 + i, start + 30.0);
+        }
+        t.assert_none("request-waterfall");
+    }
+
+    #[test]
+    fn page_requests_wait_for_devtools_and_follow_what_its_stacks_say() {
+        let mut t = Kit::new();
+        // DevTools is feeding this session.
+        t.net("http://h/app.js", 0.0, 3.0, |n| n.resource_type = "script".into());
+        for i in 1..=3u64 {
+            let start = i as f64 * 200.0;
+            t.start(i, "GET", &format!("http://h/api/r/{i}"), start);
+            t.end(i, start + 195.0);
+        }
+        // Back to back and slow: timing alone would report them; the stacks are awaited.
+        t.assert_none("request-waterfall");
+        for i in 1..=3u64 {
+            let start = i as f64 * 200.0;
+            let r = if i == 1 { None } else { Some("await") };
+            t.net(&format!("http://h/api/r/{i}"), start, 195.0, |n| {
+                n.caller = Some(caller(DASH, r, &[]))
+            });
+        }
+        assert_eq!(t.only("request-waterfall").count, 3);
+    }
 
     #[test]
     fn three_back_to_back_requests_are_a_waterfall() {

@@ -80,6 +80,20 @@ impl Kit {
         }));
     }
 
+    /// The page's end of a request answered with `status`.
+    pub fn status(&mut self, id: u64, t: f64, status: u16) {
+        self.engine.ingest(Event::RequestEnd(RequestEnd {
+            id,
+            t,
+            status,
+            outcome: Outcome::Ok,
+            content_type: Some("application/json".into()),
+            content_length: Some(42),
+            content_encoding: None,
+            cache_control: None,
+        }));
+    }
+
     pub fn end(&mut self, id: u64, t: f64) {
         self.finish(id, t, Outcome::Ok);
     }

@@ -102,6 +102,7 @@ pub struct Engine {
     log_bytes: usize,
     request_bytes: usize,
     components: Components,
+    retries: crate::request::Retries,
 }
 
 impl Engine {
@@ -134,6 +135,7 @@ impl Engine {
             log_bytes: 0,
             request_bytes: 0,
             components: Components::default(),
+            retries: Default::default(),
         }
     }
 
@@ -246,6 +248,7 @@ impl Engine {
                         let id = self.alloc_id();
                         let mut r = Request::from_page(id, s);
                         self.place(&mut r);
+                        self.mark_retry(&mut r);
                         self.by_page_id.insert(s.id, id);
                         self.waiting_for_devtools.add(key, id, s.t);
                         self.push(r);
@@ -314,6 +317,7 @@ impl Engine {
                         let id = self.alloc_id();
                         let mut r = Request::from_devtools(id, n);
                         self.place(&mut r);
+                        self.mark_retry(&mut r);
                         if !merge::page_never_reports(&n.resource_type) {
                             self.waiting_for_page.add(key, id, n.t);
                         }
@@ -402,6 +406,13 @@ impl Engine {
         r.route_epoch = self.route_times.partition_point(|t| *t <= r.start) as u32;
         let seen = self.visibility.partition_point(|(t, _)| *t <= r.start);
         r.hidden = seen > 0 && self.visibility[seen - 1].1;
+    }
+
+    /// A request identical to one that failed just before is its retry (see `Request::retry`).
+    fn mark_retry(&mut self, r: &mut Request) {
+        if let Some(prev) = self.retries.previous(r).and_then(|id| self.get(id)) {
+            r.mark_retry(prev);
+        }
     }
 
     fn push(&mut self, r: Request) {

@@ -48,7 +48,7 @@ test('request-waterfall: three awaits in a row', async () => {
   const f = await expectFinding('request-waterfall');
   assert.equal(f.count, 3);
   assert.ok(f.metrics.savings_ms >= 300, JSON.stringify(f.metrics));
-  assert.deepEqual(f.evidence.urls, ['GET /api/step/user', 'GET /api/step/settings', 'GET /api/step/feed']);
+  assert.deepEqual(f.evidence.urls, ['user', 'settings', 'feed'].map((s) => `${demo.origin}/api/step/${s}`));
   // DevTools' copies of the small JSON answers show none was needed by the next request.
   const known = await tab.waitForFinding((x) => x.detector === 'request-waterfall' && x.metrics.dependent !== 'unknown', { timeout: 3000, what: 'the dependency check' });
   assert.equal(known.finding.metrics.dependent, 'no');
