@@ -115,6 +115,7 @@ impl Detector for DevBuild {
             f.count = 1;
             f.severity = Severity::Error;
             f.title = format!("{what} is a development build on {host}");
+            f.evidence.add_url(page.current_url());
             f.metrics.insert("host".into(), Metric::Text(host.clone()));
             f.metrics
                 .insert("bundle_type".into(), Metric::Num(r.bundle_type.unwrap_or(1) as f64));

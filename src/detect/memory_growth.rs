@@ -18,12 +18,15 @@
 //!
 //! ## Thresholds
 //! - `window_ms` (120000), `min_growth` (0.10), `min_samples` (8).
+//! - `error_growth` (0.5): growth over the window from which it is an error.
+//!
+//! Evidence: the page, and for open connections the URLs they are open to.
 
 use super::{Detector, DetectorInfo, Findings, PageState};
 use crate::config::{Config, MemoryGrowthConfig};
 use crate::event::{Event, MemorySample};
 use crate::finding::{Metric, Severity};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 pub const ID: &str = "memory-growth";
 
@@ -62,13 +65,19 @@ const SERIES: &[Series] = &[
 pub struct MemoryGrowth {
     cfg: MemoryGrowthConfig,
     samples: VecDeque<MemorySample>,
+    /// Connections open now, by id: their URLs are the evidence of a growing count.
+    open: BTreeMap<u64, String>,
 }
+
+/// Open connections remembered (a page opening more has a bigger problem than evidence).
+const MAX_OPEN: usize = 1_000;
 
 impl MemoryGrowth {
     pub fn new(cfg: &Config) -> Self {
         Self {
             cfg: cfg.memory_growth.clone(),
             samples: VecDeque::new(),
+            open: BTreeMap::new(),
         }
     }
 }
@@ -117,7 +126,16 @@ pub fn trend(points: &[(f64, f64)], window: f64, min_growth: f64) -> Option<(f64
 }
 
 impl Detector for MemoryGrowth {
-    fn on_page(&mut self, event: &Event, _page: &PageState, out: &mut Findings) {
+    fn on_page(&mut self, event: &Event, page: &PageState, out: &mut Findings) {
+        match event {
+            Event::ConnectionOpen(c) if self.open.len() < MAX_OPEN => {
+                self.open.insert(c.id, c.url.clone());
+            }
+            Event::ConnectionClose(c) => {
+                self.open.remove(&c.id);
+            }
+            _ => {}
+        }
         let Event::Memory(sample) = event else { return };
         let window = self.cfg.window_ms;
         self.samples.push_back(sample.clone());
@@ -147,8 +165,18 @@ impl Detector for MemoryGrowth {
                 .filter(|r| r.0 != *key)
                 .map(|(_, n, f, t, _, s)| format!("{n} {} → {}", s(*f), s(*t)))
                 .collect();
+            let open = &self.open;
             out.upsert(ID, key, sample.t, |f| {
                 f.count += 1;
+                // What the user can open: the page, and the URLs the connections go to.
+                if !page.current_url().is_empty() {
+                    f.evidence.add_url(page.current_url());
+                }
+                if *key == "connections" {
+                    for url in open.values() {
+                        f.evidence.add_url(url);
+                    }
+                }
                 f.metrics.insert("from".into(), Metric::Text(show(*from)));
                 f.metrics.insert("to".into(), Metric::Text(show(*to)));
                 f.metrics.insert("per_minute".into(), Metric::Text(show(*per_min)));
@@ -157,7 +185,7 @@ impl Detector for MemoryGrowth {
                 if !others.is_empty() {
                     f.metrics.insert("meanwhile".into(), Metric::Text(others.join("; ")));
                 }
-                f.severity = if (to - from) / from.max(1.0) > 0.5 {
+                f.severity = if (to - from) / from.max(1.0) > self.cfg.error_growth {
                     Severity::Error
                 } else {
                     Severity::Warning

@@ -216,31 +216,67 @@ mod tests {
     #[test]
     fn a_vite_dev_server_on_localhost_is_info_with_a_note_and_a_public_host_is_not() {
         let mut t = Kit::new();
-        asset(&mut t, "http://localhost:5173/node_modules/.vite/deps/react.js?v=abc123", Some("no-cache"));
-        asset(&mut t, "http://localhost:5173/assets/index-5HX2ZQ7M.js", Some("no-cache"));
+        asset(
+            &mut t,
+            "http://localhost:5173/node_modules/.vite/deps/react.js?v=abc123",
+            Some("no-cache"),
+        );
+        asset(
+            &mut t,
+            "http://localhost:5173/assets/index-5HX2ZQ7M.js",
+            Some("no-cache"),
+        );
         let all = t.of("missing-cache-headers");
         assert_eq!(all.len(), 2, "{all:#?}");
         for f in &all {
             assert!(f.key.starts_with("local "), "{}", f.key);
             assert_eq!(f.severity, crate::Severity::Info, "{f:#?}");
-            assert!(f.title.ends_with("(local development server: check the production build)"), "{}", f.title);
+            assert!(
+                f.title
+                    .ends_with("(local development server: check the production build)"),
+                "{}",
+                f.title
+            );
             assert_eq!(f.evidence.urls.len(), 1);
         }
 
         let mut t = Kit::new();
-        asset(&mut t, "https://app.example.com/node_modules/.vite/deps/react.js?v=abc123", Some("no-cache"));
-        asset(&mut t, "https://app.example.com/assets/index-5HX2ZQ7M.js", Some("no-cache"));
-        let hashed = t.of("missing-cache-headers").into_iter().find(|f| f.key == "hashed").unwrap();
+        asset(
+            &mut t,
+            "https://app.example.com/node_modules/.vite/deps/react.js?v=abc123",
+            Some("no-cache"),
+        );
+        asset(
+            &mut t,
+            "https://app.example.com/assets/index-5HX2ZQ7M.js",
+            Some("no-cache"),
+        );
+        let hashed = t
+            .of("missing-cache-headers")
+            .into_iter()
+            .find(|f| f.key == "hashed")
+            .unwrap();
         assert_eq!(hashed.severity, crate::Severity::Warning);
-        assert_eq!(hashed.evidence.urls, vec!["https://app.example.com/assets/index-5HX2ZQ7M.js"]);
+        assert_eq!(
+            hashed.evidence.urls,
+            vec!["https://app.example.com/assets/index-5HX2ZQ7M.js"]
+        );
         assert!(t.of("missing-cache-headers").iter().any(|f| f.key == "short"));
     }
 
     #[test]
     fn blob_data_and_extension_files_are_not_static_assets() {
         let mut t = Kit::new();
-        asset(&mut t, "blob:http://localhost:5173/5f1c2a9e-8b7d-4c3a-9f1e-2d6b8a7c5e41", None);
-        asset(&mut t, "chrome-extension://fmkadmapgofadopljbjfkapdkoienihi/build/installHook.js", None);
+        asset(
+            &mut t,
+            "blob:http://localhost:5173/5f1c2a9e-8b7d-4c3a-9f1e-2d6b8a7c5e41",
+            None,
+        );
+        asset(
+            &mut t,
+            "chrome-extension://fmkadmapgofadopljbjfkapdkoienihi/build/installHook.js",
+            None,
+        );
         asset(&mut t, "safari-web-extension://ABCD-1234/script.js", None);
         t.net("data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=", 0.0, 0.0, |n| {
             n.resource_type = "image".into();
@@ -255,8 +291,12 @@ mod tests {
 
     #[test]
     fn content_hashes_are_recognized() {
-        assert!(!content_hashed("blob:http://localhost:5173/5f1c2a9e-8b7d-4c3a-9f1e-2d6b8a7c5e41"));
-        assert!(!content_hashed("https://cdn.example.com/uploads/5f1c2a9e-8b7d-4c3a-9f1e-2d6b8a7c5e41.png"));
+        assert!(!content_hashed(
+            "blob:http://localhost:5173/5f1c2a9e-8b7d-4c3a-9f1e-2d6b8a7c5e41"
+        ));
+        assert!(!content_hashed(
+            "https://cdn.example.com/uploads/5f1c2a9e-8b7d-4c3a-9f1e-2d6b8a7c5e41.png"
+        ));
         assert!(content_hashed("http://h/assets/app.3f9a2c1b.js"));
         assert!(content_hashed("/_next/static/chunks/main-5HX2ZQ7M.js"));
         assert!(!content_hashed("/static/polling.js"));

@@ -43,6 +43,11 @@ impl PageState {
     pub fn at_startup(&self, t: f64) -> bool {
         self.load_t.is_none_or(|l| t <= l)
     }
+
+    /// The page's URL now (after its latest route change), empty when unknown.
+    pub fn current_url(&self) -> &str {
+        self.routes.last().map_or(self.url.as_str(), |(_, u)| u.as_str())
+    }
 }
 
 /// The findings store, keyed by (detector id, finding key) so output order is stable.

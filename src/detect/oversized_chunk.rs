@@ -164,7 +164,9 @@ impl OversizedChunk {
                 }
                 match wire {
                     Some(n) => f.metrics.insert("transfer_bytes".into(), Metric::Num(n as f64)),
-                    None => f.metrics.insert("transfer_bytes".into(), Metric::Text("unknown".into())),
+                    None => f
+                        .metrics
+                        .insert("transfer_bytes".into(), Metric::Text("unknown".into())),
                 };
                 f.metrics.insert("decoded_bytes".into(), Metric::Num(decoded as f64));
                 f.metrics.insert("at_startup".into(), Metric::Flag(startup));
@@ -340,7 +342,9 @@ mod tests {
         );
         assert_eq!(
             total.metrics.get("biggest"),
-            Some(&Metric::Text("/assets/c.js 240 KB, /assets/a.js 200 KB, /assets/b.js 90 KB".into()))
+            Some(&Metric::Text(
+                "/assets/c.js 240 KB, /assets/a.js 200 KB, /assets/b.js 90 KB".into()
+            ))
         );
     }
 
@@ -363,10 +367,14 @@ mod tests {
             worker(&mut t, body);
             script(&mut t, "https://docs.example.com/build/pdf.mjs", 520_000, 1_300_000);
             let all = t.of("oversized-chunk");
-            let w = all.iter().find(|f| f.key.ends_with("pdf.worker.mjs")).expect("worker finding");
+            let w = all
+                .iter()
+                .find(|f| f.key.ends_with("pdf.worker.mjs"))
+                .expect("worker finding");
             assert!(!w.title.contains("346 B"), "{}", w.title);
             assert!(
-                w.title.contains("pdf.worker.mjs: size on the wire unknown, 2.2 MB decoded"),
+                w.title
+                    .contains("pdf.worker.mjs: size on the wire unknown, 2.2 MB decoded"),
                 "{}",
                 w.title
             );
@@ -375,7 +383,9 @@ mod tests {
             // The page total counts what is known, and says what is not.
             let total = all.iter().find(|f| f.key == "total").unwrap();
             assert!(
-                total.title.starts_with("520 KB of JavaScript in 1 scripts (and 1 of unknown size)"),
+                total
+                    .title
+                    .starts_with("520 KB of JavaScript in 1 scripts (and 1 of unknown size)"),
                 "{}",
                 total.title
             );
@@ -395,22 +405,50 @@ mod tests {
     #[test]
     fn blob_workers_are_not_chunks_and_local_dev_bundles_are_info_with_a_note() {
         let mut t = Kit::new();
-        script(&mut t, "blob:http://localhost:5173/5f1c2a9e-8b7d-4c3a-9f1e-2d6b8a7c5e41", 0, 2_000_000);
-        script(&mut t, "chrome-extension://fmkadmapgofadopljbjfkapdkoienihi/build/backend.js", 0, 2_000_000);
+        script(
+            &mut t,
+            "blob:http://localhost:5173/5f1c2a9e-8b7d-4c3a-9f1e-2d6b8a7c5e41",
+            0,
+            2_000_000,
+        );
+        script(
+            &mut t,
+            "chrome-extension://fmkadmapgofadopljbjfkapdkoienihi/build/backend.js",
+            0,
+            2_000_000,
+        );
         t.assert_none("oversized-chunk");
 
         let mut t = Kit::new();
-        script(&mut t, "http://localhost:5173/node_modules/.vite/deps/react-dom_client.js?v=abc123", 1_400_000, 1_400_000);
+        script(
+            &mut t,
+            "http://localhost:5173/node_modules/.vite/deps/react-dom_client.js?v=abc123",
+            1_400_000,
+            1_400_000,
+        );
         let all = t.of("oversized-chunk");
         assert_eq!(all.len(), 2, "{all:#?}");
         for f in &all {
             assert_eq!(f.severity, crate::Severity::Info, "{f:#?}");
-            assert!(f.title.ends_with("(local development server: check the production build)"), "{}", f.title);
+            assert!(
+                f.title
+                    .ends_with("(local development server: check the production build)"),
+                "{}",
+                f.title
+            );
         }
         // The same bundle from a public host is an error.
         let mut t = Kit::new();
-        script(&mut t, "https://app.example.com/node_modules/.vite/deps/react-dom_client.js?v=abc123", 1_400_000, 1_400_000);
-        assert!(t.of("oversized-chunk").iter().all(|f| f.severity == crate::Severity::Error));
+        script(
+            &mut t,
+            "https://app.example.com/node_modules/.vite/deps/react-dom_client.js?v=abc123",
+            1_400_000,
+            1_400_000,
+        );
+        assert!(t
+            .of("oversized-chunk")
+            .iter()
+            .all(|f| f.severity == crate::Severity::Error));
     }
 
     #[test]

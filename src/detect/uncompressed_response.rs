@@ -165,24 +165,39 @@ mod tests {
 
     /// What Vite's dev server sends for a pre-bundled dependency: raw, `no-cache`.
     fn vite_dep(t: &mut Kit, origin: &str) {
-        t.net(&format!("{origin}/node_modules/.vite/deps/react.js?v=abc123"), 0.0, 8.0, |n| {
-            n.resource_type = "script".into();
-            n.mime_type = Some("text/javascript".into());
-            n.cache_control = Some("no-cache".into());
-            n.transfer_size = Some(120_350);
-            n.body_size = Some(120_000);
-            n.content_size = Some(120_000);
-        });
+        t.net(
+            &format!("{origin}/node_modules/.vite/deps/react.js?v=abc123"),
+            0.0,
+            8.0,
+            |n| {
+                n.resource_type = "script".into();
+                n.mime_type = Some("text/javascript".into());
+                n.cache_control = Some("no-cache".into());
+                n.transfer_size = Some(120_350);
+                n.body_size = Some(120_000);
+                n.content_size = Some(120_000);
+            },
+        );
     }
 
     #[test]
     fn a_dev_server_on_a_local_host_is_info_at_most_with_a_note() {
-        for origin in ["http://localhost:5173", "http://127.0.0.1:5173", "http://[::1]:5173", "http://shop.test"] {
+        for origin in [
+            "http://localhost:5173",
+            "http://127.0.0.1:5173",
+            "http://[::1]:5173",
+            "http://shop.test",
+        ] {
             let mut t = Kit::new();
             vite_dep(&mut t, origin);
             let f = t.only("uncompressed-response");
             assert_eq!(f.severity, crate::Severity::Info, "{origin}");
-            assert!(f.title.ends_with("(local development server: check the production build)"), "{}", f.title);
+            assert!(
+                f.title
+                    .ends_with("(local development server: check the production build)"),
+                "{}",
+                f.title
+            );
             assert_eq!(f.metrics.get("local_dev"), Some(&crate::finding::Metric::Flag(true)));
             assert!(f.evidence.urls[0].ends_with("/node_modules/.vite/deps/react.js?v=abc123"));
         }
@@ -195,7 +210,10 @@ mod tests {
         let f = t.only("uncompressed-response");
         assert_eq!(f.severity, crate::Severity::Warning);
         assert!(!f.title.contains("local development"), "{}", f.title);
-        assert_eq!(f.evidence.urls, vec!["https://app.example.com/node_modules/.vite/deps/react.js?v=abc123"]);
+        assert_eq!(
+            f.evidence.urls,
+            vec!["https://app.example.com/node_modules/.vite/deps/react.js?v=abc123"]
+        );
     }
 
     #[test]
