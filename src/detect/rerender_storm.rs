@@ -8,6 +8,16 @@
 //! because a storming parent did are listed in the parent's finding, not as storms
 //! of their own.
 //!
+//! Cost: development and profiling builds report each component's render time.
+//! Production builds report none, so the cost is estimated, never assumed to be
+//! small: component renders per second (the storming component and everything
+//! that re-rendered because it did) times an assumed cost per render, or the time
+//! of the long animation frames that overlapped the storm, per second, whichever is
+//! larger. A table of 300 rows re-rendered at 60 Hz is 18,000 component renders a
+//! second: about 36 ms of work a second at 2 µs each.
+//!
+//! Evidence: the components, the page's URL, and the scripts of overlapping long frames.
+//!
 //! ## Why it matters
 //! Every render runs the component and diffs its output; dozens a second keep the
 //! main thread busy and make typing and scrolling stutter: the audits' "10x
@@ -17,17 +27,6 @@
 //! ## Example
 //! `Ticker` rendered 60 times/s for 4.2 s (peak 61/s, 250 renders; state changed);
 //! each time `Row` ×20 re-rendered with it.
-//!
-//! ## Cost
-//! Development and profiling builds report each component's render time.
-//! Production builds report none, so the cost is estimated, never assumed to be
-//! small: component renders per second (the storming component and everything
-//! that re-rendered because it did) times an assumed cost per render, or the time
-//! of the long animation frames that overlapped the storm, per second, whichever is
-//! larger. A table of 300 rows re-rendered at 60 Hz is 18,000 component renders a
-//! second: about 36 ms of work a second at 2 µs each.
-//!
-//! Evidence: the components, the page's URL, and the scripts of overlapping long frames.
 //!
 //! ## Thresholds
 //! - `renders_per_s` (30), `commits_per_s` (60), `sustain_ms` (1000).
