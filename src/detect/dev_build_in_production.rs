@@ -182,6 +182,32 @@ mod tests {
             "React 18.3.1 (react-dom) is a development build on shop.example.com"
         );
         assert_eq!(f.severity, Severity::Error);
+        assert_eq!(f.evidence.urls, vec!["https://shop.example.com:8443/cart"]);
+    }
+
+    #[test]
+    fn one_list_of_local_hosts() {
+        let suffixes = crate::config::DevBuildInProductionConfig::default().local_suffixes;
+        for url in [
+            "http://localhost:5173/src/main.tsx",
+            "http://127.0.0.2:8000/",
+            "http://[::1]:3000/",
+            "http://0.0.0.0:8080/",
+            "http://myapp.local/",
+            "https://shop.test/",
+            "http://app.localhost/",
+            "http://LOCALHOST/",
+        ] {
+            assert!(local_url(url, &suffixes), "{url}");
+        }
+        for url in [
+            "https://app.example.com/",
+            "https://localhost.example.com/",
+            "https://test.example.com/",
+            "data:text/javascript,1",
+        ] {
+            assert!(!local_url(url, &suffixes), "{url}");
+        }
     }
 
     #[test]

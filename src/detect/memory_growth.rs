@@ -269,9 +269,52 @@ mod tests {
         assert!(keys.contains(&"nodes") && keys.contains(&"intervals"), "{keys:?}");
         assert!(!keys.contains(&"heap"), "{keys:?}");
         let nodes = all.iter().find(|f| f.key == "nodes").unwrap();
+        // No page URL was reported here, so there is nothing to list.
+        assert!(nodes.evidence.urls.is_empty());
         assert!(nodes.title.starts_with("DOM elements grew"), "{}", nodes.title);
         assert!(
             matches!(&nodes.metrics["meanwhile"], crate::finding::Metric::Text(m) if m.contains("intervals never cleared"))
         );
+    }
+
+    #[test]
+    fn growing_connections_list_the_page_and_the_urls_they_are_open_to() {
+        use crate::event::{ConnectionOpen, PageInfo};
+        let mut t = Kit::new();
+        t.engine.ingest(Event::Page(PageInfo {
+            t: 0.0,
+            url: "https://app.example.com/inbox".into(),
+        }));
+        for i in 0..70u64 {
+            if i % 7 == 0 {
+                t.engine.ingest(Event::ConnectionOpen(ConnectionOpen {
+                    id: i,
+                    kind: "eventsource".into(),
+                    url: format!("https://app.example.com/api/stream?room={}", i / 7),
+                    t: i as f64 * 2000.0,
+                }));
+            }
+            t.engine.ingest(Event::Memory(MemorySample {
+                t: i as f64 * 2000.0 + 1.0,
+                heap: None,
+                nodes: None,
+                intervals: None,
+                connections: Some((i / 7 + 1) as f64),
+            }));
+        }
+        let f = t
+            .of("memory-growth")
+            .into_iter()
+            .find(|f| f.key == "connections")
+            .expect("connections finding");
+        assert_eq!(f.evidence.urls[0], "https://app.example.com/inbox");
+        assert!(
+            f.evidence
+                .urls
+                .contains(&"https://app.example.com/api/stream?room=0".to_string()),
+            "{:?}",
+            f.evidence.urls
+        );
+        assert_eq!(f.evidence.urls.len(), 10, "capped: {:?}", f.evidence.urls);
     }
 }
