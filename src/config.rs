@@ -146,6 +146,8 @@ thresholds!(RerenderStormConfig {
     sustain_ms: f64 = 1_000.0,
     /// A pause longer than this ends a run of renders.
     run_gap_ms: f64 = 500.0,
+    /// Once a storm runs, windows at this share of the rate keep it going (jitter).
+    hold_share: f64 = 0.8,
     /// Render work per second (measured, or estimated) from which a storm is a warning.
     costly_ms_per_s: f64 = 4.0,
     /// Share of renders that change nothing from which a storm is a warning.
@@ -308,6 +310,8 @@ thresholds!(MemoryGrowthConfig {
     min_growth: f64 = 0.10,
     /// Samples needed within the window.
     min_samples: usize = 8,
+    /// Share of the window the samples must span before a trend is judged.
+    min_coverage: f64 = 0.9,
     /// Growth over the window from which it is an error.
     error_growth: f64 = 0.5,
 });

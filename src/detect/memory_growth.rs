@@ -18,6 +18,7 @@
 //!
 //! ## Thresholds
 //! - `window_ms` (120000), `min_growth` (0.10), `min_samples` (8).
+//! - `min_coverage` (0.9): the samples must span this share of the window.
 //! - `error_growth` (0.5): growth over the window from which it is an error.
 //!
 //! Evidence: the page, and for open connections the URLs they are open to.
@@ -143,7 +144,10 @@ impl Detector for MemoryGrowth {
             self.samples.pop_front();
         }
         // The window must be covered, not just begun.
-        let covered = self.samples.front().is_some_and(|s| sample.t - s.t >= window * 0.9);
+        let covered = self
+            .samples
+            .front()
+            .is_some_and(|s| sample.t - s.t >= window * self.cfg.min_coverage);
         if self.samples.len() < self.cfg.min_samples || !covered {
             return;
         }

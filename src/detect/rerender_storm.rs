@@ -32,6 +32,8 @@
 //! ## Thresholds
 //! - `renders_per_s` (30), `commits_per_s` (60), `sustain_ms` (1000).
 //! - `run_gap_ms` (500): a pause longer than this ends a run of renders.
+//! - `hold_share` (0.8): once a storm runs, render windows at this share of the
+//!   rate keep it going (frames jitter).
 //! - info while each render changes something and costs little; a warning when
 //!   `wasted_share` (0.5) of the renders change nothing, or when the storm costs
 //!   `costly_ms_per_s` (4) of render work a second (measured, or estimated at
@@ -72,7 +74,16 @@ struct Run {
 impl Run {
     /// Adds a window; returns the commits per second over the trailing second and how
     /// long the rate has stayed at or above `threshold`.
-    fn add(&mut self, t: f64, t_end: f64, commits: u32, renders: u32, threshold: f64, gap: f64) -> (f64, f64) {
+    fn add(
+        &mut self,
+        t: f64,
+        t_end: f64,
+        commits: u32,
+        renders: u32,
+        threshold: f64,
+        cfg: &RerenderStormConfig,
+    ) -> (f64, f64) {
+        let gap = cfg.run_gap_ms;
         if t - self.last > gap {
             self.windows.clear();
             self.hot_since = None;
@@ -90,7 +101,7 @@ impl Run {
         // once it has started), so one busy window after a slow spell is not a storm.
         let window_rate = commits as f64 * 1000.0 / (t_end - t).max(1.0);
         let hot = if self.hot_since.is_some() {
-            window_rate >= threshold * 0.8
+            window_rate >= threshold * cfg.hold_share
         } else {
             window_rate >= threshold
         };
@@ -193,7 +204,6 @@ impl RerenderStorm {
     }
 
     fn on_renders(&mut self, r: &ReactRenders, page: &PageState, out: &mut Findings) {
-        let gap = self.cfg.run_gap_ms;
         // First pass: who is storming in this window.
         let mut storming: HashMap<&str, (f64, f64)> = HashMap::new();
         for c in &r.components {
@@ -201,7 +211,7 @@ impl RerenderStorm {
                 continue;
             }
             let run = self.runs.entry(c.name.clone()).or_default();
-            let (rate, held) = run.add(r.t, r.t_end, c.commits, c.renders, self.cfg.renders_per_s, gap);
+            let (rate, held) = run.add(r.t, r.t_end, c.commits, c.renders, self.cfg.renders_per_s, &self.cfg);
             if rate >= self.cfg.renders_per_s && held >= self.cfg.sustain_ms {
                 storming.insert(c.name.as_str(), (rate, held));
             }
@@ -213,9 +223,9 @@ impl RerenderStorm {
             self.totals.retain(|name, _| runs.contains_key(name));
         }
 
-        let (page_rate, page_held) = self
-            .page
-            .add(r.t, r.t_end, r.commits, r.commits, self.cfg.commits_per_s, gap);
+        let (page_rate, page_held) =
+            self.page
+                .add(r.t, r.t_end, r.commits, r.commits, self.cfg.commits_per_s, &self.cfg);
         // The page as a whole, when no one component explains the commits.
         if storming.is_empty() && page_rate > self.cfg.commits_per_s && page_held >= self.cfg.sustain_ms {
             let slow = self.overlaps_long_task(self.page.hot_since.unwrap_or(r.t), r.t_end);
