@@ -44,5 +44,20 @@ jobs.push(build({
   define: { 'process.env.NODE_ENV': '"development"' },
   logLevel: 'warning',
 }));
+// The corpus-assets React pages (tests/e2e/corpus-assets.test.mjs): React 18, production, minified.
+const corpus = path.join(root, 'static', 'corpus-assets');
+for (const page of fs.readdirSync(corpus).filter((f) => f.endsWith('.jsx'))) {
+  jobs.push(build({
+    entryPoints: [path.join(corpus, page)],
+    outfile: path.join(root, 'dist', 'corpus-assets', page.replace(/\.jsx$/, '.js')),
+    bundle: true,
+    format: 'iife',
+    minify: true,
+    jsx: 'transform',
+    define: { 'process.env.NODE_ENV': '"production"' },
+    alias: { react: path.join(root, 'node_modules', 'react18'), 'react-dom': path.join(root, 'node_modules', 'react-dom18') },
+    logLevel: 'warning',
+  }));
+}
 await Promise.all(jobs);
 console.log(`build: ${jobs.length} React pages in ${path.relative(root, out)}/`);

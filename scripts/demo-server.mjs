@@ -51,6 +51,48 @@ const VENDOR_MAP = (() => {
     mappings: lines.join(';'),
   });
 })();
+// The corpus-assets pages (tests/e2e/corpus-assets.test.mjs): what a local dev server
+// (Vite and the like) sends. Pages and their scripts from static/corpus-assets/, React
+// pages built into dist/corpus-assets/ by scripts/build-react.mjs, and two generated
+// bundles: a pre-bundled dependency, 600 KB unminified, and a 1.2 MB worker script,
+// both raw and `no-cache`, as dev servers serve them.
+const corpusRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'static', 'corpus-assets');
+const corpusBuilt = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'corpus-assets');
+const unminified = (name, bytes) => {
+  const parts = [`/**\n * ${name}: unminified, as a dev server serves it.\n */\n`];
+  let size = parts[0].length;
+  for (let i = 0; size < bytes; i++) {
+    const fn = `\n/**\n * Scales series ${i} of the chart.\n * @param {number[]} values\n */\nexport function scaleSeries${i}(values) {\n  const out = [];\n  for (const value of values) {\n    out.push(value * ${i + 1} + ${i % 7});\n  }\n  return out;\n}\n`;
+    parts.push(fn);
+    size += fn.length;
+  }
+  return parts.join('');
+};
+const CORPUS_GENERATED = {
+  '/corpus-assets/node_modules/.vite/deps/chart-lib.js': unminified('chart-lib', 600_000) + '\nwindow.chartLibLoaded = true;\n',
+  '/corpus-assets/build/pdf.worker.js': unminified('pdf.worker', 1_200_000).replace(/export /g, '') + '\nself.onmessage = (e) => self.postMessage({ pong: e.data });\n',
+};
+
+function corpusAsset(res, url) {
+  const generated = CORPUS_GENERATED[url.pathname];
+  if (generated !== undefined) {
+    res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-cache' });
+    res.end(generated);
+    return;
+  }
+  const rel = url.pathname.slice('/corpus-assets/'.length);
+  for (const base of [corpusBuilt, corpusRoot]) {
+    const file = path.normalize(path.join(base, rel));
+    if (file.startsWith(base + path.sep) && fs.existsSync(file) && fs.statSync(file).isFile()) {
+      res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream', 'cache-control': 'no-cache' });
+      fs.createReadStream(file).pipe(res);
+      return;
+    }
+  }
+  res.writeHead(404, { 'content-type': 'text/plain' });
+  res.end('not found');
+}
+
 const EXPORT = JSON.stringify({ rows: Array.from({ length: 12000 }, (_, i) => ({ id: i, name: `row ${i}`, note: 'x'.repeat(60) })) });
 
 async function api(req, res, url) {
@@ -201,6 +243,10 @@ export function startDemoServer(port = 0) {
     if (url.pathname === '/assets/vendor.3f9a2c1b.js') {
       res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'public, max-age=3600' });
       res.end(VENDOR);
+      return;
+    }
+    if (url.pathname.startsWith('/corpus-assets/')) {
+      corpusAsset(res, url);
       return;
     }
     const fromReact = url.pathname.startsWith('/react/');

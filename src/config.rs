@@ -23,6 +23,7 @@ pub struct Config {
     pub missing_cache_headers: MissingCacheHeadersConfig,
     pub oversized_chunk: OversizedChunkConfig,
     pub connection_leak: ConnectionLeakConfig,
+    pub long_task: LongTaskConfig,
     pub memory_growth: MemoryGrowthConfig,
     pub rerender_storm: RerenderStormConfig,
     pub unnecessary_render: UnnecessaryRenderConfig,
@@ -45,6 +46,7 @@ impl Default for Config {
             missing_cache_headers: Default::default(),
             oversized_chunk: Default::default(),
             connection_leak: Default::default(),
+            long_task: Default::default(),
             memory_growth: Default::default(),
             rerender_storm: Default::default(),
             unnecessary_render: Default::default(),
@@ -125,29 +127,42 @@ thresholds!(SlowRequestConfig {
     total_ms: f64 = 1_000.0,
     /// From here it is an error.
     error_total_ms: f64 = 10_000.0,
+    /// ...or from this long waiting for the first byte.
+    error_ttfb_ms: f64 = 5_000.0,
 });
 
 thresholds!(LargePayloadConfig {
     encoded_bytes: u64 = 300_000,
     min_duration_ms: f64 = 100.0,
     decoded_bytes: u64 = 1_000_000,
+    /// Decoded size from which it is an error.
+    error_decoded_bytes: u64 = 5_000_000,
 });
 
 thresholds!(UncompressedResponseConfig {
     min_savings_bytes: u64 = 1_400,
     warning_bytes: u64 = 100_000,
     error_bytes: u64 = 500_000,
+    /// Share of a text body that compression typically removes.
+    savings_share: f64 = 0.7,
 });
 
 thresholds!(MissingCacheHeadersConfig {
     min_max_age_s: u64 = 30 * 24 * 3600,
+    /// A content-hashed file should be `immutable` with at least this `max-age`.
+    immutable_max_age_s: u64 = 365 * 24 * 3600,
 });
 
 thresholds!(OversizedChunkConfig {
     transfer_bytes: u64 = 250_000,
     decoded_bytes: u64 = 1_000_000,
+    /// One script from which it is an error (on the wire, decoded).
+    error_transfer_bytes: u64 = 1_000_000,
+    error_decoded_bytes: u64 = 4_000_000,
     /// All JavaScript of the page, transferred.
     total_budget_bytes: u64 = 500_000,
+    /// The page's total from which it is an error.
+    total_error_bytes: u64 = 1_000_000,
 });
 
 thresholds!(RerenderStormConfig {
@@ -157,6 +172,18 @@ thresholds!(RerenderStormConfig {
     commits_per_s: f64 = 60.0,
     /// How long the rate must hold.
     sustain_ms: f64 = 1_000.0,
+    /// A pause longer than this ends a run of renders.
+    run_gap_ms: f64 = 500.0,
+    /// Once a storm runs, windows at this share of the rate keep it going (jitter).
+    hold_share: f64 = 0.8,
+    /// Render work per second (measured, or estimated) from which a storm is a warning.
+    costly_ms_per_s: f64 = 4.0,
+    /// Share of renders that change nothing from which a storm is a warning.
+    wasted_share: f64 = 0.5,
+    /// Assumed cost of one component render when React gives no timings (production
+    /// builds): render, diff and commit of a small component (a production React 18
+    /// table row of three cells measured 6.3 µs in Chromium; this stays below that).
+    assumed_render_us: f64 = 5.0,
 });
 
 thresholds!(UnnecessaryRenderConfig {
@@ -164,6 +191,19 @@ thresholds!(UnnecessaryRenderConfig {
     min_renders: u64 = 20,
     /// ...and the share of its re-renders they are.
     min_share: f64 = 0.5,
+    /// Wasted re-renders, or render time spent on them, from which it is a warning.
+    warning_renders: u64 = 100,
+    warning_ms: f64 = 16.0,
+});
+
+thresholds!(LongTaskConfig {
+    /// Frames (or tasks) longer than this are reported.
+    min_ms: f64 = 50.0,
+    /// Input blocked this long makes it a warning, and this long an error.
+    warning_blocking_ms: f64 = 50.0,
+    error_blocking_ms: f64 = 150.0,
+    /// Forced style and layout over this is layout thrashing (a warning).
+    thrashing_ms: f64 = 30.0,
 });
 
 thresholds!(DevBuildInProductionConfig {
@@ -173,8 +213,12 @@ thresholds!(DevBuildInProductionConfig {
 });
 
 thresholds!(ConnectionLeakConfig {
-    /// Open connections at once from which growth is flagged.
+    /// Open connections at once from which growth is flagged (info), a warning, an error.
     max_open: usize = 4,
+    warning_open: usize = 6,
+    error_open: usize = 10,
+    /// Connections open to one URL at once from which it is an error (2 is a warning).
+    same_url_error: usize = 3,
 });
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -295,4 +339,8 @@ thresholds!(MemoryGrowthConfig {
     min_growth: f64 = 0.10,
     /// Samples needed within the window.
     min_samples: usize = 8,
+    /// Share of the window the samples must span before a trend is judged.
+    min_coverage: f64 = 0.9,
+    /// Growth over the window from which it is an error.
+    error_growth: f64 = 0.5,
 });

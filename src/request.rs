@@ -5,6 +5,19 @@
 use crate::event::{Api, Caller, NetworkEntry, Outcome, RequestStart, Timings};
 use crate::urls;
 
+/// Decoded bytes per byte on the wire beyond which the wire figure cannot include the body.
+const HEADERS_ONLY_RATIO: u64 = 50;
+
+/// URLs the browser answers itself: `data:`, `blob:`, `about:`, and extension
+/// packages. Never static assets to cache or compress, never slow servers.
+pub fn browser_internal(url: &str) -> bool {
+    let scheme = url.split(':').next().unwrap_or("").to_ascii_lowercase();
+    matches!(
+        scheme.as_str(),
+        "data" | "blob" | "about" | "chrome-extension" | "moz-extension" | "safari-web-extension" | "chrome"
+    )
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Request {
     /// Engine-wide id, in order of first sight.
@@ -37,6 +50,9 @@ pub struct Request {
     /// The `SourceMap` response header, when the code ships one.
     pub source_map: Option<String>,
     pub transfer_size: Option<u64>,
+    /// HAR `bodySize`: the body's bytes on the wire (0 for a cache hit, or when the
+    /// log saw only the headers).
+    pub body_size: Option<u64>,
     pub content_size: Option<u64>,
     pub wait: Option<f64>,
     pub timings: Option<Timings>,
@@ -139,6 +155,7 @@ impl Request {
         self.resource_type = n.resource_type.clone();
         self.initiator = self.initiator.take().or_else(|| n.initiator.clone());
         self.transfer_size = n.transfer_size;
+        self.body_size = n.body_size;
         self.content_size = n.content_size;
         self.wait = n.wait;
         self.timings = n.timings.clone();
@@ -171,9 +188,27 @@ impl Request {
         self.source_map = self.source_map.take().or_else(|| n.source_map.clone());
     }
 
-    /// Answered inside the browser (`data:`, `blob:`): no network, nothing to tune.
+    /// Answered inside the browser (`data:`, `blob:`, `about:`, an extension's own
+    /// files): no network, no server headers, nothing to tune.
     pub fn is_local(&self) -> bool {
-        self.url.starts_with("data:") || self.url.starts_with("blob:")
+        browser_internal(&self.url)
+    }
+
+    /// The response's bytes on the wire, headers included, when known. `None` when
+    /// DevTools' figure can only be the headers: a dedicated worker's script is
+    /// downloaded by the worker, and the page's log then shows a few hundred bytes
+    /// and no body for a script of megabytes.
+    pub fn wire_size(&self) -> Option<u64> {
+        let transfer = self.transfer_size?;
+        let decoded = self.content_size.unwrap_or(0);
+        if transfer == 0 || self.status == 304 || decoded == 0 {
+            // A cache hit or a revalidation: only headers crossed, and that is the truth.
+            return Some(transfer);
+        }
+        let no_body = self.body_size == Some(0);
+        // No compressor shrinks code 50-fold: a figure that small is headers only.
+        let implausible = transfer.saturating_mul(HEADERS_ONLY_RATIO) < decoded;
+        (!(no_body || implausible)).then_some(transfer)
     }
 
     /// Requests an app makes from code (fetch/XHR), as opposed to documents and assets.
@@ -229,7 +264,7 @@ impl Request {
 
     /// The response size on the wire, the decoded size where that is all we know.
     pub fn encoded_size(&self) -> Option<u64> {
-        self.transfer_size.filter(|n| *n > 0).or(self.content_length)
+        self.wire_size().filter(|n| *n > 0).or(self.content_length)
     }
 
     pub fn decoded_size(&self) -> Option<u64> {

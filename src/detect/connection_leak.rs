@@ -17,7 +17,9 @@
 //!
 //! ## Thresholds
 //! - `max_open` (4): open connections at once from which growth is reported (info;
-//!   a warning from 6, an error from 10).
+//!   a warning from `warning_open` (6), an error from `error_open` (10)).
+//! - `same_url_error` (3): connections open to one URL at once from which that is an
+//!   error (two are a warning).
 
 use super::{Detector, DetectorInfo, Findings, PageState};
 use crate::config::{Config, ConnectionLeakConfig};
@@ -73,13 +75,18 @@ impl ConnectionLeak {
         let kind = Self::label(&same[0].kind);
         let opened: Vec<String> = same.iter().map(|o| format!("{:.1} s", o.t / 1000.0)).collect();
         let n = same.len();
+        let cfg = &self.cfg;
         out.upsert(ID, &format!("same {url}"), at, |f| {
             f.count = f.count.max(n as u64);
             f.evidence.add_url(url);
             f.metrics.insert("open_to_this_url".into(), Metric::Num(n as f64));
             f.metrics
                 .insert("opened_at_epoch_s".into(), Metric::Text(opened.join(", ")));
-            f.severity = if n >= 3 { Severity::Error } else { Severity::Warning };
+            f.severity = if n >= cfg.same_url_error {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
             f.title = format!("{n} {kind} connections open to {} at once", urls::short(url));
             f.advice = "Open one connection per stream and share it (a module-level singleton or context), \
                         and close it in the effect's cleanup (`return () => source.close()`)."
@@ -110,6 +117,7 @@ impl Detector for ConnectionLeak {
                 if n >= self.cfg.max_open && n > self.peak {
                     self.peak = n;
                     let urls: Vec<String> = self.open.values().map(|o| o.url.clone()).collect();
+                    let cfg = &self.cfg;
                     out.upsert(ID, "growing", c.t, |f| {
                         f.count = n as u64;
                         for u in &urls {
@@ -117,9 +125,9 @@ impl Detector for ConnectionLeak {
                         }
                         f.metrics.insert("open_now".into(), Metric::Num(n as f64));
                         // A few sockets are normal (the app's, a chat widget's); a climbing count is not.
-                        f.severity = if n >= 10 {
+                        f.severity = if n >= cfg.error_open {
                             Severity::Error
-                        } else if n >= 6 {
+                        } else if n >= cfg.warning_open {
                             Severity::Warning
                         } else {
                             Severity::Info

@@ -54,16 +54,48 @@ fn host(url: &str) -> Option<String> {
     (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
+/// Whether a host name is local development: localhost, 127.*, `[::1]`, 0.0.0.0,
+/// or a name ending in one of `suffixes`. The one list every detector uses.
+pub fn local_host(host: &str, suffixes: &[String]) -> bool {
+    let h = host.to_ascii_lowercase();
+    h == "localhost"
+        || h.starts_with("127.")
+        || h == "[::1]"
+        || h == "0.0.0.0"
+        || suffixes.iter().any(|s| h.ends_with(s.as_str()))
+}
+
+/// Whether a URL is served from a local development host (see [`local_host`]).
+pub fn local_url(url: &str, suffixes: &[String]) -> bool {
+    host(url).is_some_and(|h| local_host(&h, suffixes))
+}
+
+/// Said by the asset findings (`uncompressed-response`, `missing-cache-headers`,
+/// `oversized-chunk`) about files from a local host.
+pub const LOCAL_NOTE: &str = "local development server: check the production build";
+
+/// Caps an asset finding about a local host at info and says why: dev servers
+/// (Vite, webpack-dev-server, `next dev`) serve unminified, uncompressed, uncached
+/// bundles by design, so only the production build can tell.
+pub fn local_asset_finding(f: &mut crate::finding::Finding) {
+    f.severity = f.severity.min(Severity::Info);
+    f.metrics.insert("local_dev".into(), Metric::Flag(true));
+    f.metrics.insert("note".into(), Metric::Text(LOCAL_NOTE.into()));
+    if !f.title.contains(LOCAL_NOTE) {
+        f.title.push_str(&format!(" ({LOCAL_NOTE})"));
+    }
+    f.advice = format!(
+        "Served from a local development server, which skips compression, long caching and minification on \
+         purpose. Check the production build and its server instead; there: {}",
+        f.advice
+    );
+}
+
 impl DevBuild {
     /// The page's host when it is not local development.
     fn public_host(&self, page: &PageState) -> Option<String> {
         let h = host(&page.url)?;
-        let local = h == "localhost"
-            || h.starts_with("127.")
-            || h == "[::1]"
-            || h == "0.0.0.0"
-            || self.cfg.local_suffixes.iter().any(|s| h.ends_with(s.as_str()));
-        (!local).then_some(h)
+        (!local_host(&h, &self.cfg.local_suffixes)).then_some(h)
     }
 }
 
@@ -83,6 +115,7 @@ impl Detector for DevBuild {
             f.count = 1;
             f.severity = Severity::Error;
             f.title = format!("{what} is a development build on {host}");
+            f.evidence.add_url(page.current_url());
             f.metrics.insert("host".into(), Metric::Text(host.clone()));
             f.metrics
                 .insert("bundle_type".into(), Metric::Num(r.bundle_type.unwrap_or(1) as f64));
@@ -149,6 +182,32 @@ mod tests {
             "React 18.3.1 (react-dom) is a development build on shop.example.com"
         );
         assert_eq!(f.severity, Severity::Error);
+        assert_eq!(f.evidence.urls, vec!["https://shop.example.com:8443/cart"]);
+    }
+
+    #[test]
+    fn one_list_of_local_hosts() {
+        let suffixes = crate::config::DevBuildInProductionConfig::default().local_suffixes;
+        for url in [
+            "http://localhost:5173/src/main.tsx",
+            "http://127.0.0.2:8000/",
+            "http://[::1]:3000/",
+            "http://0.0.0.0:8080/",
+            "http://myapp.local/",
+            "https://shop.test/",
+            "http://app.localhost/",
+            "http://LOCALHOST/",
+        ] {
+            assert!(local_url(url, &suffixes), "{url}");
+        }
+        for url in [
+            "https://app.example.com/",
+            "https://localhost.example.com/",
+            "https://test.example.com/",
+            "data:text/javascript,1",
+        ] {
+            assert!(!local_url(url, &suffixes), "{url}");
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //!
 //! ## What it detects
 //! A fetch/XHR response over 300 KB on the wire that took at least 100 ms, or over
-//! 1 MB once decoded. Grouped per endpoint.
+//! 1 MB once decoded. Grouped per endpoint. An error from 5 MB decoded.
 //!
 //! ## Why it matters
 //! Big API responses cost download time, memory, and main-thread time to parse,
@@ -14,6 +14,7 @@
 //!
 //! ## Thresholds
 //! - `encoded_bytes` (300000) with `min_duration_ms` (100); `decoded_bytes` (1000000).
+//! - `error_decoded_bytes` (5000000): from here it is an error.
 
 use super::{Detector, DetectorInfo, Findings, PageState};
 use crate::config::{Config, LargePayloadConfig};
@@ -62,7 +63,7 @@ impl LargePayload {
             f.metrics.insert("decoded_bytes".into(), Metric::Num(decoded as f64));
             f.metrics.insert("encoded_bytes".into(), Metric::Num(encoded as f64));
             f.metrics.insert("duration_ms".into(), Metric::Num(duration.round()));
-            f.severity = if decoded > 5 * cfg.decoded_bytes {
+            f.severity = if decoded > cfg.error_decoded_bytes {
                 Severity::Error
             } else {
                 Severity::Warning

@@ -16,12 +16,18 @@
 //! `save` in `/static/editor.js` (invoked by `BUTTON#save.onclick`) blocked input for
 //! 210 ms, 3 times; 64 ms of it forced style and layout (layout thrashing).
 //!
+//! Evidence: the scripts that ran (their URLs, and `url @ char N (function)`
+//! positions), or the page when the frame names none.
+//!
 //! ## Thresholds
-//! - frames over 50 ms; info below 50 ms of blocking, a warning from 50 ms (or
-//!   with layout thrashing), an error from 150 ms.
-//! - forced style and layout over 30 ms is called layout thrashing.
+//! - `min_ms` (50): frames (or tasks) longer than this are reported.
+//! - `warning_blocking_ms` (50), `error_blocking_ms` (150): input blocked this long
+//!   makes it a warning, an error; info below.
+//! - `thrashing_ms` (30): forced style and layout over this is called layout
+//!   thrashing (a warning).
 
 use super::{Detector, DetectorInfo, Findings, PageState};
+use crate::config::LongTaskConfig;
 use crate::event::{Event, ReactRenders, TaskScript};
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
@@ -33,19 +39,20 @@ pub const INFO: DetectorInfo = DetectorInfo {
     id: ID,
     title: "Long tasks",
     doc: include_str!("long_task.rs"),
-    build: |_| Box::new(LongTaskDetector::default()),
+    build: |c| {
+        Box::new(LongTaskDetector {
+            cfg: c.long_task.clone(),
+            requests: VecDeque::new(),
+            renders: VecDeque::new(),
+        })
+    },
 };
 
 /// Requests and React render windows remembered, to say what overlapped a task.
 const MAX_RECENT: usize = 500;
 
-const MIN_MS: f64 = 50.0;
-const WARNING_BLOCKING_MS: f64 = 50.0;
-const ERROR_BLOCKING_MS: f64 = 150.0;
-const THRASHING_MS: f64 = 30.0;
-
-#[derive(Default)]
 pub struct LongTaskDetector {
+    cfg: LongTaskConfig,
     /// (start, end, id, label) of recent requests; end is None while in flight.
     requests: VecDeque<(f64, Option<f64>, u64, String)>,
     /// (start, end, commits, busiest components) of recent React render windows.
@@ -120,7 +127,7 @@ impl Detector for LongTaskDetector {
         self.remember_request(req);
     }
 
-    fn on_page(&mut self, event: &Event, _page: &PageState, out: &mut Findings) {
+    fn on_page(&mut self, event: &Event, page: &PageState, out: &mut Findings) {
         if let Event::ReactRenders(r) = event {
             self.remember_renders(r);
         }
@@ -134,10 +141,12 @@ impl Detector for LongTaskDetector {
             .collect();
         let react: Vec<&(f64, f64, u32, Vec<String>)> =
             self.renders.iter().filter(|w| w.0 < to && w.1 > from).collect();
-        if task.duration <= MIN_MS {
+        let cfg = &self.cfg;
+        if task.duration <= cfg.min_ms {
             return;
         }
-        let blocking = task.blocking.unwrap_or(task.duration - MIN_MS).max(0.0);
+        // A plain long task blocks input for what exceeds 50 ms (the Long Tasks definition).
+        let blocking = task.blocking.unwrap_or(task.duration - 50.0).max(0.0);
         let top = task.scripts.iter().max_by(|a, b| a.duration.total_cmp(&b.duration));
         let (key, culprit) = match top {
             Some(s) => (format!("{} {} {}", s.url, s.function, s.invoker), script_label(s)),
@@ -150,6 +159,13 @@ impl Detector for LongTaskDetector {
                 if let Some(src) = source(s) {
                     f.evidence.add_source(&src);
                 }
+                if !s.url.is_empty() {
+                    f.evidence.add_url(&s.url);
+                }
+            }
+            // Nothing named: at least the page it happened on.
+            if f.evidence.urls.is_empty() && !page.current_url().is_empty() {
+                f.evidence.add_url(page.current_url());
             }
             f.raise("longest_ms", task.duration);
             let worst_blocking = f.raise("blocking_ms", blocking);
@@ -191,9 +207,9 @@ impl Detector for LongTaskDetector {
                 );
             }
             // Input waits only for the blocking part: a long frame that barely blocks is informational.
-            f.severity = if worst_blocking >= ERROR_BLOCKING_MS {
+            f.severity = if worst_blocking >= cfg.error_blocking_ms {
                 Severity::Error
-            } else if worst_blocking >= WARNING_BLOCKING_MS || thrash > THRASHING_MS {
+            } else if worst_blocking >= cfg.warning_blocking_ms || thrash > cfg.thrashing_ms {
                 Severity::Warning
             } else {
                 Severity::Info
@@ -211,14 +227,14 @@ impl Detector for LongTaskDetector {
                 "{culprit}{by} blocked the main thread for {} ms{times}",
                 worst_blocking.round()
             );
-            if thrash > THRASHING_MS {
+            if thrash > cfg.thrashing_ms {
                 title.push_str(&format!(
                     "; {} ms forced style and layout (layout thrashing)",
                     thrash.round()
                 ));
             }
             f.title = title;
-            f.advice = if thrash > THRASHING_MS {
+            f.advice = if thrash > cfg.thrashing_ms {
                 "Stop interleaving DOM reads (offsetHeight, getBoundingClientRect) with writes in a loop: read \
                  everything first, then write, or batch writes in requestAnimationFrame."
             } else {
@@ -265,6 +281,33 @@ mod tests {
             f.evidence.sources,
             vec!["http://h/static/editor.js @ char 120 (save)".to_string()]
         );
+        assert_eq!(f.evidence.urls, vec!["http://h/static/editor.js"]);
+    }
+
+    #[test]
+    fn an_unattributed_task_names_its_page_and_thresholds_come_from_the_config() {
+        let mut cfg = crate::Config::default();
+        cfg.long_task.min_ms = 100.0;
+        let mut t = Kit::with(cfg);
+        t.engine.ingest(Event::Page(crate::event::PageInfo {
+            t: 0.0,
+            url: "http://h/editor".into(),
+        }));
+        let plain = |at: f64, duration: f64| {
+            Event::LongTask(LongTask {
+                t: at,
+                duration,
+                blocking: None,
+                forced_layout: 0.0,
+                scripts: vec![],
+            })
+        };
+        t.engine.ingest(plain(10.0, 90.0));
+        t.assert_none("long-task");
+        t.engine.ingest(plain(500.0, 180.0));
+        let f = t.only("long-task");
+        assert_eq!(f.evidence.urls, vec!["http://h/editor"]);
+        assert_eq!(f.severity, crate::Severity::Warning);
     }
 
     #[test]

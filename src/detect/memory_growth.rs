@@ -18,12 +18,16 @@
 //!
 //! ## Thresholds
 //! - `window_ms` (120000), `min_growth` (0.10), `min_samples` (8).
+//! - `min_coverage` (0.9): the samples must span this share of the window.
+//! - `error_growth` (0.5): growth over the window from which it is an error.
+//!
+//! Evidence: the page, and for open connections the URLs they are open to.
 
 use super::{Detector, DetectorInfo, Findings, PageState};
 use crate::config::{Config, MemoryGrowthConfig};
 use crate::event::{Event, MemorySample};
 use crate::finding::{Metric, Severity};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 pub const ID: &str = "memory-growth";
 
@@ -62,13 +66,19 @@ const SERIES: &[Series] = &[
 pub struct MemoryGrowth {
     cfg: MemoryGrowthConfig,
     samples: VecDeque<MemorySample>,
+    /// Connections open now, by id: their URLs are the evidence of a growing count.
+    open: BTreeMap<u64, String>,
 }
+
+/// Open connections remembered (a page opening more has a bigger problem than evidence).
+const MAX_OPEN: usize = 1_000;
 
 impl MemoryGrowth {
     pub fn new(cfg: &Config) -> Self {
         Self {
             cfg: cfg.memory_growth.clone(),
             samples: VecDeque::new(),
+            open: BTreeMap::new(),
         }
     }
 }
@@ -117,7 +127,16 @@ pub fn trend(points: &[(f64, f64)], window: f64, min_growth: f64) -> Option<(f64
 }
 
 impl Detector for MemoryGrowth {
-    fn on_page(&mut self, event: &Event, _page: &PageState, out: &mut Findings) {
+    fn on_page(&mut self, event: &Event, page: &PageState, out: &mut Findings) {
+        match event {
+            Event::ConnectionOpen(c) if self.open.len() < MAX_OPEN => {
+                self.open.insert(c.id, c.url.clone());
+            }
+            Event::ConnectionClose(c) => {
+                self.open.remove(&c.id);
+            }
+            _ => {}
+        }
         let Event::Memory(sample) = event else { return };
         let window = self.cfg.window_ms;
         self.samples.push_back(sample.clone());
@@ -125,7 +144,10 @@ impl Detector for MemoryGrowth {
             self.samples.pop_front();
         }
         // The window must be covered, not just begun.
-        let covered = self.samples.front().is_some_and(|s| sample.t - s.t >= window * 0.9);
+        let covered = self
+            .samples
+            .front()
+            .is_some_and(|s| sample.t - s.t >= window * self.cfg.min_coverage);
         if self.samples.len() < self.cfg.min_samples || !covered {
             return;
         }
@@ -147,8 +169,18 @@ impl Detector for MemoryGrowth {
                 .filter(|r| r.0 != *key)
                 .map(|(_, n, f, t, _, s)| format!("{n} {} → {}", s(*f), s(*t)))
                 .collect();
+            let open = &self.open;
             out.upsert(ID, key, sample.t, |f| {
                 f.count += 1;
+                // What the user can open: the page, and the URLs the connections go to.
+                if !page.current_url().is_empty() {
+                    f.evidence.add_url(page.current_url());
+                }
+                if *key == "connections" {
+                    for url in open.values() {
+                        f.evidence.add_url(url);
+                    }
+                }
                 f.metrics.insert("from".into(), Metric::Text(show(*from)));
                 f.metrics.insert("to".into(), Metric::Text(show(*to)));
                 f.metrics.insert("per_minute".into(), Metric::Text(show(*per_min)));
@@ -157,7 +189,7 @@ impl Detector for MemoryGrowth {
                 if !others.is_empty() {
                     f.metrics.insert("meanwhile".into(), Metric::Text(others.join("; ")));
                 }
-                f.severity = if (to - from) / from.max(1.0) > 0.5 {
+                f.severity = if (to - from) / from.max(1.0) > self.cfg.error_growth {
                     Severity::Error
                 } else {
                     Severity::Warning
@@ -241,9 +273,52 @@ mod tests {
         assert!(keys.contains(&"nodes") && keys.contains(&"intervals"), "{keys:?}");
         assert!(!keys.contains(&"heap"), "{keys:?}");
         let nodes = all.iter().find(|f| f.key == "nodes").unwrap();
+        // No page URL was reported here, so there is nothing to list.
+        assert!(nodes.evidence.urls.is_empty());
         assert!(nodes.title.starts_with("DOM elements grew"), "{}", nodes.title);
         assert!(
             matches!(&nodes.metrics["meanwhile"], crate::finding::Metric::Text(m) if m.contains("intervals never cleared"))
         );
+    }
+
+    #[test]
+    fn growing_connections_list_the_page_and_the_urls_they_are_open_to() {
+        use crate::event::{ConnectionOpen, PageInfo};
+        let mut t = Kit::new();
+        t.engine.ingest(Event::Page(PageInfo {
+            t: 0.0,
+            url: "https://app.example.com/inbox".into(),
+        }));
+        for i in 0..70u64 {
+            if i % 7 == 0 {
+                t.engine.ingest(Event::ConnectionOpen(ConnectionOpen {
+                    id: i,
+                    kind: "eventsource".into(),
+                    url: format!("https://app.example.com/api/stream?room={}", i / 7),
+                    t: i as f64 * 2000.0,
+                }));
+            }
+            t.engine.ingest(Event::Memory(MemorySample {
+                t: i as f64 * 2000.0 + 1.0,
+                heap: None,
+                nodes: None,
+                intervals: None,
+                connections: Some((i / 7 + 1) as f64),
+            }));
+        }
+        let f = t
+            .of("memory-growth")
+            .into_iter()
+            .find(|f| f.key == "connections")
+            .expect("connections finding");
+        assert_eq!(f.evidence.urls[0], "https://app.example.com/inbox");
+        assert!(
+            f.evidence
+                .urls
+                .contains(&"https://app.example.com/api/stream?room=0".to_string()),
+            "{:?}",
+            f.evidence.urls
+        );
+        assert_eq!(f.evidence.urls.len(), 10, "capped: {:?}", f.evidence.urls);
     }
 }

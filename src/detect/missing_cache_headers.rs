@@ -7,6 +7,13 @@
 //! (`app.3f9a2c1b.js`) without `immutable` and a one-year `max-age` is flagged too:
 //! such a file never changes, so it can be cached forever.
 //!
+//! Never about what the browser answers itself (`data:`, `blob:`, `about:`,
+//! extension files); a UUID (as in a `blob:` URL) is not a content hash. On a local
+//! development host (localhost, 127.*, `[::1]`, or a name ending in one of
+//! `dev-build-in-production`'s `local_suffixes`) dev servers send `no-cache` on
+//! purpose: those assets get their own finding, info at most, with a note to check
+//! the production build.
+//!
 //! ## Why it matters
 //! Every repeat visit downloads (or at least revalidates) the same bytes again.
 //!
@@ -15,9 +22,10 @@
 //! (`max-age=3600`).
 //!
 //! ## Thresholds
-//! - `min_max_age_s` (2592000, 30 days).
+//! - `min_max_age_s` (2592000): 30 days.
+//! - `immutable_max_age_s` (31536000): a year, for content-hashed files (with `immutable`).
 
-use super::{Detector, DetectorInfo, Findings, PageState};
+use super::{dev_build_in_production, Detector, DetectorInfo, Findings, PageState};
 use crate::config::{Config, MissingCacheHeadersConfig};
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
@@ -33,10 +41,9 @@ pub const INFO: DetectorInfo = DetectorInfo {
     build: |c| Box::new(MissingCacheHeaders::new(c)),
 };
 
-const ONE_YEAR_S: u64 = 365 * 24 * 3600;
-
 pub struct MissingCacheHeaders {
     cfg: MissingCacheHeadersConfig,
+    local_suffixes: Vec<String>,
     seen: HashSet<String>,
 }
 
@@ -44,9 +51,19 @@ impl MissingCacheHeaders {
     pub fn new(cfg: &Config) -> Self {
         Self {
             cfg: cfg.missing_cache_headers.clone(),
+            local_suffixes: cfg.dev_build_in_production.local_suffixes.clone(),
             seen: HashSet::new(),
         }
     }
+}
+
+/// `5f1c2a9e-8b7d-4c3a-9f1e-2d6b8a7c5e41`: random, not derived from the content.
+fn uuid(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or("");
+    let parts: Vec<&str> = stem.split('-').collect();
+    parts.len() == 5
+        && parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+        && parts.iter().all(|p| p.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 /// `max-age` (or `s-maxage`) in seconds, and whether the response opts out of
@@ -66,8 +83,14 @@ fn parse(cc: &str) -> (Option<u64>, bool, bool) {
 
 /// A file name carrying a content hash: `app.3f9a2c1b.js`, `chunk-5HX2ZQ7M.js`.
 pub fn content_hashed(url: &str) -> bool {
+    if crate::request::browser_internal(url) {
+        return false;
+    }
     let path = url.split(['?', '#']).next().unwrap_or("");
     let name = path.rsplit('/').next().unwrap_or("");
+    if uuid(name) {
+        return false;
+    }
     name.split(['.', '-', '_']).any(|part| {
         part.len() >= 8
             && part.chars().all(|c| c.is_ascii_alphanumeric())
@@ -81,7 +104,7 @@ impl Detector for MissingCacheHeaders {
         if !req.from_devtools || !matches!(req.status, 200 | 203 | 206) {
             return;
         }
-        if !matches!(req.kind(), "script" | "stylesheet" | "font" | "image") || req.url.starts_with("data:") {
+        if !matches!(req.kind(), "script" | "stylesheet" | "font" | "image") || req.is_local() {
             return;
         }
         let cc = req.cache_control.as_deref().unwrap_or("");
@@ -91,24 +114,34 @@ impl Detector for MissingCacheHeaders {
         }
         let hashed = content_hashed(&req.url);
         let short = max_age.unwrap_or(0) < self.cfg.min_max_age_s;
-        let hashed_not_forever = hashed && !(immutable && max_age.unwrap_or(0) >= ONE_YEAR_S);
+        let hashed_not_forever = hashed && !(immutable && max_age.unwrap_or(0) >= self.cfg.immutable_max_age_s);
         if !(short || hashed_not_forever) || !self.seen.insert(urls::normalize(&req.url)) {
             return;
         }
+        let local = dev_build_in_production::local_url(&req.url, &self.local_suffixes);
+        let days = |s: u64| format!("{} days", s / 86_400);
         let (key, title_of) = if hashed {
             (
                 "hashed",
-                "content-hashed static asset(s) not cached as immutable for a year",
+                format!(
+                    "content-hashed static asset(s) not cached as immutable for {}",
+                    days(self.cfg.immutable_max_age_s)
+                ),
             )
         } else {
-            ("short", "static asset(s) cached for less than 30 days")
+            (
+                "short",
+                format!("static asset(s) cached for less than {}", days(self.cfg.min_max_age_s)),
+            )
         };
+        // Local assets apart: a dev server's `no-cache` must not hide (or inflate) production's.
+        let key = if local { format!("local {key}") } else { key.to_string() };
         let header = if cc.is_empty() {
             "no Cache-Control".to_string()
         } else {
             format!("Cache-Control: {cc}")
         };
-        out.upsert(ID, key, req.start, |f| {
+        out.upsert(ID, &key, req.start, |f| {
             f.count += 1;
             f.evidence.add_request(req.id);
             if f.evidence.urls.len() < 10 {
@@ -133,6 +166,9 @@ impl Detector for MissingCacheHeaders {
                  names so a new version is a new URL; keep `no-cache` for HTML only."
             }
             .into();
+            if local {
+                dev_build_in_production::local_asset_finding(f);
+            }
         });
     }
 }
@@ -178,7 +214,89 @@ mod tests {
     }
 
     #[test]
+    fn a_vite_dev_server_on_localhost_is_info_with_a_note_and_a_public_host_is_not() {
+        let mut t = Kit::new();
+        asset(
+            &mut t,
+            "http://localhost:5173/node_modules/.vite/deps/react.js?v=abc123",
+            Some("no-cache"),
+        );
+        asset(
+            &mut t,
+            "http://localhost:5173/assets/index-5HX2ZQ7M.js",
+            Some("no-cache"),
+        );
+        let all = t.of("missing-cache-headers");
+        assert_eq!(all.len(), 2, "{all:#?}");
+        for f in &all {
+            assert!(f.key.starts_with("local "), "{}", f.key);
+            assert_eq!(f.severity, crate::Severity::Info, "{f:#?}");
+            assert!(
+                f.title
+                    .ends_with("(local development server: check the production build)"),
+                "{}",
+                f.title
+            );
+            assert_eq!(f.evidence.urls.len(), 1);
+        }
+
+        let mut t = Kit::new();
+        asset(
+            &mut t,
+            "https://app.example.com/node_modules/.vite/deps/react.js?v=abc123",
+            Some("no-cache"),
+        );
+        asset(
+            &mut t,
+            "https://app.example.com/assets/index-5HX2ZQ7M.js",
+            Some("no-cache"),
+        );
+        let hashed = t
+            .of("missing-cache-headers")
+            .into_iter()
+            .find(|f| f.key == "hashed")
+            .unwrap();
+        assert_eq!(hashed.severity, crate::Severity::Warning);
+        assert_eq!(
+            hashed.evidence.urls,
+            vec!["https://app.example.com/assets/index-5HX2ZQ7M.js"]
+        );
+        assert!(t.of("missing-cache-headers").iter().any(|f| f.key == "short"));
+    }
+
+    #[test]
+    fn blob_data_and_extension_files_are_not_static_assets() {
+        let mut t = Kit::new();
+        asset(
+            &mut t,
+            "blob:http://localhost:5173/5f1c2a9e-8b7d-4c3a-9f1e-2d6b8a7c5e41",
+            None,
+        );
+        asset(
+            &mut t,
+            "chrome-extension://fmkadmapgofadopljbjfkapdkoienihi/build/installHook.js",
+            None,
+        );
+        asset(&mut t, "safari-web-extension://ABCD-1234/script.js", None);
+        t.net("data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=", 0.0, 0.0, |n| {
+            n.resource_type = "image".into();
+            n.mime_type = Some("image/svg+xml".into());
+        });
+        t.net("data:image/png;base64,iVBORw0KGgo=", 0.0, 0.0, |n| {
+            n.resource_type = "image".into();
+            n.mime_type = Some("image/png".into());
+        });
+        t.assert_none("missing-cache-headers");
+    }
+
+    #[test]
     fn content_hashes_are_recognized() {
+        assert!(!content_hashed(
+            "blob:http://localhost:5173/5f1c2a9e-8b7d-4c3a-9f1e-2d6b8a7c5e41"
+        ));
+        assert!(!content_hashed(
+            "https://cdn.example.com/uploads/5f1c2a9e-8b7d-4c3a-9f1e-2d6b8a7c5e41.png"
+        ));
         assert!(content_hashed("http://h/assets/app.3f9a2c1b.js"));
         assert!(content_hashed("/_next/static/chunks/main-5HX2ZQ7M.js"));
         assert!(!content_hashed("/static/polling.js"));

@@ -43,6 +43,11 @@ impl PageState {
     pub fn at_startup(&self, t: f64) -> bool {
         self.load_t.is_none_or(|l| t <= l)
     }
+
+    /// The page's URL now (after its latest route change), empty when unknown.
+    pub fn current_url(&self) -> &str {
+        self.routes.last().map_or(self.url.as_str(), |(_, u)| u.as_str())
+    }
 }
 
 /// The findings store: per detector (in id order), findings by key, so output order
@@ -326,4 +331,164 @@ pub fn module_doc(source: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[cfg(test)]
+mod registry_tests {
+    //! Every detector's documentation against its code: the four sections, the file
+    //! it comes from, and a `## Thresholds` section that lists each config field with
+    //! its default value, as `` `field` (value) ``.
+    use super::*;
+    use serde_json::Value;
+
+    const SECTIONS: [&str; 4] = ["## What it detects", "## Why it matters", "## Example", "## Thresholds"];
+
+    /// The text of a `## ` section, up to the next heading of that level or higher.
+    fn section<'a>(doc: &'a str, heading: &str) -> Option<&'a str> {
+        let start = doc.find(&format!("{heading}\n"))? + heading.len() + 1;
+        let rest = &doc[start..];
+        let end = rest
+            .match_indices('\n')
+            .map(|(i, _)| i + 1)
+            .find(|i| rest[*i..].starts_with("## ") || rest[*i..].starts_with("# "))
+            .unwrap_or(rest.len());
+        Some(&rest[..end])
+    }
+
+    /// `` `name` (value) `` pairs: the name a snake_case identifier, the value the text
+    /// inside the (balanced) parentheses right after it.
+    fn documented(text: &str) -> Vec<(String, String)> {
+        let mut pairs = Vec::new();
+        let mut rest = text;
+        while let Some(open) = rest.find('`') {
+            let after = &rest[open + 1..];
+            let Some(close) = after.find('`') else { break };
+            let name = &after[..close];
+            let tail = &after[close + 1..];
+            rest = tail;
+            let ident = !name.is_empty()
+                && name.starts_with(|c: char| c.is_ascii_lowercase())
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            let Some(inner) = tail.strip_prefix(" (") else { continue };
+            if !ident {
+                continue;
+            }
+            let mut depth = 1;
+            let mut end = None;
+            for (i, c) in inner.char_indices() {
+                match c {
+                    '(' | '[' => depth += 1,
+                    ')' | ']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            end = Some(i);
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(end) = end {
+                pairs.push((name.to_string(), inner[..end].to_string()));
+                rest = &inner[end..];
+            }
+        }
+        pairs
+    }
+
+    /// Equal as values: numbers by magnitude (`1000` documents `1000.0`).
+    fn same(a: &Value, b: &Value) -> bool {
+        match (a, b) {
+            (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+            (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q)),
+            _ => a == b,
+        }
+    }
+
+    #[test]
+    fn every_detector_doc_has_its_sections_and_comes_from_the_file_named_after_it() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/detect");
+        for d in DETECTORS {
+            let file = root.join(format!("{}.rs", d.id.replace('-', "_")));
+            let source =
+                std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: no file {} ({e})", d.id, file.display()));
+            let doc = module_doc(d.doc);
+            assert_eq!(doc, module_doc(&source), "{}: doc is not {}'s", d.id, file.display());
+            assert!(
+                doc.starts_with(&format!("# {}\n", d.id)),
+                "{}: doc must start with `# {}`",
+                d.id,
+                d.id
+            );
+            let mut at = 0;
+            for s in SECTIONS {
+                let found = doc[at..]
+                    .find(&format!("\n{s}\n"))
+                    .unwrap_or_else(|| panic!("{}: no `{s}` section (in this order)", d.id));
+                at += found + 1;
+                assert!(!section(&doc, s).unwrap().trim().is_empty(), "{}: `{s}` is empty", d.id);
+            }
+        }
+    }
+
+    #[test]
+    fn every_threshold_is_documented_with_its_default() {
+        let config = serde_json::to_value(Config::default()).unwrap();
+        let mut problems = Vec::new();
+        for d in DETECTORS {
+            let doc = module_doc(d.doc);
+            let thresholds = section(&doc, "## Thresholds").unwrap_or_default();
+            let pairs = documented(thresholds);
+            let Some(fields) = config.get(d.id.replace('-', "_")).and_then(Value::as_object) else {
+                if thresholds.chars().any(|c| c.is_ascii_digit()) || !pairs.is_empty() {
+                    problems.push(format!("{}: no config, yet its Thresholds name numbers", d.id));
+                }
+                continue;
+            };
+            for (field, default) in fields {
+                let values: Vec<&String> = pairs.iter().filter(|(n, _)| n == field).map(|(_, v)| v).collect();
+                if values.is_empty() {
+                    problems.push(format!("{}: `{field}` ({default}) is not documented", d.id));
+                }
+                for v in values {
+                    match serde_json::from_str::<Value>(v) {
+                        Ok(doc_value) if same(&doc_value, default) => {}
+                        Ok(_) => problems.push(format!("{}: `{field}` documented as ({v}), default {default}", d.id)),
+                        Err(_) => problems.push(format!(
+                            "{}: `{field}` ({v}): the value must be exactly the default, {default}",
+                            d.id
+                        )),
+                    }
+                }
+            }
+            for (name, v) in &pairs {
+                if !fields.contains_key(name) {
+                    problems.push(format!(
+                        "{}: documents `{name}` ({v}), which is not in its config",
+                        d.id
+                    ));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn the_doc_parser_reads_pairs_and_ignores_other_code() {
+        let pairs = documented(
+            "- `min_requests` (5), `max_cv` (0.15): steadiness.\n- `local_suffixes` ([\".local\", \".test\"]): hosts.\n- calls `setTimeout` and `x` alone; `ReactDOM.render` (legacy).",
+        );
+        assert_eq!(
+            pairs,
+            vec![
+                ("min_requests".into(), "5".into()),
+                ("max_cv".into(), "0.15".into()),
+                ("local_suffixes".into(), "[\".local\", \".test\"]".into()),
+            ]
+        );
+        assert!(same(&serde_json::json!(1000), &serde_json::json!(1000.0)));
+        assert!(!same(&serde_json::json!(30), &serde_json::json!(30.5)));
+    }
 }

@@ -8,6 +8,17 @@
 //! because a storming parent did are listed in the parent's finding, not as storms
 //! of their own.
 //!
+//! Cost: development and profiling builds report each component's render time.
+//! Production builds report none, so the cost is estimated, never assumed to be
+//! small: component renders per second (the storming component and everything
+//! that re-rendered because it did) times an assumed cost per render, or the time
+//! of the long animation frames that overlapped the storm, per second, whichever is
+//! larger. A table of 300 rows re-rendered at 60 Hz is 18,000 component renders a
+//! second: about 90 ms of work a second at 5 µs each (a production React 18 row of
+//! three cells took 6.3 µs to render and commit, measured in Chromium).
+//!
+//! Evidence: the components, the page's URL, and the scripts of overlapping long frames.
+//!
 //! ## Why it matters
 //! Every render runs the component and diffs its output; dozens a second keep the
 //! main thread busy and make typing and scrolling stutter: the audits' "10x
@@ -20,9 +31,14 @@
 //!
 //! ## Thresholds
 //! - `renders_per_s` (30), `commits_per_s` (60), `sustain_ms` (1000).
-//! - info while each render changes something and costs little; a warning when most
-//!   of the renders change nothing (or the storm costs 4 ms of render time a
-//!   second); an error when it overlaps a long task or long animation frame.
+//! - `run_gap_ms` (500): a pause longer than this ends a run of renders.
+//! - `hold_share` (0.8): once a storm runs, render windows at this share of the
+//!   rate keep it going (frames jitter).
+//! - info while each render changes something and costs little; a warning when
+//!   `wasted_share` (0.5) of the renders change nothing, or when the storm costs
+//!   `costly_ms_per_s` (4) of render work a second (measured, or estimated at
+//!   `assumed_render_us` (5) per component render); an error when it overlaps a long
+//!   task or long animation frame.
 
 use super::{Detector, DetectorInfo, Findings, PageState};
 use crate::config::{Config, RerenderStormConfig};
@@ -39,10 +55,6 @@ pub const INFO: DetectorInfo = DetectorInfo {
     build: |c| Box::new(RerenderStorm::new(c)),
 };
 
-/// A pause longer than this ends a run of renders.
-const RUN_GAP_MS: f64 = 500.0;
-/// Render time per second above which a storm is worth a warning by itself.
-const COSTLY_MS_PER_S: f64 = 4.0;
 /// Components tracked at once, and long tasks remembered.
 const MAX_TRACKED: usize = 2_000;
 const MAX_TASKS: usize = 64;
@@ -62,8 +74,17 @@ struct Run {
 impl Run {
     /// Adds a window; returns the commits per second over the trailing second and how
     /// long the rate has stayed at or above `threshold`.
-    fn add(&mut self, t: f64, t_end: f64, commits: u32, renders: u32, threshold: f64) -> (f64, f64) {
-        if t - self.last > RUN_GAP_MS {
+    fn add(
+        &mut self,
+        t: f64,
+        t_end: f64,
+        commits: u32,
+        renders: u32,
+        threshold: f64,
+        cfg: &RerenderStormConfig,
+    ) -> (f64, f64) {
+        let gap = cfg.run_gap_ms;
+        if t - self.last > gap {
             self.windows.clear();
             self.hot_since = None;
         }
@@ -80,7 +101,7 @@ impl Run {
         // once it has started), so one busy window after a slow spell is not a storm.
         let window_rate = commits as f64 * 1000.0 / (t_end - t).max(1.0);
         let hot = if self.hot_since.is_some() {
-            window_rate >= threshold * 0.8
+            window_rate >= threshold * cfg.hold_share
         } else {
             window_rate >= threshold
         };
@@ -100,14 +121,56 @@ impl Run {
     }
 }
 
+/// One storm's totals while it lasts (a new storm of the same component starts over).
+#[derive(Default)]
+struct Totals {
+    /// When the storm began (its run's `hot_since`).
+    started: f64,
+    /// The windows counted: from the first one's start to the last one's end.
+    from: f64,
+    to: f64,
+    /// Re-renders of the component and of what re-rendered because it did.
+    renders: u64,
+    unnecessary: u64,
+    /// Their render time, where React reported it.
+    self_ms: f64,
+    timed: bool,
+}
+
+/// What a storm costs, measured or estimated, per second.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Cost {
+    component_renders_per_s: f64,
+    /// React's own render times (development and profiling builds).
+    measured_ms_per_s: Option<f64>,
+    /// Component renders times the assumed cost of one, when nothing is measured.
+    estimated_ms_per_s: Option<f64>,
+    /// Long animation frames (or long tasks) overlapping the storm.
+    long_frame_ms_per_s: f64,
+}
+
+impl Cost {
+    fn ms_per_s(&self) -> f64 {
+        self.measured_ms_per_s
+            .or(self.estimated_ms_per_s)
+            .unwrap_or(0.0)
+            .max(self.long_frame_ms_per_s)
+    }
+}
+
+/// A long task or long animation frame: start, end, and the scripts that ran in it.
+struct Task {
+    start: f64,
+    end: f64,
+    scripts: Vec<String>,
+}
+
 pub struct RerenderStorm {
     cfg: RerenderStormConfig,
     runs: HashMap<String, Run>,
     page: Run,
-    /// Long tasks and long animation frames: (start, end).
-    tasks: VecDeque<(f64, f64)>,
-    /// Per-storm totals while it lasts: renders, unnecessary, self ms, and when it began.
-    totals: HashMap<String, (u64, u64, f64, f64)>,
+    tasks: VecDeque<Task>,
+    totals: HashMap<String, Totals>,
 }
 
 impl RerenderStorm {
@@ -122,10 +185,25 @@ impl RerenderStorm {
     }
 
     fn overlaps_long_task(&self, from: f64, to: f64) -> bool {
-        self.tasks.iter().any(|(s, e)| *s < to && *e > from)
+        self.tasks.iter().any(|t| t.start < to && t.end > from)
     }
 
-    fn on_renders(&mut self, r: &ReactRenders, out: &mut Findings) {
+    /// Milliseconds of long frames within `from..to`, and the scripts that ran in them.
+    fn long_frames(&self, from: f64, to: f64) -> (f64, Vec<String>) {
+        let mut ms = 0.0;
+        let mut scripts = Vec::new();
+        for t in self.tasks.iter().filter(|t| t.start < to && t.end > from) {
+            ms += t.end.min(to) - t.start.max(from);
+            for s in &t.scripts {
+                if !scripts.contains(s) {
+                    scripts.push(s.clone());
+                }
+            }
+        }
+        (ms, scripts)
+    }
+
+    fn on_renders(&mut self, r: &ReactRenders, page: &PageState, out: &mut Findings) {
         // First pass: who is storming in this window.
         let mut storming: HashMap<&str, (f64, f64)> = HashMap::new();
         for c in &r.components {
@@ -133,7 +211,7 @@ impl RerenderStorm {
                 continue;
             }
             let run = self.runs.entry(c.name.clone()).or_default();
-            let (rate, held) = run.add(r.t, r.t_end, c.commits, c.renders, self.cfg.renders_per_s);
+            let (rate, held) = run.add(r.t, r.t_end, c.commits, c.renders, self.cfg.renders_per_s, &self.cfg);
             if rate >= self.cfg.renders_per_s && held >= self.cfg.sustain_ms {
                 storming.insert(c.name.as_str(), (rate, held));
             }
@@ -145,14 +223,17 @@ impl RerenderStorm {
             self.totals.retain(|name, _| runs.contains_key(name));
         }
 
-        let (page_rate, page_held) = self
-            .page
-            .add(r.t, r.t_end, r.commits, r.commits, self.cfg.commits_per_s);
+        let (page_rate, page_held) =
+            self.page
+                .add(r.t, r.t_end, r.commits, r.commits, self.cfg.commits_per_s, &self.cfg);
         // The page as a whole, when no one component explains the commits.
         if storming.is_empty() && page_rate > self.cfg.commits_per_s && page_held >= self.cfg.sustain_ms {
             let slow = self.overlaps_long_task(self.page.hot_since.unwrap_or(r.t), r.t_end);
             out.upsert(ID, "commits", r.t_end, |f| {
                 f.count = self.page.renders;
+                if !page.current_url().is_empty() {
+                    f.evidence.add_url(page.current_url());
+                }
                 let peak = f.raise("peak_commits_per_s", page_rate.round());
                 f.metrics.insert("commits_per_s".into(), Metric::Num(page_rate.round()));
                 f.metrics
@@ -175,50 +256,81 @@ impl RerenderStorm {
         }
 
         // Second pass: a child that re-rendered only because its storming parent did
-        // belongs to the parent's storm.
+        // belongs to the parent's storm (and so do its own followers, all the way down).
         let by_name: HashMap<&str, &ComponentRenders> = r.components.iter().map(|c| (c.name.as_str(), c)).collect();
-        for (name, (rate, held)) in &storming {
+        let root_of = |name| storm_root(name, &by_name, &storming);
+        let mut names: Vec<&str> = storming.keys().copied().collect();
+        names.sort_unstable();
+        let roots: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|n| by_name.get(n).is_some_and(|c| parent_in_storm(c, &storming).is_none()))
+            .collect();
+        for name in roots {
+            let (rate, held) = storming[name];
             let c = by_name[name];
-            // (A component that renders itself recursively is its own storm.)
-            if follows_parent(c)
-                && c.owner
-                    .as_deref()
-                    .is_some_and(|o| o != *name && storming.contains_key(o))
-            {
-                continue;
-            }
             let children: Vec<&ComponentRenders> = r
                 .components
                 .iter()
                 .filter(|k| {
-                    k.owner.as_deref() == Some(*name) && follows_parent(k) && storming.contains_key(k.name.as_str())
+                    k.name != name
+                        && storming.contains_key(k.name.as_str())
+                        && parent_in_storm(k, &storming) == Some(name)
                 })
                 .collect();
-            let started = self.runs.get(*name).and_then(|run| run.hot_since).unwrap_or(r.t);
+            let followers: Vec<&ComponentRenders> = names
+                .iter()
+                .filter(|n| **n != name && root_of(n) == name)
+                .map(|n| by_name[n])
+                .collect();
+            let started = self.runs.get(name).and_then(|run| run.hot_since).unwrap_or(r.t);
             let slow = self.overlaps_long_task(started, r.t_end);
+            let (frame_ms, frame_scripts) = self.long_frames(started, r.t_end);
             // Totals of this storm only: a new one (after the rate dropped) starts over.
             let totals = self.totals.entry(name.to_string()).or_default();
-            if totals.3 != started {
-                *totals = (0, 0, 0.0, started);
+            if totals.started != started || totals.to == 0.0 {
+                *totals = Totals {
+                    started,
+                    from: r.t,
+                    ..Totals::default()
+                };
             }
-            for k in std::iter::once(c).chain(children.iter().copied()) {
-                totals.0 += k.renders.saturating_sub(k.mounts) as u64;
-                totals.1 += k.unnecessary as u64;
-                totals.2 += k.self_ms.unwrap_or(0.0);
+            totals.to = r.t_end;
+            for k in std::iter::once(c).chain(followers.iter().copied()) {
+                totals.renders += k.renders.saturating_sub(k.mounts) as u64;
+                totals.unnecessary += k.unnecessary as u64;
+                if let Some(ms) = k.self_ms {
+                    totals.self_ms += ms;
+                    totals.timed = true;
+                }
             }
-            let (renders, unnecessary, self_ms, _) = *totals;
-            let wasted = unnecessary as f64 / renders.max(1) as f64;
-            let cost_per_s = self_ms * 1000.0 / held.max(1.0);
-            let run_renders = self.runs.get(*name).map_or(0, |run| run.renders);
+            let span = (totals.to - totals.from).max(1.0);
+            let wasted = totals.unnecessary as f64 / totals.renders.max(1) as f64;
+            let per_s = totals.renders as f64 * 1000.0 / span;
+            let cost = Cost {
+                component_renders_per_s: per_s,
+                measured_ms_per_s: totals.timed.then(|| totals.self_ms * 1000.0 / span),
+                estimated_ms_per_s: (!totals.timed).then(|| per_s * self.cfg.assumed_render_us / 1000.0),
+                long_frame_ms_per_s: frame_ms * 1000.0 / held.max(1.0),
+            };
+            let run_renders = self.runs.get(name).map_or(0, |run| run.renders);
+            let evidence = Evidence {
+                followers: followers.iter().map(|k| k.name.clone()).collect(),
+                urls: std::iter::once(page.current_url().to_string())
+                    .filter(|u| !u.is_empty())
+                    .chain(frame_scripts)
+                    .collect(),
+            };
             self.storm_finding(
                 out,
                 c,
                 &children,
-                (*rate, *held, run_renders),
+                &evidence,
+                (rate, held, run_renders),
                 r.t_end,
                 slow,
                 wasted,
-                cost_per_s,
+                cost,
             );
         }
     }
@@ -229,20 +341,25 @@ impl RerenderStorm {
         out: &mut Findings,
         c: &ComponentRenders,
         children: &[&ComponentRenders],
+        evidence: &Evidence,
         (rate, held, renders): (f64, f64, u64),
         at: f64,
         slow: bool,
         wasted: f64,
-        cost_per_s: f64,
+        cost: Cost,
     ) {
+        let cfg = &self.cfg;
         out.upsert(ID, &c.name, at, |f| {
             f.count = f.count.max(renders);
             f.evidence.components.retain(|n| n != &c.name);
             f.evidence.components.insert(0, c.name.clone());
-            for k in children {
-                if !f.evidence.components.contains(&k.name) && f.evidence.components.len() < 20 {
-                    f.evidence.components.push(k.name.clone());
+            for k in children.iter().map(|k| &k.name).chain(evidence.followers.iter()) {
+                if !f.evidence.components.contains(k) && f.evidence.components.len() < 20 {
+                    f.evidence.components.push(k.clone());
                 }
+            }
+            for u in &evidence.urls {
+                f.evidence.add_url(u);
             }
             let peak = f.raise("peak_per_s", rate.round());
             f.metrics.insert("renders_per_s".into(), Metric::Num(rate.round()));
@@ -254,12 +371,22 @@ impl RerenderStorm {
             }
             f.metrics
                 .insert("unchanged_share".into(), Metric::Num((wasted * 100.0).round() / 100.0));
-            if cost_per_s > 0.0 {
-                f.metrics.insert(
-                    "render_ms_per_s".into(),
-                    Metric::Num((cost_per_s * 10.0).round() / 10.0),
-                );
+            f.metrics.insert(
+                "component_renders_per_s".into(),
+                Metric::Num(cost.component_renders_per_s.round()),
+            );
+            let tenth = |v: f64| Metric::Num((v * 10.0).round() / 10.0);
+            if let Some(ms) = cost.measured_ms_per_s {
+                f.metrics.insert("render_ms_per_s".into(), tenth(ms));
             }
+            if let Some(ms) = cost.estimated_ms_per_s {
+                f.metrics.insert("estimated_render_ms_per_s".into(), tenth(ms));
+            }
+            if cost.long_frame_ms_per_s > 0.0 {
+                f.metrics
+                    .insert("long_frame_ms_per_s".into(), tenth(cost.long_frame_ms_per_s));
+            }
+            f.metrics.insert("cost_ms_per_s".into(), tenth(cost.ms_per_s()));
             if slow {
                 f.metrics.insert("long_task_overlap".into(), Metric::Flag(true));
             }
@@ -272,8 +399,23 @@ impl RerenderStorm {
                     .collect();
                 format!("; each time {} re-rendered with it", list.join(", "))
             };
+            let how_much = match (cost.measured_ms_per_s, cost.estimated_ms_per_s) {
+                (Some(ms), _) if ms >= cost.long_frame_ms_per_s => {
+                    format!("; {ms:.1} ms of render time a second")
+                }
+                (None, Some(ms)) if ms >= cost.long_frame_ms_per_s => format!(
+                    "; about {} ms of work a second (estimated: {} component renders/s)",
+                    if ms < 10.0 {
+                        format!("{ms:.1}")
+                    } else {
+                        format!("{ms:.0}")
+                    },
+                    thousands(cost.component_renders_per_s)
+                ),
+                _ => format!("; {:.0} ms of long frames a second", cost.long_frame_ms_per_s),
+            };
             f.title = format!(
-                "{} rendered {:.0} times/s for {:.1} s (peak {peak:.0}/s, {} renders; {}){with}",
+                "{} rendered {:.0} times/s for {:.1} s (peak {peak:.0}/s, {} renders; {}){with}{how_much}",
                 c.name,
                 rate,
                 held / 1000.0,
@@ -282,14 +424,57 @@ impl RerenderStorm {
             );
             f.severity = if slow || f.severity == Severity::Error {
                 Severity::Error
-            } else if wasted >= 0.5 || cost_per_s >= COSTLY_MS_PER_S {
+            } else if wasted >= cfg.wasted_share || cost.ms_per_s() >= cfg.costly_ms_per_s {
                 Severity::Warning
             } else {
                 f.severity.max(Severity::Info)
             };
-            f.advice = advice(c, wasted >= 0.5);
+            f.advice = advice(c, wasted >= cfg.wasted_share);
         });
     }
+}
+
+/// The storming component `c` re-rendered because of, if any.
+fn parent_in_storm<'a>(c: &'a ComponentRenders, storming: &HashMap<&str, (f64, f64)>) -> Option<&'a str> {
+    let o = c.owner.as_deref()?;
+    (follows_parent(c) && o != c.name && storming.contains_key(o)).then_some(o)
+}
+
+/// The storm a storming component belongs to (bounded: owner chains can loop).
+fn storm_root<'a>(
+    name: &'a str,
+    by_name: &HashMap<&str, &'a ComponentRenders>,
+    storming: &HashMap<&str, (f64, f64)>,
+) -> &'a str {
+    let mut at = name;
+    for _ in 0..64 {
+        match by_name.get(at).and_then(|c| parent_in_storm(c, storming)) {
+            Some(p) if p != name => at = p,
+            _ => break,
+        }
+    }
+    at
+}
+
+/// What a storm's finding lists besides the component itself.
+struct Evidence {
+    /// Components that re-rendered because it did (directly or further down).
+    followers: Vec<String>,
+    /// The page, then scripts of overlapping long frames.
+    urls: Vec<String>,
+}
+
+/// 18060 → "18,060".
+fn thousands(v: f64) -> String {
+    let digits = format!("{:.0}", v.max(0.0));
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
 }
 
 /// Whether a component rendered because its parent did (not its own state or context).
@@ -337,15 +522,24 @@ fn advice(c: &ComponentRenders, wasted: bool) -> String {
 }
 
 impl Detector for RerenderStorm {
-    fn on_page(&mut self, event: &Event, _page: &PageState, out: &mut Findings) {
+    fn on_page(&mut self, event: &Event, page: &PageState, out: &mut Findings) {
         match event {
             Event::LongTask(t) => {
                 if self.tasks.len() >= MAX_TASKS {
                     self.tasks.pop_front();
                 }
-                self.tasks.push_back((t.t, t.t + t.duration));
+                self.tasks.push_back(Task {
+                    start: t.t,
+                    end: t.t + t.duration,
+                    scripts: t
+                        .scripts
+                        .iter()
+                        .filter(|s| !s.url.is_empty())
+                        .map(|s| s.url.clone())
+                        .collect(),
+                });
             }
-            Event::ReactRenders(r) => self.on_renders(r, out),
+            Event::ReactRenders(r) => self.on_renders(r, page, out),
             _ => {}
         }
     }
@@ -472,6 +666,121 @@ mod tests {
         let f = run_events(&with_task).into_iter().find(|f| f.detector == ID).unwrap();
         assert_eq!(f.severity, Severity::Error);
         assert_eq!(f.metrics.get("long_task_overlap"), Some(&Metric::Flag(true)));
+    }
+
+    /// `rows` instances that re-render in every commit with new props (real changes).
+    fn rows(name: &str, commits: u32, rows: u32, owner: &str) -> ComponentRenders {
+        ComponentRenders {
+            name: name.into(),
+            renders: commits * rows,
+            commits,
+            props: commits * rows,
+            owner: Some(owner.into()),
+            ..ComponentRenders::default()
+        }
+    }
+
+    /// A production build's table: state in `Table`, 300 `Row`s with new data, 60 Hz.
+    fn table_storm(seconds: f64) -> Vec<Event> {
+        storm(
+            seconds,
+            || vec![comp("Table", 12, 1, "state", None), rows("Row", 12, 300, "Table")],
+            12,
+        )
+    }
+
+    #[test]
+    fn a_production_table_storm_without_timings_is_costed_from_its_component_renders() {
+        let mut events = vec![Event::Page(crate::event::PageInfo {
+            t: 9_000.0,
+            url: "https://app.example.com/prices".into(),
+        })];
+        events.extend(table_storm(3.0));
+        let f = run_events(&events).into_iter().find(|f| f.detector == ID).unwrap();
+        // Every render changes something and React gave no times: only the estimate speaks.
+        assert_eq!(f.metrics.get("unchanged_share"), Some(&Metric::Num(0.0)));
+        assert_eq!(f.metrics.get("render_ms_per_s"), None);
+        assert_eq!(f.metrics.get("component_renders_per_s"), Some(&Metric::Num(18_060.0)));
+        assert_eq!(f.metrics.get("estimated_render_ms_per_s"), Some(&Metric::Num(90.3)));
+        assert_eq!(f.severity, Severity::Warning);
+        assert!(
+            f.title
+                .ends_with("; about 90 ms of work a second (estimated: 18,060 component renders/s)"),
+            "{}",
+            f.title
+        );
+        assert!(
+            f.title.contains("each time Row ×300 re-rendered with it"),
+            "{}",
+            f.title
+        );
+        assert_eq!(f.evidence.urls, vec!["https://app.example.com/prices"]);
+    }
+
+    #[test]
+    fn near_miss_one_cheap_component_at_60_hz_is_estimated_cheap_not_assumed_cheap() {
+        let f = run_events(&storm(3.0, || vec![comp("Clock", 12, 1, "state", None)], 12))
+            .into_iter()
+            .find(|f| f.detector == ID)
+            .unwrap();
+        assert_eq!(f.severity, Severity::Info);
+        assert_eq!(f.metrics.get("estimated_render_ms_per_s"), Some(&Metric::Num(0.3)));
+        assert!(
+            f.title
+                .ends_with("; about 0.3 ms of work a second (estimated: 60 component renders/s)"),
+            "{}",
+            f.title
+        );
+        // The same storm with a costlier render assumed is a warning: the number decides.
+        let mut cfg = crate::Config::default();
+        cfg.rerender_storm.assumed_render_us = 100.0;
+        let f =
+            crate::detect::testkit::run_events_with(cfg, &storm(3.0, || vec![comp("Clock", 12, 1, "state", None)], 12))
+                .into_iter()
+                .find(|f| f.detector == ID)
+                .unwrap();
+        assert_eq!(f.severity, Severity::Warning);
+    }
+
+    #[test]
+    fn grandchildren_count_in_the_cost_and_long_frames_name_their_scripts() {
+        let events: Vec<Event> = std::iter::once(Event::LongTask(LongTask {
+            t: 11_500.0,
+            duration: 80.0,
+            blocking: Some(30.0),
+            forced_layout: 0.0,
+            scripts: vec![crate::event::TaskScript {
+                url: "https://app.example.com/assets/index-5HX2ZQ7M.js".into(),
+                function: "performWorkUntilDeadline".into(),
+                char: 1200,
+                invoker: "MessagePort.onmessage".into(),
+                duration: 70.0,
+                forced_layout: 0.0,
+            }],
+        }))
+        .chain(storm(
+            3.0,
+            || {
+                vec![
+                    comp("Table", 12, 1, "state", None),
+                    rows("Row", 12, 100, "Table"),
+                    rows("Cell", 12, 400, "Row"),
+                ]
+            },
+            12,
+        ))
+        .collect();
+        let all: Vec<_> = run_events(&events).into_iter().filter(|f| f.detector == ID).collect();
+        assert_eq!(all.len(), 1, "{all:#?}");
+        let f = &all[0];
+        assert_eq!(f.evidence.components, vec!["Table", "Row", "Cell"]);
+        assert_eq!(f.metrics.get("component_renders_per_s"), Some(&Metric::Num(30_060.0)));
+        assert_eq!(f.severity, Severity::Error);
+        assert!(matches!(f.metrics.get("long_frame_ms_per_s"), Some(Metric::Num(n)) if *n > 0.0));
+        assert!(f
+            .evidence
+            .urls
+            .contains(&"https://app.example.com/assets/index-5HX2ZQ7M.js".to_string()));
     }
 
     #[test]

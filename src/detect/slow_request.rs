@@ -4,6 +4,7 @@
 //! A request whose time to first byte is over 600 ms, or whose total time is over
 //! 1 s. Grouped per endpoint (ids in the path replaced by placeholders). Severity
 //! grows with time: from 10 s (or 5 s to the first byte) it is an error.
+//! What the browser answers itself (`data:`, `blob:`, extension files) is left out.
 //! Streams (`text/event-stream`, WebSockets) are not requests that should end, so
 //! they are left out.
 //!
@@ -16,7 +17,7 @@
 //! The server is the bottleneck (waiting), not the network.
 //!
 //! ## Thresholds
-//! - `ttfb_ms` (600), `total_ms` (1000), `error_total_ms` (10000).
+//! - `ttfb_ms` (600), `total_ms` (1000), `error_total_ms` (10000), `error_ttfb_ms` (5000).
 
 use super::{Detector, DetectorInfo, Findings, PageState};
 use crate::config::{Config, SlowRequestConfig};
@@ -88,7 +89,7 @@ impl SlowRequest {
             if let Some(b) = &breakdown {
                 f.metrics.insert("timing".into(), Metric::Text(b.clone()));
             }
-            f.severity = if slowest >= cfg.error_total_ms || ttfb.is_some_and(|w| w >= cfg.error_total_ms / 2.0) {
+            f.severity = if slowest >= cfg.error_total_ms || ttfb.is_some_and(|w| w >= cfg.error_ttfb_ms) {
                 Severity::Error
             } else {
                 Severity::Warning

@@ -6,6 +6,12 @@
 //! (estimated at 70% of the size, what gzip typically saves on text). A warning from
 //! 100 KB, an error from 500 KB. Judged from DevTools' log, which sees the headers.
 //!
+//! Never about what the browser answers itself (`data:`, `blob:`, `about:`,
+//! extension files). On a local development host (localhost, 127.*, `[::1]`, or a
+//! name ending in one of `dev-build-in-production`'s `local_suffixes`) dev servers
+//! skip compression on purpose: there it is info at most, with a note to check the
+//! production build.
+//!
 //! ## Why it matters
 //! Text compresses 3–10×; serving it raw multiplies download time on every slow
 //! connection for no gain. Usually a missing compression middleware or CDN setting.
@@ -15,8 +21,9 @@
 //!
 //! ## Thresholds
 //! - `min_savings_bytes` (1400), `warning_bytes` (100000), `error_bytes` (500000).
+//! - `savings_share` (0.7): the share of a text body compression is assumed to save.
 
-use super::{Detector, DetectorInfo, Findings, PageState};
+use super::{dev_build_in_production, Detector, DetectorInfo, Findings, PageState};
 use crate::config::{Config, UncompressedResponseConfig};
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
@@ -32,11 +39,9 @@ pub const INFO: DetectorInfo = DetectorInfo {
     build: |c| Box::new(UncompressedResponse::new(c)),
 };
 
-/// Share of a text body that compression typically removes.
-const TEXT_SAVINGS: f64 = 0.7;
-
 pub struct UncompressedResponse {
     cfg: UncompressedResponseConfig,
+    local_suffixes: Vec<String>,
     counted: HashSet<u64>,
 }
 
@@ -44,6 +49,7 @@ impl UncompressedResponse {
     pub fn new(cfg: &Config) -> Self {
         Self {
             cfg: cfg.uncompressed_response.clone(),
+            local_suffixes: cfg.dev_build_in_production.local_suffixes.clone(),
             counted: HashSet::new(),
         }
     }
@@ -62,7 +68,12 @@ fn text_like(req: &Request) -> bool {
 impl Detector for UncompressedResponse {
     fn on_settled(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
         // Only DevTools' log is sure to show the headers (cross-origin ones are hidden from the page).
-        if !req.from_devtools || req.status != 200 || !text_like(req) || req.mime() == "text/event-stream" {
+        if !req.from_devtools
+            || req.status != 200
+            || req.is_local()
+            || !text_like(req)
+            || req.mime() == "text/event-stream"
+        {
             return;
         }
         let encoded = req.content_encoding.as_deref().map(str::trim).unwrap_or("");
@@ -72,12 +83,14 @@ impl Detector for UncompressedResponse {
         let Some(size) = req.content_size.filter(|s| *s > 0) else {
             return;
         };
-        let savings = (size as f64 * TEXT_SAVINGS) as u64;
         let cfg = &self.cfg;
+        let share = cfg.savings_share;
+        let savings = (size as f64 * share) as u64;
         if savings < cfg.min_savings_bytes || !self.counted.insert(req.id) {
             return;
         }
         let (template, _) = urls::template(&req.url);
+        let local = dev_build_in_production::local_url(&req.url, &self.local_suffixes);
         out.upsert(ID, &template, req.start, |f| {
             f.count += 1;
             f.evidence.add_request(req.id);
@@ -85,7 +98,7 @@ impl Detector for UncompressedResponse {
             let largest = f.raise("size_bytes", size as f64) as u64;
             f.metrics.insert(
                 "estimated_savings_bytes".into(),
-                Metric::Num((largest as f64 * TEXT_SAVINGS).round()),
+                Metric::Num((largest as f64 * share).round()),
             );
             f.metrics
                 .insert("content_type".into(), Metric::Text(req.mime().to_string()));
@@ -100,11 +113,14 @@ impl Detector for UncompressedResponse {
                 "{} sent uncompressed: {}, about {} could be saved",
                 urls::short(&template),
                 super::bytes(largest),
-                super::bytes((largest as f64 * TEXT_SAVINGS) as u64)
+                super::bytes((largest as f64 * share) as u64)
             );
             f.advice = "Enable gzip or Brotli for text responses on the server or CDN (e.g. the `compression` \
                         middleware, `gzip on` in nginx); prefer pre-compressed static assets."
                 .into();
+            if local {
+                dev_build_in_production::local_asset_finding(f);
+            }
         });
         if self.counted.len() > 50_000 {
             self.counted.clear();
@@ -144,6 +160,78 @@ mod tests {
             n.content_size = Some(900_000);
         });
         t.request(1, "GET", "http://h/api/x", 0.0, 10.0);
+        t.assert_none("uncompressed-response");
+    }
+
+    /// What Vite's dev server sends for a pre-bundled dependency: raw, `no-cache`.
+    fn vite_dep(t: &mut Kit, origin: &str) {
+        t.net(
+            &format!("{origin}/node_modules/.vite/deps/react.js?v=abc123"),
+            0.0,
+            8.0,
+            |n| {
+                n.resource_type = "script".into();
+                n.mime_type = Some("text/javascript".into());
+                n.cache_control = Some("no-cache".into());
+                n.transfer_size = Some(120_350);
+                n.body_size = Some(120_000);
+                n.content_size = Some(120_000);
+            },
+        );
+    }
+
+    #[test]
+    fn a_dev_server_on_a_local_host_is_info_at_most_with_a_note() {
+        for origin in [
+            "http://localhost:5173",
+            "http://127.0.0.1:5173",
+            "http://[::1]:5173",
+            "http://shop.test",
+        ] {
+            let mut t = Kit::new();
+            vite_dep(&mut t, origin);
+            let f = t.only("uncompressed-response");
+            assert_eq!(f.severity, crate::Severity::Info, "{origin}");
+            assert!(
+                f.title
+                    .ends_with("(local development server: check the production build)"),
+                "{}",
+                f.title
+            );
+            assert_eq!(f.metrics.get("local_dev"), Some(&crate::finding::Metric::Flag(true)));
+            assert!(f.evidence.urls[0].ends_with("/node_modules/.vite/deps/react.js?v=abc123"));
+        }
+    }
+
+    #[test]
+    fn the_same_bundle_on_a_public_host_is_a_warning() {
+        let mut t = Kit::new();
+        vite_dep(&mut t, "https://app.example.com");
+        let f = t.only("uncompressed-response");
+        assert_eq!(f.severity, crate::Severity::Warning);
+        assert!(!f.title.contains("local development"), "{}", f.title);
+        assert_eq!(
+            f.evidence.urls,
+            vec!["https://app.example.com/node_modules/.vite/deps/react.js?v=abc123"]
+        );
+    }
+
+    #[test]
+    fn what_the_browser_answers_itself_is_never_reported() {
+        let mut t = Kit::new();
+        for url in [
+            "blob:http://localhost:5173/5f1c2a9e-8b7d-4c3a-9f1e-2d6b8a7c5e41",
+            "data:text/javascript;base64,Y29uc29sZS5sb2coMSk=",
+            "chrome-extension://fmkadmapgofadopljbjfkapdkoienihi/build/react_devtools_backend_compact.js",
+            "moz-extension://0b5e1d2c/content.js",
+            "about:srcdoc",
+        ] {
+            t.net(url, 0.0, 2.0, |n| {
+                n.resource_type = "script".into();
+                n.mime_type = Some("text/javascript".into());
+                n.content_size = Some(900_000);
+            });
+        }
         t.assert_none("uncompressed-response");
     }
 }

@@ -21,7 +21,10 @@
 //! ## Thresholds
 //! - `min_renders` (20) such re-renders, making up at least `min_share` (0.5) of
 //!   the component's re-renders (first mounts not counted).
-//! - a warning from 100 of them or 16 ms of render time spent on them; info below.
+//! - a warning from `warning_renders` (100) of them or `warning_ms` (16) of render
+//!   time spent on them (development builds report render times); info below.
+//!
+//! Evidence: the component and the one that rendered it, and the page's URL.
 
 use super::{Detector, DetectorInfo, Findings, PageState};
 use crate::config::{Config, UnnecessaryRenderConfig};
@@ -38,8 +41,6 @@ pub const INFO: DetectorInfo = DetectorInfo {
     build: |c| Box::new(UnnecessaryRender::new(c)),
 };
 
-const WARNING_RENDERS: u64 = 100;
-const WARNING_MS: f64 = 16.0;
 const MAX_TRACKED: usize = 2_000;
 
 #[derive(Default)]
@@ -70,7 +71,7 @@ impl UnnecessaryRender {
 }
 
 impl Detector for UnnecessaryRender {
-    fn on_page(&mut self, event: &Event, _page: &PageState, out: &mut Findings) {
+    fn on_page(&mut self, event: &Event, page: &PageState, out: &mut Findings) {
         let Event::ReactRenders(r) = event else { return };
         for c in &r.components {
             let rerenders = c.renders.saturating_sub(c.mounts) as u64;
@@ -105,8 +106,12 @@ impl Detector for UnnecessaryRender {
                 continue;
             }
             let t = &*t;
+            let cfg = &self.cfg;
             out.upsert(ID, &c.name, r.t_end, |f| {
                 f.count = t.unnecessary;
+                if !page.current_url().is_empty() {
+                    f.evidence.add_url(page.current_url());
+                }
                 f.evidence.components = std::iter::once(c.name.clone()).chain(t.owner.clone()).collect();
                 f.metrics
                     .insert("unnecessary".into(), Metric::Num(t.unnecessary as f64));
@@ -142,7 +147,7 @@ impl Detector for UnnecessaryRender {
                     "{} re-rendered {} times with nothing changed ({} of {} re-renders): {why}",
                     c.name, t.unnecessary, t.unnecessary, t.rerenders
                 );
-                f.severity = if t.unnecessary >= WARNING_RENDERS || t.wasted_ms >= WARNING_MS {
+                f.severity = if t.unnecessary >= cfg.warning_renders || t.wasted_ms >= cfg.warning_ms {
                     Severity::Warning
                 } else {
                     Severity::Info
