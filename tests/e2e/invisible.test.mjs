@@ -73,11 +73,33 @@ test('what the hook wraps looks native: toString, name, length, descriptors', ()
   assert.deepEqual(withExtension.prototypes, without.prototypes);
 });
 
-test('the probe's own requests were recorded by the panel', async () => {
+test('the requests the probe made were recorded by the panel', async () => {
   // Invisible is not blind: the page's requests still reach the panel.
   const report = await until(async () => {
     const r = await session.tab.report();
     return r.stats.requests >= 5 ? r : null;
   }, { what: 'the probe requests in the panel' });
   assert.ok(report.stats.events > 0);
+});
+
+test('the panel header shows what the hook costs the page and the events it receives per second', async () => {
+  const { tab } = session;
+  // A flood of requests for about three seconds, not awaited: the header is read while it runs.
+  await tab.page.send('Runtime.evaluate', {
+    expression: `(async () => {
+      const end = performance.now() + 3000;
+      for (let i = 0; performance.now() < end; i++) await Promise.all([1, 2, 3, 4].map((k) => fetch('/api/nothing?i=' + i + '&k=' + k)));
+    })()`,
+  });
+  const figures = await until(async () => {
+    const text = await tab.panel.eval(`document.getElementById('hook-cost').textContent`);
+    const m = /page hook ([\d.]+) ms\/s · (\d+) events\/s/.exec(text);
+    return m && Number(m[2]) > 20 ? { text, hookMs: Number(m[1]), rate: Number(m[2]) } : null;
+  }, { timeout: 8000, every: 100, what: 'cost figures in the header' });
+  console.log(`# header during a flood: ${figures.text}`);
+  // Plausible: some time, and well under all of it; the rate is what the panel counts.
+  assert.ok(figures.hookMs > 0 && figures.hookMs < 500, figures.text);
+  const report = await tab.report();
+  assert.ok(report.stats.hook_us > 0, 'the hook reported its own time');
+  assert.ok(figures.rate < report.stats.events, figures.text);
 });
