@@ -16,7 +16,7 @@
   const BATCH_EVENT = '__stormwatch_batch__';
   const PROBE_EVENT = '__stormwatch_probe__';
   const FLUSH_MS = 40;
-  const BUSY_MS = 100;
+  const BUSY_RATE = 0.3;
   const BUSY_FLUSH_MS = 250;
   const FLUSH_AT = 500;
   const MAX_BUFFER = 10000;
@@ -28,6 +28,7 @@
   const unlisten = EventTarget.prototype.removeEventListener;
   const CustomEventCtor = CustomEvent;
   const setTimer = setTimeout;
+  const clearTimer = clearTimeout;
   const originalSetInterval = setInterval;
   const MEMORY_SAMPLE_MS = 2000;
   const stringify = JSON.stringify;
@@ -66,24 +67,31 @@
 
   // ---- batching -------------------------------------------------------------
   // The first event of a quiet spell arms a FLUSH_MS timer, so a finding reaches
-  // the panel within about 100 ms. While events keep coming (the last batch went
-  // out less than BUSY_MS ago) the timer is BUSY_FLUSH_MS instead: a flood then
-  // costs the page (and the panel, which shares its CPU) a few messages a second.
+  // the panel within about 100 ms. When the last batch came at more than
+  // BUSY_RATE events per millisecond (a flood: hundreds of requests a second), the
+  // timer is BUSY_FLUSH_MS instead, so the flood costs the page (and the panel and
+  // DevTools, which share its CPU) a few messages a second rather than dozens.
+  // Events that change how later requests read (focus, route, visibility) go out
+  // at once: the engine must know of a focus change before DevTools' log of the
+  // refetch it provoked arrives.
   const docId = Math.random().toString(36).slice(2, 12) + Date.now().toString(36);
   let buffer = [];
   let dropped = 0;
   let seq = 0;
   let timer = 0;
   let lastFlush = -1e9;
+  let busy = false;
   // Milliseconds this hook spent on its own work since the last batch went out
   // (wrappers, observers, building and handing over batches), sent with each batch
   // so the panel can show what watching costs the page.
   let spent = 0;
 
   function flush() {
+    if (timer) clearTimer(timer);
     timer = 0;
     if (buffer.length === 0 && dropped === 0) return;
     const t0 = perfNow();
+    busy = buffer.length / Math.max(t0 - lastFlush, 1) > BUSY_RATE;
     lastFlush = t0;
     const events = buffer;
     const cost = spent;
@@ -100,6 +108,12 @@
     spent += perfNow() - t0;
   }
 
+  // An event that must not wait behind a flood's long timer.
+  function emitNow(event) {
+    emit(event);
+    if (busy) flush();
+  }
+
   function emit(event) {
     if (buffer.length >= MAX_BUFFER) {
       dropped++;
@@ -107,7 +121,7 @@
     }
     buffer.push(event);
     if (buffer.length >= FLUSH_AT) flush();
-    else if (!timer) timer = setTimer(flush, perfNow() - lastFlush < BUSY_MS ? BUSY_FLUSH_MS : FLUSH_MS);
+    else if (!timer) timer = setTimer(flush, busy && perfNow() - lastFlush < BUSY_FLUSH_MS * 2 ? BUSY_FLUSH_MS : FLUSH_MS);
   }
 
   // Time spent in a recording step outside the wrappers (observers, samples).
@@ -437,7 +451,7 @@
       const url = location.href;
       if (url === lastRoute && kind !== 'replace') return;
       lastRoute = url;
-      emit({ type: 'route', t: now(), url, kind });
+      emitNow({ type: 'route', t: now(), url, kind });
     } catch (_) { /* ignore */ }
   }
 
@@ -464,12 +478,12 @@
   Reflect.apply(listen, window, ['popstate', () => route('pop'), passive]);
   Reflect.apply(listen, window, ['hashchange', () => route('hash'), passive]);
   Reflect.apply(listen, doc, ['visibilitychange', () => {
-    try { emit({ type: 'visibility', t: now(), hidden: doc.visibilityState === 'hidden' }); } catch (_) { /* ignore */ }
+    try { emitNow({ type: 'visibility', t: now(), hidden: doc.visibilityState === 'hidden' }); } catch (_) { /* ignore */ }
   }, passive]);
   // Clicking into DevTools blurs the page; refetch-on-focus libraries then fire
   // requests the app did not decide on. The engine marks requests right after these.
   const focusChange = (focused) => () => {
-    try { emit({ type: 'focus', t: now(), focused }); } catch (_) { /* ignore */ }
+    try { emitNow({ type: 'focus', t: now(), focused }); } catch (_) { /* ignore */ }
   };
   Reflect.apply(listen, window, ['focus', focusChange(true), passive]);
   Reflect.apply(listen, window, ['blur', focusChange(false), passive]);
