@@ -282,8 +282,9 @@
     });
   }
 
-  function fetchFailed(id, error) {
-    const aborted = error !== null && typeof error === 'object' && error.name === 'AbortError';
+  function fetchFailed(id, error, signal) {
+    // An abort with a reason of the page's own rejects with that reason.
+    const aborted = (signal !== null && signal.aborted) || (error !== null && typeof error === 'object' && error.name === 'AbortError');
     emit({ type: 'request_end', id, t: now(), status: 0, outcome: aborted ? 'abort' : 'error' });
   }
 
@@ -312,26 +313,40 @@
       // The page gets a promise that settles like the original; the original is
       // observed through it, so an uncaught failure still reaches the page's
       // `unhandledrejection` handler with the page's own error, and a caught one
-      // does not. It settles a microtask after the original, which only a fetch
-      // that rejects synchronously could show: one that rejects at once gets the
-      // original (above), and an abort in flight rejects ours from the signal's
-      // own event, in the same task and before any later microtask.
+      // does not. Settled from a reaction, it would settle a microtask after the
+      // original, which the page can see only when the original is rejected
+      // synchronously: a fetch that rejects at once gets the original (above), and
+      // for an abort in flight ours is rejected synchronously too, inside abort(),
+      // from the signal's abort event.
+      if (signal === null) {
+        return Reflect.apply(then, promise, [
+          (response) => {
+            const t1 = perfNow();
+            try { fetchEnd(id, response); } catch (_) { /* keep the page's response */ }
+            spent += perfNow() - t1;
+            return response;
+          },
+          (error) => {
+            const t1 = perfNow();
+            try { fetchFailed(id, error, null); } catch (_) { /* keep the page's error */ }
+            spent += perfNow() - t1;
+            throw error;
+          },
+        ]);
+      }
       let resolveOurs = null;
       let rejectOurs = null;
       const ours = new PromiseCtor((resolve, reject) => {
         resolveOurs = resolve;
         rejectOurs = reject;
       });
-      let onAbort = null;
-      if (signal !== null) {
-        onAbort = () => {
-          try { rejectOurs(signal.reason); } catch (_) { /* settled already */ }
-        };
-        try { Reflect.apply(listen, signal, ['abort', onAbort]); } catch (_) { onAbort = null; }
-      }
-      const done = () => {
-        if (onAbort !== null) try { Reflect.apply(unlisten, signal, ['abort', onAbort]); } catch (_) { /* gone */ }
+      const onAbort = () => {
+        try { rejectOurs(signal.reason); } catch (_) { /* settled already */ }
       };
+      const done = () => {
+        try { Reflect.apply(unlisten, signal, ['abort', onAbort]); } catch (_) { /* gone */ }
+      };
+      try { Reflect.apply(listen, signal, ['abort', onAbort]); } catch (_) { /* then only the settled promise tells */ }
       Reflect.apply(then, promise, [
         (response) => {
           const t1 = perfNow();
@@ -346,7 +361,7 @@
           const t1 = perfNow();
           try {
             done();
-            fetchFailed(id, error);
+            fetchFailed(id, error, signal);
           } catch (_) { /* keep the page's error */ }
           spent += perfNow() - t1;
           rejectOurs(error);

@@ -3,6 +3,7 @@
 // shown, against Chromium with DevTools open and no extension. Runs alternate,
 // medians are printed with their ratio (the target is at most 1.03).
 // Run: node scripts/bench-page.mjs [runs per side, default 5] (after a build).
+import fs from 'node:fs';
 import http from 'node:http';
 import { Browser, Inspected, EXTENSION_DIR, sleep, until } from '../tests/e2e/devtools.mjs';
 
@@ -37,7 +38,10 @@ async function run(withPanel) {
     const tab = await Inspected.open(browser, url, { showPanel: withPanel });
     if (withPanel) await until(async () => (await tab.report()).page.url === url, { what: 'the panel on the page' });
     await sleep(1000); // let DevTools settle in both cases
+    const cpu0 = await cpuByKind(browser);
     const ms = await tab.page.eval(WORKLOAD);
+    const cpu1 = await cpuByKind(browser);
+    for (const [kind, s] of Object.entries(cpu1)) cpu[withPanel ? 'with' : 'without'][kind] = (cpu[withPanel ? 'with' : 'without'][kind] || []).concat(s - (cpu0[kind] || 0));
     let extra = '';
     if (withPanel) {
       // The panel really watched: every request reached it (and the header's cost figures).
@@ -55,6 +59,24 @@ async function run(withPanel) {
   }
 }
 
+// CPU seconds each kind of Chromium process used during the workload: where the
+// page's two cores went (the page, DevTools, the panel, the browser, the network).
+const cpu = { without: {}, with: {} };
+async function cpuByKind(browser) {
+  const { processInfo } = await browser.send('SystemInfo.getProcessInfo');
+  const out = {};
+  for (const p of processInfo) {
+    let kind = p.type;
+    if (kind === 'renderer') {
+      let cmd = '';
+      try { cmd = fs.readFileSync(`/proc/${p.id}/cmdline`, 'utf8'); } catch (_) { /* gone */ }
+      kind = cmd.includes('--extension-process') ? 'renderer (extension: panel, worker)' : 'renderer (page, DevTools)';
+    }
+    out[kind] = (out[kind] || 0) + p.cpuTime;
+  }
+  return out;
+}
+
 console.log(`${FETCHES} sequential fetches, DevTools open, ${RUNS} alternating runs per side:`);
 const times = { without: [], with: [] };
 for (let i = 0; i < RUNS; i++) {
@@ -65,4 +87,9 @@ server.close();
 const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const a = median(times.without);
 const b = median(times.with);
+console.log('CPU seconds used during the workload (medians):');
+for (const kind of new Set([...Object.keys(cpu.without), ...Object.keys(cpu.with)])) {
+  const m = (xs) => (xs ? median(xs).toFixed(2) : '-');
+  console.log(`  ${kind.padEnd(40)} without ${m(cpu.without[kind]).padStart(6)}   with ${m(cpu.with[kind]).padStart(6)}`);
+}
 console.log(`median without the extension: ${(a / 1000).toFixed(2)} s; with the panel shown: ${(b / 1000).toFixed(2)} s; ratio ${(b / a).toFixed(3)} (target <= 1.030)`);

@@ -56,6 +56,8 @@
     'only-if-cached cross mode': () => fetch('/api/profile', { cache: 'only-if-cached' }),
     'invalid enum': () => fetch('/api/profile', { credentials: 'sometimes' }),
     'stream without duplex': () => fetch('/api/search', { method: 'POST', body: new ReadableStream() }),
+    'keepalive stream': () => fetch('/api/search', { method: 'POST', keepalive: true, duplex: 'half', body: new ReadableStream() }),
+    'invalid priority': () => fetch('/api/profile', { priority: 'urgent' }),
     'used Request': () => fetch(used),
     'illegal invocation': () => fetch.call({}, '/api/profile'),
     'unsupported scheme': () => fetch('ftp://127.0.0.1/x'),
@@ -161,17 +163,21 @@
   out.networkBytes = (await chunks('/api/export')).reduce((a, b) => a + b, 0);
   out.revokedBlob = await fetch(blob).then(() => 'resolved', describe);
 
-  // Order of events around a fetch and an XHR.
+  // Order of events around a fetch and an XHR (each list only holds what is ordered
+  // by cause, not by which of two independent loads happens to finish first).
   out.order = await new Promise((resolve) => {
-    const order = [];
+    const xhr = [];
+    const around = [];
     const x = new XMLHttpRequest();
-    for (const t of ['readystatechange', 'loadstart', 'progress', 'load', 'loadend']) x.addEventListener(t, () => order.push(`xhr ${t} ${x.readyState}`));
+    for (const t of ['readystatechange', 'loadstart', 'progress', 'load', 'loadend']) x.addEventListener(t, () => xhr.push(`${t} ${x.readyState}`));
     x.open('GET', '/api/items?page=4');
     x.send();
-    fetch('data:text/plain,hi').then((res) => { order.push('fetch data'); return res.text(); }).then((t) => order.push(`text ${t}`));
-    Promise.resolve().then(() => order.push('microtask'));
-    setTimeout(() => order.push('timeout'), 0);
-    x.onloadend = () => setTimeout(() => resolve(order.filter((o) => !o.startsWith('xhr progress')).join(' / ')), 50);
+    const p = fetch('data:text/plain,hi').then((res) => { around.push('fetch data'); return res.text(); }).then((t) => around.push(`text ${t}`));
+    Promise.resolve().then(() => around.push('microtask'));
+    let xhrDone;
+    const loaded = new Promise((r) => { xhrDone = r; });
+    x.onloadend = xhrDone;
+    Promise.all([p, loaded]).then(() => resolve([xhr.filter((o) => !o.startsWith('progress')).join(' / '), around.join(' / ')]));
   });
   out.xhrErrors = [];
   for (const f of [
