@@ -7,7 +7,11 @@
 // - never throw into page code: every recording step is inside try/catch;
 // - never change what the page observes: return the page's own Response, rethrow
 //   the page's own errors, never read or clone a body, keep name/length/toString
-//   of everything wrapped, wrap prototypes not instances, keep property attributes;
+//   of everything wrapped, wrap prototypes not instances, keep property attributes,
+//   and keep when promises settle: a fetch that rejects at once returns the native
+//   promise, so handlers and unhandled rejections come at the same microtask
+//   (tests/e2e/invisible.test.mjs compares all of this with and without us);
+// - cost the page little, and say how much: each batch carries the time spent here;
 // - use only primitives saved at start, so a page that replaces them later
 //   (setTimeout, JSON, dispatchEvent) neither breaks nor sees us.
 (() => {
