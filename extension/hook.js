@@ -7,7 +7,11 @@
 // - never throw into page code: every recording step is inside try/catch;
 // - never change what the page observes: return the page's own Response, rethrow
 //   the page's own errors, never read or clone a body, keep name/length/toString
-//   of everything wrapped, wrap prototypes not instances, keep property attributes;
+//   of everything wrapped, wrap prototypes not instances, keep property attributes,
+//   and keep when promises settle: a fetch that rejects at once returns the native
+//   promise, so handlers and unhandled rejections come at the same microtask
+//   (tests/e2e/invisible.test.mjs compares all of this with and without us);
+// - cost the page little, and say how much: each batch carries the time spent here;
 // - use only primitives saved at start, so a page that replaces them later
 //   (setTimeout, JSON, dispatchEvent) neither breaks nor sees us.
 (() => {
@@ -16,6 +20,8 @@
   const BATCH_EVENT = '__stormwatch_batch__';
   const PROBE_EVENT = '__stormwatch_probe__';
   const FLUSH_MS = 40;
+  const BUSY_RATE = 0.3;
+  const BUSY_FLUSH_MS = 250;
   const FLUSH_AT = 500;
   const MAX_BUFFER = 10000;
   const MAX_HASHED_BODY = 256 * 1024;
@@ -23,8 +29,10 @@
   const doc = document;
   const dispatch = EventTarget.prototype.dispatchEvent;
   const listen = EventTarget.prototype.addEventListener;
+  const unlisten = EventTarget.prototype.removeEventListener;
   const CustomEventCtor = CustomEvent;
   const setTimer = setTimeout;
+  const clearTimer = clearTimeout;
   const originalSetInterval = setInterval;
   const MEMORY_SAMPLE_MS = 2000;
   const stringify = JSON.stringify;
@@ -33,6 +41,9 @@
   const getDescriptor = Object.getOwnPropertyDescriptor;
   const RequestCtor = typeof Request === 'function' ? Request : null;
   const HeadersCtor = typeof Headers === 'function' ? Headers : null;
+  const URLCtor = URL;
+  const PromiseCtor = Promise;
+  const AbortSignalCtor = typeof AbortSignal === 'function' ? AbortSignal : null;
   const perf = performance;
   const perfNow = perf.now.bind(perf);
   const origin = perf.timeOrigin;
@@ -55,25 +66,56 @@
     ask.emit = emit;
     ask.now = now;
     ask.flush = flush;
+    ask.cost = (ms) => { spent += ms; };
   }]);
 
   // ---- batching -------------------------------------------------------------
+  // The first event of a quiet spell arms a FLUSH_MS timer, so a finding reaches
+  // the panel within about 100 ms. When the last batch came at more than
+  // BUSY_RATE events per millisecond (a flood: hundreds of requests a second), the
+  // timer is BUSY_FLUSH_MS instead, so the flood costs the page (and the panel and
+  // DevTools, which share its CPU) a few messages a second rather than dozens.
+  // Events that change how later requests read (focus, route, visibility) go out
+  // at once: the engine must know of a focus change before DevTools' log of the
+  // refetch it provoked arrives.
   const docId = Math.random().toString(36).slice(2, 12) + Date.now().toString(36);
   let buffer = [];
   let dropped = 0;
   let seq = 0;
   let timer = 0;
+  let lastFlush = -1e9;
+  let busy = false;
+  // Milliseconds this hook spent on its own work since the last batch went out
+  // (wrappers, observers, building and handing over batches), sent with each batch
+  // so the panel can show what watching costs the page.
+  let spent = 0;
 
   function flush() {
+    if (timer) clearTimer(timer);
     timer = 0;
     if (buffer.length === 0 && dropped === 0) return;
-    // Field order matters: the relay checks this head with a cheap prefix test.
-    const text = stringify({ v: 1, kind: 'stormwatch.batch', doc: docId, seq: ++seq, dropped, count: buffer.length, events: buffer });
+    const t0 = perfNow();
+    busy = buffer.length / Math.max(t0 - lastFlush, 1) > BUSY_RATE;
+    lastFlush = t0;
+    const events = buffer;
+    const cost = spent;
+    const lost = dropped;
     buffer = [];
     dropped = 0;
+    spent = 0;
+    // Field order matters: the relay checks this head with a cheap prefix test.
+    // One stringify per batch; what it costs is counted in the next batch.
+    const text = stringify({ v: 1, kind: 'stormwatch.batch', doc: docId, seq: ++seq, dropped: lost, count: events.length, events, cost_us: Math.round(cost * 1000) });
     try {
       Reflect.apply(dispatch, doc, [new CustomEventCtor(BATCH_EVENT, { detail: text })]);
     } catch (_) { /* the relay is gone; nothing the page should notice */ }
+    spent += perfNow() - t0;
+  }
+
+  // An event that must not wait behind a flood's long timer.
+  function emitNow(event) {
+    emit(event);
+    if (busy) flush();
   }
 
   function emit(event) {
@@ -83,7 +125,19 @@
     }
     buffer.push(event);
     if (buffer.length >= FLUSH_AT) flush();
-    else if (!timer) timer = setTimer(flush, FLUSH_MS);
+    else if (!timer) timer = setTimer(flush, busy && perfNow() - lastFlush < BUSY_FLUSH_MS * 2 ? BUSY_FLUSH_MS : FLUSH_MS);
+  }
+
+  // Time spent in a recording step outside the wrappers (observers, samples).
+  function timed(f) {
+    return function () {
+      const t0 = perfNow();
+      try {
+        return Reflect.apply(f, this, arguments);
+      } finally {
+        spent += perfNow() - t0;
+      }
+    };
   }
 
   // ---- wrapping helpers -------------------------------------------------------
@@ -142,44 +196,77 @@
     return m ? m[1] : null;
   }
 
-  function hasRange(headers) {
-    if (!headers) return false;
-    if (HeadersCtor && headers instanceof HeadersCtor) return headers.has('range');
-    if (Array.isArray(headers)) return headers.some((h) => String(h[0]).toLowerCase() === 'range');
-    return Object.keys(headers).some((k) => k.toLowerCase() === 'range');
-  }
-
-  const absolute = (url) => new URL(String(url), doc.baseURI).href;
+  const absolute = (url) => new URLCtor(String(url), doc.baseURI).href;
 
   // ---- fetch ---------------------------------------------------------------------
-  function fetchStart(input, init) {
+  // A fetch that fails its argument checks (no arguments, a bad URL or init, an
+  // aborted signal, a used body, a scheme fetch refuses) returns a promise that is
+  // already rejected. Observing it through `.then` would hand the page a promise that
+  // settles one microtask later (and would reorder its unhandled rejections), so for
+  // those the page gets the native promise untouched. They are recognized before the
+  // call with the browser's own checks: a throwaway `Request` built from the same
+  // arguments, which reads the init like fetch does and consumes no body.
+  const WATCHED_SCHEME = /^(?:https?|data|blob):/i;
+
+  // What to record for one call: null when fetch will reject at once (or the
+  // call cannot be checked without side effects), else the request's fields.
+  function fetchPlan(self, args) {
+    if (args.length === 0) return null;
+    // Any other `this` is an "Illegal invocation", rejected at once.
+    if (self !== undefined && self !== null && self !== window) return null;
+    const input = args[0];
+    const init = args[1];
     let method = 'GET';
     let url;
     let body = '';
     let keepalive = false;
     let range = false;
     let op = null;
-    if (RequestCtor && input instanceof RequestCtor) {
-      method = input.method;
-      url = input.url;
-      body = input.body ? null : '';
-      keepalive = input.keepalive;
-      range = input.headers.has('range');
-    } else {
-      url = absolute(input);
-    }
-    if (init !== undefined && init !== null && typeof init === 'object') {
-      if (init.method !== undefined) method = String(init.method).toUpperCase();
-      if (init.body !== undefined) {
-        body = bodySignature(init.body);
-        op = operationOf(init.body);
+    let failed = false;
+    let signal = null;
+    const isRequest = RequestCtor !== null && input instanceof RequestCtor;
+    if (init === undefined || init === null) {
+      if (isRequest) {
+        if (input.bodyUsed) return null;
+        signal = input.signal;
+        failed = signal.aborted;
+        method = input.method;
+        url = input.url;
+        body = input.body ? null : '';
+        keepalive = input.keepalive;
+        range = input.headers.has('range');
+      } else {
+        const u = new URLCtor(String(input), doc.baseURI);
+        if (u.username !== '' || u.password !== '') return null;
+        url = u.href;
       }
-      if (init.keepalive) keepalive = true;
-      if (hasRange(init.headers)) range = true;
+    } else {
+      // A Request with a body and no new one: building a copy would take its body.
+      if (isRequest && input.body !== null && (typeof init !== 'object' || init.body === undefined)) return null;
+      let request;
+      try {
+        request = new RequestCtor(input, init);
+      } catch (_) {
+        return null;
+      }
+      failed = request.signal.aborted;
+      signal = init.signal !== undefined ? init.signal : isRequest ? input.signal : null;
+      method = request.method;
+      url = request.url;
+      keepalive = request.keepalive;
+      range = request.headers.has('range');
+      if (isRequest) body = input.body ? null : '';
+      const sent = init.body;
+      if (sent !== undefined && sent !== null) {
+        body = bodySignature(sent);
+        op = operationOf(sent);
+      } else if (!isRequest) {
+        body = '';
+      }
     }
-    const id = ++nextId;
-    emit({ type: 'request_start', id, api: 'fetch', method, url, t: now(), body, keepalive, range, op });
-    return id;
+    if (!WATCHED_SCHEME.test(url)) return null;
+    if (AbortSignalCtor === null || !(signal instanceof AbortSignalCtor)) signal = null;
+    return { method, url, body, keepalive, range, op, failed, signal };
   }
 
   function header(headers, name) {
@@ -199,32 +286,92 @@
     });
   }
 
-  function fetchFailed(id, error) {
-    const aborted = error !== null && typeof error === 'object' && error.name === 'AbortError';
+  function fetchFailed(id, error, signal) {
+    // An abort with a reason of the page's own rejects with that reason.
+    const aborted = (signal !== null && signal.aborted) || (error !== null && typeof error === 'object' && error.name === 'AbortError');
     emit({ type: 'request_end', id, t: now(), status: 0, outcome: aborted ? 'abort' : 'error' });
   }
 
   replace(window, 'fetch', (original) => ({
     fetch(input) {
+      const t0 = perfNow();
       let id = 0;
+      let signal = null;
       try {
-        id = fetchStart(input, arguments[1]);
-      } catch (_) { /* an invalid URL: fetch itself will reject, as it always did */ }
+        const plan = fetchPlan(this, arguments);
+        if (plan !== null) {
+          id = ++nextId;
+          signal = plan.signal;
+          const t = origin + t0;
+          emit({ type: 'request_start', id, api: 'fetch', method: plan.method, url: plan.url, t, body: plan.body, keepalive: plan.keepalive, range: plan.range, op: plan.op });
+          if (plan.failed) {
+            // Aborted before it started: recorded, and the page keeps the native promise.
+            emit({ type: 'request_end', id, t, status: 0, outcome: 'abort' });
+            id = 0;
+          }
+        }
+      } catch (_) { id = 0; /* unknown: leave the call alone */ }
+      spent += perfNow() - t0;
       const promise = Reflect.apply(original, this, arguments);
       if (!id) return promise;
       // The page gets a promise that settles like the original; the original is
       // observed through it, so an uncaught failure still reaches the page's
-      // `unhandledrejection` handler with the page's own error.
-      return Reflect.apply(then, promise, [
+      // `unhandledrejection` handler with the page's own error, and a caught one
+      // does not. Settled from a reaction, it would settle a microtask after the
+      // original, which the page can see only when the original is rejected
+      // synchronously: a fetch that rejects at once gets the original (above), and
+      // for an abort in flight ours is rejected synchronously too, inside abort(),
+      // from the signal's abort event.
+      if (signal === null) {
+        return Reflect.apply(then, promise, [
+          (response) => {
+            const t1 = perfNow();
+            try { fetchEnd(id, response); } catch (_) { /* keep the page's response */ }
+            spent += perfNow() - t1;
+            return response;
+          },
+          (error) => {
+            const t1 = perfNow();
+            try { fetchFailed(id, error, null); } catch (_) { /* keep the page's error */ }
+            spent += perfNow() - t1;
+            throw error;
+          },
+        ]);
+      }
+      let resolveOurs = null;
+      let rejectOurs = null;
+      const ours = new PromiseCtor((resolve, reject) => {
+        resolveOurs = resolve;
+        rejectOurs = reject;
+      });
+      const onAbort = () => {
+        try { rejectOurs(signal.reason); } catch (_) { /* settled already */ }
+      };
+      const done = () => {
+        try { Reflect.apply(unlisten, signal, ['abort', onAbort]); } catch (_) { /* gone */ }
+      };
+      try { Reflect.apply(listen, signal, ['abort', onAbort]); } catch (_) { /* then only the settled promise tells */ }
+      Reflect.apply(then, promise, [
         (response) => {
-          try { fetchEnd(id, response); } catch (_) { /* keep the page's response */ }
-          return response;
+          const t1 = perfNow();
+          try {
+            done();
+            fetchEnd(id, response);
+          } catch (_) { /* keep the page's response */ }
+          spent += perfNow() - t1;
+          resolveOurs(response);
         },
         (error) => {
-          try { fetchFailed(id, error); } catch (_) { /* keep the page's error */ }
-          throw error;
+          const t1 = perfNow();
+          try {
+            done();
+            fetchFailed(id, error, signal);
+          } catch (_) { /* keep the page's error */ }
+          spent += perfNow() - t1;
+          rejectOurs(error);
         },
       ]);
+      return ours;
     },
   }).fetch);
 
@@ -247,6 +394,7 @@
     }
 
     function onLoadEnd() {
+      const t0 = perfNow();
       try {
         const info = xhrs.get(this);
         if (!info || !info.id) return;
@@ -268,20 +416,24 @@
           cache_control: h['cache-control'] || null,
         });
       } catch (_) { /* never into the page */ }
+      spent += perfNow() - t0;
     }
 
     const proto = XMLHttpRequest.prototype;
     replace(proto, 'open', (original) => ({
       open(method, url) {
+        const t0 = perfNow();
         try {
           xhrs.set(this, { method: String(method).toUpperCase(), url: absolute(url), id: 0, aborted: false, listening: false });
         } catch (_) { xhrs.delete(this); }
+        spent += perfNow() - t0;
         return Reflect.apply(original, this, arguments);
       },
     }).open);
 
     replace(proto, 'send', (original) => ({
       send() {
+        const t0 = perfNow();
         const info = xhrs.get(this);
         if (info) {
           try {
@@ -297,6 +449,7 @@
             emit({ type: 'request_start', id: info.id, api: 'xhr', method: info.method, url: info.url, t: now(), body, keepalive: false, range: false, op: operationOf(sent) });
           } catch (_) { /* record nothing */ }
         }
+        spent += perfNow() - t0;
         try {
           return Reflect.apply(original, this, arguments);
         } catch (error) {
@@ -317,7 +470,7 @@
       const url = location.href;
       if (url === lastRoute && kind !== 'replace') return;
       lastRoute = url;
-      emit({ type: 'route', t: now(), url, kind });
+      emitNow({ type: 'route', t: now(), url, kind });
     } catch (_) { /* ignore */ }
   }
 
@@ -344,12 +497,12 @@
   Reflect.apply(listen, window, ['popstate', () => route('pop'), passive]);
   Reflect.apply(listen, window, ['hashchange', () => route('hash'), passive]);
   Reflect.apply(listen, doc, ['visibilitychange', () => {
-    try { emit({ type: 'visibility', t: now(), hidden: doc.visibilityState === 'hidden' }); } catch (_) { /* ignore */ }
+    try { emitNow({ type: 'visibility', t: now(), hidden: doc.visibilityState === 'hidden' }); } catch (_) { /* ignore */ }
   }, passive]);
   // Clicking into DevTools blurs the page; refetch-on-focus libraries then fire
   // requests the app did not decide on. The engine marks requests right after these.
   const focusChange = (focused) => () => {
-    try { emit({ type: 'focus', t: now(), focused }); } catch (_) { /* ignore */ }
+    try { emitNow({ type: 'focus', t: now(), focused }); } catch (_) { /* ignore */ }
   };
   Reflect.apply(listen, window, ['focus', focusChange(true), passive]);
   Reflect.apply(listen, window, ['blur', focusChange(false), passive]);
@@ -430,7 +583,7 @@
   }
   const setRepeating = originalSetInterval;
   const memory = perf.memory;
-  setRepeating(() => {
+  setRepeating(timed(() => {
     try {
       emit({
         type: 'memory', t: now(),
@@ -440,13 +593,13 @@
         connections: openConnections,
       });
     } catch (_) { /* ignore */ }
-  }, MEMORY_SAMPLE_MS);
+  }), MEMORY_SAMPLE_MS);
 
   // Deliver what is buffered before the page goes away or into the bfcache.
   Reflect.apply(listen, window, ['pagehide', flush, passive]);
 
   try {
-    new PerformanceObserver((list) => {
+    new PerformanceObserver(timed((list) => {
       for (const e of list.getEntries()) {
         // Zero sizes with no status mean "not allowed to know" (cross-origin
         // without Timing-Allow-Origin), which is not the same as zero.
@@ -459,7 +612,7 @@
           status: e.responseStatus > 0 ? e.responseStatus : null,
         });
       }
-    }).observe({ type: 'resource', buffered: true });
+    })).observe({ type: 'resource', buffered: true });
   } catch (_) { /* no Resource Timing here */ }
 
   // Long animation frames (Chrome 123+), with the scripts that ran in them; plain
@@ -468,7 +621,7 @@
     const types = PerformanceObserver.supportedEntryTypes || [];
     const loaf = types.includes('long-animation-frame');
     if (loaf || types.includes('longtask')) {
-      new PerformanceObserver((list) => {
+      new PerformanceObserver(timed((list) => {
         for (const e of list.getEntries()) {
           if (e.duration <= 50) continue;
           const scripts = loaf
@@ -485,7 +638,7 @@
           for (const s of scripts) forced += s.forced_layout;
           emit({ type: 'long_task', t: origin + e.startTime, duration: e.duration, blocking: loaf ? e.blockingDuration : null, forced_layout: forced, scripts });
         }
-      }).observe({ type: loaf ? 'long-animation-frame' : 'longtask', buffered: true });
+      })).observe({ type: loaf ? 'long-animation-frame' : 'longtask', buffered: true });
     }
   } catch (_) { /* no long task timing here */ }
 

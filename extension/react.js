@@ -49,6 +49,8 @@
   const emit = ask.emit;
   const now = ask.now;
   const flushBatch = typeof ask.flush === 'function' ? ask.flush : () => {};
+  // Adds to what hook.js reports as the instrumentation's cost to the page.
+  const addCost = typeof ask.cost === 'function' ? ask.cost : () => {};
   if (typeof emit !== 'function' || typeof now !== 'function') return;
 
   // ---- fibers ------------------------------------------------------------------
@@ -369,12 +371,15 @@
     } catch (_) {
       // A fiber shape we do not know: count nothing rather than break the commit.
     } finally {
-      spentMs += perfNow() - t0;
+      const d = perfNow() - t0;
+      spentMs += d;
+      addCost(d);
     }
   }
 
   function flush() {
     timer = 0;
+    const t0 = perfNow();
     try {
       const all = [...stats.values()].sort((a, b) => b.renders - a.renders);
       const sent = all.slice(0, MAX_COMPONENTS_PER_WINDOW);
@@ -398,6 +403,7 @@
     }
     stats = new MapCtor();
     windowSeq++;
+    addCost(perfNow() - t0);
     lastCurrent = null;
     commits = skipped = notSent = 0;
     spentMs = 0;

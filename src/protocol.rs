@@ -26,6 +26,10 @@ pub struct Batch {
     /// How many events it holds (the relay reads this from the head to bound its history).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u64>,
+    /// Microseconds the page hook spent on its own work since its previous batch
+    /// (absent from older hooks), so the panel can show what watching costs the page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_us: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -124,6 +128,19 @@ mod tests {
         assert!(matches!(decode_batch(&garbage), Err(ProtocolError::TooLarge(_))));
         let garbage = "{[".repeat(1 << 20);
         assert!(matches!(decode_batch(&garbage), Err(ProtocolError::Malformed(_))));
+    }
+
+    #[test]
+    fn hook_cost_is_optional_and_summed() {
+        let mut e = crate::Engine::new(&crate::Config::default());
+        let with = |seq: u64, cost: &str| {
+            format!(r#"{{"v":1,"kind":"stormwatch.batch","doc":"d","seq":{seq},"dropped":0,"count":0,"events":[]{cost}}}"#)
+        };
+        e.ingest_batch(&with(1, r#","cost_us":1500"#)).unwrap();
+        e.ingest_batch(&with(2, "")).unwrap(); // an older hook says nothing
+        e.ingest_batch(&with(3, r#","cost_us":250"#)).unwrap();
+        assert_eq!(e.stats().hook_us, 1750);
+        assert!(e.ingest_batch(&with(4, r#","cost_us":-1"#)).is_err(), "a negative cost is malformed");
     }
 
     #[test]

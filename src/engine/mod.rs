@@ -66,6 +66,9 @@ pub struct Stats {
     /// Request events left out because their URL matches the config's `ignore`.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub ignored: u64,
+    /// Microseconds the page hook reported spending on its own work (summed over batches).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub hook_us: u64,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -165,6 +168,7 @@ impl Engine {
         match protocol::decode_batch(json) {
             Ok(batch) => {
                 self.stats.dropped += batch.dropped;
+                self.stats.hook_us = self.stats.hook_us.saturating_add(batch.cost_us.unwrap_or(0));
                 let n = batch.events.len();
                 for e in batch.events {
                     self.ingest(e);

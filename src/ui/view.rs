@@ -20,6 +20,9 @@ fn metric_text(key: &str, m: &Metric) -> String {
     }
 }
 
+/// The span the header's cost and rate figures are averaged over.
+const RATE_WINDOW_MS: f64 = 2_000.0;
+
 fn seconds(ms: f64) -> String {
     format!("{:.1} s", ms / 1000.0)
 }
@@ -266,6 +269,34 @@ pub fn Panel() -> impl IntoView {
         };
         format!("{} requests · {} events{}", s.stats.requests, s.stats.events, dropped)
     };
+    // What watching costs the page, so a user can see the tool is not the problem:
+    // the hook's own time per second (it measures itself and reports it with each
+    // batch) and the events received per second, both over the last RATE_WINDOW_MS.
+    let samples = StoredValue::new(std::collections::VecDeque::<(f64, u64, u64)>::new());
+    let cost = move || {
+        let s = snap.get();
+        let now = js_sys::Date::now();
+        let (events, hook_us) = (s.stats.events, s.stats.hook_us);
+        samples.update_value(|q| {
+            // Clear and re-analysis start the counts again.
+            if q.back().is_some_and(|&(_, e, h)| events < e || hook_us < h) {
+                q.clear();
+            }
+            q.push_back((now, events, hook_us));
+            while q.len() > 2 && now - q[1].0 >= RATE_WINDOW_MS {
+                q.pop_front();
+            }
+        });
+        samples.with_value(|q| {
+            let &(t0, e0, h0) = q.front()?;
+            let secs = (now - t0) / 1000.0;
+            (secs >= 0.25).then(|| {
+                let hook_ms = (hook_us - h0) as f64 / 1000.0 / secs;
+                let rate = (events - e0) as f64 / secs;
+                format!("page hook {hook_ms:.1} ms/s · {rate:.0} events/s")
+            })
+        })
+    };
     let filter_button = move |sev: Severity, label: &'static str| {
         let count = move || snap.get().findings.iter().filter(|f| f.severity >= sev).count();
         view! {
@@ -299,6 +330,9 @@ pub fn Panel() -> impl IntoView {
             <h1>"Stormwatch"</h1>
             <span class="page">{move || snap.get().page_url}</span>
             <span class="counts">{counts}</span>
+            <span class="counts cost" id="hook-cost"
+                title="Time the page hook spent on its own work per second, and events received per second (last 2 s)">
+                {cost}</span>
             {filter_button(Severity::Info, "All")}
             {filter_button(Severity::Warning, "Warnings+")}
             {filter_button(Severity::Error, "Errors")}
