@@ -26,4 +26,6 @@ node scripts/build-react.mjs
 
 echo "build: CLI (release: optimized for speed)"
 cargo build --release --bin stormwatch
-echo "build: done: $OUT ($(du -k "$OUT/stormwatch_bg.wasm" | cut -f1) KB wasm), target/release/stormwatch"
+echo "build: done: $OUT, target/release/stormwatch"
+# What opening the panel costs: its wasm plus JavaScript, raw, gzip and brotli.
+node scripts/panel-size.mjs "$OUT"
