@@ -25,6 +25,59 @@ const MAX_HELD: usize = 5_000;
 /// bigger ones are decoded and their events queued, so the panel can ingest them in
 /// slices between frames (`step`) instead of blocking its main thread.
 const INGEST_AT_ONCE_BYTES: usize = 128 * 1024;
+/// Page strings (URLs, component names, values) longer than this are cut before
+/// the engine sees them, keeping a hash of the rest so distinct ones stay distinct.
+/// A hostile page's 100 KB URLs would otherwise be copied into every finding, every
+/// redraw and every report (141 MB for one such session, measured).
+pub const MAX_STRING_BYTES: usize = 2_000;
+
+/// Cuts every string literal of a JSON text to at most `max` bytes (at a character
+/// and escape boundary), appending `…(+N bytes, <hash>)`. Borrowed when nothing is cut.
+pub fn clip_json_strings(json: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    let b = json.as_bytes();
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        let start = i + 1;
+        let mut j = start;
+        let mut cut = None;
+        while j < b.len() && b[j] != b'"' {
+            if cut.is_none() && j - start >= max && (b[j] & 0xC0) != 0x80 {
+                cut = Some(j);
+            }
+            j += match b[j] {
+                b'\\' if b.get(j + 1) == Some(&b'u') => 6,
+                b'\\' => 2,
+                _ => 1,
+            };
+        }
+        let end = j.min(b.len());
+        if let Some(c) = cut {
+            let o = out.get_or_insert_with(|| String::with_capacity(json.len().min(1 << 20)));
+            let rest = &b[c..end];
+            // FNV-1a: deterministic, so the same string is cut the same way every time.
+            let hash = rest.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, x| {
+                (h ^ *x as u64).wrapping_mul(0x0100_0000_01b3)
+            });
+            o.push_str(&json[copied..c]);
+            o.push_str(&format!("…(+{} bytes, {:08x})", rest.len(), hash as u32));
+            copied = end;
+        }
+        i = end + 1;
+    }
+    match out {
+        None => std::borrow::Cow::Borrowed(json),
+        Some(mut o) => {
+            o.push_str(&json[copied.min(json.len())..]);
+            std::borrow::Cow::Owned(o)
+        }
+    }
+}
 
 struct PendingNavigation {
     url: String,
@@ -350,6 +403,8 @@ impl Live {
         if !self.recording {
             return Action::Nothing;
         }
+        let text = clip_json_strings(text, MAX_STRING_BYTES);
+        let text = text.as_ref();
         if text.len() <= INGEST_AT_ONCE_BYTES {
             // A batch that fails to decode is counted in the engine's stats.
             let _ = self.engine.ingest_batch(text);
@@ -412,7 +467,8 @@ impl Live {
         if !self.recording {
             return Ok(0);
         }
-        let entries: Vec<HarEntry> = match serde_json::from_str(json) {
+        let json = clip_json_strings(json, MAX_STRING_BYTES);
+        let entries: Vec<HarEntry> = match serde_json::from_str(&json) {
             Ok(e) => e,
             Err(e) => {
                 self.engine.note_dropped(1);
@@ -703,6 +759,33 @@ mod tests {
         l.accept_batch("a", 3, &format!("{{\"v\":1,\"pad\":\"{}\"", "x".repeat(200_000)));
         assert!(!l.busy());
         assert_eq!(l.engine.stats().rejected_batches, 1);
+    }
+
+    #[test]
+    fn long_page_strings_are_cut_distinctly_and_stay_valid_json() {
+        let long = |tail: &str| format!("http://h/api/x?q={}{tail}", "é\\u00e9\\\"".repeat(2_000));
+        let (a, b) = (long("a"), long("b"));
+        let json = format!(r#"{{"k":"short","u":"{a}","v":["{b}"],"n":1}}"#);
+        let cut = clip_json_strings(&json, 100);
+        let v: serde_json::Value = serde_json::from_str(&cut).expect("still JSON");
+        let (ua, ub) = (v["u"].as_str().unwrap(), v["v"][0].as_str().unwrap());
+        assert_eq!(v["k"], "short");
+        assert_eq!(v["n"], 1);
+        assert!(ua.len() < 200 && ua.contains("…(+"), "{ua}");
+        assert_ne!(ua, ub, "different tails stay different");
+        assert_eq!(clip_json_strings(&json, 100), cut, "the same every time");
+        assert!(matches!(
+            clip_json_strings(r#"{"a":"b"}"#, 100),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        // Through the session: the engine keeps the short form.
+        let mut l = Live::new(Config::default());
+        l.batch("a", 1, &batch("a", 1, &"http://h/".repeat(50_000)));
+        let url = match l.engine.events().next() {
+            Some(Event::RequestStart(s)) => s.url.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert!(url.len() < MAX_STRING_BYTES + 40, "{}", url.len());
     }
 
     #[test]

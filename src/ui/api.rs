@@ -76,6 +76,12 @@ pub fn install() {
         })
         .into_js_value(),
     );
+    // Messages and events waiting to be ingested (the panel ingests in slices).
+    set(
+        &api,
+        "pendingWork",
+        Closure::<dyn Fn() -> f64>::new(|| super::pump::pending() as f64).into_js_value(),
+    );
     // Bytes of wasm linear memory, so tests and benchmarks can check it stays bounded.
     set(
         &api,
@@ -118,7 +124,14 @@ pub fn load_saved_config() {
 }
 
 pub fn config_json() -> String {
-    with_live(|l| serde_json::to_string_pretty(l.config()).unwrap_or_default())
+    // Indented by the browser's JSON: a second (pretty) serializer of the whole
+    // config in the wasm would cost kilobytes for the same text.
+    let compact = with_live(|l| serde_json::to_string(l.config()).unwrap_or_default());
+    JSON::parse(&compact)
+        .ok()
+        .and_then(|v| JSON::stringify_with_replacer_and_space(&v, &JsValue::NULL, &JsValue::from(2)).ok())
+        .and_then(|s| s.as_string())
+        .unwrap_or(compact)
 }
 
 /// What Export saves: `json` (the replayable session), `html` (one self-contained

@@ -7,10 +7,14 @@
 mod api;
 mod bridge;
 mod components_view;
+mod findings_view;
+mod pump;
 mod state;
 mod timeline_view;
 mod view;
+mod virtual_list;
 
+pub use pump::pending as pending_work;
 pub use state::{refresh_now, with_live};
 
 use wasm_bindgen::prelude::*;

@@ -42,12 +42,12 @@
   }
 
   async function realTraffic(endpoints, longUrls) {
-    // Each endpoint fails three times at once: a duplicate and an error burst each.
+    // Each endpoint fails five times at once: a duplicate and an error burst each.
     const tasks = [];
     for (let i = 0; i < endpoints; i++) {
       const junk = i < longUrls ? 'x'.repeat(LONG) : `<img src=x onerror=window.__pwned=5>&q=${'%'.repeat(i % 7)}`;
       const url = `/api/${word(i)}/thing?junk=${encodeURIComponent(junk)}&token=secret${i}`;
-      for (let k = 0; k < 3; k++) tasks.push(() => fetch(url).catch(() => null));
+      for (let k = 0; k < 5; k++) tasks.push(() => fetch(url).catch(() => null));
     }
     // A few huge request bodies.
     for (let i = 0; i < 4; i++) {
@@ -66,7 +66,8 @@
     for (let sent = 0; sent < messages; ) {
       for (let j = 0; j < perTick && sent < messages; j++, sent++) {
         const t = base + sent;
-        const url = `http://127.0.0.1/forged/${word(sent % 3000)}/x?n=${sent}`;
+        // Six failing copies per endpoint: a duplicate and an error burst each.
+        const url = `http://127.0.0.1/forged/${word(Math.floor(sent / 6))}/x`;
         const events = [
           { type: 'request_start', id: 1e9 + sent, api: 'fetch', method: 'GET', url, t, body: '' },
           { type: 'request_end', id: 1e9 + sent, t: t + 5, status: 500, outcome: 'ok', content_type: 'text/html', content_length: 10, content_encoding: null, cache_control: null },
@@ -82,7 +83,7 @@
     }
   }
 
-  async function run({ endpoints = 600, longUrls = 40, messages = 20000, perTick = 200 } = {}) {
+  async function run({ endpoints = 300, longUrls = 20, messages = 20000, perTick = 200 } = {}) {
     const t0 = performance.now();
     out.textContent = 'running…';
     await fetch('/api/profile');
