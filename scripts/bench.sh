@@ -7,3 +7,4 @@ scripts/build.sh --browser >/dev/null
 cargo run --quiet --release --example bench_engine
 node scripts/bench-hook.mjs
 node scripts/bench-react.mjs
+node scripts/bench-panel.mjs

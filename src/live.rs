@@ -31,6 +31,44 @@ const INGEST_AT_ONCE_BYTES: usize = 128 * 1024;
 /// redraw and every report (141 MB for one such session, measured).
 pub const MAX_STRING_BYTES: usize = 2_000;
 
+/// The panel's report as text (`window.stormwatch.report()`, Export): redacts every string value (not object keys) of compact JSON text that holds a
+/// secret-looking `name=value` pair, as `report::redact::redact` does on a tree.
+pub fn redact_json_text(json: &str) -> String {
+    let b = json.as_bytes();
+    let mut out = String::with_capacity(json.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut j = i + 1;
+        let mut has_eq = false;
+        while j < b.len() && b[j] != b'"' {
+            has_eq |= b[j] == b'=';
+            j += if b[j] == b'\\' { 2 } else { 1 };
+        }
+        let end = (j + 1).min(b.len());
+        let is_key = b.get(end) == Some(&b':');
+        if has_eq && !is_key {
+            let redacted = serde_json::from_str::<String>(&json[start..end])
+                .ok()
+                .and_then(|s| crate::report::redact::redact_str(&s))
+                .and_then(|r| serde_json::to_string(&r).ok());
+            if let Some(r) = redacted {
+                out.push_str(&json[copied..start]);
+                out.push_str(&r);
+                copied = end;
+            }
+        }
+        i = end;
+    }
+    out.push_str(&json[copied..]);
+    out
+}
+
 /// Cuts every string literal of a JSON text to at most `max` bytes (at a character
 /// and escape boundary), appending `…(+N bytes, <hash>)`. Borrowed when nothing is cut.
 pub fn clip_json_strings(json: &str, max: usize) -> std::borrow::Cow<'_, str> {
@@ -786,6 +824,23 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert!(url.len() < MAX_STRING_BYTES + 40, "{}", url.len());
+    }
+
+    #[test]
+    fn text_redaction_matches_the_reports_tree_redaction() {
+        let mut l = Live::new(Config::default());
+        for s in 1..=3 {
+            l.batch("a", s, &batch("a", s, "http://h/api?access_token=abc&page=2&q=\\\"x=1\\\"&apiKey=k"));
+        }
+        for with_events in [false, true] {
+            let tree: serde_json::Value =
+                serde_json::from_str(&crate::report::Report::json_of(&l.engine, with_events, true)).unwrap();
+            let plain = crate::report::Report::json_of(&l.engine, with_events, false);
+            assert!(plain.contains("access_token=abc"));
+            let text: serde_json::Value = serde_json::from_str(&redact_json_text(&plain)).unwrap();
+            assert_eq!(text, tree);
+            assert!(!text.to_string().contains("abc"));
+        }
     }
 
     #[test]

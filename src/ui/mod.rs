@@ -28,6 +28,10 @@ pub fn start() {
     };
     api::load_saved_config();
     mount_into(body);
+    // For scripts/bench-panel.mjs: how long opening the panel takes to its first render.
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark("stormwatch:mounted");
+    }
     api::install();
     bridge::connect();
 }

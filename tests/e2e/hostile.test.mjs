@@ -55,8 +55,15 @@ test('the panel stays responsive on a hostile page, report() answers, page strin
   const t0 = Date.now();
   const run = await tab.page.eval('window.hostile.run()');
   // Let the backlog drain while still measuring.
-  await until(() => tab.panel.eval('window.stormwatch.pendingWork() === 0'), { timeout: 120000, every: 250, what: 'the panel to catch up' });
-  const findings = (await tab.report()).findings.length;
+  await until(() => tab.panel.eval('!window.stormwatch.pendingWork || window.stormwatch.pendingWork() === 0'), { timeout: 120000, every: 250, what: 'the panel to catch up' });
+  // Then until the findings settle (DevTools' log of the last requests comes a little later).
+  let findings = -1;
+  await until(async () => {
+    const n = (await tab.report()).findings.length;
+    const same = n === findings;
+    findings = n;
+    return same;
+  }, { timeout: 60000, every: 1500, what: 'the findings to settle' });
   await sleep(3000);
   const gaps = await tab.panel.eval(STOP_PROBE);
   console.log(`# hostile page ran ${run.ms} ms (${run.seq} batches); panel saw ${findings} findings ${Date.now() - t0} ms after the start`);
