@@ -149,12 +149,13 @@ pub fn ComponentsView(snap: RwSignal<Snapshot>, nav: Nav) -> impl IntoView {
             <button class="filter" class:on=move || sort.get() == s on:click=move |_| sort.set(s)>{label}</button>
         }
     };
-    let all = Memo::new(move |_| snap.with(|s| s.components.clone()));
-    let items = Memo::new(move |_| {
+    let items = RwSignal::new(Arc::new(Vec::new()));
+    Effect::new(move |_| {
         let selected = nav.selected.get();
-        Arc::new(all.with(|a| rows(a, sort.get(), selected.as_deref())))
+        let order = sort.get();
+        items.set(Arc::new(snap.with(|s| rows(&s.components, order, selected.as_deref()))));
     });
-    let list = Virtual::new(items);
+    let list = Virtual::new(items.into());
     // Bring the row a finding pointed at into view once it is drawn.
     Effect::new(move |_| {
         if let Some(name) = nav.selected.get() {
@@ -165,7 +166,7 @@ pub fn ComponentsView(snap: RwSignal<Snapshot>, nav: Nav) -> impl IntoView {
             });
         }
     });
-    let empty = move || all.with(|a| a.is_empty());
+    let empty = move || snap.with(|s| s.components.is_empty());
     // What was not counted is said, never hidden.
     let footer = move || {
         snap.with(|s| {

@@ -200,10 +200,14 @@ fn draw(item: Item<Row>) -> AnyView {
 
 #[component]
 pub fn FindingsView(snap: RwSignal<Snapshot>, min_severity: RwSignal<Severity>) -> impl IntoView {
-    let findings = Memo::new(move |_| snap.with(|s| s.findings.clone()));
-    let items = Memo::new(move |_| Arc::new(findings.with(|f| rows(f, min_severity.get()))));
-    let list = Virtual::new(items);
-    let empty = move || findings.with(|f| f.is_empty());
+    // Rebuilt by an effect on every new snapshot or filter (rows() is cheap: no copies).
+    let items = RwSignal::new(Arc::new(Vec::new()));
+    Effect::new(move |_| {
+        let min = min_severity.get();
+        items.set(Arc::new(snap.with(|s| rows(&s.findings, min))));
+    });
+    let list = Virtual::new(items.into());
+    let empty = move || snap.with(|s| s.findings.is_empty());
     let more = move || {
         snap.with(|s| {
             (s.total_findings > s.findings.len())

@@ -60,7 +60,7 @@ pub fn window(heights: impl Iterator<Item = f64>, from: f64, to: f64) -> (usize,
 
 /// The state of one virtualized list; `Copy`, like the signals it is made of.
 pub struct Virtual<T: Send + Sync + 'static> {
-    items: Memo<Arc<Vec<Item<T>>>>,
+    items: Signal<Arc<Vec<Item<T>>>>,
     /// The pixel range of the list in view.
     range: RwSignal<(f64, f64)>,
     heights: StoredValue<HashMap<u64, f64>>,
@@ -78,7 +78,7 @@ impl<T: Send + Sync + 'static> Clone for Virtual<T> {
 impl<T: Send + Sync + 'static> Copy for Virtual<T> {}
 
 impl<T: Clone + Send + Sync + 'static> Virtual<T> {
-    pub fn new(items: Memo<Arc<Vec<Item<T>>>>) -> Self {
+    pub fn new(items: Signal<Arc<Vec<Item<T>>>>) -> Self {
         let range = RwSignal::new((0.0, 1_000.0));
         let heights = StoredValue::new(HashMap::new());
         let measured = RwSignal::new(0u64);
