@@ -443,7 +443,7 @@ fn flush_entries() {
 
 /// DevTools entries converted to JSON per job: the first getHAR() of a busy page
 /// can hold thousands.
-const HAR_SLICE: u32 = 100;
+const HAR_SLICE: u32 = 25;
 
 fn watch_network() {
     let Some(network) = chrome(&["devtools", "network"]) else {
