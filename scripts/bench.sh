@@ -11,3 +11,4 @@ node scripts/bench-hook.mjs
 node scripts/bench-page.mjs
 node scripts/bench-react.mjs
 node scripts/bench-har.mjs
+node scripts/bench-panel.mjs

@@ -6,12 +6,12 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh "$@"
 
 OUT=dist/extension
-echo "build: wasm panel (release)"
-cargo build --release --lib --target wasm32-unknown-unknown
+echo "build: wasm panel (profile wasm: optimized for size)"
+cargo build --profile wasm --lib --target wasm32-unknown-unknown
 rm -rf "$OUT"
 mkdir -p "$OUT"
 wasm-bindgen --target web --no-typescript --out-dir "$OUT" --out-name stormwatch \
-  target/wasm32-unknown-unknown/release/stormwatch.wasm
+  target/wasm32-unknown-unknown/wasm/stormwatch.wasm
 echo "build: wasm-opt"
 node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
@@ -24,6 +24,8 @@ node scripts/build-viewer.mjs
 echo "build: React demo and test pages"
 node scripts/build-react.mjs
 
-echo "build: CLI (release)"
+echo "build: CLI (release: optimized for speed)"
 cargo build --release --bin stormwatch
-echo "build: done: $OUT ($(du -k "$OUT/stormwatch_bg.wasm" | cut -f1) KB wasm), target/release/stormwatch"
+echo "build: done: $OUT, target/release/stormwatch"
+# What opening the panel costs: its wasm plus JavaScript, raw, gzip and brotli.
+node scripts/panel-size.mjs "$OUT"

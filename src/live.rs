@@ -6,7 +6,7 @@
 use crate::event::NetworkEntry;
 use crate::har::HarEntry;
 use crate::{Config, Engine, Event};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// What the bridge should do after a message.
 #[derive(Debug, PartialEq)]
@@ -21,6 +21,101 @@ pub enum Action {
 
 /// DevTools entries held while a navigation is unresolved.
 const MAX_HELD: usize = 5_000;
+/// Batches up to this size are ingested in one go (a few milliseconds at most);
+/// bigger ones are decoded and their events queued, so the panel can ingest them in
+/// slices between frames (`step`) instead of blocking its main thread.
+const INGEST_AT_ONCE_BYTES: usize = 128 * 1024;
+/// Page strings (URLs, component names, values) longer than this are cut before
+/// the engine sees them, keeping a hash of the rest so distinct ones stay distinct.
+/// A hostile page's 100 KB URLs would otherwise be copied into every finding, every
+/// redraw and every report (141 MB for one such session, measured).
+pub const MAX_STRING_BYTES: usize = 2_000;
+
+/// The panel's report as text (`window.stormwatch.report()`, Export): redacts every string value (not object keys) of compact JSON text that holds a
+/// secret-looking `name=value` pair, as `report::redact::redact` does on a tree.
+pub fn redact_json_text(json: &str) -> String {
+    let b = json.as_bytes();
+    let mut out = String::with_capacity(json.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut j = i + 1;
+        let mut has_eq = false;
+        while j < b.len() && b[j] != b'"' {
+            has_eq |= b[j] == b'=';
+            j += if b[j] == b'\\' { 2 } else { 1 };
+        }
+        let end = (j + 1).min(b.len());
+        let is_key = b.get(end) == Some(&b':');
+        if has_eq && !is_key {
+            let redacted = serde_json::from_str::<String>(&json[start..end])
+                .ok()
+                .and_then(|s| crate::report::redact::redact_str(&s))
+                .and_then(|r| serde_json::to_string(&r).ok());
+            if let Some(r) = redacted {
+                out.push_str(&json[copied..start]);
+                out.push_str(&r);
+                copied = end;
+            }
+        }
+        i = end;
+    }
+    out.push_str(&json[copied..]);
+    out
+}
+
+/// Cuts every string literal of a JSON text to at most `max` bytes (at a character
+/// and escape boundary), appending `…(+N bytes, <hash>)`. Borrowed when nothing is cut.
+pub fn clip_json_strings(json: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    let b = json.as_bytes();
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        let start = i + 1;
+        let mut j = start;
+        let mut cut = None;
+        while j < b.len() && b[j] != b'"' {
+            if cut.is_none() && j - start >= max && (b[j] & 0xC0) != 0x80 {
+                cut = Some(j);
+            }
+            j += match b[j] {
+                b'\\' if b.get(j + 1) == Some(&b'u') => 6,
+                b'\\' => 2,
+                _ => 1,
+            };
+        }
+        let end = j.min(b.len());
+        if let Some(c) = cut {
+            let o = out.get_or_insert_with(|| String::with_capacity(json.len().min(1 << 20)));
+            let rest = &b[c..end];
+            // FNV-1a: deterministic, so the same string is cut the same way every time.
+            let hash = rest.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, x| {
+                (h ^ *x as u64).wrapping_mul(0x0100_0000_01b3)
+            });
+            o.push_str(&json[copied..c]);
+            o.push_str(&format!("…(+{} bytes, {:08x})", rest.len(), hash as u32));
+            copied = end;
+        }
+        i = end + 1;
+    }
+    match out {
+        None => std::borrow::Cow::Borrowed(json),
+        Some(mut o) => {
+            o.push_str(&json[copied.min(json.len())..]);
+            std::borrow::Cow::Owned(o)
+        }
+    }
+}
 
 struct PendingNavigation {
     url: String,
@@ -52,6 +147,11 @@ pub struct Live {
     /// URL meanwhile (so a late report of that page's navigation is recognized).
     pub imported: Option<String>,
     live_url: Option<String>,
+    /// Decoded events not yet ingested, oldest first (see `accept_batch`, `step`).
+    backlog: VecDeque<Event>,
+    /// Whether the backlog's last events came from a page batch (a route event
+    /// among them may settle a pending navigation once they are in).
+    backlog_from_page: bool,
 }
 
 impl Live {
@@ -70,7 +170,42 @@ impl Live {
             generation: 0,
             imported: None,
             live_url: None,
+            backlog: VecDeque::new(),
+            backlog_from_page: false,
         }
+    }
+
+    /// Whether events are waiting to be ingested (call `step` until it is false).
+    pub fn busy(&self) -> bool {
+        !self.backlog.is_empty()
+    }
+
+    /// Events waiting to be ingested.
+    pub fn backlog_len(&self) -> usize {
+        self.backlog.len()
+    }
+
+    /// Ingests at most `max` waiting events; true while more remain. While
+    /// recording is stopped, what was waiting is dropped, as it would have been on arrival.
+    pub fn step(&mut self, max: usize) -> bool {
+        if !self.recording {
+            self.backlog.clear();
+        }
+        for _ in 0..max {
+            match self.backlog.pop_front() {
+                Some(e) => self.engine.ingest(e),
+                None => break,
+            }
+        }
+        if self.backlog.is_empty() && std::mem::take(&mut self.backlog_from_page) {
+            self.after_page_events();
+        }
+        !self.backlog.is_empty()
+    }
+
+    /// Everything waiting, ingested now.
+    fn drain(&mut self) {
+        while self.step(usize::MAX) {}
     }
 
     /// Shows a saved report or HAR file instead of the live page, replayed with the
@@ -83,6 +218,7 @@ impl Live {
             self.live_url = Some(self.engine.page_url().to_string());
         }
         self.engine = crate::session::replay(input, &self.cfg);
+        self.backlog.clear();
         self.recording = false;
         self.imported = Some(name.to_string());
         self.generation += 1;
@@ -120,6 +256,7 @@ impl Live {
     /// New thresholds: the session is replayed through a fresh engine, so what is
     /// on screen is what these settings would have found all along.
     pub fn set_config(&mut self, cfg: Config) {
+        self.drain();
         let mut fresh = self.engine.fresh_with(&cfg);
         for e in self.engine.events() {
             fresh.ingest(e.clone());
@@ -134,6 +271,8 @@ impl Live {
     /// Starts over on the same document (the Clear button). Later batches of this
     /// document are still taken; what came before is gone from view.
     pub fn clear(&mut self) {
+        // What was waiting came before the Clear.
+        self.backlog.clear();
         self.engine = self.engine.fresh();
         self.generation += 1;
         self.notice = Some("Cleared.".into());
@@ -145,6 +284,7 @@ impl Live {
             self.recording = true;
         }
         self.live_url = None;
+        self.backlog.clear();
         self.engine = Engine::new(&self.cfg);
         self.generation += 1;
         self.notice = Some(why);
@@ -266,8 +406,18 @@ impl Live {
         }
     }
 
-    /// One batch from the relay, in order or not.
+    /// One batch from the relay, in order or not, ingested at once.
     pub fn batch(&mut self, doc: &str, seq: u64, text: &str) -> Action {
+        let action = self.accept_batch(doc, seq, text);
+        self.drain();
+        action
+    }
+
+    /// Like `batch`, but a big batch's events are only decoded and queued: `step`
+    /// ingests them. Call it only when `busy()` is false, so batches stay in order.
+    pub fn accept_batch(&mut self, doc: &str, seq: u64, text: &str) -> Action {
+        // Whatever is still waiting belongs before this batch.
+        self.drain();
         if !self.adopt(doc, None) {
             return Action::Nothing;
         }
@@ -291,9 +441,30 @@ impl Live {
         if !self.recording {
             return Action::Nothing;
         }
-        // A batch that fails to decode is counted in the engine's stats.
-        let _ = self.engine.ingest_batch(text);
-        // A route event to the URL DevTools reported: it was a same-document navigation.
+        let text = clip_json_strings(text, MAX_STRING_BYTES);
+        let text = text.as_ref();
+        if text.len() <= INGEST_AT_ONCE_BYTES {
+            // A batch that fails to decode is counted in the engine's stats.
+            let _ = self.engine.ingest_batch(text);
+            self.after_page_events();
+            return Action::Nothing;
+        }
+        match crate::protocol::decode_batch(text) {
+            Ok(batch) => {
+                self.engine.note_dropped(batch.dropped);
+                self.backlog.extend(batch.events);
+                self.backlog_from_page = true;
+            }
+            // Counted by the engine exactly as it counts any batch it cannot decode.
+            Err(_) => {
+                let _ = self.engine.ingest_batch(text);
+            }
+        }
+        Action::Nothing
+    }
+
+    /// A route event to the URL DevTools reported: it was a same-document navigation.
+    fn after_page_events(&mut self) {
         let routed = self
             .pending
             .as_ref()
@@ -301,7 +472,6 @@ impl Live {
         if routed {
             self.resolve(true);
         }
-        Action::Nothing
     }
 
     /// The relay trimmed `events` events of history before we asked for it; what it
@@ -322,12 +492,21 @@ impl Live {
         self.engine.note_dropped(events);
     }
 
-    /// Entries from DevTools' network log, as a JSON array of HAR entries.
+    /// Entries from DevTools' network log, as a JSON array of HAR entries, ingested at once.
     pub fn har_entries(&mut self, json: &str) -> Result<usize, String> {
+        let n = self.accept_har_entries(json);
+        self.drain();
+        n
+    }
+
+    /// Like `har_entries`, but the entries are queued for `step`.
+    pub fn accept_har_entries(&mut self, json: &str) -> Result<usize, String> {
+        self.drain();
         if !self.recording {
             return Ok(0);
         }
-        let entries: Vec<HarEntry> = match serde_json::from_str(json) {
+        let json = clip_json_strings(json, MAX_STRING_BYTES);
+        let entries: Vec<HarEntry> = match serde_json::from_str(&json) {
             Ok(e) => e,
             Err(e) => {
                 self.engine.note_dropped(1);
@@ -345,7 +524,7 @@ impl Live {
                     match &mut self.pending {
                         Some(p) if p.held.len() < MAX_HELD => p.held.push(ev),
                         Some(_) => self.engine.note_dropped(1),
-                        None => self.engine.ingest(Event::Network(Box::new(ev))),
+                        None => self.backlog.push_back(Event::Network(Box::new(ev))),
                     }
                     n += 1;
                 }
@@ -558,6 +737,110 @@ mod tests {
         l.recording = true;
         assert_eq!(l.batch("a", 3, &batch("a", 3, "http://h/3")), Action::Nothing);
         assert_eq!(l.engine.stats().requests, 2);
+    }
+
+    fn big_batch(doc: &str, seq: u64, n: u64) -> String {
+        let events: Vec<String> = (0..n)
+            .map(|i| {
+                format!(
+                    r#"{{"type":"request_start","id":{id},"api":"fetch","method":"GET","url":"http://h/item/{i}?pad={pad}","t":{t},"body":""}}"#,
+                    id = seq * 100_000 + i,
+                    t = 1000 + i,
+                    pad = "p".repeat(100)
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"v":1,"kind":"stormwatch.batch","doc":"{doc}","seq":{seq},"dropped":3,"events":[{}]}}"#,
+            events.join(",")
+        )
+    }
+
+    #[test]
+    fn a_big_batch_is_ingested_in_slices_in_order_and_exactly_once() {
+        let text = big_batch("a", 1, 2_000);
+        assert!(text.len() > INGEST_AT_ONCE_BYTES);
+        let mut sliced = Live::new(Config::default());
+        assert_eq!(sliced.accept_batch("a", 1, &text), Action::Nothing);
+        assert_eq!(sliced.backlog_len(), 2_000);
+        let mut steps = 0;
+        while sliced.step(300) {
+            steps += 1;
+        }
+        assert_eq!(steps, 6);
+        assert!(!sliced.busy());
+        let mut whole = Live::new(Config::default());
+        whole.batch("a", 1, &text);
+        assert_eq!(sliced.engine.stats(), whole.engine.stats());
+        assert_eq!(sliced.engine.stats().requests, 2_000);
+        assert_eq!(sliced.engine.stats().dropped, 3);
+        assert_eq!(sliced.engine.findings(), whole.engine.findings());
+        // A resend of the same batch is recognized before anything is decoded.
+        sliced.accept_batch("a", 1, &text);
+        assert!(!sliced.busy());
+    }
+
+    #[test]
+    fn waiting_events_are_dropped_by_clear_and_by_stop() {
+        let mut l = Live::new(Config::default());
+        l.accept_batch("a", 1, &big_batch("a", 1, 2_000));
+        l.step(500);
+        l.clear();
+        assert!(!l.busy());
+        assert_eq!(l.engine.stats().requests, 0);
+        l.accept_batch("a", 2, &big_batch("a", 2, 2_000));
+        l.recording = false;
+        assert!(!l.step(10));
+        assert_eq!(l.engine.stats().requests, 0);
+        // A big garbage batch is counted like a small one.
+        l.recording = true;
+        l.accept_batch("a", 3, &format!("{{\"v\":1,\"pad\":\"{}\"", "x".repeat(200_000)));
+        assert!(!l.busy());
+        assert_eq!(l.engine.stats().rejected_batches, 1);
+    }
+
+    #[test]
+    fn long_page_strings_are_cut_distinctly_and_stay_valid_json() {
+        let long = |tail: &str| format!("http://h/api/x?q={}{tail}", "é\\u00e9\\\"".repeat(2_000));
+        let (a, b) = (long("a"), long("b"));
+        let json = format!(r#"{{"k":"short","u":"{a}","v":["{b}"],"n":1}}"#);
+        let cut = clip_json_strings(&json, 100);
+        let v: serde_json::Value = serde_json::from_str(&cut).expect("still JSON");
+        let (ua, ub) = (v["u"].as_str().unwrap(), v["v"][0].as_str().unwrap());
+        assert_eq!(v["k"], "short");
+        assert_eq!(v["n"], 1);
+        assert!(ua.len() < 200 && ua.contains("…(+"), "{ua}");
+        assert_ne!(ua, ub, "different tails stay different");
+        assert_eq!(clip_json_strings(&json, 100), cut, "the same every time");
+        assert!(matches!(
+            clip_json_strings(r#"{"a":"b"}"#, 100),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        // Through the session: the engine keeps the short form.
+        let mut l = Live::new(Config::default());
+        l.batch("a", 1, &batch("a", 1, &"http://h/".repeat(50_000)));
+        let url = match l.engine.events().next() {
+            Some(Event::RequestStart(s)) => s.url.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert!(url.len() < MAX_STRING_BYTES + 40, "{}", url.len());
+    }
+
+    #[test]
+    fn text_redaction_matches_the_reports_tree_redaction() {
+        let mut l = Live::new(Config::default());
+        for s in 1..=3 {
+            l.batch("a", s, &batch("a", s, "http://h/api?access_token=abc&page=2&q=\\\"x=1\\\"&apiKey=k"));
+        }
+        for with_events in [false, true] {
+            let tree: serde_json::Value =
+                serde_json::from_str(&crate::report::Report::json_of(&l.engine, with_events, true)).unwrap();
+            let plain = crate::report::Report::json_of(&l.engine, with_events, false);
+            assert!(plain.contains("access_token=abc"));
+            let text: serde_json::Value = serde_json::from_str(&redact_json_text(&plain)).unwrap();
+            assert_eq!(text, tree);
+            assert!(!text.to_string().contains("abc"));
+        }
     }
 
     #[test]

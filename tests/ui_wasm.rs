@@ -82,3 +82,75 @@ async fn a_garbage_batch_is_counted_and_the_panel_stays_up() {
     let notice = el.query_selector(".notice").unwrap().unwrap().text_content().unwrap();
     assert!(notice.contains("New page: http://h/other"), "{notice}");
 }
+
+/// A path word the URL templating keeps as it is (no digits), one per index.
+fn word(mut i: usize) -> String {
+    let mut s = String::from("zz");
+    loop {
+        s.push((b'a' + (i % 26) as u8) as char);
+        i /= 26;
+        if i == 0 {
+            return s;
+        }
+    }
+}
+
+async fn frames() {
+    for _ in 0..4 {
+        settle().await;
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_thousand_findings_draw_a_few_rows_and_scrolling_shows_the_rest() {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    // The panel's own stylesheet, in a box of a DevTools panel's size.
+    let style = doc.create_element("style").unwrap();
+    style.set_text_content(Some(include_str!("../static/panel.css")));
+    doc.head().unwrap().append_child(&style).unwrap();
+    let el = container();
+    el.set_attribute("style", "height:600px;display:flex;flex-direction:column").unwrap();
+    ui::mount_into(el.clone());
+    ui::with_live(|l| l.navigated("http://h/many"));
+    ui::with_live(|l| l.navigation_settled());
+    // 1,000 endpoints requested twice each: 1,000 duplicate-request findings.
+    let events: Vec<String> = (0..2_000)
+        .map(|n| {
+            let i = n / 2;
+            format!(
+                r#"{{"type":"request_start","id":{n},"api":"fetch","method":"GET","url":"http://h/api/{w}/thing","t":{t},"body":""}}"#,
+                w = word(i),
+                t = 10_000 + i * 10 + n % 2
+            )
+        })
+        .collect();
+    let text = format!(
+        r#"{{"v":1,"kind":"stormwatch.batch","doc":"many","seq":1,"dropped":0,"events":[{}]}}"#,
+        events.join(",")
+    );
+    ui::with_live(|l| l.batch("many", 1, &text));
+    frames().await;
+    let total = ui::with_live(|l| l.engine.findings().len());
+    assert_eq!(total, 1_000);
+    let titles = |el: &web_sys::HtmlElement| -> Vec<String> {
+        let cards = el.query_selector_all(".finding .title").unwrap();
+        (0..cards.length()).map(|i| cards.get(i).unwrap().text_content().unwrap()).collect()
+    };
+    let first = titles(&el);
+    assert!(!first.is_empty());
+    assert!(first.len() < 100, "{} rows in the DOM for 1,000 findings", first.len());
+    // Newest first: the oldest endpoint is at the bottom and not drawn yet.
+    let oldest = format!("/api/{}/thing", word(0));
+    assert!(!first.iter().any(|t| t.contains(&oldest)));
+    let list: web_sys::HtmlElement = el.query_selector(".vlist").unwrap().unwrap().unchecked_into();
+    assert!(list.scroll_height() > 20_000, "the list is as tall as all its rows: {}", list.scroll_height());
+    for _ in 0..5 {
+        list.set_scroll_top(list.scroll_height());
+        frames().await;
+    }
+    let last = titles(&el);
+    assert!(last.len() < 100, "{} rows in the DOM after scrolling", last.len());
+    assert!(last.iter().any(|t| t.contains(&oldest)), "{last:?}");
+    assert!(!last.iter().any(|t| first.contains(t)), "other rows are drawn at the bottom");
+    style.remove();
+}

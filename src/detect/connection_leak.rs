@@ -33,7 +33,7 @@ pub const ID: &str = "connection-leak";
 pub const INFO: DetectorInfo = DetectorInfo {
     id: ID,
     title: "Leaked connections",
-    doc: include_str!("connection_leak.rs"),
+    doc: include_str!(concat!(env!("OUT_DIR"), "/connection_leak.doc")),
     build: |c| Box::new(ConnectionLeak::new(c)),
 };
 

@@ -29,7 +29,7 @@ pub const ID: &str = "dev-build-in-production";
 pub const INFO: DetectorInfo = DetectorInfo {
     id: ID,
     title: "Development builds in production",
-    doc: include_str!("dev_build_in_production.rs"),
+    doc: include_str!(concat!(env!("OUT_DIR"), "/dev_build_in_production.doc")),
     build: |c| {
         Box::new(DevBuild {
             cfg: c.dev_build_in_production.clone(),

@@ -38,7 +38,7 @@ pub const ID: &str = "duplicate-request";
 pub const INFO: DetectorInfo = DetectorInfo {
     id: ID,
     title: "Duplicate requests",
-    doc: include_str!("duplicate_request.rs"),
+    doc: include_str!(concat!(env!("OUT_DIR"), "/duplicate_request.doc")),
     build: |c| Box::new(DuplicateRequest::new(c)),
 };
 

@@ -34,7 +34,7 @@ pub const ID: &str = "error-burst";
 pub const INFO: DetectorInfo = DetectorInfo {
     id: ID,
     title: "Error bursts",
-    doc: include_str!("error_burst.rs"),
+    doc: include_str!(concat!(env!("OUT_DIR"), "/error_burst.doc")),
     build: |c| Box::new(ErrorBurst::new(c)),
 };
 

@@ -27,7 +27,7 @@ pub const ID: &str = "large-payload";
 pub const INFO: DetectorInfo = DetectorInfo {
     id: ID,
     title: "Large API payloads",
-    doc: include_str!("large_payload.rs"),
+    doc: include_str!(concat!(env!("OUT_DIR"), "/large_payload.doc")),
     build: |c| Box::new(LargePayload::new(c)),
 };
 

@@ -38,7 +38,7 @@ pub const ID: &str = "long-task";
 pub const INFO: DetectorInfo = DetectorInfo {
     id: ID,
     title: "Long tasks",
-    doc: include_str!("long_task.rs"),
+    doc: include_str!(concat!(env!("OUT_DIR"), "/long_task.doc")),
     build: |c| {
         Box::new(LongTaskDetector {
             cfg: c.long_task.clone(),

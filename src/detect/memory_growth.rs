@@ -34,7 +34,7 @@ pub const ID: &str = "memory-growth";
 pub const INFO: DetectorInfo = DetectorInfo {
     id: ID,
     title: "Memory growth",
-    doc: include_str!("memory_growth.rs"),
+    doc: include_str!(concat!(env!("OUT_DIR"), "/memory_growth.doc")),
     build: |c| Box::new(MemoryGrowth::new(c)),
 };
 

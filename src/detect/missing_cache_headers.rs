@@ -37,7 +37,7 @@ pub const ID: &str = "missing-cache-headers";
 pub const INFO: DetectorInfo = DetectorInfo {
     id: ID,
     title: "Static assets without long caching",
-    doc: include_str!("missing_cache_headers.rs"),
+    doc: include_str!(concat!(env!("OUT_DIR"), "/missing_cache_headers.doc")),
     build: |c| Box::new(MissingCacheHeaders::new(c)),
 };
 

@@ -26,7 +26,7 @@ pub const ID: &str = "missing-request-id";
 pub const INFO: DetectorInfo = DetectorInfo {
     id: ID,
     title: "API requests without a request id",
-    doc: include_str!("missing_request_id.rs"),
+    doc: include_str!(concat!(env!("OUT_DIR"), "/missing_request_id.doc")),
     build: |_| {
         Box::new(MissingRequestId {
             counted: HashSet::new(),

@@ -53,7 +53,7 @@ pub const ID: &str = "n-plus-one";
 pub const INFO: DetectorInfo = DetectorInfo {
     id: ID,
     title: "N+1 request bursts",
-    doc: include_str!("n_plus_one.rs"),
+    doc: include_str!(concat!(env!("OUT_DIR"), "/n_plus_one.doc")),
     build: |c| Box::new(NPlusOne::new(c)),
 };
 

@@ -45,7 +45,7 @@ pub const ID: &str = "oversized-chunk";
 pub const INFO: DetectorInfo = DetectorInfo {
     id: ID,
     title: "Oversized JavaScript",
-    doc: include_str!("oversized_chunk.rs"),
+    doc: include_str!(concat!(env!("OUT_DIR"), "/oversized_chunk.doc")),
     build: |c| Box::new(OversizedChunk::new(c)),
 };
 

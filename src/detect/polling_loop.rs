@@ -52,7 +52,7 @@ pub const ID: &str = "polling-loop";
 pub const INFO: DetectorInfo = DetectorInfo {
     id: ID,
     title: "Polling loops",
-    doc: include_str!("polling_loop.rs"),
+    doc: include_str!(concat!(env!("OUT_DIR"), "/polling_loop.doc")),
     build: |c| Box::new(PollingLoop::new(c)),
 };
 

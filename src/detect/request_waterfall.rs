@@ -56,7 +56,7 @@ pub const ID: &str = "request-waterfall";
 pub const INFO: DetectorInfo = DetectorInfo {
     id: ID,
     title: "Request waterfalls",
-    doc: include_str!("request_waterfall.rs"),
+    doc: include_str!(concat!(env!("OUT_DIR"), "/request_waterfall.doc")),
     build: |c| Box::new(RequestWaterfall::new(c)),
 };
 

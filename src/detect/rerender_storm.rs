@@ -51,7 +51,7 @@ pub const ID: &str = "rerender-storm";
 pub const INFO: DetectorInfo = DetectorInfo {
     id: ID,
     title: "Re-render storms",
-    doc: include_str!("rerender_storm.rs"),
+    doc: include_str!(concat!(env!("OUT_DIR"), "/rerender_storm.doc")),
     build: |c| Box::new(RerenderStorm::new(c)),
 };
 

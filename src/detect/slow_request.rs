@@ -30,7 +30,7 @@ pub const ID: &str = "slow-request";
 pub const INFO: DetectorInfo = DetectorInfo {
     id: ID,
     title: "Slow requests",
-    doc: include_str!("slow_request.rs"),
+    doc: include_str!(concat!(env!("OUT_DIR"), "/slow_request.doc")),
     build: |c| Box::new(SlowRequest::new(c)),
 };
 

@@ -35,7 +35,7 @@ pub const ID: &str = "uncompressed-response";
 pub const INFO: DetectorInfo = DetectorInfo {
     id: ID,
     title: "Uncompressed text responses",
-    doc: include_str!("uncompressed_response.rs"),
+    doc: include_str!(concat!(env!("OUT_DIR"), "/uncompressed_response.doc")),
     build: |c| Box::new(UncompressedResponse::new(c)),
 };
 

@@ -37,7 +37,7 @@ pub const ID: &str = "unnecessary-render";
 pub const INFO: DetectorInfo = DetectorInfo {
     id: ID,
     title: "Unnecessary renders",
-    doc: include_str!("unnecessary_render.rs"),
+    doc: include_str!(concat!(env!("OUT_DIR"), "/unnecessary_render.doc")),
     build: |c| Box::new(UnnecessaryRender::new(c)),
 };
 

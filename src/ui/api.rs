@@ -8,7 +8,11 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 pub fn report_json(with_events: bool) -> String {
-    with_live(|l| Report::json_of(&l.engine, with_events, true))
+    // Serialized straight to text, then redacted in the text: the same values as
+    // `Report::json_of(.., true)`, without building a JSON tree of the whole event
+    // log first (that took most of report()'s time on a big session).
+    let plain = with_live(|l| Report::json_of(&l.engine, with_events, false));
+    crate::live::redact_json_text(&plain)
 }
 
 fn set(obj: &Object, name: &str, f: JsValue) {
@@ -76,6 +80,12 @@ pub fn install() {
         })
         .into_js_value(),
     );
+    // Messages and events waiting to be ingested (the panel ingests in slices).
+    set(
+        &api,
+        "pendingWork",
+        Closure::<dyn Fn() -> f64>::new(|| super::pump::pending() as f64).into_js_value(),
+    );
     // Bytes of wasm linear memory, so tests and benchmarks can check it stays bounded.
     set(
         &api,
@@ -118,7 +128,14 @@ pub fn load_saved_config() {
 }
 
 pub fn config_json() -> String {
-    with_live(|l| serde_json::to_string_pretty(l.config()).unwrap_or_default())
+    // Indented by the browser's JSON: a second (pretty) serializer of the whole
+    // config in the wasm would cost kilobytes for the same text.
+    let compact = with_live(|l| serde_json::to_string(l.config()).unwrap_or_default());
+    JSON::parse(&compact)
+        .ok()
+        .and_then(|v| JSON::stringify_with_replacer_and_space(&v, &JsValue::NULL, &JsValue::from(2)).ok())
+        .and_then(|s| s.as_string())
+        .unwrap_or(compact)
 }
 
 /// What Export saves: `json` (the replayable session), `html` (one self-contained

@@ -3,6 +3,7 @@
 //! the session in batches. Outside DevTools (the panel opened in a plain tab) it
 //! says so and leaves the panel usable through `window.stormwatch`.
 
+use super::pump;
 use super::state::{set_status, with_live};
 use crate::live::Action;
 use js_sys::{Array, Function, Object, Reflect, JSON};
@@ -152,29 +153,33 @@ fn post(msg: &Object) {
     }
 }
 
+/// Page messages are queued (see `pump`), so a flood of them, or one huge batch,
+/// is ingested in slices between frames.
 fn on_message_from_page(msg: JsValue) {
     BACKOFF.with(|b| b.set(100));
     let doc = text(&msg, "doc");
-    let action = match text(&msg, "kind").as_str() {
+    match text(&msg, "kind").as_str() {
         "batch" => {
             let body = text(&msg, "text");
-            with_live(|l| l.batch(&doc, num(&msg, "seq"), &body))
+            let seq = num(&msg, "seq");
+            pump::push(move || answer(with_live(|l| l.accept_batch(&doc, seq, &body))));
         }
         "hello" if !doc.is_empty() => {
             let url = text(&msg, "url");
             let restored = get(&msg, &["restored"]).and_then(|v| v.as_bool()).unwrap_or(false);
-            with_live(|l| l.hello(&doc, num(&msg, "seq"), &url, restored))
+            let seq = num(&msg, "seq");
+            pump::push(move || answer(with_live(|l| l.hello(&doc, seq, &url, restored))));
         }
         "lost" => {
-            with_live(|l| l.lost(&doc, num(&msg, "events"), num(&msg, "first")));
-            Action::Nothing
+            let (events, first) = (num(&msg, "events"), num(&msg, "first"));
+            pump::push(move || with_live(|l| l.lost(&doc, events, first)));
         }
-        "map" => {
-            on_map(&msg);
-            Action::Nothing
-        }
-        _ => Action::Nothing,
-    };
+        "map" => on_map(&msg),
+        _ => {}
+    }
+}
+
+fn answer(action: Action) {
     if let Action::Sync { doc, after } = action {
         let m = Object::new();
         let _ = Reflect::set(&m, &"kind".into(), &"sync".into());
@@ -401,14 +406,13 @@ fn chunk_map(script: &str, map_url: &str, map: &str, content: &str) {
         return;
     }
     packages.truncate(20);
-    with_live(|l| {
-        l.chunk_packages(crate::event::ChunkPackages {
-            t: js_sys::Date::now(),
-            url: script.to_string(),
-            map: map_url.to_string(),
-            packages,
-        })
-    });
+    let c = crate::event::ChunkPackages {
+        t: js_sys::Date::now(),
+        url: script.to_string(),
+        map: map_url.to_string(),
+        packages,
+    };
+    pump::push(move || with_live(|l| l.chunk_packages(c)));
 }
 
 fn push_entry(entry: JsValue) {
@@ -421,7 +425,7 @@ fn push_entry(entry: JsValue) {
     }
 }
 
-/// Hands the queued DevTools entries to the engine in one call.
+/// Hands the queued DevTools entries to the engine (through the work queue).
 fn flush_entries() {
     HAR_SCHEDULED.with(|s| s.set(false));
     if HAR_LOADING.with(Cell::get) {
@@ -431,9 +435,15 @@ fn flush_entries() {
     if entries.is_empty() {
         return;
     }
-    let json = format!("[{}]", entries.join(","));
-    let _ = with_live(|l| l.har_entries(&json));
+    pump::push(move || {
+        let json = format!("[{}]", entries.join(","));
+        let _ = with_live(|l| l.accept_har_entries(&json));
+    });
 }
+
+/// DevTools entries converted to JSON per job: the first getHAR() of a busy page
+/// can hold thousands.
+const HAR_SLICE: u32 = 25;
 
 fn watch_network() {
     let Some(network) = chrome(&["devtools", "network"]) else {
@@ -454,8 +464,10 @@ fn watch_network() {
             Closure::<dyn FnMut(JsValue)>::new(|url: JsValue| {
                 flush_entries();
                 let url = url.as_string().unwrap_or_default();
-                with_live(|l| l.navigated(&url));
-                later(NAVIGATION_SETTLE_MS, || with_live(|l| l.navigation_settled()));
+                pump::push(move || with_live(|l| l.navigated(&url)));
+                later(NAVIGATION_SETTLE_MS, || {
+                    pump::push(|| with_live(|l| l.navigation_settled()))
+                });
             })
             .into_js_value(),
         );
@@ -464,14 +476,11 @@ fn watch_network() {
         let entries: Array = get(&har, &["entries"]).map(|e| e.unchecked_into()).unwrap_or_default();
         let queued = HAR_QUEUE.with(|q| std::mem::take(&mut *q.borrow_mut()));
         let mut seen = HashSet::new();
-        let mut parts = Vec::new();
         for e in entries.iter() {
             seen.insert(har_key(&e));
-            if let Some(s) = JSON::stringify(&e).ok().and_then(|s| s.as_string()) {
-                parts.push(s);
-            }
         }
         // What the listener saw meanwhile, minus what getHAR() already had.
+        let mut parts = Vec::new();
         for q in queued {
             let key = JSON::parse(&q).map(|v| har_key(&v)).unwrap_or_default();
             if !seen.contains(&key) {
@@ -480,8 +489,23 @@ fn watch_network() {
         }
         HAR_SEEN.with(|s| *s.borrow_mut() = Some(seen));
         HAR_LOADING.with(|l| l.set(false));
-        let json = format!("[{}]", parts.join(","));
-        let _ = with_live(|l| l.har_entries(&json));
+        // Converted and ingested a slice at a time, in order, then what came meanwhile.
+        let n = entries.length();
+        for from in (0..n).step_by(HAR_SLICE as usize) {
+            let slice = entries.slice(from, (from + HAR_SLICE).min(n));
+            pump::push(move || {
+                let parts: Vec<String> = slice
+                    .iter()
+                    .filter_map(|e| JSON::stringify(&e).ok().and_then(|s| s.as_string()))
+                    .collect();
+                let json = format!("[{}]", parts.join(","));
+                let _ = with_live(|l| l.accept_har_entries(&json));
+            });
+        }
+        pump::push(move || {
+            let json = format!("[{}]", parts.join(","));
+            let _ = with_live(|l| l.accept_har_entries(&json));
+        });
         // Later entries cannot be in getHAR()'s answer any more.
         later(5_000, || HAR_SEEN.with(|s| *s.borrow_mut() = None));
     });

@@ -7,10 +7,14 @@
 mod api;
 mod bridge;
 mod components_view;
+mod findings_view;
+mod pump;
 mod state;
 mod timeline_view;
 mod view;
+mod virtual_list;
 
+pub use pump::pending as pending_work;
 pub use state::{refresh_now, with_live};
 
 use wasm_bindgen::prelude::*;
@@ -24,6 +28,10 @@ pub fn start() {
     };
     api::load_saved_config();
     mount_into(body);
+    // For scripts/bench-panel.mjs: how long opening the panel takes to its first render.
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark("stormwatch:mounted");
+    }
     api::install();
     bridge::connect();
 }

@@ -1,6 +1,8 @@
 //! The panel's session and the signals the view reads. Messages are ingested as
-//! they come; the view is refreshed at most every `REFRESH_MS`, so a flood of
-//! batches costs one redraw per interval, not one per batch.
+//! they come (in slices, see `pump`); the view is refreshed at most every
+//! `REFRESH_MS`, and less often when taking a snapshot gets expensive, so a flood
+//! of batches costs one redraw per interval, not one per batch, and never
+//! takes more than a small share of the main thread.
 
 use crate::components::ComponentRow;
 use crate::engine::Stats;
@@ -9,23 +11,26 @@ use crate::live::Live;
 use crate::Config;
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
+use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
-const REFRESH_MS: i32 = 50;
-/// Findings drawn at once (the report always has all of them).
-pub const MAX_SHOWN: usize = 200;
+const REFRESH_MS: f64 = 50.0;
+/// The slowest the view refreshes under load (a refresh that took `c` ms waits `4 c`).
+const MAX_REFRESH_MS: f64 = 400.0;
+/// Findings listed (the list draws only the rows in view; the report has all).
+pub const MAX_SHOWN: usize = 5_000;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Snapshot {
-    /// Newest activity first.
-    pub findings: Vec<Finding>,
+    /// Newest activity first. Shared, not copied: every part of the view reads it.
+    pub findings: Arc<Vec<Finding>>,
     pub total_findings: usize,
     pub stats: Stats,
     pub page_url: String,
     pub notice: Option<String>,
     pub status: String,
     /// React components, most renders first (at most `MAX_COMPONENTS_SHOWN`).
-    pub components: Vec<ComponentRow>,
+    pub components: Arc<Vec<ComponentRow>>,
     pub component_total: usize,
     pub commits: u64,
     /// Time the page hook spent counting renders, when there were any.
@@ -36,8 +41,18 @@ pub struct Snapshot {
     pub recording: bool,
 }
 
-/// Component rows drawn at once (the report lists more).
-pub const MAX_COMPONENTS_SHOWN: usize = 100;
+/// Component rows listed (the table draws only the rows in view).
+pub const MAX_COMPONENTS_SHOWN: usize = 1_000;
+
+/// What the last snapshot was taken from, so unchanged parts are reused.
+#[derive(Clone, Copy, PartialEq)]
+struct Basis {
+    generation: u32,
+    version: u64,
+    events: u64,
+    commits: u64,
+    components: usize,
+}
 
 thread_local! {
     static LIVE: RefCell<Live> = RefCell::new(Live::new(Config::default()));
@@ -45,6 +60,15 @@ thread_local! {
     static STATUS: RefCell<String> = RefCell::new("Starting…".to_string());
     static SCHEDULED: Cell<bool> = const { Cell::new(false) };
     static SEEN: Cell<Option<(u32, u64, u64, u64)>> = const { Cell::new(None) };
+    static BASIS: Cell<Option<Basis>> = const { Cell::new(None) };
+    static LAST_REFRESH: Cell<f64> = const { Cell::new(0.0) };
+    static NEXT_DELAY: Cell<f64> = const { Cell::new(REFRESH_MS) };
+}
+
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or_else(js_sys::Date::now, |p| p.now())
 }
 
 pub fn with_live<R>(f: impl FnOnce(&mut Live) -> R) -> R {
@@ -66,19 +90,42 @@ pub fn set_status(s: &str) {
 
 pub fn register(signal: RwSignal<Snapshot>) {
     SNAPSHOT.with(|s| *s.borrow_mut() = Some(signal));
+    forget_basis();
     refresh_now();
 }
 
-fn snapshot() -> Snapshot {
+fn snapshot(previous: &Snapshot) -> Snapshot {
     LIVE.with(|l| {
         let l = l.borrow();
-        let mut findings = l.engine.findings();
-        let total_findings = findings.len();
-        findings.sort_by(|a, b| b.last_ms.total_cmp(&a.last_ms).then_with(|| a.key.cmp(&b.key)));
-        findings.truncate(MAX_SHOWN);
         let components = l.engine.components();
+        let basis = Basis {
+            generation: l.generation,
+            version: l.engine.version(),
+            events: l.engine.stats().events,
+            commits: components.commits,
+            components: components.len(),
+        };
+        let before = BASIS.with(|b| b.replace(Some(basis)));
+        let same = |f: fn(&Basis) -> (u32, u64, u64, usize)| before.as_ref().map(f) == Some(f(&basis));
+        // Findings and component rows are only rebuilt when something changed (a
+        // finding can change with the page's state, not only with its version, so
+        // any new event counts); the adaptive refresh delay bounds the cost.
+        let (findings, total_findings) = if same(|b| (b.generation, b.version, b.events, 0)) {
+            (previous.findings.clone(), previous.total_findings)
+        } else {
+            let mut findings = l.engine.findings();
+            let total = findings.len();
+            findings.sort_by(|a, b| b.last_ms.total_cmp(&a.last_ms).then_with(|| a.key.cmp(&b.key)));
+            findings.truncate(MAX_SHOWN);
+            (Arc::new(findings), total)
+        };
+        let rows = if same(|b| (b.generation, b.commits, 0, b.components)) {
+            previous.components.clone()
+        } else {
+            Arc::new(components.rows(MAX_COMPONENTS_SHOWN))
+        };
         Snapshot {
-            components: components.rows(MAX_COMPONENTS_SHOWN),
+            components: rows,
             component_total: components.len(),
             commits: components.commits,
             hook_ms: (components.commits > 0).then_some(components.hook_ms),
@@ -110,16 +157,32 @@ pub fn refresh_now() {
     if SEEN.with(|v| v.replace(key)) == key {
         return;
     }
-    signal.set(snapshot());
+    let t0 = now_ms();
+    let next = signal.with_untracked(snapshot);
+    signal.set(next);
+    // Under load the redraws spread out: a refresh that took `c` ms (the snapshot
+    // and the synchronous part of the redraw) waits at least `4 c` before the next,
+    // so redraws take at most a fifth of the main thread.
+    let cost = now_ms() - t0;
+    LAST_REFRESH.with(|t| t.set(now_ms()));
+    NEXT_DELAY.with(|d| d.set((cost * 4.0).clamp(REFRESH_MS, MAX_REFRESH_MS)));
+}
+
+/// Forgets what the last snapshot was built from (a new panel was mounted).
+fn forget_basis() {
+    BASIS.with(|b| b.set(None));
+    SEEN.with(|v| v.set(None));
 }
 
 fn schedule_refresh() {
     if SCHEDULED.with(|s| s.replace(true)) {
         return;
     }
+    let since = now_ms() - LAST_REFRESH.with(Cell::get);
+    let delay = (NEXT_DELAY.with(Cell::get) - since).max(REFRESH_MS);
     let cb = Closure::once_into_js(refresh_now);
     if let Some(w) = web_sys::window() {
-        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), REFRESH_MS);
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), delay as i32);
     }
 }
 

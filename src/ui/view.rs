@@ -1,148 +1,17 @@
-//! The panel's markup. Everything from the page (URLs, titles, sources) is
-//! rendered as text nodes, never as HTML; links act through DevTools' own API
-//! (open in Sources, filter the Network panel), never by navigating.
+//! The panel's markup: header, status, settings, tabs. The views under the tabs
+//! live in their own modules. Everything from the page is rendered as text nodes,
+//! never as HTML.
 
+use super::api;
 use super::components_view::{ComponentsView, Nav, Tab};
+use super::findings_view::FindingsView;
 use super::state::{self, Snapshot};
 use super::timeline_view::TimelineView;
-use super::{api, bridge};
-use crate::detect;
-use crate::finding::{location, Finding, Location, Metric, Severity};
+use crate::finding::Severity;
 use leptos::prelude::*;
-
-fn metric_text(key: &str, m: &Metric) -> String {
-    match m {
-        Metric::Num(n) if key.ends_with("_bytes") => detect::bytes(*n as u64),
-        Metric::Num(n) if n.fract() == 0.0 => format!("{n:.0}"),
-        Metric::Num(n) => format!("{n:.2}"),
-        Metric::Text(t) => t.clone(),
-        Metric::Flag(b) => if *b { "yes" } else { "no" }.to_string(),
-    }
-}
 
 /// The span the header's cost and rate figures are averaged over.
 const RATE_WINDOW_MS: f64 = 2_000.0;
-
-fn seconds(ms: f64) -> String {
-    format!("{:.1} s", ms / 1000.0)
-}
-
-/// The path of a URL, which is what the Network panel's filter box matches well.
-fn network_filter(url: &str) -> String {
-    crate::urls::short(url).split('?').next().unwrap_or("").to_string()
-}
-
-#[component]
-fn FindingCard(f: Finding) -> impl IntoView {
-    let class = format!("finding sev-{}", f.severity.as_str());
-    let when = if f.first_ms == f.last_ms {
-        format!("at {}", seconds(f.first_ms))
-    } else {
-        format!("{} – {}", seconds(f.first_ms), seconds(f.last_ms))
-    };
-    let metrics = f
-        .metrics
-        .iter()
-        .map(|(k, v)| view! { <span class="metric"><b>{k.replace('_', " ")}</b>" "{metric_text(k, v)}</span> })
-        .collect_view();
-    let can_filter = bridge::can_show_network();
-    let urls = f
-        .evidence
-        .urls
-        .iter()
-        .map(|u| {
-            let filter = network_filter(u);
-            let show = (can_filter && u.contains("://")).then(|| {
-                view! {
-                    <button class="link" title="Show these requests in the Network panel"
-                        on:click=move |_| bridge::show_in_network(&filter)>"Network"</button>
-                }
-            });
-            view! { <li class="url"><span>{u.clone()}</span>" "{show}</li> }
-        })
-        .collect_view();
-    let sources = f
-        .evidence
-        .sources
-        .iter()
-        .map(|s| match location(s) {
-            Some(at) => {
-                let text = s.clone();
-                let open = move |_| match &at {
-                    Location::Line(url, line, col) => bridge::open_source(url, *line, *col),
-                    Location::Char(url, offset) => bridge::open_source_at_char(url, *offset),
-                };
-                view! {
-                    <li class="source">
-                        <button class="link" title="Open in the Sources panel" on:click=open>{text}</button>
-                    </li>
-                }
-                .into_any()
-            }
-            None => view! { <li class="source">{s.clone()}</li> }.into_any(),
-        })
-        .collect_view();
-    let nav = use_context::<Nav>();
-    let components = f
-        .evidence
-        .components
-        .iter()
-        .map(|name| {
-            let target = name.clone();
-            let show = move |_| {
-                if let Some(nav) = nav {
-                    nav.show_component(&target);
-                }
-            };
-            view! {
-                <li class="component-link">
-                    <button class="link" title="Show in the Components view" on:click=show>{name.clone()}</button>
-                </li>
-            }
-        })
-        .collect_view();
-    let requests = f.evidence.requests.len();
-    let requests = (requests > 0).then(|| format!("{requests} request(s) behind it"));
-    view! {
-        <li class=class data-detector=f.detector.clone()>
-            <div class="head">
-                <span class="sev">{f.severity.as_str()}</span>
-                <span class="title">{f.title.clone()}</span>
-                <span class="when">{when}" · ×"{f.count}</span>
-            </div>
-            <div class="metrics">{metrics}</div>
-            <ul class="evidence">{urls}{sources}{components}</ul>
-            <p class="advice">{f.advice.clone()}</p>
-            <p class="requests">{requests}</p>
-        </li>
-    }
-}
-
-/// Findings of one detector, worst first, then newest.
-#[component]
-fn Group(detector: String, findings: Vec<Finding>) -> impl IntoView {
-    let title = detect::info(&detector).map(|d| d.title).unwrap_or("Findings");
-    let n = findings.len();
-    view! {
-        <section class="group" data-group=detector.clone()>
-            <h2><span class="group-title">{title}</span>" "<code>{detector.clone()}</code>" "<span class="n">{n}</span></h2>
-            <ul class="findings">{findings.into_iter().map(|f| view! { <FindingCard f=f /> }).collect_view()}</ul>
-        </section>
-    }
-}
-
-fn grouped(mut findings: Vec<Finding>, min: Severity) -> Vec<(String, Vec<Finding>)> {
-    findings.retain(|f| f.severity >= min);
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(b.last_ms.total_cmp(&a.last_ms)));
-    let mut groups: Vec<(String, Vec<Finding>)> = Vec::new();
-    for f in findings {
-        match groups.iter_mut().find(|(d, _)| *d == f.detector) {
-            Some((_, list)) => list.push(f),
-            None => groups.push((f.detector.clone(), vec![f])),
-        }
-    }
-    groups
-}
 
 #[component]
 pub fn Panel() -> impl IntoView {
@@ -304,27 +173,6 @@ pub fn Panel() -> impl IntoView {
                 on:click=move |_| min_severity.set(sev)>{label}" "{count}</button>
         }
     };
-    let list = move || {
-        let s = snap.get();
-        if s.findings.is_empty() {
-            return view! {
-                <p class="empty">"No findings yet. Stormwatch is watching this page's requests and renders and flags \
-                duplicates, polling loops, N+1 bursts, waterfalls, slow or oversized responses, error bursts, \
-                leaked connections, long tasks, memory growth and React re-render storms as they happen."</p>
-            }
-            .into_any();
-        }
-        let more = (s.total_findings > s.findings.len())
-            .then(|| format!("{} more in the exported report", s.total_findings - s.findings.len()));
-        let groups = grouped(s.findings, min_severity.get());
-        view! {
-            <div class="groups">
-                {groups.into_iter().map(|(d, fs)| view! { <Group detector=d findings=fs /> }).collect_view()}
-            </div>
-            <p class="more">{more}</p>
-        }
-        .into_any()
-    };
     view! {
         <header>
             <h1>"Stormwatch"</h1>
@@ -362,7 +210,7 @@ pub fn Panel() -> impl IntoView {
         </nav>
         <main>
             {move || match nav.tab.get() {
-                Tab::Findings => list().into_any(),
+                Tab::Findings => view! { <FindingsView snap=snap min_severity=min_severity /> }.into_any(),
                 Tab::Timeline => view! { <TimelineView snap=snap /> }.into_any(),
                 Tab::Components => view! { <ComponentsView snap=snap nav=nav /> }.into_any(),
             }}

@@ -1,0 +1,98 @@
+// A hostile page (static/demo/hostile.html) against the real panel in a real DevTools
+// window: junk and 100 KB URLs, hundreds of distinct failing endpoints, huge bodies,
+// odd React component names and tens of thousands of forged batches. The panel's main
+// thread must keep answering, report() must answer, and no page string may become markup.
+// The figures are printed; the bounds asserted are generous (a loaded CI machine).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { until, sleep, openDemo } from './devtools.mjs';
+
+let session;
+let tab;
+
+before(async () => {
+  session = await openDemo('hostile.html');
+  ({ tab } = session);
+});
+
+after(async () => {
+  if (session) await session.close();
+});
+
+// Runs in the panel: a setTimeout(0) ping loop (the gap between two pings is how long
+// the main thread could not answer) and a long-task observer.
+const START_PROBE = `(() => {
+  const p = { gaps: [], longTasks: [], stop: false };
+  let last = performance.now();
+  const tick = () => {
+    const now = performance.now();
+    p.gaps.push(now - last);
+    last = now;
+    if (!p.stop) setTimeout(tick, 0);
+  };
+  setTimeout(tick, 0);
+  try {
+    p.observer = new PerformanceObserver((list) => { for (const e of list.getEntries()) p.longTasks.push(e.duration); });
+    p.observer.observe({ type: 'longtask' });
+  } catch (_) { /* no long-task timing here: the pings still measure */ }
+  window.__probe = p;
+  return true;
+})()`;
+const STOP_PROBE = `(() => {
+  const p = window.__probe;
+  p.stop = true;
+  if (p.observer) p.observer.disconnect();
+  const g = p.gaps.slice().sort((a, b) => a - b);
+  const at = (q) => g[Math.min(g.length - 1, Math.floor(q * g.length))];
+  return { pings: g.length, max: g[g.length - 1], p95: at(0.95), p50: at(0.5),
+    longTasks: p.longTasks.length, longestTask: Math.max(0, ...p.longTasks) };
+})()`;
+
+const round = (n) => Math.round(n);
+
+test('the panel stays responsive on a hostile page, report() answers, page strings stay text', async () => {
+  await tab.panel.eval(START_PROBE);
+  const t0 = Date.now();
+  const run = await tab.page.eval('window.hostile.run()');
+  // Let the backlog drain while still measuring.
+  await until(() => tab.panel.eval('!window.stormwatch.pendingWork || window.stormwatch.pendingWork() === 0'), { timeout: 120000, every: 250, what: 'the panel to catch up' });
+  // Then until the findings settle (DevTools' log of the last requests comes a little later).
+  let findings = -1;
+  await until(async () => {
+    const n = (await tab.report()).findings.length;
+    const same = n === findings;
+    findings = n;
+    return same;
+  }, { timeout: 60000, every: 1500, what: 'the findings to settle' });
+  await sleep(3000);
+  const gaps = await tab.panel.eval(STOP_PROBE);
+  console.log(`# hostile page ran ${run.ms} ms (${run.seq} batches); panel saw ${findings} findings ${Date.now() - t0} ms after the start`);
+  console.log(`# panel main thread while the hostile page ran: max gap ${round(gaps.max)} ms, p95 ${round(gaps.p95)} ms, p50 ${round(gaps.p50)} ms over ${gaps.pings} pings; ${gaps.longTasks} long tasks, longest ${round(gaps.longestTask)} ms`);
+
+  // report(): timed inside the panel (the CDP transfer of the result is not the panel's time).
+  const timed = await tab.panel.eval(`(async () => {
+    const t = performance.now();
+    const r = await window.stormwatch.report();
+    const ms = performance.now() - t;
+    return { ms, findings: r.findings.length, events: r.events.length };
+  })()`);
+  console.log(`# report() answered in ${round(timed.ms)} ms with ${timed.findings} findings and ${timed.events} events`);
+  assert.ok(timed.findings >= 300, JSON.stringify(timed));
+
+  // Page strings are text: nothing the page sent became an element, nothing ran.
+  const dom = await tab.panel.eval(`(async () => {
+    const count = () => document.querySelectorAll('img, svg:not(.spark):not(.timeline), iframe, object, embed, script:not([src])').length;
+    const findingsTab = count();
+    document.querySelector('#tab-components').click();
+    await new Promise((r) => setTimeout(r, 1500));
+    const text = document.body.textContent;
+    return { findingsTab, componentsTab: count(), pwned: window.__pwned || null,
+      oddName: text.includes('<img src=x onerror=window.__pwned=1>'), scripts: document.scripts.length };
+  })()`);
+  assert.deepEqual({ ...dom, scripts: undefined }, { findingsTab: 0, componentsTab: 0, pwned: null, oddName: true, scripts: undefined }, JSON.stringify(dom));
+  assert.equal(await tab.page.eval('window.__pwned || null'), null);
+
+  // Generous bounds: the printed figures are what matter; these catch a frozen panel.
+  assert.ok(gaps.max < 1000, `the panel's main thread was blocked for ${round(gaps.max)} ms`);
+  assert.ok(timed.ms < 5000, `report() took ${round(timed.ms)} ms`);
+});
