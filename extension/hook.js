@@ -104,8 +104,10 @@
     dropped = 0;
     spent = 0;
     // Field order matters: the relay checks this head with a cheap prefix test.
-    // One stringify per batch; what it costs is counted in the next batch.
-    const text = stringify({ v: 1, kind: 'stormwatch.batch', doc: docId, seq: ++seq, dropped: lost, count: events.length, events, cost_us: Math.round(cost * 1000) });
+    // One stringify per batch; what it costs is counted in the next batch. `origin`
+    // (when this document began) lets the panel tell the previous page's late
+    // network entries from this one's.
+    const text = stringify({ v: 1, kind: 'stormwatch.batch', doc: docId, seq: ++seq, dropped: lost, count: events.length, events, cost_us: Math.round(cost * 1000), origin });
     try {
       Reflect.apply(dispatch, doc, [new CustomEventCtor(BATCH_EVENT, { detail: text })]);
     } catch (_) { /* the relay is gone; nothing the page should notice */ }

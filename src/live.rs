@@ -31,6 +31,22 @@ const INGEST_AT_ONCE_BYTES: usize = 128 * 1024;
 /// redraw and every report (141 MB for one such session, measured).
 pub const MAX_STRING_BYTES: usize = 2_000;
 
+/// DevTools' start time of a document's own request can read a little before the
+/// page's `timeOrigin` (two clocks); entries this close to it still count.
+const ORIGIN_SLACK_MS: f64 = 50.0;
+
+/// The `origin` a batch ends with (the hook writes it last), without decoding the
+/// batch: it is needed before the batch's document is adopted.
+fn batch_origin(text: &str) -> Option<f64> {
+    let at = text.rfind(",\"origin\":")? + ",\"origin\":".len();
+    let rest = &text[at..];
+    let end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+    if !rest[end..].starts_with('}') {
+        return None; // not the envelope's last field
+    }
+    rest[..end].parse().ok().filter(|t: &f64| t.is_finite() && *t > 0.0)
+}
+
 /// The panel's report as text (`window.stormwatch.report()`, Export): redacts every string value (not object keys) of compact JSON text that holds a
 /// secret-looking `name=value` pair, as `report::redact::redact` does on a tree.
 pub fn redact_json_text(json: &str) -> String {
@@ -290,7 +306,7 @@ impl Live {
         self.notice = Some(why);
     }
 
-    fn new_document(&mut self, url: &str) {
+    fn new_document(&mut self, url: &str, origin: Option<f64>) {
         if let Some(d) = self.doc.take() {
             self.retired.insert(d);
         }
@@ -304,6 +320,9 @@ impl Live {
         };
         self.reset(format!("{what}. Findings from the previous page were cleared."));
         self.engine.set_page_url(url);
+        if let Some(t) = origin {
+            self.engine.ignore_before(t - ORIGIN_SLACK_MS);
+        }
     }
 
     /// DevTools says the inspected tab navigated. It says so for same-document
@@ -335,13 +354,13 @@ impl Live {
     /// No batch settled the navigation within a moment (a page the hook cannot
     /// reach, or one that stays quiet): treat it as a new document.
     pub fn navigation_settled(&mut self) {
-        self.resolve(false);
+        self.resolve(false, None);
     }
 
-    fn resolve(&mut self, same_document: bool) {
+    fn resolve(&mut self, same_document: bool, origin: Option<f64>) {
         let Some(p) = self.pending.take() else { return };
         if !same_document {
-            self.new_document(&p.url);
+            self.new_document(&p.url, origin);
         }
         for e in p.held {
             self.engine.ingest(Event::Network(Box::new(e)));
@@ -349,18 +368,19 @@ impl Live {
     }
 
     /// Adopts `doc` as the current document; false when its batches must be ignored.
-    fn adopt(&mut self, doc: &str, url: Option<&str>) -> bool {
+    /// `origin` is when the document began, when its batch says.
+    fn adopt(&mut self, doc: &str, url: Option<&str>, origin: Option<f64>) -> bool {
         if self.retired.contains(doc) {
             return false; // a late batch from a page the tab left
         }
         if self.pending.is_some() && self.doc.as_deref() != Some(doc) {
-            self.resolve(false);
+            self.resolve(false, origin);
         }
         match &self.doc {
             Some(d) if d == doc => {}
             Some(_) => {
                 // A new document DevTools did not report (or reported late).
-                self.new_document(url.unwrap_or(""));
+                self.new_document(url.unwrap_or(""), origin);
             }
             None => {}
         }
@@ -391,7 +411,7 @@ impl Live {
                 after: 0,
             };
         }
-        if !self.adopt(doc, Some(url)) {
+        if !self.adopt(doc, Some(url), None) {
             return Action::Nothing;
         }
         let have = self.last_seq.get(doc).copied().unwrap_or(0);
@@ -418,8 +438,13 @@ impl Live {
     pub fn accept_batch(&mut self, doc: &str, seq: u64, text: &str) -> Action {
         // Whatever is still waiting belongs before this batch.
         self.drain();
-        if !self.adopt(doc, None) {
+        let origin = batch_origin(text);
+        if !self.adopt(doc, None, origin) {
             return Action::Nothing;
+        }
+        if let Some(t) = origin {
+            // Also for the first document, and for one adopted by its hello.
+            self.engine.ignore_before(t - ORIGIN_SLACK_MS);
         }
         let have = self.last_seq.get(doc).copied().unwrap_or(0);
         if seq <= have {
@@ -470,7 +495,7 @@ impl Live {
             .as_ref()
             .is_some_and(|p| self.engine.last_route() == Some(p.url.as_str()));
         if routed {
-            self.resolve(true);
+            self.resolve(true, None);
         }
     }
 
@@ -652,6 +677,40 @@ mod tests {
         // Batches of the page we left are ignored from now on.
         l.batch("a", 3, &batch("a", 3, "http://h/later"));
         assert_eq!(l.engine.stats().requests, 2);
+    }
+
+    fn har_entry_at(url: &str, iso: &str) -> String {
+        format!(
+            r#"[{{"startedDateTime":"{iso}","time":5,"request":{{"method":"GET","url":"{url}"}},"response":{{"status":200}},"_resourceType":"fetch"}}]"#
+        )
+    }
+
+    #[test]
+    fn the_previous_pages_late_devtools_entries_stay_out_of_the_new_page() {
+        // 2026-12-01T00:00:10Z: when the new document began.
+        let origin = crate::har::parse_iso8601("2026-12-01T00:00:10.000Z").unwrap();
+        let new_batch = |seq: u64| {
+            let b = batch("b", seq, "http://h/new");
+            format!("{},\"origin\":{origin}}}", &b[..b.len() - 1])
+        };
+        let mut l = Live::new(Config::default());
+        l.batch("a", 1, &batch("a", 1, "http://h/1"));
+        l.navigated("http://h/next");
+        // Held while the navigation is unresolved: one from the old page, one from the new.
+        l.har_entries(&har_entry_at("http://h/old-poll", "2026-12-01T00:00:04.000Z")).unwrap();
+        l.har_entries(&har_entry_at("http://h/next-data", "2026-12-01T00:00:10.200Z")).unwrap();
+        l.batch("b", 1, &new_batch(1));
+        // Reported after the new page was adopted: the old page's, late.
+        l.har_entries(&har_entry_at("http://h/old-beacon", "2026-12-01T00:00:09.500Z")).unwrap();
+        // Near miss: the new document's own request, stamped a moment before its origin.
+        l.har_entries(&har_entry_at("http://h/next", "2026-12-01T00:00:09.990Z")).unwrap();
+        let urls: Vec<String> = l.engine.requests().map(|r| r.url.clone()).collect();
+        assert!(urls.iter().all(|u| !u.contains("/old-")), "{urls:?}");
+        assert!(urls.contains(&"http://h/next-data".to_string()), "{urls:?}");
+        assert!(urls.contains(&"http://h/next".to_string()), "{urls:?}");
+        // A batch without an origin (an older hook) changes nothing.
+        assert_eq!(batch_origin(&batch("b", 2, "http://h/x")), None);
+        assert_eq!(batch_origin(&new_batch(2)), Some(origin));
     }
 
     #[test]

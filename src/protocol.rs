@@ -30,6 +30,10 @@ pub struct Batch {
     /// (absent from older hooks), so the panel can show what watching costs the page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost_us: Option<u64>,
+    /// When the sending document began (`performance.timeOrigin`, epoch ms): network
+    /// entries that started before it belong to the page the tab left.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -162,6 +162,15 @@ impl Engine {
         e
     }
 
+    /// Leaves out every event from before `t` from now on: the start of the document
+    /// being watched, so the previous page's network entries that DevTools reports
+    /// late are not taken for this page's.
+    pub fn ignore_before(&mut self, t: f64) {
+        if t.is_finite() {
+            self.cleared_before = Some(self.cleared_before.map_or(t, |c| c.max(t)));
+        }
+    }
+
     /// Decodes one page batch (the wire envelope) and ingests its events. A batch
     /// that fails to decode is counted and dropped; the engine is unchanged.
     pub fn ingest_batch(&mut self, json: &str) -> Result<usize, ProtocolError> {
