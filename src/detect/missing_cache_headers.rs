@@ -24,6 +24,17 @@
 //! ## Thresholds
 //! - `min_max_age_s` (2592000): 30 days.
 //! - `immutable_max_age_s` (31536000): a year, for content-hashed files (with `immutable`).
+//!
+//! ## Compared with sitespeed.io's Coach
+//! Coach (`cacheHeaders`, `cacheHeadersLong`) checks every HAR entry except the page's
+//! final URL and three analytics hosts. It takes the first Cache-Control's `max-age`, or 0
+//! with `no-cache`/`no-store` or without `max-age`. With no Cache-Control it uses `Expires`
+//! minus the time of analysis. Zero or less on a GET costs 10 points; under 30 days (our
+//! `min_max_age_s` too) costs 1. Only Coach reports: API calls, documents, redirects and
+//! errors (it filters neither type nor status), `private` and `no-store` responses,
+//! `max-age=0, s-maxage=...`, and local hosts at full weight (here info at most). Only
+//! Stormwatch reports: assets kept long by `Expires` alone (it reads only Cache-Control),
+//! and content-hashed files not `immutable` for a year, which Coach accepts at 30 days.
 
 use super::{dev_build_in_production, Detector, DetectorInfo, Findings, PageState};
 use crate::config::{Config, MissingCacheHeadersConfig};

@@ -32,6 +32,17 @@
 //!   `total_error_bytes` (1000000).
 //!
 //! The panel attributes a chunk's bytes to npm packages through its source map ("mostly mermaid (398 KB)"); saved reports replay that, a HAR alone gives sizes only.
+//!
+//! ## Compared with sitespeed.io's Coach
+//! Coach's `javascriptSize` judges only a page's total of entries whose MIME contains
+//! `javascript`. It takes 50 points off above 120,000 bytes of HAR `bodySize` (headers not
+//! counted), 50 more above 500,000 decoded, then lists every script and names none.
+//! So Coach reports pages with 120-500 KB of script on the wire, or over 500 KB decoded,
+//! that pass here (500 KB on the wire a page; 250 KB wire or 1 MB decoded a script). It
+//! also sums error responses and repeated URLs, and weighs local dev bundles fully (here
+//! info at most). Only Stormwatch counts scripts by resource type whatever their MIME,
+//! leaves a worker entry with only headers out of the wire total, and names the big chunk
+//! and whether it loads at startup.
 
 use super::{dev_build_in_production, Detector, DetectorInfo, Findings, PageState};
 use crate::config::{Config, OversizedChunkConfig};

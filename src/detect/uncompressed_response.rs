@@ -22,6 +22,17 @@
 //! ## Thresholds
 //! - `min_savings_bytes` (1400), `warning_bytes` (100000), `error_bytes` (500000).
 //! - `savings_share` (0.7): the share of a text body compression is assumed to save.
+//!
+//! ## Compared with sitespeed.io's Coach
+//! Coach's `compressAssets` checks HAR entries whose MIME makes them html, plain, json
+//! (only `application/json`), javascript, css or svg. It flags one when the decoded size
+//! is over 2,000 bytes and the first `Content-Encoding` is not exactly `gzip`, `br`,
+//! `deflate` or `zstd`, and takes 10 points off per entry at any size. That size floor is
+//! ours too (2,000 bytes, 1,400 saved at 70%). Only Coach reports: non-200 entries (no
+//! status check), `bodySize` when `content.size` is -1, codings such as `x-gzip` or
+//! `gzip, br`, and local hosts at full weight (here info at most). Only Stormwatch
+//! reports: `text/xml` and `application/xml`, `+json` types such as
+//! `application/ld+json`, and scripts, stylesheets and documents served with a non-text MIME.
 
 use super::{dev_build_in_production, Detector, DetectorInfo, Findings, PageState};
 use crate::config::{Config, UncompressedResponseConfig};
