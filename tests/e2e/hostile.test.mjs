@@ -77,7 +77,8 @@ test('the panel stays responsive on a hostile page, report() answers, page strin
     return { ms, findings: r.findings.length, events: r.events.length };
   })()`);
   console.log(`# report() answered in ${round(timed.ms)} ms with ${timed.findings} findings and ${timed.events} events`);
-  assert.ok(timed.findings >= 300, JSON.stringify(timed));
+  // Many findings, but bounded: each detector keeps 50 and sums up the rest in one row.
+  assert.ok(timed.findings >= 100 && timed.findings <= 17 * 51, JSON.stringify(timed));
 
   // Page strings are text: nothing the page sent became an element, nothing ran.
   const dom = await tab.panel.eval(`(async () => {
