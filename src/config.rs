@@ -151,6 +151,8 @@ thresholds!(MissingCacheHeadersConfig {
     min_max_age_s: u64 = 30 * 24 * 3600,
     /// A content-hashed file should be `immutable` with at least this `max-age`.
     immutable_max_age_s: u64 = 365 * 24 * 3600,
+    /// A body this small is a tracking pixel or a beacon, not an asset to cache.
+    max_beacon_bytes: u64 = 100,
 });
 
 thresholds!(OversizedChunkConfig {

@@ -7,6 +7,15 @@
 //! (`app.3f9a2c1b.js`) without `immutable` and a one-year `max-age` is flagged too:
 //! such a file never changes, so it can be cached forever.
 //!
+//! A content hash is a hex run (`3f9a2c1b`) or a base62 one that mixes letters and
+//! digits (`5HX2ZQ7M`, `BjBsm1pW`); words with a number (`mediumSquare149`,
+//! `greenland2`, `1600x900`) and timestamps (`e1533255087393`) are not. Hashed
+//! files already cached for 30 days or more that lack only `immutable` are
+//! information; cached shorter, a warning.
+//!
+//! Not static assets, whatever their type: tracking pixels and beacons (a body of
+//! at most 100 bytes), and answers made per request (`no-cache` or `max-age=0`
+//! with a query parameter other than a version, such as JSONP and tag scripts).
 //! Never about what the browser answers itself (`data:`, `blob:`, `about:`,
 //! extension files); a UUID (as in a `blob:` URL) is not a content hash. On a local
 //! development host (localhost, 127.*, `[::1]`, or a name ending in one of
@@ -24,6 +33,7 @@
 //! ## Thresholds
 //! - `min_max_age_s` (2592000): 30 days.
 //! - `immutable_max_age_s` (31536000): a year, for content-hashed files (with `immutable`).
+//! - `max_beacon_bytes` (100): a body this small is a pixel or a beacon, not an asset.
 //!
 //! ## Compared with sitespeed.io's Coach
 //! Coach (`cacheHeaders`, `cacheHeadersLong`) checks every HAR entry except the page's
@@ -102,12 +112,53 @@ pub fn content_hashed(url: &str) -> bool {
     if uuid(name) {
         return false;
     }
-    name.split(['.', '-', '_']).any(|part| {
-        part.len() >= 8
-            && part.chars().all(|c| c.is_ascii_alphanumeric())
-            && part.chars().any(|c| c.is_ascii_digit())
-            && part.chars().any(|c| c.is_ascii_alphabetic())
-    })
+    name.split(['.', '-', '_']).any(hash_like)
+}
+
+/// One part of a file name that reads as a hash (see `content_hashed`).
+fn hash_like(part: &str) -> bool {
+    let b = part.as_bytes();
+    if !(8..=64).contains(&b.len())
+        || !b.iter().all(u8::is_ascii_alphanumeric)
+        || !b.iter().any(u8::is_ascii_digit)
+        || !b.iter().any(u8::is_ascii_alphabetic)
+    {
+        return false;
+    }
+    // Runs of digits and of letters: a timestamp is a long digit run; a word with a
+    // number (`greenland2`, `30HAMPTONS`, `1600x900`) is one letter run between digits.
+    let mut runs: Vec<(bool, usize)> = Vec::new();
+    for c in b {
+        let digit = c.is_ascii_digit();
+        match runs.last_mut() {
+            Some((d, n)) if *d == digit => *n += 1,
+            _ => runs.push((digit, 1)),
+        }
+    }
+    if runs.iter().any(|&(d, n)| d && n >= 10) {
+        return false;
+    }
+    let hex = b.iter().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
+        || b.iter().all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(c));
+    if hex {
+        return true;
+    }
+    let letter_runs = runs.iter().filter(|(d, _)| !d).count();
+    let longest_letters = runs.iter().filter(|(d, _)| !d).map(|&(_, n)| n).max().unwrap_or(0);
+    letter_runs >= 2 && longest_letters <= 5
+}
+
+/// Made per request rather than a file: `no-cache` (or `max-age=0`) and a query
+/// parameter with a value that is not a version (a JSONP callback, a tag id, a
+/// tracking payload). `app.css?v=3` with `no-cache` is still a static file.
+fn per_request(url: &str, cc: &str) -> bool {
+    let cc = cc.to_ascii_lowercase();
+    let uncached = cc.split(',').any(|p| matches!(p.trim(), "no-cache" | "max-age=0"));
+    let query = url.split('#').next().unwrap_or("").split_once('?').map_or("", |(_, q)| q);
+    uncached
+        && urls::query_pairs(query).any(|(k, v)| {
+            !v.is_empty() && !["v", "ver", "version", "rev", "hash", "_v"].iter().any(|n| n.eq_ignore_ascii_case(k))
+        })
 }
 
 impl Detector for MissingCacheHeaders {
@@ -121,6 +172,11 @@ impl Detector for MissingCacheHeaders {
         let cc = req.cache_control.as_deref().unwrap_or("");
         let (max_age, opted_out, immutable) = parse(cc);
         if opted_out {
+            return;
+        }
+        // Pixels, beacons and per-request scripts are not files to cache.
+        let body = req.content_size.filter(|n| *n > 0).or(req.content_length);
+        if body.is_some_and(|n| n <= self.cfg.max_beacon_bytes) || per_request(&req.url, cc) {
             return;
         }
         let hashed = content_hashed(&req.url);
@@ -152,8 +208,13 @@ impl Detector for MissingCacheHeaders {
         } else {
             format!("Cache-Control: {cc}")
         };
+        let short_hashed = hashed && short;
         out.upsert(ID, &key, req.start, |f| {
             f.count += 1;
+            if short_hashed {
+                let n = f.num("short_cached").unwrap_or(0.0) + 1.0;
+                f.metrics.insert("short_cached".into(), Metric::Num(n));
+            }
             f.evidence.add_request(req.id);
             if f.evidence.urls.len() < 10 {
                 f.evidence.add_url(&req.url);
@@ -166,8 +227,13 @@ impl Detector for MissingCacheHeaders {
                 };
                 f.metrics.insert("examples".into(), Metric::Text(examples));
             }
-            // Hashed files are the easy win: caching them forever is always safe.
-            f.severity = if hashed { Severity::Warning } else { Severity::Info };
+            // Hashed files are the easy win: caching them forever is always safe. Those
+            // already kept a month or more lack only `immutable`: worth saying, not urgent.
+            f.severity = if f.num("short_cached").is_some() {
+                Severity::Warning
+            } else {
+                Severity::Info
+            };
             f.title = format!("{} {title_of}", f.count);
             f.advice = if hashed {
                 "Serve content-hashed files with `Cache-Control: public, max-age=31536000, immutable`: a new \
@@ -312,5 +378,54 @@ mod tests {
         assert!(content_hashed("/_next/static/chunks/main-5HX2ZQ7M.js"));
         assert!(!content_hashed("/static/polling.js"));
         assert!(!content_hashed("/vendor/react-dom.production.min.js"));
+        // Real hashes: hex, base62 (Vite, esbuild), long md5s.
+        for h in ["3f9a2c1b", "5HX2ZQ7M", "BjBsm1pW", "5295ccce7f", "a612bcc4e9d04c1f8a6b2d3e694f0c"] {
+            assert!(content_hashed(&format!("/assets/app-{h}.js")), "{h}");
+        }
+        // Near misses seen on real sites: words with numbers, sizes, edit timestamps.
+        for w in [
+            "mediumSquare149",
+            "30HAMPTONS",
+            "30MEXICOOPIUM1",
+            "dfa7banner",
+            "greenland2",
+            "1600x900",
+            "fortnitefoodfights6w8promo",
+            "e1533255087393",
+        ] {
+            assert!(!content_hashed(&format!("/images/2015/{w}.jpg")), "{w}");
+        }
+    }
+
+    #[test]
+    fn pixels_beacons_and_per_request_scripts_are_not_assets() {
+        let mut t = Kit::new();
+        t.net("http://h/pixel.gif?u=42&ev=view", 0.0, 5.0, |n| {
+            n.resource_type = "image".into();
+            n.content_size = Some(43);
+        });
+        asset(&mut t, "http://h/jsonp.js?callback=cb123&q=news", Some("no-cache"));
+        asset(&mut t, "http://h/tag.js?id=abc&r=0.123", Some("max-age=0"));
+        t.assert_none("missing-cache-headers");
+        // Near miss: a versioned stylesheet sent with no-cache is a file all the same.
+        let mut t = Kit::new();
+        t.net("http://h/all.css?version=02022022224801", 0.0, 5.0, |n| {
+            n.resource_type = "stylesheet".into();
+            n.cache_control = Some("max-age=0, no-cache".into());
+            n.content_size = Some(48_000);
+        });
+        assert_eq!(t.of("missing-cache-headers").len(), 1);
+    }
+
+    #[test]
+    fn a_hashed_file_kept_a_year_without_immutable_is_information() {
+        let mut t = Kit::new();
+        asset(&mut t, "http://h/assets/app.3f9a2c1b.js", Some("max-age=31622400"));
+        let f = &t.of("missing-cache-headers")[0];
+        assert_eq!((f.key.as_str(), f.severity), ("hashed", crate::Severity::Info));
+        // Near miss: the same file kept 6 days is a warning.
+        asset(&mut t, "http://h/assets/front-5295ccce7f-rev.js", Some("max-age=518400"));
+        let f = &t.of("missing-cache-headers")[0];
+        assert_eq!((f.count, f.severity), (2, crate::Severity::Warning));
     }
 }
