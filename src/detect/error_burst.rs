@@ -93,10 +93,13 @@ impl Detector for ErrorBurst {
             self.counted.clear();
         }
         let failed = req.outcome == Some(Outcome::Error) || req.status >= 400;
-        let (key, label) = req.endpoint();
+        let (key, label) = (req.endpoint_key(), req.endpoint_label());
         let at = req.end.unwrap_or(req.start);
         let cfg = &self.cfg;
-        let e = self.endpoints.entry(key.clone()).or_default();
+        if !self.endpoints.contains_key(key) {
+            self.endpoints.insert(key.to_string(), Default::default());
+        }
+        let Some(e) = self.endpoints.get_mut(key) else { return };
         e.requests += 1;
         e.last = at;
         if let Some(r) = &req.retry {

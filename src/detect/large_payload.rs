@@ -56,7 +56,7 @@ impl LargePayload {
         if !big || !self.counted.insert(req.id) {
             return;
         }
-        let (key, label) = req.endpoint();
+        let (key, label) = (req.endpoint_key(), req.endpoint_label());
         out.upsert(ID, &key, req.start, |f| {
             f.count += 1;
             f.evidence.note(req);
