@@ -142,12 +142,12 @@ fn local_host(url: &str, suffixes: &[String]) -> bool {
 /// ended; in start order that only needs the latest end so far and the next start.
 fn tally(list: &[Seen], window: f64) -> Tally {
     let mut order: Vec<usize> = (0..list.len()).filter(|&i| list[i].countable()).collect();
-    order.sort_by(|&a, &b| {
-        list[a]
-            .start
-            .total_cmp(&list[b].start)
-            .then(list[a].id.cmp(&list[b].id))
-    });
+    // Ids are unique, so an unstable sort gives the one order; lists are short and
+    // usually already in start order, which the check finds without sorting.
+    let before = |a: usize, b: usize| list[a].start.total_cmp(&list[b].start).then(list[a].id.cmp(&list[b].id));
+    if !order.is_sorted_by(|&a, &b| before(a, b).is_le()) {
+        order.sort_unstable_by(|&a, &b| before(a, b));
+    }
     // A flag per entry (lists are short): the counted indexes come out in order, as a set's would.
     let mut counted = vec![false; list.len()];
     let mut in_flight = 0;
