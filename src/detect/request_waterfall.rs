@@ -118,6 +118,9 @@ pub struct RequestWaterfall {
     reach: VecDeque<f64>,
     /// `reach` is stale from this index on (`usize::MAX`: up to date).
     reach_stale: usize,
+    /// Scan every node (tests compare the skipping scan with it).
+    #[cfg(test)]
+    full_scan: bool,
 }
 
 /// Past this time a request neither overlaps `n` (still in flight is forever) nor
@@ -205,6 +208,8 @@ impl RequestWaterfall {
             reported: BTreeMap::new(),
             reach: VecDeque::new(),
             reach_stale: usize::MAX,
+            #[cfg(test)]
+            full_scan: false,
         }
     }
 
@@ -293,6 +298,8 @@ impl RequestWaterfall {
         let mut busy = false;
         // The oldest nodes, all out of reach (a millisecond to spare for rounding), need no look.
         let from = self.reach.partition_point(|r| *r < b.start - 1.0).min(self.nodes.len());
+        #[cfg(test)]
+        let from = if self.full_scan { 0 } else { from };
         for a in self.nodes.range(from..) {
             // Only earlier starts matter to both (written so a NaN start counts as not earlier).
             if a.id == b.id || a.start.partial_cmp(&b.start) != Some(std::cmp::Ordering::Less) {
@@ -580,6 +587,53 @@ impl Detector for RequestWaterfall {
 mod tests {
     use crate::detect::testkit::*;
     use crate::event::Caller;
+
+    #[test]
+    fn skipping_the_nodes_out_of_reach_judges_as_scanning_them_all() {
+        use super::RequestWaterfall;
+        use crate::detect::{Detector, Findings, PageState};
+        use crate::event::{Api, Outcome};
+        use crate::request::Request;
+        let cfg = crate::Config::default();
+        let (mut fast, mut full) = (RequestWaterfall::new(&cfg), RequestWaterfall::new(&cfg));
+        full.full_scan = true;
+        let (mut found_fast, mut found_full) = (Findings::default(), Findings::default());
+        let page = PageState::default();
+        let mut seed = 7u64;
+        let mut rnd = move || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as f64 / (1u64 << 31) as f64
+        };
+        let (mut t, mut open) = (0.0, Vec::<Request>::new());
+        for id in 1..=3000u64 {
+            // Quiet spells end chains; otherwise requests come close together.
+            t += if rnd() < 0.03 { 3_000.0 } else { rnd() * 90.0 };
+            let mut r = Request::default();
+            r.id = id;
+            r.method = "GET".into();
+            r.url = format!("http://h/api/r{}", id % 37);
+            r.api = Api::Fetch;
+            r.from_page = true;
+            r.start = t;
+            fast.on_start(&r, &page, &mut found_fast);
+            full.on_start(&r, &page, &mut found_full);
+            // A few stay in flight past the ring's memory; most are quick.
+            let d = if rnd() < 0.01 { 1e6 } else { rnd() * 80.0 };
+            r.end = Some(t + d);
+            r.status = 200;
+            r.outcome = Some(Outcome::Ok);
+            open.push(r);
+            open.sort_by(|a, b| a.end.unwrap().total_cmp(&b.end.unwrap()));
+            while open.first().is_some_and(|r| r.end.unwrap() <= t) {
+                let r = open.remove(0);
+                fast.on_end(&r, &page, &mut found_fast);
+                full.on_end(&r, &page, &mut found_full);
+            }
+        }
+        let shown = |f: &Findings| f.iter().map(|f| format!("{f:?}")).collect::<Vec<_>>();
+        assert!(found_full.len() >= 2, "the stream should hold chains: {}", found_full.len());
+        assert_eq!(shown(&found_fast), shown(&found_full));
+    }
     use crate::finding::Metric;
     use crate::Severity;
 
