@@ -57,7 +57,7 @@ impl LargePayload {
             return;
         }
         let (key, label) = (req.endpoint_key(), req.endpoint_label());
-        out.upsert(ID, &key, req.start, |f| {
+        out.upsert(ID, key, req.start, |f| {
             f.count += 1;
             f.evidence.note(req);
             f.metrics.insert("decoded_bytes".into(), Metric::Num(decoded as f64));

@@ -77,7 +77,7 @@ impl SlowRequest {
                 ms(t.receive)
             )
         });
-        out.upsert(ID, &key, req.start, |f| {
+        out.upsert(ID, key, req.start, |f| {
             if first_time {
                 f.count += 1;
             }
