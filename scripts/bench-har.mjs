@@ -79,9 +79,14 @@ if (!fs.existsSync(file)) {
 const mb = fs.statSync(file).size / 1e6;
 console.log(`HAR: ${path.relative(root, file)}, ${entries} entries, ${mb.toFixed(1)} MB`);
 
-// Native `release` at opt-level 3 (the panel's wasm has its own profile).
+// Native `release` at opt-level 3 (the panel's wasm has its own profile). Binaries
+// come from CARGO_TARGET_DIR when set; STORMWATCH_BENCH_SKIP_BUILD=1 measures the
+// binaries already there (say, another commit's build, for a before/after).
 const env = { ...process.env, CARGO_PROFILE_RELEASE_OPT_LEVEL: '3' };
-execFileSync('cargo', ['build', '--quiet', '--release', '--bin', 'stormwatch', '--example', 'bench_har_read'], { cwd: root, env, stdio: 'inherit' });
+const target = process.env.CARGO_TARGET_DIR ? path.resolve(process.env.CARGO_TARGET_DIR) : path.join(root, 'target');
+if (!process.env.STORMWATCH_BENCH_SKIP_BUILD) {
+  execFileSync('cargo', ['build', '--quiet', '--release', '--bin', 'stormwatch', '--example', 'bench_har_read'], { cwd: root, env, stdio: 'inherit' });
+}
 
 const hasTime = fs.existsSync('/usr/bin/time');
 /** Runs a command, returns { secs, rssMB, stdout }. */
@@ -99,12 +104,12 @@ function measure(cmd, args) {
   return { secs, cpu, rssMB: m ? Number(m[1]) / 1024 : NaN, stdout: r.stdout.toString(), status: r.status, err };
 }
 
-const bin = path.join(root, 'target', 'release', 'stormwatch');
+const bin = path.join(target, 'release', 'stormwatch');
 const cli = measure(bin, ['analyze', file]);
 const last = cli.stdout.trim().split('\n').pop();
 console.log(`stormwatch analyze:      wall ${cli.secs.toFixed(2)} s, cpu ${cli.cpu.toFixed(2)} s, peak RSS ${cli.rssMB.toFixed(0)} MB  (exit ${cli.status}; ${last})`);
 
-const reader = measure(path.join(root, 'target', 'release', 'examples', 'bench_har_read'), [file]);
+const reader = measure(path.join(target, 'release', 'examples', 'bench_har_read'), [file]);
 console.log(`reader only (no engine), peak RSS ${reader.rssMB.toFixed(0)} MB:\n${reader.stdout.trimEnd()}`);
 
 const nodeScript = `const fs=require('fs');const t=process.hrtime.bigint();const v=JSON.parse(fs.readFileSync(${JSON.stringify(file)},'utf8'));const s=Number(process.hrtime.bigint()-t)/1e9;console.log(v.log.entries.length+' entries in '+s.toFixed(2)+' s (inside node)');`;

@@ -68,6 +68,9 @@ pub struct Request {
     /// `endpoint()`, computed once: several detectors ask for it per request, and
     /// templating a URL is the costliest string work per event.
     endpoint_cache: std::cell::OnceCell<(String, String)>,
+    /// `same_request_key()`, computed once: the engine (retries) and several
+    /// detectors key on it, some at both start and end.
+    same_key_cache: std::cell::OnceCell<Option<String>>,
     /// The page code that issued it, from DevTools' initiator stack.
     pub caller: Option<Caller>,
     /// When DevTools saw its last byte, on the page's clock (`end` is when the
@@ -103,8 +106,14 @@ pub struct Retries {
 impl Retries {
     /// The id of the previous request identical to `r`, if any; remembers `r`.
     pub fn previous(&mut self, r: &Request) -> Option<u64> {
-        let key = r.same_request_key()?;
-        let prev = self.last.insert(key, (r.id, r.start)).map(|(id, _)| id);
+        let key = r.same_key()?;
+        let prev = match self.last.get_mut(key) {
+            Some(v) => Some(std::mem::replace(v, (r.id, r.start)).0),
+            None => {
+                self.last.insert(key.to_string(), (r.id, r.start));
+                None
+            }
+        };
         let now = r.start;
         crate::detect::evict_oldest(&mut self.last, MAX_RETRY_KEYS, |v| if v.0 == r.id { now } else { v.1 });
         prev
@@ -168,8 +177,8 @@ impl Request {
             self.op = n.op.clone();
         }
         self.range |= n.range;
-        if self.body.is_none() {
-            self.body = n.body.clone();
+        if self.body.is_none() && n.body.is_some() {
+            self.set_body(n.body.clone());
         }
         if self.end.is_none() {
             self.end = Some(n.t + n.duration.max(0.0));
@@ -186,6 +195,12 @@ impl Request {
         self.content_encoding = self.content_encoding.take().or_else(|| n.content_encoding.clone());
         self.cache_control = self.cache_control.take().or_else(|| n.cache_control.clone());
         self.source_map = self.source_map.take().or_else(|| n.source_map.clone());
+    }
+
+    /// Replaces the body signature (and forgets the key cached from the old one).
+    pub fn set_body(&mut self, body: Option<String>) {
+        self.body = body;
+        self.same_key_cache.take();
     }
 
     /// Answered inside the browser (`data:`, `blob:`, `about:`, an extension's own
@@ -312,8 +327,28 @@ impl Request {
 
     /// Method, normalized URL and body: equal keys ask the server the same thing.
     pub fn same_request_key(&self) -> Option<String> {
-        let body = self.body.as_deref()?;
-        Some(format!("{} {} {}", self.method, urls::normalize(&self.url), body))
+        self.same_key().map(str::to_string)
+    }
+
+    /// [`Request::same_request_key`], borrowed from the request's cache. The method,
+    /// URL and body are not changed once a request is in the engine's ring.
+    pub fn same_key(&self) -> Option<&str> {
+        self.same_key_cache
+            .get_or_init(|| {
+                let body = self.body.as_deref()?;
+                let mut key = String::with_capacity(self.method.len() + self.url.len() + body.len() + 2);
+                key.push_str(&self.method);
+                key.push(' ');
+                if urls::is_normal(&self.url) {
+                    key.push_str(&self.url);
+                } else {
+                    key.push_str(&urls::normalize(&self.url));
+                }
+                key.push(' ');
+                key.push_str(body);
+                Some(key)
+            })
+            .as_deref()
     }
 
     /// A fingerprint of the response for "did it change" questions, without the body.
@@ -325,15 +360,18 @@ impl Request {
     /// The endpoint this request belongs to, ids in the path replaced by
     /// placeholders: a stable key (method + full template) and a short label.
     pub fn endpoint(&self) -> (String, String) {
+        self.endpoint_ref().clone()
+    }
+
+    fn endpoint_ref(&self) -> &(String, String) {
         self.endpoint_cache
             .get_or_init(|| {
-                let (template, _) = urls::template(&self.url);
+                let template = urls::template_url(&self.url);
                 (
                     format!("{} {}", self.method, template),
                     format!("{} {}", self.method, urls::short(&template)),
                 )
             })
-            .clone()
     }
 
     /// Heap bytes of the cached `endpoint()` (for the engine's accounting).
@@ -341,6 +379,21 @@ impl Request {
         self.endpoint_cache
             .get()
             .map_or(0, |(k, l)| k.capacity() + l.capacity() + 32)
+            + self
+                .same_key_cache
+                .get()
+                .and_then(Option::as_ref)
+                .map_or(0, |k| k.capacity() + 8)
+    }
+
+    /// The cached endpoint key (method + template), as [`Request::endpoint`] without copying.
+    pub fn endpoint_key(&self) -> &str {
+        &self.endpoint_ref().0
+    }
+
+    /// The cached endpoint label (method + short template), as [`Request::endpoint`] without copying.
+    pub fn endpoint_label(&self) -> &str {
+        &self.endpoint_ref().1
     }
 
     pub fn label(&self) -> String {

@@ -27,6 +27,10 @@ pub fn signature(url: &str) -> String {
 }
 
 fn normalize_with(url: &str, blank_volatile: bool) -> String {
+    if !blank_volatile && is_normal(url) {
+        // Most URLs an app requests are already in normal form: one copy, no parsing.
+        return url.to_string();
+    }
     let url = url.split('#').next().unwrap_or("");
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, Some(q)),
@@ -73,32 +77,73 @@ fn normalize_with(url: &str, blank_volatile: bool) -> String {
     out
 }
 
+/// Whether `normalize(url) == url`, decided without allocating; false when unsure
+/// (the caller then normalizes, which gives the same result either way).
+pub fn is_normal(url: &str) -> bool {
+    if url.contains('#') {
+        return false;
+    }
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    if let Some((scheme, rest)) = base.split_once("://") {
+        let Some(slash) = rest.find('/') else { return false };
+        let host = &rest[..slash];
+        if scheme.bytes().chain(host.bytes()).any(|b| b.is_ascii_uppercase()) {
+            return false;
+        }
+        if (scheme == "http" && host.ends_with(":80")) || (scheme == "https" && host.ends_with(":443")) {
+            return false;
+        }
+    }
+    let Some(q) = query else { return true };
+    let mut prev: Option<(&str, &str)> = None;
+    for pair in q.split('&') {
+        let Some(kv) = pair.split_once('=') else {
+            return false; // empty pairs are dropped, `k` becomes `k=`
+        };
+        if prev.is_some_and(|p| p > kv) {
+            return false;
+        }
+        prev = Some(kv);
+    }
+    prev.is_some()
+}
+
 fn is_uuid(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() == 5
-        && [8, 4, 4, 4, 12]
-            .iter()
-            .zip(&parts)
-            .all(|(n, p)| p.len() == *n && p.chars().all(|c| c.is_ascii_hexdigit()))
+    // Five hex groups of 8-4-4-4-12 split by hyphens: hyphens exactly at these places.
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                *c == b'-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
 }
 
 /// What an id looks like in a path or query value: a number, a UUID, or a long
 /// hex or alphanumeric token with digits in it.
 fn id_kind(s: &str) -> Option<&'static str> {
-    if s.is_empty() {
+    // Bytes, not chars: every test below is about ASCII, and a multi-byte
+    // character's bytes are never ASCII digits, letters or punctuation.
+    let b = s.as_bytes();
+    if b.is_empty() {
         return None;
     }
-    if s.chars().all(|c| c.is_ascii_digit()) {
+    let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
+    if digits == b.len() {
         return Some("{id}");
     }
     if is_uuid(s) {
         return Some("{uuid}");
     }
-    let digits = s.chars().filter(char::is_ascii_digit).count();
-    if s.len() >= 12 && digits > 0 && s.chars().all(|c| c.is_ascii_hexdigit()) {
+    if b.len() >= 12 && digits > 0 && b.iter().all(|c| c.is_ascii_hexdigit()) {
         return Some("{hash}");
     }
-    if s.len() >= 16 && digits >= 2 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+    if b.len() >= 16 && digits >= 2 && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-') {
         return Some("{token}");
     }
     None
@@ -108,65 +153,77 @@ fn id_kind(s: &str) -> Option<&'static str> {
 /// placeholders, and the ids it replaced: `/api/items/42?x=7` is
 /// `/api/items/{id}?x={id}` with ids `["42", "7"]`.
 pub fn template(url: &str) -> (String, Vec<String>) {
+    let mut ids = Vec::new();
+    let out = template_with(url, Some(&mut ids));
+    (out, ids)
+}
+
+/// [`template`]'s URL alone, without listing the ids.
+pub fn template_url(url: &str) -> String {
+    template_with(url, None)
+}
+
+fn template_with(url: &str, mut ids: Option<&mut Vec<String>>) -> String {
     let url = url.split('#').next().unwrap_or("");
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, Some(q)),
         None => (url, None),
     };
-    let (prefix, path) = match base.split_once("://") {
-        Some((scheme, rest)) => match rest.find('/') {
-            Some(i) => (
-                format!("{}://{}", scheme.to_ascii_lowercase(), rest[..i].to_ascii_lowercase()),
-                &rest[i..],
-            ),
-            None => (
-                format!("{}://{}", scheme.to_ascii_lowercase(), rest.to_ascii_lowercase()),
-                "/",
-            ),
-        },
-        None => (String::new(), base),
+    let mut out = String::with_capacity(url.len() + 8);
+    let path = match base.split_once("://") {
+        Some((scheme, rest)) => {
+            let (host, path) = match rest.find('/') {
+                Some(i) => (&rest[..i], &rest[i..]),
+                None => (rest, "/"),
+            };
+            out.extend(scheme.chars().map(|c| c.to_ascii_lowercase()));
+            out.push_str("://");
+            out.extend(host.chars().map(|c| c.to_ascii_lowercase()));
+            path
+        }
+        None => base,
     };
-    let mut ids = Vec::new();
-    let segments: Vec<String> = path
-        .split('/')
-        .map(|seg| match id_kind(seg) {
+    for (i, seg) in path.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        match id_kind(seg) {
             Some(k) => {
-                ids.push(seg.to_string());
-                k.to_string()
+                if let Some(ids) = ids.as_deref_mut() {
+                    ids.push(seg.to_string());
+                }
+                out.push_str(k);
             }
-            None => seg.to_string(),
-        })
-        .collect();
-    let mut out = prefix + &segments.join("/");
+            None => out.push_str(seg),
+        }
+    }
     if let Some(q) = query {
-        let mut pairs: Vec<(String, String)> = q
+        let mut pairs: Vec<(&str, &str)> = q
             .split('&')
             .filter(|p| !p.is_empty())
             .map(|p| {
                 let (k, v) = p.split_once('=').unwrap_or((p, ""));
                 match id_kind(v) {
                     Some(kind) if !VOLATILE_PARAMS.contains(&k) => {
-                        ids.push(v.to_string());
-                        (k.to_string(), kind.to_string())
+                        if let Some(ids) = ids.as_deref_mut() {
+                            ids.push(v.to_string());
+                        }
+                        (k, kind)
                     }
-                    _ if VOLATILE_PARAMS.contains(&k) => (k.to_string(), "…".to_string()),
-                    _ => (k.to_string(), v.to_string()),
+                    _ if VOLATILE_PARAMS.contains(&k) => (k, "…"),
+                    _ => (k, v),
                 }
             })
             .collect();
         pairs.sort();
-        if !pairs.is_empty() {
-            out.push('?');
-            out.push_str(
-                &pairs
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join("&"),
-            );
+        for (i, (k, v)) in pairs.iter().enumerate() {
+            out.push(if i == 0 { '?' } else { '&' });
+            out.push_str(k);
+            out.push('=');
+            out.push_str(v);
         }
     }
-    (out, ids)
+    out
 }
 
 /// A URL cut into its parts without copying: `origin` is `scheme://host` as
@@ -227,12 +284,12 @@ pub fn looks_like_id(s: &str) -> bool {
         return true;
     }
     let b = s.as_bytes();
-    if let Some(at) = s.find('@') {
+    if let Some(at) = b.iter().position(|c| *c == b'@') {
         // An email (raw or %40-encoded is handled by the caller decoding nothing:
         // `%40` stays as text, so check it too).
         return at > 0 && s[at + 1..].contains('.') && !s[at + 1..].contains('@');
     }
-    if s.contains("%40") {
+    if b.windows(3).any(|w| w == b"%40") {
         return true;
     }
     let digits = b.iter().filter(|c| c.is_ascii_digit()).count();

@@ -99,6 +99,24 @@ pub struct DuplicateRequest {
     pub evicted: usize,
 }
 
+/// Sets a metric, allocating its name only the first time (a key's finding is
+/// refreshed on every copy).
+fn put(metrics: &mut std::collections::BTreeMap<String, Metric>, name: &str, value: Metric) {
+    match metrics.get_mut(name) {
+        Some(m) => *m = value,
+        None => {
+            metrics.insert(name.to_string(), value);
+        }
+    }
+}
+
+/// Sets a text only when it differs (no allocation on the usual unchanged update).
+fn set_text(slot: &mut String, text: &str) {
+    if slot != text {
+        text.clone_into(slot);
+    }
+}
+
 /// Local development: localhost, loopback, or a host ending in one of `suffixes`.
 fn local_host(url: &str, suffixes: &[String]) -> bool {
     let Some(rest) = url.split_once("://").map(|(_, r)| r) else {
@@ -124,13 +142,14 @@ fn local_host(url: &str, suffixes: &[String]) -> bool {
 /// ended; in start order that only needs the latest end so far and the next start.
 fn tally(list: &[Seen], window: f64) -> Tally {
     let mut order: Vec<usize> = (0..list.len()).filter(|&i| list[i].countable()).collect();
-    order.sort_by(|&a, &b| {
-        list[a]
-            .start
-            .total_cmp(&list[b].start)
-            .then(list[a].id.cmp(&list[b].id))
-    });
-    let mut counted = BTreeSet::new();
+    // Ids are unique, so an unstable sort gives the one order; lists are short and
+    // usually already in start order, which the check finds without sorting.
+    let before = |a: usize, b: usize| list[a].start.total_cmp(&list[b].start).then(list[a].id.cmp(&list[b].id));
+    if !order.is_sorted_by(|&a, &b| before(a, b).is_le()) {
+        order.sort_unstable_by(|&a, &b| before(a, b));
+    }
+    // A flag per entry (lists are short): the counted indexes come out in order, as a set's would.
+    let mut counted = vec![false; list.len()];
     let mut in_flight = 0;
     let mut min_gap: Option<f64> = None;
     // The latest end among the earlier ones (infinite while one is in flight).
@@ -139,7 +158,7 @@ fn tally(list: &[Seen], window: f64) -> Tally {
         let b = &list[j];
         if let Some(end) = latest_end {
             if b.start <= end + window {
-                counted.insert(j);
+                counted[j] = true;
                 if b.start < end {
                     in_flight += 1;
                 } else {
@@ -151,17 +170,17 @@ fn tally(list: &[Seen], window: f64) -> Tally {
         // An earlier request is a copy's original when the next one started close to it.
         if let Some(&next) = order.get(pos + 1) {
             if b.end.is_none_or(|e| list[next].start <= e + window) {
-                counted.insert(j);
+                counted[j] = true;
             }
         }
         if b.sticky {
-            counted.insert(j);
+            counted[j] = true;
         }
         let end = b.end.unwrap_or(f64::INFINITY);
         latest_end = Some(latest_end.map_or(end, |l: f64| l.max(end)));
     }
     Tally {
-        counted: counted.into_iter().collect(),
+        counted: (0..list.len()).filter(|&i| counted[i]).collect(),
         in_flight,
         min_gap,
     }
@@ -227,7 +246,7 @@ impl DuplicateRequest {
         out.upsert(ID, key, first, |f| {
             f.count = count;
             f.last_ms = f.last_ms.max(last);
-            f.evidence.requests = k.retired_ids.clone();
+            f.evidence.requests.clone_from(&k.retired_ids);
             for (i, s) in counted.iter().enumerate() {
                 f.evidence.add_request(s.id);
                 // Where the copies came from (the first is the one they copy).
@@ -236,25 +255,28 @@ impl DuplicateRequest {
                 }
             }
             f.evidence.add_url(&k.url);
-            f.metrics.insert("copies".into(), Metric::Num(count as f64));
-            f.metrics
-                .insert("in_flight_copies".into(), Metric::Num(in_flight as f64));
+            put(&mut f.metrics, "copies", Metric::Num(count as f64));
+            put(&mut f.metrics, "in_flight_copies", Metric::Num(in_flight as f64));
             match min_gap {
-                Some(g) => f.metrics.insert("min_gap_ms".into(), Metric::Num(g.round())),
-                None => f.metrics.remove("min_gap_ms"),
-            };
+                Some(g) => put(&mut f.metrics, "min_gap_ms", Metric::Num(g.round())),
+                None => {
+                    f.metrics.remove("min_gap_ms");
+                }
+            }
             if strict_mode {
-                f.metrics.insert("strict_mode".into(), Metric::Flag(true));
+                put(&mut f.metrics, "strict_mode", Metric::Flag(true));
                 f.severity = Severity::Info;
                 f.title = format!(
                     "{} requested 2× at once: StrictMode runs effects twice in development; in production this is \
                      one request",
                     k.label
                 );
-                f.advice = "Nothing to fix for production. To see it once in development too, abort the fetch in \
-                            the effect's cleanup (an AbortController), which also cancels stale requests when \
-                            the component unmounts, or use a data layer (React Query, SWR) that dedupes by key."
-                    .into();
+                set_text(
+                    &mut f.advice,
+                    "Nothing to fix for production. To see it once in development too, abort the fetch in \
+                     the effect's cleanup (an AbortController), which also cancels stale requests when \
+                     the component unmounts, or use a data layer (React Query, SWR) that dedupes by key.",
+                );
                 return;
             }
             f.metrics.remove("strict_mode");
@@ -269,12 +291,16 @@ impl DuplicateRequest {
                 format!("each within {} s of the last", cfg.window_ms / 1000.0)
             };
             f.title = format!("{} requested {}× ({})", k.label, count, when);
-            f.advice = "Share one in-flight promise per request (a data layer such as React Query or SWR \
-                        dedupes by key), lift the fetch to a common parent, or cache the response instead of \
-                        asking again."
-                .into();
+            set_text(
+                &mut f.advice,
+                "Share one in-flight promise per request (a data layer such as React Query or SWR \
+                 dedupes by key), lift the fetch to a common parent, or cache the response instead of \
+                 asking again.",
+            );
         });
-        self.flagged.insert(key.to_string());
+        if !self.flagged.contains(key) {
+            self.flagged.insert(key.to_string());
+        }
         if let Some(k) = self.keys.get_mut(key) {
             k.shown = Some(shown);
         }
@@ -286,12 +312,15 @@ impl Detector for DuplicateRequest {
         if !req.is_api() || req.excluded_from_repeats() {
             return;
         }
-        let Some(key) = req.same_request_key() else {
+        let Some(key) = req.same_key() else {
             return;
         };
         self.page_url.clone_from(&page.url);
         let window = self.cfg.window_ms;
-        let k = self.keys.entry(key.clone()).or_default();
+        if !self.keys.contains_key(key) {
+            self.keys.insert(key.to_string(), Key::default());
+        }
+        let Some(k) = self.keys.get_mut(key) else { return };
         // Forget what can no longer pair with a request starting now (DevTools' log can
         // deliver a little out of order, hence the extra slack); keep what it counted.
         let keep = |s: &Seen| s.end.is_none_or(|e| e + window + 10_000.0 >= req.start);
@@ -345,7 +374,7 @@ impl Detector for DuplicateRequest {
             k.label = req.label();
         }
         k.last = req.start;
-        self.refresh(&key, out);
+        self.refresh(key, out);
         let now = req.start;
         self.evicted += evict_oldest(
             &mut self.keys,
@@ -355,12 +384,12 @@ impl Detector for DuplicateRequest {
     }
 
     fn on_end(&mut self, req: &Request, page: &PageState, out: &mut Findings) {
-        let Some(key) = req.same_request_key() else {
+        let Some(key) = req.same_key() else {
             return;
         };
         let Some(s) = self
             .keys
-            .get_mut(&key)
+            .get_mut(key)
             .and_then(|k| k.list.iter_mut().find(|s| s.id == req.id))
         else {
             return;
@@ -369,24 +398,24 @@ impl Detector for DuplicateRequest {
         // A request the page aborted is not a copy of what replaces it.
         s.aborted = req.outcome == Some(Outcome::Abort);
         self.page_url.clone_from(&page.url);
-        self.refresh(&key, out);
+        self.refresh(key, out);
     }
 
     fn on_enrich(&mut self, req: &Request, out: &mut Findings) {
-        let (Some(key), Some(src)) = (req.same_request_key(), req.initiator.as_ref()) else {
+        let (Some(key), Some(src)) = (req.same_key(), req.initiator.as_ref()) else {
             return;
         };
         let Some(s) = self
             .keys
-            .get_mut(&key)
+            .get_mut(key)
             .and_then(|k| k.list.iter_mut().find(|s| s.id == req.id))
         else {
             return;
         };
         if s.source.is_none() {
             s.source = Some(src.clone());
-            if self.flagged.contains(&key) {
-                self.refresh(&key, out);
+            if self.flagged.contains(key) {
+                self.refresh(key, out);
             }
         }
     }

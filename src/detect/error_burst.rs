@@ -93,10 +93,13 @@ impl Detector for ErrorBurst {
             self.counted.clear();
         }
         let failed = req.outcome == Some(Outcome::Error) || req.status >= 400;
-        let (key, label) = req.endpoint();
+        let (key, label) = (req.endpoint_key(), req.endpoint_label());
         let at = req.end.unwrap_or(req.start);
         let cfg = &self.cfg;
-        let e = self.endpoints.entry(key.clone()).or_default();
+        if !self.endpoints.contains_key(key) {
+            self.endpoints.insert(key.to_string(), Default::default());
+        }
+        let Some(e) = self.endpoints.get_mut(key) else { return };
         e.requests += 1;
         e.last = at;
         if let Some(r) = &req.retry {
@@ -118,7 +121,7 @@ impl Detector for ErrorBurst {
         let rate = e.failures as f64 / e.requests as f64;
         let burst = e.recent_failures.len() >= cfg.burst_failures;
         let chronic = e.requests >= cfg.rate_min_requests as u64 && rate >= cfg.rate;
-        let already = out.get_mut(ID, &key).is_some();
+        let already = out.get_mut(ID, key).is_some();
         if (failed && (burst || chronic || already)) || (chronic && !already) {
             let (requests, failures, in_window) = (e.requests, e.failures, e.recent_failures.len());
             let retried = retries(&e.retry_delays, cfg.backoff_factor);
@@ -135,7 +138,7 @@ impl Detector for ErrorBurst {
                     }
                 })
                 .collect();
-            out.upsert(ID, &key, at, |f| {
+            out.upsert(ID, key, at, |f| {
                 f.count = failures;
                 f.evidence.note(req);
                 f.metrics.insert("failures".into(), Metric::Num(failures as f64));

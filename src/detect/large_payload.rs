@@ -56,8 +56,8 @@ impl LargePayload {
         if !big || !self.counted.insert(req.id) {
             return;
         }
-        let (key, label) = req.endpoint();
-        out.upsert(ID, &key, req.start, |f| {
+        let (key, label) = (req.endpoint_key(), req.endpoint_label());
+        out.upsert(ID, key, req.start, |f| {
             f.count += 1;
             f.evidence.note(req);
             f.metrics.insert("decoded_bytes".into(), Metric::Num(decoded as f64));

@@ -43,6 +43,8 @@ pub const INFO: DetectorInfo = DetectorInfo {
         Box::new(LongTaskDetector {
             cfg: c.long_task.clone(),
             requests: VecDeque::new(),
+            popped: 0,
+            index: Default::default(),
             renders: VecDeque::new(),
         })
     },
@@ -55,19 +57,32 @@ pub struct LongTaskDetector {
     cfg: LongTaskConfig,
     /// (start, end, id, label) of recent requests; end is None while in flight.
     requests: VecDeque<(f64, Option<f64>, u64, String)>,
+    /// Entries ever popped from the front of `requests`, and where each id kept
+    /// there sits (as pushes counted from the first): a lookup per event, not a scan.
+    popped: u64,
+    index: crate::engine::IdMap<u64>,
     /// (start, end, commits, busiest components) of recent React render windows.
     renders: VecDeque<(f64, f64, u32, Vec<String>)>,
 }
 
 impl LongTaskDetector {
     fn remember_request(&mut self, req: &Request) {
-        match self.requests.iter_mut().find(|r| r.2 == req.id) {
-            Some(r) => r.1 = req.end,
+        match self.index.get(&req.id) {
+            Some(&at) => {
+                if let Some(r) = self.requests.get_mut((at - self.popped) as usize) {
+                    r.1 = req.end;
+                }
+            }
             None => {
                 if self.requests.len() >= MAX_RECENT {
-                    self.requests.pop_front();
+                    if let Some(old) = self.requests.pop_front() {
+                        self.index.remove(&old.2);
+                    }
+                    self.popped += 1;
                 }
-                self.requests.push_back((req.start, req.end, req.id, req.endpoint().1));
+                self.index.insert(req.id, self.popped + self.requests.len() as u64);
+                self.requests
+                    .push_back((req.start, req.end, req.id, req.endpoint_label().to_string()));
             }
         }
     }

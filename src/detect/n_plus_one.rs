@@ -45,7 +45,7 @@ use crate::config::{Config, NPlusOneConfig};
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
 use crate::urls;
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::hash::{Hash, Hasher};
 
 pub const ID: &str = "n-plus-one";
@@ -69,6 +69,16 @@ const MAX_IDS_SHOWN: usize = 20;
 const MAX_IDS_KEPT: usize = 64;
 const MAX_SIZES_KEPT: usize = 64;
 const MAX_REQUESTS_KEPT: usize = crate::finding::MAX_EVIDENCE_REQUESTS;
+
+/// Sets a metric, allocating its name only the first time (reports repeat per member).
+fn put(metrics: &mut std::collections::BTreeMap<String, Metric>, name: &str, value: Metric) {
+    match metrics.get_mut(name) {
+        Some(m) => *m = value,
+        None => {
+            metrics.insert(name.to_string(), value);
+        }
+    }
+}
 
 /// The one position in which the requests of a burst differ.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -102,6 +112,10 @@ struct Burst {
     counted: usize,
     /// `total_ms` when last reported (durations arrive after the starts).
     reported_ms: f64,
+    /// `names()` as last computed, with what it depends on beyond the burst's key
+    /// (whether every value is an id, and the hole's placeholder): reports repeat
+    /// on every member, and building the names is their costliest part.
+    names: Option<(bool, &'static str, String, String)>,
 }
 
 struct Recent {
@@ -111,9 +125,9 @@ struct Recent {
 
 pub struct NPlusOne {
     cfg: NPlusOneConfig,
-    bursts: HashMap<u64, Burst>,
+    bursts: crate::engine::IdMap<Burst>,
     /// Recent requests: their URLs (evidence) and the bursts they joined.
-    recent: HashMap<u64, Recent>,
+    recent: crate::engine::IdMap<Recent>,
     order: VecDeque<u64>,
     /// Bursts held when the next purge runs.
     purge_at: usize,
@@ -211,8 +225,8 @@ impl NPlusOne {
     pub fn new(cfg: &Config) -> Self {
         Self {
             cfg: cfg.n_plus_one.clone(),
-            bursts: HashMap::new(),
-            recent: HashMap::new(),
+            bursts: Default::default(),
+            recent: Default::default(),
             order: VecDeque::new(),
             purge_at: PURGE_FLOOR,
         }
@@ -241,6 +255,25 @@ impl NPlusOne {
                 max <= min * cfg.max_size_ratio
             }
         }
+    }
+
+    /// What `names()` puts in the hole for this member: all that can differ
+    /// between the names of one burst's members (the rest of the key is hashed).
+    fn hole_placeholder(&self, b: &Burst, req: &Request) -> &'static str {
+        if !b.id_like {
+            return "{slug}";
+        }
+        let p = urls::parts(&req.url);
+        let value = match b.hole {
+            Hole::Body => return "",
+            Hole::Path { index, .. } => urls::segments(p.path).nth(index),
+            Hole::Query { index } => {
+                let mut pairs: Vec<(&str, &str)> = urls::query_pairs(p.query).collect();
+                pairs.sort_unstable();
+                pairs.get(index).map(|(_, v)| *v)
+            }
+        };
+        value.map_or("", |v| urls::id_placeholder(v).unwrap_or("{id}"))
     }
 
     /// The finding's key and label: the URL with the hole (and any other id) as a placeholder.
@@ -298,7 +331,19 @@ impl NPlusOne {
         if (b.counted == b.size && b.reported_ms == b.total_ms) || !self.qualifies(b) {
             return;
         }
-        let (fkey, label) = self.names(b, req);
+        let hole = self.hole_placeholder(b, req);
+        let names = match &b.names {
+            Some((id_like, h, k, l)) if *id_like == b.id_like && *h == hole => (k.clone(), l.clone()),
+            _ => {
+                let (k, l) = self.names(b, req);
+                if let Some(b) = self.bursts.get_mut(&key) {
+                    b.names = Some((b.id_like, hole, k.clone(), l.clone()));
+                }
+                (k, l)
+            }
+        };
+        let Some(b) = self.bursts.get(&key) else { return };
+        let (fkey, label) = names;
         let cfg = &self.cfg;
         let recent = &self.recent;
         let new = (b.size - b.counted) as u64;
@@ -310,18 +355,17 @@ impl NPlusOne {
             f.count += new;
             let bursts = f.num("bursts").map_or(1.0, |x| x + if first_new { 1.0 } else { 0.0 });
             let largest = f.raise("largest_burst", n as f64);
-            f.metrics.insert("bursts".into(), Metric::Num(bursts));
-            f.metrics.insert("requests".into(), Metric::Num(f.count as f64));
-            f.metrics.insert("total_ms".into(), Metric::Num(b.total_ms.round()));
-            f.metrics.insert("path".into(), Metric::Text(label.clone()));
+            put(&mut f.metrics, "bursts", Metric::Num(bursts));
+            put(&mut f.metrics, "requests", Metric::Num(f.count as f64));
+            put(&mut f.metrics, "total_ms", Metric::Num(b.total_ms.round()));
+            put(&mut f.metrics, "path", Metric::Text(label.clone()));
             if new > 0 {
                 let ids: Vec<&str> = b.values.iter().take(MAX_IDS_SHOWN).map(String::as_str).collect();
-                f.metrics.insert("ids".into(), Metric::Text(ids.join(", ")));
+                put(&mut f.metrics, "ids", Metric::Text(ids.join(", ")));
             }
             let cost = n as f64 * cfg.assumed_latency_ms;
-            f.metrics.insert("cost_at_latency_ms".into(), Metric::Num(cost.round()));
-            f.metrics
-                .insert("assumed_latency_ms".into(), Metric::Num(cfg.assumed_latency_ms));
+            put(&mut f.metrics, "cost_at_latency_ms", Metric::Num(cost.round()));
+            put(&mut f.metrics, "assumed_latency_ms", Metric::Num(cfg.assumed_latency_ms));
             for r in fresh {
                 f.evidence.add_request(*r);
                 if let Some(u) = recent.get(r) {
@@ -339,9 +383,12 @@ impl NPlusOne {
                 cost / 1000.0,
                 cfg.assumed_latency_ms.round()
             );
-            f.advice = "Fetch these in one request: a batch endpoint (`?ids=1,2,3`), an include/expand parameter \
-                        on the parent resource, or a GraphQL query (or DataLoader) that batches them."
-                .into();
+            const ADVICE: &str = "Fetch these in one request: a batch endpoint (`?ids=1,2,3`), an include/expand \
+                                  parameter on the parent resource, or a GraphQL query (or DataLoader) that batches \
+                                  them.";
+            if f.advice != ADVICE {
+                f.advice = ADVICE.into();
+            }
         });
         if let Some(b) = self.bursts.get_mut(&key) {
             b.counted = b.size;
@@ -417,6 +464,7 @@ impl Detector for NPlusOne {
                 sizes: Vec::new(),
                 counted: 0,
                 reported_ms: 0.0,
+                names: None,
             });
             if b.size == 0 || req.start - b.last_start > gap || req.start < b.first_start - gap {
                 *b = Burst {
@@ -432,6 +480,7 @@ impl Detector for NPlusOne {
                     sizes: Vec::new(),
                     counted: 0,
                     reported_ms: 0.0,
+                    names: None,
                 };
             }
             b.last_start = b.last_start.max(req.start);

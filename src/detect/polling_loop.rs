@@ -44,7 +44,7 @@ use crate::event::Outcome;
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
 use crate::urls;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
 
 pub const ID: &str = "polling-loop";
@@ -232,7 +232,7 @@ struct Group {
 pub struct PollingLoop {
     cfg: PollingLoopConfig,
     /// By shape (method, URL shape, GraphQL operation), hashed.
-    groups: HashMap<u64, Group>,
+    groups: crate::engine::IdMap<Group>,
     pub evicted: usize,
 }
 
@@ -240,7 +240,7 @@ impl PollingLoop {
     pub fn new(cfg: &Config) -> Self {
         Self {
             cfg: cfg.polling_loop.clone(),
-            groups: HashMap::new(),
+            groups: Default::default(),
             evicted: 0,
         }
     }
@@ -465,7 +465,8 @@ impl Detector for PollingLoop {
         if !req.is_api() || req.excluded_from_repeats() {
             return;
         }
-        let Some(g) = self.groups.get_mut(&shape_hash(req)) else {
+        let group = shape_hash(req);
+        let Some(g) = self.groups.get_mut(&group) else {
             return;
         };
         // A failed tick: the next request soon after it is a retry.
@@ -475,7 +476,7 @@ impl Detector for PollingLoop {
                 k.failed = bad;
             }
         }
-        self.observe_response(req, out);
+        self.observe_response(req, group, out);
     }
 
     fn on_enrich(&mut self, req: &Request, out: &mut Findings) {
@@ -483,7 +484,7 @@ impl Detector for PollingLoop {
         if !req.is_api() || req.excluded_from_repeats() {
             return;
         }
-        self.observe_response(req, out);
+        self.observe_response(req, shape_hash(req), out);
     }
 }
 
@@ -615,9 +616,10 @@ fn report(cfg: &PollingLoopConfig, t: Tally, req: &Request, page: &PageState, ou
 
 impl PollingLoop {
     /// Compares each response with the previous one of its series, once per request.
-    fn observe_response(&mut self, req: &Request, out: &mut Findings) {
+    /// `group` is `shape_hash(req)`, which the caller has at hand.
+    fn observe_response(&mut self, req: &Request, group: u64, out: &mut Findings) {
         let Some(fp) = req.response_fingerprint() else { return };
-        let Some(g) = self.groups.get_mut(&shape_hash(req)) else {
+        let Some(g) = self.groups.get_mut(&group) else {
             return;
         };
         for s in std::iter::once(&mut g.whole).chain(g.subs.iter_mut().map(|(_, s)| s)) {

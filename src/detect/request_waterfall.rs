@@ -112,6 +112,24 @@ pub struct RequestWaterfall {
     devtools_seen: bool,
     /// Reported chains: head id -> the deepest request reported.
     reported: BTreeMap<u64, u64>,
+    /// Per node, the running maximum (from the oldest) of its `reach`: a request
+    /// starting after `reach[k]` can neither follow nor overlap nodes `0..=k`, so
+    /// judging it skips them instead of scanning the whole ring on every event.
+    reach: VecDeque<f64>,
+    /// `reach` is stale from this index on (`usize::MAX`: up to date).
+    reach_stale: usize,
+    /// Scan every node (tests compare the skipping scan with it).
+    #[cfg(test)]
+    full_scan: bool,
+}
+
+/// Past this time a request neither overlaps `n` (still in flight is forever) nor
+/// follows it (`max_gap_ms` after its last byte). A NaN time never overlaps or
+/// follows, and `f64::max` drops it.
+fn reach(n: &Node, max_gap_ms: f64) -> f64 {
+    let end = n.end.unwrap_or(f64::INFINITY);
+    let last = n.last_end.map_or(f64::NEG_INFINITY, |l| l + max_gap_ms);
+    end.max(last)
 }
 
 /// The parts of a URL a value could be: path segments and query values.
@@ -188,6 +206,10 @@ impl RequestWaterfall {
             pending: Vec::new(),
             devtools_seen: false,
             reported: BTreeMap::new(),
+            reach: VecDeque::new(),
+            reach_stale: usize::MAX,
+            #[cfg(test)]
+            full_scan: false,
         }
     }
 
@@ -220,8 +242,27 @@ impl RequestWaterfall {
         n.end.is_some() && (n.caller.is_some() || n.from_devtools || !self.devtools_seen || n.forced)
     }
 
+    /// Brings `reach` up to date with the nodes (ends change, the oldest go).
+    fn refresh_reach(&mut self) {
+        if self.reach_stale == usize::MAX {
+            return;
+        }
+        let gap = self.cfg.max_gap_ms;
+        self.reach.resize(self.nodes.len(), f64::NEG_INFINITY);
+        let mut run = match self.reach_stale {
+            0 => f64::NEG_INFINITY,
+            k => self.reach.get(k - 1).copied().unwrap_or(f64::NEG_INFINITY),
+        };
+        for k in self.reach_stale.min(self.nodes.len())..self.nodes.len() {
+            run = run.max(reach(&self.nodes[k], gap));
+            self.reach[k] = run;
+        }
+        self.reach_stale = usize::MAX;
+    }
+
     /// Judges the pending requests that can be judged now, oldest first.
     fn settle(&mut self, out: &mut Findings) {
+        self.refresh_reach();
         let mut i = 0;
         while i < self.pending.len() {
             let id = self.pending[i];
@@ -251,9 +292,26 @@ impl RequestWaterfall {
         if !self.ready(b) {
             return Some(false);
         }
-        let candidates: Vec<&Node> = self.nodes.iter().filter(|a| self.follows(a, b)).collect();
-        if candidates.iter().any(|a| !a.decided) {
-            return Some(false);
+        // One pass over the ring: the requests it may follow (one still undecided
+        // makes it wait), and whether another was in flight when it started.
+        let mut candidates: Vec<&Node> = Vec::new();
+        let mut busy = false;
+        // The oldest nodes, all out of reach (a millisecond to spare for rounding), need no look.
+        let from = self.reach.partition_point(|r| *r < b.start - 1.0).min(self.nodes.len());
+        #[cfg(test)]
+        let from = if self.full_scan { 0 } else { from };
+        for a in self.nodes.range(from..) {
+            // Only earlier starts matter to both (written so a NaN start counts as not earlier).
+            if a.id == b.id || a.start.partial_cmp(&b.start) != Some(std::cmp::Ordering::Less) {
+                continue;
+            }
+            busy |= a.end.is_none_or(|e| e > b.start);
+            if self.follows(a, b) {
+                if !a.decided {
+                    return Some(false);
+                }
+                candidates.push(a);
+            }
         }
         let same_key = |a: &Node| a.key.is_some() && a.key == b.key;
         let best = |it: Vec<&Node>| {
@@ -282,13 +340,7 @@ impl RequestWaterfall {
                 // Timing alone cannot tell a cause amid other traffic: only a request
                 // that started while nothing else was in flight follows the one that
                 // ended last before it.
-                None if self
-                    .nodes
-                    .iter()
-                    .any(|o| o.id != b.id && o.start < b.start && o.end.is_none_or(|e| e > b.start)) =>
-                {
-                    (None, None)
-                }
+                None if busy => (None, None),
                 None => (
                     best(candidates.into_iter().filter(|a| !same_key(a)).collect()),
                     Some("timing".to_string()),
@@ -445,10 +497,21 @@ impl RequestWaterfall {
         }
         if self.nodes.len() >= MAX_NODES {
             if let Some(old) = self.nodes.pop_front() {
+                // The running maximum still counts the one gone: too high is safe (it
+                // only scans more). One gone in flight would hold it at infinity, so
+                // then recompute it all.
+                self.reach.pop_front();
+                if self.reach_stale != usize::MAX {
+                    self.reach_stale = self.reach_stale.saturating_sub(1);
+                }
+                if old.end.is_none() {
+                    self.reach_stale = 0;
+                }
                 self.pending.retain(|p| *p != old.id);
             }
         }
         self.nodes.push_back(n);
+        self.reach_stale = self.reach_stale.min(self.nodes.len() - 1);
         self.pending.push(req.id);
         if self.pending.len() > MAX_PENDING {
             let oldest = self.pending[0];
@@ -460,7 +523,9 @@ impl RequestWaterfall {
 
     /// Copies what is known now about a request into its node.
     fn update(&mut self, req: &Request) {
-        let Some(n) = self.node_mut(req.id) else { return };
+        let Some(at) = self.index(req.id) else { return };
+        self.reach_stale = self.reach_stale.min(at);
+        let n = &mut self.nodes[at];
         n.end = req.end;
         n.last_end = req.last_end();
         n.from_devtools = req.from_devtools;
@@ -522,6 +587,53 @@ impl Detector for RequestWaterfall {
 mod tests {
     use crate::detect::testkit::*;
     use crate::event::Caller;
+
+    #[test]
+    fn skipping_the_nodes_out_of_reach_judges_as_scanning_them_all() {
+        use super::RequestWaterfall;
+        use crate::detect::{Detector, Findings, PageState};
+        use crate::event::{Api, Outcome};
+        use crate::request::Request;
+        let cfg = crate::Config::default();
+        let (mut fast, mut full) = (RequestWaterfall::new(&cfg), RequestWaterfall::new(&cfg));
+        full.full_scan = true;
+        let (mut found_fast, mut found_full) = (Findings::default(), Findings::default());
+        let page = PageState::default();
+        let mut seed = 7u64;
+        let mut rnd = move || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as f64 / (1u64 << 31) as f64
+        };
+        let (mut t, mut open) = (0.0, Vec::<Request>::new());
+        for id in 1..=3000u64 {
+            // Quiet spells end chains; otherwise requests come close together.
+            t += if rnd() < 0.03 { 3_000.0 } else { rnd() * 90.0 };
+            let mut r = Request::default();
+            r.id = id;
+            r.method = "GET".into();
+            r.url = format!("http://h/api/r{}", id % 37);
+            r.api = Api::Fetch;
+            r.from_page = true;
+            r.start = t;
+            fast.on_start(&r, &page, &mut found_fast);
+            full.on_start(&r, &page, &mut found_full);
+            // A few stay in flight past the ring's memory; most are quick.
+            let d = if rnd() < 0.01 { 1e6 } else { rnd() * 80.0 };
+            r.end = Some(t + d);
+            r.status = 200;
+            r.outcome = Some(Outcome::Ok);
+            open.push(r);
+            open.sort_by(|a, b| a.end.unwrap().total_cmp(&b.end.unwrap()));
+            while open.first().is_some_and(|r| r.end.unwrap() <= t) {
+                let r = open.remove(0);
+                fast.on_end(&r, &page, &mut found_fast);
+                full.on_end(&r, &page, &mut found_full);
+            }
+        }
+        let shown = |f: &Findings| f.iter().map(|f| format!("{f:?}")).collect::<Vec<_>>();
+        assert!(found_full.len() >= 2, "the stream should hold chains: {}", found_full.len());
+        assert_eq!(shown(&found_fast), shown(&found_full));
+    }
     use crate::finding::Metric;
     use crate::Severity;
 

@@ -66,7 +66,7 @@ impl SlowRequest {
         if self.counted.len() > 50_000 {
             self.counted.clear();
         }
-        let (key, label) = req.endpoint();
+        let (key, label) = (req.endpoint_key(), req.endpoint_label());
         let breakdown = req.timings.as_ref().map(|t| {
             let ms = |v: Option<f64>| v.unwrap_or(0.0).round();
             format!(
@@ -77,7 +77,7 @@ impl SlowRequest {
                 ms(t.receive)
             )
         });
-        out.upsert(ID, &key, req.start, |f| {
+        out.upsert(ID, key, req.start, |f| {
             if first_time {
                 f.count += 1;
             }

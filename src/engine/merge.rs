@@ -69,46 +69,12 @@ pub fn key(method: &str, url: &str) -> u64 {
         h.byte(b.to_ascii_uppercase());
     }
     h.byte(b' ');
-    if is_normal(url) {
+    if urls::is_normal(url) {
         h.bytes(url.as_bytes());
     } else {
         h.bytes(urls::normalize(url).as_bytes());
     }
     h.0
-}
-
-/// Whether `urls::normalize(url) == url`, decided without allocating; false when
-/// unsure (the caller then normalizes, which gives the same key either way).
-fn is_normal(url: &str) -> bool {
-    if url.contains('#') {
-        return false;
-    }
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    if let Some((scheme, rest)) = base.split_once("://") {
-        let Some(slash) = rest.find('/') else { return false };
-        let host = &rest[..slash];
-        if scheme.bytes().chain(host.bytes()).any(|b| b.is_ascii_uppercase()) {
-            return false;
-        }
-        if (scheme == "http" && host.ends_with(":80")) || (scheme == "https" && host.ends_with(":443")) {
-            return false;
-        }
-    }
-    let Some(q) = query else { return true };
-    let mut prev: Option<(&str, &str)> = None;
-    for pair in q.split('&') {
-        let Some(kv) = pair.split_once('=') else {
-            return false; // empty pairs are dropped, `k` becomes `k=`
-        };
-        if prev.is_some_and(|p| p > kv) {
-            return false;
-        }
-        prev = Some(kv);
-    }
-    prev.is_some()
 }
 
 /// Resource types the page hook never reports a start for: DevTools' entries of

@@ -15,7 +15,8 @@ use crate::event::{Event, Outcome};
 use crate::finding::Finding;
 use crate::protocol::{self, ProtocolError};
 use crate::request::Request;
-use merge::{IdMap, SeenEntries, Unmatched};
+pub use merge::IdMap;
+use merge::{SeenEntries, Unmatched};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
@@ -253,7 +254,7 @@ impl Engine {
                             r.keepalive = s.keepalive;
                             r.range |= s.range;
                             if s.body.is_some() {
-                                r.body = s.body.clone();
+                                r.set_body(s.body.clone());
                             }
                         });
                     }
