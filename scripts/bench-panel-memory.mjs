@@ -6,12 +6,22 @@
 // the panel's JS heap (CDP Runtime.getHeapUsage, after a GC), and whether each
 // request was counted exactly once. Run: node scripts/bench-panel-memory.mjs
 // (after scripts/build.sh --browser).
-import { openDemo, until, sleep } from '../tests/e2e/devtools.mjs';
+import { Browser, Inspected, EXTENSION_DIR, until, sleep } from '../tests/e2e/devtools.mjs';
+import { startDemoServer } from './demo-server.mjs';
 
 const FLOOD = 20000;
 const MB = 1048576;
-const session = await openDemo('clean.html');
-const { tab } = session;
+// Another build of the extension to compare (e.g. an older checkout's dist/extension).
+const EXTENSION = process.env.STORMWATCH_EXTENSION_DIR || EXTENSION_DIR;
+const demo = await startDemoServer();
+const browser = await Browser.launch({ extensionDir: EXTENSION });
+const tab = await Inspected.open(browser, `${demo.origin}/clean.html`);
+const session = {
+  async close() {
+    await browser.close();
+    demo.server.close();
+  },
+};
 try {
   await until(async () => (await tab.report()).stats.requests >= 1, { what: 'the first request' });
   await sleep(1000); // DevTools' log of the page load lands first

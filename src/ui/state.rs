@@ -15,8 +15,14 @@ use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
 const REFRESH_MS: f64 = 50.0;
-/// The slowest the view refreshes under load (a refresh that took `c` ms waits `4 c`).
-const MAX_REFRESH_MS: f64 = 400.0;
+/// The slowest the view refreshes under load (a refresh that took `c` ms waits `4 c`,
+/// and a flood of events waits `LOAD_MS_PER_EVENT_S` per event a second).
+const MAX_REFRESH_MS: f64 = 1_000.0;
+/// Under a flood the redraws spread out with the event rate, not only with their own
+/// cost: the panel shares the machine's cores with the page it watches, and a
+/// redraw every 50 ms of a view that changes on every event is work the page pays
+/// for. 1,000 events a second wait 500 ms; a quiet page still redraws within 50 ms.
+const LOAD_MS_PER_EVENT_S: f64 = 0.5;
 /// Findings listed (the list draws only the rows in view; the report has all).
 pub const MAX_SHOWN: usize = 5_000;
 
@@ -63,6 +69,8 @@ thread_local! {
     static BASIS: Cell<Option<Basis>> = const { Cell::new(None) };
     static LAST_REFRESH: Cell<f64> = const { Cell::new(0.0) };
     static NEXT_DELAY: Cell<f64> = const { Cell::new(REFRESH_MS) };
+    /// Events counted at the last refresh, for the event rate.
+    static LAST_EVENTS: Cell<u64> = const { Cell::new(0) };
 }
 
 pub fn now_ms() -> f64 {
@@ -159,13 +167,24 @@ pub fn refresh_now() {
     }
     let t0 = now_ms();
     let next = signal.with_untracked(snapshot);
+    let events = next.stats.events;
     signal.set(next);
     // Under load the redraws spread out: a refresh that took `c` ms (the snapshot
     // and the synchronous part of the redraw) waits at least `4 c` before the next,
-    // so redraws take at most a fifth of the main thread.
-    let cost = now_ms() - t0;
-    LAST_REFRESH.with(|t| t.set(now_ms()));
-    NEXT_DELAY.with(|d| d.set((cost * 4.0).clamp(REFRESH_MS, MAX_REFRESH_MS)));
+    // so redraws take at most a fifth of the main thread; and a flood of events
+    // waits longer still (see `LOAD_MS_PER_EVENT_S`).
+    let now = now_ms();
+    let cost = now - t0;
+    let since = now - LAST_REFRESH.with(|t| t.replace(now));
+    let arrived = events.saturating_sub(LAST_EVENTS.with(|e| e.replace(events)));
+    let rate = if since > 0.0 { arrived as f64 * 1000.0 / since } else { 0.0 };
+    NEXT_DELAY.with(|d| d.set(refresh_delay(cost, rate)));
+}
+
+/// How long after a refresh the next may come: `cost` is what the last one took
+/// (ms), `rate` the events a second that arrived since the one before.
+fn refresh_delay(cost: f64, rate: f64) -> f64 {
+    (cost * 4.0).max(rate * LOAD_MS_PER_EVENT_S).clamp(REFRESH_MS, MAX_REFRESH_MS)
 }
 
 /// Forgets what the last snapshot was built from (a new panel was mounted).
