@@ -479,8 +479,30 @@ fn chunk_map(script: &str, map_url: &str, map: &str, content: &str) {
     pump::push(move || with_live(|l| l.chunk_packages(c)));
 }
 
+/// Parts of a DevTools entry the engine never reads (`har::HarEntry` ignores them),
+/// left out before the entry is turned into text: under a flood that text is most
+/// of what the panel allocates per request.
+const UNREAD: &[(&str, &str)] = &[
+    ("request", "cookies"),
+    ("request", "queryString"),
+    ("response", "cookies"),
+    ("", "cache"),
+    ("", "connection"),
+    ("", "serverIPAddress"),
+];
+
+fn to_json(entry: &JsValue) -> Option<String> {
+    for (part, field) in UNREAD {
+        let owner = if part.is_empty() { Some(entry.clone()) } else { get(entry, &[part]) };
+        if let Some(owner) = owner.and_then(|o| o.dyn_into::<Object>().ok()) {
+            let _ = Reflect::delete_property(&owner, &(*field).into());
+        }
+    }
+    JSON::stringify(entry).ok().and_then(|s| s.as_string())
+}
+
 fn push_entry(entry: JsValue) {
-    let Some(json) = JSON::stringify(&entry).ok().and_then(|s| s.as_string()) else {
+    let Some(json) = to_json(&entry) else {
         return;
     };
     HAR_QUEUE.with(|q| q.borrow_mut().push(json));
@@ -560,7 +582,7 @@ fn watch_network() {
             pump::push(move || {
                 let parts: Vec<String> = slice
                     .iter()
-                    .filter_map(|e| JSON::stringify(&e).ok().and_then(|s| s.as_string()))
+                    .filter_map(|e| to_json(&e))
                     .collect();
                 let json = format!("[{}]", parts.join(","));
                 let _ = with_live(|l| l.accept_har_entries(&json));

@@ -21,8 +21,10 @@ const MAX_REFRESH_MS: f64 = 1_000.0;
 /// Under a flood the redraws spread out with the event rate, not only with their own
 /// cost: the panel shares the machine's cores with the page it watches, and a
 /// redraw every 50 ms of a view that changes on every event is work the page pays
-/// for. 1,000 events a second wait 500 ms; a quiet page still redraws within 50 ms.
-const LOAD_MS_PER_EVENT_S: f64 = 0.5;
+/// for (measured: most of a redraw's cost is the layout after it, which the `4 c`
+/// rule does not see). 500 events a second wait 500 ms, 1,000 or more wait 1 s; a
+/// quiet page still redraws within 50 ms.
+const LOAD_MS_PER_EVENT_S: f64 = 1.0;
 /// Findings listed (the list draws only the rows in view; the report has all).
 pub const MAX_SHOWN: usize = 5_000;
 
@@ -145,9 +147,34 @@ fn snapshot(previous: &Snapshot) -> Snapshot {
             stats: l.engine.stats().clone(),
             page_url: l.engine.page_url().to_string(),
             notice: l.notice.clone(),
-            status: STATUS.with(|s| s.borrow().clone()),
+            status: STATUS.with(|s| s.borrow().clone()) + &budget_note(&l),
         }
     })
+}
+
+/// What the session let go to stay inside its memory budget (the request ring, the
+/// replay log bounded by bytes, the findings store), said after the status so a
+/// user knows the report of a long flood is partial. Empty while nothing was.
+fn budget_note(l: &Live) -> String {
+    let stats = l.engine.stats();
+    let kept = l.engine.requests().count() as u64;
+    let mut parts = Vec::new();
+    if stats.requests > kept {
+        parts.push(format!("{} oldest of {} requests let go", stats.requests - kept, stats.requests));
+    }
+    if stats.events_not_logged > 0 {
+        let mb = stats.log_bytes_dropped as f64 / 1_048_576.0;
+        let size = if mb >= 0.1 { format!(" ({mb:.1} MB)") } else { String::new() };
+        parts.push(format!("{} events left out of the replay log{size}", stats.events_not_logged));
+    }
+    if stats.findings_not_kept > 0 {
+        parts.push(format!("{} findings not kept", stats.findings_not_kept));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" Memory budget: {}.", parts.join(", "))
+    }
 }
 
 /// Redraws now if anything changed.
