@@ -4,7 +4,7 @@
 //! says so and leaves the panel usable through `window.stormwatch`.
 
 use super::pump;
-use super::state::{set_status, with_live};
+use super::state::{now_ms, set_status, with_live};
 use crate::live::Action;
 use js_sys::{Array, Function, Object, Reflect, JSON};
 use std::cell::{Cell, RefCell};
@@ -262,7 +262,70 @@ fn har_key(entry: &JsValue) -> String {
 }
 
 /// Small JSON API responses whose values tell whether a later request depended on them.
-const MAX_BODY_FOR_VALUES: f64 = 64.0 * 1024.0;
+/// Ids and short strings come in small answers; a big list is not worth the read.
+const MAX_BODY_FOR_VALUES: f64 = 16.0 * 1024.0;
+/// Chains are what the values are for: the waterfall detector checks a chain's
+/// first `CHAIN_READS` links (its `KEEP`), so a request that continues a chain (it
+/// started right after the previous answer ended) gets its body read up to that
+/// many per chain. Any other answer may start a chain: those reads are limited to
+/// `BODY_READS_PER_S` a second (with a burst of `BODY_READS_BURST`). Each read is a
+/// round trip into the page's renderer (DevTools keeps the body there and serves it
+/// on the page's main thread), so a flood of thousands of answers, sequential or
+/// parallel, costs the page a handful of reads a second, and a real chain of a few
+/// awaited requests still gets every body it needs (the rest say `dependent: unknown`).
+const CHAIN_READS: u32 = 10;
+const BODY_READS_PER_S: f64 = 4.0;
+const BODY_READS_BURST: f64 = 12.0;
+/// How close a request must start to the previous answer's end to continue a chain
+/// (the waterfall detector's `max_gap_ms` default, with room for HAR's rounding).
+const CHAIN_GAP_MS: f64 = 60.0;
+
+thread_local! {
+    /// Token bucket for reads outside a chain: tokens left and when last topped up.
+    static BODY_TOKENS: Cell<(f64, f64)> = const { Cell::new((BODY_READS_BURST, 0.0)) };
+    /// The chain being read: the last answer's end (ms since the epoch) and the
+    /// bodies read in it so far.
+    static CHAIN: Cell<(f64, u32)> = const { Cell::new((f64::NEG_INFINITY, 0)) };
+}
+
+/// Takes one body read from the bucket, if there is one.
+fn take_body_read() -> bool {
+    let now = now_ms();
+    BODY_TOKENS.with(|b| {
+        let (tokens, at) = b.get();
+        let tokens = (tokens + (now - at).max(0.0) / 1000.0 * BODY_READS_PER_S).min(BODY_READS_BURST);
+        let take = tokens >= 1.0;
+        b.set((if take { tokens - 1.0 } else { tokens }, now));
+        take
+    })
+}
+
+/// Start and end (ms since the epoch) of a DevTools entry.
+fn entry_span(entry: &JsValue) -> Option<(f64, f64)> {
+    let started = get(entry, &["startedDateTime"])?.as_string()?;
+    let start = js_sys::Date::parse(&started);
+    let time = get(entry, &["time"]).and_then(|v| v.as_f64()).unwrap_or(0.0);
+    (start.is_finite() && time.is_finite()).then_some((start, start + time.max(0.0)))
+}
+
+/// Whether a small JSON answer's body is worth reading (see `CHAIN_READS`).
+fn wants_body(entry: &JsValue) -> bool {
+    let Some((start, end)) = entry_span(entry) else {
+        return take_body_read();
+    };
+    CHAIN.with(|c| {
+        let (previous, reads) = c.get();
+        if (start - previous).abs() <= CHAIN_GAP_MS {
+            // The next link: read while the chain's first links are being read.
+            let read = reads > 0 && reads < CHAIN_READS;
+            c.set((end, if read { reads + 1 } else { reads }));
+            return read;
+        }
+        let read = take_body_read();
+        c.set((end, u32::from(read)));
+        read
+    })
+}
 
 fn queue_entry(entry: JsValue) {
     if HAR_SEEN.with(|s| s.borrow().as_ref().is_some_and(|seen| seen.contains(&har_key(&entry)))) {
@@ -286,8 +349,9 @@ fn queue_entry(entry: JsValue) {
     if kind == "script" && size >= MIN_CHUNK_FOR_MAP && size < f64::MAX {
         read_chunk(&entry);
     }
-    if (kind == "fetch" || kind == "xhr") && size <= MAX_BODY_FOR_VALUES && mime.contains("json") {
-        // DevTools' copy of the body, not the page's: reading it costs the page nothing.
+    if (kind == "fetch" || kind == "xhr") && size <= MAX_BODY_FOR_VALUES && mime.contains("json") && wants_body(&entry) {
+        // DevTools' copy of the body, not the page's (the page's stream is never touched);
+        // it is still a round trip into the page's renderer, hence `wants_body`.
         let e = entry.clone();
         let on_content = Closure::once_into_js(move |content: JsValue, encoding: JsValue| {
             if content.is_string() && encoding.as_string().unwrap_or_default().is_empty() {
@@ -415,8 +479,30 @@ fn chunk_map(script: &str, map_url: &str, map: &str, content: &str) {
     pump::push(move || with_live(|l| l.chunk_packages(c)));
 }
 
+/// Parts of a DevTools entry the engine never reads (`har::HarEntry` ignores them),
+/// left out before the entry is turned into text: under a flood that text is most
+/// of what the panel allocates per request.
+const UNREAD: &[(&str, &str)] = &[
+    ("request", "cookies"),
+    ("request", "queryString"),
+    ("response", "cookies"),
+    ("", "cache"),
+    ("", "connection"),
+    ("", "serverIPAddress"),
+];
+
+fn to_json(entry: &JsValue) -> Option<String> {
+    for (part, field) in UNREAD {
+        let owner = if part.is_empty() { Some(entry.clone()) } else { get(entry, &[part]) };
+        if let Some(owner) = owner.and_then(|o| o.dyn_into::<Object>().ok()) {
+            let _ = Reflect::delete_property(&owner, &(*field).into());
+        }
+    }
+    JSON::stringify(entry).ok().and_then(|s| s.as_string())
+}
+
 fn push_entry(entry: JsValue) {
-    let Some(json) = JSON::stringify(&entry).ok().and_then(|s| s.as_string()) else {
+    let Some(json) = to_json(&entry) else {
         return;
     };
     HAR_QUEUE.with(|q| q.borrow_mut().push(json));
@@ -496,7 +582,7 @@ fn watch_network() {
             pump::push(move || {
                 let parts: Vec<String> = slice
                     .iter()
-                    .filter_map(|e| JSON::stringify(&e).ok().and_then(|s| s.as_string()))
+                    .filter_map(|e| to_json(&e))
                     .collect();
                 let json = format!("[{}]", parts.join(","));
                 let _ = with_live(|l| l.accept_har_entries(&json));

@@ -15,8 +15,16 @@ use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
 const REFRESH_MS: f64 = 50.0;
-/// The slowest the view refreshes under load (a refresh that took `c` ms waits `4 c`).
-const MAX_REFRESH_MS: f64 = 400.0;
+/// The slowest the view refreshes under load (a refresh that took `c` ms waits `4 c`,
+/// and a flood of events waits `LOAD_MS_PER_EVENT_S` per event a second).
+const MAX_REFRESH_MS: f64 = 1_000.0;
+/// Under a flood the redraws spread out with the event rate, not only with their own
+/// cost: the panel shares the machine's cores with the page it watches, and a
+/// redraw every 50 ms of a view that changes on every event is work the page pays
+/// for (measured: most of a redraw's cost is the layout after it, which the `4 c`
+/// rule does not see). 500 events a second wait 500 ms, 1,000 or more wait 1 s; a
+/// quiet page still redraws within 50 ms.
+const LOAD_MS_PER_EVENT_S: f64 = 1.0;
 /// Findings listed (the list draws only the rows in view; the report has all).
 pub const MAX_SHOWN: usize = 5_000;
 
@@ -63,6 +71,8 @@ thread_local! {
     static BASIS: Cell<Option<Basis>> = const { Cell::new(None) };
     static LAST_REFRESH: Cell<f64> = const { Cell::new(0.0) };
     static NEXT_DELAY: Cell<f64> = const { Cell::new(REFRESH_MS) };
+    /// Events counted at the last refresh, for the event rate.
+    static LAST_EVENTS: Cell<u64> = const { Cell::new(0) };
 }
 
 pub fn now_ms() -> f64 {
@@ -137,9 +147,34 @@ fn snapshot(previous: &Snapshot) -> Snapshot {
             stats: l.engine.stats().clone(),
             page_url: l.engine.page_url().to_string(),
             notice: l.notice.clone(),
-            status: STATUS.with(|s| s.borrow().clone()),
+            status: STATUS.with(|s| s.borrow().clone()) + &budget_note(&l),
         }
     })
+}
+
+/// What the session let go to stay inside its memory budget (the request ring, the
+/// replay log bounded by bytes, the findings store), said after the status so a
+/// user knows the report of a long flood is partial. Empty while nothing was.
+fn budget_note(l: &Live) -> String {
+    let stats = l.engine.stats();
+    let kept = l.engine.requests().count() as u64;
+    let mut parts = Vec::new();
+    if stats.requests > kept {
+        parts.push(format!("{} oldest of {} requests let go", stats.requests - kept, stats.requests));
+    }
+    if stats.events_not_logged > 0 {
+        let mb = stats.log_bytes_dropped as f64 / 1_048_576.0;
+        let size = if mb >= 0.1 { format!(" ({mb:.1} MB)") } else { String::new() };
+        parts.push(format!("{} events left out of the replay log{size}", stats.events_not_logged));
+    }
+    if stats.findings_not_kept > 0 {
+        parts.push(format!("{} findings not kept", stats.findings_not_kept));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" Memory budget: {}.", parts.join(", "))
+    }
 }
 
 /// Redraws now if anything changed.
@@ -159,13 +194,24 @@ pub fn refresh_now() {
     }
     let t0 = now_ms();
     let next = signal.with_untracked(snapshot);
+    let events = next.stats.events;
     signal.set(next);
     // Under load the redraws spread out: a refresh that took `c` ms (the snapshot
     // and the synchronous part of the redraw) waits at least `4 c` before the next,
-    // so redraws take at most a fifth of the main thread.
-    let cost = now_ms() - t0;
-    LAST_REFRESH.with(|t| t.set(now_ms()));
-    NEXT_DELAY.with(|d| d.set((cost * 4.0).clamp(REFRESH_MS, MAX_REFRESH_MS)));
+    // so redraws take at most a fifth of the main thread; and a flood of events
+    // waits longer still (see `LOAD_MS_PER_EVENT_S`).
+    let now = now_ms();
+    let cost = now - t0;
+    let since = now - LAST_REFRESH.with(|t| t.replace(now));
+    let arrived = events.saturating_sub(LAST_EVENTS.with(|e| e.replace(events)));
+    let rate = if since > 0.0 { arrived as f64 * 1000.0 / since } else { 0.0 };
+    NEXT_DELAY.with(|d| d.set(refresh_delay(cost, rate)));
+}
+
+/// How long after a refresh the next may come: `cost` is what the last one took
+/// (ms), `rate` the events a second that arrived since the one before.
+fn refresh_delay(cost: f64, rate: f64) -> f64 {
+    (cost * 4.0).max(rate * LOAD_MS_PER_EVENT_S).clamp(REFRESH_MS, MAX_REFRESH_MS)
 }
 
 /// Forgets what the last snapshot was built from (a new panel was mounted).
