@@ -553,8 +553,19 @@ impl<'de> Deserialize<'de> for Event {
                             obj.insert(k, v);
                         }
                         let tag = obj.remove("type").ok_or_else(|| A::Error::missing_field("type"))?;
-                        let tag = Tag::deserialize(tag).map_err(A::Error::custom)?;
-                        tag.event(serde_json::Value::Object(obj)).map_err(A::Error::custom)
+                        // Written again with `type` first and decoded from that text:
+                        // decoding the events from a JSON tree instead would link a
+                        // second copy of every event decoder into the panel's wasm.
+                        let mut text = String::from("{\"type\":");
+                        text.push_str(&tag.to_string());
+                        for (k, v) in &obj {
+                            text.push(',');
+                            text.push_str(&serde_json::Value::String(k.clone()).to_string());
+                            text.push(':');
+                            text.push_str(&v.to_string());
+                        }
+                        text.push('}');
+                        serde_json::from_str::<Event>(&text).map_err(A::Error::custom)
                     }
                 }
             }

@@ -531,7 +531,9 @@ impl Live {
             return Ok(0);
         }
         let json = clip_json_strings(json, MAX_STRING_BYTES);
-        let entries: Vec<HarEntry> = match serde_json::from_str(&json) {
+        // From bytes, as `har::read` decodes a HAR file: one copy of the entry
+        // decoders in the panel's wasm, not one per kind of input.
+        let entries: Vec<HarEntry> = match serde_json::from_slice(json.as_bytes()) {
             Ok(e) => e,
             Err(e) => {
                 self.engine.note_dropped(1);

@@ -64,21 +64,65 @@ pub fn parse(text: &str) -> Result<Input, String> {
 }
 
 /// A document that is not a HAR: a Stormwatch report, or an error saying what it is.
+///
+/// The report is decoded straight from its text (after a quick look at its
+/// `schema`), never through a `serde_json::Value` tree: decoding every report type
+/// from a tree as well as from text would link a second copy of all their decoders
+/// into the panel's wasm (tens of kilobytes), and building the tree costs time too.
 fn parse_report(bytes: &[u8]) -> Result<Report, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())?;
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+    let json_error = |e: serde_json::Error| {
         if e.is_eof() {
             format!("truncated JSON ({e})")
         } else {
             format!("invalid JSON ({e})")
         }
-    })?;
-    match value.get("schema").and_then(|s| s.as_str()) {
+    };
+    let schema = match serde_json::from_str::<Head>(text) {
+        Ok(head) => head.schema,
+        // Valid JSON that is not an object has no schema; invalid JSON says so.
+        Err(e) if e.is_data() => {
+            serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(json_error)?;
+            None
+        }
+        Err(e) => return Err(json_error(e)),
+    };
+    match schema {
         Some(schema) if schema != SCHEMA => Err(format!(
             "unsupported report schema {schema:?} (this version reads {SCHEMA:?})"
         )),
-        Some(_) => serde_json::from_value(value).map_err(|e| format!("not a valid {SCHEMA} report: {e}")),
+        Some(_) => serde_json::from_str(text).map_err(|e| format!("not a valid {SCHEMA} report: {e}")),
         None => Err("neither a HAR file (no \"log\") nor a stormwatch report (no \"schema\")".into()),
+    }
+}
+
+/// A JSON object's `schema` when it is a string (the last one, as a JSON tree would
+/// keep it); every other member is skipped unread.
+struct Head {
+    schema: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for Head {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Head, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Head;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Head, A::Error> {
+                let mut schema = None;
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if key == "schema" {
+                        schema = map.next_value::<serde_json::Value>()?.as_str().map(str::to_string);
+                    } else {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(Head { schema })
+            }
+        }
+        d.deserialize_map(V)
     }
 }
 

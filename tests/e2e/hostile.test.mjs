@@ -85,7 +85,11 @@ test('the panel stays responsive on a hostile page, report() answers, page strin
     const count = () => document.querySelectorAll('img, svg:not(.spark):not(.timeline), iframe, object, embed, script:not([src])').length;
     const findingsTab = count();
     document.querySelector('#tab-components').click();
-    await new Promise((r) => setTimeout(r, 1500));
+    // The table is drawn by the next redraw, which a loaded machine can delay: wait
+    // for the odd name (up to 15 s) rather than a fixed time.
+    const odd = '<img src=x onerror=window.__pwned=1>';
+    for (let i = 0; i < 150 && !document.body.textContent.includes(odd); i++) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 300));
     const text = document.body.textContent;
     return { findingsTab, componentsTab: count(), pwned: window.__pwned || null,
       oddName: text.includes('<img src=x onerror=window.__pwned=1>'), scripts: document.scripts.length };

@@ -1,0 +1,77 @@
+// Where the panel's main thread goes on the hostile page (static/demo/hostile.html):
+// records a Chrome trace of the run with the real panel open, then prints, for the
+// panel's renderer thread, the CPU and wall time of each kind of task (page messages,
+// our ingestion slices, timers, frames) and, for the longest stalls a setTimeout(0)
+// ping saw, how much CPU the panel actually used inside them. Wall time alone
+// misleads on a shared machine: a stall with little CPU inside is the operating
+// system giving the process no core, not the panel's work.
+// Run after scripts/build.sh --browser:  node scripts/trace-hostile.mjs [trace.json]
+import fs from 'node:fs';
+import { until, sleep, openDemo } from '../tests/e2e/devtools.mjs';
+
+const out = process.argv[2] || null;
+const session = await openDemo('hostile.html');
+const { tab, browser } = session;
+let text;
+try {
+  // Top-level tasks (with their CPU time) and the stall marks are all this needs.
+  const categories = ['toplevel', 'blink.user_timing', '__metadata'];
+  await browser.send('Tracing.start', { transferMode: 'ReturnAsStream', traceConfig: { includedCategories: categories, recordMode: 'recordContinuously' } });
+  await tab.panel.eval(`(() => { let last = performance.now(); const tick = () => { const now = performance.now(); if (now - last > 100) performance.measure('stall', { start: last, end: now }); last = now; if (!window.__stopPing) setTimeout(tick, 0); }; setTimeout(tick, 0); return true; })()`);
+  await tab.page.eval('window.hostile.run()');
+  await until(() => tab.panel.eval('!window.stormwatch.pendingWork || window.stormwatch.pendingWork() === 0'), { timeout: 180000, every: 250, what: 'the panel to catch up' });
+  await sleep(2000);
+  await tab.panel.eval('window.__stopPing = true');
+  const done = browser.waitFor('Tracing.tracingComplete', () => true, 120000);
+  await browser.send('Tracing.end');
+  const { stream } = (await done).params;
+  const chunks = [];
+  for (;;) {
+    const r = await browser.send('IO.read', { handle: stream, size: 1 << 20 });
+    chunks.push(r.base64Encoded ? Buffer.from(r.data, 'base64') : Buffer.from(r.data));
+    if (r.eof) break;
+  }
+  await browser.send('IO.close', { handle: stream });
+  text = Buffer.concat(chunks).toString('utf8');
+} finally {
+  await session.close();
+}
+if (out) fs.writeFileSync(out, text);
+
+const events = JSON.parse(text).traceEvents;
+// The panel lives in the extension's renderer process, on its main thread.
+const pid = events.find((e) => e.ph === 'M' && e.name === 'process_name' && e.args.name === 'Extension Renderer')?.pid;
+const main = events.filter((e) => e.pid === pid && e.tid === pid);
+const tasks = main.filter((e) => e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask');
+const kind = (e) => ({ Accept: 'messages (IPC)', DOMTask: 'scheduler.postTask (ingestion)', DOMTimer: 'timers', ScheduledActionSendBeginMainFrame: 'frames' }[e.args.src_func] || 'other');
+const byKind = new Map();
+for (const e of tasks) {
+  const k = kind(e);
+  const v = byKind.get(k) || { n: 0, wall: 0, cpu: [] };
+  v.n++;
+  v.wall += e.dur / 1000;
+  v.cpu.push((e.tdur || 0) / 1000);
+  byKind.set(k, v);
+}
+console.log('trace: panel main thread, by kind of task (CPU ms total, p99 and max per task; wall ms total)');
+for (const [k, v] of [...byKind].sort((a, b) => b[1].wall - a[1].wall)) {
+  const cpu = v.cpu.sort((a, b) => a - b);
+  const sum = cpu.reduce((a, b) => a + b, 0);
+  console.log(`  ${k.padEnd(32)} ${String(v.n).padStart(6)} tasks  cpu ${sum.toFixed(0).padStart(6)} (p99 ${cpu[Math.floor(cpu.length * 0.99)].toFixed(1)}, max ${cpu[cpu.length - 1].toFixed(1)})  wall ${v.wall.toFixed(0)}`);
+}
+const starts = new Map();
+const stalls = [];
+for (const e of main) {
+  if (e.name !== 'stall') continue;
+  if (e.ph === 'b') starts.set(e.id, e.ts);
+  else if (e.ph === 'e' && starts.has(e.id)) stalls.push([starts.get(e.id), e.ts]);
+}
+const inside = ([s, end]) => tasks.filter((t) => t.ts >= s && t.ts < end);
+const rows = stalls.map((st) => {
+  const ts = inside(st);
+  const cpu = ts.reduce((a, t) => a + (t.tdur || 0), 0) / 1000;
+  const messages = ts.filter((t) => kind(t) === 'messages (IPC)').length;
+  return { wall: (st[1] - st[0]) / 1000, cpu, messages };
+}).sort((a, b) => b.wall - a.wall);
+console.log(`trace: ${rows.length} ping gaps over 100 ms; the longest (wall ms / panel CPU ms inside / page messages handled inside):`);
+console.log('  ' + rows.slice(0, 8).map((r) => `${r.wall.toFixed(0)}/${r.cpu.toFixed(0)}/${r.messages}`).join('  '));
