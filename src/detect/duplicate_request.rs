@@ -26,7 +26,7 @@
 //! what cancelling correctly looks like), and a retry of a request that failed
 //! (its record says `retry`; many retries are an `error-burst`).
 
-use super::{evict_oldest, Detector, DetectorInfo, Findings, PageState};
+use super::{dev_build_in_production, evict_oldest, Detector, DetectorInfo, Findings, PageState};
 use crate::config::{Config, DuplicateRequestConfig};
 use crate::event::{Event, Outcome};
 use crate::finding::{Metric, Severity};
@@ -115,26 +115,6 @@ fn set_text(slot: &mut String, text: &str) {
     if slot != text {
         text.clone_into(slot);
     }
-}
-
-/// Local development: localhost, loopback, or a host ending in one of `suffixes`.
-fn local_host(url: &str, suffixes: &[String]) -> bool {
-    let Some(rest) = url.split_once("://").map(|(_, r)| r) else {
-        return false;
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let authority = authority.rsplit('@').next().unwrap_or("");
-    let host = if authority.starts_with('[') {
-        authority.split(']').next().map(|h| format!("{h}]")).unwrap_or_default()
-    } else {
-        authority.split(':').next().unwrap_or("").to_string()
-    }
-    .to_ascii_lowercase();
-    host == "localhost"
-        || host.starts_with("127.")
-        || host == "[::1]"
-        || host == "0.0.0.0"
-        || suffixes.iter().any(|s| host.ends_with(s.as_str()))
 }
 
 /// Which recent requests are copies. Two countable requests are copies when the
@@ -227,7 +207,7 @@ impl DuplicateRequest {
         // React 18 StrictMode mounts, unmounts and mounts again in development: an
         // effect that fetches without aborting in its cleanup fetches twice, at once.
         let strict_mode = self.react_dev
-            && local_host(&self.page_url, &self.local_suffixes)
+            && dev_build_in_production::local_url(&self.page_url, &self.local_suffixes)
             && count == 2
             && k.retired == 0
             && last - first <= self.cfg.strict_mode_gap_ms;
