@@ -14,4 +14,4 @@ echo "test: panel UI in headless Chromium (wasm-bindgen-test)"
 cargo test --target wasm32-unknown-unknown --test ui_wasm
 
 echo "test: end to end in Chromium with DevTools open"
-node --test --test-concurrency=1 tests/e2e/
+node --test --test-concurrency=1 --test-timeout=300000 tests/e2e/

@@ -6,6 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+/** The longest a CDP command may take (the longest page scripts the tests run take about a minute). */
+const SEND_TIMEOUT_MS = 90000;
+
 export const CHROMIUM = process.env.STORMWATCH_CHROMIUM || '/usr/lib/chromium/chromium';
 
 export class Browser {
@@ -66,7 +69,13 @@ export class Browser {
     const msg = { id, method, params };
     if (sessionId) msg.sessionId = sessionId;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, method });
+      // A command Chromium never answers (an evaluate in a context that went away
+      // mid-call) rejects instead of hanging the suite; `until` then asks again.
+      const timer = setTimeout(() => {
+        if (this.pending.delete(id)) reject(new Error(`${method}: no answer in ${SEND_TIMEOUT_MS / 1000} s`));
+      }, SEND_TIMEOUT_MS);
+      const done = (f) => (v) => { clearTimeout(timer); f(v); };
+      this.pending.set(id, { resolve: done(resolve), reject: done(reject), method });
       this.writer.write(JSON.stringify(msg) + '\0');
     });
   }
