@@ -176,6 +176,11 @@ pub struct NetworkEntry {
     pub content_encoding: Option<String>,
     #[serde(default)]
     pub cache_control: Option<String>,
+    /// Seconds the `Expires` header keeps the response fresh (from the response's
+    /// `Date`, or its start); 0 for a past or invalid date. Only read when
+    /// `Cache-Control` gives no `max-age`, as HTTP caches do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_s: Option<i64>,
     /// The `SourceMap` (or `X-SourceMap`) response header: the code ships a source map.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_map: Option<String>,

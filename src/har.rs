@@ -352,6 +352,11 @@ impl HarEntry<'_> {
             content_size: size(resp.content.as_ref().and_then(|c| c.size)),
             content_encoding: header(&resp.headers, "content-encoding").map(str::to_string),
             cache_control: header(&resp.headers, "cache-control").map(str::to_string),
+            expires_s: header(&resp.headers, "expires").map(|e| {
+                let base = header(&resp.headers, "date").and_then(parse_http_date).unwrap_or(t);
+                // An invalid date ("0", "-1") means already expired (RFC 9111 §5.3).
+                parse_http_date(e).map_or(0, |at| ((at - base) / 1000.0).round().max(0.0) as i64)
+            }),
             source_map: header(&resp.headers, "sourcemap")
                 .or_else(|| header(&resp.headers, "x-sourcemap"))
                 .map(str::to_string),
@@ -1409,9 +1414,45 @@ pub fn parse_iso8601(s: &str) -> Option<f64> {
     Some(((secs as f64 + frac) * 1_000_000.0).round() / 1000.0)
 }
 
+/// An HTTP date, `Thu, 01 Dec 1994 16:00:00 GMT` (the form servers send), to epoch
+/// milliseconds; None for anything else.
+pub fn parse_http_date(s: &str) -> Option<f64> {
+    const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+    let mut parts = s.split_whitespace().skip(1);
+    let (day, month, year, time) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let month = MONTHS.iter().position(|m| month.eq_ignore_ascii_case(m))? + 1;
+    if day.len() > 2 || year.len() != 4 || time.len() != 8 {
+        return None;
+    }
+    parse_iso8601(&format!("{year}-{month:02}-{:0>2}T{time}Z", day))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_http_dates_and_the_expires_lifetime() {
+        assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:01:00 GMT"), Some(60_000.0));
+        assert_eq!(parse_http_date("Tue, 1 Dec 2026 00:00:01 GMT"), Some(1_796_083_201_000.0));
+        assert_eq!(parse_http_date("-1"), None);
+        assert_eq!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), None);
+        let entry = |headers: &str| {
+            format!(
+                r#"{{"log":{{"entries":[{{"startedDateTime":"2026-12-01T00:00:00Z","time":5,"request":{{"method":"GET","url":"http://h/a.js"}},"response":{{"status":200,"headers":[{headers}]}}}}]}}}}"#
+            )
+        };
+        let expires = |headers: &str| parse(&entry(headers)).unwrap()[0].expires_s;
+        // A year ahead of the response's own Date.
+        assert_eq!(
+            expires(r#"{"name":"Date","value":"Tue, 01 Dec 2026 00:00:00 GMT"},{"name":"Expires","value":"Wed, 01 Dec 2027 00:00:00 GMT"}"#),
+            Some(365 * 86_400)
+        );
+        // Without a Date, from the start; an invalid date is already expired.
+        assert_eq!(expires(r#"{"name":"Expires","value":"Tue, 01 Dec 2026 01:00:00 GMT"}"#), Some(3600));
+        assert_eq!(expires(r#"{"name":"Expires","value":"-1"}"#), Some(0));
+        assert_eq!(expires(r#"{"name":"Cache-Control","value":"public"}"#), None);
+    }
 
     #[test]
     fn parses_iso_dates_with_zones() {

@@ -47,6 +47,8 @@ pub struct Request {
     pub content_length: Option<u64>,
     pub content_encoding: Option<String>,
     pub cache_control: Option<String>,
+    /// Freshness from `Expires`, in seconds (see `NetworkEntry::expires_s`).
+    pub expires_s: Option<i64>,
     /// The `SourceMap` response header, when the code ships one.
     pub source_map: Option<String>,
     pub transfer_size: Option<u64>,
@@ -194,6 +196,7 @@ impl Request {
         self.content_type = self.content_type.take().or_else(|| n.mime_type.clone());
         self.content_encoding = self.content_encoding.take().or_else(|| n.content_encoding.clone());
         self.cache_control = self.cache_control.take().or_else(|| n.cache_control.clone());
+        self.expires_s = self.expires_s.or(n.expires_s);
         self.source_map = self.source_map.take().or_else(|| n.source_map.clone());
     }
 

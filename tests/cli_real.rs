@@ -289,6 +289,15 @@ fn missing_cache_headers_no_longer_says_what_was_false() {
     // cnet: the `-<hex>-rev` files kept 3-6 days stay a warning; the year-cached
     // `greenland2.jpg`, `1600x900` and `fortnitefoodfights6w8promo` are not hashes.
     assert_eq!(hashed(&analyze("cnet.com-chrome-har")), vec![("warning".to_string(), 5)]);
+    // lansstyrelsen: the ASP.NET `WebResource.axd`/`ScriptResource.axd` files say
+    // `Cache-Control: public` and `Expires` a year ahead: cached a year, not short.
+    let run = analyze("lansstyrelsen.se-firefox43");
+    for f in run.of("missing-cache-headers", "cached for less than") {
+        assert_eq!(f["count"], 10, "{}", title(f));
+        for u in f["evidence"]["urls"].as_array().unwrap() {
+            assert!(!u.as_str().unwrap().contains(".axd"), "{u}");
+        }
+    }
     // Pixels (43-byte GIFs) are in no finding of any file.
     for name in ["nytimes.com-webpagetest", "cnet.com-chrome-har", "ferguson.com-chrome-har"] {
         let run = analyze(name);

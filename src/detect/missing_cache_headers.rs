@@ -3,7 +3,8 @@
 //! ## What it detects
 //! Static assets (scripts, stylesheets, fonts, images) answered 200/203/206 whose
 //! `Cache-Control` lets browsers keep them for less than 30 days (or says nothing),
-//! unless they are `private` or `no-store` on purpose. A content-hashed file name
+//! unless they are `private` or `no-store` on purpose. Without a `max-age`, the
+//! `Expires` header sets the lifetime, as it does for HTTP caches. A content-hashed file name
 //! (`app.3f9a2c1b.js`) without `immutable` and a one-year `max-age` is flagged too:
 //! such a file never changes, so it can be cached forever.
 //!
@@ -43,8 +44,8 @@
 //! `min_max_age_s` too) costs 1. Only Coach reports: API calls, documents, redirects and
 //! errors (it filters neither type nor status), `private` and `no-store` responses,
 //! `max-age=0, s-maxage=...`, and local hosts at full weight (here info at most). Only
-//! Stormwatch reports: assets kept long by `Expires` alone (it reads only Cache-Control),
-//! and content-hashed files not `immutable` for a year, which Coach accepts at 30 days.
+//! Stormwatch reports content-hashed files not `immutable` for a year, which Coach
+//! accepts at 30 days. Both read `Expires` when Cache-Control has no `max-age`.
 
 use super::{dev_build_in_production, Detector, DetectorInfo, Findings, PageState};
 use crate::config::{Config, MissingCacheHeadersConfig};
@@ -179,6 +180,15 @@ impl Detector for MissingCacheHeaders {
         if body.is_some_and(|n| n <= self.cfg.max_beacon_bytes) || per_request(&req.url, cc) {
             return;
         }
+        // Without a `max-age`, HTTP caches keep a response until its `Expires` (an
+        // ASP.NET resource with `Cache-Control: public` and a date a year ahead).
+        let no_cache = cc.to_ascii_lowercase().contains("no-cache");
+        let by_expires = max_age.is_none() && !no_cache;
+        let max_age = if by_expires {
+            req.expires_s.map(|s| s.max(0) as u64)
+        } else {
+            max_age
+        };
         let hashed = content_hashed(&req.url);
         let short = max_age.unwrap_or(0) < self.cfg.min_max_age_s;
         let hashed_not_forever = hashed && !(immutable && max_age.unwrap_or(0) >= self.cfg.immutable_max_age_s);
@@ -203,11 +213,14 @@ impl Detector for MissingCacheHeaders {
         };
         // Local assets apart: a dev server's `no-cache` must not hide (or inflate) production's.
         let key = if local { format!("local {key}") } else { key.to_string() };
-        let header = if cc.is_empty() {
+        let mut header = if cc.is_empty() {
             "no Cache-Control".to_string()
         } else {
             format!("Cache-Control: {cc}")
         };
+        if let (true, Some(s)) = (by_expires, req.expires_s) {
+            header.push_str(&format!(", Expires in {} days", s.max(0) / 86_400));
+        }
         let short_hashed = hashed && short;
         out.upsert(ID, &key, req.start, |f| {
             f.count += 1;
@@ -415,6 +428,35 @@ mod tests {
             n.content_size = Some(48_000);
         });
         assert_eq!(t.of("missing-cache-headers").len(), 1);
+    }
+
+    #[test]
+    fn expires_sets_the_lifetime_when_cache_control_has_no_max_age() {
+        let year = Some(365 * 86_400);
+        let mut t = Kit::new();
+        t.net("http://h/WebResource.axd?d=abc", 0.0, 5.0, |n| {
+            n.resource_type = "script".into();
+            n.cache_control = Some("public".into());
+            n.expires_s = year;
+        });
+        t.assert_none("missing-cache-headers");
+        // Near misses: max-age wins over Expires, and no-cache means revalidate.
+        let mut t = Kit::new();
+        t.net("http://h/a.js", 0.0, 5.0, |n| {
+            n.resource_type = "script".into();
+            n.cache_control = Some("max-age=3600".into());
+            n.expires_s = year;
+        });
+        t.net("http://h/b.js", 0.0, 5.0, |n| {
+            n.resource_type = "script".into();
+            n.cache_control = Some("no-cache".into());
+            n.expires_s = year;
+        });
+        t.net("http://h/c.js", 0.0, 5.0, |n| {
+            n.resource_type = "script".into();
+            n.expires_s = Some(0);
+        });
+        assert_eq!(t.of("missing-cache-headers")[0].count, 3);
     }
 
     #[test]
