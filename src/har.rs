@@ -251,11 +251,17 @@ const MAX_CALLER_DEPTH: usize = 8;
 
 /// A frame of the page's own code (not ours, not an evaluated snippet without a URL).
 fn page_frame(f: &Frame) -> bool {
-    f.url.as_deref().is_some_and(|u| !u.is_empty() && !u.starts_with("chrome-extension://"))
+    f.url
+        .as_deref()
+        .is_some_and(|u| !u.is_empty() && !u.starts_with("chrome-extension://"))
 }
 
 fn function_key(f: &Frame) -> String {
-    format!("{}#{}", f.url.as_deref().unwrap_or(""), f.function.as_deref().unwrap_or(""))
+    format!(
+        "{}#{}",
+        f.url.as_deref().unwrap_or(""),
+        f.function.as_deref().unwrap_or("")
+    )
 }
 
 impl Initiator {
@@ -1417,7 +1423,9 @@ pub fn parse_iso8601(s: &str) -> Option<f64> {
 /// An HTTP date, `Thu, 01 Dec 1994 16:00:00 GMT` (the form servers send), to epoch
 /// milliseconds; None for anything else.
 pub fn parse_http_date(s: &str) -> Option<f64> {
-    const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
     let mut parts = s.split_whitespace().skip(1);
     let (day, month, year, time) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     let month = MONTHS.iter().position(|m| month.eq_ignore_ascii_case(m))? + 1;
@@ -1434,7 +1442,10 @@ mod tests {
     #[test]
     fn parses_http_dates_and_the_expires_lifetime() {
         assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:01:00 GMT"), Some(60_000.0));
-        assert_eq!(parse_http_date("Tue, 1 Dec 2026 00:00:01 GMT"), Some(1_796_083_201_000.0));
+        assert_eq!(
+            parse_http_date("Tue, 1 Dec 2026 00:00:01 GMT"),
+            Some(1_796_083_201_000.0)
+        );
         assert_eq!(parse_http_date("-1"), None);
         assert_eq!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), None);
         let entry = |headers: &str| {
@@ -1445,11 +1456,16 @@ mod tests {
         let expires = |headers: &str| parse(&entry(headers)).unwrap()[0].expires_s;
         // A year ahead of the response's own Date.
         assert_eq!(
-            expires(r#"{"name":"Date","value":"Tue, 01 Dec 2026 00:00:00 GMT"},{"name":"Expires","value":"Wed, 01 Dec 2027 00:00:00 GMT"}"#),
+            expires(
+                r#"{"name":"Date","value":"Tue, 01 Dec 2026 00:00:00 GMT"},{"name":"Expires","value":"Wed, 01 Dec 2027 00:00:00 GMT"}"#
+            ),
             Some(365 * 86_400)
         );
         // Without a Date, from the start; an invalid date is already expired.
-        assert_eq!(expires(r#"{"name":"Expires","value":"Tue, 01 Dec 2026 01:00:00 GMT"}"#), Some(3600));
+        assert_eq!(
+            expires(r#"{"name":"Expires","value":"Tue, 01 Dec 2026 01:00:00 GMT"}"#),
+            Some(3600)
+        );
         assert_eq!(expires(r#"{"name":"Expires","value":"-1"}"#), Some(0));
         assert_eq!(expires(r#"{"name":"Cache-Control","value":"public"}"#), None);
     }

@@ -699,13 +699,17 @@ mod tests {
         l.batch("a", 1, &batch("a", 1, "http://h/1"));
         l.navigated("http://h/next");
         // Held while the navigation is unresolved: one from the old page, one from the new.
-        l.har_entries(&har_entry_at("http://h/old-poll", "2026-12-01T00:00:04.000Z")).unwrap();
-        l.har_entries(&har_entry_at("http://h/next-data", "2026-12-01T00:00:10.200Z")).unwrap();
+        l.har_entries(&har_entry_at("http://h/old-poll", "2026-12-01T00:00:04.000Z"))
+            .unwrap();
+        l.har_entries(&har_entry_at("http://h/next-data", "2026-12-01T00:00:10.200Z"))
+            .unwrap();
         l.batch("b", 1, &new_batch(1));
         // Reported after the new page was adopted: the old page's, late.
-        l.har_entries(&har_entry_at("http://h/old-beacon", "2026-12-01T00:00:09.500Z")).unwrap();
+        l.har_entries(&har_entry_at("http://h/old-beacon", "2026-12-01T00:00:09.500Z"))
+            .unwrap();
         // Near miss: the new document's own request, stamped a moment before its origin.
-        l.har_entries(&har_entry_at("http://h/next", "2026-12-01T00:00:09.990Z")).unwrap();
+        l.har_entries(&har_entry_at("http://h/next", "2026-12-01T00:00:09.990Z"))
+            .unwrap();
         let urls: Vec<String> = l.engine.requests().map(|r| r.url.clone()).collect();
         assert!(urls.iter().all(|u| !u.contains("/old-")), "{urls:?}");
         assert!(urls.contains(&"http://h/next-data".to_string()), "{urls:?}");
@@ -891,7 +895,11 @@ mod tests {
     fn text_redaction_matches_the_reports_tree_redaction() {
         let mut l = Live::new(Config::default());
         for s in 1..=3 {
-            l.batch("a", s, &batch("a", s, "http://h/api?access_token=abc&page=2&q=\\\"x=1\\\"&apiKey=k"));
+            l.batch(
+                "a",
+                s,
+                &batch("a", s, "http://h/api?access_token=abc&page=2&q=\\\"x=1\\\"&apiKey=k"),
+            );
         }
         for with_events in [false, true] {
             let tree: serde_json::Value =

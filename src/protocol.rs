@@ -138,13 +138,18 @@ mod tests {
     fn hook_cost_is_optional_and_summed() {
         let mut e = crate::Engine::new(&crate::Config::default());
         let with = |seq: u64, cost: &str| {
-            format!(r#"{{"v":1,"kind":"stormwatch.batch","doc":"d","seq":{seq},"dropped":0,"count":0,"events":[]{cost}}}"#)
+            format!(
+                r#"{{"v":1,"kind":"stormwatch.batch","doc":"d","seq":{seq},"dropped":0,"count":0,"events":[]{cost}}}"#
+            )
         };
         e.ingest_batch(&with(1, r#","cost_us":1500"#)).unwrap();
         e.ingest_batch(&with(2, "")).unwrap(); // an older hook says nothing
         e.ingest_batch(&with(3, r#","cost_us":250"#)).unwrap();
         assert_eq!(e.stats().hook_us, 1750);
-        assert!(e.ingest_batch(&with(4, r#","cost_us":-1"#)).is_err(), "a negative cost is malformed");
+        assert!(
+            e.ingest_batch(&with(4, r#","cost_us":-1"#)).is_err(),
+            "a negative cost is malformed"
+        );
     }
 
     #[test]

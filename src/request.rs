@@ -367,14 +367,13 @@ impl Request {
     }
 
     fn endpoint_ref(&self) -> &(String, String) {
-        self.endpoint_cache
-            .get_or_init(|| {
-                let template = urls::template_url(&self.url);
-                (
-                    format!("{} {}", self.method, template),
-                    format!("{} {}", self.method, urls::short(&template)),
-                )
-            })
+        self.endpoint_cache.get_or_init(|| {
+            let template = urls::template_url(&self.url);
+            (
+                format!("{} {}", self.method, template),
+                format!("{} {}", self.method, urls::short(&template)),
+            )
+        })
     }
 
     /// Heap bytes of the cached `endpoint()` (for the engine's accounting).

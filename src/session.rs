@@ -417,7 +417,8 @@ pub fn analyze<R: Read>(src: R, cfg: &Config, mut progress: impl FnMut(usize)) -
         ));
     }
     if stats.entries == 0 {
-        out.warnings.push("log.entries is empty: there was nothing to analyse".into());
+        out.warnings
+            .push("log.entries is empty: there was nothing to analyse".into());
     }
     if stats.bad_pages > 0 {
         out.warnings

@@ -281,14 +281,23 @@ fn missing_cache_headers_no_longer_says_what_was_false() {
     };
     // nytimes: of 43 "hashed" in the first view only krxd's md5-named file is one (kept
     // 10 years: information); the repeat view had 5, none of them hashes.
-    assert_eq!(hashed(&analyze("nytimes.com-webpagetest")), vec![("info".to_string(), 1)]);
+    assert_eq!(
+        hashed(&analyze("nytimes.com-webpagetest")),
+        vec![("info".to_string(), 1)]
+    );
     // wikimediafoundation: `-e1533255087393` is an edit timestamp.
     assert!(hashed(&analyze("wikimediafoundation.org-chrome-har")).is_empty());
     // ferguson: 5 real hashes, all kept a month or more: information, not a warning.
-    assert_eq!(hashed(&analyze("ferguson.com-chrome-har")), vec![("info".to_string(), 5)]);
+    assert_eq!(
+        hashed(&analyze("ferguson.com-chrome-har")),
+        vec![("info".to_string(), 5)]
+    );
     // cnet: the `-<hex>-rev` files kept 3-6 days stay a warning; the year-cached
     // `greenland2.jpg`, `1600x900` and `fortnitefoodfights6w8promo` are not hashes.
-    assert_eq!(hashed(&analyze("cnet.com-chrome-har")), vec![("warning".to_string(), 5)]);
+    assert_eq!(
+        hashed(&analyze("cnet.com-chrome-har")),
+        vec![("warning".to_string(), 5)]
+    );
     // lansstyrelsen: the ASP.NET `WebResource.axd`/`ScriptResource.axd` files say
     // `Cache-Control: public` and `Expires` a year ahead: cached a year, not short.
     let run = analyze("lansstyrelsen.se-firefox43");
@@ -299,7 +308,11 @@ fn missing_cache_headers_no_longer_says_what_was_false() {
         }
     }
     // Pixels (43-byte GIFs) are in no finding of any file.
-    for name in ["nytimes.com-webpagetest", "cnet.com-chrome-har", "ferguson.com-chrome-har"] {
+    for name in [
+        "nytimes.com-webpagetest",
+        "cnet.com-chrome-har",
+        "ferguson.com-chrome-har",
+    ] {
         let run = analyze(name);
         for f in run.of("missing-cache-headers", "") {
             for u in f["evidence"]["urls"].as_array().unwrap() {

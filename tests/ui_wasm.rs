@@ -109,7 +109,8 @@ async fn hundreds_of_findings_draw_a_few_rows_and_scrolling_shows_every_one() {
     style.set_text_content(Some(include_str!("../static/panel.css")));
     doc.head().unwrap().append_child(&style).unwrap();
     let el = container();
-    el.set_attribute("style", "height:600px;display:flex;flex-direction:column").unwrap();
+    el.set_attribute("style", "height:600px;display:flex;flex-direction:column")
+        .unwrap();
     ui::mount_into(el.clone());
     ui::with_live(|l| l.navigated("http://h/many"));
     ui::with_live(|l| l.navigation_settled());
@@ -146,11 +147,18 @@ async fn hundreds_of_findings_draw_a_few_rows_and_scrolling_shows_every_one() {
     assert!(all.iter().any(|t| t.contains("more like these not shown")), "{all:?}");
     let titles = |el: &web_sys::HtmlElement| -> Vec<String> {
         let cards = el.query_selector_all(".finding .title").unwrap();
-        (0..cards.length()).map(|i| cards.get(i).unwrap().text_content().unwrap()).collect()
+        (0..cards.length())
+            .map(|i| cards.get(i).unwrap().text_content().unwrap())
+            .collect()
     };
     let first = titles(&el);
     assert!(!first.is_empty());
-    assert!(first.len() < 100, "{} rows in the DOM for {} findings", first.len(), all.len());
+    assert!(
+        first.len() < 100,
+        "{} rows in the DOM for {} findings",
+        first.len(),
+        all.len()
+    );
     let list: web_sys::HtmlElement = el.query_selector(".vlist").unwrap().unwrap().unchecked_into();
     assert!(
         list.scroll_height() > 20 * all.len() as i32,

@@ -124,7 +124,12 @@ fn tally(list: &[Seen], window: f64) -> Tally {
     let mut order: Vec<usize> = (0..list.len()).filter(|&i| list[i].countable()).collect();
     // Ids are unique, so an unstable sort gives the one order; lists are short and
     // usually already in start order, which the check finds without sorting.
-    let before = |a: usize, b: usize| list[a].start.total_cmp(&list[b].start).then(list[a].id.cmp(&list[b].id));
+    let before = |a: usize, b: usize| {
+        list[a]
+            .start
+            .total_cmp(&list[b].start)
+            .then(list[a].id.cmp(&list[b].id))
+    };
     if !order.is_sorted_by(|&a, &b| before(a, b).is_le()) {
         order.sort_unstable_by(|&a, &b| before(a, b));
     }

@@ -155,10 +155,18 @@ fn hash_like(part: &str) -> bool {
 fn per_request(url: &str, cc: &str) -> bool {
     let cc = cc.to_ascii_lowercase();
     let uncached = cc.split(',').any(|p| matches!(p.trim(), "no-cache" | "max-age=0"));
-    let query = url.split('#').next().unwrap_or("").split_once('?').map_or("", |(_, q)| q);
+    let query = url
+        .split('#')
+        .next()
+        .unwrap_or("")
+        .split_once('?')
+        .map_or("", |(_, q)| q);
     uncached
         && urls::query_pairs(query).any(|(k, v)| {
-            !v.is_empty() && !["v", "ver", "version", "rev", "hash", "_v"].iter().any(|n| n.eq_ignore_ascii_case(k))
+            !v.is_empty()
+                && !["v", "ver", "version", "rev", "hash", "_v"]
+                    .iter()
+                    .any(|n| n.eq_ignore_ascii_case(k))
         })
 }
 
@@ -392,7 +400,13 @@ mod tests {
         assert!(!content_hashed("/static/polling.js"));
         assert!(!content_hashed("/vendor/react-dom.production.min.js"));
         // Real hashes: hex, base62 (Vite, esbuild), long md5s.
-        for h in ["3f9a2c1b", "5HX2ZQ7M", "BjBsm1pW", "5295ccce7f", "a612bcc4e9d04c1f8a6b2d3e694f0c"] {
+        for h in [
+            "3f9a2c1b",
+            "5HX2ZQ7M",
+            "BjBsm1pW",
+            "5295ccce7f",
+            "a612bcc4e9d04c1f8a6b2d3e694f0c",
+        ] {
             assert!(content_hashed(&format!("/assets/app-{h}.js")), "{h}");
         }
         // Near misses seen on real sites: words with numbers, sizes, edit timestamps.
@@ -466,7 +480,11 @@ mod tests {
         let f = &t.of("missing-cache-headers")[0];
         assert_eq!((f.key.as_str(), f.severity), ("hashed", crate::Severity::Info));
         // Near miss: the same file kept 6 days is a warning.
-        asset(&mut t, "http://h/assets/front-5295ccce7f-rev.js", Some("max-age=518400"));
+        asset(
+            &mut t,
+            "http://h/assets/front-5295ccce7f-rev.js",
+            Some("max-age=518400"),
+        );
         let f = &t.of("missing-cache-headers")[0];
         assert_eq!((f.count, f.severity), (2, crate::Severity::Warning));
     }

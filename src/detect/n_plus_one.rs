@@ -365,7 +365,11 @@ impl NPlusOne {
             }
             let cost = n as f64 * cfg.assumed_latency_ms;
             put(&mut f.metrics, "cost_at_latency_ms", Metric::Num(cost.round()));
-            put(&mut f.metrics, "assumed_latency_ms", Metric::Num(cfg.assumed_latency_ms));
+            put(
+                &mut f.metrics,
+                "assumed_latency_ms",
+                Metric::Num(cfg.assumed_latency_ms),
+            );
             for r in fresh {
                 f.evidence.add_request(*r);
                 if let Some(u) = recent.get(r) {

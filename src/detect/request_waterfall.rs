@@ -601,7 +601,9 @@ mod tests {
         let page = PageState::default();
         let mut seed = 7u64;
         let mut rnd = move || {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
             (seed >> 33) as f64 / (1u64 << 31) as f64
         };
         let (mut t, mut open) = (0.0, Vec::<Request>::new());
@@ -631,7 +633,11 @@ mod tests {
             }
         }
         let shown = |f: &Findings| f.iter().map(|f| format!("{f:?}")).collect::<Vec<_>>();
-        assert!(found_full.len() >= 2, "the stream should hold chains: {}", found_full.len());
+        assert!(
+            found_full.len() >= 2,
+            "the stream should hold chains: {}",
+            found_full.len()
+        );
         assert_eq!(shown(&found_fast), shown(&found_full));
     }
     use crate::finding::Metric;

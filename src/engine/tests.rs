@@ -492,7 +492,13 @@ fn past_50_findings_a_detector_reports_how_many_more_it_found() {
     for round in 0..5u64 {
         for k in 0..80u64 {
             let at = round as f64 * 2_000.0 + k as f64;
-            t.request(round * 1000 + k, "GET", &format!("http://h/api/poll-{}", letters(k)), at, at + 5.0);
+            t.request(
+                round * 1000 + k,
+                "GET",
+                &format!("http://h/api/poll-{}", letters(k)),
+                at,
+                at + 5.0,
+            );
         }
     }
     let findings = t.engine.findings();
@@ -517,7 +523,13 @@ fn near_miss_exactly_50_findings_need_no_summary() {
     for round in 0..5u64 {
         for k in 0..50u64 {
             let at = round as f64 * 2_000.0 + k as f64;
-            t.request(round * 1000 + k, "GET", &format!("http://h/api/poll-{}", letters(k)), at, at + 5.0);
+            t.request(
+                round * 1000 + k,
+                "GET",
+                &format!("http://h/api/poll-{}", letters(k)),
+                at,
+                at + 5.0,
+            );
         }
     }
     let findings = t.engine.findings();

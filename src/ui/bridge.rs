@@ -349,7 +349,8 @@ fn queue_entry(entry: JsValue) {
     if kind == "script" && size >= MIN_CHUNK_FOR_MAP && size < f64::MAX {
         read_chunk(&entry);
     }
-    if (kind == "fetch" || kind == "xhr") && size <= MAX_BODY_FOR_VALUES && mime.contains("json") && wants_body(&entry) {
+    if (kind == "fetch" || kind == "xhr") && size <= MAX_BODY_FOR_VALUES && mime.contains("json") && wants_body(&entry)
+    {
         // DevTools' copy of the body, not the page's (the page's stream is never touched);
         // it is still a round trip into the page's renderer, hence `wants_body`.
         let e = entry.clone();
@@ -493,7 +494,11 @@ const UNREAD: &[(&str, &str)] = &[
 
 fn to_json(entry: &JsValue) -> Option<String> {
     for (part, field) in UNREAD {
-        let owner = if part.is_empty() { Some(entry.clone()) } else { get(entry, &[part]) };
+        let owner = if part.is_empty() {
+            Some(entry.clone())
+        } else {
+            get(entry, &[part])
+        };
         if let Some(owner) = owner.and_then(|o| o.dyn_into::<Object>().ok()) {
             let _ = Reflect::delete_property(&owner, &(*field).into());
         }
@@ -580,10 +585,7 @@ fn watch_network() {
         for from in (0..n).step_by(HAR_SLICE as usize) {
             let slice = entries.slice(from, (from + HAR_SLICE).min(n));
             pump::push(move || {
-                let parts: Vec<String> = slice
-                    .iter()
-                    .filter_map(|e| to_json(&e))
-                    .collect();
+                let parts: Vec<String> = slice.iter().filter_map(|e| to_json(&e)).collect();
                 let json = format!("[{}]", parts.join(","));
                 let _ = with_live(|l| l.accept_har_entries(&json));
             });

@@ -160,12 +160,23 @@ fn budget_note(l: &Live) -> String {
     let kept = l.engine.requests().count() as u64;
     let mut parts = Vec::new();
     if stats.requests > kept {
-        parts.push(format!("{} oldest of {} requests let go", stats.requests - kept, stats.requests));
+        parts.push(format!(
+            "{} oldest of {} requests let go",
+            stats.requests - kept,
+            stats.requests
+        ));
     }
     if stats.events_not_logged > 0 {
         let mb = stats.log_bytes_dropped as f64 / 1_048_576.0;
-        let size = if mb >= 0.1 { format!(" ({mb:.1} MB)") } else { String::new() };
-        parts.push(format!("{} events left out of the replay log{size}", stats.events_not_logged));
+        let size = if mb >= 0.1 {
+            format!(" ({mb:.1} MB)")
+        } else {
+            String::new()
+        };
+        parts.push(format!(
+            "{} events left out of the replay log{size}",
+            stats.events_not_logged
+        ));
     }
     if stats.findings_not_kept > 0 {
         parts.push(format!("{} findings not kept", stats.findings_not_kept));
@@ -204,14 +215,20 @@ pub fn refresh_now() {
     let cost = now - t0;
     let since = now - LAST_REFRESH.with(|t| t.replace(now));
     let arrived = events.saturating_sub(LAST_EVENTS.with(|e| e.replace(events)));
-    let rate = if since > 0.0 { arrived as f64 * 1000.0 / since } else { 0.0 };
+    let rate = if since > 0.0 {
+        arrived as f64 * 1000.0 / since
+    } else {
+        0.0
+    };
     NEXT_DELAY.with(|d| d.set(refresh_delay(cost, rate)));
 }
 
 /// How long after a refresh the next may come: `cost` is what the last one took
 /// (ms), `rate` the events a second that arrived since the one before.
 fn refresh_delay(cost: f64, rate: f64) -> f64 {
-    (cost * 4.0).max(rate * LOAD_MS_PER_EVENT_S).clamp(REFRESH_MS, MAX_REFRESH_MS)
+    (cost * 4.0)
+        .max(rate * LOAD_MS_PER_EVENT_S)
+        .clamp(REFRESH_MS, MAX_REFRESH_MS)
 }
 
 /// Forgets what the last snapshot was built from (a new panel was mounted).

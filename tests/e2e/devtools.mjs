@@ -22,6 +22,15 @@ const SHOW_PANEL = `(async () => {
   return id;
 })()`;
 
+/** How long one DevTools window gets to answer before the others are asked. */
+const ANSWER_MS = 2000;
+
+/** The promise's value, or null if it fails or takes longer than `ms`. */
+function within(ms, promise) {
+  promise.catch(() => {});
+  return Promise.race([promise.catch(() => null), sleep(ms).then(() => null)]);
+}
+
 /** A tab with DevTools open on it and the Stormwatch panel shown. */
 export class Inspected {
   static async open(browser, url, { newWindow = false, showPanel = true } = {}) {
@@ -59,9 +68,15 @@ export class Inspected {
     return until(async () => {
       for (const t of await this.browser.targets()) {
         if (t.type !== 'page' || !t.url.startsWith('devtools://')) continue;
-        if (!seen.has(t.targetId)) seen.set(t.targetId, await this.browser.attach(t.targetId));
+        // A DevTools window still starting (or one left by a closed tab) may not
+        // answer for a long while: give each a moment and ask again next round.
+        if (!seen.has(t.targetId)) {
+          const s = await within(ANSWER_MS, this.browser.attach(t.targetId));
+          if (!s) continue;
+          seen.set(t.targetId, s);
+        }
         const s = seen.get(t.targetId);
-        const inspected = await s.eval(INSPECTED_URL).catch(() => null);
+        const inspected = await within(ANSWER_MS, s.eval(INSPECTED_URL));
         if (inspected && inspected.split('#')[0] === url.split('#')[0]) return s;
       }
       return null;
@@ -74,10 +89,14 @@ export class Inspected {
     this.panel = await until(async () => {
       for (const t of await this.browser.targets()) {
         if (t.url !== PANEL_URL) continue;
-        if (!sessions.has(t.targetId)) sessions.set(t.targetId, await this.browser.attach(t.targetId));
+        if (!sessions.has(t.targetId)) {
+          const s = await within(ANSWER_MS, this.browser.attach(t.targetId));
+          if (!s) continue;
+          sessions.set(t.targetId, s);
+        }
         const s = sessions.get(t.targetId);
         // Two inspected tabs have two panels: take the one inspecting our page.
-        const href = await s.eval(`new Promise((r) => chrome.devtools.inspectedWindow.eval('location.href', (v) => r(v)))`).catch(() => null);
+        const href = await within(ANSWER_MS, s.eval(`new Promise((r) => chrome.devtools.inspectedWindow.eval('location.href', (v) => r(v)))`));
         const mine = await this.page.eval('location.href');
         if (href && href === mine) return s;
       }
