@@ -856,6 +856,28 @@ impl<R: Read> Scanner<R> {
     }
 
     /// An object key (or any string), decoded.
+    /// The next member of an object being walked: its key, with the `:` after it
+    /// consumed (the caller reads the value), or None at the closing `}`.
+    fn next_member(&mut self, first: &mut bool, what: &str) -> Result<Option<String>, ScanError> {
+        let b = self.peek()?.ok_or(ScanError::Eof)?;
+        self.pos += 1;
+        match (*first, b) {
+            (_, b'}') => return Ok(None),
+            (false, b',') => {}
+            (true, _) => self.pos -= 1,
+            _ => {
+                return Err(ScanError::Syntax(format!(
+                    "expected , or }} in {what}, found {:?}",
+                    b as char
+                )))
+            }
+        }
+        *first = false;
+        let key = self.key()?;
+        self.expect(b':', ":")?;
+        Ok(Some(key))
+    }
+
     fn key(&mut self) -> Result<String, ScanError> {
         let mut raw = Vec::new();
         self.value(Some(&mut raw), 1 << 20)?;
@@ -1028,23 +1050,7 @@ fn top_level<R: Read>(
     stats: &mut Option<HarStats>,
 ) -> Result<(), ScanError> {
     let mut first = true;
-    loop {
-        let b = s.peek()?.ok_or(ScanError::Eof)?;
-        s.pos += 1;
-        match (first, b) {
-            (_, b'}') => return Ok(()),
-            (false, b',') => {}
-            (true, _) => s.pos -= 1,
-            _ => {
-                return Err(ScanError::Syntax(format!(
-                    "expected , or }} in the top-level object, found {:?}",
-                    b as char
-                )))
-            }
-        }
-        first = false;
-        let key = s.key()?;
-        s.expect(b':', ":")?;
+    while let Some(key) = s.next_member(&mut first, "the top-level object")? {
         match key.as_str() {
             "log" if stats.is_none() => {
                 // A HAR: from here on nothing before the current entry is kept.
@@ -1060,6 +1066,7 @@ fn top_level<R: Read>(
             _ => s.value(None, usize::MAX)?,
         }
     }
+    Ok(())
 }
 
 fn walk_log<R: Read>(s: &mut Scanner<R>, on: &mut impl FnMut(Ev<'_>)) -> Result<HarStats, ScanError> {
@@ -1101,23 +1108,7 @@ fn log_fields<R: Read>(
 ) -> Result<(), ScanError> {
     let mut first = true;
     let mut entry = Vec::new();
-    loop {
-        let b = s.peek()?.ok_or(ScanError::Eof)?;
-        s.pos += 1;
-        match (first, b) {
-            (_, b'}') => return Ok(()),
-            (false, b',') => {}
-            (true, _) => s.pos -= 1,
-            _ => {
-                return Err(ScanError::Syntax(format!(
-                    "expected , or }} in \"log\", found {:?}",
-                    b as char
-                )))
-            }
-        }
-        first = false;
-        let key = s.key()?;
-        s.expect(b':', ":")?;
+    while let Some(key) = s.next_member(&mut first, "\"log\"")? {
         match key.as_str() {
             "entries" => {
                 if s.peek()? != Some(b'[') {
@@ -1158,6 +1149,7 @@ fn log_fields<R: Read>(
             _ => s.value(None, usize::MAX)?,
         }
     }
+    Ok(())
 }
 
 /// Reads `log.entries` (its `[` consumed), decoding each entry straight from the
