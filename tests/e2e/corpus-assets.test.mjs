@@ -24,8 +24,7 @@ after(async () => {
 });
 
 async function open(page) {
-  await tab.navigate(`${demo.origin}/corpus-assets/${page}`);
-  await until(async () => (await tab.report()).page.url.endsWith(`/corpus-assets/${page}`), { what: `the panel on ${page}` });
+  await tab.visit(`${demo.origin}/corpus-assets/${page}`);
 }
 
 test('a local dev build: asset findings are info at most, with the note; blob: and data: are never assets', async () => {

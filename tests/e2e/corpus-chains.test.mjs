@@ -21,8 +21,7 @@ after(async () => {
 });
 
 async function open(page) {
-  await tab.navigate(`${demo.origin}/corpus-chains/${page}`);
-  await until(async () => (await tab.report()).page.url.endsWith(`/corpus-chains/${page}`), { what: `the panel on ${page}` });
+  await tab.visit(`${demo.origin}/corpus-chains/${page}`);
 }
 
 const about = (f, part) => f.evidence.urls.some((u) => u.includes(part));

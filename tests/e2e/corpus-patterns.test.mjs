@@ -20,8 +20,7 @@ after(async () => {
 });
 
 async function open(page) {
-  await tab.navigate(`${demo.origin}/corpus/${page}`);
-  await until(async () => (await tab.report()).page.url.endsWith(`/corpus/${page}`), { what: `the panel on ${page}` });
+  await tab.visit(`${demo.origin}/corpus/${page}`);
 }
 
 const mine = (f) => f.detector === 'polling-loop' || f.detector === 'n-plus-one';

@@ -22,8 +22,7 @@ after(async () => {
 });
 
 async function scenario(page, play) {
-  await tab.navigate(`${demo.origin}/${page}`);
-  await until(async () => (await tab.report()).page.url.endsWith(`/${page}`), { what: `the panel on ${page}` });
+  await tab.visit(`${demo.origin}/${page}`);
   if (play) await play();
 }
 

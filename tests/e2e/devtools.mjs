@@ -57,6 +57,13 @@ export class Inspected {
     this.page = page;
   }
 
+  /** Navigates and waits until the panel shows that page (its session starts over). */
+  async visit(url) {
+    await this.navigate(url);
+    const path = url.slice(url.indexOf('/', url.indexOf('//') + 2));
+    await until(async () => (await this.report()).page.url.endsWith(path), { what: `the panel on ${path}` });
+  }
+
   async navigate(url) {
     const loaded = this.browser.waitFor('Page.loadEventFired', (m) => m.sessionId === this.page.id);
     await this.page.send('Page.navigate', { url });

@@ -31,8 +31,7 @@ const pageOf = (app, build) => {
 
 async function open(app, build) {
   const page = pageOf(app, build);
-  await tab.navigate(`${demo.origin}/${page}`);
-  await until(async () => (await tab.report()).page.url.endsWith(page), { what: `the panel on ${page}` });
+  await tab.visit(`${demo.origin}/${page}`);
   await until(() => tab.page.eval(`!!document.querySelector('#go')`), { what: `${page} rendered` });
 }
 
