@@ -181,6 +181,10 @@ pub struct NetworkEntry {
     /// `Cache-Control` gives no `max-age`, as HTTP caches do.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_s: Option<i64>,
+    /// The recorder kept no response headers (Firefox writes its cache hits this
+    /// way): what `Cache-Control` or `Content-Encoding` said is unknown, not absent.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_headers: bool,
     /// The `SourceMap` (or `X-SourceMap`) response header: the code ships a source map.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_map: Option<String>,

@@ -363,6 +363,7 @@ impl HarEntry<'_> {
                 // An invalid date ("0", "-1") means already expired (RFC 9111 §5.3).
                 parse_http_date(e).map_or(0, |at| ((at - base) / 1000.0).round().max(0.0) as i64)
             }),
+            no_headers: resp.headers.is_empty(),
             source_map: header(&resp.headers, "sourcemap")
                 .or_else(|| header(&resp.headers, "x-sourcemap"))
                 .map(str::to_string),

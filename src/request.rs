@@ -51,6 +51,8 @@ pub struct Request {
     pub expires_s: Option<i64>,
     /// The `SourceMap` response header, when the code ships one.
     pub source_map: Option<String>,
+    /// DevTools' entry came without response headers (see `NetworkEntry::no_headers`).
+    pub no_headers: bool,
     pub transfer_size: Option<u64>,
     /// HAR `bodySize`: the body's bytes on the wire (0 for a cache hit, or when the
     /// log saw only the headers).
@@ -197,6 +199,7 @@ impl Request {
         self.content_encoding = self.content_encoding.take().or_else(|| n.content_encoding.clone());
         self.cache_control = self.cache_control.take().or_else(|| n.cache_control.clone());
         self.expires_s = self.expires_s.or(n.expires_s);
+        self.no_headers |= n.no_headers;
         self.source_map = self.source_map.take().or_else(|| n.source_map.clone());
     }
 

@@ -178,6 +178,10 @@ impl Detector for MissingCacheHeaders {
         if !matches!(req.kind(), "script" | "stylesheet" | "font" | "image") || req.is_local() {
             return;
         }
+        // Recorded without headers (Firefox's cache hits): no Cache-Control is unknown, not missing.
+        if req.no_headers && req.cache_control.is_none() {
+            return;
+        }
         let cc = req.cache_control.as_deref().unwrap_or("");
         let (max_age, opted_out, immutable) = parse(cc);
         if opted_out {

@@ -84,6 +84,7 @@ impl Detector for UncompressedResponse {
             || req.is_local()
             || !text_like(req)
             || req.mime() == "text/event-stream"
+            || (req.no_headers && req.content_encoding.is_none())
         {
             return;
         }
