@@ -447,7 +447,10 @@ mod registry_tests {
         // The id is the module's name in kebab case, and the module's file is
         // named after it: `polling-loop` is src/detect/polling_loop.rs.
         if id != module.replace('_', "-") {
-            problems.push(format!("{id}: registered as module `{module}`, whose id would be `{}`", module.replace('_', "-")));
+            problems.push(format!(
+                "{id}: registered as module `{module}`, whose id would be `{}`",
+                module.replace('_', "-")
+            ));
         }
         let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("src/detect/{module}.rs"));
         let source = match std::fs::read_to_string(&file) {
@@ -518,7 +521,9 @@ mod registry_tests {
         let config = config.as_object().unwrap();
         let mut problems = Vec::new();
         for (module, d) in MODULES.iter().zip(DETECTORS) {
-            let thresholds = config.get(*module).map(|v| v.as_object().expect("thresholds are a table"));
+            let thresholds = config
+                .get(*module)
+                .map(|v| v.as_object().expect("thresholds are a table"));
             problems.extend(check(module, d, thresholds));
         }
 
@@ -540,7 +545,14 @@ mod registry_tests {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/detect");
         let mut files: Vec<String> = std::fs::read_dir(&dir)
             .unwrap()
-            .filter_map(|e| e.ok()?.file_name().into_string().ok()?.strip_suffix(".rs").map(String::from))
+            .filter_map(|e| {
+                e.ok()?
+                    .file_name()
+                    .into_string()
+                    .ok()?
+                    .strip_suffix(".rs")
+                    .map(String::from)
+            })
             .filter(|name| name != "mod" && name != "testkit")
             .collect();
         files.sort();
@@ -564,13 +576,21 @@ mod registry_tests {
 
         let wrong_id = DetectorInfo { id: "polling", ..*real };
         let p = check("polling_loop", &wrong_id, Some(polling));
-        assert!(p.iter().any(|p| p.contains("registered as module `polling_loop`")), "{p:?}");
+        assert!(
+            p.iter().any(|p| p.contains("registered as module `polling_loop`")),
+            "{p:?}"
+        );
         assert!(p.iter().any(|p| p.contains("must start with `# polling`")), "{p:?}");
 
-        assert!(check("polling_loops", real, Some(polling)).iter().any(|p| p.contains("no file")));
+        assert!(check("polling_loops", real, Some(polling))
+            .iter()
+            .any(|p| p.contains("no file")));
 
         let doc = real.doc.replace("//! ## Example\n", "//! ## Examples\n");
-        let no_example = DetectorInfo { doc: Box::leak(doc.into_boxed_str()), ..*real };
+        let no_example = DetectorInfo {
+            doc: Box::leak(doc.into_boxed_str()),
+            ..*real
+        };
         let p = check("polling_loop", &no_example, Some(polling));
         assert!(p.iter().any(|p| p.contains("doc is not")), "{p:?}");
         assert!(p.iter().any(|p| p.contains("no `## Example` section")), "{p:?}");
@@ -580,12 +600,27 @@ mod registry_tests {
         changed.insert("new_field".into(), serde_json::json!(1.5));
         changed.remove("max_cv");
         let p = check("polling_loop", real, Some(&changed));
-        assert!(p.iter().any(|p| p.contains("`min_requests` documented as (4), default 7")), "{p:?}");
-        assert!(p.iter().any(|p| p.contains("`new_field` (1.5) is not documented")), "{p:?}");
-        assert!(p.iter().any(|p| p.contains("documents `max_cv` (0.15), which is not in its config")), "{p:?}");
+        assert!(
+            p.iter()
+                .any(|p| p.contains("`min_requests` documented as (4), default 7")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter().any(|p| p.contains("`new_field` (1.5) is not documented")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter()
+                .any(|p| p.contains("documents `max_cv` (0.15), which is not in its config")),
+            "{p:?}"
+        );
 
         let p = check("polling_loop", real, None);
-        assert!(p.iter().any(|p| p.contains("no config, yet its Thresholds name numbers")), "{p:?}");
+        assert!(
+            p.iter()
+                .any(|p| p.contains("no config, yet its Thresholds name numbers")),
+            "{p:?}"
+        );
     }
 
     #[test]
