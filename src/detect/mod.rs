@@ -21,7 +21,9 @@ use std::collections::BTreeMap;
 /// each line against its file: id, file name, documentation and defaults.
 ///
 /// The list is handed to a macro: `modules!` below (modules, `DETECTORS`) and
-/// `config!` in `config.rs` (the `Config` struct).
+/// `config!` in `config.rs` (the `Config` struct). `cargo fmt` does not follow
+/// modules declared by a macro: `rustfmt --edition 2021 src/detect/*.rs` formats the
+/// detectors.
 macro_rules! registry {
     ($then:ident) => {
         $then! {
@@ -64,7 +66,9 @@ registry!(modules);
 
 /// Declares a detector's thresholds: a struct whose `Default` is the listed values.
 /// `serde(default)`, so a config file (or the panel's settings) names only what it
-/// changes.
+/// changes. A detector's file imports it (`use super::thresholds`) and declares its
+/// thresholds right after its `use` lines. (Defined after `registry!(modules)`, so
+/// that import, not the order of this file, is what makes it visible there.)
 macro_rules! thresholds {
     ($(#[$m:meta])* $name:ident { $($(#[$fm:meta])* $field:ident : $ty:ty = $val:expr),* $(,)? }) => {
         $(#[$m])*
