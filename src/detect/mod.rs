@@ -293,6 +293,7 @@ pub struct DetectorInfo {
     pub doc: &'static str,
     pub build: fn(&Config) -> Box<dyn Detector>,
 }
+// `DETECTORS`, the list of them, comes from `registry!` (at the top of this file).
 
 /// Bytes as people read them: 380 KB, 2.4 MB.
 pub fn bytes(n: u64) -> String {
