@@ -21,12 +21,21 @@
 //! - `same_url_error` (3): connections open to one URL at once from which that is an
 //!   error (two are a warning).
 
-use super::{Detector, DetectorInfo, Findings, PageState};
-use crate::config::{Config, ConnectionLeakConfig};
+use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
+use crate::config::Config;
 use crate::event::Event;
 use crate::finding::{Metric, Severity};
 use crate::urls;
 use std::collections::BTreeMap;
+
+thresholds!(ConnectionLeakConfig {
+    /// Open connections at once from which growth is flagged (info), a warning, an error.
+    max_open: usize = 4,
+    warning_open: usize = 6,
+    error_open: usize = 10,
+    /// Connections open to one URL at once from which it is an error (2 is a warning).
+    same_url_error: usize = 3,
+});
 
 pub const ID: &str = "connection-leak";
 

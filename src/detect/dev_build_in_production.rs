@@ -18,11 +18,16 @@
 //! ## Thresholds
 //! - `local_suffixes` ([".local", ".test", ".localhost"]): hosts taken as local.
 
-use super::{Detector, DetectorInfo, Findings, PageState};
-use crate::config::DevBuildInProductionConfig;
+use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
 use crate::event::Event;
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
+
+thresholds!(DevBuildInProductionConfig {
+    /// Hosts taken as local development (besides localhost, 127.0.0.1, [::1]):
+    /// suffixes, matched at the end of the host name.
+    local_suffixes: Vec<String> = vec![".local".into(), ".test".into(), ".localhost".into()],
+});
 
 pub const ID: &str = "dev-build-in-production";
 

@@ -26,12 +26,22 @@
 //! what cancelling correctly looks like), and a retry of a request that failed
 //! (its record says `retry`; many retries are an `error-burst`).
 
-use super::{dev_build_in_production, evict_oldest, Detector, DetectorInfo, Findings, PageState};
-use crate::config::{Config, DuplicateRequestConfig};
+use super::{dev_build_in_production, evict_oldest, thresholds, Detector, DetectorInfo, Findings, PageState};
+use crate::config::Config;
 use crate::event::{Event, Outcome};
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
 use std::collections::{BTreeSet, HashMap};
+
+thresholds!(DuplicateRequestConfig {
+    /// A copy issued this long after the first settled still counts.
+    window_ms: f64 = 2000.0,
+    /// Copies (including the first) from which the finding is an error.
+    error_copies: u32 = 5,
+    /// Two copies started at most this far apart in a React development build on a
+    /// local host are StrictMode's double effect (information only).
+    strict_mode_gap_ms: f64 = 50.0,
+});
 
 pub const ID: &str = "duplicate-request";
 

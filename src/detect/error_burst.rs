@@ -22,12 +22,25 @@
 //! - `backoff_factor` (1.5): retries back off when each waits at least this many
 //!   times longer than the one before.
 
-use super::{evict_oldest, Detector, DetectorInfo, Findings, PageState};
-use crate::config::{Config, ErrorBurstConfig};
+use super::{evict_oldest, thresholds, Detector, DetectorInfo, Findings, PageState};
+use crate::config::Config;
 use crate::event::Outcome;
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
 use std::collections::{BTreeMap, HashMap, VecDeque};
+
+thresholds!(ErrorBurstConfig {
+    /// Failures to one endpoint within `window_ms`.
+    burst_failures: usize = 5,
+    window_ms: f64 = 10_000.0,
+    /// Or an endpoint failing at least this share of at least `rate_min_requests`.
+    rate: f64 = 0.2,
+    rate_min_requests: usize = 20,
+    /// From this failure rate the finding is an error.
+    error_rate: f64 = 0.5,
+    /// Retries back off when each waits at least this many times longer than the last.
+    backoff_factor: f64 = 1.5,
+});
 
 pub const ID: &str = "error-burst";
 

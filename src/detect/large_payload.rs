@@ -16,11 +16,19 @@
 //! - `encoded_bytes` (300000) with `min_duration_ms` (100); `decoded_bytes` (1000000).
 //! - `error_decoded_bytes` (5000000): from here it is an error.
 
-use super::{Detector, DetectorInfo, Findings, PageState};
-use crate::config::{Config, LargePayloadConfig};
+use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
+use crate::config::Config;
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
 use std::collections::HashSet;
+
+thresholds!(LargePayloadConfig {
+    encoded_bytes: u64 = 300_000,
+    min_duration_ms: f64 = 100.0,
+    decoded_bytes: u64 = 1_000_000,
+    /// Decoded size from which it is an error.
+    error_decoded_bytes: u64 = 5_000_000,
+});
 
 pub const ID: &str = "large-payload";
 

@@ -26,12 +26,21 @@
 //! - `thrashing_ms` (30): forced style and layout over this is called layout
 //!   thrashing (a warning).
 
-use super::{Detector, DetectorInfo, Findings, PageState};
-use crate::config::LongTaskConfig;
+use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
 use crate::event::{Event, ReactRenders, TaskScript};
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
 use std::collections::VecDeque;
+
+thresholds!(LongTaskConfig {
+    /// Frames (or tasks) longer than this are reported.
+    min_ms: f64 = 50.0,
+    /// Input blocked this long makes it a warning, and this long an error.
+    warning_blocking_ms: f64 = 50.0,
+    error_blocking_ms: f64 = 150.0,
+    /// Forced style and layout over this is layout thrashing (a warning).
+    thrashing_ms: f64 = 30.0,
+});
 
 pub const ID: &str = "long-task";
 

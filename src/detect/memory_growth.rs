@@ -23,11 +23,24 @@
 //!
 //! Evidence: the page, and for open connections the URLs they are open to.
 
-use super::{Detector, DetectorInfo, Findings, PageState};
-use crate::config::{Config, MemoryGrowthConfig};
+use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
+use crate::config::Config;
 use crate::event::{Event, MemorySample};
 use crate::finding::{Metric, Severity};
 use std::collections::{BTreeMap, VecDeque};
+
+thresholds!(MemoryGrowthConfig {
+    /// The trend is judged over this much time (seconds in tests, minutes in life).
+    window_ms: f64 = 120_000.0,
+    /// Growth of the rising floor over the window, as a share of where it started.
+    min_growth: f64 = 0.10,
+    /// Samples needed within the window.
+    min_samples: usize = 8,
+    /// Share of the window the samples must span before a trend is judged.
+    min_coverage: f64 = 0.9,
+    /// Growth over the window from which it is an error.
+    error_growth: f64 = 0.5,
+});
 
 pub const ID: &str = "memory-growth";
 

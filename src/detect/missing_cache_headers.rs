@@ -47,12 +47,20 @@
 //! Stormwatch reports content-hashed files not `immutable` for a year, which Coach
 //! accepts at 30 days. Both read `Expires` when Cache-Control has no `max-age`.
 
-use super::{dev_build_in_production, Detector, DetectorInfo, Findings, PageState};
-use crate::config::{Config, MissingCacheHeadersConfig};
+use super::{dev_build_in_production, thresholds, Detector, DetectorInfo, Findings, PageState};
+use crate::config::Config;
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
 use crate::urls;
 use std::collections::HashSet;
+
+thresholds!(MissingCacheHeadersConfig {
+    min_max_age_s: u64 = 30 * 24 * 3600,
+    /// A content-hashed file should be `immutable` with at least this `max-age`.
+    immutable_max_age_s: u64 = 365 * 24 * 3600,
+    /// A body this small is a tracking pixel or a beacon, not an asset to cache.
+    max_beacon_bytes: u64 = 100,
+});
 
 pub const ID: &str = "missing-cache-headers";
 

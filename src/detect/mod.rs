@@ -1,31 +1,86 @@
 //! Detectors, one per file. Each watches requests as the engine merges them and
 //! keeps its findings up to date in place; none of them sees the UI.
 //!
-//! `DETECTORS` is the registry: id, documentation (the file's doc comment sections,
-//! shown by the panel and `stormwatch explain`) and a constructor from the config.
+//! Each detector's file holds all of it: documentation, thresholds, logic, tests.
+//! `registry!` lists them, one line each; `DETECTORS` holds their id, documentation
+//! (the file's doc comment sections, shown by the panel and `stormwatch explain`)
+//! and a constructor from the config.
 
 use crate::config::Config;
 use crate::finding::{Evidence, Finding, Severity};
 use crate::request::Request;
 use std::collections::BTreeMap;
 
-pub mod connection_leak;
-pub mod dev_build_in_production;
-pub mod duplicate_request;
-pub mod error_burst;
-pub mod large_payload;
-pub mod long_task;
-pub mod memory_growth;
-pub mod missing_cache_headers;
-pub mod missing_request_id;
-pub mod n_plus_one;
-pub mod oversized_chunk;
-pub mod polling_loop;
-pub mod request_waterfall;
-pub mod rerender_storm;
-pub mod slow_request;
-pub mod uncompressed_response;
-pub mod unnecessary_render;
+/// The registry: every detector, one line each, in the order the engine runs them.
+/// A line names the detector's module (its file `src/detect/<module>.rs`, whose
+/// `INFO` gives the id, title, documentation and constructor) and, when it has
+/// thresholds, their type (declared in that file with `thresholds!`), which becomes
+/// the `Config` field named after the module (`[polling_loop]` in stormwatch.toml).
+///
+/// Adding a detector is its file plus one line here. The registry's tests check
+/// each line against its file: id, file name, documentation and defaults.
+///
+/// The list is handed to a macro: `modules!` below (modules, `DETECTORS`) and
+/// `config!` in `config.rs` (the `Config` struct). `cargo fmt` does not follow
+/// modules declared by a macro: `rustfmt --edition 2021 src/detect/*.rs` formats the
+/// detectors.
+macro_rules! registry {
+    ($then:ident) => {
+        $then! {
+            duplicate_request: DuplicateRequestConfig,
+            polling_loop: PollingLoopConfig,
+            n_plus_one: NPlusOneConfig,
+            request_waterfall: RequestWaterfallConfig,
+            error_burst: ErrorBurstConfig,
+            slow_request: SlowRequestConfig,
+            large_payload: LargePayloadConfig,
+            uncompressed_response: UncompressedResponseConfig,
+            missing_cache_headers: MissingCacheHeadersConfig,
+            oversized_chunk: OversizedChunkConfig,
+            connection_leak: ConnectionLeakConfig,
+            long_task: LongTaskConfig,
+            memory_growth: MemoryGrowthConfig,
+            missing_request_id,
+            rerender_storm: RerenderStormConfig,
+            unnecessary_render: UnnecessaryRenderConfig,
+            dev_build_in_production: DevBuildInProductionConfig,
+        }
+    };
+}
+pub(crate) use registry;
+
+/// The registry's modules and `DETECTORS`, in its order.
+macro_rules! modules {
+    ($($module:ident $(: $thresholds:ident)?),* $(,)?) => {
+        $(pub mod $module;)*
+
+        /// Every detector, in the registry's order.
+        pub const DETECTORS: &[DetectorInfo] = &[$($module::INFO),*];
+
+        /// Each detector's module name, as `DETECTORS` (for the registry's tests).
+        #[cfg(test)]
+        const MODULES: &[&str] = &[$(stringify!($module)),*];
+    };
+}
+registry!(modules);
+
+/// Declares a detector's thresholds: a struct whose `Default` is the listed values.
+/// `serde(default)`, so a config file (or the panel's settings) names only what it
+/// changes. A detector's file imports it (`use super::thresholds`) and declares its
+/// thresholds right after its `use` lines. (Defined after `registry!(modules)`, so
+/// that import, not the order of this file, is what makes it visible there.)
+macro_rules! thresholds {
+    ($(#[$m:meta])* $name:ident { $($(#[$fm:meta])* $field:ident : $ty:ty = $val:expr),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[serde(default)]
+        pub struct $name { $($(#[$fm])* pub $field: $ty),* }
+        impl Default for $name {
+            fn default() -> Self { Self { $($field: $val),* } }
+        }
+    };
+}
+pub(crate) use thresholds;
 
 /// What the page was doing when a request was seen.
 #[derive(Clone, Debug, Default)]
@@ -238,26 +293,7 @@ pub struct DetectorInfo {
     pub doc: &'static str,
     pub build: fn(&Config) -> Box<dyn Detector>,
 }
-
-pub const DETECTORS: &[DetectorInfo] = &[
-    duplicate_request::INFO,
-    polling_loop::INFO,
-    n_plus_one::INFO,
-    request_waterfall::INFO,
-    error_burst::INFO,
-    slow_request::INFO,
-    large_payload::INFO,
-    uncompressed_response::INFO,
-    missing_cache_headers::INFO,
-    oversized_chunk::INFO,
-    connection_leak::INFO,
-    long_task::INFO,
-    memory_growth::INFO,
-    missing_request_id::INFO,
-    rerender_storm::INFO,
-    unnecessary_render::INFO,
-    dev_build_in_production::INFO,
-];
+// `DETECTORS`, the list of them, comes from `registry!` (at the top of this file).
 
 /// Bytes as people read them: 380 KB, 2.4 MB.
 pub fn bytes(n: u64) -> String {
@@ -335,9 +371,10 @@ pub fn module_doc(source: &str) -> String {
 
 #[cfg(test)]
 mod registry_tests {
-    //! Every detector's documentation against its code: the four sections, the file
-    //! it comes from, and a `## Thresholds` section that lists each config field with
-    //! its default value, as `` `field` (value) ``.
+    //! Every registry line against its detector's file: the id (the module's name in
+    //! kebab case), the documentation (the file's, with the four sections) and its
+    //! `## Thresholds` section, which lists each config field with its default value,
+    //! as `` `field` (value) ``.
     use super::*;
     use serde_json::Value;
 
@@ -407,72 +444,188 @@ mod registry_tests {
         }
     }
 
-    #[test]
-    fn every_detector_doc_has_its_sections_and_comes_from_the_file_named_after_it() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/detect");
-        for d in DETECTORS {
-            let file = root.join(format!("{}.rs", d.id.replace('-', "_")));
-            let source =
-                std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: no file {} ({e})", d.id, file.display()));
-            let doc = module_doc(d.doc);
-            assert_eq!(doc, module_doc(&source), "{}: doc is not {}'s", d.id, file.display());
-            assert!(
-                doc.starts_with(&format!("# {}\n", d.id)),
-                "{}: doc must start with `# {}`",
-                d.id,
-                d.id
-            );
-            let mut at = 0;
-            for s in SECTIONS {
-                let found = doc[at..]
-                    .find(&format!("\n{s}\n"))
-                    .unwrap_or_else(|| panic!("{}: no `{s}` section (in this order)", d.id));
-                at += found + 1;
-                assert!(!section(&doc, s).unwrap().trim().is_empty(), "{}: `{s}` is empty", d.id);
+    /// What is wrong with one registry line: `module`'s entry `d`, with `thresholds`
+    /// its defaults as `Config` serialises them (none for a detector without).
+    fn check(module: &str, d: &DetectorInfo, thresholds: Option<&serde_json::Map<String, Value>>) -> Vec<String> {
+        let mut problems = Vec::new();
+        let id = d.id;
+        // The id is the module's name in kebab case, and the module's file is
+        // named after it: `polling-loop` is src/detect/polling_loop.rs.
+        if id != module.replace('_', "-") {
+            problems.push(format!(
+                "{id}: registered as module `{module}`, whose id would be `{}`",
+                module.replace('_', "-")
+            ));
+        }
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("src/detect/{module}.rs"));
+        let source = match std::fs::read_to_string(&file) {
+            Ok(s) => s,
+            Err(e) => {
+                problems.push(format!("{id}: no file {} ({e})", file.display()));
+                return problems;
+            }
+        };
+
+        // Its documentation: the file's own `//!` text, in four sections.
+        let doc = module_doc(d.doc);
+        if doc != module_doc(&source) {
+            problems.push(format!("{id}: doc is not {}'s", file.display()));
+        }
+        if !doc.starts_with(&format!("# {id}\n")) {
+            problems.push(format!("{id}: doc must start with `# {id}`"));
+        }
+        let mut at = 0;
+        for s in SECTIONS {
+            match doc[at..].find(&format!("\n{s}\n")) {
+                Some(found) => {
+                    at += found + 1;
+                    if section(&doc, s).unwrap_or_default().trim().is_empty() {
+                        problems.push(format!("{id}: `{s}` is empty"));
+                    }
+                }
+                None => problems.push(format!("{id}: no `{s}` section (in this order)")),
             }
         }
+
+        // Its thresholds: every field documented as `` `field` (default) ``, nothing else.
+        let thresholds_doc = section(&doc, "## Thresholds").unwrap_or_default();
+        let pairs = documented(thresholds_doc);
+        let Some(fields) = thresholds else {
+            if thresholds_doc.chars().any(|c| c.is_ascii_digit()) || !pairs.is_empty() {
+                problems.push(format!("{id}: no config, yet its Thresholds name numbers"));
+            }
+            return problems;
+        };
+        for (field, default) in fields {
+            let values: Vec<&String> = pairs.iter().filter(|(n, _)| n == field).map(|(_, v)| v).collect();
+            if values.is_empty() {
+                problems.push(format!("{id}: `{field}` ({default}) is not documented"));
+            }
+            for v in values {
+                match serde_json::from_str::<Value>(v) {
+                    Ok(doc_value) if same(&doc_value, default) => {}
+                    Ok(_) => problems.push(format!("{id}: `{field}` documented as ({v}), default {default}")),
+                    Err(_) => problems.push(format!(
+                        "{id}: `{field}` ({v}): the value must be exactly the default, {default}"
+                    )),
+                }
+            }
+        }
+        for (name, v) in &pairs {
+            if !fields.contains_key(name) {
+                problems.push(format!("{id}: documents `{name}` ({v}), which is not in its config"));
+            }
+        }
+        problems
     }
 
     #[test]
-    fn every_threshold_is_documented_with_its_default() {
+    fn every_detector_matches_its_registry_line() {
+        assert_eq!(MODULES.len(), DETECTORS.len());
         let config = serde_json::to_value(Config::default()).unwrap();
+        let config = config.as_object().unwrap();
         let mut problems = Vec::new();
-        for d in DETECTORS {
-            let doc = module_doc(d.doc);
-            let thresholds = section(&doc, "## Thresholds").unwrap_or_default();
-            let pairs = documented(thresholds);
-            let Some(fields) = config.get(d.id.replace('-', "_")).and_then(Value::as_object) else {
-                if thresholds.chars().any(|c| c.is_ascii_digit()) || !pairs.is_empty() {
-                    problems.push(format!("{}: no config, yet its Thresholds name numbers", d.id));
-                }
-                continue;
-            };
-            for (field, default) in fields {
-                let values: Vec<&String> = pairs.iter().filter(|(n, _)| n == field).map(|(_, v)| v).collect();
-                if values.is_empty() {
-                    problems.push(format!("{}: `{field}` ({default}) is not documented", d.id));
-                }
-                for v in values {
-                    match serde_json::from_str::<Value>(v) {
-                        Ok(doc_value) if same(&doc_value, default) => {}
-                        Ok(_) => problems.push(format!("{}: `{field}` documented as ({v}), default {default}", d.id)),
-                        Err(_) => problems.push(format!(
-                            "{}: `{field}` ({v}): the value must be exactly the default, {default}",
-                            d.id
-                        )),
-                    }
-                }
+        for (module, d) in MODULES.iter().zip(DETECTORS) {
+            let thresholds = config
+                .get(*module)
+                .map(|v| v.as_object().expect("thresholds are a table"));
+            problems.extend(check(module, d, thresholds));
+        }
+
+        // Ids are distinct, and `Config` has the detectors' thresholds and nothing
+        // else besides its own two fields.
+        let mut ids: Vec<&str> = DETECTORS.iter().map(|d| d.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.len() != DETECTORS.len() {
+            problems.push("two detectors have the same id".into());
+        }
+        for key in config.keys() {
+            if !["disabled", "ignore"].contains(&key.as_str()) && !MODULES.contains(&key.as_str()) {
+                problems.push(format!("config field `{key}` is no detector's"));
             }
-            for (name, v) in &pairs {
-                if !fields.contains_key(name) {
-                    problems.push(format!(
-                        "{}: documents `{name}` ({v}), which is not in its config",
-                        d.id
-                    ));
-                }
+        }
+
+        // Every detector file is registered (an unregistered one is not even compiled).
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/detect");
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| {
+                e.ok()?
+                    .file_name()
+                    .into_string()
+                    .ok()?
+                    .strip_suffix(".rs")
+                    .map(String::from)
+            })
+            .filter(|name| name != "mod" && name != "testkit")
+            .collect();
+        files.sort();
+        for f in files {
+            if !MODULES.contains(&f.as_str()) {
+                problems.push(format!("src/detect/{f}.rs is not in `registry!`"));
             }
         }
         assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+    }
+
+    /// The checks fail on the mistakes they are for: a wrong id, a missing section,
+    /// a threshold documented with another value or not at all, a documented field
+    /// that is not in the config.
+    #[test]
+    fn the_registry_check_catches_each_kind_of_mistake() {
+        let config = serde_json::to_value(Config::default()).unwrap();
+        let polling = config["polling_loop"].as_object().unwrap();
+        let real = info("polling-loop").unwrap();
+        assert_eq!(check("polling_loop", real, Some(polling)), Vec::<String>::new());
+
+        let wrong_id = DetectorInfo { id: "polling", ..*real };
+        let p = check("polling_loop", &wrong_id, Some(polling));
+        assert!(
+            p.iter().any(|p| p.contains("registered as module `polling_loop`")),
+            "{p:?}"
+        );
+        assert!(p.iter().any(|p| p.contains("must start with `# polling`")), "{p:?}");
+
+        assert!(check("polling_loops", real, Some(polling))
+            .iter()
+            .any(|p| p.contains("no file")));
+
+        let doc = real.doc.replace("//! ## Example\n", "//! ## Examples\n");
+        let no_example = DetectorInfo {
+            doc: Box::leak(doc.into_boxed_str()),
+            ..*real
+        };
+        let p = check("polling_loop", &no_example, Some(polling));
+        assert!(p.iter().any(|p| p.contains("doc is not")), "{p:?}");
+        assert!(p.iter().any(|p| p.contains("no `## Example` section")), "{p:?}");
+
+        let mut changed = polling.clone();
+        changed.insert("min_requests".into(), serde_json::json!(7));
+        changed.insert("new_field".into(), serde_json::json!(1.5));
+        changed.remove("max_cv");
+        let p = check("polling_loop", real, Some(&changed));
+        assert!(
+            p.iter()
+                .any(|p| p.contains("`min_requests` documented as (4), default 7")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter().any(|p| p.contains("`new_field` (1.5) is not documented")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter()
+                .any(|p| p.contains("documents `max_cv` (0.15), which is not in its config")),
+            "{p:?}"
+        );
+
+        let p = check("polling_loop", real, None);
+        assert!(
+            p.iter()
+                .any(|p| p.contains("no config, yet its Thresholds name numbers")),
+            "{p:?}"
+        );
     }
 
     #[test]

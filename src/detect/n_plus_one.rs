@@ -40,13 +40,38 @@
 //! - `chunk_segments` (["chunks", "chunk", "parts", "part", "pages", "page", "ranges", "range", "segments", "blocks", "slices", "bytes"]):
 //!   collections whose members are pieces of one resource.
 
-use super::{Detector, DetectorInfo, Findings, PageState};
-use crate::config::{Config, NPlusOneConfig};
+use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
+use crate::config::Config;
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
 use crate::urls;
 use std::collections::{BTreeSet, VecDeque};
 use std::hash::{Hash, Hasher};
+
+thresholds!(NPlusOneConfig {
+    /// Distinct items (values in the one varying position) in a burst.
+    min_requests: usize = 5,
+    /// Each starts within this long of the previous one.
+    max_gap_ms: f64 = 15.0,
+    /// The round trip the finding states its cost at: a local API answers in 1 ms,
+    /// a real one does not.
+    assumed_latency_ms: f64 = 100.0,
+    /// A burst this large is an error.
+    error_requests: usize = 20,
+    /// ...and so is one whose measured durations add up to this.
+    error_total_ms: f64 = 1_000.0,
+    /// When the varying values are names, not ids (`/api/me/profile`, `/api/me/cart`),
+    /// the answers must look alike: largest at most this many times the smallest.
+    max_size_ratio: f64 = 4.0,
+    /// Path segments that name an API, not a collection: a name varying right
+    /// after them is a different endpoint (`/api/user`, `/api/settings`), not an item.
+    /// Version segments (`v1`, `v2`) count too.
+    namespace_segments: Vec<String> = ["api", "apis", "rest", "rpc", "internal", "public", "private", "graphql", "services", "me", "self", "current", "account"].map(String::from).to_vec(),
+    /// Query parameters that move through one resource (chunk and page reads), not items.
+    chunk_params: Vec<String> = ["offset", "start", "end", "from", "to", "skip", "page", "cursor", "after", "before", "since", "until", "range", "bytes", "position", "pos", "chunk", "part", "index"].map(String::from).to_vec(),
+    /// Collections whose members are pieces of one resource (`/files/7/chunks/3`).
+    chunk_segments: Vec<String> = ["chunks", "chunk", "parts", "part", "pages", "page", "ranges", "range", "segments", "blocks", "slices", "bytes"].map(String::from).to_vec(),
+});
 
 pub const ID: &str = "n-plus-one";
 

@@ -44,12 +44,24 @@
 //! leaves a worker entry with only headers out of the wire total, and names the big chunk
 //! and whether it loads at startup.
 
-use super::{dev_build_in_production, Detector, DetectorInfo, Findings, PageState};
-use crate::config::{Config, OversizedChunkConfig};
+use super::{dev_build_in_production, thresholds, Detector, DetectorInfo, Findings, PageState};
+use crate::config::Config;
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
 use crate::urls;
 use std::collections::HashMap;
+
+thresholds!(OversizedChunkConfig {
+    transfer_bytes: u64 = 250_000,
+    decoded_bytes: u64 = 1_000_000,
+    /// One script from which it is an error (on the wire, decoded).
+    error_transfer_bytes: u64 = 1_000_000,
+    error_decoded_bytes: u64 = 4_000_000,
+    /// All JavaScript of the page, transferred.
+    total_budget_bytes: u64 = 500_000,
+    /// The page's total from which it is an error.
+    total_error_bytes: u64 = 1_000_000,
+});
 
 pub const ID: &str = "oversized-chunk";
 

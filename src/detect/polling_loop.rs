@@ -38,14 +38,38 @@
 //! Severity is raised to error when the loop keeps going after a route change it
 //! started before, or while the page is hidden.
 
-use super::{Detector, DetectorInfo, Findings, PageState};
-use crate::config::{Config, PollingLoopConfig};
+use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
+use crate::config::Config;
 use crate::event::Outcome;
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
 use crate::urls;
 use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
+
+thresholds!(PollingLoopConfig {
+    /// Ticks of identical requests (cache-busters aside) before it is called a loop.
+    min_requests: usize = 4,
+    /// Steadiness: coefficient of variation of the intervals must stay under this.
+    max_cv: f64 = 0.15,
+    /// Ticks needed when the requests differ each time (a cursor, a timestamp, new
+    /// GraphQL variables): only their steady rhythm tells a poll from a user.
+    varying_min_requests: usize = 6,
+    /// ...and their steadiness, stricter for the same reason.
+    varying_max_cv: f64 = 0.1,
+    /// Longest period considered polling.
+    max_period_ms: f64 = 60_000.0,
+    /// Shortest period considered polling; faster steady series are bursts.
+    min_period_ms: f64 = 250.0,
+    /// Loops at or above this period are only informational.
+    info_period_ms: f64 = 30_000.0,
+    /// Requests of one shape starting this close together are one tick (React
+    /// StrictMode's doubled first request, two widgets on one timer).
+    same_tick_ms: f64 = 100.0,
+    /// A tick further than this share of the period off the rhythm ends the loop;
+    /// a request sooner than (1 − this) × period after a failed tick is its retry.
+    max_tick_deviation: f64 = 0.5,
+});
 
 pub const ID: &str = "polling-loop";
 

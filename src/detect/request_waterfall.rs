@@ -43,13 +43,29 @@
 //! responses (or a HAR saved with content). Without them it is `unknown`. A request
 //! identical to the previous one (a retry, a long-poll) is a repeat, not a step.
 
-use super::{Detector, DetectorInfo, Findings, PageState};
-use crate::config::{Config, RequestWaterfallConfig};
+use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
+use crate::config::Config;
 use crate::event::{Caller, Outcome};
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
 use crate::urls;
 use std::collections::{BTreeMap, VecDeque};
+
+thresholds!(RequestWaterfallConfig {
+    /// Requests in one chain, each started by the previous one's completion.
+    min_requests: usize = 3,
+    /// A request starting this soon after the previous one ended continues the chain.
+    max_gap_ms: f64 = 50.0,
+    /// ...or this much before it (rounded HAR times; the page's and DevTools' clocks).
+    max_overlap_ms: f64 = 2.0,
+    /// Measured saving (sum minus the longest) from which a chain is a warning; a
+    /// chain whose cause is unknown (no initiator stacks) needs it to be reported at all.
+    min_savings_ms: f64 = 300.0,
+    /// Measured saving from which it is an error.
+    error_savings_ms: f64 = 1_000.0,
+    /// The round trip the title states the cost at (a local API answers in 1 ms).
+    assumed_rtt_ms: f64 = 100.0,
+});
 
 pub const ID: &str = "request-waterfall";
 

@@ -19,11 +19,20 @@
 //! ## Thresholds
 //! - `ttfb_ms` (600), `total_ms` (1000), `error_total_ms` (10000), `error_ttfb_ms` (5000).
 
-use super::{Detector, DetectorInfo, Findings, PageState};
-use crate::config::{Config, SlowRequestConfig};
+use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
+use crate::config::Config;
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
 use std::collections::HashSet;
+
+thresholds!(SlowRequestConfig {
+    ttfb_ms: f64 = 600.0,
+    total_ms: f64 = 1_000.0,
+    /// From here it is an error.
+    error_total_ms: f64 = 10_000.0,
+    /// ...or from this long waiting for the first byte.
+    error_ttfb_ms: f64 = 5_000.0,
+});
 
 pub const ID: &str = "slow-request";
 

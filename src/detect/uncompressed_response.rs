@@ -34,12 +34,20 @@
 //! reports: `text/xml` and `application/xml`, `+json` types such as
 //! `application/ld+json`, and scripts, stylesheets and documents served with a non-text MIME.
 
-use super::{dev_build_in_production, Detector, DetectorInfo, Findings, PageState};
-use crate::config::{Config, UncompressedResponseConfig};
+use super::{dev_build_in_production, thresholds, Detector, DetectorInfo, Findings, PageState};
+use crate::config::Config;
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
 use crate::urls;
 use std::collections::HashSet;
+
+thresholds!(UncompressedResponseConfig {
+    min_savings_bytes: u64 = 1_400,
+    warning_bytes: u64 = 100_000,
+    error_bytes: u64 = 500_000,
+    /// Share of a text body that compression typically removes.
+    savings_share: f64 = 0.7,
+});
 
 pub const ID: &str = "uncompressed-response";
 

@@ -26,11 +26,21 @@
 //!
 //! Evidence: the component and the one that rendered it, and the page's URL.
 
-use super::{Detector, DetectorInfo, Findings, PageState};
-use crate::config::{Config, UnnecessaryRenderConfig};
+use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
+use crate::config::Config;
 use crate::event::{ChangedKey, Event};
 use crate::finding::{Metric, Severity};
 use std::collections::HashMap;
+
+thresholds!(UnnecessaryRenderConfig {
+    /// Re-renders with deep-equal props and state before a component is named.
+    min_renders: u64 = 20,
+    /// ...and the share of its re-renders they are.
+    min_share: f64 = 0.5,
+    /// Wasted re-renders, or render time spent on them, from which it is a warning.
+    warning_renders: u64 = 100,
+    warning_ms: f64 = 16.0,
+});
 
 pub const ID: &str = "unnecessary-render";
 
