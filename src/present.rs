@@ -4,7 +4,7 @@
 //!
 //! - Quantities: [`bytes`] (380 KB, 2.4 MB: decimal units, as DevTools' Network
 //!   panel counts them), [`duration`] (850 ms, 1.2 s, 2 min 5 s), [`at`] (a moment
-//!   in the session), [`number`], [`rate`], [`percent`].
+//!   in the session), [`number`], [`rate`], [`percent`], [`heap`].
 //! - A finding's parts: [`metric`] (a metric's name and value, its unit read from
 //!   its key's suffix), [`metrics`], [`when`], [`headline`].
 //! - Escaping: [`html`] for HTML and XML, [`markdown`] for Markdown text,
@@ -52,6 +52,17 @@ fn scaled_bytes(x: f64) -> String {
         }
     }
     format!("{:.1} TB", x / 1e12)
+}
+
+/// A JavaScript heap size (`performance.memory`, bytes) as `31.5 MB` in
+/// 1,048,576-byte megabytes: how the memory-growth detector's titles state it,
+/// so the timeline's heap line and that finding give the same figures.
+pub fn heap(bytes: f64) -> String {
+    if bytes.is_finite() {
+        format!("{:.1} MB", bytes / 1_048_576.0)
+    } else {
+        NO_VALUE.to_string()
+    }
 }
 
 /// A span of time given in milliseconds: `0.3 ms`, `850 ms`, `1.2 s`, `2 s`,
@@ -311,6 +322,30 @@ pub fn markdown_code(s: &str) -> String {
     format!("{fence}{pad}{s}{pad}{fence}")
 }
 
+/// Stormwatch's own prose (a finding's advice), whose `` `code` `` spans stay
+/// code spans in Markdown while everything else is escaped as [`markdown`]
+/// (a page's string inside it, such as a component's name, cannot add markup).
+pub fn markdown_prose(s: &str) -> String {
+    let parts: Vec<&str> = s.split('`').collect();
+    let mut out = String::with_capacity(s.len() + 8);
+    for (i, part) in parts.iter().enumerate() {
+        // Odd parts sit after a backtick; they are code when one closes them too.
+        let closed = i + 1 < parts.len();
+        if i % 2 == 0 {
+            out.push_str(&markdown(part));
+        } else if closed && !part.is_empty() {
+            out.push_str(&markdown_code(part));
+        } else {
+            out.push_str("\\`");
+            out.push_str(&markdown(part));
+            if closed {
+                out.push_str("\\`");
+            }
+        }
+    }
+    out
+}
+
 /// Text for a terminal or a CI log: control characters (an escape sequence in
 /// a page's URL could repaint the terminal) are shown as `\u{1b}`, not sent.
 pub fn terminal(s: &str) -> String {
@@ -384,6 +419,13 @@ mod tests {
         assert_eq!(at(f64::NAN), NO_VALUE);
         assert_eq!(at(12_345.0), "12.3 s");
         assert_eq!(at(0.0), "0.0 s");
+    }
+
+    #[test]
+    fn heap_sizes_read_as_the_memory_growth_detector_writes_them() {
+        assert_eq!(heap(0.0), "0.0 MB");
+        assert_eq!(heap(33_030_144.0), "31.5 MB");
+        assert_eq!(heap(f64::NAN), NO_VALUE);
     }
 
     #[test]
@@ -461,6 +503,18 @@ mod tests {
         assert_eq!(markdown_code("a|b"), "`a\\|b`");
         assert_eq!(markdown_code("x\ny"), "`x y`");
         assert_eq!(markdown_code(""), "` `");
+    }
+
+    #[test]
+    fn advice_keeps_its_code_spans_and_escapes_the_rest() {
+        assert_eq!(
+            markdown_prose("Wrap `Row` in React.memo (a *fast* path)"),
+            "Wrap `Row` in React.memo (a \\*fast\\* path)"
+        );
+        assert_eq!(markdown_prose("use `a|b` <now>"), "use `a\\|b` \\<now\\>");
+        assert_eq!(markdown_prose("odd ` tick"), "odd \\` tick");
+        assert_eq!(markdown_prose("empty `` pair"), "empty \\`\\` pair");
+        assert_eq!(markdown_prose("plain"), "plain");
     }
 
     #[test]
