@@ -281,8 +281,17 @@ pub fn html(s: &str) -> String {
 /// and line breaks become spaces (one string, one line: a list item or a cell).
 pub fn markdown(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    let chars: Vec<char> = s.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
         match c {
+            // Between two letters or digits `_` never starts or ends emphasis
+            // (CommonMark), so `snake_case` stays as written.
+            '_' if i > 0
+                && chars[i - 1].is_alphanumeric()
+                && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric()) =>
+            {
+                out.push('_')
+            }
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&' | '#' | '!' => {
                 out.push('\\');
                 out.push(c);
@@ -488,7 +497,8 @@ mod tests {
 
     #[test]
     fn markdown_text_reads_as_itself() {
-        assert_eq!(markdown("GET /api/*/items_by_id"), "GET /api/\\*/items\\_by\\_id");
+        assert_eq!(markdown("GET /api/*/items_by_id"), "GET /api/\\*/items_by_id");
+        assert_eq!(markdown("_a_ b_ _c"), "\\_a\\_ b\\_ \\_c");
         assert_eq!(markdown("a|b <b>x</b> [l](u) `c` \\"), "a\\|b \\<b\\>x\\</b\\> \\[l\\](u) \\`c\\` \\\\");
         assert_eq!(markdown("&lt; #1 !x ~~y~~"), "\\&lt; \\#1 \\!x \\~\\~y\\~\\~");
         assert_eq!(markdown("two\nlines\r\n"), "two lines  ");
