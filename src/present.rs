@@ -65,7 +65,7 @@ pub fn heap(bytes: f64) -> String {
     }
 }
 
-/// A span of time given in milliseconds: `0.3 ms`, `850 ms`, `1.2 s`, `2 s`,
+/// A span of time given in milliseconds: `0.3 ms`, `2 ms`, `850 ms`, `1.2 s`, `2 s`,
 /// `2 min 5 s`, `1 h 20 min`. Negative spans keep their sign (a clock went
 /// backwards: better seen than hidden); NaN and infinities read [`NO_VALUE`].
 pub fn duration(ms: f64) -> String {
@@ -75,7 +75,8 @@ pub fn duration(ms: f64) -> String {
     if ms < 0.0 {
         return format!("-{}", duration(-ms));
     }
-    if ms < 9.95 && ms.fract() != 0.0 {
+    // Under a millisecond a tenth shows it is not nothing; above, whole ones.
+    if ms < 0.95 && ms.fract() != 0.0 {
         return format!("{} ms", trim(format!("{ms:.1}")));
     }
     if ms.round() < 1000.0 {
@@ -405,6 +406,8 @@ mod tests {
         assert_eq!(duration(0.0), "0 ms");
         assert_eq!(duration(0.3), "0.3 ms");
         assert_eq!(duration(5.0), "5 ms");
+        assert_eq!(duration(2.3), "2 ms");
+        assert_eq!(duration(0.96), "1 ms");
         assert_eq!(duration(9.96), "10 ms");
         assert_eq!(duration(174.4), "174 ms");
         assert_eq!(duration(999.0), "999 ms");
