@@ -277,23 +277,34 @@ pub fn html(s: &str) -> String {
 }
 
 /// Escapes text for Markdown (CommonMark and GitHub's tables), so a page's
-/// string reads as itself: `*`, `_`, `` ` ``, brackets, `<`, `|` and the rest
-/// are backslash-escaped (which every renderer accepts before ASCII punctuation),
-/// and line breaks become spaces (one string, one line: a list item or a cell).
+/// string reads as itself: `*`, `_`, `` ` ``, brackets, `<`, `|`, `~` and `\\`
+/// are backslash-escaped (which every renderer accepts before ASCII
+/// punctuation), and line breaks become spaces (one string, one line: a list
+/// item or a cell). Characters that are markup only in one position are escaped
+/// only there, so URLs stay readable: `&` before what would be an entity
+/// (`&lt;`), `#` after a space (a heading's closing sequence), `_` unless it sits
+/// between two letters or digits (`snake_case` can never be emphasis).
 pub fn markdown(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let chars: Vec<char> = s.chars().collect();
+    let entity_at = |i: usize| {
+        let name = chars[i + 1..].iter().take_while(|c| c.is_ascii_alphanumeric() || **c == '#').count();
+        name > 0 && chars.get(i + 1 + name) == Some(&';')
+    };
     for (i, &c) in chars.iter().enumerate() {
-        match c {
-            // Between two letters or digits `_` never starts or ends emphasis
-            // (CommonMark), so `snake_case` stays as written.
-            '_' if i > 0
-                && chars[i - 1].is_alphanumeric()
-                && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric()) =>
-            {
-                out.push('_')
+        let escape = match c {
+            '\\' | '`' | '*' | '[' | ']' | '<' | '|' | '~' => true,
+            '_' => {
+                !(i > 0
+                    && chars[i - 1].is_alphanumeric()
+                    && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric()))
             }
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&' | '#' | '!' => {
+            '&' => entity_at(i),
+            '#' => i == 0 || chars[i - 1].is_whitespace(),
+            _ => false,
+        };
+        match c {
+            _ if escape => {
                 out.push('\\');
                 out.push(c);
             }
@@ -502,8 +513,11 @@ mod tests {
     fn markdown_text_reads_as_itself() {
         assert_eq!(markdown("GET /api/*/items_by_id"), "GET /api/\\*/items_by_id");
         assert_eq!(markdown("_a_ b_ _c"), "\\_a\\_ b\\_ \\_c");
-        assert_eq!(markdown("a|b <b>x</b> [l](u) `c` \\"), "a\\|b \\<b\\>x\\</b\\> \\[l\\](u) \\`c\\` \\\\");
-        assert_eq!(markdown("&lt; #1 !x ~~y~~"), "\\&lt; \\#1 \\!x \\~\\~y\\~\\~");
+        assert_eq!(markdown("a|b <b>x</b> [l](u) `c` \\"), "a\\|b \\<b>x\\</b> \\[l\\](u) \\`c\\` \\\\");
+        assert_eq!(markdown("&lt; &#39; #1 ~~y~~"), "\\&lt; \\&#39; \\#1 \\~\\~y\\~\\~");
+        // URLs keep their `&`, `#` and `!` where they cannot be markup.
+        assert_eq!(markdown("/a?b=1&c=2#/x!"), "/a?b=1&c=2#/x!");
+        assert_eq!(markdown("a&b;"), "a\\&b;");
         assert_eq!(markdown("two\nlines\r\n"), "two lines  ");
         assert_eq!(markdown("plain 1.2 MB – ü"), "plain 1.2 MB – ü");
     }
@@ -524,7 +538,7 @@ mod tests {
             markdown_prose("Wrap `Row` in React.memo (a *fast* path)"),
             "Wrap `Row` in React.memo (a \\*fast\\* path)"
         );
-        assert_eq!(markdown_prose("use `a|b` <now>"), "use `a\\|b` \\<now\\>");
+        assert_eq!(markdown_prose("use `a|b` <now>"), "use `a\\|b` \\<now>");
         assert_eq!(markdown_prose("odd ` tick"), "odd \\` tick");
         assert_eq!(markdown_prose("empty `` pair"), "empty \\`\\` pair");
         assert_eq!(markdown_prose("plain"), "plain");
