@@ -288,17 +288,16 @@ pub fn markdown(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let chars: Vec<char> = s.chars().collect();
     let entity_at = |i: usize| {
-        let name = chars[i + 1..].iter().take_while(|c| c.is_ascii_alphanumeric() || **c == '#').count();
+        let name = chars[i + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric() || **c == '#')
+            .count();
         name > 0 && chars.get(i + 1 + name) == Some(&';')
     };
     for (i, &c) in chars.iter().enumerate() {
         let escape = match c {
             '\\' | '`' | '*' | '[' | ']' | '<' | '|' | '~' => true,
-            '_' => {
-                !(i > 0
-                    && chars[i - 1].is_alphanumeric()
-                    && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric()))
-            }
+            '_' => !(i > 0 && chars[i - 1].is_alphanumeric() && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric())),
             '&' => entity_at(i),
             '#' => i == 0 || chars[i - 1].is_whitespace(),
             _ => false,
@@ -339,7 +338,11 @@ pub fn markdown_code(s: &str) -> String {
     if s.is_empty() {
         return "` `".into();
     }
-    let pad = if s.starts_with('`') || s.ends_with('`') { " " } else { "" };
+    let pad = if s.starts_with('`') || s.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
     format!("{fence}{pad}{s}{pad}{fence}")
 }
 
@@ -374,7 +377,13 @@ pub fn terminal(s: &str) -> String {
         return s.to_string();
     }
     s.chars()
-        .map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() })
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
         .collect()
 }
 
@@ -489,11 +498,20 @@ mod tests {
         assert_eq!(m("while_hidden", Metric::Flag(false)), pair("while hidden", "no"));
         assert_eq!(m("strict_mode", Metric::Flag(true)), pair("strict mode", "yes"));
         // Text keeps its whole key: the unit is in the text, if anywhere.
-        assert_eq!(m("retry_delays_ms", Metric::Text("150, 300".into())), pair("retry delays ms", "150, 300"));
-        assert_eq!(m("transfer_bytes", Metric::Text("unknown".into())), pair("transfer bytes", "unknown"));
+        assert_eq!(
+            m("retry_delays_ms", Metric::Text("150, 300".into())),
+            pair("retry delays ms", "150, 300")
+        );
+        assert_eq!(
+            m("transfer_bytes", Metric::Text("unknown".into())),
+            pair("transfer bytes", "unknown")
+        );
         // A count and a time of the same thing stay apart.
         assert_eq!(m("largest_burst", Metric::Num(12.0)).0, "largest burst");
-        assert_eq!(m("largest_burst_ms", Metric::Num(340.0)), pair("largest burst took", "340 ms"));
+        assert_eq!(
+            m("largest_burst_ms", Metric::Num(340.0)),
+            pair("largest burst took", "340 ms")
+        );
         // A bare suffix is a name, not a unit.
         assert_eq!(m("ms", Metric::Num(3.0)), pair("ms", "3"));
         assert_eq!(m("x_ms", Metric::Num(f64::NAN)), pair("x", NO_VALUE));
@@ -513,7 +531,10 @@ mod tests {
     fn markdown_text_reads_as_itself() {
         assert_eq!(markdown("GET /api/*/items_by_id"), "GET /api/\\*/items_by_id");
         assert_eq!(markdown("_a_ b_ _c"), "\\_a\\_ b\\_ \\_c");
-        assert_eq!(markdown("a|b <b>x</b> [l](u) `c` \\"), "a\\|b \\<b>x\\</b> \\[l\\](u) \\`c\\` \\\\");
+        assert_eq!(
+            markdown("a|b <b>x</b> [l](u) `c` \\"),
+            "a\\|b \\<b>x\\</b> \\[l\\](u) \\`c\\` \\\\"
+        );
         assert_eq!(markdown("&lt; &#39; #1 ~~y~~"), "\\&lt; \\&#39; \\#1 \\~\\~y\\~\\~");
         // URLs keep their `&`, `#` and `!` where they cannot be markup.
         assert_eq!(markdown("/a?b=1&c=2#/x!"), "/a?b=1&c=2#/x!");

@@ -248,7 +248,11 @@ impl Timeline {
                         ));
                     }
                     if let Some(n) = m.nodes {
-                        nodes.push((t, n, format!("{} DOM elements at {}", present::number(n), present::at(t))));
+                        nodes.push((
+                            t,
+                            n,
+                            format!("{} DOM elements at {}", present::number(n), present::at(t)),
+                        ));
                     }
                 }
                 _ => {}

@@ -53,7 +53,10 @@ pub fn render(r: &Report, source: &str) -> String {
             let names: Vec<String> = f.evidence.components.iter().map(|c| code(c)).collect();
             out.push_str(&format!("- components: {}\n", names.join(", ")));
         }
-        out.push_str(&format!("\n**Fix:** {}\n\n", present::markdown_prose(&redact_str(&f.advice).unwrap_or_else(|| f.advice.clone()))));
+        out.push_str(&format!(
+            "\n**Fix:** {}\n\n",
+            present::markdown_prose(&redact_str(&f.advice).unwrap_or_else(|| f.advice.clone()))
+        ));
     }
     if r.findings.is_empty() {
         out.push_str("No findings.\n");

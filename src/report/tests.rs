@@ -25,7 +25,10 @@ fn golden_report_json_text_is_unchanged_and_reads_back_as_written() {
     let streamed = Report::json_of(&engine, true, false);
     assert_eq!(streamed, serde_json::to_string(&report).unwrap());
     let without = Report::json_of(&engine, false, false);
-    assert_eq!(without, serde_json::to_string(&Report::from_engine(&engine, false)).unwrap());
+    assert_eq!(
+        without,
+        serde_json::to_string(&Report::from_engine(&engine, false)).unwrap()
+    );
     assert!(without.ends_with(",\"events\":[]}"), "{without}");
 
     // What is written reads back to the same report, and writes the same text.
@@ -131,8 +134,14 @@ fn one_finding_reads_the_same_in_text_html_and_markdown() {
     assert_eq!(present::headline(&f), headline);
 
     // The same words in each format, written in that format's syntax.
-    assert!(text.contains(&format!("        {headline}; {}\n", shown.join(", "))), "{text}");
-    assert!(html.contains(&format!("<div class=\"det\">polling-loop · {headline}</div>")), "{html}");
+    assert!(
+        text.contains(&format!("        {headline}; {}\n", shown.join(", "))),
+        "{text}"
+    );
+    assert!(
+        html.contains(&format!("<div class=\"det\">polling-loop · {headline}</div>")),
+        "{html}"
+    );
     assert!(md.contains(&format!("- when: {headline}\n")), "{md}");
     for (name, value) in &metrics {
         let plain = format!("{name}: {value}");

@@ -39,7 +39,10 @@ pub fn finding(f: &Finding, color: bool) -> String {
         out.push_str(&format!("        from: {}\n", terminal(s)));
     }
     if !f.evidence.components.is_empty() {
-        out.push_str(&format!("        components: {}\n", terminal(&f.evidence.components.join(", "))));
+        out.push_str(&format!(
+            "        components: {}\n",
+            terminal(&f.evidence.components.join(", "))
+        ));
     }
     out.push_str(&format!("        fix: {}\n", terminal(&f.advice)));
     out
