@@ -12,6 +12,7 @@ pub mod event;
 pub mod finding;
 pub mod har;
 pub mod live;
+pub mod present;
 pub mod protocol;
 pub mod report;
 pub mod request;

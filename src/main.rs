@@ -461,12 +461,12 @@ fn render(name: &str, a: &Analysis, report: &Report, format: Format, redact: boo
                     } else {
                         label.clone()
                     };
-                    svg.push_str(&format!("<h3>{}</h3>", stormwatch::timeline::xml(&label)));
+                    svg.push_str(&format!("<h3>{}</h3>", stormwatch::present::html(&label)));
                 }
                 svg.push_str(&stormwatch::timeline::Timeline::of(&run.engine).svg(redact));
             }
             if let Some(n) = note {
-                svg.push_str(&format!("<p>{}</p>", stormwatch::timeline::xml(n)));
+                svg.push_str(&format!("<p>{}</p>", stormwatch::present::html(n)));
             }
             out.push_str(&stormwatch::report::html::render(&labelled(report), &svg, name, redact));
         }

@@ -10,6 +10,7 @@
 use crate::engine::Engine;
 use crate::event::Event;
 use crate::finding::Severity;
+use crate::present;
 use std::collections::HashMap;
 
 /// Endpoint lanes drawn; the rest share one "other requests" lane.
@@ -122,16 +123,16 @@ impl Timeline {
             let retry = r
                 .retry
                 .as_ref()
-                .map(|rt| format!(" · retry {} after {:.0} ms", rt.attempt, rt.delay_ms))
+                .map(|rt| format!(" · retry {} after {}", rt.attempt, present::duration(rt.delay_ms)))
                 .unwrap_or_default();
             let span = Span {
                 from,
                 to,
                 label: format!(
-                    "{}{status} · {:.0} ms at {:.1} s{retry}",
+                    "{}{status} · {} at {}{retry}",
                     r.label(),
-                    to - from,
-                    from / 1000.0
+                    present::duration(to - from),
+                    present::at(from)
                 ),
                 class: if r.end.is_none() {
                     "pending"
@@ -192,7 +193,10 @@ impl Timeline {
                             format!(": {f} in {}", crate::urls::short(&s.url))
                         })
                         .unwrap_or_default();
-                    let blocking = t.blocking.map(|b| format!(", {b:.0} ms blocking")).unwrap_or_default();
+                    let blocking = t
+                        .blocking
+                        .map(|b| format!(", {} blocking", present::duration(b)))
+                        .unwrap_or_default();
                     end = end.max(from + t.duration);
                     push_span(
                         &mut tasks,
@@ -200,9 +204,9 @@ impl Timeline {
                             from,
                             to: from + t.duration,
                             label: format!(
-                                "long task {:.0} ms{blocking}{what} at {:.1} s",
-                                t.duration,
-                                from / 1000.0
+                                "long task {}{blocking}{what} at {}",
+                                present::duration(t.duration),
+                                present::at(from)
                             ),
                             class: if t.blocking.unwrap_or(t.duration - 50.0) >= 150.0 {
                                 "blocking"
@@ -240,11 +244,15 @@ impl Timeline {
                         heap.push((
                             t,
                             h / 1_048_576.0,
-                            format!("JS heap {:.1} MB at {:.1} s", h / 1_048_576.0, t / 1000.0),
+                            format!("JS heap {} at {}", present::heap(h), present::at(t)),
                         ));
                     }
                     if let Some(n) = m.nodes {
-                        nodes.push((t, n, format!("{n:.0} DOM elements at {:.1} s", t / 1000.0)));
+                        nodes.push((
+                            t,
+                            n,
+                            format!("{} DOM elements at {}", present::number(n), present::at(t)),
+                        ));
                     }
                 }
                 _ => {}
@@ -430,7 +438,7 @@ impl Timeline {
             } else {
                 s.to_string()
             };
-            xml(&s)
+            present::html(&s)
         };
         let shapes = self.layout(0.0, self.end.max(1000.0));
         let mut out = format!(
@@ -463,23 +471,6 @@ fn clip(s: &str, n: usize) -> String {
     } else {
         s.chars().take(n - 1).collect::<String>() + "…"
     }
-}
-
-/// Escapes text for XML and HTML content and attribute values.
-pub fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -306,7 +306,7 @@ fn markdown_output_is_ready_for_an_issue() {
     let md = String::from_utf8_lossy(&out.stdout);
     assert!(md.starts_with("## Stormwatch: 1 finding(s) on "), "{md}");
     assert!(
-        md.contains("### ERROR `error-burst`: POST /api/_error failed 6 of 6 times"),
+        md.contains("### ERROR `error-burst`: POST /api/\\_error failed 6 of 6 times"),
         "{md}"
     );
     assert!(md.contains("**Fix:**"), "{md}");

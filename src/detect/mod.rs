@@ -312,16 +312,8 @@ pub struct DetectorInfo {
 }
 // `DETECTORS`, the list of them, comes from `registry!` (at the top of this file).
 
-/// Bytes as people read them: 380 KB, 2.4 MB.
-pub fn bytes(n: u64) -> String {
-    if n >= 1_000_000 {
-        format!("{:.1} MB", n as f64 / 1_000_000.0)
-    } else if n >= 1_000 {
-        format!("{:.0} KB", n as f64 / 1_000.0)
-    } else {
-        format!("{n} B")
-    }
-}
+// Detectors write sizes into titles the way every view shows them.
+pub(crate) use crate::present::bytes;
 
 /// One behaviour, one finding: a steady loop whose copies merely follow each other
 /// (none in flight at once) is reported as `polling-loop`, not also as duplicates.

@@ -6,8 +6,8 @@
 
 use super::redact::redact_str;
 use super::Report;
-use crate::finding::{Finding, Metric, Severity};
-use crate::timeline::xml;
+use crate::finding::{Finding, Severity};
+use crate::present;
 
 const STYLE: &str = r#"
 :root { color-scheme: light dark; --fg: #1f1f1f; --bg: #fff; --muted: #666; --line: #ddd; --err: #c5221f; --warn: #b06000; --info: #1967d2; }
@@ -40,34 +40,19 @@ fn esc(text: &str, redact: bool) -> String {
     } else {
         text.to_string()
     };
-    xml(&text)
-}
-
-fn metric(m: &Metric) -> String {
-    match m {
-        Metric::Num(n) if n.fract() == 0.0 => format!("{n:.0}"),
-        Metric::Num(n) => format!("{n:.2}"),
-        Metric::Text(t) => t.clone(),
-        Metric::Flag(b) => if *b { "yes" } else { "no" }.to_string(),
-    }
+    present::html(&text)
 }
 
 fn finding(f: &Finding, redact: bool) -> String {
     let sev = f.severity.as_str();
     let mut out = format!(
-        "<div class=\"finding {sev}\"><h3><span class=\"sev\">{sev}</span>{}</h3><div class=\"det\">{} · {:.1}–{:.1} s · ×{}</div><ul>",
+        "<div class=\"finding {sev}\"><h3><span class=\"sev\">{sev}</span>{}</h3><div class=\"det\">{} · {}</div><ul>",
         esc(&f.title, redact),
         esc(&f.detector, false),
-        f.first_ms / 1000.0,
-        f.last_ms / 1000.0,
-        f.count
+        esc(&present::headline(f), false)
     );
-    for (k, v) in &f.metrics {
-        out.push_str(&format!(
-            "<li>{}: {}</li>",
-            esc(&k.replace('_', " "), false),
-            esc(&metric(v), redact)
-        ));
+    for (name, value) in present::metrics(f) {
+        out.push_str(&format!("<li>{}: {}</li>", esc(&name, false), esc(&value, redact)));
     }
     for u in f.evidence.urls.iter().take(10) {
         out.push_str(&format!("<li>url: {}</li>", esc(u, redact)));
@@ -96,12 +81,12 @@ pub fn render(r: &Report, timeline_svg: &str, source: &str, redact: bool) -> Str
     let mut out = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
          <title>Stormwatch report: {}</title><style>{STYLE}</style></head><body>\
-         <h1>Stormwatch report</h1><p class=\"meta\"><code>{}</code><br>{} · {:.1} s with findings · {} requests · {} events{}</p>\
+         <h1>Stormwatch report</h1><p class=\"meta\"><code>{}</code><br>{} · {} with findings · {} requests · {} events{}</p>\
          <p class=\"counts\"><span>{} error</span><span>{} warning</span><span>{} info</span></p>",
         esc(page, redact),
         esc(page, redact),
         esc(source, redact),
-        span / 1000.0,
+        present::at(span),
         r.stats.requests,
         r.stats.events,
         if r.stats.dropped > 0 { format!(" · {} lost on the way", r.stats.dropped) } else { String::new() },

@@ -30,8 +30,13 @@ pub struct PageRef {
     pub started_at: f64,
 }
 
+/// The report. `Events` is how its event log is held: a `Vec<Event>` when the
+/// report is a value (read back from a file, merged, replayed), or an
+/// [`EventLog`] borrowing the engine's log when it is written straight out (taking
+/// a report must not double the panel's memory). One type, so the JSON written
+/// and the JSON read back cannot drift apart.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Report {
+pub struct Report<Events = Vec<Event>> {
     pub schema: String,
     pub tool: Tool,
     pub page: PageRef,
@@ -42,25 +47,28 @@ pub struct Report {
     pub components: Vec<ComponentRow>,
     /// The ingested events, oldest first (see `stats.events_not_logged`).
     #[serde(default)]
-    pub events: Vec<Event>,
+    pub events: Events,
+}
+
+/// An engine's event log written as a report's `events` without copying it
+/// (empty when the report is taken without events).
+pub struct EventLog<'a> {
+    engine: &'a Engine,
+    with_events: bool,
+}
+
+impl Serialize for EventLog<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.with_events {
+            s.collect_seq(self.engine.events())
+        } else {
+            s.collect_seq(std::iter::empty::<&Event>())
+        }
+    }
 }
 
 /// Components listed in a report.
 const REPORT_COMPONENTS: usize = 200;
-
-fn tool() -> Tool {
-    Tool {
-        name: "stormwatch".into(),
-        version: crate::VERSION.into(),
-    }
-}
-
-fn page(engine: &Engine) -> PageRef {
-    PageRef {
-        url: engine.page_url().to_string(),
-        started_at: engine.origin(),
-    }
-}
 
 /// The self-contained HTML report of a session (see `html`).
 pub fn html_of(engine: &Engine, source: &str, redact: bool) -> String {
@@ -69,67 +77,34 @@ pub fn html_of(engine: &Engine, source: &str, redact: bool) -> String {
     html::render(&report, &svg, source, redact)
 }
 
-impl Report {
-    pub fn from_engine(engine: &Engine, with_events: bool) -> Report {
+impl<Events> Report<Events> {
+    /// The engine's report, its event log held as `events`.
+    fn of(engine: &Engine, events: Events) -> Report<Events> {
         Report {
             schema: SCHEMA.to_string(),
-            tool: tool(),
-            page: page(engine),
+            tool: Tool {
+                name: "stormwatch".into(),
+                version: crate::VERSION.into(),
+            },
+            page: PageRef {
+                url: engine.page_url().to_string(),
+                started_at: engine.origin(),
+            },
             findings: engine.findings(),
             stats: engine.stats(),
             components: engine.components().rows(REPORT_COMPONENTS),
-            events: if with_events {
-                engine.events().cloned().collect()
-            } else {
-                Vec::new()
-            },
-        }
-    }
-
-    /// The report's JSON straight from the engine, without copying its event log
-    /// (taking a report must not double the panel's memory).
-    /// `redact`: replace secret-looking values (see `redact`), as every export should.
-    pub fn json_of(engine: &Engine, with_events: bool, redact: bool) -> String {
-        #[derive(Serialize)]
-        struct Borrowed<'a> {
-            schema: &'static str,
-            tool: Tool,
-            page: PageRef,
-            findings: Vec<Finding>,
-            stats: Stats,
-            #[serde(skip_serializing_if = "Vec::is_empty")]
-            components: Vec<ComponentRow>,
-            events: Vec<&'a Event>,
-        }
-        let report = Borrowed {
-            schema: SCHEMA,
-            tool: tool(),
-            page: page(engine),
-            findings: engine.findings(),
-            stats: engine.stats(),
-            components: engine.components().rows(REPORT_COMPONENTS),
-            events: if with_events {
-                engine.events().collect()
-            } else {
-                Vec::new()
-            },
-        };
-        if !redact {
-            return serde_json::to_string(&report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
-        }
-        match serde_json::to_value(&report) {
-            Ok(mut v) => {
-                redact::redact(&mut v);
-                v.to_string()
-            }
-            Err(e) => format!("{{\"error\":\"{e}\"}}"),
+            events,
         }
     }
 
     pub fn worst(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
     }
+}
 
+impl<Events: Serialize> Report<Events> {
+    /// Pretty JSON (the CLI's `--format json`). `redact`: replace secret-looking
+    /// values (see `redact`), as every export should.
     pub fn to_json(&self, redact: bool) -> String {
         let mut v = match serde_json::to_value(self) {
             Ok(v) => v,
@@ -141,3 +116,33 @@ impl Report {
         serde_json::to_string_pretty(&v).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
     }
 }
+
+impl Report {
+    pub fn from_engine(engine: &Engine, with_events: bool) -> Report {
+        let events = if with_events {
+            engine.events().cloned().collect()
+        } else {
+            Vec::new()
+        };
+        Report::of(engine, events)
+    }
+
+    /// The report's JSON straight from the engine, without copying its event log.
+    /// `redact`: replace secret-looking values (see `redact`), as every export should.
+    pub fn json_of(engine: &Engine, with_events: bool, redact: bool) -> String {
+        let report = Report::of(engine, EventLog { engine, with_events });
+        if !redact {
+            return serde_json::to_string(&report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+        }
+        match serde_json::to_value(&report) {
+            Ok(mut v) => {
+                redact::redact(&mut v);
+                v.to_string()
+            }
+            Err(e) => format!("{{\"error\":\"{e}\"}}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,23 +1,14 @@
 //! Plain-text rendering of findings for a terminal or a CI log.
 
 use super::Report;
-use crate::finding::{Finding, Metric, Severity};
+use crate::finding::{Finding, Severity};
+use crate::present::{self, terminal};
 
 fn paint(s: &str, code: &str, color: bool) -> String {
     if color {
         format!("\x1b[{code}m{s}\x1b[0m")
     } else {
         s.to_string()
-    }
-}
-
-fn metric(key: &str, m: &Metric) -> String {
-    match m {
-        Metric::Num(n) if key.ends_with("_bytes") => crate::detect::bytes(*n as u64),
-        Metric::Num(n) if n.fract() == 0.0 => format!("{n:.0}"),
-        Metric::Num(n) => format!("{n:.2}"),
-        Metric::Text(t) => t.clone(),
-        Metric::Flag(b) => if *b { "yes" } else { "no" }.to_string(),
     }
 }
 
@@ -29,27 +20,31 @@ pub fn finding(f: &Finding, color: bool) -> String {
     };
     let mut out = format!(
         "{sev} {} {}\n",
-        paint(&format!("[{}]", f.detector), "2", color),
-        f.title
+        paint(&format!("[{}]", terminal(&f.detector)), "2", color),
+        terminal(&f.title)
     );
-    let metrics: Vec<String> = f.metrics.iter().map(|(k, v)| format!("{k}={}", metric(k, v))).collect();
-    out.push_str(&format!(
-        "        at {:.1}s..{:.1}s, count {}; {}\n",
-        f.first_ms / 1000.0,
-        f.last_ms / 1000.0,
-        f.count,
-        metrics.join(", ")
-    ));
+    let metrics: Vec<String> = present::metrics(f)
+        .into_iter()
+        .map(|(name, value)| format!("{name}: {}", terminal(&value)))
+        .collect();
+    out.push_str(&format!("        {}", present::headline(f)));
+    if !metrics.is_empty() {
+        out.push_str(&format!("; {}", metrics.join(", ")));
+    }
+    out.push('\n');
     for u in f.evidence.urls.iter().take(3) {
-        out.push_str(&format!("        url: {u}\n"));
+        out.push_str(&format!("        url: {}\n", terminal(u)));
     }
     for s in f.evidence.sources.iter().take(3) {
-        out.push_str(&format!("        from: {s}\n"));
+        out.push_str(&format!("        from: {}\n", terminal(s)));
     }
     if !f.evidence.components.is_empty() {
-        out.push_str(&format!("        components: {}\n", f.evidence.components.join(", ")));
+        out.push_str(&format!(
+            "        components: {}\n",
+            terminal(&f.evidence.components.join(", "))
+        ));
     }
-    out.push_str(&format!("        fix: {}\n", f.advice));
+    out.push_str(&format!("        fix: {}\n", terminal(&f.advice)));
     out
 }
 
@@ -61,7 +56,7 @@ pub fn render(r: &Report, color: bool) -> String {
     if !r.components.is_empty() {
         out.push_str("React components, most renders first:\n");
         for c in r.components.iter().take(10) {
-            out.push_str(&format!("        {}\n", c.component.summary()));
+            out.push_str(&format!("        {}\n", terminal(&c.component.summary())));
         }
     }
     let count = |s: Severity| r.findings.iter().filter(|f| f.severity == s).count();

@@ -8,26 +8,13 @@ use super::components_view::Nav;
 use super::state::Snapshot;
 use super::virtual_list::{clip, key_of, mix, Item, Virtual};
 use crate::detect;
-use crate::finding::{location, Finding, Location, Metric, Severity};
+use crate::finding::{location, Finding, Location, Severity};
+use crate::present;
 use leptos::prelude::*;
 use std::sync::Arc;
 
 /// Characters of a page string shown in a row (the report keeps them whole).
 const MAX_TEXT: usize = 300;
-
-fn metric_text(key: &str, m: &Metric) -> String {
-    match m {
-        Metric::Num(n) if key.ends_with("_bytes") => detect::bytes(*n as u64),
-        Metric::Num(n) if n.fract() == 0.0 => format!("{n:.0}"),
-        Metric::Num(n) => format!("{n:.2}"),
-        Metric::Text(t) => clip(t, MAX_TEXT),
-        Metric::Flag(b) => if *b { "yes" } else { "no" }.to_string(),
-    }
-}
-
-fn seconds(ms: f64) -> String {
-    format!("{:.1} s", ms / 1000.0)
-}
 
 /// The path of a URL, which is what the Network panel's filter box matches well.
 fn network_filter(url: &str) -> String {
@@ -36,15 +23,9 @@ fn network_filter(url: &str) -> String {
 
 fn finding_card(f: &Finding, vkey: u64) -> impl IntoView {
     let class = format!("finding sev-{}", f.severity.as_str());
-    let when = if f.first_ms == f.last_ms {
-        format!("at {}", seconds(f.first_ms))
-    } else {
-        format!("{} – {}", seconds(f.first_ms), seconds(f.last_ms))
-    };
-    let metrics = f
-        .metrics
-        .iter()
-        .map(|(k, v)| view! { <span class="metric"><b>{k.replace('_', " ")}</b>" "{metric_text(k, v)}</span> })
+    let metrics = present::metrics(f)
+        .into_iter()
+        .map(|(name, value)| view! { <span class="metric"><b>{name}</b>" "{clip(&value, MAX_TEXT)}</span> })
         .collect_view();
     let can_filter = bridge::can_show_network();
     let urls = f
@@ -109,7 +90,7 @@ fn finding_card(f: &Finding, vkey: u64) -> impl IntoView {
             <div class="head">
                 <span class="sev">{f.severity.as_str()}</span>
                 <span class="title">{clip(&f.title, MAX_TEXT * 2)}</span>
-                <span class="when">{when}" · ×"{f.count}</span>
+                <span class="when">{present::headline(f)}</span>
             </div>
             <div class="metrics">{metrics}</div>
             <ul class="evidence">{urls}{sources}{components}</ul>
