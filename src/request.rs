@@ -80,6 +80,8 @@ pub struct Request {
     pub net_end: Option<f64>,
     /// It repeats an identical request that had failed: a retry, not a duplicate.
     pub retry: Option<Retry>,
+    /// Detectors that have counted it, a bit each (see [`Request::count_once`]).
+    counted_by: std::cell::Cell<u32>,
 }
 
 /// A request that repeats an identical one which failed before it started.
@@ -198,6 +200,18 @@ impl Request {
         self.cache_control = self.cache_control.take().or_else(|| n.cache_control.clone());
         self.expires_s = self.expires_s.or(n.expires_s);
         self.source_map = self.source_map.take().or_else(|| n.source_map.clone());
+    }
+
+    /// True the first time the detector `id` asks, false after. A request settles up to
+    /// twice (at its end, and again when DevTools' detail arrives, see
+    /// `Detector::on_settled`); a detector that counts it when it first qualifies asks
+    /// here, so it counts it once without a set of its own. The mark lives as long as
+    /// the request does in the engine's ring, which is as long as hooks can come for it.
+    pub fn count_once(&self, id: &str) -> bool {
+        let bit = 1u32 << crate::detect::index_of(id);
+        let was = self.counted_by.get();
+        self.counted_by.set(was | bit);
+        was & bit == 0
     }
 
     /// Replaces the body signature (and forgets the key cached from the old one).

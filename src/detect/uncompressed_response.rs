@@ -39,7 +39,6 @@ use crate::config::{Config, UncompressedResponseConfig};
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
 use crate::urls;
-use std::collections::HashSet;
 
 pub const ID: &str = "uncompressed-response";
 
@@ -53,7 +52,6 @@ pub const INFO: DetectorInfo = DetectorInfo {
 pub struct UncompressedResponse {
     cfg: UncompressedResponseConfig,
     local_suffixes: Vec<String>,
-    counted: HashSet<u64>,
 }
 
 impl UncompressedResponse {
@@ -61,7 +59,6 @@ impl UncompressedResponse {
         Self {
             cfg: cfg.uncompressed_response.clone(),
             local_suffixes: cfg.dev_build_in_production.local_suffixes.clone(),
-            counted: HashSet::new(),
         }
     }
 }
@@ -97,7 +94,7 @@ impl Detector for UncompressedResponse {
         let cfg = &self.cfg;
         let share = cfg.savings_share;
         let savings = (size as f64 * share) as u64;
-        if savings < cfg.min_savings_bytes || !self.counted.insert(req.id) {
+        if savings < cfg.min_savings_bytes || !req.count_once(ID) {
             return;
         }
         let (template, _) = urls::template(&req.url);
@@ -133,9 +130,6 @@ impl Detector for UncompressedResponse {
                 dev_build_in_production::local_asset_finding(f);
             }
         });
-        if self.counted.len() > 50_000 {
-            self.counted.clear();
-        }
     }
 }
 
