@@ -82,6 +82,8 @@ pub struct Request {
     pub retry: Option<Retry>,
     /// Detectors that have counted it, a bit each (see [`Request::count_once`]).
     counted_by: std::cell::Cell<u32>,
+    /// The polling detector's shape hash, computed once (see [`Request::shape_hash_with`]).
+    shape_hash_cache: std::cell::Cell<Option<u64>>,
 }
 
 /// A request that repeats an identical one which failed before it started.
@@ -212,6 +214,19 @@ impl Request {
         let was = self.counted_by.get();
         self.counted_by.set(was | bit);
         was & bit == 0
+    }
+
+    /// A hash of the request's shape (method, URL shape, operation), computed by
+    /// `compute` the first time and cached: the polling detector asks at the start,
+    /// the end and DevTools' detail, and hashing a URL's shape means scanning it.
+    /// The method, URL and operation are not changed once a request is in the ring.
+    pub fn shape_hash_with(&self, compute: impl FnOnce(&Request) -> u64) -> u64 {
+        if let Some(h) = self.shape_hash_cache.get() {
+            return h;
+        }
+        let h = compute(self);
+        self.shape_hash_cache.set(Some(h));
+        h
     }
 
     /// Replaces the body signature (and forgets the key cached from the old one).
