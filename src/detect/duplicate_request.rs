@@ -214,7 +214,9 @@ impl DuplicateRequest {
     fn refresh(&mut self, key: &str, out: &mut Findings) {
         use std::fmt::Write as _;
         let Some(k) = self.keys.get(key) else { return };
-        if k.list.len() < 2 && k.retired == 0 && !self.flagged.contains(key) {
+        // Looked up once: the key's finding is refreshed on every copy.
+        let flagged = self.flagged.contains(key);
+        if k.list.len() < 2 && k.retired == 0 && !flagged {
             return;
         }
         let t = tally(&k.list, self.cfg.window_ms);
@@ -251,7 +253,7 @@ impl DuplicateRequest {
             strict_mode,
             sources,
         );
-        if k.shown == Some(shown) && self.flagged.contains(key) {
+        if k.shown == Some(shown) && flagged {
             return;
         }
         let cfg = &self.cfg;
@@ -323,7 +325,7 @@ impl DuplicateRequest {
                  asking again.",
             );
         });
-        if !self.flagged.contains(key) {
+        if !flagged {
             self.flagged.insert(key.to_string());
         }
         if let Some(k) = self.keys.get_mut(key) {
