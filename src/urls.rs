@@ -252,7 +252,10 @@ pub fn parts(url: &str) -> Parts<'_> {
     let scheme = (0..b.len().saturating_sub(2)).find(|&i| b[i] == b':' && b[i + 1] == b'/' && b[i + 2] == b'/');
     match scheme {
         Some(i) => {
-            let end = b[i + 3..].iter().position(|c| *c == b'/').map_or(base.len(), |j| i + 3 + j);
+            let end = b[i + 3..]
+                .iter()
+                .position(|c| *c == b'/')
+                .map_or(base.len(), |j| i + 3 + j);
             Parts {
                 origin: &base[..end],
                 path: &base[end..],

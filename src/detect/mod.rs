@@ -305,7 +305,10 @@ pub fn superseded(f: &Finding, all: &[Finding]) -> bool {
 
 /// The detector's place in `DETECTORS` (its bit in `Request::count_once`).
 pub(crate) fn index_of(id: &str) -> usize {
-    const _: () = assert!(DETECTORS.len() <= 32, "Request::count_once keeps a bit per detector in a u32");
+    const _: () = assert!(
+        DETECTORS.len() <= 32,
+        "Request::count_once keeps a bit per detector in a u32"
+    );
     DETECTORS
         .iter()
         .position(|d| std::ptr::eq(d.id, id) || d.id == id)

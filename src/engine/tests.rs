@@ -551,7 +551,12 @@ impl Recorder {
 }
 
 impl crate::detect::Detector for Recorder {
-    fn on_start(&mut self, req: &crate::request::Request, _: &crate::detect::PageState, _: &mut crate::detect::Findings) {
+    fn on_start(
+        &mut self,
+        req: &crate::request::Request,
+        _: &crate::detect::PageState,
+        _: &mut crate::detect::Findings,
+    ) {
         self.note(req, "start");
     }
     fn on_end(&mut self, req: &crate::request::Request, _: &crate::detect::PageState, _: &mut crate::detect::Findings) {
@@ -560,7 +565,12 @@ impl crate::detect::Detector for Recorder {
     fn on_enrich(&mut self, req: &crate::request::Request, _: &mut crate::detect::Findings) {
         self.note(req, "enrich");
     }
-    fn on_settled(&mut self, req: &crate::request::Request, _: &crate::detect::PageState, _: &mut crate::detect::Findings) {
+    fn on_settled(
+        &mut self,
+        req: &crate::request::Request,
+        _: &crate::detect::PageState,
+        _: &mut crate::detect::Findings,
+    ) {
         self.note(req, "settled");
         if req.count_once(crate::detect::slow_request::ID) {
             self.note(req, "counted");
@@ -569,7 +579,10 @@ impl crate::detect::Detector for Recorder {
 }
 
 /// A Kit whose engine runs only a `Recorder` (no detector shares its `count_once` bit).
-fn recording() -> (Kit, std::rc::Rc<std::cell::RefCell<std::collections::BTreeMap<(u64, &'static str), usize>>>) {
+fn recording() -> (
+    Kit,
+    std::rc::Rc<std::cell::RefCell<std::collections::BTreeMap<(u64, &'static str), usize>>>,
+) {
     let mut cfg = crate::Config::default();
     cfg.disabled = crate::detect::DETECTORS.iter().map(|d| d.id.to_string()).collect();
     let mut t = Kit::with(cfg);
@@ -628,5 +641,8 @@ fn an_abort_the_page_reports_after_devtools_ended_the_request_ends_it_again_once
     let got = calls.borrow().clone();
     assert_eq!(got.get(&(1, "end")), Some(&2), "{got:?}");
     assert_eq!(got.get(&(1, "counted")), Some(&1), "{got:?}");
-    assert_eq!(t.engine.requests().next().unwrap().outcome, Some(crate::event::Outcome::Abort));
+    assert_eq!(
+        t.engine.requests().next().unwrap().outcome,
+        Some(crate::event::Outcome::Abort)
+    );
 }
