@@ -82,6 +82,10 @@ pub struct Request {
     pub net_end: Option<f64>,
     /// It repeats an identical request that had failed: a retry, not a duplicate.
     pub retry: Option<Retry>,
+    /// Detectors that have counted it, a bit each (see [`Request::count_once`]).
+    counted_by: std::cell::Cell<u32>,
+    /// The polling detector's shape hash, computed once (see [`Request::shape_hash_with`]).
+    shape_hash_cache: std::cell::Cell<Option<u64>>,
 }
 
 /// A request that repeats an identical one which failed before it started.
@@ -201,6 +205,31 @@ impl Request {
         self.expires_s = self.expires_s.or(n.expires_s);
         self.no_headers |= n.no_headers;
         self.source_map = self.source_map.take().or_else(|| n.source_map.clone());
+    }
+
+    /// True the first time the detector `id` asks, false after. A request settles up to
+    /// twice (at its end, and again when DevTools' detail arrives, see
+    /// `Detector::on_settled`); a detector that counts it when it first qualifies asks
+    /// here, so it counts it once without a set of its own. The mark lives as long as
+    /// the request does in the engine's ring, which is as long as hooks can come for it.
+    pub fn count_once(&self, id: &str) -> bool {
+        let bit = 1u32 << crate::detect::index_of(id);
+        let was = self.counted_by.get();
+        self.counted_by.set(was | bit);
+        was & bit == 0
+    }
+
+    /// A hash of the request's shape (method, URL shape, operation), computed by
+    /// `compute` the first time and cached: the polling detector asks at the start,
+    /// the end and DevTools' detail, and hashing a URL's shape means scanning it.
+    /// The method, URL and operation are not changed once a request is in the ring.
+    pub fn shape_hash_with(&self, compute: impl FnOnce(&Request) -> u64) -> u64 {
+        if let Some(h) = self.shape_hash_cache.get() {
+            return h;
+        }
+        let h = compute(self);
+        self.shape_hash_cache.set(Some(h));
+        h
     }
 
     /// Replaces the body signature (and forgets the key cached from the old one).

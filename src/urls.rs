@@ -237,12 +237,25 @@ pub struct Parts<'a> {
 }
 
 pub fn parts(url: &str) -> Parts<'_> {
-    let url = url.split('#').next().unwrap_or("");
-    let (base, query) = url.split_once('?').unwrap_or((url, ""));
-    match base.find("://") {
+    // Byte scans (every cut is at an ASCII byte, so at a char boundary): called
+    // several times per request, and URLs are short, so a searcher's setup costs
+    // more than the search.
+    let url = match url.bytes().position(|c| c == b'#') {
+        Some(i) => &url[..i],
+        None => url,
+    };
+    let (base, query) = match url.bytes().position(|c| c == b'?') {
+        Some(i) => (&url[..i], &url[i + 1..]),
+        None => (url, ""),
+    };
+    let b = base.as_bytes();
+    let scheme = (0..b.len().saturating_sub(2)).find(|&i| b[i] == b':' && b[i + 1] == b'/' && b[i + 2] == b'/');
+    match scheme {
         Some(i) => {
-            let rest = &base[i + 3..];
-            let end = rest.find('/').map_or(base.len(), |j| i + 3 + j);
+            let end = b[i + 3..]
+                .iter()
+                .position(|c| *c == b'/')
+                .map_or(base.len(), |j| i + 3 + j);
             Parts {
                 origin: &base[..end],
                 path: &base[end..],

@@ -91,9 +91,26 @@ struct Key {
 
 /// What a key's recent requests add up to.
 struct Tally {
-    counted: Vec<usize>,
+    /// The copies, a bit per index in the list (at most `MAX_PER_KEY` entries).
+    counted: u32,
     in_flight: u64,
     min_gap: Option<f64>,
+}
+
+impl Tally {
+    fn len(&self) -> u64 {
+        self.counted.count_ones() as u64
+    }
+
+    fn has(&self, i: usize) -> bool {
+        self.counted & (1 << i) != 0
+    }
+
+    /// The counted indexes, in order.
+    fn indexes(&self) -> impl Iterator<Item = usize> + Clone {
+        let bits = self.counted;
+        (0..32).filter(move |i| bits & (1 << i) != 0)
+    }
 }
 
 pub struct DuplicateRequest {
@@ -131,7 +148,17 @@ fn set_text(slot: &mut String, text: &str) {
 /// later one started while the earlier was in flight or within `window` after it
 /// ended; in start order that only needs the latest end so far and the next start.
 fn tally(list: &[Seen], window: f64) -> Tally {
-    let mut order: Vec<usize> = (0..list.len()).filter(|&i| list[i].countable()).collect();
+    // Lists hold at most `MAX_PER_KEY` requests: the order and the flags fit on the stack.
+    debug_assert!(list.len() <= 32);
+    let mut slots = [0usize; 32];
+    let mut n = 0;
+    for (i, s) in list.iter().enumerate().take(32) {
+        if s.countable() {
+            slots[n] = i;
+            n += 1;
+        }
+    }
+    let order = &mut slots[..n];
     // Ids are unique, so an unstable sort gives the one order; lists are short and
     // usually already in start order, which the check finds without sorting.
     let before = |a: usize, b: usize| {
@@ -143,8 +170,7 @@ fn tally(list: &[Seen], window: f64) -> Tally {
     if !order.is_sorted_by(|&a, &b| before(a, b).is_le()) {
         order.sort_unstable_by(|&a, &b| before(a, b));
     }
-    // A flag per entry (lists are short): the counted indexes come out in order, as a set's would.
-    let mut counted = vec![false; list.len()];
+    let mut counted = 0u32;
     let mut in_flight = 0;
     let mut min_gap: Option<f64> = None;
     // The latest end among the earlier ones (infinite while one is in flight).
@@ -153,7 +179,7 @@ fn tally(list: &[Seen], window: f64) -> Tally {
         let b = &list[j];
         if let Some(end) = latest_end {
             if b.start <= end + window {
-                counted[j] = true;
+                counted |= 1 << j;
                 if b.start < end {
                     in_flight += 1;
                 } else {
@@ -165,17 +191,17 @@ fn tally(list: &[Seen], window: f64) -> Tally {
         // An earlier request is a copy's original when the next one started close to it.
         if let Some(&next) = order.get(pos + 1) {
             if b.end.is_none_or(|e| list[next].start <= e + window) {
-                counted[j] = true;
+                counted |= 1 << j;
             }
         }
         if b.sticky {
-            counted[j] = true;
+            counted |= 1 << j;
         }
         let end = b.end.unwrap_or(f64::INFINITY);
         latest_end = Some(latest_end.map_or(end, |l: f64| l.max(end)));
     }
     Tally {
-        counted: (0..list.len()).filter(|&i| counted[i]).collect(),
+        counted,
         in_flight,
         min_gap,
     }
@@ -196,12 +222,15 @@ impl DuplicateRequest {
 
     /// Recomputes the finding of one key from what is known now.
     fn refresh(&mut self, key: &str, out: &mut Findings) {
+        use std::fmt::Write as _;
         let Some(k) = self.keys.get(key) else { return };
-        if k.list.len() < 2 && k.retired == 0 && !self.flagged.contains(key) {
+        // Looked up once: the key's finding is refreshed on every copy.
+        let flagged = self.flagged.contains(key);
+        if k.list.len() < 2 && k.retired == 0 && !flagged {
             return;
         }
         let t = tally(&k.list, self.cfg.window_ms);
-        let count = k.retired + t.counted.len() as u64;
+        let count = k.retired + t.len();
         if count < 2 {
             if self.flagged.remove(key) {
                 out.remove(ID, key);
@@ -216,9 +245,9 @@ impl DuplicateRequest {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        let counted: Vec<&Seen> = t.counted.iter().map(|&i| &k.list[i]).collect();
-        let first = counted.iter().map(|s| s.start).fold(f64::INFINITY, f64::min);
-        let last = counted.iter().map(|s| s.start).fold(f64::NEG_INFINITY, f64::max);
+        let counted = t.indexes().map(|i| &k.list[i]);
+        let first = counted.clone().map(|s| s.start).fold(f64::INFINITY, f64::min);
+        let last = counted.clone().map(|s| s.start).fold(f64::NEG_INFINITY, f64::max);
         // React 18 StrictMode mounts, unmounts and mounts again in development: an
         // effect that fetches without aborting in its cleanup fetches twice, at once.
         let strict_mode = self.react_dev
@@ -226,7 +255,7 @@ impl DuplicateRequest {
             && count == 2
             && k.retired == 0
             && last - first <= self.cfg.strict_mode_gap_ms;
-        let sources = counted.iter().filter(|s| s.source.is_some()).count();
+        let sources = counted.clone().filter(|s| s.source.is_some()).count();
         let shown = (
             count,
             in_flight,
@@ -234,7 +263,7 @@ impl DuplicateRequest {
             strict_mode,
             sources,
         );
-        if k.shown == Some(shown) && self.flagged.contains(key) {
+        if k.shown == Some(shown) && flagged {
             return;
         }
         let cfg = &self.cfg;
@@ -242,7 +271,7 @@ impl DuplicateRequest {
             f.count = count;
             f.last_ms = f.last_ms.max(last);
             f.evidence.requests.clone_from(&k.retired_ids);
-            for (i, s) in counted.iter().enumerate() {
+            for (i, s) in counted.enumerate() {
                 f.evidence.add_request(s.id);
                 // Where the copies came from (the first is the one they copy).
                 if let Some(src) = s.source.as_ref().filter(|_| i > 0 || k.retired > 0) {
@@ -261,7 +290,9 @@ impl DuplicateRequest {
             if strict_mode {
                 put(&mut f.metrics, "strict_mode", Metric::Flag(true));
                 f.severity = Severity::Info;
-                f.title = format!(
+                f.title.clear();
+                let _ = write!(
+                    f.title,
                     "{} requested 2× at once: StrictMode runs effects twice in development; in production this is \
                      one request",
                     k.label
@@ -280,12 +311,23 @@ impl DuplicateRequest {
             } else {
                 Severity::Warning
             };
-            let when = if in_flight > 0 {
-                format!("{in_flight} while an identical one was in flight")
+            // Written into the title's own buffer: a key's finding is rewritten on every copy.
+            f.title.clear();
+            let _ = if in_flight > 0 {
+                write!(
+                    f.title,
+                    "{} requested {}× ({in_flight} while an identical one was in flight)",
+                    k.label, count
+                )
             } else {
-                format!("each within {} s of the last", cfg.window_ms / 1000.0)
+                write!(
+                    f.title,
+                    "{} requested {}× (each within {} s of the last)",
+                    k.label,
+                    count,
+                    cfg.window_ms / 1000.0
+                )
             };
-            f.title = format!("{} requested {}× ({})", k.label, count, when);
             set_text(
                 &mut f.advice,
                 "Share one in-flight promise per request (a data layer such as React Query or SWR \
@@ -293,7 +335,7 @@ impl DuplicateRequest {
                  asking again.",
             );
         });
-        if !self.flagged.contains(key) {
+        if !flagged {
             self.flagged.insert(key.to_string());
         }
         if let Some(k) = self.keys.get_mut(key) {
@@ -319,21 +361,31 @@ impl Detector for DuplicateRequest {
         // Forget what can no longer pair with a request starting now (DevTools' log can
         // deliver a little out of order, hence the extra slack); keep what it counted.
         let keep = |s: &Seen| s.end.is_none_or(|e| e + window + 10_000.0 >= req.start);
-        let mut dropped: Vec<usize> = (0..k.list.len()).filter(|&i| !keep(&k.list[i])).collect();
-        if k.list.len() - dropped.len() >= MAX_PER_KEY {
-            if let Some(i) = (0..k.list.len()).find(|i| !dropped.contains(i)) {
-                dropped.push(i);
+        // A bit per index in the list, as in `Tally`.
+        let mut dropped = 0u32;
+        for (i, s) in k.list.iter().enumerate() {
+            if !keep(s) {
+                dropped |= 1 << i;
             }
         }
-        if !dropped.is_empty() {
+        let stale = dropped;
+        // Past the cap, the oldest that stays goes too (retired after the stale ones).
+        let mut extra = None;
+        if k.list.len() - dropped.count_ones() as usize >= MAX_PER_KEY {
+            if let Some(i) = (0..k.list.len()).find(|i| dropped & (1 << i) == 0) {
+                dropped |= 1 << i;
+                extra = Some(i);
+            }
+        }
+        if dropped != 0 {
             let before = tally(&k.list, window);
-            for &i in &before.counted {
-                if !dropped.contains(&i) {
+            for i in before.indexes() {
+                if dropped & (1 << i) == 0 {
                     k.list[i].sticky = true;
                 }
             }
-            for &i in &dropped {
-                if before.counted.contains(&i) {
+            for i in (0..k.list.len()).filter(|i| stale & (1 << i) != 0).chain(extra) {
+                if before.has(i) {
                     k.retired += 1;
                     k.retired_ids.push(k.list[i].id);
                     if k.retired_ids.len() > crate::finding::MAX_EVIDENCE_REQUESTS {
@@ -348,7 +400,7 @@ impl Detector for DuplicateRequest {
             }
             let mut i = 0;
             k.list.retain(|_| {
-                let keep = !dropped.contains(&i);
+                let keep = dropped & (1 << i) == 0;
                 i += 1;
                 keep
             });

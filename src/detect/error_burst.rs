@@ -83,8 +83,6 @@ fn retries(delays: &[f64], factor: f64) -> Option<String> {
 pub struct ErrorBurst {
     cfg: ErrorBurstConfig,
     endpoints: HashMap<String, Endpoint>,
-    /// Requests already counted (an end can be reported by the page and by DevTools).
-    counted: std::collections::HashSet<u64>,
 }
 
 impl ErrorBurst {
@@ -92,18 +90,15 @@ impl ErrorBurst {
         Self {
             cfg: cfg.error_burst.clone(),
             endpoints: HashMap::new(),
-            counted: Default::default(),
         }
     }
 }
 
 impl Detector for ErrorBurst {
     fn on_end(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
-        if req.outcome == Some(Outcome::Abort) || !self.counted.insert(req.id) {
+        // The engine ends a request once; it comes again only as an abort, not counted.
+        if req.outcome == Some(Outcome::Abort) {
             return;
-        }
-        if self.counted.len() > 50_000 {
-            self.counted.clear();
         }
         let failed = req.outcome == Some(Outcome::Error) || req.status >= 400;
         let (key, label) = (req.endpoint_key(), req.endpoint_label());

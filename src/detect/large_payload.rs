@@ -20,7 +20,6 @@ use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
 use crate::config::Config;
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
-use std::collections::HashSet;
 
 thresholds!(LargePayloadConfig {
     encoded_bytes: u64 = 300_000,
@@ -41,14 +40,12 @@ pub const INFO: DetectorInfo = DetectorInfo {
 
 pub struct LargePayload {
     cfg: LargePayloadConfig,
-    counted: HashSet<u64>,
 }
 
 impl LargePayload {
     pub fn new(cfg: &Config) -> Self {
         Self {
             cfg: cfg.large_payload.clone(),
-            counted: HashSet::new(),
         }
     }
 
@@ -61,7 +58,7 @@ impl LargePayload {
         let decoded = req.decoded_size().unwrap_or(0);
         let duration = req.duration().unwrap_or(0.0);
         let big = (encoded > cfg.encoded_bytes && duration >= cfg.min_duration_ms) || decoded > cfg.decoded_bytes;
-        if !big || !self.counted.insert(req.id) {
+        if !big || !req.count_once(ID) {
             return;
         }
         let (key, label) = (req.endpoint_key(), req.endpoint_label());

@@ -19,7 +19,6 @@
 use super::{Detector, DetectorInfo, Findings, PageState};
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
-use std::collections::HashSet;
 
 pub const ID: &str = "missing-request-id";
 
@@ -27,16 +26,10 @@ pub const INFO: DetectorInfo = DetectorInfo {
     id: ID,
     title: "API requests without a request id",
     doc: include_str!(concat!(env!("OUT_DIR"), "/missing_request_id.doc")),
-    build: |_| {
-        Box::new(MissingRequestId {
-            counted: HashSet::new(),
-        })
-    },
+    build: |_| Box::new(MissingRequestId),
 };
 
-pub struct MissingRequestId {
-    counted: HashSet<u64>,
-}
+pub struct MissingRequestId;
 
 fn origin(url: &str) -> &str {
     match url.split_once("://") {
@@ -47,7 +40,7 @@ fn origin(url: &str) -> &str {
 
 impl Detector for MissingRequestId {
     fn on_settled(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
-        if !req.is_api() || req.traced != Some(false) || !self.counted.insert(req.id) {
+        if !req.is_api() || req.traced != Some(false) || !req.count_once(ID) {
             return;
         }
         let origin = origin(&req.url).to_string();

@@ -288,16 +288,27 @@ impl Findings {
     }
 }
 
+/// The engine's promise, whatever order the page's and DevTools' halves of a request
+/// arrive in and however often either is delivered (a resent batch, `getHAR()` and
+/// `onRequestFinished` both): per request, `on_start` is called exactly once,
+/// `on_end` once, `on_enrich` at most once, and a detector never sees the same
+/// knowledge of a request twice. No detector needs a set of requests it has seen.
 pub trait Detector {
     /// A request was first seen (from the page at its start, or from DevTools' log).
+    /// Once per request.
     fn on_start(&mut self, _req: &Request, _page: &PageState, _out: &mut Findings) {}
-    /// A request settled (first time only).
+    /// A request's end became known (from either half). Once per request, with one
+    /// exception: when DevTools ended it first and the page then reports that it
+    /// aborted the call, this comes again with the abort (the page knows best).
     fn on_end(&mut self, _req: &Request, _page: &PageState, _out: &mut Findings) {}
-    /// DevTools' log added detail (initiator, sizes) to a request already seen.
+    /// DevTools' log added detail (initiator, sizes) to a request the page reported
+    /// first. At most once per request (not at all when DevTools reported it first).
     fn on_enrich(&mut self, _req: &Request, _out: &mut Findings) {}
-    /// After either of the two above: the request as known now. Detectors that judge a
-    /// finished request by its sizes and headers implement only this (and count each
-    /// request once themselves, since it can come twice).
+    /// After `on_end` and/or `on_enrich`: the request as known now, once per half that
+    /// brought news, so up to twice (its end from the page, then DevTools' sizes and
+    /// headers). Detectors that judge a finished request by its sizes and headers
+    /// implement only this, and count a request when it first qualifies with
+    /// `Request::count_once`.
     fn on_settled(&mut self, _req: &Request, _page: &PageState, _out: &mut Findings) {}
     /// Anything else the page reported: routes, visibility, lifecycle, connections.
     fn on_page(&mut self, _event: &crate::event::Event, _page: &PageState, _out: &mut Findings) {}
@@ -335,6 +346,18 @@ pub fn superseded(f: &Finding, all: &[Finding]) -> bool {
         let mut recent = f.evidence.requests.iter().filter(|id| **id >= since).peekable();
         recent.peek().is_some() && recent.all(|id| p.evidence.requests.contains(id))
     })
+}
+
+/// The detector's place in `DETECTORS` (its bit in `Request::count_once`).
+pub(crate) fn index_of(id: &str) -> usize {
+    const _: () = assert!(
+        DETECTORS.len() <= 32,
+        "Request::count_once keeps a bit per detector in a u32"
+    );
+    DETECTORS
+        .iter()
+        .position(|d| std::ptr::eq(d.id, id) || d.id == id)
+        .unwrap_or(DETECTORS.len() - 1)
 }
 
 pub fn info(id: &str) -> Option<&'static DetectorInfo> {

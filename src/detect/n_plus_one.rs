@@ -357,18 +357,15 @@ impl NPlusOne {
             return;
         }
         let hole = self.hole_placeholder(b, req);
-        let names = match &b.names {
-            Some((id_like, h, k, l)) if *id_like == b.id_like && *h == hole => (k.clone(), l.clone()),
-            _ => {
-                let (k, l) = self.names(b, req);
-                if let Some(b) = self.bursts.get_mut(&key) {
-                    b.names = Some((b.id_like, hole, k.clone(), l.clone()));
-                }
-                (k, l)
+        let stale = !matches!(&b.names, Some((id_like, h, _, _)) if *id_like == b.id_like && *h == hole);
+        if stale {
+            let (k, l) = self.names(b, req);
+            if let Some(b) = self.bursts.get_mut(&key) {
+                b.names = Some((b.id_like, hole, k, l));
             }
-        };
+        }
         let Some(b) = self.bursts.get(&key) else { return };
-        let (fkey, label) = names;
+        let Some((_, _, fkey, label)) = &b.names else { return };
         let cfg = &self.cfg;
         let recent = &self.recent;
         let new = (b.size - b.counted) as u64;
@@ -376,17 +373,36 @@ impl NPlusOne {
         // Requests not yet in the evidence (the first report adds all kept so far).
         let fresh = &b.requests[b.requests.len().min(b.counted)..];
         let n = b.size;
-        out.upsert(ID, &fkey, b.first_start, |f| {
+        out.upsert(ID, fkey, b.first_start, |f| {
+            use std::fmt::Write as _;
             f.count += new;
             let bursts = f.num("bursts").map_or(1.0, |x| x + if first_new { 1.0 } else { 0.0 });
             let largest = f.raise("largest_burst", n as f64);
             put(&mut f.metrics, "bursts", Metric::Num(bursts));
             put(&mut f.metrics, "requests", Metric::Num(f.count as f64));
             put(&mut f.metrics, "total_ms", Metric::Num(b.total_ms.round()));
-            put(&mut f.metrics, "path", Metric::Text(label.clone()));
+            // Reports repeat on every member: texts are rewritten in place, not rebuilt.
+            if !matches!(f.metrics.get("path"), Some(Metric::Text(p)) if p == label) {
+                put(&mut f.metrics, "path", Metric::Text(label.clone()));
+            }
             if new > 0 {
-                let ids: Vec<&str> = b.values.iter().take(MAX_IDS_SHOWN).map(String::as_str).collect();
-                put(&mut f.metrics, "ids", Metric::Text(ids.join(", ")));
+                let write_ids = |t: &mut String| {
+                    t.clear();
+                    for (i, v) in b.values.iter().take(MAX_IDS_SHOWN).enumerate() {
+                        if i > 0 {
+                            t.push_str(", ");
+                        }
+                        t.push_str(v);
+                    }
+                };
+                match f.metrics.get_mut("ids") {
+                    Some(Metric::Text(t)) => write_ids(t),
+                    _ => {
+                        let mut t = String::new();
+                        write_ids(&mut t);
+                        put(&mut f.metrics, "ids", Metric::Text(t));
+                    }
+                }
             }
             let cost = n as f64 * cfg.assumed_latency_ms;
             put(&mut f.metrics, "cost_at_latency_ms", Metric::Num(cost.round()));
@@ -407,7 +423,9 @@ impl NPlusOne {
             } else {
                 Severity::Warning
             };
-            f.title = format!(
+            f.title.clear();
+            let _ = write!(
+                f.title,
                 "{label} requested {n}× at once, one per item ({n} round trips: about {:.1} s at {} ms each)",
                 cost / 1000.0,
                 cfg.assumed_latency_ms.round()
@@ -443,11 +461,12 @@ impl NPlusOne {
 
     /// A member answered (or DevTools told its size): count its time and size.
     fn settle(&mut self, req: &Request, out: &mut Findings) {
-        let Some(keys) = self.recent.get(&req.id).map(|r| r.keys.clone()) else {
+        // Taken out while the bursts are updated (and put back): no copy per settle.
+        let Some(keys) = self.recent.get_mut(&req.id).map(|r| std::mem::take(&mut r.keys)) else {
             return;
         };
         let size = req.decoded_size().filter(|_| (200..300).contains(&req.status));
-        for key in keys {
+        for &key in &keys {
             let Some(b) = self.bursts.get_mut(&key) else { continue };
             if !b.requests.contains(&req.id) {
                 continue;
@@ -468,6 +487,9 @@ impl NPlusOne {
             }
             self.report(key, req, out);
         }
+        if let Some(r) = self.recent.get_mut(&req.id) {
+            r.keys = keys;
+        }
     }
 }
 
@@ -478,7 +500,6 @@ impl Detector for NPlusOne {
         }
         let gap = self.cfg.max_gap_ms;
         let cands = candidates(req, &self.cfg);
-        let keys: Vec<u64> = cands.iter().map(|(k, _, _)| *k).collect();
         for (key, hole, value) in &cands {
             let b = self.bursts.entry(*key).or_insert_with(|| Burst {
                 hole: *hole,
@@ -496,21 +517,20 @@ impl Detector for NPlusOne {
                 names: None,
             });
             if b.size == 0 || req.start - b.last_start > gap || req.start < b.first_start - gap {
-                *b = Burst {
-                    hole: *hole,
-                    first_start: req.start,
-                    last_start: req.start,
-                    size: 0,
-                    requests: Vec::new(),
-                    values: BTreeSet::new(),
-                    id_like: true,
-                    total_ms: 0.0,
-                    timed: Vec::new(),
-                    sizes: Vec::new(),
-                    counted: 0,
-                    reported_ms: 0.0,
-                    names: None,
-                };
+                // A new burst under this key, in the old one's buffers.
+                b.hole = *hole;
+                b.first_start = req.start;
+                b.last_start = req.start;
+                b.size = 0;
+                b.requests.clear();
+                b.values.clear();
+                b.id_like = true;
+                b.total_ms = 0.0;
+                b.timed.clear();
+                b.sizes.clear();
+                b.counted = 0;
+                b.reported_ms = 0.0;
+                b.names = None;
             }
             b.last_start = b.last_start.max(req.start);
             b.first_start = b.first_start.min(req.start);
@@ -523,9 +543,9 @@ impl Detector for NPlusOne {
                 b.values.insert(value.to_string());
             }
         }
-        self.remember(req, keys.clone());
-        for key in keys {
-            self.report(key, req, out);
+        self.remember(req, cands.iter().map(|(k, _, _)| *k).collect());
+        for (key, _, _) in &cands {
+            self.report(*key, req, out);
         }
         if self.bursts.len() > self.purge_at {
             // Amortized: a burst that ended with too few items can never qualify;

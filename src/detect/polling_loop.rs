@@ -293,11 +293,14 @@ fn signature(req: &Request) -> String {
 
 /// The group a request belongs to: [`shape_key`], hashed without building it.
 fn shape_hash(req: &Request) -> u64 {
-    let mut h = urls::QuickHasher::default();
-    req.method.hash(&mut h);
-    urls::shape_hash(&req.url, &mut h);
-    req.op.hash(&mut h);
-    h.finish()
+    // Asked at the start, the end and DevTools' detail: computed once per request.
+    req.shape_hash_with(|req| {
+        let mut h = urls::QuickHasher::default();
+        req.method.hash(&mut h);
+        urls::shape_hash(&req.url, &mut h);
+        req.op.hash(&mut h);
+        h.finish()
+    })
 }
 
 /// The exact request: [`signature`], hashed without building it.

@@ -23,7 +23,6 @@ use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
 use crate::config::Config;
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
-use std::collections::HashSet;
 
 thresholds!(SlowRequestConfig {
     ttfb_ms: f64 = 600.0,
@@ -45,14 +44,12 @@ pub const INFO: DetectorInfo = DetectorInfo {
 
 pub struct SlowRequest {
     cfg: SlowRequestConfig,
-    counted: HashSet<u64>,
 }
 
 impl SlowRequest {
     pub fn new(cfg: &Config) -> Self {
         Self {
             cfg: cfg.slow_request.clone(),
-            counted: HashSet::new(),
         }
     }
 
@@ -71,10 +68,8 @@ impl SlowRequest {
         if !slow {
             return;
         }
-        let first_time = self.counted.insert(req.id);
-        if self.counted.len() > 50_000 {
-            self.counted.clear();
-        }
+        // Counted once; a second settle (DevTools' timings) updates the finding.
+        let first_time = req.count_once(ID);
         let (key, label) = (req.endpoint_key(), req.endpoint_label());
         let breakdown = req.timings.as_ref().map(|t| {
             let ms = |v: Option<f64>| v.unwrap_or(0.0).round();

@@ -39,7 +39,6 @@ use crate::config::Config;
 use crate::finding::{Metric, Severity};
 use crate::request::Request;
 use crate::urls;
-use std::collections::HashSet;
 
 thresholds!(UncompressedResponseConfig {
     min_savings_bytes: u64 = 1_400,
@@ -61,7 +60,6 @@ pub const INFO: DetectorInfo = DetectorInfo {
 pub struct UncompressedResponse {
     cfg: UncompressedResponseConfig,
     local_suffixes: Vec<String>,
-    counted: HashSet<u64>,
 }
 
 impl UncompressedResponse {
@@ -69,7 +67,6 @@ impl UncompressedResponse {
         Self {
             cfg: cfg.uncompressed_response.clone(),
             local_suffixes: cfg.dev_build_in_production.local_suffixes.clone(),
-            counted: HashSet::new(),
         }
     }
 }
@@ -106,7 +103,7 @@ impl Detector for UncompressedResponse {
         let cfg = &self.cfg;
         let share = cfg.savings_share;
         let savings = (size as f64 * share) as u64;
-        if savings < cfg.min_savings_bytes || !self.counted.insert(req.id) {
+        if savings < cfg.min_savings_bytes || !req.count_once(ID) {
             return;
         }
         let (template, _) = urls::template(&req.url);
@@ -142,9 +139,6 @@ impl Detector for UncompressedResponse {
                 dev_build_in_production::local_asset_finding(f);
             }
         });
-        if self.counted.len() > 50_000 {
-            self.counted.clear();
-        }
     }
 }
 

@@ -274,7 +274,7 @@ impl Engine {
                 let Some(&id) = self.by_page_id.get(&e.id) else {
                     return;
                 };
-                let Some(first_end) = self.edit(id, |r| {
+                let Some((first_end, newly_aborted)) = self.edit(id, |r| {
                     // What the page read wins; what DevTools said stays where the page read nothing.
                     if e.content_type.is_some() {
                         r.content_type = e.content_type.clone();
@@ -287,15 +287,18 @@ impl Engine {
                         r.cache_control = e.cache_control.clone();
                     }
                     let first_end = r.end.is_none();
+                    let newly_aborted = e.outcome == Outcome::Abort && r.outcome != Some(Outcome::Abort);
                     // The page knows best how its own call ended (aborts look like errors in DevTools).
                     r.end = Some(e.t);
                     r.status = if e.status != 0 { e.status } else { r.status };
                     r.outcome = Some(e.outcome);
-                    first_end
+                    (first_end, newly_aborted)
                 }) else {
                     return;
                 };
-                if first_end || e.outcome == Outcome::Abort {
+                // A second delivery of the end is no news; an abort the page reports after
+                // DevTools ended the request is (see `Detector::on_end`).
+                if first_end || newly_aborted {
                     self.with_request(id, |d, r, p, f| {
                         d.on_end(r, p, f);
                         d.on_settled(r, p, f);
@@ -316,13 +319,13 @@ impl Engine {
                             r.enrich(n);
                             first
                         });
-                        if first_end == Some(true) {
-                            self.with_request(id, |d, r, p, f| {
-                                d.on_end(r, p, f);
-                                d.on_settled(r, p, f);
-                            });
-                        }
+                        // One half, one settle: the end (when DevTools brings it first) and
+                        // the detail arrive together.
+                        let first_end = first_end == Some(true);
                         self.with_request(id, |d, r, p, f| {
+                            if first_end {
+                                d.on_end(r, p, f);
+                            }
                             d.on_enrich(r, f);
                             d.on_settled(r, p, f);
                         });

@@ -537,3 +537,112 @@ fn near_miss_exactly_50_findings_need_no_summary() {
     assert!(findings.iter().all(|f| f.key != super::NOT_SHOWN_KEY));
     assert!(t.engine.stats().findings_not_shown.is_empty());
 }
+
+// The engine's promise to detectors (see `Detector`): each hook once per request,
+// whatever order the halves arrive in and however often each is delivered.
+
+/// Counts every hook call per (request, hook), and how often `count_once` said yes.
+struct Recorder(std::rc::Rc<std::cell::RefCell<std::collections::BTreeMap<(u64, &'static str), usize>>>);
+
+impl Recorder {
+    fn note(&self, req: &crate::request::Request, hook: &'static str) {
+        *self.0.borrow_mut().entry((req.id, hook)).or_default() += 1;
+    }
+}
+
+impl crate::detect::Detector for Recorder {
+    fn on_start(
+        &mut self,
+        req: &crate::request::Request,
+        _: &crate::detect::PageState,
+        _: &mut crate::detect::Findings,
+    ) {
+        self.note(req, "start");
+    }
+    fn on_end(&mut self, req: &crate::request::Request, _: &crate::detect::PageState, _: &mut crate::detect::Findings) {
+        self.note(req, "end");
+    }
+    fn on_enrich(&mut self, req: &crate::request::Request, _: &mut crate::detect::Findings) {
+        self.note(req, "enrich");
+    }
+    fn on_settled(
+        &mut self,
+        req: &crate::request::Request,
+        _: &crate::detect::PageState,
+        _: &mut crate::detect::Findings,
+    ) {
+        self.note(req, "settled");
+        if req.count_once(crate::detect::slow_request::ID) {
+            self.note(req, "counted");
+        }
+    }
+}
+
+/// A Kit whose engine runs only a `Recorder` (no detector shares its `count_once` bit).
+fn recording() -> (
+    Kit,
+    std::rc::Rc<std::cell::RefCell<std::collections::BTreeMap<(u64, &'static str), usize>>>,
+) {
+    let mut cfg = crate::Config::default();
+    cfg.disabled = crate::detect::DETECTORS.iter().map(|d| d.id.to_string()).collect();
+    let mut t = Kit::with(cfg);
+    let calls = std::rc::Rc::new(std::cell::RefCell::new(Default::default()));
+    t.engine.detectors.push(Box::new(Recorder(calls.clone())));
+    (t, calls)
+}
+
+#[test]
+fn each_detector_hook_fires_once_per_request_in_any_order_and_on_any_repeat() {
+    #[derive(Clone, Copy, Debug)]
+    enum Half {
+        Start,
+        End,
+        DevTools,
+    }
+    use Half::*;
+    // (order of the halves, settles expected: one per half that brings news)
+    let orders: [([Half; 3], usize, usize); 3] = [
+        ([Start, End, DevTools], 1, 2), // the page's end, then DevTools' sizes
+        ([Start, DevTools, End], 1, 1), // DevTools brings end and sizes at once
+        ([DevTools, Start, End], 0, 1), // DevTools first: nothing left to add
+    ];
+    for (order, enrich, settled) in orders {
+        for copies in [1, 2, 3] {
+            let (mut t, calls) = recording();
+            for half in order {
+                for _ in 0..copies {
+                    match half {
+                        Start => t.start(1, "GET", "http://h/api/a?x=1", 100.0),
+                        End => t.end(1, 113.0),
+                        DevTools => t.engine.ingest(devtools("http://h/api/a?x=1", 100.4)),
+                    }
+                }
+            }
+            assert_eq!(t.engine.stats().requests, 1, "{order:?} ×{copies}");
+            let got = calls.borrow().clone();
+            let n = |hook| got.get(&(1, hook)).copied().unwrap_or(0);
+            let what = format!("{order:?}, each delivered {copies}×: {got:?}");
+            assert_eq!(n("start"), 1, "{what}");
+            assert_eq!(n("end"), 1, "{what}");
+            assert_eq!(n("enrich"), enrich, "{what}");
+            assert_eq!(n("settled"), settled, "{what}");
+            assert_eq!(n("counted"), 1, "{what}");
+        }
+    }
+}
+
+#[test]
+fn an_abort_the_page_reports_after_devtools_ended_the_request_ends_it_again_once() {
+    let (mut t, calls) = recording();
+    t.start(1, "GET", "http://h/api/a", 100.0);
+    t.engine.ingest(devtools("http://h/api/a", 100.4));
+    t.abort(1, 105.0);
+    t.abort(1, 105.0);
+    let got = calls.borrow().clone();
+    assert_eq!(got.get(&(1, "end")), Some(&2), "{got:?}");
+    assert_eq!(got.get(&(1, "counted")), Some(&1), "{got:?}");
+    assert_eq!(
+        t.engine.requests().next().unwrap().outcome,
+        Some(crate::event::Outcome::Abort)
+    );
+}
