@@ -612,7 +612,10 @@ pub fn graphql_operation(body: &str) -> Option<String> {
         let Some(rest) = rest.trim_start_matches(JSON_SPACE).strip_prefix('"') else {
             continue;
         };
-        let len = rest.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
+        let len = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            .count();
         if (1..=MAX_OPERATION_NAME).contains(&len) && rest[len..].starts_with('"') {
             return Some(rest[..len].to_string());
         }

@@ -170,7 +170,10 @@ impl fmt::Display for ProtocolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ProtocolError::TooLarge(n) => {
-                write!(f, "batch of {n} bytes is over the limit of {MAX_BATCH_CHARS} UTF-16 units")
+                write!(
+                    f,
+                    "batch of {n} bytes is over the limit of {MAX_BATCH_CHARS} UTF-16 units"
+                )
             }
             ProtocolError::Malformed(m) => write!(f, "malformed message: {m}"),
             ProtocolError::Version(v) => write!(f, "unsupported protocol version {v} (expected {PROTOCOL_VERSION})"),
@@ -347,7 +350,12 @@ mod tests {
         assert!(matches!(decode_batch(&garbage), Err(ProtocolError::Malformed(_))));
         // The size limit is in UTF-16 units, as the relay measures: 3 MiB of 'é' is
         // 6 MiB of UTF-8 and still under it.
-        let wide = envelope(1, &format!(r#"{{"type":"page","t":1,"url":"http://h/{}"}}"#, "é".repeat(3 << 20)), 1, "0");
+        let wide = envelope(
+            1,
+            &format!(r#"{{"type":"page","t":1,"url":"http://h/{}"}}"#, "é".repeat(3 << 20)),
+            1,
+            "0",
+        );
         assert!(wide.len() > MAX_BATCH_CHARS);
         assert_eq!(decode_batch(&wide).unwrap().events.len(), 1);
     }
@@ -358,10 +366,23 @@ mod tests {
         let good = r#"{"type":"page","t":1,"url":"http://h/"}"#;
         let future = r#"{"type":"from_the_future","x":1}"#;
         let b = decode_batch(&envelope(1, &[good, bad, future, bad].join(","), 4, "0")).unwrap();
-        assert_eq!(b.events, vec![Event::Page(crate::event::PageInfo { t: 1.0, url: "http://h/".into() }), Event::Unknown]);
+        assert_eq!(
+            b.events,
+            vec![
+                Event::Page(crate::event::PageInfo {
+                    t: 1.0,
+                    url: "http://h/".into()
+                }),
+                Event::Unknown
+            ]
+        );
         assert_eq!(b.dropped, 2);
         assert_eq!(b.malformed.len(), 2);
-        assert!(b.malformed[0].starts_with("event 1 (request_start): invalid type"), "{:?}", b.malformed);
+        assert!(
+            b.malformed[0].starts_with("event 1 (request_start): invalid type"),
+            "{:?}",
+            b.malformed
+        );
         // Not an object at all.
         let b = decode_batch(&envelope(1, &[good, "7", "[1]"].join(","), 3, "0")).unwrap();
         assert_eq!((b.events.len(), b.dropped), (1, 2));
@@ -375,7 +396,10 @@ mod tests {
         e.ingest_batch(&envelope(2, "", 0, "null")).unwrap();
         e.ingest_batch(&envelope(3, "", 0, "250")).unwrap();
         assert_eq!(e.stats().hook_us, 1750);
-        assert!(e.ingest_batch(&envelope(4, "", 0, "-1")).is_err(), "a negative cost is malformed");
+        assert!(
+            e.ingest_batch(&envelope(4, "", 0, "-1")).is_err(),
+            "a negative cost is malformed"
+        );
         let absent = envelope(5, "", 0, "0").replace(r#","cost_us":0"#, "");
         assert!(e.ingest_batch(&absent).is_err(), "an absent cost is malformed");
     }
@@ -394,14 +418,24 @@ mod tests {
     #[test]
     fn port_messages_round_trip_through_their_text() {
         for m in [
-            PortMessage::Sync(Sync { doc: "d".into(), after: 3 }),
-            PortMessage::FetchMap(FetchMap { url: "http://h/a.js.map".into(), script: "http://h/a.js".into() }),
+            PortMessage::Sync(Sync {
+                doc: "d".into(),
+                after: 3,
+            }),
+            PortMessage::FetchMap(FetchMap {
+                url: "http://h/a.js.map".into(),
+                script: "http://h/a.js".into(),
+            }),
             PortMessage::Listeners(Listeners { n: 0 }),
         ] {
             assert_eq!(decode_port_message(&m.to_json()), Ok(m.clone()));
         }
         assert_eq!(
-            PortMessage::Sync(Sync { doc: "d".into(), after: 3 }).to_json(),
+            PortMessage::Sync(Sync {
+                doc: "d".into(),
+                after: 3
+            })
+            .to_json(),
             r#"{"kind":"sync","doc":"d","after":3}"#
         );
         assert!(matches!(decode_port_message("{"), Err(ProtocolError::Malformed(_))));

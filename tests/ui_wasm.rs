@@ -26,7 +26,9 @@ fn container() -> web_sys::HtmlElement {
 }
 
 fn batch(seq: u64, events: &str) -> String {
-    format!(r#"{{"v":2,"kind":"stormwatch.batch","doc":"testdoc","seq":{seq},"dropped":0,"count":null,"events":[{events}],"cost_us":0,"origin":null}}"#)
+    format!(
+        r#"{{"v":2,"kind":"stormwatch.batch","doc":"testdoc","seq":{seq},"dropped":0,"count":null,"events":[{events}],"cost_us":0,"origin":null}}"#
+    )
 }
 
 #[wasm_bindgen_test]

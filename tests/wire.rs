@@ -112,7 +112,12 @@ fn decode_ports(path: &Path, text: &str) -> Vec<PortMessage> {
     raw.iter()
         .map(|m| {
             let m = decode_port_message(&m.to_string()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            assert_eq!(port_kind(&m), stem(path), "{}: a message of another kind", path.display());
+            assert_eq!(
+                port_kind(&m),
+                stem(path),
+                "{}: a message of another kind",
+                path.display()
+            );
             m
         })
         .collect()
@@ -147,7 +152,9 @@ fn goldens_decode_and_write_back_to_the_same_text() {
     assert_eq!(pretty(&batch), text);
     // The port golden carries a batch as text: it is a batch too.
     let ports = decode_ports(&dir().join("port/batch.json"), &read(&dir().join("port/batch.json")));
-    let PortMessage::Batch(b) = &ports[0] else { unreachable!() };
+    let PortMessage::Batch(b) = &ports[0] else {
+        unreachable!()
+    };
     assert_eq!(decode_batch(&b.text).unwrap(), batch);
 }
 
@@ -245,7 +252,10 @@ fn a_renamed_event_field_drops_that_event_counted_with_its_reason_and_keeps_the_
     let batch = decode_batch(&renamed).expect("the envelope is sound");
     assert_eq!(batch.events.len(), 2, "page and request_start are kept");
     assert_eq!(batch.dropped, 1);
-    assert_eq!(batch.malformed, vec!["event 2 (request_end): missing field `content_type`".to_string()]);
+    assert_eq!(
+        batch.malformed,
+        vec!["event 2 (request_end): missing field `content_type`".to_string()]
+    );
     // Through the engine: counted as dropped, the rest ingested, nothing rejected.
     let mut engine = stormwatch::Engine::new(&stormwatch::Config::default());
     assert_eq!(engine.ingest_batch(&renamed).unwrap(), 2);
@@ -257,7 +267,11 @@ fn a_renamed_event_field_drops_that_event_counted_with_its_reason_and_keeps_the_
     assert_ne!(wrong, golden);
     let batch = decode_batch(&wrong).unwrap();
     assert_eq!((batch.events.len(), batch.dropped), (2, 1));
-    assert!(batch.malformed[0].starts_with("event 2 (request_end): invalid type: string \"200\""), "{:?}", batch.malformed);
+    assert!(
+        batch.malformed[0].starts_with("event 2 (request_end): invalid type: string \"200\""),
+        "{:?}",
+        batch.malformed
+    );
 }
 
 #[test]
@@ -300,7 +314,11 @@ fn constants_are_the_ones_both_sides_are_tested_on() {
     assert_eq!(n("max_operation_name"), protocol::MAX_OPERATION_NAME);
     assert_eq!(n("batch_flush_at"), protocol::BATCH_FLUSH_AT);
     assert_eq!(n("max_buffered_events"), protocol::MAX_BUFFERED_EVENTS);
-    assert_eq!(c.as_object().unwrap().len(), 8, "a constant here that the test does not check");
+    assert_eq!(
+        c.as_object().unwrap().len(),
+        8,
+        "a constant here that the test does not check"
+    );
 }
 
 /// A fixture input: `[[text, times], ...]` joined.
@@ -331,7 +349,12 @@ fn the_graphql_operation_is_the_hooks() {
     let cases: Vec<Value> = serde_json::from_str(&read(&dir().join("graphql_ops.json"))).unwrap();
     for case in &cases {
         let body = input(case);
-        assert_eq!(body.encode_utf16().count() as u64, case["units"].as_u64().unwrap(), "{}", case["what"]);
+        assert_eq!(
+            body.encode_utf16().count() as u64,
+            case["units"].as_u64().unwrap(),
+            "{}",
+            case["what"]
+        );
         let want = case["op"].as_str().map(str::to_string);
         assert_eq!(graphql_operation(&body), want, "{}", case["what"]);
     }
