@@ -70,8 +70,9 @@ fn page_events(i: usize, url: &str, t: f64) -> [String; 2] {
 
 fn batch(seq: usize, events: &[String]) -> String {
     format!(
-        r#"{{"v":1,"kind":"stormwatch.batch","doc":"bench","seq":{seq},"dropped":0,"events":[{}]}}"#,
-        events.join(",")
+        r#"{{"v":2,"kind":"stormwatch.batch","doc":"bench","seq":{seq},"dropped":0,"count":{n},"events":[{}],"cost_us":0,"origin":null}}"#,
+        events.join(","),
+        n = events.len()
     )
 }
 

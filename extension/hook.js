@@ -14,6 +14,11 @@
 // - cost the page little, and say how much: each batch carries the time spent here;
 // - use only primitives saved at start, so a page that replaces them later
 //   (setTimeout, JSON, dispatchEvent) neither breaks nor sees us.
+//
+// What it sends is a contract with the panel (src/protocol.rs, src/event.rs): every
+// event is built by one constructor below ("the events"), and the constants marked
+// "wire" have the values in tests/fixtures/wire/constants.json, which
+// tests/e2e/wire.test.mjs and tests/wire.rs both check.
 (() => {
   'use strict';
 
@@ -22,9 +27,13 @@
   const FLUSH_MS = 40;
   const BUSY_RATE = 0.3;
   const BUSY_FLUSH_MS = 250;
-  const FLUSH_AT = 500;
-  const MAX_BUFFER = 10000;
+  // wire: the envelope's version and kind, batch sizes, body and GraphQL limits.
+  const PROTOCOL_VERSION = 2;
+  const BATCH_KIND = 'stormwatch.batch';
+  const BATCH_FLUSH_AT = 500;
+  const MAX_BUFFERED_EVENTS = 10000;
   const MAX_HASHED_BODY = 256 * 1024;
+  const MAX_OPERATION_NAME = 100;
 
   const doc = document;
   const dispatch = EventTarget.prototype.dispatchEvent;
@@ -69,6 +78,42 @@
     ask.cost = (ms) => { spent += ms; };
   }]);
 
+  // ---- the events ------------------------------------------------------------
+  // One constructor per event type, so each shape is written once. Keys come in the
+  // order of the Rust structs (src/event.rs), `type` first (the panel's decoder
+  // reads it first to go straight to the right struct), and every key is always
+  // there, null when unknown: the panel requires each one, so a key renamed here is
+  // an error it counts, not a value it silently misses. Goldens of each shape:
+  // tests/fixtures/wire/events/. The React events are built in react.js.
+  const pageEvent = (t, url) => ({ type: 'page', t, url });
+  const requestStart = (id, api, method, url, t, body, keepalive, range, op) =>
+    ({ type: 'request_start', id, api, method, url, t, body, keepalive, range, op });
+  const requestEnd = (id, t, status, outcome, contentType, length, encoding, cacheControl) =>
+    ({ type: 'request_end', id, t, status, outcome, content_type: contentType, content_length: length, content_encoding: encoding, cache_control: cacheControl });
+  // A request that got no response: failed ('error') or aborted ('abort').
+  const requestFailed = (id, t, outcome) => requestEnd(id, t, 0, outcome, null, null, null, null);
+  const resourceEvent = (url, initiator, start, duration, transferSize, encodedSize, decodedSize, status) =>
+    ({ type: 'resource', url, initiator, start, duration, transfer_size: transferSize, encoded_size: encodedSize, decoded_size: decodedSize, status });
+  const routeEvent = (t, url, kind) => ({ type: 'route', t, url, kind });
+  const visibilityEvent = (t, hidden) => ({ type: 'visibility', t, hidden });
+  const lifecycleEvent = (t, phase) => ({ type: 'lifecycle', t, phase });
+  const focusEvent = (t, focused) => ({ type: 'focus', t, focused });
+  const connectionOpen = (id, kind, url, t) => ({ type: 'connection_open', id, kind, url, t });
+  const connectionClose = (id, t) => ({ type: 'connection_close', id, t });
+  const longTask = (t, duration, blocking, forcedLayout, scripts) =>
+    ({ type: 'long_task', t, duration, blocking, forced_layout: forcedLayout, scripts });
+  const taskScript = (url, fn, char, invoker, duration, forcedLayout) =>
+    ({ url, function: fn, char, invoker, duration, forced_layout: forcedLayout });
+  const memorySample = (t, heap, nodes, intervals, connections) =>
+    ({ type: 'memory', t, heap, nodes, intervals, connections });
+
+  // A Content-Length header as the wire's unsigned integer; null when absent or not one.
+  function contentLength(text) {
+    if (text === null || text === undefined || text === '') return null;
+    const n = +text;
+    return n >= 0 && n % 1 === 0 && n <= 9007199254740991 ? n : null;
+  }
+
   // ---- batching -------------------------------------------------------------
   // The first event of a quiet spell arms a FLUSH_MS timer, so a finding reaches
   // the panel within about 100 ms. When the last batch came at more than
@@ -107,7 +152,7 @@
     // One stringify per batch; what it costs is counted in the next batch. `origin`
     // (when this document began) lets the panel tell the previous page's late
     // network entries from this one's.
-    const text = stringify({ v: 1, kind: 'stormwatch.batch', doc: docId, seq: ++seq, dropped: lost, count: events.length, events, cost_us: Math.round(cost * 1000), origin });
+    const text = stringify({ v: PROTOCOL_VERSION, kind: BATCH_KIND, doc: docId, seq: ++seq, dropped: lost, count: events.length, events, cost_us: Math.round(cost * 1000), origin });
     try {
       Reflect.apply(dispatch, doc, [new CustomEventCtor(BATCH_EVENT, { detail: text })]);
     } catch (_) { /* the relay is gone; nothing the page should notice */ }
@@ -121,12 +166,12 @@
   }
 
   function emit(event) {
-    if (buffer.length >= MAX_BUFFER) {
+    if (buffer.length >= MAX_BUFFERED_EVENTS) {
       dropped++;
       return;
     }
     buffer.push(event);
-    if (buffer.length >= FLUSH_AT) flush();
+    if (buffer.length >= BATCH_FLUSH_AT) flush();
     else if (!timer) timer = setTimer(flush, busy && perfNow() - lastFlush < BUSY_FLUSH_MS * 2 ? BUSY_FLUSH_MS : FLUSH_MS);
   }
 
@@ -165,7 +210,8 @@
 
   let nextId = 0;
 
-  // FNV-1a over UTF-16 code units; the same function as `event::body_signature`.
+  // FNV-1a over UTF-16 code units; the same function as `event::request_body_signature`
+  // (tests/fixtures/wire/body_hashes.json).
   function signature(text) {
     if (text.length === 0) return '';
     if (text.length > MAX_HASHED_BODY) return null;
@@ -190,8 +236,9 @@
     return null;
   }
 
-  // GraphQL operation name, so per-id GraphQL queries group like REST ones.
-  const OPERATION = /"operationName"\s*:\s*"([A-Za-z0-9_]{1,100})"/;
+  // GraphQL operation name, so per-id GraphQL queries group like REST ones. The
+  // same rule as `event::graphql_operation` (tests/fixtures/wire/graphql_ops.json).
+  const OPERATION = new RegExp('"operationName"[ \\t\\n\\r]*:[ \\t\\n\\r]*"([A-Za-z0-9_]{1,' + MAX_OPERATION_NAME + '})"');
   function operationOf(body) {
     if (typeof body !== 'string' || body.length > MAX_HASHED_BODY) return null;
     const m = OPERATION.exec(body);
@@ -278,20 +325,14 @@
 
   function fetchEnd(id, response) {
     const h = response.headers;
-    const length = h.get('content-length');
-    emit({
-      type: 'request_end', id, t: now(), status: response.status, outcome: 'ok',
-      content_type: header(h, 'content-type'),
-      content_length: length === null || isNaN(+length) ? null : +length,
-      content_encoding: header(h, 'content-encoding'),
-      cache_control: header(h, 'cache-control'),
-    });
+    emit(requestEnd(id, now(), response.status, 'ok', header(h, 'content-type'), contentLength(h.get('content-length')),
+      header(h, 'content-encoding'), header(h, 'cache-control')));
   }
 
   function fetchFailed(id, error, signal) {
     // An abort with a reason of the page's own rejects with that reason.
     const aborted = (signal !== null && signal.aborted) || (error !== null && typeof error === 'object' && error.name === 'AbortError');
-    emit({ type: 'request_end', id, t: now(), status: 0, outcome: aborted ? 'abort' : 'error' });
+    emit(requestFailed(id, now(), aborted ? 'abort' : 'error'));
   }
 
   replace(window, 'fetch', (original) => ({
@@ -305,10 +346,10 @@
           id = ++nextId;
           signal = plan.signal;
           const t = origin + t0;
-          emit({ type: 'request_start', id, api: 'fetch', method: plan.method, url: plan.url, t, body: plan.body, keepalive: plan.keepalive, range: plan.range, op: plan.op });
+          emit(requestStart(id, 'fetch', plan.method, plan.url, t, plan.body, plan.keepalive, plan.range, plan.op));
           if (plan.failed) {
             // Aborted before it started: recorded, and the page keeps the native promise.
-            emit({ type: 'request_end', id, t, status: 0, outcome: 'abort' });
+            emit(requestFailed(id, t, 'abort'));
             id = 0;
           }
         }
@@ -403,20 +444,14 @@
         const id = info.id;
         info.id = 0;
         if (this.status === 0) {
-          emit({ type: 'request_end', id, t: now(), status: 0, outcome: info.aborted ? 'abort' : 'error' });
+          emit(requestFailed(id, now(), info.aborted ? 'abort' : 'error'));
           return;
         }
         // getAllResponseHeaders lists only what the page may read, without the
         // console errors getResponseHeader logs for hidden headers.
         const h = parseHeaders(this.getAllResponseHeaders());
-        const length = h['content-length'];
-        emit({
-          type: 'request_end', id, t: now(), status: this.status, outcome: 'ok',
-          content_type: h['content-type'] || null,
-          content_length: length === undefined || isNaN(+length) ? null : +length,
-          content_encoding: h['content-encoding'] || null,
-          cache_control: h['cache-control'] || null,
-        });
+        emit(requestEnd(id, now(), this.status, 'ok', h['content-type'] || null, contentLength(h['content-length']),
+          h['content-encoding'] || null, h['cache-control'] || null));
       } catch (_) { /* never into the page */ }
       spent += perfNow() - t0;
     }
@@ -448,7 +483,7 @@
             info.id = ++nextId;
             const sent = arguments[0];
             const body = info.method === 'GET' || info.method === 'HEAD' ? '' : bodySignature(sent);
-            emit({ type: 'request_start', id: info.id, api: 'xhr', method: info.method, url: info.url, t: now(), body, keepalive: false, range: false, op: operationOf(sent) });
+            emit(requestStart(info.id, 'xhr', info.method, info.url, now(), body, false, false, operationOf(sent)));
           } catch (_) { /* record nothing */ }
         }
         spent += perfNow() - t0;
@@ -456,7 +491,7 @@
           return Reflect.apply(original, this, arguments);
         } catch (error) {
           if (info && info.id) {
-            emit({ type: 'request_end', id: info.id, t: now(), status: 0, outcome: 'error' });
+            emit(requestFailed(info.id, now(), 'error'));
             info.id = 0;
           }
           throw error;
@@ -472,7 +507,7 @@
       const url = location.href;
       if (url === lastRoute && kind !== 'replace') return;
       lastRoute = url;
-      emitNow({ type: 'route', t: now(), url, kind });
+      emitNow(routeEvent(now(), url, kind));
     } catch (_) { /* ignore */ }
   }
 
@@ -499,17 +534,17 @@
   Reflect.apply(listen, window, ['popstate', () => route('pop'), passive]);
   Reflect.apply(listen, window, ['hashchange', () => route('hash'), passive]);
   Reflect.apply(listen, doc, ['visibilitychange', () => {
-    try { emitNow({ type: 'visibility', t: now(), hidden: doc.visibilityState === 'hidden' }); } catch (_) { /* ignore */ }
+    try { emitNow(visibilityEvent(now(), doc.visibilityState === 'hidden')); } catch (_) { /* ignore */ }
   }, passive]);
   // Clicking into DevTools blurs the page; refetch-on-focus libraries then fire
   // requests the app did not decide on. The engine marks requests right after these.
   const focusChange = (focused) => () => {
-    try { emitNow({ type: 'focus', t: now(), focused }); } catch (_) { /* ignore */ }
+    try { emitNow(focusEvent(now(), focused)); } catch (_) { /* ignore */ }
   };
   Reflect.apply(listen, window, ['focus', focusChange(true), passive]);
   Reflect.apply(listen, window, ['blur', focusChange(false), passive]);
   const lifecycle = (phase) => () => {
-    try { emit({ type: 'lifecycle', t: now(), phase }); } catch (_) { /* ignore */ }
+    try { emit(lifecycleEvent(now(), phase)); } catch (_) { /* ignore */ }
   };
   Reflect.apply(listen, doc, ['DOMContentLoaded', lifecycle('dcl'), { once: true, passive: true }]);
   Reflect.apply(listen, window, ['load', lifecycle('load'), { once: true, passive: true }]);
@@ -529,7 +564,7 @@
         if (closed.has(this) || this.readyState !== 2) return;
         closed.add(this);
         openConnections--;
-        emit({ type: 'connection_close', id: ids.get(this), t: now() });
+        emit(connectionClose(ids.get(this), now()));
       } catch (_) { /* ignore */ }
     };
     const ids = new WeakMap();
@@ -540,7 +575,7 @@
           try {
             const id = ++nextConnection;
             ids.set(instance, id);
-            emit({ type: 'connection_open', id, kind: name.toLowerCase(), url: instance.url, t: now() });
+            emit(connectionOpen(id, name.toLowerCase(), instance.url, now()));
             openConnections++;
             Reflect.apply(listen, instance, [name === 'WebSocket' ? 'close' : 'error', onClose]);
           } catch (_) { /* record nothing */ }
@@ -587,13 +622,8 @@
   const memory = perf.memory;
   setRepeating(timed(() => {
     try {
-      emit({
-        type: 'memory', t: now(),
-        heap: memory ? memory.usedJSHeapSize : null,
-        nodes: doc.getElementsByTagName('*').length,
-        intervals: liveIntervals.size,
-        connections: openConnections,
-      });
+      emit(memorySample(now(), memory ? memory.usedJSHeapSize : null, doc.getElementsByTagName('*').length,
+        liveIntervals.size, openConnections));
     } catch (_) { /* ignore */ }
   }), MEMORY_SAMPLE_MS);
 
@@ -606,13 +636,9 @@
         // Zero sizes with no status mean "not allowed to know" (cross-origin
         // without Timing-Allow-Origin), which is not the same as zero.
         const known = e.encodedBodySize > 0 || e.transferSize > 0 || e.responseStatus > 0;
-        emit({
-          type: 'resource', url: e.name, initiator: e.initiatorType, start: origin + e.startTime, duration: e.duration,
-          transfer_size: known ? e.transferSize : null,
-          encoded_size: known ? e.encodedBodySize : null,
-          decoded_size: known ? e.decodedBodySize : null,
-          status: e.responseStatus > 0 ? e.responseStatus : null,
-        });
+        emit(resourceEvent(e.name, e.initiatorType, origin + e.startTime, e.duration,
+          known ? e.transferSize : null, known ? e.encodedBodySize : null, known ? e.decodedBodySize : null,
+          e.responseStatus > 0 ? e.responseStatus : null));
       }
     })).observe({ type: 'resource', buffered: true });
   } catch (_) { /* no Resource Timing here */ }
@@ -630,20 +656,18 @@
             ? Array.from(e.scripts || [])
               .sort((a, b) => b.duration - a.duration)
               .slice(0, 5)
-              .map((s) => ({
-                url: s.sourceURL || '', function: s.sourceFunctionName || '',
-                char: typeof s.sourceCharPosition === 'number' ? s.sourceCharPosition : -1,
-                invoker: s.invoker || '', duration: s.duration, forced_layout: s.forcedStyleAndLayoutDuration || 0,
-              }))
+              .map((s) => taskScript(s.sourceURL || '', s.sourceFunctionName || '',
+                typeof s.sourceCharPosition === 'number' ? s.sourceCharPosition : -1,
+                s.invoker || '', s.duration, s.forcedStyleAndLayoutDuration || 0))
             : [];
           let forced = 0;
           for (const s of scripts) forced += s.forced_layout;
-          emit({ type: 'long_task', t: origin + e.startTime, duration: e.duration, blocking: loaf ? e.blockingDuration : null, forced_layout: forced, scripts });
+          emit(longTask(origin + e.startTime, e.duration, loaf ? e.blockingDuration : null, forced, scripts));
         }
       })).observe({ type: loaf ? 'long-animation-frame' : 'longtask', buffered: true });
     }
   } catch (_) { /* no long task timing here */ }
 
-  emit({ type: 'page', t: origin, url: location.href });
-  if (doc.visibilityState === 'hidden') emit({ type: 'visibility', t: now(), hidden: true });
+  emit(pageEvent(origin, location.href));
+  if (doc.visibilityState === 'hidden') emit(visibilityEvent(now(), true));
 })();

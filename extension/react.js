@@ -53,6 +53,19 @@
   const addCost = typeof ask.cost === 'function' ? ask.cost : () => {};
   if (typeof emit !== 'function' || typeof now !== 'function') return;
 
+  // ---- the events --------------------------------------------------------------
+  // One constructor per shape sent, keys in the order of the Rust structs
+  // (src/event.rs: ReactRenderer, ReactRenders, ComponentRenders, ChangedKey) and
+  // every key always present: see "the events" in hook.js, and the goldens in
+  // tests/fixtures/wire/events/.
+  const reactRenderer = (t, id, version, pkg, bundleType) =>
+    ({ type: 'react_renderer', t, id, version, package: pkg, bundle_type: bundleType });
+  const reactRenders = (t, tEnd, commits, skippedFibers, componentsNotSent, hookMs, components) =>
+    ({ type: 'react_renders', t, t_end: tEnd, commits, skipped_fibers: skippedFibers, components_not_sent: componentsNotSent, hook_ms: hookMs, components });
+  const componentRenders = (name, renders, commits, mounts, props, state, context, parent, unnecessary, selfMs, memo, owner, keys) =>
+    ({ name, renders, commits, mounts, props, state, context, parent, unnecessary, self_ms: selfMs, memo, owner, keys });
+  const changedKey = (kind, key, count, equal, from, to) => ({ kind, key, count, equal, from, to });
+
   // ---- fibers ------------------------------------------------------------------
   // Fiber tags of components that render (same numbers in React 16-19).
   const FUNCTION = 0, CLASS = 1, INDETERMINATE = 2, FORWARD_REF = 11, MEMO = 14, SIMPLE_MEMO = 15;
@@ -344,13 +357,11 @@
     if (renderersSeen.has(id)) return;
     renderersSeen.add(id);
     const r = hook.renderers && typeof hook.renderers.get === 'function' ? hook.renderers.get(id) : null;
-    emit({
-      type: 'react_renderer', t: now(), id: Number(id) || 0,
-      version: r && typeof r.version === 'string' ? r.version.slice(0, 40) : '',
-      package: r && typeof r.rendererPackageName === 'string' ? r.rendererPackageName.slice(0, 60) : '',
+    emit(reactRenderer(now(), Number(id) || 0,
+      r && typeof r.version === 'string' ? r.version.slice(0, 40) : '',
+      r && typeof r.rendererPackageName === 'string' ? r.rendererPackageName.slice(0, 60) : '',
       // React marks its builds: 0 production, 1 development.
-      bundle_type: r && typeof r.bundleType === 'number' ? r.bundleType : null,
-    });
+      r && typeof r.bundleType === 'number' ? r.bundleType : null));
   }
 
   // The last commit counted: a hook that forwards to another hook we also wrapped
@@ -384,17 +395,9 @@
       const all = [...stats.values()].sort((a, b) => b.renders - a.renders);
       const sent = all.slice(0, MAX_COMPONENTS_PER_WINDOW);
       notSent += all.length - sent.length;
-      emit({
-        type: 'react_renders', t: windowStart, t_end: now(), commits, skipped_fibers: skipped,
-        components_not_sent: notSent, hook_ms: Math.round(spentMs * 1000) / 1000,
-        components: sent.map((e) => ({
-          name: e.name, renders: e.renders, commits: e.commits, mounts: e.mounts,
-          props: e.props, state: e.state, context: e.context, parent: e.parent, unnecessary: e.unnecessary, memo: e.memo,
-          self_ms: e.self_ms === null ? null : Math.round(e.self_ms * 1000) / 1000,
-          owner: e.owner,
-          keys: keysOf(e),
-        })),
-      });
+      emit(reactRenders(windowStart, now(), commits, skipped, notSent, Math.round(spentMs * 1000) / 1000,
+        sent.map((e) => componentRenders(e.name, e.renders, e.commits, e.mounts, e.props, e.state, e.context, e.parent,
+          e.unnecessary, e.self_ms === null ? null : Math.round(e.self_ms * 1000) / 1000, e.memo, e.owner, keysOf(e)))));
     } catch (_) { /* drop the window */ }
     // The previewed values are page objects: let them go with the window.
     for (const e of stats.values()) {
@@ -414,7 +417,7 @@
     const out = [];
     for (const [kind, map] of [['props', e.props_keys], ['state', e.state_keys]]) {
       for (const [key, k] of map) {
-        out.push({ kind, key, count: k.count, equal: k.equal, from: preview(k.from), to: preview(k.to) });
+        out.push(changedKey(kind, key, k.count, k.equal, preview(k.from), preview(k.to)));
       }
     }
     return out;

@@ -8,13 +8,26 @@
   if (globalThis.__stormwatchRelay) return;
 
   const BATCH_EVENT = '__stormwatch_batch__';
+  // wire: the values in tests/fixtures/wire/constants.json (src/protocol.rs has the same).
+  const PROTOCOL_VERSION = 2;
+  const BATCH_KIND = 'stormwatch.batch';
   const MAX_BATCH_CHARS = 4 * 1024 * 1024;
+  const MAX_DOC_ID_CHARS = 40;
+  const MAX_BUFFERED_EVENTS = 10000;
   const KEEP_EVENTS = 20000;
   // ...and at most this much text, whatever the events hold (React summaries are large).
   const KEEP_CHARS = 32 * 1024 * 1024;
   // Only the head is checked here (parsing costs the page's main thread); the
-  // panel decodes and validates the whole batch in Rust.
-  const HEAD = /^\{"v":1,"kind":"stormwatch\.batch","doc":"([a-z0-9]{1,40})","seq":(\d{1,15}),"dropped":(\d{1,15}),(?:"count":(\d{1,15}),)?"events":\[/;
+  // panel decodes and validates the whole batch in Rust (protocol::decode_batch).
+  const HEAD = new RegExp('^\\{"v":' + PROTOCOL_VERSION + ',"kind":"' + BATCH_KIND.replace('.', '\\.') +
+    '","doc":"([a-z0-9]{1,' + MAX_DOC_ID_CHARS + '})","seq":(\\d{1,15}),"dropped":(\\d{1,15}),"count":(\\d{1,15}),"events":\\[');
+
+  // The port messages this script sends, one constructor each, keys in the order of
+  // src/protocol.rs's types (goldens: tests/fixtures/wire/port/).
+  const helloMessage = (docId, seq, url, restored) => ({ kind: 'hello', v: PROTOCOL_VERSION, doc: docId, seq, url, restored });
+  const batchMessage = (docId, seq, text) => ({ kind: 'batch', doc: docId, seq, text });
+  const lostMessage = (docId, events, first) => ({ kind: 'lost', doc: docId, events, first });
+  const mapMessage = (script, url, text, error) => ({ kind: 'map', script, url, text, error });
 
   let doc = null;
   let lastSeq = 0;
@@ -65,7 +78,7 @@
   }
 
   function hello(restored) {
-    if (doc) post({ kind: 'hello', doc, seq: lastSeq, url: location.href, restored: !!restored });
+    if (doc) post(helloMessage(doc, lastSeq, location.href, !!restored));
   }
 
   // Events trimmed from batches numbered above `after`.
@@ -95,7 +108,7 @@
     // Its own try: a reply that cannot be sent must not look like a dead port.
     const answer = (text, error) => {
       try {
-        if (port) port.postMessage({ kind: 'map', script: String(msg.script), url: url.href, text, error });
+        if (port) port.postMessage(mapMessage(String(msg.script), url.href, text, error));
       } catch (_) { /* too big after all: no attribution for that chunk */ }
     };
     if (url.origin !== location.origin) {
@@ -128,23 +141,23 @@
     if (!msg || msg.kind !== 'sync' || msg.doc !== doc) return;
     const after = Number(msg.after) || 0;
     const first = history.length ? history[0].seq : lastSeq + 1;
-    if (after + 1 < first) post({ kind: 'lost', doc, events: trimmedAfter(after), first });
-    for (const b of history) if (b.seq > after) post({ kind: 'batch', doc, seq: b.seq, text: b.text });
+    if (after + 1 < first) post(lostMessage(doc, trimmedAfter(after), first));
+    for (const b of history) if (b.seq > after) post(batchMessage(doc, b.seq, b.text));
   }
 
   document.addEventListener(BATCH_EVENT, (event) => {
     const text = event.detail;
     if (typeof text !== 'string' || text.length > MAX_BATCH_CHARS) return;
-    const head = HEAD.exec(text.slice(0, 160));
+    const head = HEAD.exec(text.slice(0, 200));
     if (!head) return;
     const seq = Number(head[2]);
     if (doc === null) doc = head[1];
     if (head[1] !== doc || seq <= lastSeq) return; // forged, or replayed
     lastSeq = seq;
-    // Events in it (an older hook does not say: count the batch as one), plus those
-    // the page already dropped, so what is trimmed here is reported exactly.
-    // Capped: the head comes from the page, and a forged count must not empty the history.
-    const n = Math.min(Number(head[3]), 1e6) + (head[4] === undefined ? 1 : Math.min(Number(head[4]), 10000));
+    // Events in it, plus those the page already dropped, so what is trimmed here is
+    // reported exactly. Capped: the head comes from the page, and a forged count
+    // must not empty the history.
+    const n = Math.min(Number(head[3]), 1e6) + Math.min(Number(head[4]), MAX_BUFFERED_EVENTS);
     history.push({ seq, text, n });
     kept += n;
     keptChars += text.length;
@@ -161,7 +174,7 @@
       }
     }
     if (!port && seq === 1) connect(); // once, to learn whether a panel is watching
-    if (listened) post({ kind: 'batch', doc, seq, text });
+    if (listened) post(batchMessage(doc, seq, text));
   }, true);
 
   // Back from the back/forward cache: Chrome closed our port without telling us.

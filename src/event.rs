@@ -4,8 +4,24 @@
 //!
 //! Times (`t`, `start`) are milliseconds since the Unix epoch as floats: the page
 //! sends `performance.timeOrigin + performance.now()`, HAR gives wall-clock dates.
+//!
+//! The events the page hook sends (everything but `network` and `chunk_packages`)
+//! are a contract with extension/hook.js and react.js: every field is required, and
+//! an `Option` may be `null` but not absent, so a field renamed on one side is an
+//! error (the batch decoder drops and counts that event) instead of a silent `None`.
+//! `tests/fixtures/wire/events/` holds a golden of each type, checked from both
+//! sides (tests/wire.rs and tests/e2e/wire.test.mjs). `network` and
+//! `chunk_packages` are made here in Rust, never by the page, and stay lenient so
+//! that reports saved by older versions still load.
 
-use serde::{Deserialize, Serialize};
+use crate::protocol::{MAX_HASHED_BODY, MAX_OPERATION_NAME};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// For an `Option` field that must be present, though it may be `null`. Serde's
+/// derive takes a missing `Option` as `None`; with `deserialize_with` it is an error.
+fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    Option::<T>::deserialize(d)
+}
 
 // Deserialize is written by hand (below): same format, without buffering every event.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -77,15 +93,13 @@ pub struct RequestStart {
     pub t: f64,
     /// A signature of the request body: `""` for none, a hash for strings and
     /// form data, `null` when it cannot be known without reading it (a stream).
-    #[serde(default)]
+    #[serde(deserialize_with = "nullable")]
     pub body: Option<String>,
-    #[serde(default)]
     pub keepalive: bool,
     /// The request carries a `Range` header.
-    #[serde(default)]
     pub range: bool,
     /// GraphQL `operationName`, when the body names one.
-    #[serde(default)]
+    #[serde(deserialize_with = "nullable")]
     pub op: Option<String>,
 }
 
@@ -103,17 +117,15 @@ pub struct RequestEnd {
     pub id: u64,
     pub t: f64,
     /// 0 when the request failed before a response.
-    #[serde(default)]
     pub status: u16,
-    #[serde(default)]
     pub outcome: Outcome,
-    #[serde(default)]
+    #[serde(deserialize_with = "nullable")]
     pub content_type: Option<String>,
-    #[serde(default)]
+    #[serde(deserialize_with = "nullable")]
     pub content_length: Option<u64>,
-    #[serde(default)]
+    #[serde(deserialize_with = "nullable")]
     pub content_encoding: Option<String>,
-    #[serde(default)]
+    #[serde(deserialize_with = "nullable")]
     pub cache_control: Option<String>,
 }
 
@@ -121,18 +133,17 @@ pub struct RequestEnd {
 pub struct ResourceEntry {
     pub url: String,
     /// `initiatorType`: script, link, img, fetch, xmlhttprequest...
-    #[serde(default)]
     pub initiator: String,
     pub start: f64,
     pub duration: f64,
     /// Unknown (not zero) when the server sent no `Timing-Allow-Origin`.
-    #[serde(default)]
+    #[serde(deserialize_with = "nullable")]
     pub transfer_size: Option<u64>,
-    #[serde(default)]
+    #[serde(deserialize_with = "nullable")]
     pub encoded_size: Option<u64>,
-    #[serde(default)]
+    #[serde(deserialize_with = "nullable")]
     pub decoded_size: Option<u64>,
-    #[serde(default)]
+    #[serde(deserialize_with = "nullable")]
     pub status: Option<u16>,
 }
 
@@ -300,13 +311,11 @@ pub struct LongTask {
     pub t: f64,
     pub duration: f64,
     /// The part of it that blocked input (`blockingDuration`); None for plain long tasks.
-    #[serde(default)]
+    #[serde(deserialize_with = "nullable")]
     pub blocking: Option<f64>,
     /// Style and layout forced by scripts (`forcedStyleAndLayoutDuration` summed).
-    #[serde(default)]
     pub forced_layout: f64,
     /// The scripts that ran in it, longest first (at most a few).
-    #[serde(default)]
     pub scripts: Vec<TaskScript>,
 }
 
@@ -314,35 +323,30 @@ pub struct LongTask {
 pub struct MemorySample {
     pub t: f64,
     /// `performance.memory.usedJSHeapSize` in bytes, where the browser has it.
-    #[serde(default)]
+    #[serde(deserialize_with = "nullable")]
     pub heap: Option<f64>,
     /// Elements in the document.
-    #[serde(default)]
+    #[serde(deserialize_with = "nullable")]
     pub nodes: Option<f64>,
     /// Intervals created and not cleared.
-    #[serde(default)]
+    #[serde(deserialize_with = "nullable")]
     pub intervals: Option<f64>,
     /// EventSource/WebSocket connections open.
-    #[serde(default)]
+    #[serde(deserialize_with = "nullable")]
     pub connections: Option<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TaskScript {
     /// `sourceURL`.
-    #[serde(default)]
     pub url: String,
     /// `sourceFunctionName`.
-    #[serde(default)]
     pub function: String,
     /// `sourceCharPosition` (-1 when unknown).
-    #[serde(default)]
     pub char: i64,
     /// What called it: `BUTTON#save.onclick`, `Window.setTimeout`...
-    #[serde(default)]
     pub invoker: String,
     pub duration: f64,
-    #[serde(default)]
     pub forced_layout: f64,
 }
 
@@ -351,13 +355,11 @@ pub struct ReactRenderer {
     pub t: f64,
     /// The page's renderer id (1 for the first React DOM).
     pub id: u32,
-    #[serde(default)]
     pub version: String,
     /// `react-dom`, `react-native-renderer`...
-    #[serde(default)]
     pub package: String,
     /// React's build marker: 0 production, 1 development; None when not told.
-    #[serde(default)]
+    #[serde(deserialize_with = "nullable")]
     pub bundle_type: Option<u8>,
 }
 
@@ -370,15 +372,11 @@ pub struct ReactRenders {
     /// Commits in the window (all roots and renderers).
     pub commits: u32,
     /// Fibers not walked because a commit exceeded the page's per-commit cap.
-    #[serde(default)]
     pub skipped_fibers: u32,
     /// Components counted but not sent (past the page's per-window cap).
-    #[serde(default)]
     pub components_not_sent: u32,
     /// Time our hook spent inside React's commits in this window.
-    #[serde(default)]
     pub hook_ms: f64,
-    #[serde(default)]
     pub components: Vec<ComponentRenders>,
 }
 
@@ -389,33 +387,24 @@ pub struct ComponentRenders {
     /// Renders (instances × commits).
     pub renders: u32,
     /// Commits in which at least one instance rendered: its render rate.
-    #[serde(default)]
     pub commits: u32,
     /// Why: first mount, props changed, state (or hooks) changed, context changed,
     /// or the parent rendered with shallow-equal props.
-    #[serde(default)]
     pub mounts: u32,
-    #[serde(default)]
     pub props: u32,
-    #[serde(default)]
     pub state: u32,
-    #[serde(default)]
     pub context: u32,
-    #[serde(default)]
     pub parent: u32,
     /// Re-renders whose props and state were deep-equal to the previous ones.
-    #[serde(default)]
     pub unnecessary: u32,
     /// Self render time (development and profiling builds only).
-    #[serde(default)]
+    #[serde(deserialize_with = "nullable")]
     pub self_ms: Option<f64>,
     /// Wrapped in React.memo.
-    #[serde(default)]
     pub memo: bool,
     /// The component that rendered above it most often (what triggered it).
-    #[serde(default)]
+    #[serde(deserialize_with = "nullable")]
     pub owner: Option<String>,
-    #[serde(default)]
     pub keys: Vec<ChangedKey>,
 }
 
@@ -428,12 +417,9 @@ pub struct ChangedKey {
     pub key: String,
     pub count: u32,
     /// Of those, changes to an equal value (new identity, same content).
-    #[serde(default)]
     pub equal: u32,
     /// Short previews of the last change.
-    #[serde(default)]
     pub from: String,
-    #[serde(default)]
     pub to: String,
 }
 
@@ -608,16 +594,46 @@ impl Event {
     }
 }
 
-/// The GraphQL `operationName` of a JSON body, found without parsing all of it.
+/// The GraphQL `operationName` of a JSON body, found without parsing all of it: the
+/// first `"operationName": "Name"` whose name is 1 to [`MAX_OPERATION_NAME`] ASCII
+/// letters, digits or `_`, in a body of at most [`MAX_HASHED_BODY`] UTF-16 units.
+/// The page hook applies the same rule (a regular expression in hook.js);
+/// `tests/fixtures/wire/graphql_ops.json` holds cases both sides are tested on.
 pub fn graphql_operation(body: &str) -> Option<String> {
-    let at = body.find("\"operationName\"")?;
-    let rest = body[at + 15..]
-        .trim_start()
-        .strip_prefix(':')?
-        .trim_start()
-        .strip_prefix('"')?;
-    let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-    (!name.is_empty()).then_some(name)
+    const KEY: &str = "\"operationName\"";
+    if over_utf16_units(body, MAX_HASHED_BODY) {
+        return None;
+    }
+    let mut from = 0;
+    while let Some(at) = body[from..].find(KEY) {
+        let start = from + at;
+        // One byte on, not past the key: a key's closing quote may open the next.
+        from = start + 1;
+        let rest = body[start + KEY.len()..].trim_start_matches(JSON_SPACE);
+        let Some(rest) = rest.strip_prefix(':') else {
+            continue;
+        };
+        let Some(rest) = rest.trim_start_matches(JSON_SPACE).strip_prefix('"') else {
+            continue;
+        };
+        let len = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            .count();
+        if (1..=MAX_OPERATION_NAME).contains(&len) && rest[len..].starts_with('"') {
+            return Some(rest[..len].to_string());
+        }
+    }
+    None
+}
+
+/// The whitespace JSON allows between tokens (the hook's pattern says `[ \t\n\r]`).
+const JSON_SPACE: [char; 4] = [' ', '\t', '\n', '\r'];
+
+/// Whether `text` is longer than `limit` UTF-16 code units (JavaScript's `length`).
+/// A UTF-8 byte is at most one unit, so short texts are answered without counting.
+pub fn over_utf16_units(text: &str, limit: usize) -> bool {
+    text.len() > limit && text.encode_utf16().nth(limit).is_some()
 }
 
 /// Id-like values of a JSON response, worth matching against later URLs: integers
@@ -655,18 +671,30 @@ pub fn response_values(json: &str) -> Vec<String> {
     out
 }
 
-/// A short, stable signature of a request body, so bodies can be compared
-/// without keeping them. FNV-1a: fast, deterministic, and the same in the hook.
+/// A short, stable signature of a text, so bodies can be compared without keeping
+/// them: FNV-1a over its UTF-16 code units, then `:` and their count (`""` for an
+/// empty text). The page hook computes the same (`signature` in hook.js);
+/// `tests/fixtures/wire/body_hashes.json` holds pairs both sides are tested on.
 pub fn body_signature(body: &str) -> String {
     if body.is_empty() {
         return String::new();
     }
     let mut h: u32 = 0x811c_9dc5;
+    let mut units = 0usize;
     for unit in body.encode_utf16() {
         h ^= unit as u32;
         h = h.wrapping_mul(0x0100_0193);
+        units += 1;
     }
-    format!("{:08x}:{}", h, body.encode_utf16().count())
+    format!("{h:08x}:{units}")
+}
+
+/// The signature of a request body as the page hook records it: `None` (unknown)
+/// above [`MAX_HASHED_BODY`] UTF-16 units, which the hook does not hash so that a
+/// large upload costs the page nothing. The HAR reader uses this too, so the same
+/// request reads the same live and from a saved HAR.
+pub fn request_body_signature(body: &str) -> Option<String> {
+    (!over_utf16_units(body, MAX_HASHED_BODY)).then(|| body_signature(body))
 }
 
 #[cfg(test)]
@@ -684,17 +712,17 @@ mod tests {
     #[test]
     fn the_type_may_come_anywhere_and_bad_events_are_errors() {
         let first: Event =
-            serde_json::from_str(r#"{"type":"request_end","id":3,"t":5.5,"status":200,"outcome":"abort"}"#).unwrap();
+            serde_json::from_str(r#"{"type":"request_end","id":3,"t":5.5,"status":200,"outcome":"abort","content_type":null,"content_length":null,"content_encoding":null,"cache_control":null}"#).unwrap();
         let last: Event =
-            serde_json::from_str(r#"{"id":3,"t":5.5,"status":200,"outcome":"abort","type":"request_end"}"#).unwrap();
+            serde_json::from_str(r#"{"id":3,"t":5.5,"status":200,"outcome":"abort","content_type":null,"content_length":null,"content_encoding":null,"cache_control":null,"type":"request_end"}"#).unwrap();
         assert_eq!(first, last);
         assert!(matches!(&first, Event::RequestEnd(e) if e.outcome == Outcome::Abort && e.content_type.is_none()));
         // Round trip of every kind through our own writer, and through a Value (keys sorted).
         for text in [
             r#"{"type":"page","t":1,"url":"http://h/"}"#,
             r#"{"type":"network","method":"GET","url":"http://h/a","t":1,"duration":2,"timings":{"wait":1.5}}"#,
-            r#"{"type":"long_task","t":1,"duration":80,"scripts":[{"url":"http://h/a.js","duration":70}]}"#,
-            r#"{"type":"react_renders","t":1,"t_end":2,"commits":3,"components":[{"name":"Row","renders":4,"keys":[{"kind":"props","key":"style","count":2}]}]}"#,
+            r#"{"type":"long_task","t":1,"duration":80,"blocking":null,"forced_layout":0,"scripts":[{"url":"http://h/a.js","function":"","char":-1,"invoker":"","duration":70,"forced_layout":0}]}"#,
+            r#"{"type":"react_renders","t":1,"t_end":2,"commits":3,"skipped_fibers":0,"components_not_sent":0,"hook_ms":0.5,"components":[{"name":"Row","renders":4,"commits":1,"mounts":0,"props":4,"state":0,"context":0,"parent":0,"unnecessary":0,"self_ms":null,"memo":false,"owner":null,"keys":[{"kind":"props","key":"style","count":2,"equal":2,"from":"{color}","to":"{color}"}]}]}"#,
             r#"{"type":"chunk_packages","t":1,"url":"http://h/a.js","packages":[["react",1200]]}"#,
         ] {
             let e: Event = serde_json::from_str(text).unwrap();
@@ -711,6 +739,10 @@ mod tests {
             r#"{"t":1,"type":"request_end","id":"x"}"#,
             r#"{"type":"request_start","id":1}"#,
             r#"{"type":7}"#,
+            // A field the page always sends, absent or renamed: an error, not a silent default.
+            r#"{"type":"request_end","id":3,"t":5.5,"status":200,"outcome":"ok","content_length":null,"content_encoding":null,"cache_control":null}"#,
+            r#"{"type":"request_end","id":3,"t":5.5,"status":200,"outcome":"ok","contentType":null,"content_length":null,"content_encoding":null,"cache_control":null}"#,
+            r#"{"t":1,"heap":null,"nodes":1,"intervals":0,"type":"memory"}"#,
         ] {
             assert!(serde_json::from_str::<Event>(bad).is_err(), "{bad}");
         }

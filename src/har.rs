@@ -15,7 +15,7 @@
 //! cuts out one entry at a time and decodes only that entry into typed structs, so
 //! memory is one entry plus whatever the caller keeps, whatever the file's size.
 
-use crate::event::{body_signature, graphql_operation, response_values, Caller, NetworkEntry, Timings};
+use crate::event::{graphql_operation, request_body_signature, response_values, Caller, NetworkEntry, Timings};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -328,7 +328,7 @@ impl HarEntry<'_> {
             0
         };
         let body = match &self.request.post_data {
-            Some(p) => p.text.as_deref().map(body_signature),
+            Some(p) => p.text.as_deref().and_then(request_body_signature),
             None => Some(String::new()),
         };
         let cached = matches!(self.from_cache.as_deref(), Some("memory") | Some("disk"));

@@ -568,7 +568,7 @@ mod tests {
 
     fn batch(doc: &str, seq: u64, url: &str) -> String {
         format!(
-            r#"{{"v":1,"kind":"stormwatch.batch","doc":"{doc}","seq":{seq},"dropped":0,"events":[{{"type":"request_start","id":{seq},"api":"fetch","method":"GET","url":"{url}","t":{t},"body":""}}]}}"#,
+            r#"{{"v":2,"kind":"stormwatch.batch","doc":"{doc}","seq":{seq},"dropped":0,"count":1,"events":[{{"type":"request_start","id":{seq},"api":"fetch","method":"GET","url":"{url}","t":{t},"body":"","keepalive":false,"range":false,"op":null}}],"cost_us":0,"origin":null}}"#,
             t = 1000 + seq * 10
         )
     }
@@ -722,7 +722,7 @@ mod tests {
     #[test]
     fn a_late_navigation_report_for_the_page_already_shown_changes_nothing() {
         let mut l = Live::new(Config::default());
-        let page = r#"{"v":1,"kind":"stormwatch.batch","doc":"b","seq":1,"dropped":0,"events":[{"type":"page","t":1000,"url":"http://h/next"}]}"#;
+        let page = r#"{"v":2,"kind":"stormwatch.batch","doc":"b","seq":1,"dropped":0,"count":1,"events":[{"type":"page","t":1000,"url":"http://h/next"}],"cost_us":0,"origin":null}"#;
         l.batch("a", 1, &batch("a", 1, "http://h/1"));
         l.batch("b", 1, page);
         l.batch("b", 2, &batch("b", 2, "http://h/2"));
@@ -738,7 +738,7 @@ mod tests {
         let mut l = Live::new(Config::default());
         l.batch("a", 1, &batch("a", 1, "http://h/1"));
         l.navigated("http://h/#/gallery");
-        let route = r#"{"v":1,"kind":"stormwatch.batch","doc":"a","seq":2,"dropped":0,"events":[{"type":"route","t":2000,"url":"http://h/#/gallery","kind":"push"}]}"#;
+        let route = r#"{"v":2,"kind":"stormwatch.batch","doc":"a","seq":2,"dropped":0,"count":1,"events":[{"type":"route","t":2000,"url":"http://h/#/gallery","kind":"push"}],"cost_us":0,"origin":null}"#;
         l.batch("a", 2, route);
         l.navigation_settled();
         assert_eq!(l.engine.stats().requests, 1);
@@ -808,7 +808,7 @@ mod tests {
         let events: Vec<String> = (0..n)
             .map(|i| {
                 format!(
-                    r#"{{"type":"request_start","id":{id},"api":"fetch","method":"GET","url":"http://h/item/{i}?pad={pad}","t":{t},"body":""}}"#,
+                    r#"{{"type":"request_start","id":{id},"api":"fetch","method":"GET","url":"http://h/item/{i}?pad={pad}","t":{t},"body":"","keepalive":false,"range":false,"op":null}}"#,
                     id = seq * 100_000 + i,
                     t = 1000 + i,
                     pad = "p".repeat(100)
@@ -816,7 +816,7 @@ mod tests {
             })
             .collect();
         format!(
-            r#"{{"v":1,"kind":"stormwatch.batch","doc":"{doc}","seq":{seq},"dropped":3,"events":[{}]}}"#,
+            r#"{{"v":2,"kind":"stormwatch.batch","doc":"{doc}","seq":{seq},"dropped":3,"count":{n},"events":[{}],"cost_us":0,"origin":null}}"#,
             events.join(",")
         )
     }

@@ -26,7 +26,9 @@ fn container() -> web_sys::HtmlElement {
 }
 
 fn batch(seq: u64, events: &str) -> String {
-    format!(r#"{{"v":1,"kind":"stormwatch.batch","doc":"testdoc","seq":{seq},"dropped":0,"events":[{events}]}}"#)
+    format!(
+        r#"{{"v":2,"kind":"stormwatch.batch","doc":"testdoc","seq":{seq},"dropped":0,"count":null,"events":[{events}],"cost_us":0,"origin":null}}"#
+    )
 }
 
 #[wasm_bindgen_test]
@@ -37,8 +39,8 @@ async fn injected_duplicates_are_drawn_with_page_strings_as_text() {
     let url = r#"http://h/api/x?q=<img src=x onerror=alert(1)>"#;
     let events = format!(
         r#"{{"type":"page","t":1000,"url":"http://h/"}},
-        {{"type":"request_start","id":1,"api":"fetch","method":"GET","url":"{url}","t":1100,"body":""}},
-        {{"type":"request_start","id":2,"api":"fetch","method":"GET","url":"{url}","t":1105,"body":""}}"#
+        {{"type":"request_start","id":1,"api":"fetch","method":"GET","url":"{url}","t":1100,"body":"","keepalive":false,"range":false,"op":null}},
+        {{"type":"request_start","id":2,"api":"fetch","method":"GET","url":"{url}","t":1105,"body":"","keepalive":false,"range":false,"op":null}}"#
     );
     ui::with_live(|l| l.batch("testdoc", 1, &batch(1, &events)));
     settle().await;
@@ -74,7 +76,7 @@ async fn a_garbage_batch_is_counted_and_the_panel_stays_up() {
     ui::with_live(|l| l.navigated("http://h/other"));
     ui::with_live(|l| l.navigation_settled());
     ui::with_live(|l| {
-        l.batch("doc2", 1, "{\"v\":1,\"kind\":\"stormwatch.batch\",\"doc\":\"doc2\",\"seq\":1,\"events\":[{\"type\":\"request_start\"}]}")
+        l.batch("doc2", 1, "{\"v\":2,\"kind\":\"stormwatch.batch\",\"doc\":\"doc2\",\"seq\":1,\"dropped\":0,\"count\":1,\"events\":[{\"type\":\"request_start\"}],\"cost_us\":0,\"origin\":null}")
     });
     settle().await;
     let counts = el.query_selector(".counts").unwrap().unwrap().text_content().unwrap();
@@ -124,19 +126,19 @@ async fn hundreds_of_findings_draw_a_few_rows_and_scrolling_shows_every_one() {
         let t = 10_000 + i * 10;
         for k in 0..2 {
             events.push(format!(
-                r#"{{"type":"request_start","id":{id},"api":"fetch","method":"GET","url":"{url}","t":{t},"body":""}}"#,
+                r#"{{"type":"request_start","id":{id},"api":"fetch","method":"GET","url":"{url}","t":{t},"body":"","keepalive":false,"range":false,"op":null}}"#,
                 id = i * 2 + k,
                 t = t + k
             ));
         }
         events.push(format!(
-            r#"{{"type":"request_end","id":{id},"t":{t},"status":200,"content_type":"application/json","content_length":400000}}"#,
+            r#"{{"type":"request_end","id":{id},"t":{t},"status":200,"outcome":"ok","content_type":"application/json","content_length":400000,"content_encoding":null,"cache_control":null}}"#,
             id = i * 2,
             t = t + 1_500
         ));
     }
     let text = format!(
-        r#"{{"v":1,"kind":"stormwatch.batch","doc":"many","seq":1,"dropped":0,"events":[{}]}}"#,
+        r#"{{"v":2,"kind":"stormwatch.batch","doc":"many","seq":1,"dropped":0,"count":null,"events":[{}],"cost_us":0,"origin":null}}"#,
         events.join(",")
     );
     ui::with_live(|l| l.batch("many", 1, &text));

@@ -37,7 +37,7 @@
 
   function forge(events) {
     const seq = ++maxSeq;
-    const text = JSON.stringify({ v: 1, kind: 'stormwatch.batch', doc, seq, dropped: 0, count: events.length, events });
+    const text = JSON.stringify({ v: 2, kind: 'stormwatch.batch', doc, seq, dropped: 0, count: events.length, events, cost_us: 0, origin: null });
     document.dispatchEvent(new CustomEvent('__stormwatch_batch__', { detail: text }));
   }
 
@@ -69,7 +69,7 @@
         // Six failing copies per endpoint: a duplicate and an error burst each.
         const url = `http://127.0.0.1/forged/${word(Math.floor(sent / 6))}/x`;
         const events = [
-          { type: 'request_start', id: 1e9 + sent, api: 'fetch', method: 'GET', url, t, body: '' },
+          { type: 'request_start', id: 1e9 + sent, api: 'fetch', method: 'GET', url, t, body: '', keepalive: false, range: false, op: null },
           { type: 'request_end', id: 1e9 + sent, t: t + 5, status: 500, outcome: 'ok', content_type: 'text/html', content_length: 10, content_encoding: null, cache_control: null },
         ];
         if (sent % 10 === 0) {
