@@ -157,6 +157,17 @@ fn post(msg: &Object) {
 /// is ingested in slices between frames.
 fn on_message_from_page(msg: JsValue) {
     BACKOFF.with(|b| b.set(100));
+    // The service worker forwards what came in over ~16 ms as one list.
+    if Array::is_array(&msg) {
+        for m in Array::from(&msg).iter() {
+            on_one_message(m);
+        }
+        return;
+    }
+    on_one_message(msg);
+}
+
+fn on_one_message(msg: JsValue) {
     let doc = text(&msg, "doc");
     match text(&msg, "kind").as_str() {
         "batch" => {
@@ -526,10 +537,14 @@ fn flush_entries() {
     if entries.is_empty() {
         return;
     }
-    pump::push(move || {
-        let json = format!("[{}]", entries.join(","));
-        let _ = with_live(|l| l.accept_har_entries(&json));
-    });
+    // A slice per job: decoding a few hundred entries at once took longer than a
+    // frame, and one job is never cut short.
+    for slice in entries.chunks(HAR_SLICE as usize) {
+        let json = format!("[{}]", slice.join(","));
+        pump::push(move || {
+            let _ = with_live(|l| l.accept_har_entries(&json));
+        });
+    }
 }
 
 /// DevTools entries converted to JSON per job: the first getHAR() of a busy page
