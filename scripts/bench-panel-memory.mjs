@@ -79,16 +79,17 @@ try {
         await sleep(200);
       }
     })();
-    // In waves of 1,000 (the browser queues the rest anyway); ids keep URLs distinct.
-    const n = await tab.page.eval(`(async () => {
-      let done = 0;
-      for (let w = 0; w < ${FLOOD / 1000}; w++) {
-        const base = ${round * FLOOD} + w * 1000;
+    // In waves of 1,000 (the browser queues the rest anyway), one evaluation each
+    // (a loaded machine can take longer than one CDP call may wait for the whole
+    // flood); ids keep URLs distinct.
+    let n = 0;
+    for (let w = 0; w < FLOOD / 1000; w++) {
+      n += await tab.page.eval(`(async () => {
+        const base = ${round * FLOOD} + ${w} * 1000;
         await Promise.all(Array.from({ length: 1000 }, (_, i) => fetch('/api/flood/' + (base + i)).then((r) => r.text())));
-        done += 1000;
-      }
-      return done;
-    })()`);
+        return 1000;
+      })()`);
+    }
     const report = await until(async () => {
       const r = await tab.report();
       return r.stats.requests >= before.stats.requests + n ? r : null;
