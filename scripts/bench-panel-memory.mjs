@@ -8,6 +8,9 @@
 // the 30 MB budget, whether each request was counted exactly once, and what the
 // panel says it let go to stay inside its budget.
 // Run: node scripts/bench-panel-memory.mjs [floods, default 3] (after scripts/build.sh --browser).
+// HEAP_PROFILE=1 also runs V8's sampling heap profiler in the panel and prints, at
+// the JS heap's highest point, which functions allocated what the heap held
+// (live and not yet collected garbage alike), to find what makes the peak.
 // STORMWATCH_EXTENSION_DIR=<dist/extension of another build> measures that build.
 import { Browser, Inspected, EXTENSION_DIR, until, sleep } from '../tests/e2e/devtools.mjs';
 import { startDemoServer } from './demo-server.mjs';
@@ -18,6 +21,24 @@ const BUDGET_MB = 30;
 const MB = 1048576;
 // Another build of the extension to compare (e.g. an older checkout's dist/extension).
 const EXTENSION = process.env.STORMWATCH_EXTENSION_DIR || EXTENSION_DIR;
+const PROFILE = !!process.env.HEAP_PROFILE;
+
+/** The heap at its peak by allocating function (self size), biggest first. */
+function printProfile(profile) {
+  const by = new Map();
+  const walk = (node, stack) => {
+    const f = node.callFrame;
+    const name = `${f.functionName || '(anonymous)'} ${String(f.url).split('/').pop()}:${f.lineNumber + 1}`;
+    const path = [name, ...stack].slice(0, 3).join(' < ');
+    if (node.selfSize) by.set(path, (by.get(path) || 0) + node.selfSize);
+    for (const c of node.children || []) walk(c, [name, ...stack].slice(0, 3));
+  };
+  walk(profile.head, []);
+  const total = [...by.values()].reduce((a, b) => a + b, 0);
+  console.log(`    heap at its peak by allocating function (sampled, ${(total / MB).toFixed(1)} MB):`);
+  for (const [k, v] of [...by].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`      ${(v / MB).toFixed(2)} MB  ${k}`);
+}
+
 const demo = await startDemoServer();
 const browser = await Browser.launch({ extensionDir: EXTENSION });
 const tab = await Inspected.open(browser, `${demo.origin}/clean.html`);
@@ -46,23 +67,29 @@ try {
     // The JS heap's high-water mark while the flood comes in (no forced GC).
     let heapPeak = 0;
     let sampling = true;
+    let profileAtPeak = null;
+    if (PROFILE) await tab.panel.send('HeapProfiler.startSampling', { samplingInterval: 16384 }).catch(() => {});
     const sampler = (async () => {
       while (sampling) {
         const u = await tab.panel.send('Runtime.getHeapUsage').catch(() => null);
+        if (u && u.usedSize > heapPeak && PROFILE) {
+          profileAtPeak = (await tab.panel.send('HeapProfiler.getSamplingProfile').catch(() => null))?.profile || profileAtPeak;
+        }
         if (u) heapPeak = Math.max(heapPeak, u.usedSize);
         await sleep(200);
       }
     })();
-    // In waves of 1,000 (the browser queues the rest anyway); ids keep URLs distinct.
-    const n = await tab.page.eval(`(async () => {
-      let done = 0;
-      for (let w = 0; w < ${FLOOD / 1000}; w++) {
-        const base = ${round * FLOOD} + w * 1000;
+    // In waves of 1,000 (the browser queues the rest anyway), one evaluation each
+    // (a loaded machine can take longer than one CDP call may wait for the whole
+    // flood); ids keep URLs distinct.
+    let n = 0;
+    for (let w = 0; w < FLOOD / 1000; w++) {
+      n += await tab.page.eval(`(async () => {
+        const base = ${round * FLOOD} + ${w} * 1000;
         await Promise.all(Array.from({ length: 1000 }, (_, i) => fetch('/api/flood/' + (base + i)).then((r) => r.text())));
-        done += 1000;
-      }
-      return done;
-    })()`);
+        return 1000;
+      })()`);
+    }
     const report = await until(async () => {
       const r = await tab.report();
       return r.stats.requests >= before.stats.requests + n ? r : null;
@@ -84,6 +111,10 @@ try {
         `events not logged ${after.stats.events_not_logged}, devtools repeats ${after.stats.devtools_repeats || 0}`,
     );
     if (report.stats.dropped) console.log(`    dropped on the way: ${report.stats.dropped}`);
+    if (PROFILE) {
+      await tab.panel.send('HeapProfiler.stopSampling').catch(() => {});
+      if (profileAtPeak) printProfile(profileAtPeak);
+    }
     const budget = note.indexOf('Memory budget:');
     if (budget >= 0) console.log(`    the panel says: "${note.slice(budget)}"`);
   }

@@ -2,9 +2,16 @@
 // extension (cold: nothing cached, the wasm fetched and compiled), from navigation
 // start to the panel's first render (the `stormwatch:mounted` mark, set right
 // after the view is mounted; it includes fetching, compiling and starting the
-// wasm), and the first contentful paint where Chromium reports one; then its size.
+// wasm), and the first contentful paint where Chromium reports one; then its size;
+// then how long the panel's main thread stays blocked while the hostile page
+// (static/demo/hostile.html: 20,000 forged batches, junk URLs, huge bodies) runs:
+// a setTimeout(0) ping loop in the panel, its max gap and 95th percentile.
 // Medians of several launches are printed. Run: node scripts/bench-panel.mjs (after a build).
-import { EXTENSION_DIR, PANEL_URL, openPlain } from '../tests/e2e/devtools.mjs';
+// STORMWATCH_BASELINE_DIR=<dist/extension of another build> also runs the hostile
+// page against that build, alternating with this one, so both figures come from the
+// same run on the same (shared, noisy) machine. HOSTILE_RUNS sets the runs per build (3).
+import { EXTENSION_DIR, PANEL_URL, openPlain, Browser, Inspected, until, sleep } from '../tests/e2e/devtools.mjs';
+import { startDemoServer } from './demo-server.mjs';
 import { panelSize } from './panel-size.mjs';
 
 const RUNS = 5;
@@ -37,3 +44,47 @@ console.log(`bench-panel: opening the panel (cold, median of ${RUNS}): first ren
 console.log(`bench-panel: runs ${JSON.stringify(runs.map((r) => Math.round(r.mounted)))}`);
 const { total } = panelSize(EXTENSION_DIR);
 console.log(`bench-panel: panel wasm + JS ${total.raw} B raw, ${total.gzip} B gzip, ${total.brotli} B brotli`);
+
+// The hostile page, as tests/e2e/hostile.test.mjs runs it, timed from the panel.
+const PROBE = `(() => {
+  const p = { gaps: [], stop: false };
+  let last = performance.now();
+  const tick = () => { const now = performance.now(); p.gaps.push(now - last); last = now; if (!p.stop) setTimeout(tick, 0); };
+  setTimeout(tick, 0);
+  window.__probe = p;
+  return true;
+})()`;
+const STOP = `(() => {
+  const p = window.__probe; p.stop = true;
+  const g = p.gaps.slice().sort((a, b) => a - b);
+  return { max: g[g.length - 1], p95: g[Math.floor(0.95 * g.length)], pings: g.length };
+})()`;
+async function hostile(extensionDir) {
+  const demo = await startDemoServer();
+  const browser = await Browser.launch({ extensionDir });
+  try {
+    const tab = await Inspected.open(browser, `${demo.origin}/hostile.html`);
+    await sleep(500);
+    await tab.panel.eval(PROBE);
+    const t0 = Date.now();
+    await tab.page.eval('window.hostile.run()');
+    await until(() => tab.panel.eval('!window.stormwatch.pendingWork || window.stormwatch.pendingWork() === 0'), { timeout: 180000, every: 250, what: 'the panel to catch up' });
+    const caughtUp = Date.now() - t0;
+    await sleep(2000);
+    return { ...(await tab.panel.eval(STOP)), caughtUp };
+  } finally {
+    await browser.close();
+    demo.server.close();
+  }
+}
+const builds = [['this build', EXTENSION_DIR]];
+if (process.env.STORMWATCH_BASELINE_DIR) builds.push(['baseline', process.env.STORMWATCH_BASELINE_DIR]);
+const HOSTILE_RUNS = Number(process.env.HOSTILE_RUNS || 3);
+const results = new Map(builds.map(([name]) => [name, []]));
+for (let i = 0; i < HOSTILE_RUNS; i++) {
+  for (const [name, dir] of i % 2 ? [...builds].reverse() : builds) results.get(name).push(await hostile(dir));
+}
+for (const [name, rs] of results) {
+  const f = (k) => rs.map((r) => Math.round(r[k])).join('/');
+  console.log(`bench-panel: hostile page, ${name} (${rs.length} runs): panel main thread max gap ${f('max')} ms (median ${Math.round(median(rs.map((r) => r.max)))}), p95 ${f('p95')} ms (median ${Math.round(median(rs.map((r) => r.p95)))}); caught up ${f('caughtUp')} ms after the start`);
+}

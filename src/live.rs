@@ -1,7 +1,10 @@
 //! A live session as the panel runs it: which document of the inspected tab the
 //! engine is watching, which batches it has (per-document sequence numbers), and
-//! when to start over. Pure logic, so it is tested natively; the panel's bridge
-//! only moves messages in and out.
+//! when to start over; DevTools' network log taken once and in chunks
+//! (`NetworkLog`), which answers' bodies to read (`BodyReads`), which source maps
+//! to ask for (`SourceMaps`), and the `Transport` the answers go out through.
+//! Pure logic, so it is tested natively (with a fake transport); the panel's
+//! `ui::port`, `ui::network` and `ui::sourcemaps` only move messages in and out.
 
 use crate::event::NetworkEntry;
 use crate::har::HarEntry;
@@ -130,6 +133,237 @@ pub fn clip_json_strings(json: &str, max: usize) -> std::borrow::Cow<'_, str> {
             o.push_str(&json[copied.min(json.len())..]);
             std::borrow::Cow::Owned(o)
         }
+    }
+}
+
+/// Where the panel's answers to the page go: the port to the service worker (and
+/// on to the inspected page's relay) in the panel, a recording fake in tests.
+pub trait Transport {
+    /// Ask the page's relay for every batch of `doc` after `after` (`sync`).
+    fn sync(&self, doc: &str, after: u64);
+    /// Ask the page's relay to fetch `map`, the source map of `script` (`fetch_map`).
+    fn fetch_map(&self, map: &str, script: &str);
+}
+
+impl Action {
+    /// Sends what the action asks for, if anything.
+    pub fn send(self, transport: &dyn Transport) {
+        if let Action::Sync { doc, after } = self {
+            transport.sync(&doc, after);
+        }
+    }
+}
+
+/// DevTools entries per chunk handed to the engine: decoding a few hundred HAR
+/// entries at once took longer than a frame on the hostile page, and one chunk is
+/// one job of the panel's work queue, which is never cut short.
+pub const HAR_CHUNK: usize = 25;
+
+/// What identifies a DevTools entry across `getHAR()` and `onRequestFinished`: its
+/// start time and URL, hashed (FNV-1a), so the set of `getHAR()`'s keys costs 8
+/// bytes an entry whatever the URLs.
+pub fn har_key(started: &str, url: &str) -> u64 {
+    let bytes = started.bytes().chain(std::iter::once(b' ')).chain(url.bytes());
+    bytes.fold(0xcbf2_9ce4_8422_2325u64, |h, x| {
+        (h ^ x as u64).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// DevTools' network log as the panel receives it: the panel listens for finished
+/// requests first, then asks `getHAR()` for what finished before; an entry in both
+/// is taken once. Entries wait (as JSON text) until `getHAR()` has answered, so
+/// they reach the engine in order, and leave in chunks of `HAR_CHUNK`.
+#[derive(Default)]
+pub struct NetworkLog {
+    /// True from `start` until `getHAR()` answers.
+    loading: bool,
+    /// Keys of `getHAR()`'s entries while its copies may still be reported.
+    seen: Option<std::collections::HashSet<u64>>,
+    /// Reported entries waiting: key and JSON text.
+    queue: Vec<(u64, String)>,
+}
+
+impl NetworkLog {
+    /// Listening has started and `getHAR()` was asked.
+    pub fn start(&mut self) {
+        self.loading = true;
+        self.seen = Some(Default::default());
+        self.queue.clear();
+    }
+
+    /// Whether `getHAR()` already had this entry (the listener's copy is skipped).
+    pub fn seen(&self, key: u64) -> bool {
+        self.seen.as_ref().is_some_and(|s| s.contains(&key))
+    }
+
+    /// An entry `onRequestFinished` reported; false when it was a copy.
+    pub fn push(&mut self, key: u64, json: String) -> bool {
+        if self.seen(key) {
+            return false;
+        }
+        self.queue.push((key, json));
+        true
+    }
+
+    /// Entries waiting.
+    pub fn waiting(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// `getHAR()` answered with entries of these keys. What the listener reported
+    /// meanwhile that the answer did not hold stays queued (it comes after them).
+    pub fn answered(&mut self, keys: impl IntoIterator<Item = u64>) {
+        let seen: std::collections::HashSet<u64> = keys.into_iter().collect();
+        self.queue.retain(|(k, _)| !seen.contains(k));
+        self.seen = Some(seen);
+        self.loading = false;
+    }
+
+    /// Later entries can no longer be in `getHAR()`'s answer: its keys are let go.
+    pub fn forget_answer(&mut self) {
+        self.seen = None;
+    }
+
+    /// The waiting entries as JSON arrays of at most `HAR_CHUNK` entries, oldest
+    /// first; none while `getHAR()` has not answered.
+    pub fn take_chunks(&mut self) -> Vec<String> {
+        if self.loading {
+            return Vec::new();
+        }
+        let queue = std::mem::take(&mut self.queue);
+        queue
+            .chunks(HAR_CHUNK)
+            .map(|c| {
+                let mut json = String::with_capacity(c.iter().map(|(_, j)| j.len() + 1).sum::<usize>() + 2);
+                json.push('[');
+                for (i, (_, j)) in c.iter().enumerate() {
+                    if i > 0 {
+                        json.push(',');
+                    }
+                    json.push_str(j);
+                }
+                json.push(']');
+                json
+            })
+            .collect()
+    }
+}
+
+/// Small JSON API responses whose values tell whether a later request depended on them.
+/// Ids and short strings come in small answers; a big list is not worth the read.
+pub const MAX_BODY_FOR_VALUES: f64 = 16.0 * 1024.0;
+/// Chains are what the values are for: the waterfall detector checks a chain's
+/// first `CHAIN_READS` links (its `KEEP`), so a request that continues a chain (it
+/// started right after the previous answer ended) gets its body read up to that
+/// many per chain. Any other answer may start a chain: those reads are limited to
+/// `BODY_READS_PER_S` a second (with a burst of `BODY_READS_BURST`). Each read is a
+/// round trip into the page's renderer (DevTools keeps the body there and serves it
+/// on the page's main thread), so a flood of thousands of answers, sequential or
+/// parallel, costs the page a handful of reads a second, and a real chain of a few
+/// awaited requests still gets every body it needs (the rest say `dependent: unknown`).
+const CHAIN_READS: u32 = 10;
+const BODY_READS_PER_S: f64 = 4.0;
+const BODY_READS_BURST: f64 = 12.0;
+/// How close a request must start to the previous answer's end to continue a chain
+/// (the waterfall detector's `max_gap_ms` default, with room for HAR's rounding).
+const CHAIN_GAP_MS: f64 = 60.0;
+
+/// Which DevTools answers get their body read (see `CHAIN_READS`).
+pub struct BodyReads {
+    /// Token bucket for reads outside a chain: tokens left and when last topped up.
+    tokens: f64,
+    at: f64,
+    /// The chain being read: the last answer's end (ms since the epoch) and the
+    /// bodies read in it so far.
+    chain_end: f64,
+    chain_reads: u32,
+}
+
+impl Default for BodyReads {
+    fn default() -> Self {
+        BodyReads {
+            tokens: BODY_READS_BURST,
+            at: 0.0,
+            chain_end: f64::NEG_INFINITY,
+            chain_reads: 0,
+        }
+    }
+}
+
+impl BodyReads {
+    /// Takes one read from the bucket at `now` (ms), if there is one.
+    fn take(&mut self, now: f64) -> bool {
+        let tokens = (self.tokens + (now - self.at).max(0.0) / 1000.0 * BODY_READS_PER_S).min(BODY_READS_BURST);
+        let take = tokens >= 1.0;
+        self.tokens = if take { tokens - 1.0 } else { tokens };
+        self.at = now;
+        take
+    }
+
+    /// Whether to read the body of an answer that started and ended at `span` (ms
+    /// since the epoch; `None` when DevTools' times cannot be read), at `now`.
+    pub fn wants(&mut self, span: Option<(f64, f64)>, now: f64) -> bool {
+        let Some((start, end)) = span else {
+            return self.take(now);
+        };
+        if (start - self.chain_end).abs() <= CHAIN_GAP_MS {
+            // The next link: read while the chain's first links are being read.
+            let read = self.chain_reads > 0 && self.chain_reads < CHAIN_READS;
+            self.chain_end = end;
+            if read {
+                self.chain_reads += 1;
+            }
+            return read;
+        }
+        let read = self.take(now);
+        self.chain_end = end;
+        self.chain_reads = u32::from(read);
+        read
+    }
+}
+
+/// Scripts waiting for their map from the page's relay (a few at a time).
+const MAX_CHUNKS_WAITING: usize = 8;
+/// Map URLs remembered as ours.
+const MAPS_REMEMBERED: usize = 32;
+
+/// The source maps the panel reads to say which packages fill a big script: the
+/// scripts waiting for their map (with their text), and the maps asked for.
+/// DevTools logs the relay's fetches of them too; those are ours, not the page's,
+/// so they are left out of the analysis.
+#[derive(Default)]
+pub struct SourceMaps {
+    waiting: Vec<(String, String)>,
+    asked: VecDeque<String>,
+}
+
+impl SourceMaps {
+    /// Whether DevTools' entry for `url` is a map we asked for.
+    pub fn is_ours(&self, url: &str) -> bool {
+        self.asked.iter().any(|u| u == url)
+    }
+
+    /// Asks the relay for `map`, the source map of `script` (whose text is kept
+    /// until the answer). False, and nothing asked, when `MAX_CHUNKS_WAITING`
+    /// scripts already wait or this one does.
+    pub fn ask(&mut self, script: &str, map: &str, content: String, transport: &dyn Transport) -> bool {
+        if self.waiting.len() >= MAX_CHUNKS_WAITING || self.waiting.iter().any(|(u, _)| u == script) {
+            return false;
+        }
+        self.waiting.push((script.to_string(), content));
+        if self.asked.len() >= MAPS_REMEMBERED {
+            self.asked.pop_front();
+        }
+        self.asked.push_back(map.to_string());
+        transport.fetch_map(map, script);
+        true
+    }
+
+    /// The relay answered for `script` (with its map or without): its slot is freed
+    /// and its text returned, if it was waiting.
+    pub fn answered(&mut self, script: &str) -> Option<String> {
+        let i = self.waiting.iter().position(|(u, _)| u == script)?;
+        Some(self.waiting.remove(i).1)
     }
 }
 
@@ -919,5 +1153,143 @@ mod tests {
         assert!(l.har_entries("[{\"nope\":1}]").is_err());
         assert_eq!(l.engine.stats().rejected_batches, 1);
         assert_eq!(l.engine.stats().dropped, 2);
+    }
+
+    /// Records what the session sends, as the panel's port would carry it.
+    #[derive(Default)]
+    struct FakePort(std::cell::RefCell<Vec<String>>);
+
+    impl Transport for FakePort {
+        fn sync(&self, doc: &str, after: u64) {
+            self.0.borrow_mut().push(format!("sync {doc} {after}"));
+        }
+        fn fetch_map(&self, map: &str, script: &str) {
+            self.0.borrow_mut().push(format!("fetch_map {map} {script}"));
+        }
+    }
+
+    fn devtools_entry(i: usize, url: &str) -> (u64, String) {
+        let started = format!("2026-12-01T00:00:{:02}.{:03}Z", i / 1000 % 60, i % 1000);
+        let json = format!(
+            r#"{{"startedDateTime":"{started}","time":5,"request":{{"method":"GET","url":"{url}"}},"response":{{"status":200}},"_resourceType":"fetch"}}"#
+        );
+        (har_key(&started, url), json)
+    }
+
+    #[test]
+    fn devtools_entries_in_get_har_and_the_listener_are_taken_once_in_order() {
+        let mut log = NetworkLog::default();
+        log.start();
+        // Reported while getHAR() is on its way: two it will hold, one it will not.
+        let (a, b, c) = (
+            devtools_entry(1, "http://h/a"),
+            devtools_entry(2, "http://h/b"),
+            devtools_entry(3, "http://h/c"),
+        );
+        for (k, j) in [&a, &b, &c] {
+            assert!(log.push(*k, j.clone()));
+        }
+        assert!(log.take_chunks().is_empty(), "nothing leaves before getHAR() answers");
+        log.answered([a.0, b.0]);
+        // The listener's later copy of an answered entry is skipped; a new one is not.
+        assert!(!log.push(b.0, b.1.clone()));
+        let d = devtools_entry(4, "http://h/d");
+        assert!(log.push(d.0, d.1.clone()));
+        let chunks = log.take_chunks();
+        assert_eq!(chunks.len(), 1);
+        let mut l = Live::new(Config::default());
+        assert_eq!(l.har_entries(&chunks[0]), Ok(2));
+        let urls: Vec<String> = l.engine.requests().map(|r| r.url.clone()).collect();
+        assert_eq!(urls, ["http://h/c", "http://h/d"]);
+        // Once getHAR()'s keys are let go, an entry with the same key counts again
+        // (a later request to the same URL within the same millisecond is rare, but real).
+        log.forget_answer();
+        assert!(log.push(a.0, a.1.clone()));
+        assert_eq!(log.waiting(), 1);
+    }
+
+    #[test]
+    fn a_flood_of_devtools_entries_leaves_in_small_valid_chunks() {
+        let mut log = NetworkLog::default();
+        log.start();
+        log.answered(std::iter::empty());
+        for i in 0..1_010 {
+            let (k, j) = devtools_entry(i, &format!("http://h/flood/{i}"));
+            log.push(k, j);
+        }
+        let chunks = log.take_chunks();
+        assert_eq!(chunks.len(), 1_010usize.div_ceil(HAR_CHUNK));
+        assert_eq!(log.waiting(), 0);
+        let mut l = Live::new(Config::default());
+        let n: usize = chunks.iter().map(|c| l.har_entries(c).unwrap()).sum();
+        assert_eq!(n, 1_010);
+        assert_eq!(l.engine.stats().requests, 1_010);
+        assert_eq!(
+            l.engine.requests().next().map(|r| r.url.as_str()),
+            Some("http://h/flood/0")
+        );
+    }
+
+    #[test]
+    fn bodies_are_read_for_a_chains_first_links_and_a_few_a_second_otherwise() {
+        // 2,000 sequential fetches, each starting as the previous one ends: one chain.
+        let mut reads = BodyReads::default();
+        let mut t = 1_000_000.0;
+        let mut n = 0;
+        for _ in 0..2_000 {
+            n += usize::from(reads.wants(Some((t, t + 3.0)), t + 3.0));
+            t += 4.0;
+        }
+        assert_eq!(n, CHAIN_READS as usize);
+        // 1,000 answers in parallel within one second: the burst, plus a few.
+        let mut reads = BodyReads::default();
+        let n = (0..1_000)
+            .filter(|i| {
+                let at = 5_000_000.0 + *i as f64;
+                reads.wants(Some((at - 500.0, at)), at)
+            })
+            .count();
+        assert!((12..=16).contains(&n), "{n}");
+        // Near miss: a short awaited chain of 4 gets every body even after a flood.
+        let t = 9_000_000.0;
+        let got: Vec<bool> = (0..4)
+            .map(|i| reads.wants(Some((t + i as f64 * 20.0, t + i as f64 * 20.0 + 15.0)), t + 100.0))
+            .collect();
+        assert_eq!(got, [true; 4]);
+    }
+
+    #[test]
+    fn source_maps_are_asked_a_few_at_a_time_and_the_relays_fetches_are_ours() {
+        let port = FakePort::default();
+        let mut maps = SourceMaps::default();
+        for i in 0..MAX_CHUNKS_WAITING {
+            assert!(maps.ask(
+                &format!("http://h/{i}.js"),
+                &format!("http://h/{i}.js.map"),
+                "code".into(),
+                &port
+            ));
+        }
+        assert!(!maps.ask("http://h/late.js", "http://h/late.js.map", "code".into(), &port));
+        assert!(
+            !maps.ask("http://h/0.js", "http://h/0.js.map", "code".into(), &port),
+            "already waiting"
+        );
+        assert_eq!(port.0.borrow().len(), MAX_CHUNKS_WAITING);
+        assert_eq!(port.0.borrow()[0], "fetch_map http://h/0.js.map http://h/0.js");
+        assert!(maps.is_ours("http://h/3.js.map"));
+        assert!(!maps.is_ours("http://h/3.js"));
+        assert_eq!(maps.answered("http://h/3.js").as_deref(), Some("code"));
+        assert_eq!(maps.answered("http://h/3.js"), None, "answered once");
+        assert!(maps.ask("http://h/late.js", "http://h/late.js.map", "code".into(), &port));
+    }
+
+    #[test]
+    fn a_gap_is_answered_through_the_transport() {
+        let port = FakePort::default();
+        let mut l = Live::new(Config::default());
+        l.accept_batch("a", 3, &batch("a", 3, "http://h/3")).send(&port);
+        l.accept_batch("a", 4, &batch("a", 4, "http://h/4")).send(&port);
+        assert_eq!(*port.0.borrow(), ["sync a 0"]);
     }
 }

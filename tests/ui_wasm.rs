@@ -34,7 +34,7 @@ fn batch(seq: u64, events: &str) -> String {
 #[wasm_bindgen_test]
 async fn injected_duplicates_are_drawn_with_page_strings_as_text() {
     let el = container();
-    ui::mount_into(el.clone());
+    let panel = ui::mount_into(el.clone());
     // A hostile URL: it must show up as text, never become markup.
     let url = r#"http://h/api/x?q=<img src=x onerror=alert(1)>"#;
     let events = format!(
@@ -42,7 +42,7 @@ async fn injected_duplicates_are_drawn_with_page_strings_as_text() {
         {{"type":"request_start","id":1,"api":"fetch","method":"GET","url":"{url}","t":1100,"body":"","keepalive":false,"range":false,"op":null}},
         {{"type":"request_start","id":2,"api":"fetch","method":"GET","url":"{url}","t":1105,"body":"","keepalive":false,"range":false,"op":null}}"#
     );
-    ui::with_live(|l| l.batch("testdoc", 1, &batch(1, &events)));
+    panel.with_live(|l| l.batch("testdoc", 1, &batch(1, &events)));
     settle().await;
 
     let cards = el
@@ -72,10 +72,10 @@ async fn injected_duplicates_are_drawn_with_page_strings_as_text() {
 #[wasm_bindgen_test]
 async fn a_garbage_batch_is_counted_and_the_panel_stays_up() {
     let el = container();
-    ui::mount_into(el.clone());
-    ui::with_live(|l| l.navigated("http://h/other"));
-    ui::with_live(|l| l.navigation_settled());
-    ui::with_live(|l| {
+    let panel = ui::mount_into(el.clone());
+    panel.with_live(|l| l.navigated("http://h/other"));
+    panel.with_live(|l| l.navigation_settled());
+    panel.with_live(|l| {
         l.batch("doc2", 1, "{\"v\":2,\"kind\":\"stormwatch.batch\",\"doc\":\"doc2\",\"seq\":1,\"dropped\":0,\"count\":1,\"events\":[{\"type\":\"request_start\"}],\"cost_us\":0,\"origin\":null}")
     });
     settle().await;
@@ -113,9 +113,9 @@ async fn hundreds_of_findings_draw_a_few_rows_and_scrolling_shows_every_one() {
     let el = container();
     el.set_attribute("style", "height:600px;display:flex;flex-direction:column")
         .unwrap();
-    ui::mount_into(el.clone());
-    ui::with_live(|l| l.navigated("http://h/many"));
-    ui::with_live(|l| l.navigation_settled());
+    let panel = ui::mount_into(el.clone());
+    panel.with_live(|l| l.navigated("http://h/many"));
+    panel.with_live(|l| l.navigation_settled());
     // 1,000 endpoints, each requested twice at once, the first answering slowly
     // with a big uncompressed JSON body: duplicate, slow and uncompressed
     // findings (3 detectors × 50), past what each detector keeps (the rest summed
@@ -141,10 +141,10 @@ async fn hundreds_of_findings_draw_a_few_rows_and_scrolling_shows_every_one() {
         r#"{{"v":2,"kind":"stormwatch.batch","doc":"many","seq":1,"dropped":0,"count":null,"events":[{}],"cost_us":0,"origin":null}}"#,
         events.join(",")
     );
-    ui::with_live(|l| l.batch("many", 1, &text));
+    panel.with_live(|l| l.batch("many", 1, &text));
     frames().await;
     let all: std::collections::BTreeSet<String> =
-        ui::with_live(|l| l.engine.findings().into_iter().map(|f| f.title).collect());
+        panel.with_live(|l| l.engine.findings().into_iter().map(|f| f.title).collect());
     assert!(all.len() >= 150, "{} findings", all.len());
     assert!(all.iter().any(|t| t.contains("more like these not shown")), "{all:?}");
     let titles = |el: &web_sys::HtmlElement| -> Vec<String> {

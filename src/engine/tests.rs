@@ -468,9 +468,11 @@ fn a_flood_of_20000_requests_keeps_the_engine_within_its_byte_budget() {
         after.iter().all(|b| *b <= BUDGET),
         "retained bytes per flood: {after:?}"
     );
-    // Flat: the third flood leaves no more than the first (within 5%).
+    // Flat: the third flood leaves no more than the second (within 2%), and the
+    // second no more than the first plus 10% (lookups that fill over the first two
+    // floods: about 0.5 MB, a larger share since the replay log is 4 MiB).
     assert!(
-        after[2] <= after[0] + after[0] / 20,
+        after[2] <= after[1] + after[1] / 50 && after[1] <= after[0] + after[0] / 10,
         "retained bytes per flood: {after:?}"
     );
     // What was dropped is counted, in events and in bytes.

@@ -1,17 +1,17 @@
 //! `window.stormwatch`: the automation hook tests and scripts use, and the
 //! Export button's download. `report()` resolves to the same JSON Export saves.
 
-use super::state::with_live;
+use super::state::Panel;
 use crate::report::Report;
 use js_sys::{Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-pub fn report_json(with_events: bool) -> String {
+pub fn report_json(panel: &Panel, with_events: bool) -> String {
     // Serialized straight to text, then redacted in the text: the same values as
     // `Report::json_of(.., true)`, without building a JSON tree of the whole event
     // log first (that took most of report()'s time on a big session).
-    let plain = with_live(|l| Report::json_of(&l.engine, with_events, false));
+    let plain = panel.with_live(|l| Report::json_of(&l.engine, with_events, false));
     crate::live::redact_json_text(&plain)
 }
 
@@ -19,61 +19,69 @@ fn set(obj: &Object, name: &str, f: JsValue) {
     let _ = Reflect::set(obj, &name.into(), &f);
 }
 
-pub fn install() {
+pub fn install(panel: &Panel) {
     let api = Object::new();
+    let p = panel.clone();
     set(
         &api,
         "report",
-        Closure::<dyn Fn() -> Promise>::new(|| {
-            let parsed = JSON::parse(&report_json(true)).unwrap_or(JsValue::NULL);
+        Closure::<dyn Fn() -> Promise>::new(move || {
+            let parsed = JSON::parse(&report_json(&p, true)).unwrap_or(JsValue::NULL);
             Promise::resolve(&parsed)
         })
         .into_js_value(),
     );
     // Exactly what Export saves, as text: 'json', 'html' or 'md'.
+    let p = panel.clone();
     set(
         &api,
         "exportText",
-        Closure::<dyn Fn(String) -> String>::new(|kind: String| export_text(&kind).0).into_js_value(),
+        Closure::<dyn Fn(String) -> String>::new(move |kind: String| export_text(&p, &kind).0).into_js_value(),
     );
     // The report without its event log: cheap enough to poll.
+    let p = panel.clone();
     set(
         &api,
         "summary",
-        Closure::<dyn Fn() -> Promise>::new(|| {
-            let parsed = JSON::parse(&report_json(false)).unwrap_or(JsValue::NULL);
+        Closure::<dyn Fn() -> Promise>::new(move || {
+            let parsed = JSON::parse(&report_json(&p, false)).unwrap_or(JsValue::NULL);
             Promise::resolve(&parsed)
         })
         .into_js_value(),
     );
     // For tests and for pasting a saved batch into a panel opened in a plain tab.
+    let p = panel.clone();
     set(
         &api,
         "ingestBatch",
-        Closure::<dyn Fn(String) -> JsValue>::new(|text: String| match with_live(|l| l.engine.ingest_batch(&text)) {
-            Ok(n) => JsValue::from(n as u32),
-            Err(e) => JsValue::from(e.to_string()),
+        Closure::<dyn Fn(String) -> JsValue>::new(move |text: String| {
+            match p.with_live(|l| l.engine.ingest_batch(&text)) {
+                Ok(n) => JsValue::from(n as u32),
+                Err(e) => JsValue::from(e.to_string()),
+            }
         })
         .into_js_value(),
     );
     // Thresholds: the same settings a config file holds (`Config` as JSON).
+    let p = panel.clone();
     set(
         &api,
         "getConfig",
-        Closure::<dyn Fn() -> JsValue>::new(|| {
-            let json = with_live(|l| serde_json::to_string(l.config()).unwrap_or_default());
+        Closure::<dyn Fn() -> JsValue>::new(move || {
+            let json = p.with_live(|l| serde_json::to_string(l.config()).unwrap_or_default());
             JSON::parse(&json).unwrap_or(JsValue::NULL)
         })
         .into_js_value(),
     );
+    let p = panel.clone();
     set(
         &api,
         "setConfig",
-        Closure::<dyn Fn(JsValue) -> JsValue>::new(|value: JsValue| {
+        Closure::<dyn Fn(JsValue) -> JsValue>::new(move |value: JsValue| {
             let json = value
                 .as_string()
                 .or_else(|| JSON::stringify(&value).ok().and_then(|s| s.as_string()));
-            match apply_config(&json.unwrap_or_default()) {
+            match apply_config(&p, &json.unwrap_or_default()) {
                 Ok(()) => JsValue::TRUE,
                 Err(e) => JsValue::from(e),
             }
@@ -81,10 +89,11 @@ pub fn install() {
         .into_js_value(),
     );
     // Messages and events waiting to be ingested (the panel ingests in slices).
+    let p = panel.clone();
     set(
         &api,
         "pendingWork",
-        Closure::<dyn Fn() -> f64>::new(|| super::pump::pending() as f64).into_js_value(),
+        Closure::<dyn Fn() -> f64>::new(move || p.pending() as f64).into_js_value(),
     );
     // Bytes of wasm linear memory, so tests and benchmarks can check it stays bounded.
     set(
@@ -105,9 +114,9 @@ const CONFIG_KEY: &str = "stormwatch.config";
 
 /// Applies settings given as JSON (missing fields keep their defaults) and keeps
 /// them for the next time the panel opens.
-pub fn apply_config(json: &str) -> Result<(), String> {
+pub fn apply_config(panel: &Panel, json: &str) -> Result<(), String> {
     let cfg: crate::Config = serde_json::from_str(json).map_err(|e| format!("Settings not applied: {e}"))?;
-    with_live(|l| l.set_config(cfg));
+    panel.with_live(|l| l.set_config(cfg));
     if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
         let _ = storage.set_item(CONFIG_KEY, json);
     }
@@ -115,22 +124,22 @@ pub fn apply_config(json: &str) -> Result<(), String> {
 }
 
 /// Settings saved by an earlier session of the panel, if any.
-pub fn load_saved_config() {
+pub fn load_saved_config(panel: &Panel) {
     let saved = web_sys::window()
         .and_then(|w| w.local_storage().ok().flatten())
         .and_then(|s| s.get_item(CONFIG_KEY).ok().flatten());
     if let Some(json) = saved {
         if let Ok(cfg) = serde_json::from_str::<crate::Config>(&json) {
-            with_live(|l| l.set_config(cfg));
-            with_live(|l| l.notice = None);
+            panel.with_live(|l| l.set_config(cfg));
+            panel.with_live(|l| l.notice = None);
         }
     }
 }
 
-pub fn config_json() -> String {
+pub fn config_json(panel: &Panel) -> String {
     // Indented by the browser's JSON: a second (pretty) serializer of the whole
     // config in the wasm would cost kilobytes for the same text.
-    let compact = with_live(|l| serde_json::to_string(l.config()).unwrap_or_default());
+    let compact = panel.with_live(|l| serde_json::to_string(l.config()).unwrap_or_default());
     JSON::parse(&compact)
         .ok()
         .and_then(|v| JSON::stringify_with_replacer_and_space(&v, &JsValue::NULL, &JsValue::from(2)).ok())
@@ -140,28 +149,28 @@ pub fn config_json() -> String {
 
 /// What Export saves: `json` (the replayable session), `html` (one self-contained
 /// page) or `md`, with its MIME type and file extension.
-pub fn export_text(kind: &str) -> (String, &'static str, &'static str) {
+pub fn export_text(panel: &Panel, kind: &str) -> (String, &'static str, &'static str) {
     match kind {
         "html" => (
-            with_live(|l| crate::report::html_of(&l.engine, l.engine.page_url(), true)),
+            panel.with_live(|l| crate::report::html_of(&l.engine, l.engine.page_url(), true)),
             "text/html",
             "html",
         ),
         "md" => (
-            with_live(|l| {
+            panel.with_live(|l| {
                 let r = Report::from_engine(&l.engine, false);
                 crate::report::markdown::render(&r, l.engine.page_url())
             }),
             "text/markdown",
             "md",
         ),
-        _ => (report_json(true), "application/json", "json"),
+        _ => (report_json(panel, true), "application/json", "json"),
     }
 }
 
 /// Saves the report as a file, as DevTools users expect from an Export button.
-pub fn download_report(kind: &str) {
-    let (text, mime, ext) = export_text(kind);
+pub fn download_report(panel: &Panel, kind: &str) {
+    let (text, mime, ext) = export_text(panel, kind);
     save_file(
         &format!("stormwatch-report-{}.{ext}", js_sys::Date::now() as u64),
         mime,
@@ -194,12 +203,13 @@ fn save_file(name: &str, mime: &str, text: &str) {
 }
 
 /// Reads a chosen or dropped file and shows it instead of the live page.
-pub fn import_file(file: web_sys::File, done: impl FnOnce(Result<(), String>) + 'static) {
+pub fn import_file(panel: &Panel, file: web_sys::File, done: impl FnOnce(Result<(), String>) + 'static) {
     let name = file.name();
+    let panel = panel.clone();
     let text = wasm_bindgen_futures::JsFuture::from(file.text());
     wasm_bindgen_futures::spawn_local(async move {
         let result = match text.await {
-            Ok(t) => with_live(|l| l.import(&name, &t.as_string().unwrap_or_default())),
+            Ok(t) => panel.with_live(|l| l.import(&name, &t.as_string().unwrap_or_default())),
             Err(_) => Err(format!("{name}: cannot read the file")),
         };
         done(result);

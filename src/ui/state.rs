@@ -1,18 +1,27 @@
-//! The panel's session and the signals the view reads. Messages are ingested as
-//! they come (in slices, see `pump`); the view is refreshed at most every
-//! `REFRESH_MS`, and less often when taking a snapshot gets expensive, so a flood
-//! of batches costs one redraw per interval, not one per batch, and never
-//! takes more than a small share of the main thread.
+//! The panel's one state, `Panel`: the session, the signal the view reads, the
+//! status line, the redraw schedule, the work queue (`pump`) and what the port,
+//! DevTools' network log and the source maps keep between callbacks. It is created
+//! once per mounted panel and shared by handle: with the view through Leptos context
+//! (`Panel::from_context`), and with the callbacks `chrome.*` and
+//! `window.stormwatch` call, which hold a clone.
+//!
+//! Messages are ingested as they come (in slices, see `pump`); the view is
+//! refreshed at most every `REFRESH_MS`, and less often when taking a snapshot gets
+//! expensive, so a flood of batches costs one redraw per interval, not one per
+//! batch, and never takes more than a small share of the main thread.
 
+use super::pump::Jobs;
 use crate::components::ComponentRow;
 use crate::engine::Stats;
 use crate::finding::Finding;
-use crate::live::Live;
+use crate::live::{BodyReads, Live, NetworkLog, SourceMaps};
 use crate::Config;
+use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use std::sync::Arc;
-use wasm_bindgen::prelude::*;
 
 const REFRESH_MS: f64 = 50.0;
 /// The slowest the view refreshes under load (a refresh that took `c` ms waits `4 c`,
@@ -62,17 +71,50 @@ struct Basis {
     components: usize,
 }
 
-thread_local! {
-    static LIVE: RefCell<Live> = RefCell::new(Live::new(Config::default()));
-    static SNAPSHOT: RefCell<Option<RwSignal<Snapshot>>> = const { RefCell::new(None) };
-    static STATUS: RefCell<String> = RefCell::new("Starting…".to_string());
-    static SCHEDULED: Cell<bool> = const { Cell::new(false) };
-    static SEEN: Cell<Option<(u32, u64, u64, u64)>> = const { Cell::new(None) };
-    static BASIS: Cell<Option<Basis>> = const { Cell::new(None) };
-    static LAST_REFRESH: Cell<f64> = const { Cell::new(0.0) };
-    static NEXT_DELAY: Cell<f64> = const { Cell::new(REFRESH_MS) };
+/// When the view was last refreshed and when it may be next.
+struct Refresh {
+    /// The pending refresh, if one is scheduled.
+    timer: Option<Timeout>,
+    /// What the header showed at the last refresh (nothing new: no redraw).
+    seen: Option<(u32, u64, u64, u64)>,
+    basis: Option<Basis>,
+    last: f64,
+    next_delay: f64,
     /// Events counted at the last refresh, for the event rate.
-    static LAST_EVENTS: Cell<u64> = const { Cell::new(0) };
+    last_events: u64,
+}
+
+/// The port to the service worker (see `port`).
+#[derive(Default)]
+pub struct Link {
+    pub tab: f64,
+    pub port: Option<wasm_bindgen::JsValue>,
+    pub backoff: i32,
+}
+
+/// Everything one panel keeps (see the module's doc).
+pub struct PanelState {
+    live: RefCell<Live>,
+    snapshot: Cell<Option<RwSignal<Snapshot>>>,
+    status: RefCell<String>,
+    refresh: RefCell<Refresh>,
+    pub(super) jobs: Jobs,
+    pub(super) link: RefCell<Link>,
+    pub(super) network: RefCell<NetworkLog>,
+    /// The pending hand-over of DevTools entries to the work queue.
+    pub(super) network_flush: RefCell<Option<Timeout>>,
+    pub(super) bodies: RefCell<BodyReads>,
+    pub(super) maps: RefCell<SourceMaps>,
+}
+
+/// A handle on one panel's state: cheap to clone, and `Send + Sync` as Leptos
+/// context requires (the wasm panel has one thread; `SendWrapper` checks it).
+#[derive(Clone)]
+pub struct Panel(SendWrapper<Rc<PanelState>>);
+
+/// The panel a view belongs to, as a `Copy` handle its event handlers can share.
+pub fn use_panel() -> StoredValue<Panel, LocalStorage> {
+    StoredValue::new_local(Panel::from_context())
 }
 
 pub fn now_ms() -> f64 {
@@ -81,32 +123,73 @@ pub fn now_ms() -> f64 {
         .map_or_else(js_sys::Date::now, |p| p.now())
 }
 
-pub fn with_live<R>(f: impl FnOnce(&mut Live) -> R) -> R {
-    let r = LIVE.with(|l| f(&mut l.borrow_mut()));
-    schedule_refresh();
-    r
-}
+impl Panel {
+    pub fn new(cfg: Config) -> Panel {
+        Panel(SendWrapper::new(Rc::new(PanelState {
+            live: RefCell::new(Live::new(cfg)),
+            snapshot: Cell::new(None),
+            status: RefCell::new("Starting…".to_string()),
+            refresh: RefCell::new(Refresh {
+                timer: None,
+                seen: None,
+                basis: None,
+                last: 0.0,
+                next_delay: REFRESH_MS,
+                last_events: 0,
+            }),
+            jobs: Jobs::default(),
+            link: RefCell::new(Link {
+                tab: -1.0,
+                port: None,
+                backoff: super::port::FIRST_BACKOFF_MS,
+            }),
+            network: RefCell::default(),
+            network_flush: RefCell::new(None),
+            bodies: RefCell::default(),
+            maps: RefCell::default(),
+        })))
+    }
 
-/// Reads the session without scheduling a redraw (for views derived from it).
-pub fn read_live<R>(f: impl FnOnce(&Live) -> R) -> R {
-    LIVE.with(|l| f(&l.borrow()))
-}
+    /// The panel a view belongs to (provided by `mount_into`).
+    pub fn from_context() -> Panel {
+        expect_context::<Panel>()
+    }
 
-pub fn set_status(s: &str) {
-    STATUS.with(|st| *st.borrow_mut() = s.to_string());
-    SEEN.with(|v| v.set(None));
-    schedule_refresh();
-}
+    pub(super) fn state(&self) -> &PanelState {
+        &self.0
+    }
 
-pub fn register(signal: RwSignal<Snapshot>) {
-    SNAPSHOT.with(|s| *s.borrow_mut() = Some(signal));
-    forget_basis();
-    refresh_now();
-}
+    /// Changes the session and schedules a redraw.
+    pub fn with_live<R>(&self, f: impl FnOnce(&mut Live) -> R) -> R {
+        let r = f(&mut self.0.live.borrow_mut());
+        self.schedule_refresh();
+        r
+    }
 
-fn snapshot(previous: &Snapshot) -> Snapshot {
-    LIVE.with(|l| {
-        let l = l.borrow();
+    /// Reads the session without scheduling a redraw (for views derived from it).
+    pub fn read_live<R>(&self, f: impl FnOnce(&Live) -> R) -> R {
+        f(&self.0.live.borrow())
+    }
+
+    pub fn set_status(&self, s: &str) {
+        *self.0.status.borrow_mut() = s.to_string();
+        self.0.refresh.borrow_mut().seen = None;
+        self.schedule_refresh();
+    }
+
+    /// The view's snapshot signal: refreshed from the session from now on.
+    pub fn register(&self, signal: RwSignal<Snapshot>) {
+        self.0.snapshot.set(Some(signal));
+        {
+            let mut r = self.0.refresh.borrow_mut();
+            r.basis = None;
+            r.seen = None;
+        }
+        self.refresh_now();
+    }
+
+    fn snapshot(&self, previous: &Snapshot) -> Snapshot {
+        let l = self.0.live.borrow();
         let components = l.engine.components();
         let basis = Basis {
             generation: l.generation,
@@ -115,7 +198,7 @@ fn snapshot(previous: &Snapshot) -> Snapshot {
             commits: components.commits,
             components: components.len(),
         };
-        let before = BASIS.with(|b| b.replace(Some(basis)));
+        let before = self.0.refresh.borrow_mut().basis.replace(basis);
         let same = |f: fn(&Basis) -> (u32, u64, u64, usize)| before.as_ref().map(f) == Some(f(&basis));
         // Findings and component rows are only rebuilt when something changed (a
         // finding can change with the page's state, not only with its version, so
@@ -147,9 +230,56 @@ fn snapshot(previous: &Snapshot) -> Snapshot {
             stats: l.engine.stats().clone(),
             page_url: l.engine.page_url().to_string(),
             notice: l.notice.clone(),
-            status: STATUS.with(|s| s.borrow().clone()) + &budget_note(&l),
+            status: self.0.status.borrow().clone() + &budget_note(&l),
         }
-    })
+    }
+
+    /// Redraws now if anything changed.
+    pub fn refresh_now(&self) {
+        // A refresh that runs now makes the scheduled one needless (it is the one
+        // running, or it would find nothing new).
+        drop(self.0.refresh.borrow_mut().timer.take());
+        let Some(signal) = self.0.snapshot.get() else {
+            return;
+        };
+        // The version covers findings; the counts in the header change on every event.
+        let key = self.read_live(|l| {
+            let s = l.engine.stats();
+            Some((l.generation, l.engine.version(), s.events, s.dropped))
+        });
+        if std::mem::replace(&mut self.0.refresh.borrow_mut().seen, key) == key {
+            return;
+        }
+        let t0 = now_ms();
+        let next = signal.with_untracked(|previous| self.snapshot(previous));
+        let events = next.stats.events;
+        signal.set(next);
+        // Under load the redraws spread out: a refresh that took `c` ms (the snapshot
+        // and the synchronous part of the redraw) waits at least `4 c` before the next,
+        // so redraws take at most a fifth of the main thread; and a flood of events
+        // waits longer still (see `LOAD_MS_PER_EVENT_S`).
+        let now = now_ms();
+        let mut r = self.0.refresh.borrow_mut();
+        let since = now - std::mem::replace(&mut r.last, now);
+        let arrived = events.saturating_sub(std::mem::replace(&mut r.last_events, events));
+        let rate = if since > 0.0 {
+            arrived as f64 * 1000.0 / since
+        } else {
+            0.0
+        };
+        r.next_delay = refresh_delay(now - t0, rate);
+    }
+
+    fn schedule_refresh(&self) {
+        let mut r = self.0.refresh.borrow_mut();
+        if r.timer.is_some() {
+            return;
+        }
+        let since = now_ms() - r.last;
+        let delay = (r.next_delay - since).max(REFRESH_MS);
+        let panel = self.clone();
+        r.timer = Some(Timeout::new(delay as u32, move || panel.refresh_now()));
+    }
 }
 
 /// What the session let go to stay inside its memory budget (the request ring, the
@@ -188,65 +318,12 @@ fn budget_note(l: &Live) -> String {
     }
 }
 
-/// Redraws now if anything changed.
-pub fn refresh_now() {
-    SCHEDULED.with(|s| s.set(false));
-    let Some(signal) = SNAPSHOT.with(|s| *s.borrow()) else {
-        return;
-    };
-    // The version covers findings; the counts in the header change on every event.
-    let key = LIVE.with(|l| {
-        let l = l.borrow();
-        let s = l.engine.stats();
-        Some((l.generation, l.engine.version(), s.events, s.dropped))
-    });
-    if SEEN.with(|v| v.replace(key)) == key {
-        return;
-    }
-    let t0 = now_ms();
-    let next = signal.with_untracked(snapshot);
-    let events = next.stats.events;
-    signal.set(next);
-    // Under load the redraws spread out: a refresh that took `c` ms (the snapshot
-    // and the synchronous part of the redraw) waits at least `4 c` before the next,
-    // so redraws take at most a fifth of the main thread; and a flood of events
-    // waits longer still (see `LOAD_MS_PER_EVENT_S`).
-    let now = now_ms();
-    let cost = now - t0;
-    let since = now - LAST_REFRESH.with(|t| t.replace(now));
-    let arrived = events.saturating_sub(LAST_EVENTS.with(|e| e.replace(events)));
-    let rate = if since > 0.0 {
-        arrived as f64 * 1000.0 / since
-    } else {
-        0.0
-    };
-    NEXT_DELAY.with(|d| d.set(refresh_delay(cost, rate)));
-}
-
 /// How long after a refresh the next may come: `cost` is what the last one took
 /// (ms), `rate` the events a second that arrived since the one before.
 fn refresh_delay(cost: f64, rate: f64) -> f64 {
     (cost * 4.0)
         .max(rate * LOAD_MS_PER_EVENT_S)
         .clamp(REFRESH_MS, MAX_REFRESH_MS)
-}
-
-/// Forgets what the last snapshot was built from (a new panel was mounted).
-fn forget_basis() {
-    BASIS.with(|b| b.set(None));
-    SEEN.with(|v| v.set(None));
-}
-
-fn schedule_refresh() {
-    if SCHEDULED.with(|s| s.replace(true)) {
-        return;
-    }
-    let since = now_ms() - LAST_REFRESH.with(Cell::get);
-    let delay = (NEXT_DELAY.with(Cell::get) - since).max(REFRESH_MS);
-    let cb = Closure::once_into_js(refresh_now);
-    if let Some(w) = web_sys::window() {
-        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), delay as i32);
-    }
 }
 
 /// A panic would leave a blank panel; show what happened instead.

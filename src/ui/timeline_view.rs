@@ -60,6 +60,7 @@ fn draw(shape: Shape, detail: RwSignal<String>) -> AnyView {
 #[component]
 pub fn TimelineView(snap: RwSignal<Snapshot>) -> impl IntoView {
     let range = RwSignal::new(Range::All);
+    let panel = state::use_panel();
     let detail = RwSignal::new(String::new());
     // Rebuilt when the session changes, at most every REBUILD_MS (a flood of
     // requests must not rebuild 20,000 spans on every redraw), and once more after
@@ -87,7 +88,7 @@ pub fn TimelineView(snap: RwSignal<Snapshot>) -> impl IntoView {
     });
     let timeline = Memo::new(move |_| {
         tick.track();
-        state::read_live(|l| Timeline::of(&l.engine))
+        panel.with_value(|p| p.read_live(|l| Timeline::of(&l.engine)))
     });
     let zoom = move |factor: f64| {
         let end = timeline.with(|t| t.end);

@@ -33,42 +33,47 @@ pub fn Panel() -> impl IntoView {
                 on:click=move |_| nav.tab.set(tab)>{label}" "<span class="n">{count}</span></button>
         }
     };
-    state::register(snap);
+    let panel = state::use_panel();
+    panel.with_value(|p| p.register(snap));
     let clear = move |_| {
-        state::with_live(|l| l.clear());
+        panel.with_value(|p| p.with_live(|l| l.clear()));
     };
-    let export = move |kind: &'static str| move |_| api::download_report(kind);
+    let export = move |kind: &'static str| move |_| panel.with_value(|p| api::download_report(p, kind));
     // Whether the session records comes from the session itself (Import and a
     // navigation change it too), not from this button alone.
     let recording = Memo::new(move |_| snap.get().recording);
     let toggle_recording = move |_| {
-        let on = !state::read_live(|l| l.recording);
-        state::with_live(|l| {
-            if on && l.imported.is_some() {
-                l.resume_live();
-                return;
-            }
-            l.recording = on;
-            l.notice = Some(
-                if on {
-                    "Recording again."
-                } else {
-                    "Stopped: new activity is not analyzed until you press Record."
+        let on = !panel.with_value(|p| p.read_live(|l| l.recording));
+        panel.with_value(|p| {
+            p.with_live(|l| {
+                if on && l.imported.is_some() {
+                    l.resume_live();
+                    return;
                 }
-                .into(),
-            );
-            l.generation += 1;
+                l.recording = on;
+                l.notice = Some(
+                    if on {
+                        "Recording again."
+                    } else {
+                        "Stopped: new activity is not analyzed until you press Record."
+                    }
+                    .into(),
+                );
+                l.generation += 1;
+            })
         });
     };
     // Import: a report or HAR file, chosen here or dropped anywhere on the panel.
     let import_error = RwSignal::new(String::new());
     let import = move |file: web_sys::File| {
-        api::import_file(file, move |result| match result {
-            Ok(()) => {
-                import_error.set(String::new());
-                nav.tab.set(Tab::Findings);
-            }
-            Err(e) => import_error.set(e),
+        panel.with_value(|p| {
+            api::import_file(p, file, move |result| match result {
+                Ok(()) => {
+                    import_error.set(String::new());
+                    nav.tab.set(Tab::Findings);
+                }
+                Err(e) => import_error.set(e),
+            })
         });
     };
     let chosen = move |ev: leptos::ev::Event| {
@@ -100,12 +105,12 @@ pub fn Panel() -> impl IntoView {
     let settings_error = RwSignal::new(String::new());
     let toggle_settings = move |_| {
         if !settings_open.get() {
-            settings_text.set(api::config_json());
+            settings_text.set(panel.with_value(api::config_json));
             settings_error.set(String::new());
         }
         settings_open.update(|o| *o = !*o);
     };
-    let apply_settings = move |_| match api::apply_config(&settings_text.get()) {
+    let apply_settings = move |_| match panel.with_value(|p| api::apply_config(p, &settings_text.get())) {
         Ok(()) => {
             settings_error.set(String::new());
             settings_open.set(false);
