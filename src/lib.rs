@@ -17,6 +17,7 @@ pub mod report;
 pub mod request;
 pub mod session;
 pub mod sourcemap;
+pub mod sort;
 pub mod timeline;
 pub mod urls;
 
