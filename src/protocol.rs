@@ -63,6 +63,9 @@ struct Head {
     kind: String,
 }
 
+// Batches cross from the page as JSON text, not as JS objects read through
+// serde-wasm-bindgen: 2,000 events (345 KB) decode in 21.5 ms from text against
+// 39.3 ms from the same object (tests/ui_wasm.rs prints both; debug build, 2026-12).
 pub fn decode_batch(json: &str) -> Result<Batch, ProtocolError> {
     if json.len() > MAX_BATCH_BYTES {
         return Err(ProtocolError::TooLarge(json.len()));
