@@ -238,7 +238,9 @@ impl Components {
     /// All components, most renders first.
     pub fn by_renders(&self) -> Vec<&Component> {
         let mut all: Vec<&Component> = self.map.values().collect();
-        crate::sort::sort_by(&mut all, |a, b| b.renders.cmp(&a.renders).then_with(|| a.name.cmp(&b.name)));
+        crate::sort::sort_by(&mut all, |a, b| {
+            b.renders.cmp(&a.renders).then_with(|| a.name.cmp(&b.name))
+        });
         all
     }
 }

@@ -16,8 +16,8 @@ pub mod protocol;
 pub mod report;
 pub mod request;
 pub mod session;
-pub mod sourcemap;
 pub mod sort;
+pub mod sourcemap;
 pub mod timeline;
 pub mod urls;
 

@@ -146,7 +146,9 @@ impl Timeline {
             }
             push_span(by_endpoint.entry(label).or_default(), span);
         }
-        crate::sort::sort_by(&mut order, |a, b| by_endpoint[b].len().cmp(&by_endpoint[a].len()).then(a.cmp(b)));
+        crate::sort::sort_by(&mut order, |a, b| {
+            by_endpoint[b].len().cmp(&by_endpoint[a].len()).then(a.cmp(b))
+        });
         let mut lanes: Vec<Lane> = Vec::new();
         let mut other: Vec<Span> = Vec::new();
         for (i, key) in order.iter().enumerate() {

@@ -57,7 +57,11 @@ pub fn install() {
         .into_js_value(),
     );
     // Thresholds: the same settings a config file holds (`Config` as JSON).
-    set(&api, "getConfig", Closure::<dyn Fn() -> JsValue>::new(config_value).into_js_value());
+    set(
+        &api,
+        "getConfig",
+        Closure::<dyn Fn() -> JsValue>::new(config_value).into_js_value(),
+    );
     set(
         &api,
         "setConfig",
