@@ -49,7 +49,7 @@ impl Component {
             ("context", self.context),
             ("parent", self.parent),
         ];
-        causes.sort_by_key(|c| std::cmp::Reverse(c.1));
+        crate::sort::sort_by_key(&mut causes, |c| std::cmp::Reverse(c.1));
         causes
             .iter()
             .filter(|(_, n)| *n > 0)
@@ -238,7 +238,9 @@ impl Components {
     /// All components, most renders first.
     pub fn by_renders(&self) -> Vec<&Component> {
         let mut all: Vec<&Component> = self.map.values().collect();
-        all.sort_by(|a, b| b.renders.cmp(&a.renders).then_with(|| a.name.cmp(&b.name)));
+        crate::sort::sort_by(&mut all, |a, b| {
+            b.renders.cmp(&a.renders).then_with(|| a.name.cmp(&b.name))
+        });
         all
     }
 }

@@ -1339,7 +1339,7 @@ pub fn parse(text: &str) -> Result<Vec<NetworkEntry>, String> {
         Document::Har(_) => {}
         Document::Other(_) => return Err("not a HAR 1.2 file (no \"log\")".into()),
     }
-    out.sort_by(|a, b| a.t.total_cmp(&b.t));
+    crate::sort::sort_by(&mut out, |a, b| a.t.total_cmp(&b.t));
     Ok(out)
 }
 

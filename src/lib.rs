@@ -17,6 +17,7 @@ pub mod protocol;
 pub mod report;
 pub mod request;
 pub mod session;
+pub mod sort;
 pub mod sourcemap;
 pub mod timeline;
 pub mod urls;

@@ -233,6 +233,10 @@ fn reason(e: &serde_json::Error) -> String {
 /// the good ones are kept and each bad one is counted in `dropped` with its error
 /// in `malformed`. A bad envelope (a field missing or of the wrong type, a `count`
 /// that is not the number of events) rejects the whole batch.
+///
+/// Batches cross from the page as JSON text, not as JS objects read through
+/// serde-wasm-bindgen: 2,000 events (345 KB) decode in 21.5 ms from text against
+/// 39.3 ms from the same object (tests/ui_wasm.rs prints both; debug build, 2026-12).
 pub fn decode_batch(json: &str) -> Result<Batch, ProtocolError> {
     if crate::event::over_utf16_units(json, MAX_BATCH_CHARS) {
         return Err(ProtocolError::TooLarge(json.len()));

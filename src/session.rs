@@ -10,7 +10,7 @@
 use crate::event::{Event, NetworkEntry, PageInfo};
 use crate::finding::Finding;
 use crate::har::{self, Document, HarPage, Item};
-use crate::report::{Report, SCHEMA};
+use crate::report::{PageRef, Report, SCHEMA};
 use crate::{Config, Engine};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
@@ -19,7 +19,24 @@ use std::io::Read;
 #[derive(Debug)]
 pub enum Input {
     Har(Vec<Event>, String),
-    Report(Report),
+    Report(Saved),
+}
+
+/// What replaying a saved report reads from it: its page, its lost-event count and
+/// its events. Its findings, components and other stats are skipped unread, since
+/// the replay finds them again; decoding them as well would link a decoder for
+/// every report type (findings, metrics, component rows) into the panel's wasm.
+#[derive(Debug, serde::Deserialize)]
+pub struct Saved {
+    pub page: PageRef,
+    pub stats: SavedStats,
+    #[serde(default)]
+    pub events: Vec<Event>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct SavedStats {
+    pub dropped: u64,
 }
 
 /// Recognizes and decodes the text of a saved file (the panel's Import: all pages
@@ -53,7 +70,7 @@ pub fn parse(text: &str) -> Result<Input, String> {
             if events.is_empty() && st.entries > 0 {
                 return Err(first_error.unwrap_or_else(|| "no entry could be read".into()));
             }
-            events.sort_by(|a, b| a.t.total_cmp(&b.t));
+            crate::sort::sort_by(&mut events, |a, b| a.t.total_cmp(&b.t));
             let page = first_doc.or(first_title).unwrap_or_default();
             Ok(Input::Har(
                 events.into_iter().map(|n| Event::Network(Box::new(n))).collect(),
@@ -69,7 +86,7 @@ pub fn parse(text: &str) -> Result<Input, String> {
 /// `schema`), never through a `serde_json::Value` tree: decoding every report type
 /// from a tree as well as from text would link a second copy of all their decoders
 /// into the panel's wasm (tens of kilobytes), and building the tree costs time too.
-fn parse_report(bytes: &[u8]) -> Result<Report, String> {
+fn parse_report<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())?;
     let json_error = |e: serde_json::Error| {
         if e.is_eof() {
@@ -397,7 +414,7 @@ pub fn analyze<R: Read>(src: R, cfg: &Config, mut progress: impl FnMut(usize)) -
         }
     })?;
     let stats = match doc {
-        Document::Other(bytes) => return replay_report(parse_report(&bytes)?, cfg),
+        Document::Other(bytes) => return replay_report(parse_report::<Report>(&bytes)?, cfg),
         Document::Har(st) => st,
     };
     if read_ok == 0 && stats.entries > 0 {

@@ -147,7 +147,9 @@ impl Timeline {
             }
             push_span(by_endpoint.entry(label).or_default(), span);
         }
-        order.sort_by(|a, b| by_endpoint[b].len().cmp(&by_endpoint[a].len()).then(a.cmp(b)));
+        crate::sort::sort_by(&mut order, |a, b| {
+            by_endpoint[b].len().cmp(&by_endpoint[a].len()).then(a.cmp(b))
+        });
         let mut lanes: Vec<Lane> = Vec::new();
         let mut other: Vec<Span> = Vec::new();
         for (i, key) in order.iter().enumerate() {
@@ -221,7 +223,7 @@ impl Timeline {
                     let to = rel(r.t_end).max(from);
                     end = end.max(to);
                     let mut busiest: Vec<_> = r.components.iter().collect();
-                    busiest.sort_by_key(|c| std::cmp::Reverse(c.renders));
+                    crate::sort::sort_by_key(&mut busiest, |c| std::cmp::Reverse(c.renders));
                     let names: Vec<String> = busiest
                         .iter()
                         .take(4)

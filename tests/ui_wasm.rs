@@ -184,3 +184,50 @@ async fn hundreds_of_findings_draw_a_few_rows_and_scrolling_shows_every_one() {
     assert!(missing.is_empty(), "never drawn: {missing:?}");
     style.remove();
 }
+
+/// Issue 16 item 6: the batch stream stays JSON text because that decodes faster
+/// than the same batch as a JavaScript object read through serde-wasm-bindgen (the
+/// other way the port could hand it over). Both must decode to the same batch; the
+/// times are printed (`-- --nocapture`), never asserted.
+#[wasm_bindgen_test]
+fn a_batch_as_json_text_and_as_a_js_object_decode_alike() {
+    let mut batch: serde_json::Value = serde_json::from_str(include_str!("fixtures/wire/batch.json")).unwrap();
+    // 2,000 events or so: a busy page's batch.
+    let events = batch["events"].as_array().unwrap().clone();
+    let many: Vec<serde_json::Value> = events
+        .iter()
+        .cycle()
+        .take(2_000 / events.len() * events.len())
+        .cloned()
+        .collect();
+    batch["count"] = serde_json::json!(many.len());
+    batch["events"] = serde_json::Value::Array(many);
+    let text = batch.to_string();
+    let object = js_sys::JSON::parse(&text).unwrap();
+
+    let from_text = stormwatch::protocol::decode_batch(&text).unwrap();
+    let from_object: stormwatch::protocol::Batch = serde_wasm_bindgen::from_value(object.clone()).unwrap();
+    assert_eq!(from_text, from_object);
+    assert!(from_text.events.len() >= 1_000, "{}", from_text.events.len());
+
+    let perf = web_sys::window().unwrap().performance().unwrap();
+    let rounds = 20;
+    let t = perf.now();
+    for _ in 0..rounds {
+        assert!(stormwatch::protocol::decode_batch(&text).is_ok());
+    }
+    let json_ms = (perf.now() - t) / rounds as f64;
+    let t = perf.now();
+    for _ in 0..rounds {
+        assert!(serde_wasm_bindgen::from_value::<stormwatch::protocol::Batch>(object.clone()).is_ok());
+    }
+    let swb_ms = (perf.now() - t) / rounds as f64;
+    web_sys::console::log_1(
+        &format!(
+            "bench: a batch of {} events ({} KB of JSON) decodes in {json_ms:.2} ms from JSON text, {swb_ms:.2} ms from a JS object through serde-wasm-bindgen",
+            from_text.events.len(),
+            text.len() / 1024
+        )
+        .into(),
+    );
+}

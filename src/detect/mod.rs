@@ -202,6 +202,18 @@ impl Findings {
 
     /// Creates the finding on first use and lets the detector update it.
     pub fn upsert(&mut self, detector: &'static str, key: &str, at: f64, update: impl FnOnce(&mut Finding)) {
+        let mut update = Some(update);
+        self.upsert_dyn(detector, key, at, &mut |f| {
+            if let Some(u) = update.take() {
+                u(f)
+            }
+        });
+    }
+
+    /// `upsert` behind a `dyn` closure: one copy of the lookup in the panel's wasm
+    /// instead of one per call site (the copies were 30 KB of its code).
+    #[inline(never)]
+    fn upsert_dyn(&mut self, detector: &'static str, key: &str, at: f64, update: &mut dyn FnMut(&mut Finding)) {
         self.version += 1;
         let full = self.len >= MAX_FINDINGS;
         let shelf = Self::shelf(&mut self.shelves, detector);

@@ -31,7 +31,9 @@ pub fn render(r: &Report, source: &str) -> String {
         esc(&r.tool.version)
     );
     let mut findings: Vec<_> = r.findings.iter().collect();
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.first_ms.total_cmp(&b.first_ms)));
+    crate::sort::sort_by(&mut findings, |a, b| {
+        b.severity.cmp(&a.severity).then(a.first_ms.total_cmp(&b.first_ms))
+    });
     for f in findings {
         out.push_str(&format!(
             "### {} {}: {}\n\n",

@@ -67,21 +67,18 @@ pub fn install(panel: &Panel) {
     set(
         &api,
         "getConfig",
-        Closure::<dyn Fn() -> JsValue>::new(move || {
-            let json = p.with_live(|l| serde_json::to_string(l.config()).unwrap_or_default());
-            JSON::parse(&json).unwrap_or(JsValue::NULL)
-        })
-        .into_js_value(),
+        Closure::<dyn Fn() -> JsValue>::new(move || config_value(&p)).into_js_value(),
     );
     let p = panel.clone();
     set(
         &api,
         "setConfig",
         Closure::<dyn Fn(JsValue) -> JsValue>::new(move |value: JsValue| {
-            let json = value
-                .as_string()
-                .or_else(|| JSON::stringify(&value).ok().and_then(|s| s.as_string()));
-            match apply_config(&p, &json.unwrap_or_default()) {
+            let value = match value.as_string() {
+                Some(text) => parse_json(&text),
+                None => Ok(value),
+            };
+            match value.and_then(|v| apply_config_value(&p, v)) {
                 Ok(()) => JsValue::TRUE,
                 Err(e) => JsValue::from(e),
             }
@@ -112,13 +109,38 @@ pub fn install(panel: &Panel) {
 
 const CONFIG_KEY: &str = "stormwatch.config";
 
-/// Applies settings given as JSON (missing fields keep their defaults) and keeps
-/// them for the next time the panel opens.
+// Settings cross into and out of the wasm as JavaScript values (serde-wasm-bindgen):
+// text is parsed and written by the browser's JSON, so the panel links one decoder
+// and one encoder of `Config` (from and to JS values) and no JSON code for it.
+
+/// The settings as a plain object (`getConfig()`).
+fn config_value(panel: &Panel) -> JsValue {
+    use serde::Serialize;
+    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+    panel.with_live(|l| l.config().serialize(&ser)).unwrap_or(JsValue::NULL)
+}
+
+fn parse_json(text: &str) -> Result<JsValue, String> {
+    JSON::parse(text).map_err(|e| {
+        let why = e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message()));
+        format!("Settings not applied: not JSON ({})", why.unwrap_or_default())
+    })
+}
+
+/// Applies settings given as JSON text (missing fields keep their defaults) and
+/// keeps them for the next time the panel opens.
 pub fn apply_config(panel: &Panel, json: &str) -> Result<(), String> {
-    let cfg: crate::Config = serde_json::from_str(json).map_err(|e| format!("Settings not applied: {e}"))?;
+    apply_config_value(panel, parse_json(json)?)
+}
+
+/// `apply_config` for settings already parsed (an object from `setConfig`).
+fn apply_config_value(panel: &Panel, value: JsValue) -> Result<(), String> {
+    let cfg: crate::Config =
+        serde_wasm_bindgen::from_value(value.clone()).map_err(|e| format!("Settings not applied: {e}"))?;
     panel.with_live(|l| l.set_config(cfg));
-    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-        let _ = storage.set_item(CONFIG_KEY, json);
+    let text = JSON::stringify(&value).ok().and_then(|s| s.as_string());
+    if let (Some(storage), Some(text)) = (web_sys::window().and_then(|w| w.local_storage().ok().flatten()), text) {
+        let _ = storage.set_item(CONFIG_KEY, &text);
     }
     Ok(())
 }
@@ -128,23 +150,19 @@ pub fn load_saved_config(panel: &Panel) {
     let saved = web_sys::window()
         .and_then(|w| w.local_storage().ok().flatten())
         .and_then(|s| s.get_item(CONFIG_KEY).ok().flatten());
-    if let Some(json) = saved {
-        if let Ok(cfg) = serde_json::from_str::<crate::Config>(&json) {
-            panel.with_live(|l| l.set_config(cfg));
-            panel.with_live(|l| l.notice = None);
-        }
+    let value = saved.and_then(|text| JSON::parse(&text).ok());
+    if let Some(Ok(cfg)) = value.map(serde_wasm_bindgen::from_value::<crate::Config>) {
+        panel.with_live(|l| l.set_config(cfg));
+        panel.with_live(|l| l.notice = None);
     }
 }
 
+/// The settings as indented JSON text, for the settings editor.
 pub fn config_json(panel: &Panel) -> String {
-    // Indented by the browser's JSON: a second (pretty) serializer of the whole
-    // config in the wasm would cost kilobytes for the same text.
-    let compact = panel.with_live(|l| serde_json::to_string(l.config()).unwrap_or_default());
-    JSON::parse(&compact)
+    JSON::stringify_with_replacer_and_space(&config_value(panel), &JsValue::NULL, &JsValue::from(2))
         .ok()
-        .and_then(|v| JSON::stringify_with_replacer_and_space(&v, &JsValue::NULL, &JsValue::from(2)).ok())
         .and_then(|s| s.as_string())
-        .unwrap_or(compact)
+        .unwrap_or_default()
 }
 
 /// What Export saves: `json` (the replayable session), `html` (one self-contained

@@ -105,7 +105,7 @@ fn rows(
 ) -> Vec<Item<(Arc<Vec<ComponentRow>>, usize, bool)>> {
     let mut order: Vec<usize> = (0..all.len()).collect();
     if sort == Sort::Rate {
-        order.sort_by(|&a, &b| {
+        crate::sort::sort_by(&mut order, |&a, &b| {
             let (a, b) = (&all[a], &all[b]);
             b.per_s
                 .cmp(&a.per_s)

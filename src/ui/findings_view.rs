@@ -110,7 +110,7 @@ pub enum Row {
 /// the list's rows: a heading per group, then its cards.
 fn rows(findings: &Arc<Vec<Finding>>, min: Severity) -> Vec<Item<Row>> {
     let mut order: Vec<usize> = (0..findings.len()).filter(|&i| findings[i].severity >= min).collect();
-    order.sort_by(|&a, &b| {
+    crate::sort::sort_by(&mut order, |&a, &b| {
         let (a, b) = (&findings[a], &findings[b]);
         b.severity.cmp(&a.severity).then(b.last_ms.total_cmp(&a.last_ms))
     });
