@@ -13,7 +13,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
-use stormwatch::event::{Event, NetworkEntry, Timings};
+use stormwatch::model::event::{Event, NetworkEntry, Timings};
 use stormwatch::{Config, Engine};
 
 const T0: f64 = 1_796_083_200_000.0;
@@ -261,7 +261,10 @@ fn throughput(requests: usize) -> Vec<String> {
         let t = Instant::now();
         let mut decoded = 0usize;
         for b in &input {
-            decoded += stormwatch::protocol::decode_batch(b).expect("valid batch").events.len();
+            decoded += stormwatch::model::protocol::decode_batch(b)
+                .expect("valid batch")
+                .events
+                .len();
         }
         decode = decode.min(t.elapsed().as_secs_f64());
         assert_eq!(decoded, events);
@@ -363,7 +366,10 @@ fn main() {
                 "reference" => serde_json::from_str::<serde_json::Value>(b).expect("valid json")["events"]
                     .as_array()
                     .map_or(0, Vec::len),
-                "decode" => stormwatch::protocol::decode_batch(b).expect("valid batch").events.len(),
+                "decode" => stormwatch::model::protocol::decode_batch(b)
+                    .expect("valid batch")
+                    .events
+                    .len(),
                 "engine" => 0,
                 _ => 0,
             };

@@ -9,7 +9,7 @@
 //! full run and Node's `JSON.parse` of the same file.)
 
 use std::time::Instant;
-use stormwatch::har::{self, Item, Raw};
+use stormwatch::input::har::{self, Item, Raw};
 
 /// User + system CPU seconds of this process so far (Linux; 100 ticks a second).
 fn cpu_seconds() -> f64 {

@@ -15,7 +15,7 @@
 // - use only primitives saved at start, so a page that replaces them later
 //   (setTimeout, JSON, dispatchEvent) neither breaks nor sees us.
 //
-// What it sends is a contract with the panel (src/protocol.rs, src/event.rs): every
+// What it sends is a contract with the panel (src/model/protocol.rs, src/model/event.rs): every
 // event is built by one constructor below ("the events"), and the constants marked
 // "wire" have the values in tests/fixtures/wire/constants.json, which
 // tests/e2e/wire.test.mjs and tests/wire.rs both check.
@@ -80,7 +80,7 @@
 
   // ---- the events ------------------------------------------------------------
   // One constructor per event type, so each shape is written once. Keys come in the
-  // order of the Rust structs (src/event.rs), `type` first (the panel's decoder
+  // order of the Rust structs (src/model/event.rs), `type` first (the panel's decoder
   // reads it first to go straight to the right struct), and every key is always
   // there, null when unknown: the panel requires each one, so a key renamed here is
   // an error it counts, not a value it silently misses. Goldens of each shape:

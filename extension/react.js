@@ -55,7 +55,7 @@
 
   // ---- the events --------------------------------------------------------------
   // One constructor per shape sent, keys in the order of the Rust structs
-  // (src/event.rs: ReactRenderer, ReactRenders, ComponentRenders, ChangedKey) and
+  // (src/model/event.rs: ReactRenderer, ReactRenders, ComponentRenders, ChangedKey) and
   // every key always present: see "the events" in hook.js, and the goldens in
   // tests/fixtures/wire/events/.
   const reactRenderer = (t, id, version, pkg, bundleType) =>

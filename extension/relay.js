@@ -8,7 +8,7 @@
   if (globalThis.__stormwatchRelay) return;
 
   const BATCH_EVENT = '__stormwatch_batch__';
-  // wire: the values in tests/fixtures/wire/constants.json (src/protocol.rs has the same).
+  // wire: the values in tests/fixtures/wire/constants.json (src/model/protocol.rs has the same).
   const PROTOCOL_VERSION = 2;
   const BATCH_KIND = 'stormwatch.batch';
   const MAX_BATCH_CHARS = 4 * 1024 * 1024;
@@ -23,7 +23,7 @@
     '","doc":"([a-z0-9]{1,' + MAX_DOC_ID_CHARS + '})","seq":(\\d{1,15}),"dropped":(\\d{1,15}),"count":(\\d{1,15}),"events":\\[');
 
   // The port messages this script sends, one constructor each, keys in the order of
-  // src/protocol.rs's types (goldens: tests/fixtures/wire/port/).
+  // src/model/protocol.rs's types (goldens: tests/fixtures/wire/port/).
   const helloMessage = (docId, seq, url, restored) => ({ kind: 'hello', v: PROTOCOL_VERSION, doc: docId, seq, url, restored });
   const batchMessage = (docId, seq, text) => ({ kind: 'batch', doc: docId, seq, text });
   const lostMessage = (docId, events, first) => ({ kind: 'lost', doc: docId, events, first });

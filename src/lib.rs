@@ -4,31 +4,25 @@
 //! The same engine runs in the DevTools panel (wasm32, with the Leptos UI in `ui`)
 //! and natively in the `stormwatch` command-line tool over HAR files and reports.
 
-pub mod components;
-pub mod config;
-pub mod detect;
-pub mod engine;
-pub mod event;
-pub mod finding;
-pub mod har;
+// The layers, each using only those above it in this list (a test in `layers`
+// checks the imports):
+pub mod detect; //    the rules: one detector per file, their thresholds and `Config`
+pub mod engine; //    ingest, merge a request's halves, run the detectors, the React components table
+pub mod input; //     saved input: HAR files and reports, replayed page by page; source maps
 pub mod live;
-pub mod present;
-pub mod protocol;
-pub mod report;
-pub mod request;
-pub mod session;
-pub mod sort;
-pub mod sourcemap;
-pub mod timeline;
-pub mod urls;
+pub mod model; //     what everything speaks: events, the wire, requests, findings, URLs, presentation
+pub mod report; //    the report: its schema, text/HTML/Markdown output, the timeline's layout //      the panel's session: documents, resets, DevTools' log, what goes back out
 
 #[cfg(target_arch = "wasm32")]
-pub mod ui;
+pub mod ui; //        the Leptos panel (wasm32 only)
 
-pub use config::Config;
+#[cfg(test)]
+mod layers;
+
+pub use detect::config::Config;
 pub use engine::Engine;
-pub use event::Event;
-pub use finding::{Finding, Severity};
+pub use model::event::Event;
+pub use model::finding::{Finding, Severity};
 
 /// The version written into reports and shown in the panel.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

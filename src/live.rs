@@ -6,8 +6,8 @@
 //! Pure logic, so it is tested natively (with a fake transport); the panel's
 //! `ui::port`, `ui::network` and `ui::sourcemaps` only move messages in and out.
 
-use crate::event::NetworkEntry;
-use crate::har::HarEntry;
+use crate::input::har::HarEntry;
+use crate::model::event::NetworkEntry;
 use crate::{Config, Engine, Event};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -74,7 +74,7 @@ pub fn redact_json_text(json: &str) -> String {
         if has_eq && !is_key {
             let redacted = serde_json::from_str::<String>(&json[start..end])
                 .ok()
-                .and_then(|s| crate::report::redact::redact_str(&s))
+                .and_then(|s| crate::model::redact::redact_str(&s))
                 .and_then(|r| serde_json::to_string(&r).ok());
             if let Some(r) = redacted {
                 out.push_str(&json[copied..start]);
@@ -463,11 +463,11 @@ impl Live {
     /// (or the inspected page navigating) brings the live page back. A file that
     /// cannot be read changes nothing.
     pub fn import(&mut self, name: &str, text: &str) -> Result<(), String> {
-        let input = crate::session::parse(text).map_err(|e| format!("{name}: {e}"))?;
+        let input = crate::input::session::parse(text).map_err(|e| format!("{name}: {e}"))?;
         if self.imported.is_none() {
             self.live_url = Some(self.engine.page_url().to_string());
         }
-        self.engine = crate::session::replay(input, &self.cfg);
+        self.engine = crate::input::session::replay(input, &self.cfg);
         self.backlog.clear();
         self.recording = false;
         self.imported = Some(name.to_string());
@@ -479,7 +479,7 @@ impl Live {
     }
 
     /// What a big script is made of, read from its source map by the panel.
-    pub fn chunk_packages(&mut self, c: crate::event::ChunkPackages) {
+    pub fn chunk_packages(&mut self, c: crate::model::event::ChunkPackages) {
         if self.recording {
             self.engine.ingest(Event::ChunkPackages(c));
         }
@@ -708,7 +708,7 @@ impl Live {
             self.after_page_events();
             return Action::Nothing;
         }
-        match crate::protocol::decode_batch(text) {
+        match crate::model::protocol::decode_batch(text) {
             Ok(batch) => {
                 self.engine.note_dropped(batch.dropped);
                 self.backlog.extend(batch.events);
@@ -924,7 +924,7 @@ mod tests {
     #[test]
     fn the_previous_pages_late_devtools_entries_stay_out_of_the_new_page() {
         // 2026-12-01T00:00:10Z: when the new document began.
-        let origin = crate::har::parse_iso8601("2026-12-01T00:00:10.000Z").unwrap();
+        let origin = crate::input::har::parse_iso8601("2026-12-01T00:00:10.000Z").unwrap();
         let new_batch = |seq: u64| {
             let b = batch("b", seq, "http://h/new");
             format!("{},\"origin\":{origin}}}", &b[..b.len() - 1])

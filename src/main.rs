@@ -10,8 +10,8 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, IsTerminal, Read, Seek, SeekFrom, Write};
 use std::process::ExitCode;
 use stormwatch::detect::{info, DETECTORS};
+use stormwatch::input::session::{self, Analysis};
 use stormwatch::report::{text, Report};
-use stormwatch::session::{self, Analysis};
 use stormwatch::{Config, Severity};
 
 const USAGE: &str = "stormwatch: finds frontend performance anti-patterns in saved sessions and HAR files
@@ -457,16 +457,16 @@ fn render(name: &str, a: &Analysis, report: &Report, format: Format, redact: boo
             for run in &a.runs {
                 if let Some(label) = &run.label {
                     let label = if redact {
-                        stormwatch::report::redact::redact_str(label).unwrap_or_else(|| label.clone())
+                        stormwatch::model::redact::redact_str(label).unwrap_or_else(|| label.clone())
                     } else {
                         label.clone()
                     };
-                    svg.push_str(&format!("<h3>{}</h3>", stormwatch::present::html(&label)));
+                    svg.push_str(&format!("<h3>{}</h3>", stormwatch::model::present::html(&label)));
                 }
-                svg.push_str(&stormwatch::timeline::Timeline::of(&run.engine).svg(redact));
+                svg.push_str(&stormwatch::report::timeline::Timeline::of(&run.engine).svg(redact));
             }
             if let Some(n) = note {
-                svg.push_str(&format!("<p>{}</p>", stormwatch::present::html(n)));
+                svg.push_str(&format!("<p>{}</p>", stormwatch::model::present::html(n)));
             }
             out.push_str(&stormwatch::report::html::render(&labelled(report), &svg, name, redact));
         }

@@ -205,8 +205,8 @@ fn a_batch_as_json_text_and_as_a_js_object_decode_alike() {
     let text = batch.to_string();
     let object = js_sys::JSON::parse(&text).unwrap();
 
-    let from_text = stormwatch::protocol::decode_batch(&text).unwrap();
-    let from_object: stormwatch::protocol::Batch = serde_wasm_bindgen::from_value(object.clone()).unwrap();
+    let from_text = stormwatch::model::protocol::decode_batch(&text).unwrap();
+    let from_object: stormwatch::model::protocol::Batch = serde_wasm_bindgen::from_value(object.clone()).unwrap();
     assert_eq!(from_text, from_object);
     assert!(from_text.events.len() >= 1_000, "{}", from_text.events.len());
 
@@ -214,12 +214,12 @@ fn a_batch_as_json_text_and_as_a_js_object_decode_alike() {
     let rounds = 20;
     let t = perf.now();
     for _ in 0..rounds {
-        assert!(stormwatch::protocol::decode_batch(&text).is_ok());
+        assert!(stormwatch::model::protocol::decode_batch(&text).is_ok());
     }
     let json_ms = (perf.now() - t) / rounds as f64;
     let t = perf.now();
     for _ in 0..rounds {
-        assert!(serde_wasm_bindgen::from_value::<stormwatch::protocol::Batch>(object.clone()).is_ok());
+        assert!(serde_wasm_bindgen::from_value::<stormwatch::model::protocol::Batch>(object.clone()).is_ok());
     }
     let swb_ms = (perf.now() - t) / rounds as f64;
     web_sys::console::log_1(

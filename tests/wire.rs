@@ -11,8 +11,8 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use stormwatch::event::{body_signature, graphql_operation, request_body_signature, Event};
-use stormwatch::protocol::{self, decode_batch, decode_port_message, PortMessage, ProtocolError};
+use stormwatch::model::event::{body_signature, graphql_operation, request_body_signature, Event};
+use stormwatch::model::protocol::{self, decode_batch, decode_port_message, PortMessage, ProtocolError};
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wire")

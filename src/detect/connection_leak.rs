@@ -22,10 +22,10 @@
 //!   error (two are a warning).
 
 use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
-use crate::config::Config;
-use crate::event::Event;
-use crate::finding::{Metric, Severity};
-use crate::urls;
+use crate::detect::config::Config;
+use crate::model::event::Event;
+use crate::model::finding::{Metric, Severity};
+use crate::model::urls;
 use std::collections::BTreeMap;
 
 thresholds!(ConnectionLeakConfig {
@@ -188,7 +188,7 @@ impl Detector for ConnectionLeak {
 #[cfg(test)]
 mod tests {
     use crate::detect::testkit::*;
-    use crate::event::{ConnectionClose, ConnectionOpen, Event};
+    use crate::model::event::{ConnectionClose, ConnectionOpen, Event};
 
     fn open(t: &mut Kit, id: u64, url: &str, at: f64) {
         t.engine.ingest(Event::ConnectionOpen(ConnectionOpen {

@@ -19,9 +19,9 @@
 //! - `local_suffixes` ([".local", ".test", ".localhost"]): hosts taken as local.
 
 use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
-use crate::event::Event;
-use crate::finding::{Metric, Severity};
-use crate::request::Request;
+use crate::model::event::Event;
+use crate::model::finding::{Metric, Severity};
+use crate::model::request::Request;
 
 thresholds!(DevBuildInProductionConfig {
     /// Hosts taken as local development (besides localhost, 127.0.0.1, [::1]):
@@ -82,7 +82,7 @@ pub const LOCAL_NOTE: &str = "local development server: check the production bui
 /// Caps an asset finding about a local host at info and says why: dev servers
 /// (Vite, webpack-dev-server, `next dev`) serve unminified, uncompressed, uncached
 /// bundles by design, so only the production build can tell.
-pub fn local_asset_finding(f: &mut crate::finding::Finding) {
+pub fn local_asset_finding(f: &mut crate::model::finding::Finding) {
     f.severity = f.severity.min(Severity::Info);
     f.metrics.insert("local_dev".into(), Metric::Flag(true));
     f.metrics.insert("note".into(), Metric::Text(LOCAL_NOTE.into()));
@@ -158,7 +158,7 @@ impl Detector for DevBuild {
 mod tests {
     use super::*;
     use crate::detect::testkit::run_events;
-    use crate::event::{PageInfo, ReactRenderer};
+    use crate::model::event::{PageInfo, ReactRenderer};
 
     fn page(url: &str, bundle_type: Option<u8>) -> Vec<Event> {
         vec![
@@ -192,7 +192,7 @@ mod tests {
 
     #[test]
     fn one_list_of_local_hosts() {
-        let suffixes = crate::config::DevBuildInProductionConfig::default().local_suffixes;
+        let suffixes = crate::detect::config::DevBuildInProductionConfig::default().local_suffixes;
         for url in [
             "http://localhost:5173/src/main.tsx",
             "http://127.0.0.2:8000/",

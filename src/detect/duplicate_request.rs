@@ -26,11 +26,12 @@
 //! what cancelling correctly looks like), and a retry of a request that failed
 //! (its record says `retry`; many retries are an `error-burst`).
 
-use super::{dev_build_in_production, evict_oldest, thresholds, Detector, DetectorInfo, Findings, PageState};
-use crate::config::Config;
-use crate::event::{Event, Outcome};
-use crate::finding::{Metric, Severity};
-use crate::request::Request;
+use super::{dev_build_in_production, thresholds, Detector, DetectorInfo, Findings, PageState};
+use crate::detect::config::Config;
+use crate::model::bounded::evict_oldest;
+use crate::model::event::{Event, Outcome};
+use crate::model::finding::{Metric, Severity};
+use crate::model::request::Request;
 use std::collections::{BTreeSet, HashMap};
 
 thresholds!(DuplicateRequestConfig {
@@ -388,7 +389,7 @@ impl Detector for DuplicateRequest {
                 if before.has(i) {
                     k.retired += 1;
                     k.retired_ids.push(k.list[i].id);
-                    if k.retired_ids.len() > crate::finding::MAX_EVIDENCE_REQUESTS {
+                    if k.retired_ids.len() > crate::model::finding::MAX_EVIDENCE_REQUESTS {
                         k.retired_ids.remove(0);
                     }
                 }
@@ -484,7 +485,7 @@ impl Detector for DuplicateRequest {
 #[cfg(test)]
 mod tests {
     use crate::detect::testkit::*;
-    use crate::event::{Event, PageInfo, ReactRenderer};
+    use crate::model::event::{Event, PageInfo, ReactRenderer};
     use crate::Severity;
 
     fn react_page(t: &mut Kit, url: &str, bundle_type: u8) {
@@ -627,14 +628,14 @@ mod tests {
             "POST",
             "http://h/graphql",
             0.0,
-            Some(crate::event::body_signature("{\"q\":1}")),
+            Some(crate::model::event::body_signature("{\"q\":1}")),
         );
         t.start_body(
             2,
             "POST",
             "http://h/graphql",
             5.0,
-            Some(crate::event::body_signature("{\"q\":2}")),
+            Some(crate::model::event::body_signature("{\"q\":2}")),
         );
         t.assert_none("duplicate-request");
     }

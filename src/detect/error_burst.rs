@@ -22,11 +22,12 @@
 //! - `backoff_factor` (1.5): retries back off when each waits at least this many
 //!   times longer than the one before.
 
-use super::{evict_oldest, thresholds, Detector, DetectorInfo, Findings, PageState};
-use crate::config::Config;
-use crate::event::Outcome;
-use crate::finding::{Metric, Severity};
-use crate::request::Request;
+use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
+use crate::detect::config::Config;
+use crate::model::bounded::evict_oldest;
+use crate::model::event::Outcome;
+use crate::model::finding::{Metric, Severity};
+use crate::model::request::Request;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 thresholds!(ErrorBurstConfig {

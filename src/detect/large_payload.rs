@@ -17,9 +17,9 @@
 //! - `error_decoded_bytes` (5000000): from here it is an error.
 
 use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
-use crate::config::Config;
-use crate::finding::{Metric, Severity};
-use crate::request::Request;
+use crate::detect::config::Config;
+use crate::model::finding::{Metric, Severity};
+use crate::model::request::Request;
 
 thresholds!(LargePayloadConfig {
     encoded_bytes: u64 = 300_000,
@@ -58,7 +58,7 @@ impl LargePayload {
         let decoded = req.decoded_size().unwrap_or(0);
         let duration = req.duration().unwrap_or(0.0);
         let big = (encoded > cfg.encoded_bytes && duration >= cfg.min_duration_ms) || decoded > cfg.decoded_bytes;
-        if !big || !req.count_once(ID) {
+        if !big || !req.count_once(super::index_of(ID)) {
             return;
         }
         let (key, label) = (req.endpoint_key(), req.endpoint_label());

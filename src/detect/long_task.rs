@@ -27,9 +27,9 @@
 //!   thrashing (a warning).
 
 use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
-use crate::event::{Event, ReactRenders, TaskScript};
-use crate::finding::{Metric, Severity};
-use crate::request::Request;
+use crate::model::event::{Event, ReactRenders, TaskScript};
+use crate::model::finding::{Metric, Severity};
+use crate::model::request::Request;
 use std::collections::VecDeque;
 
 thresholds!(LongTaskConfig {
@@ -69,7 +69,7 @@ pub struct LongTaskDetector {
     /// Entries ever popped from the front of `requests`, and where each id kept
     /// there sits (as pushes counted from the first): a lookup per event, not a scan.
     popped: u64,
-    index: crate::engine::IdMap<u64>,
+    index: crate::model::bounded::IdMap<u64>,
     /// (start, end, commits, busiest components) of recent React render windows.
     renders: VecDeque<(f64, f64, u32, Vec<String>)>,
 }
@@ -116,7 +116,7 @@ fn script_label(s: &TaskScript) -> String {
     } else {
         s.function.as_str()
     };
-    let file = crate::urls::short(&s.url);
+    let file = crate::model::urls::short(&s.url);
     if s.url.is_empty() {
         func.to_string()
     } else {
@@ -273,7 +273,7 @@ impl Detector for LongTaskDetector {
 #[cfg(test)]
 mod tests {
     use crate::detect::testkit::*;
-    use crate::event::{Event, LongTask, TaskScript};
+    use crate::model::event::{Event, LongTask, TaskScript};
 
     fn task(t: &mut Kit, at: f64, duration: f64, blocking: f64, forced: f64) {
         t.engine.ingest(Event::LongTask(LongTask {
@@ -313,7 +313,7 @@ mod tests {
         let mut cfg = crate::Config::default();
         cfg.long_task.min_ms = 100.0;
         let mut t = Kit::with(cfg);
-        t.engine.ingest(Event::Page(crate::event::PageInfo {
+        t.engine.ingest(Event::Page(crate::model::event::PageInfo {
             t: 0.0,
             url: "http://h/editor".into(),
         }));
@@ -349,7 +349,7 @@ mod tests {
 
     #[test]
     fn requests_and_react_commits_that_overlapped_it_are_named() {
-        use crate::event::{ComponentRenders, ReactRenders};
+        use crate::model::event::{ComponentRenders, ReactRenders};
         let mut t = Kit::new();
         t.start(1, "GET", "http://h/api/feed", 0.0);
         t.start(2, "GET", "http://h/api/later", 900.0);
@@ -371,11 +371,11 @@ mod tests {
         assert_eq!(f.evidence.requests.len(), 1);
         assert_eq!(
             f.metrics.get("requests_meanwhile"),
-            Some(&crate::finding::Metric::Text("1: GET /api/feed".into()))
+            Some(&crate::model::finding::Metric::Text("1: GET /api/feed".into()))
         );
         assert_eq!(
             f.metrics.get("react_commits_meanwhile"),
-            Some(&crate::finding::Metric::Text("3 (Feed)".into()))
+            Some(&crate::model::finding::Metric::Text("3 (Feed)".into()))
         );
         assert_eq!(f.evidence.components, vec!["Feed"]);
     }

@@ -24,9 +24,9 @@
 //! Evidence: the page, and for open connections the URLs they are open to.
 
 use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
-use crate::config::Config;
-use crate::event::{Event, MemorySample};
-use crate::finding::{Metric, Severity};
+use crate::detect::config::Config;
+use crate::model::event::{Event, MemorySample};
+use crate::model::finding::{Metric, Severity};
 use std::collections::{BTreeMap, VecDeque};
 
 thresholds!(MemoryGrowthConfig {
@@ -236,7 +236,7 @@ impl Detector for MemoryGrowth {
 mod tests {
     use super::trend;
     use crate::detect::testkit::*;
-    use crate::event::{Event, MemorySample};
+    use crate::model::event::{Event, MemorySample};
 
     fn series(f: impl Fn(f64) -> f64) -> Vec<(f64, f64)> {
         (0..60).map(|i| (i as f64 * 2000.0, f(i as f64))).collect()
@@ -290,13 +290,13 @@ mod tests {
         assert!(nodes.evidence.urls.is_empty());
         assert!(nodes.title.starts_with("DOM elements grew"), "{}", nodes.title);
         assert!(
-            matches!(&nodes.metrics["meanwhile"], crate::finding::Metric::Text(m) if m.contains("intervals never cleared"))
+            matches!(&nodes.metrics["meanwhile"], crate::model::finding::Metric::Text(m) if m.contains("intervals never cleared"))
         );
     }
 
     #[test]
     fn growing_connections_list_the_page_and_the_urls_they_are_open_to() {
-        use crate::event::{ConnectionOpen, PageInfo};
+        use crate::model::event::{ConnectionOpen, PageInfo};
         let mut t = Kit::new();
         t.engine.ingest(Event::Page(PageInfo {
             t: 0.0,

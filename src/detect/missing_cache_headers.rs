@@ -48,10 +48,10 @@
 //! accepts at 30 days. Both read `Expires` when Cache-Control has no `max-age`.
 
 use super::{dev_build_in_production, thresholds, Detector, DetectorInfo, Findings, PageState};
-use crate::config::Config;
-use crate::finding::{Metric, Severity};
-use crate::request::Request;
-use crate::urls;
+use crate::detect::config::Config;
+use crate::model::finding::{Metric, Severity};
+use crate::model::request::Request;
+use crate::model::urls;
 use std::collections::HashSet;
 
 thresholds!(MissingCacheHeadersConfig {
@@ -113,7 +113,7 @@ fn parse(cc: &str) -> (Option<u64>, bool, bool) {
 
 /// A file name carrying a content hash: `app.3f9a2c1b.js`, `chunk-5HX2ZQ7M.js`.
 pub fn content_hashed(url: &str) -> bool {
-    if crate::request::browser_internal(url) {
+    if crate::model::request::browser_internal(url) {
         return false;
     }
     let path = url.split(['?', '#']).next().unwrap_or("");

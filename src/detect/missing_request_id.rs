@@ -17,8 +17,8 @@
 //! None: every API request is checked once its headers are known.
 
 use super::{Detector, DetectorInfo, Findings, PageState};
-use crate::finding::{Metric, Severity};
-use crate::request::Request;
+use crate::model::finding::{Metric, Severity};
+use crate::model::request::Request;
 
 pub const ID: &str = "missing-request-id";
 
@@ -40,7 +40,7 @@ fn origin(url: &str) -> &str {
 
 impl Detector for MissingRequestId {
     fn on_settled(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
-        if !req.is_api() || req.traced != Some(false) || !req.count_once(ID) {
+        if !req.is_api() || req.traced != Some(false) || !req.count_once(super::index_of(ID)) {
             return;
         }
         let origin = origin(&req.url).to_string();

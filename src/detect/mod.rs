@@ -6,9 +6,9 @@
 //! (the file's doc comment sections, shown by the panel and `stormwatch explain`)
 //! and a constructor from the config.
 
-use crate::config::Config;
-use crate::finding::{Evidence, Finding, Severity};
-use crate::request::Request;
+use crate::detect::config::Config;
+use crate::model::finding::{Evidence, Finding, Severity};
+use crate::model::request::Request;
 use std::collections::BTreeMap;
 
 /// The registry: every detector, one line each, in the order the engine runs them.
@@ -63,6 +63,7 @@ macro_rules! modules {
 }
 registry!(modules);
 
+pub mod config;
 pub mod connection_leak;
 pub mod dev_build_in_production;
 pub mod duplicate_request;
@@ -323,7 +324,7 @@ pub trait Detector {
     /// `Request::count_once`.
     fn on_settled(&mut self, _req: &Request, _page: &PageState, _out: &mut Findings) {}
     /// Anything else the page reported: routes, visibility, lifecycle, connections.
-    fn on_page(&mut self, _event: &crate::event::Event, _page: &PageState, _out: &mut Findings) {}
+    fn on_page(&mut self, _event: &crate::model::event::Event, _page: &PageState, _out: &mut Findings) {}
 }
 
 pub struct DetectorInfo {
@@ -336,13 +337,13 @@ pub struct DetectorInfo {
 // `DETECTORS`, the list of them, comes from `registry!` (at the top of this file).
 
 // Detectors write sizes into titles the way every view shows them.
-pub(crate) use crate::present::bytes;
+pub(crate) use crate::model::present::bytes;
 
 /// One behaviour, one finding: a steady loop whose copies merely follow each other
 /// (none in flight at once) is reported as `polling-loop`, not also as duplicates.
 pub fn superseded(f: &Finding, all: &[Finding]) -> bool {
     if f.detector != duplicate_request::ID
-        || !matches!(f.metrics.get("in_flight_copies"), Some(crate::finding::Metric::Num(n)) if *n == 0.0)
+        || !matches!(f.metrics.get("in_flight_copies"), Some(crate::model::finding::Metric::Num(n)) if *n == 0.0)
     {
         return false;
     }
@@ -374,26 +375,6 @@ pub(crate) fn index_of(id: &str) -> usize {
 
 pub fn info(id: &str) -> Option<&'static DetectorInfo> {
     DETECTORS.iter().find(|d| d.id == id)
-}
-
-/// Drops the oldest-touched keys when a per-key map outgrows its cap, so a flood
-/// of distinct URLs cannot grow memory without bound. Returns how many were dropped.
-pub(crate) fn evict_oldest<V>(
-    map: &mut std::collections::HashMap<String, V>,
-    cap: usize,
-    last_seen: impl Fn(&V) -> f64,
-) -> usize {
-    if map.len() <= cap {
-        return 0;
-    }
-    let mut times: Vec<f64> = map.values().map(&last_seen).collect();
-    // The same cutoff a full sort would give, in linear time.
-    let at = map.len() - cap / 2;
-    let (_, cutoff, _) = times.select_nth_unstable_by(at, |a, b| a.total_cmp(b));
-    let cutoff = *cutoff;
-    let before = map.len();
-    map.retain(|_, v| last_seen(v) >= cutoff);
-    before - map.len()
 }
 
 #[cfg(test)]
@@ -602,7 +583,7 @@ mod registry_tests {
                     .strip_suffix(".rs")
                     .map(String::from)
             })
-            .filter(|name| name != "mod" && name != "testkit")
+            .filter(|name| !matches!(name.as_str(), "mod" | "testkit" | "config"))
             .collect();
         files.sort();
         for f in files {

@@ -41,10 +41,10 @@
 //!   collections whose members are pieces of one resource.
 
 use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
-use crate::config::Config;
-use crate::finding::{Metric, Severity};
-use crate::request::Request;
-use crate::urls;
+use crate::detect::config::Config;
+use crate::model::finding::{Metric, Severity};
+use crate::model::request::Request;
+use crate::model::urls;
 use std::collections::{BTreeSet, VecDeque};
 use std::hash::{Hash, Hasher};
 
@@ -93,7 +93,7 @@ const MAX_RECENT: usize = 2048;
 const MAX_IDS_SHOWN: usize = 20;
 const MAX_IDS_KEPT: usize = 64;
 const MAX_SIZES_KEPT: usize = 64;
-const MAX_REQUESTS_KEPT: usize = crate::finding::MAX_EVIDENCE_REQUESTS;
+const MAX_REQUESTS_KEPT: usize = crate::model::finding::MAX_EVIDENCE_REQUESTS;
 
 /// Sets a metric, allocating its name only the first time (reports repeat per member).
 fn put(metrics: &mut std::collections::BTreeMap<String, Metric>, name: &str, value: Metric) {
@@ -150,9 +150,9 @@ struct Recent {
 
 pub struct NPlusOne {
     cfg: NPlusOneConfig,
-    bursts: crate::engine::IdMap<Burst>,
+    bursts: crate::model::bounded::IdMap<Burst>,
     /// Recent requests: their URLs (evidence) and the bursts they joined.
-    recent: crate::engine::IdMap<Recent>,
+    recent: crate::model::bounded::IdMap<Recent>,
     order: VecDeque<u64>,
     /// Bursts held when the next purge runs.
     purge_at: usize,
@@ -610,7 +610,7 @@ mod tests {
     fn graphql_operations_are_grouped_by_name() {
         let mut t = Kit::new();
         for i in 0..6u64 {
-            let body = Some(crate::event::body_signature(&format!(
+            let body = Some(crate::model::event::body_signature(&format!(
                 "{{\"operationName\":\"User\",\"variables\":{{\"id\":{i}}}}}"
             )));
             t.start_op(i, "http://h/graphql", 10.0 + i as f64, body, "User");
@@ -629,7 +629,7 @@ mod tests {
         t.assert_none("n-plus-one");
     }
 
-    use crate::event::{Api, Event, Outcome, RequestEnd, RequestStart};
+    use crate::model::event::{Api, Event, Outcome, RequestEnd, RequestStart};
     use crate::Severity;
 
     /// A request with a response of `size` bytes, as the page hook reports it.
@@ -713,7 +713,9 @@ mod tests {
             "{}",
             f.title
         );
-        assert!(matches!(f.metrics.get("ids"), Some(crate::finding::Metric::Text(s)) if s.contains("blue-widget")));
+        assert!(
+            matches!(f.metrics.get("ids"), Some(crate::model::finding::Metric::Text(s)) if s.contains("blue-widget"))
+        );
     }
 
     #[test]

@@ -45,10 +45,10 @@
 //! and whether it loads at startup.
 
 use super::{dev_build_in_production, thresholds, Detector, DetectorInfo, Findings, PageState};
-use crate::config::Config;
-use crate::finding::{Metric, Severity};
-use crate::request::Request;
-use crate::urls;
+use crate::detect::config::Config;
+use crate::model::finding::{Metric, Severity};
+use crate::model::request::Request;
+use crate::model::urls;
 use std::collections::HashMap;
 
 thresholds!(OversizedChunkConfig {
@@ -102,7 +102,7 @@ fn top_packages(p: &[(String, u64)]) -> String {
 }
 
 /// Adds what the chunk is made of to its finding, once both are known.
-fn describe(f: &mut crate::finding::Finding, packages: &[(String, u64)]) {
+fn describe(f: &mut crate::model::finding::Finding, packages: &[(String, u64)]) {
     if packages.is_empty() || f.metrics.contains_key("packages") {
         return;
     }
@@ -279,8 +279,8 @@ impl Detector for OversizedChunk {
         self.check(req, page, out);
     }
 
-    fn on_page(&mut self, event: &crate::event::Event, _page: &PageState, out: &mut Findings) {
-        let crate::event::Event::ChunkPackages(c) = event else {
+    fn on_page(&mut self, event: &crate::model::event::Event, _page: &PageState, out: &mut Findings) {
+        let crate::model::event::Event::ChunkPackages(c) = event else {
             return;
         };
         let url = urls::normalize(&c.url);
@@ -296,7 +296,7 @@ impl Detector for OversizedChunk {
 #[cfg(test)]
 mod tests {
     use crate::detect::testkit::*;
-    use crate::finding::Metric;
+    use crate::model::finding::Metric;
 
     fn script(t: &mut Kit, url: &str, transfer: u64, decoded: u64) {
         t.net(url, 100.0, 50.0, |n| {
@@ -332,13 +332,14 @@ mod tests {
     fn a_chunk_source_map_names_the_packages_in_it() {
         let mut t = Kit::new();
         script(&mut t, "http://h/assets/workflow.js", 1_900_000, 6_500_000);
-        t.engine
-            .ingest(crate::event::Event::ChunkPackages(crate::event::ChunkPackages {
+        t.engine.ingest(crate::model::event::Event::ChunkPackages(
+            crate::model::event::ChunkPackages {
                 t: 200.0,
                 url: "http://h/assets/workflow.js".into(),
                 map: "http://h/assets/workflow.js.map".into(),
                 packages: vec![("mermaid".into(), 4_200_000), ("(app code)".into(), 300_000)],
-            }));
+            },
+        ));
         let chunk = t.of("oversized-chunk").into_iter().find(|f| f.key != "total").unwrap();
         assert!(chunk.title.ends_with("; mostly mermaid (4.2 MB)"), "{}", chunk.title);
         assert_eq!(

@@ -39,11 +39,11 @@
 //! started before, or while the page is hidden.
 
 use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
-use crate::config::Config;
-use crate::event::Outcome;
-use crate::finding::{Metric, Severity};
-use crate::request::Request;
-use crate::urls;
+use crate::detect::config::Config;
+use crate::model::event::Outcome;
+use crate::model::finding::{Metric, Severity};
+use crate::model::request::Request;
+use crate::model::urls;
 use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
 
@@ -256,7 +256,7 @@ struct Group {
 pub struct PollingLoop {
     cfg: PollingLoopConfig,
     /// By shape (method, URL shape, GraphQL operation), hashed.
-    groups: crate::engine::IdMap<Group>,
+    groups: crate::model::bounded::IdMap<Group>,
     pub evicted: usize,
 }
 
@@ -756,7 +756,7 @@ mod tests {
         t.assert_none("polling-loop");
     }
 
-    use crate::event::{Api, Event, Outcome, RequestEnd, RequestStart};
+    use crate::model::event::{Api, Event, Outcome, RequestEnd, RequestStart};
 
     fn beacon(t: &mut Kit, id: u64, at: f64) {
         t.engine.ingest(Event::RequestStart(RequestStart {
@@ -765,7 +765,9 @@ mod tests {
             method: "POST".into(),
             url: "http://h/collect".into(),
             t: at,
-            body: Some(crate::event::body_signature(&format!("{{\"e\":\"view\",\"t\":{at}}}"))),
+            body: Some(crate::model::event::body_signature(&format!(
+                "{{\"e\":\"view\",\"t\":{at}}}"
+            ))),
             keepalive: true,
             range: false,
             op: None,
@@ -836,7 +838,7 @@ mod tests {
         );
         assert_eq!(
             f.metrics.get("requests_differ"),
-            Some(&crate::finding::Metric::Flag(true))
+            Some(&crate::model::finding::Metric::Flag(true))
         );
         assert_eq!(f.evidence.urls.len(), 10);
         assert!(t.of("polling-loop").iter().all(|f| !f.title.contains("/collect")));
@@ -878,7 +880,7 @@ mod tests {
         let mut t = Kit::new();
         for i in 0..7u64 {
             let at = i as f64 * 500.0;
-            let body = crate::event::body_signature(&format!("{{\"client_ts\":{}}}", 1_712_000_000_000.0 + at));
+            let body = crate::model::event::body_signature(&format!("{{\"client_ts\":{}}}", 1_712_000_000_000.0 + at));
             t.start_body(i, "POST", "http://h/api/sync", at, Some(body));
             t.end(i, at + 2.0);
         }
@@ -895,14 +897,14 @@ mod tests {
         let mut t = Kit::new();
         for i in 0..8u64 {
             let at = i as f64 * 1500.0;
-            let body = crate::event::body_signature(&format!(
+            let body = crate::model::event::body_signature(&format!(
                 "{{\"operationName\":\"Notifications\",\"variables\":{{\"after\":\"n{}\"}}}}",
                 i * 3
             ));
             t.start_op(i, "http://h/graphql", at, Some(body), "Notifications");
             t.end(i, at + 3.0);
             // Another operation at the same endpoint, user-driven.
-            let body = crate::event::body_signature(&format!("{{\"operationName\":\"Search\",\"q\":\"{i}\"}}"));
+            let body = crate::model::event::body_signature(&format!("{{\"operationName\":\"Search\",\"q\":\"{i}\"}}"));
             let typed = [400.0, 90.0, 1210.0, 650.0, 300.0, 1400.0, 20.0, 800.0][i as usize];
             t.start_op(100 + i, "http://h/graphql", at + typed, Some(body), "Search");
         }

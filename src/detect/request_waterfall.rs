@@ -44,11 +44,11 @@
 //! identical to the previous one (a retry, a long-poll) is a repeat, not a step.
 
 use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
-use crate::config::Config;
-use crate::event::{Caller, Outcome};
-use crate::finding::{Metric, Severity};
-use crate::request::Request;
-use crate::urls;
+use crate::detect::config::Config;
+use crate::model::event::{Caller, Outcome};
+use crate::model::finding::{Metric, Severity};
+use crate::model::request::Request;
+use crate::model::urls;
 use std::collections::{BTreeMap, VecDeque};
 
 thresholds!(RequestWaterfallConfig {
@@ -406,7 +406,7 @@ impl RequestWaterfall {
         if !n.causal && savings < self.cfg.min_savings_ms {
             return;
         }
-        if n.depth > crate::finding::MAX_EVIDENCE_REQUESTS && self.reported.contains_key(&head) {
+        if n.depth > crate::model::finding::MAX_EVIDENCE_REQUESTS && self.reported.contains_key(&head) {
             // A long chain grew by one link: its evidence (the first links) stands, the
             // totals move. Walking the path on every link would cost a flood dearly.
             let (count, sum, longest, end) = (n.depth as u64, n.sum, n.longest, n.last_end.unwrap_or(n.start));
@@ -422,7 +422,7 @@ impl RequestWaterfall {
         let mut path: Vec<&Node> = Vec::new();
         let mut at = Some(id);
         while let Some(node) = at.and_then(|i| self.node(i)) {
-            if path.len() >= crate::finding::MAX_EVIDENCE_REQUESTS {
+            if path.len() >= crate::model::finding::MAX_EVIDENCE_REQUESTS {
                 break;
             }
             path.push(node);
@@ -602,14 +602,14 @@ impl Detector for RequestWaterfall {
 #[cfg(test)]
 mod tests {
     use crate::detect::testkit::*;
-    use crate::event::Caller;
+    use crate::model::event::Caller;
 
     #[test]
     fn skipping_the_nodes_out_of_reach_judges_as_scanning_them_all() {
         use super::RequestWaterfall;
         use crate::detect::{Detector, Findings, PageState};
-        use crate::event::{Api, Outcome};
-        use crate::request::Request;
+        use crate::model::event::{Api, Outcome};
+        use crate::model::request::Request;
         let cfg = crate::Config::default();
         let (mut fast, mut full) = (RequestWaterfall::new(&cfg), RequestWaterfall::new(&cfg));
         full.full_scan = true;
@@ -656,7 +656,7 @@ mod tests {
         );
         assert_eq!(shown(&found_fast), shown(&found_full));
     }
-    use crate::finding::Metric;
+    use crate::model::finding::Metric;
     use crate::Severity;
 
     fn caller(function: &str, resumed: Option<&str>, scheduled_by: &[&str]) -> Caller {
@@ -938,11 +938,11 @@ mod tests {
 
     #[test]
     fn chromes_own_har_of_three_awaits_links_them_by_await() {
-        let events: Vec<crate::event::Event> =
-            crate::har::parse(include_str!("../../tests/fixtures/har/chrome-waterfall.har"))
+        let events: Vec<crate::model::event::Event> =
+            crate::input::har::parse(include_str!("../../tests/fixtures/har/chrome-waterfall.har"))
                 .unwrap()
                 .into_iter()
-                .map(|n| crate::event::Event::Network(Box::new(n)))
+                .map(|n| crate::model::event::Event::Network(Box::new(n)))
                 .collect();
         let f: Vec<_> = run_events(&events)
             .into_iter()
@@ -1043,7 +1043,7 @@ mod tests {
         t.net("http://h/api/feed", 405.0, 215.0, |_| {});
         let f = t.only("request-waterfall");
         let dep = match &f.metrics["dependent"] {
-            crate::finding::Metric::Text(s) => s.clone(),
+            crate::model::finding::Metric::Text(s) => s.clone(),
             m => panic!("{m:?}"),
         };
         assert_eq!(dep, "yes: GET /api/orders/4711 uses 4711 from GET /api/user");
@@ -1059,7 +1059,7 @@ mod tests {
         });
         t.net("http://h/api/feed", 405.0, 215.0, |_| {});
         let f = t.only("request-waterfall");
-        assert_eq!(f.metrics["dependent"], crate::finding::Metric::Text("no".into()));
+        assert_eq!(f.metrics["dependent"], crate::model::finding::Metric::Text("no".into()));
     }
 
     #[test]

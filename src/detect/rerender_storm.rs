@@ -41,9 +41,9 @@
 //!   task or long animation frame.
 
 use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
-use crate::config::Config;
-use crate::event::{ComponentRenders, Event, ReactRenders};
-use crate::finding::{Metric, Severity};
+use crate::detect::config::Config;
+use crate::model::event::{ComponentRenders, Event, ReactRenders};
+use crate::model::finding::{Metric, Severity};
 use std::collections::{HashMap, VecDeque};
 
 thresholds!(RerenderStormConfig {
@@ -570,7 +570,7 @@ impl Detector for RerenderStorm {
 mod tests {
     use super::*;
     use crate::detect::testkit::run_events;
-    use crate::event::LongTask;
+    use crate::model::event::LongTask;
 
     fn comp(name: &str, commits: u32, per: u32, cause: &str, owner: Option<&str>) -> ComponentRenders {
         let n = commits * per;
@@ -712,7 +712,7 @@ mod tests {
 
     #[test]
     fn a_production_table_storm_without_timings_is_costed_from_its_component_renders() {
-        let mut events = vec![Event::Page(crate::event::PageInfo {
+        let mut events = vec![Event::Page(crate::model::event::PageInfo {
             t: 9_000.0,
             url: "https://app.example.com/prices".into(),
         })];
@@ -770,7 +770,7 @@ mod tests {
             duration: 80.0,
             blocking: Some(30.0),
             forced_layout: 0.0,
-            scripts: vec![crate::event::TaskScript {
+            scripts: vec![crate::model::event::TaskScript {
                 url: "https://app.example.com/assets/index-5HX2ZQ7M.js".into(),
                 function: "performWorkUntilDeadline".into(),
                 char: 1200,

@@ -20,9 +20,9 @@
 //! - `ttfb_ms` (600), `total_ms` (1000), `error_total_ms` (10000), `error_ttfb_ms` (5000).
 
 use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
-use crate::config::Config;
-use crate::finding::{Metric, Severity};
-use crate::request::Request;
+use crate::detect::config::Config;
+use crate::model::finding::{Metric, Severity};
+use crate::model::request::Request;
 
 thresholds!(SlowRequestConfig {
     ttfb_ms: f64 = 600.0,
@@ -69,7 +69,7 @@ impl SlowRequest {
             return;
         }
         // Counted once; a second settle (DevTools' timings) updates the finding.
-        let first_time = req.count_once(ID);
+        let first_time = req.count_once(super::index_of(ID));
         let (key, label) = (req.endpoint_key(), req.endpoint_label());
         let breakdown = req.timings.as_ref().map(|t| {
             let ms = |v: Option<f64>| v.unwrap_or(0.0).round();
@@ -127,7 +127,7 @@ impl Detector for SlowRequest {
 #[cfg(test)]
 mod tests {
     use crate::detect::testkit::*;
-    use crate::event::Timings;
+    use crate::model::event::Timings;
 
     #[test]
     fn a_slow_request_is_flagged_with_its_timing_breakdown() {
@@ -143,7 +143,9 @@ mod tests {
         });
         let f = t.only("slow-request");
         assert!(f.title.contains("GET /api/report/{id} took 1.5 s"), "{}", f.title);
-        assert!(matches!(&f.metrics["timing"], crate::finding::Metric::Text(s) if s.contains("waiting 1400 ms")));
+        assert!(
+            matches!(&f.metrics["timing"], crate::model::finding::Metric::Text(s) if s.contains("waiting 1400 ms"))
+        );
         assert!(f.advice.contains("server"));
     }
 

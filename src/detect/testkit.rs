@@ -1,6 +1,6 @@
 //! Helpers for detector tests: drive a real engine with page-side events.
 
-use crate::event::{Api, Event, NetworkEntry, Outcome, RequestEnd, RequestStart, RouteChange, Visibility};
+use crate::model::event::{Api, Event, NetworkEntry, Outcome, RequestEnd, RequestStart, RouteChange, Visibility};
 use crate::{Config, Engine, Finding};
 
 pub struct Kit {

@@ -35,10 +35,10 @@
 //! `application/ld+json`, and scripts, stylesheets and documents served with a non-text MIME.
 
 use super::{dev_build_in_production, thresholds, Detector, DetectorInfo, Findings, PageState};
-use crate::config::Config;
-use crate::finding::{Metric, Severity};
-use crate::request::Request;
-use crate::urls;
+use crate::detect::config::Config;
+use crate::model::finding::{Metric, Severity};
+use crate::model::request::Request;
+use crate::model::urls;
 
 thresholds!(UncompressedResponseConfig {
     min_savings_bytes: u64 = 1_400,
@@ -103,7 +103,7 @@ impl Detector for UncompressedResponse {
         let cfg = &self.cfg;
         let share = cfg.savings_share;
         let savings = (size as f64 * share) as u64;
-        if savings < cfg.min_savings_bytes || !req.count_once(ID) {
+        if savings < cfg.min_savings_bytes || !req.count_once(super::index_of(ID)) {
             return;
         }
         let (template, _) = urls::template(&req.url);
@@ -212,7 +212,10 @@ mod tests {
                 "{}",
                 f.title
             );
-            assert_eq!(f.metrics.get("local_dev"), Some(&crate::finding::Metric::Flag(true)));
+            assert_eq!(
+                f.metrics.get("local_dev"),
+                Some(&crate::model::finding::Metric::Flag(true))
+            );
             assert!(f.evidence.urls[0].ends_with("/node_modules/.vite/deps/react.js?v=abc123"));
         }
     }

@@ -27,9 +27,9 @@
 //! Evidence: the component and the one that rendered it, and the page's URL.
 
 use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
-use crate::config::Config;
-use crate::event::{ChangedKey, Event};
-use crate::finding::{Metric, Severity};
+use crate::detect::config::Config;
+use crate::model::event::{ChangedKey, Event};
+use crate::model::finding::{Metric, Severity};
 use std::collections::HashMap;
 
 thresholds!(UnnecessaryRenderConfig {
@@ -166,7 +166,7 @@ impl Detector for UnnecessaryRender {
             });
         }
         if self.tallies.len() > MAX_TRACKED {
-            crate::detect::evict_oldest(&mut self.tallies, MAX_TRACKED, |t| t.last_t);
+            crate::model::bounded::evict_oldest(&mut self.tallies, MAX_TRACKED, |t| t.last_t);
         }
     }
 }
@@ -239,7 +239,7 @@ fn quoted(v: &[&str]) -> String {
 mod tests {
     use super::*;
     use crate::detect::testkit::run_events;
-    use crate::event::{ComponentRenders, ReactRenders};
+    use crate::model::event::{ComponentRenders, ReactRenders};
 
     fn key(key: &str, n: u32, equal: u32, to: &str) -> ChangedKey {
         ChangedKey {

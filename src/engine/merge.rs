@@ -8,10 +8,9 @@
 //! oldest half of them go (and are counted). Keys are 64-bit hashes of the method
 //! and normalized URL, computed without allocating for URLs already in normal form.
 
-use crate::event::NetworkEntry;
-use crate::urls;
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
+use crate::model::event::NetworkEntry;
+use crate::model::urls;
+use std::collections::VecDeque;
 
 /// How far apart the two sides' start times may be and still be one request.
 const MATCH_WINDOW_MS: f64 = 2_000.0;
@@ -20,26 +19,7 @@ pub const MAX_WAITING: usize = 60_000;
 /// DevTools entries remembered to recognize a second delivery of the same one.
 const MAX_SEEN: usize = 32_768;
 
-/// A hasher for keys that are already hashes (or small ids): one multiply.
-#[derive(Default, Clone, Copy)]
-pub struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ *b as u64).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (n ^ (n >> 29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-}
-
-pub type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
-type IdSet = HashSet<u64, BuildHasherDefault<IdHasher>>;
+use crate::model::bounded::{IdMap, IdSet};
 
 /// FNV-1a, 64 bits: deterministic everywhere (native, wasm, tests).
 #[derive(Clone, Copy)]

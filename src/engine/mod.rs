@@ -5,17 +5,18 @@
 //! live in a ring, per-key maps are capped, and the raw event log kept for replay
 //! counts what it had to drop.
 
+pub mod components;
 mod merge;
 mod size;
 
-use crate::components::Components;
-use crate::config::Config;
+use crate::detect::config::Config;
 use crate::detect::{Detector, Findings, PageState, DETECTORS};
-use crate::event::{Event, Outcome};
-use crate::finding::Finding;
-use crate::protocol::{self, ProtocolError};
-use crate::request::Request;
-pub use merge::IdMap;
+use crate::engine::components::Components;
+pub use crate::model::bounded::IdMap;
+use crate::model::event::{Event, Outcome};
+use crate::model::finding::Finding;
+use crate::model::protocol::{self, ProtocolError};
+use crate::model::request::Request;
 use merge::{SeenEntries, Unmatched};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -107,7 +108,7 @@ pub struct Engine {
     log_bytes: usize,
     request_bytes: usize,
     components: Components,
-    retries: crate::request::Retries,
+    retries: crate::model::request::Retries,
 }
 
 impl Engine {
@@ -587,11 +588,14 @@ pub const NOT_SHOWN_KEY: &str = "(more not shown)";
 fn not_shown_summary(n: &crate::detect::NotShown, origin: f64) -> Finding {
     let what = crate::detect::info(n.detector).map_or(n.detector, |d| d.title);
     let mut metrics = std::collections::BTreeMap::new();
-    metrics.insert("not_shown".to_string(), crate::finding::Metric::Num(n.count as f64));
+    metrics.insert(
+        "not_shown".to_string(),
+        crate::model::finding::Metric::Num(n.count as f64),
+    );
     Finding {
         detector: n.detector.to_string(),
         key: NOT_SHOWN_KEY.to_string(),
-        severity: crate::finding::Severity::Info,
+        severity: crate::model::finding::Severity::Info,
         title: format!(
             "{} more like these not shown ({what}: the first {} are kept)",
             n.count,

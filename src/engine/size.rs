@@ -3,9 +3,9 @@
 //! capacities plus a small per-allocation overhead, which is what an allocator
 //! (glibc's or the wasm build's) actually hands out; they never walk deep trees.
 
-use crate::event::{Event, NetworkEntry};
-use crate::finding::{Finding, Metric};
-use crate::request::Request;
+use crate::model::event::{Event, NetworkEntry};
+use crate::model::finding::{Finding, Metric};
+use crate::model::request::Request;
 
 /// What one heap allocation costs beyond its payload (header and rounding).
 pub const ALLOC_OVERHEAD: usize = 16;
@@ -88,7 +88,7 @@ impl HeapSize for Event {
             Event::Lifecycle(l) => l.phase.heap_bytes(),
             Event::ConnectionOpen(c) => c.kind.heap_bytes() + c.url.heap_bytes(),
             Event::LongTask(l) => {
-                l.scripts.capacity() * std::mem::size_of::<crate::event::TaskScript>()
+                l.scripts.capacity() * std::mem::size_of::<crate::model::event::TaskScript>()
                     + l.scripts
                         .iter()
                         .map(|s| ALLOC_OVERHEAD + s.url.heap_bytes() + s.function.heap_bytes() + s.invoker.heap_bytes())
@@ -96,14 +96,14 @@ impl HeapSize for Event {
             }
             Event::ReactRenderer(r) => r.version.heap_bytes() + r.package.heap_bytes(),
             Event::ReactRenders(r) => {
-                r.components.capacity() * std::mem::size_of::<crate::event::ComponentRenders>()
+                r.components.capacity() * std::mem::size_of::<crate::model::event::ComponentRenders>()
                     + r.components
                         .iter()
                         .map(|c| {
                             ALLOC_OVERHEAD
                                 + c.name.heap_bytes()
                                 + c.owner.heap_bytes()
-                                + c.keys.capacity() * std::mem::size_of::<crate::event::ChangedKey>()
+                                + c.keys.capacity() * std::mem::size_of::<crate::model::event::ChangedKey>()
                                 + c.keys
                                     .iter()
                                     .map(|k| {

@@ -1,5 +1,5 @@
 use crate::detect::testkit::Kit;
-use crate::event::{Event, NetworkEntry};
+use crate::model::event::{Event, NetworkEntry};
 
 fn net(url: &str, t: f64, dur: f64, initiator: Option<&str>) -> Event {
     Event::Network(Box::new(NetworkEntry {
@@ -135,7 +135,7 @@ fn copies_in_flight_together_stay_duplicates_even_inside_a_poll() {
 
 #[test]
 fn refetches_right_after_a_focus_change_are_not_duplicates_or_polls() {
-    use crate::event::Focus;
+    use crate::model::event::Focus;
     let mut t = Kit::new();
     for i in 0..5u64 {
         let at = i as f64 * 500.0;
@@ -154,7 +154,7 @@ fn refetches_right_after_a_focus_change_are_not_duplicates_or_polls() {
 /// same requests (some before the page's start, some after, some only one side),
 /// route changes, visibility and focus flips. Deterministic, no randomness.
 pub(crate) fn mixed_stream(requests: u64) -> Vec<Event> {
-    use crate::event::{Api, Focus, RequestEnd, RequestStart, RouteChange, Visibility};
+    use crate::model::event::{Api, Focus, RequestEnd, RequestStart, RouteChange, Visibility};
     let mut out = Vec::new();
     let t0 = 1_796_083_200_000.0;
     for i in 0..requests {
@@ -218,7 +218,7 @@ pub(crate) fn mixed_stream(requests: u64) -> Vec<Event> {
             id: i,
             t: t + 20.0 + (i % 17) as f64 * 9.0,
             status: if i % 53 == 0 { 500 } else { 200 },
-            outcome: crate::event::Outcome::Ok,
+            outcome: crate::model::event::Outcome::Ok,
             content_type: Some("application/json".into()),
             content_length: Some(900 + (i % 97) * 120),
             content_encoding: None,
@@ -276,12 +276,12 @@ fn golden_findings_of_the_fixtures_are_unchanged() {
     names.sort();
     for name in names {
         let text = std::fs::read_to_string(format!("{dir}/har/{name}")).unwrap();
-        let input = crate::session::parse(&text).unwrap();
-        let engine = crate::session::replay(input, &crate::Config::default());
+        let input = crate::input::session::parse(&text).unwrap();
+        let engine = crate::input::session::replay(input, &crate::Config::default());
         golden_check(&format!("har-{}", name.trim_end_matches(".har")), &engine);
     }
     let text = std::fs::read_to_string(format!("{dir}/reports/react-storm.json")).unwrap();
-    let engine = crate::session::replay(crate::session::parse(&text).unwrap(), &crate::Config::default());
+    let engine = crate::input::session::replay(crate::input::session::parse(&text).unwrap(), &crate::Config::default());
     golden_check("report-react-storm", &engine);
 }
 
@@ -547,7 +547,7 @@ fn near_miss_exactly_50_findings_need_no_summary() {
 struct Recorder(std::rc::Rc<std::cell::RefCell<std::collections::BTreeMap<(u64, &'static str), usize>>>);
 
 impl Recorder {
-    fn note(&self, req: &crate::request::Request, hook: &'static str) {
+    fn note(&self, req: &crate::model::request::Request, hook: &'static str) {
         *self.0.borrow_mut().entry((req.id, hook)).or_default() += 1;
     }
 }
@@ -555,26 +555,31 @@ impl Recorder {
 impl crate::detect::Detector for Recorder {
     fn on_start(
         &mut self,
-        req: &crate::request::Request,
+        req: &crate::model::request::Request,
         _: &crate::detect::PageState,
         _: &mut crate::detect::Findings,
     ) {
         self.note(req, "start");
     }
-    fn on_end(&mut self, req: &crate::request::Request, _: &crate::detect::PageState, _: &mut crate::detect::Findings) {
+    fn on_end(
+        &mut self,
+        req: &crate::model::request::Request,
+        _: &crate::detect::PageState,
+        _: &mut crate::detect::Findings,
+    ) {
         self.note(req, "end");
     }
-    fn on_enrich(&mut self, req: &crate::request::Request, _: &mut crate::detect::Findings) {
+    fn on_enrich(&mut self, req: &crate::model::request::Request, _: &mut crate::detect::Findings) {
         self.note(req, "enrich");
     }
     fn on_settled(
         &mut self,
-        req: &crate::request::Request,
+        req: &crate::model::request::Request,
         _: &crate::detect::PageState,
         _: &mut crate::detect::Findings,
     ) {
         self.note(req, "settled");
-        if req.count_once(crate::detect::slow_request::ID) {
+        if req.count_once(crate::detect::index_of(crate::detect::slow_request::ID)) {
             self.note(req, "counted");
         }
     }
@@ -645,6 +650,6 @@ fn an_abort_the_page_reports_after_devtools_ended_the_request_ends_it_again_once
     assert_eq!(got.get(&(1, "counted")), Some(&1), "{got:?}");
     assert_eq!(
         t.engine.requests().next().unwrap().outcome,
-        Some(crate::event::Outcome::Abort)
+        Some(crate::model::event::Outcome::Abort)
     );
 }

@@ -4,10 +4,10 @@
 //! Every string from the page is escaped; secret-looking values are redacted unless
 //! the caller asked otherwise.
 
-use super::redact::redact_str;
 use super::Report;
-use crate::finding::{Finding, Severity};
-use crate::present;
+use crate::model::finding::{Finding, Severity};
+use crate::model::present;
+use crate::model::redact::redact_str;
 
 const STYLE: &str = r#"
 :root { color-scheme: light dark; --fg: #1f1f1f; --bg: #fff; --muted: #666; --line: #ddd; --err: #c5221f; --warn: #b06000; --info: #1967d2; }

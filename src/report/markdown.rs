@@ -2,10 +2,10 @@
 //! finding with its numbers, evidence and fix. Secret-looking URL parameters are
 //! redacted, as in every export.
 
-use super::redact::redact_str;
 use super::Report;
-use crate::finding::Severity;
-use crate::present;
+use crate::model::finding::Severity;
+use crate::model::present;
+use crate::model::redact::redact_str;
 
 /// A page's string as Markdown text, redacted.
 fn esc(s: &str) -> String {
@@ -31,7 +31,7 @@ pub fn render(r: &Report, source: &str) -> String {
         esc(&r.tool.version)
     );
     let mut findings: Vec<_> = r.findings.iter().collect();
-    crate::sort::sort_by(&mut findings, |a, b| {
+    crate::model::sort::sort_by(&mut findings, |a, b| {
         b.severity.cmp(&a.severity).then(a.first_ms.total_cmp(&b.first_ms))
     });
     for f in findings {

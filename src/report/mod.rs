@@ -5,13 +5,13 @@
 
 pub mod html;
 pub mod markdown;
-pub mod redact;
 pub mod text;
+pub mod timeline;
 
-use crate::components::ComponentRow;
+use crate::engine::components::ComponentRow;
 use crate::engine::{Engine, Stats};
-use crate::event::Event;
-use crate::finding::{Finding, Severity};
+use crate::model::event::Event;
+use crate::model::finding::{Finding, Severity};
 use serde::{Deserialize, Serialize};
 
 pub const SCHEMA: &str = "stormwatch.report/1";
@@ -73,7 +73,7 @@ const REPORT_COMPONENTS: usize = 200;
 /// The self-contained HTML report of a session (see `html`).
 pub fn html_of(engine: &Engine, source: &str, redact: bool) -> String {
     let report = Report::from_engine(engine, false);
-    let svg = crate::timeline::Timeline::of(engine).svg(redact);
+    let svg = crate::report::timeline::Timeline::of(engine).svg(redact);
     html::render(&report, &svg, source, redact)
 }
 
@@ -111,7 +111,7 @@ impl<Events: Serialize> Report<Events> {
             Err(e) => return format!("{{\"error\":\"{e}\"}}"),
         };
         if redact {
-            redact::redact(&mut v);
+            crate::model::redact::redact(&mut v);
         }
         serde_json::to_string_pretty(&v).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
     }
@@ -136,7 +136,7 @@ impl Report {
         }
         match serde_json::to_value(&report) {
             Ok(mut v) => {
-                redact::redact(&mut v);
+                crate::model::redact::redact(&mut v);
                 v.to_string()
             }
             Err(e) => format!("{{\"error\":\"{e}\"}}"),

@@ -1,8 +1,8 @@
 //! The report's JSON pinned as text, and one finding read in every format.
 
 use super::{html, markdown, text, Report};
-use crate::finding::{Evidence, Finding, Metric, Severity};
-use crate::present;
+use crate::model::finding::{Evidence, Finding, Metric, Severity};
+use crate::model::present;
 
 fn fixture(path: &str) -> String {
     let path = format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
@@ -17,7 +17,8 @@ fn fixture(path: &str) -> String {
 #[test]
 fn golden_report_json_text_is_unchanged_and_reads_back_as_written() {
     let saved = fixture("reports/react-storm.json");
-    let engine = crate::session::replay(crate::session::parse(&saved).unwrap(), &crate::Config::default());
+    let engine =
+        crate::input::session::replay(crate::input::session::parse(&saved).unwrap(), &crate::Config::default());
     let report = Report::from_engine(&engine, true);
     assert!(!report.events.is_empty() && !report.components.is_empty() && !report.findings.is_empty());
 

@@ -1,8 +1,8 @@
 //! Plain-text rendering of findings for a terminal or a CI log.
 
 use super::Report;
-use crate::finding::{Finding, Severity};
-use crate::present::{self, terminal};
+use crate::model::finding::{Finding, Severity};
+use crate::model::present::{self, terminal};
 
 fn paint(s: &str, code: &str, color: bool) -> String {
     if color {

@@ -5,7 +5,7 @@
 
 use super::state::Snapshot;
 use super::virtual_list::{clip, key_of, mix, Item, Virtual};
-use crate::components::ComponentRow;
+use crate::engine::components::ComponentRow;
 use leptos::prelude::*;
 use std::sync::Arc;
 
@@ -105,7 +105,7 @@ fn rows(
 ) -> Vec<Item<(Arc<Vec<ComponentRow>>, usize, bool)>> {
     let mut order: Vec<usize> = (0..all.len()).collect();
     if sort == Sort::Rate {
-        crate::sort::sort_by(&mut order, |&a, &b| {
+        crate::model::sort::sort_by(&mut order, |&a, &b| {
             let (a, b) = (&all[a], &all[b]);
             b.per_s
                 .cmp(&a.per_s)

@@ -8,8 +8,8 @@ use super::components_view::Nav;
 use super::state::Snapshot;
 use super::virtual_list::{clip, key_of, mix, Item, Virtual};
 use crate::detect;
-use crate::finding::{location, Finding, Location, Severity};
-use crate::present;
+use crate::model::finding::{location, Finding, Location, Severity};
+use crate::model::present;
 use leptos::prelude::*;
 use std::sync::Arc;
 
@@ -18,7 +18,7 @@ const MAX_TEXT: usize = 300;
 
 /// The path of a URL, which is what the Network panel's filter box matches well.
 fn network_filter(url: &str) -> String {
-    clip(crate::urls::short(url).split('?').next().unwrap_or(""), 2_000)
+    clip(crate::model::urls::short(url).split('?').next().unwrap_or(""), 2_000)
 }
 
 fn finding_card(f: &Finding, vkey: u64) -> impl IntoView {
@@ -110,7 +110,7 @@ pub enum Row {
 /// the list's rows: a heading per group, then its cards.
 fn rows(findings: &Arc<Vec<Finding>>, min: Severity) -> Vec<Item<Row>> {
     let mut order: Vec<usize> = (0..findings.len()).filter(|&i| findings[i].severity >= min).collect();
-    crate::sort::sort_by(&mut order, |&a, &b| {
+    crate::model::sort::sort_by(&mut order, |&a, &b| {
         let (a, b) = (&findings[a], &findings[b]);
         b.severity.cmp(&a.severity).then(b.last_ms.total_cmp(&a.last_ms))
     });

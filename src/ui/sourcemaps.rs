@@ -32,7 +32,7 @@ pub fn read_chunk(panel: &Panel, entry: &JsValue) {
         if !encoding.as_string().unwrap_or_default().is_empty() {
             return;
         }
-        let Some(reference) = header.or_else(|| crate::sourcemap::reference(&script)) else {
+        let Some(reference) = header.or_else(|| crate::input::sourcemap::reference(&script)) else {
             return;
         };
         if let Some(data) = reference.strip_prefix("data:") {
@@ -71,14 +71,14 @@ pub fn on_map(panel: &Panel, msg: &JsValue) {
 }
 
 fn chunk_map(panel: &Panel, script: &str, map_url: &str, map: &str, content: &str) {
-    let Ok(mut packages) = crate::sourcemap::packages(map, content) else {
+    let Ok(mut packages) = crate::input::sourcemap::packages(map, content) else {
         return;
     };
     if packages.is_empty() {
         return;
     }
     packages.truncate(20);
-    let c = crate::event::ChunkPackages {
+    let c = crate::model::event::ChunkPackages {
         t: js_sys::Date::now(),
         url: script.to_string(),
         map: map_url.to_string(),

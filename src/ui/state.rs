@@ -11,10 +11,10 @@
 //! batch, and never takes more than a small share of the main thread.
 
 use super::pump::Jobs;
-use crate::components::ComponentRow;
+use crate::engine::components::ComponentRow;
 use crate::engine::Stats;
-use crate::finding::Finding;
 use crate::live::{BodyReads, Live, NetworkLog, SourceMaps};
+use crate::model::finding::Finding;
 use crate::Config;
 use gloo_timers::callback::Timeout;
 use leptos::prelude::*;

@@ -4,7 +4,7 @@
 //! text nodes in `<title>` tooltips and the detail line.
 
 use super::state::{self, Snapshot};
-use crate::timeline::{Shape, Timeline, WIDTH};
+use crate::report::timeline::{Shape, Timeline, WIDTH};
 use leptos::prelude::*;
 
 /// The timeline is rebuilt from the session at most this often (milliseconds).

@@ -7,7 +7,7 @@ use super::components_view::{ComponentsView, Nav, Tab};
 use super::findings_view::FindingsView;
 use super::state::{self, Snapshot};
 use super::timeline_view::TimelineView;
-use crate::finding::Severity;
+use crate::model::finding::Severity;
 use leptos::prelude::*;
 
 /// The span the header's cost and rate figures are averaged over.

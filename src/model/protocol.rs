@@ -18,7 +18,7 @@
 //! the two languages share are the constants below, listed with their values in
 //! `tests/fixtures/wire/constants.json`, which both test files check.
 
-use crate::event::Event;
+use crate::model::event::Event;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 
@@ -238,7 +238,7 @@ fn reason(e: &serde_json::Error) -> String {
 /// serde-wasm-bindgen: 2,000 events (345 KB) decode in 21.5 ms from text against
 /// 39.3 ms from the same object (tests/ui_wasm.rs prints both; debug build, 2026-12).
 pub fn decode_batch(json: &str) -> Result<Batch, ProtocolError> {
-    if crate::event::over_utf16_units(json, MAX_BATCH_CHARS) {
+    if crate::model::event::over_utf16_units(json, MAX_BATCH_CHARS) {
         return Err(ProtocolError::TooLarge(json.len()));
     }
     match serde_json::from_str::<Batch>(json) {
@@ -373,7 +373,7 @@ mod tests {
         assert_eq!(
             b.events,
             vec![
-                Event::Page(crate::event::PageInfo {
+                Event::Page(crate::model::event::PageInfo {
                     t: 1.0,
                     url: "http://h/".into()
                 }),

@@ -7,9 +7,9 @@
 //! the way the live panel treats a new document: each page gets a fresh engine, so
 //! a navigation resets what every detector keeps, and findings say which page.
 
-use crate::event::{Event, NetworkEntry, PageInfo};
-use crate::finding::Finding;
-use crate::har::{self, Document, HarPage, Item};
+use crate::input::har::{self, Document, HarPage, Item};
+use crate::model::event::{Event, NetworkEntry, PageInfo};
+use crate::model::finding::Finding;
 use crate::report::{PageRef, Report, SCHEMA};
 use crate::{Config, Engine};
 use std::cmp::Reverse;
@@ -70,7 +70,7 @@ pub fn parse(text: &str) -> Result<Input, String> {
             if events.is_empty() && st.entries > 0 {
                 return Err(first_error.unwrap_or_else(|| "no entry could be read".into()));
             }
-            crate::sort::sort_by(&mut events, |a, b| a.t.total_cmp(&b.t));
+            crate::model::sort::sort_by(&mut events, |a, b| a.t.total_cmp(&b.t));
             let page = first_doc.or(first_title).unwrap_or_default();
             Ok(Input::Har(
                 events.into_iter().map(|n| Event::Network(Box::new(n))).collect(),

@@ -133,7 +133,7 @@ pub fn packages(map_json: &str, generated: &str) -> Result<Vec<(String, u64)>, S
         .filter(|(_, v)| *v > 0)
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-    crate::sort::sort_by(&mut out, |a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    crate::model::sort::sort_by(&mut out, |a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     Ok(out)
 }
 

@@ -15,7 +15,7 @@
 //! cuts out one entry at a time and decodes only that entry into typed structs, so
 //! memory is one entry plus whatever the caller keeps, whatever the file's size.
 
-use crate::event::{graphql_operation, request_body_signature, response_values, Caller, NetworkEntry, Timings};
+use crate::model::event::{graphql_operation, request_body_signature, response_values, Caller, NetworkEntry, Timings};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -1339,7 +1339,7 @@ pub fn parse(text: &str) -> Result<Vec<NetworkEntry>, String> {
         Document::Har(_) => {}
         Document::Other(_) => return Err("not a HAR 1.2 file (no \"log\")".into()),
     }
-    crate::sort::sort_by(&mut out, |a, b| a.t.total_cmp(&b.t));
+    crate::model::sort::sort_by(&mut out, |a, b| a.t.total_cmp(&b.t));
     Ok(out)
 }
 

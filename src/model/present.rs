@@ -12,7 +12,7 @@
 //!
 //! It depends on nothing but the finding model, so any layer may use it.
 
-use crate::finding::{Finding, Metric};
+use crate::model::finding::{Finding, Metric};
 
 /// What a value that is not a number (NaN, infinite) reads as.
 pub const NO_VALUE: &str = "–";

@@ -14,7 +14,7 @@
 //! `chunk_packages` are made here in Rust, never by the page, and stay lenient so
 //! that reports saved by older versions still load.
 
-use crate::protocol::{MAX_HASHED_BODY, MAX_OPERATION_NAME};
+use crate::model::protocol::{MAX_HASHED_BODY, MAX_OPERATION_NAME};
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// For an `Option` field that must be present, though it may be `null`. Serde's
@@ -657,7 +657,7 @@ pub fn response_values(json: &str) -> Vec<String> {
             serde_json::Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
             serde_json::Value::Object(map) => map
                 .iter()
-                .filter(|(k, _)| !crate::report::redact::is_secret_name(k))
+                .filter(|(k, _)| !crate::model::redact::is_secret_name(k))
                 .for_each(|(_, i)| walk(i, out)),
             _ => {}
         }

@@ -2,8 +2,8 @@
 //! flight, the API that issued it) and what DevTools' log saw (sizes, initiator,
 //! timings). Either side may arrive first; the engine merges them.
 
-use crate::event::{Api, Caller, NetworkEntry, Outcome, RequestStart, Timings};
-use crate::urls;
+use crate::model::event::{Api, Caller, NetworkEntry, Outcome, RequestStart, Timings};
+use crate::model::urls;
 
 /// Decoded bytes per byte on the wire beyond which the wire figure cannot include the body.
 const HEADERS_ONLY_RATIO: u64 = 50;
@@ -123,7 +123,7 @@ impl Retries {
             }
         };
         let now = r.start;
-        crate::detect::evict_oldest(&mut self.last, MAX_RETRY_KEYS, |v| if v.0 == r.id { now } else { v.1 });
+        crate::model::bounded::evict_oldest(&mut self.last, MAX_RETRY_KEYS, |v| if v.0 == r.id { now } else { v.1 });
         prev
     }
 }
@@ -207,13 +207,14 @@ impl Request {
         self.source_map = self.source_map.take().or_else(|| n.source_map.clone());
     }
 
-    /// True the first time the detector `id` asks, false after. A request settles up to
+    /// True the first time the detector in `slot` asks, false after. A request settles up to
     /// twice (at its end, and again when DevTools' detail arrives, see
     /// `Detector::on_settled`); a detector that counts it when it first qualifies asks
     /// here, so it counts it once without a set of its own. The mark lives as long as
     /// the request does in the engine's ring, which is as long as hooks can come for it.
-    pub fn count_once(&self, id: &str) -> bool {
-        let bit = 1u32 << crate::detect::index_of(id);
+    /// `slot` is the detector's place in the registry (`detect::index_of`), below 32.
+    pub fn count_once(&self, slot: usize) -> bool {
+        let bit = 1u32 << slot;
         let was = self.counted_by.get();
         self.counted_by.set(was | bit);
         was & bit == 0

@@ -2,7 +2,7 @@
 //! why, which props and state keys changed, and its render rate second by second.
 //! Fed by the page's per-window summaries (`Event::ReactRenders`); bounded.
 
-use crate::event::{ChangedKey, ComponentRenders, ReactRenders};
+use crate::model::event::{ChangedKey, ComponentRenders, ReactRenders};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, VecDeque};
 
@@ -49,7 +49,7 @@ impl Component {
             ("context", self.context),
             ("parent", self.parent),
         ];
-        crate::sort::sort_by_key(&mut causes, |c| std::cmp::Reverse(c.1));
+        crate::model::sort::sort_by_key(&mut causes, |c| std::cmp::Reverse(c.1));
         causes
             .iter()
             .filter(|(_, n)| *n > 0)
@@ -182,7 +182,7 @@ impl Components {
             });
             entry.add(c, r.t_end);
         }
-        self.not_kept += crate::detect::evict_oldest(&mut self.map, MAX_COMPONENTS, |c| c.last_t) as u64;
+        self.not_kept += crate::model::bounded::evict_oldest(&mut self.map, MAX_COMPONENTS, |c| c.last_t) as u64;
     }
 
     /// Heap bytes held (an estimate: names, changed keys, rate history).
@@ -238,7 +238,7 @@ impl Components {
     /// All components, most renders first.
     pub fn by_renders(&self) -> Vec<&Component> {
         let mut all: Vec<&Component> = self.map.values().collect();
-        crate::sort::sort_by(&mut all, |a, b| {
+        crate::model::sort::sort_by(&mut all, |a, b| {
             b.renders.cmp(&a.renders).then_with(|| a.name.cmp(&b.name))
         });
         all

@@ -57,7 +57,7 @@ fn normalize_with(url: &str, blank_volatile: bool) -> String {
             .filter(|p| !p.is_empty())
             .map(|p| p.split_once('=').unwrap_or((p, "")))
             .collect();
-        crate::sort::sort(&mut pairs);
+        crate::model::sort::sort(&mut pairs);
         if !pairs.is_empty() {
             out.push('?');
             for (i, (k, v)) in pairs.iter().enumerate() {
@@ -215,7 +215,7 @@ fn template_with(url: &str, mut ids: Option<&mut Vec<String>>) -> String {
                 }
             })
             .collect();
-        crate::sort::sort(&mut pairs);
+        crate::model::sort::sort(&mut pairs);
         for (i, (k, v)) in pairs.iter().enumerate() {
             out.push(if i == 0 { '?' } else { '&' });
             out.push_str(k);
@@ -345,7 +345,7 @@ pub fn shape(url: &str) -> String {
     let mut names: Vec<(&str, &str)> = query_pairs(p.query)
         .map(|(k, v)| (k, if k == "operationName" { v } else { "…" }))
         .collect();
-    crate::sort::sort(&mut names);
+    crate::model::sort::sort(&mut names);
     names.dedup();
     for (i, (k, v)) in names.iter().enumerate() {
         out.push(if i == 0 { '?' } else { '&' });
@@ -404,7 +404,7 @@ pub fn signature_hash<H: std::hash::Hasher>(url: &str, h: &mut H) {
     h.write(if p.path.is_empty() { b"/" } else { p.path.as_bytes() });
     h.write_u8(b'?');
     let mut pairs: Vec<(&str, &str)> = query_pairs(p.query).collect();
-    crate::sort::sort(&mut pairs);
+    crate::model::sort::sort(&mut pairs);
     for (k, v) in pairs {
         h.write(k.as_bytes());
         h.write_u8(b'=');
@@ -434,7 +434,7 @@ pub fn shape_hash<H: std::hash::Hasher>(url: &str, h: &mut H) {
     let mut names: Vec<(&str, &str)> = query_pairs(p.query)
         .map(|(k, v)| (k, if k == "operationName" { v } else { "" }))
         .collect();
-    crate::sort::sort(&mut names);
+    crate::model::sort::sort(&mut names);
     names.dedup();
     for (k, v) in names {
         h.write(k.as_bytes());

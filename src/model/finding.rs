@@ -104,7 +104,7 @@ impl Evidence {
     }
 
     /// The request, its URL and the code that issued it (when known).
-    pub fn note(&mut self, req: &crate::request::Request) {
+    pub fn note(&mut self, req: &crate::model::request::Request) {
         self.add_request(req.id);
         self.add_url(&req.url);
         if let Some(src) = &req.initiator {

@@ -8,9 +8,9 @@
 //! show the same picture.
 
 use crate::engine::Engine;
-use crate::event::Event;
-use crate::finding::Severity;
-use crate::present;
+use crate::model::event::Event;
+use crate::model::finding::Severity;
+use crate::model::present;
 use std::collections::HashMap;
 
 /// Endpoint lanes drawn; the rest share one "other requests" lane.
@@ -113,7 +113,7 @@ impl Timeline {
             let from = rel(r.start);
             let to = r.end.map(rel).unwrap_or(from);
             end = end.max(to);
-            let failed = r.status >= 400 || matches!(r.outcome, Some(crate::event::Outcome::Error));
+            let failed = r.status >= 400 || matches!(r.outcome, Some(crate::model::event::Outcome::Error));
             let status = if r.status > 0 {
                 format!(" {}", r.status)
             } else {
@@ -147,7 +147,7 @@ impl Timeline {
             }
             push_span(by_endpoint.entry(label).or_default(), span);
         }
-        crate::sort::sort_by(&mut order, |a, b| {
+        crate::model::sort::sort_by(&mut order, |a, b| {
             by_endpoint[b].len().cmp(&by_endpoint[a].len()).then(a.cmp(b))
         });
         let mut lanes: Vec<Lane> = Vec::new();
@@ -192,7 +192,7 @@ impl Timeline {
                             } else {
                                 s.function.as_str()
                             };
-                            format!(": {f} in {}", crate::urls::short(&s.url))
+                            format!(": {f} in {}", crate::model::urls::short(&s.url))
                         })
                         .unwrap_or_default();
                     let blocking = t
@@ -223,7 +223,7 @@ impl Timeline {
                     let to = rel(r.t_end).max(from);
                     end = end.max(to);
                     let mut busiest: Vec<_> = r.components.iter().collect();
-                    crate::sort::sort_by_key(&mut busiest, |c| std::cmp::Reverse(c.renders));
+                    crate::model::sort::sort_by_key(&mut busiest, |c| std::cmp::Reverse(c.renders));
                     let names: Vec<String> = busiest
                         .iter()
                         .take(4)
@@ -436,7 +436,7 @@ impl Timeline {
     pub fn svg(&self, redact: bool) -> String {
         let text = |s: &str| {
             let s = if redact {
-                crate::report::redact::redact_str(s).unwrap_or_else(|| s.to_string())
+                crate::model::redact::redact_str(s).unwrap_or_else(|| s.to_string())
             } else {
                 s.to_string()
             };
@@ -479,7 +479,7 @@ fn clip(s: &str, n: usize) -> String {
 mod tests {
     use super::*;
     use crate::detect::testkit::Kit;
-    use crate::event::{LongTask, MemorySample, PageInfo};
+    use crate::model::event::{LongTask, MemorySample, PageInfo};
 
     fn session() -> Kit {
         let mut k = Kit::new();

@@ -1,0 +1,6 @@
+//! Saved input: HAR files (streamed, from any recorder) and Stormwatch reports,
+//! replayed through the engine page by page; source maps of the page's chunks.
+
+pub mod har;
+pub mod session;
+pub mod sourcemap;

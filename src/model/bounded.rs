@@ -1,0 +1,46 @@
+//! Small tools for keeping per-key state bounded and cheap: maps keyed by ids or
+//! hashes, and eviction of the oldest keys when a map outgrows its cap.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A hasher for keys that are already hashes (or small ids): one multiply.
+#[derive(Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ *b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (n ^ (n >> 29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+pub type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
+pub type IdSet = HashSet<u64, BuildHasherDefault<IdHasher>>;
+
+/// Drops the oldest-touched keys when a per-key map outgrows its cap, so a flood
+/// of distinct URLs cannot grow memory without bound. Returns how many were dropped.
+pub fn evict_oldest<V>(
+    map: &mut std::collections::HashMap<String, V>,
+    cap: usize,
+    last_seen: impl Fn(&V) -> f64,
+) -> usize {
+    if map.len() <= cap {
+        return 0;
+    }
+    let mut times: Vec<f64> = map.values().map(&last_seen).collect();
+    // The same cutoff a full sort would give, in linear time.
+    let at = map.len() - cap / 2;
+    let (_, cutoff, _) = times.select_nth_unstable_by(at, |a, b| a.total_cmp(b));
+    let cutoff = *cutoff;
+    let before = map.len();
+    map.retain(|_, v| last_seen(v) >= cutoff);
+    before - map.len()
+}
