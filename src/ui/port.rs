@@ -7,6 +7,7 @@
 use super::bridge::{call, chrome, get, listen};
 use super::state::Panel;
 use crate::live::Transport;
+use crate::model::protocol::{FetchMap, PortMessage, Sync, PROTOCOL_VERSION};
 use gloo_timers::callback::Timeout;
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
@@ -14,42 +15,39 @@ use wasm_bindgen::prelude::*;
 pub const FIRST_BACKOFF_MS: i32 = 100;
 const MAX_BACKOFF_MS: i32 = 5_000;
 
-fn text(msg: &JsValue, key: &str) -> String {
-    get(msg, &[key]).and_then(|v| v.as_string()).unwrap_or_default()
-}
-
-fn num(msg: &JsValue, key: &str) -> u64 {
-    get(msg, &[key])
-        .and_then(|v| v.as_f64())
-        .filter(|n| n.is_finite() && *n >= 0.0)
-        .map_or(0, |n| n as u64)
-}
-
 /// The session's answers, as port messages to the page's relay.
 pub struct PortTransport<'a>(pub &'a Panel);
 
 impl Transport for PortTransport<'_> {
     fn sync(&self, doc: &str, after: u64) {
-        let m = Object::new();
-        let _ = Reflect::set(&m, &"kind".into(), &"sync".into());
-        let _ = Reflect::set(&m, &"doc".into(), &doc.into());
-        let _ = Reflect::set(&m, &"after".into(), &(after as f64).into());
-        post(self.0, &m);
+        post(
+            self.0,
+            &PortMessage::Sync(Sync {
+                doc: doc.to_string(),
+                after,
+            }),
+        );
     }
 
     fn fetch_map(&self, map: &str, script: &str) {
-        let m = Object::new();
-        let _ = Reflect::set(&m, &"kind".into(), &"fetch_map".into());
-        let _ = Reflect::set(&m, &"url".into(), &map.into());
-        let _ = Reflect::set(&m, &"script".into(), &script.into());
-        post(self.0, &m);
+        post(
+            self.0,
+            &PortMessage::FetchMap(FetchMap {
+                url: map.to_string(),
+                script: script.to_string(),
+            }),
+        );
     }
 }
 
-fn post(panel: &Panel, msg: &Object) {
+/// Sends one of the protocol's messages, written by its serde type (the same the
+/// wire goldens pin), as a plain object.
+fn post(panel: &Panel, msg: &PortMessage) {
+    use serde::Serialize;
     let port = panel.state().link.borrow().port.clone();
-    if let Some(port) = port {
-        let _ = call(&port, "postMessage", &[msg.clone().into()]);
+    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+    if let (Some(port), Ok(value)) = (port, msg.serialize(&ser)) {
+        let _ = call(&port, "postMessage", &[value]);
     }
 }
 
@@ -143,31 +141,42 @@ fn on_message_from_page(panel: &Panel, msg: JsValue) {
     }
 }
 
+/// Decodes a message with the protocol's types (every field required, see
+/// `model::protocol`); one that does not decode is named in the console and
+/// otherwise ignored, so a relay of another version cannot break the panel.
 fn on_one_message(panel: &Panel, msg: JsValue) {
-    let doc = text(&msg, "doc");
-    match text(&msg, "kind").as_str() {
-        "batch" => {
-            let body = text(&msg, "text");
-            let seq = num(&msg, "seq");
+    let msg = match serde_wasm_bindgen::from_value::<PortMessage>(msg) {
+        Ok(m) => m,
+        Err(e) => {
+            web_sys::console::warn_1(
+                &format!("Stormwatch: a message from the page's relay was not understood: {e}").into(),
+            );
+            return;
+        }
+    };
+    match msg {
+        PortMessage::Batch(b) => {
             panel.push(move |p| {
-                let action = p.with_live(|l| l.accept_batch(&doc, seq, &body));
+                let action = p.with_live(|l| l.accept_batch(&b.doc, b.seq, &b.text));
                 action.send(&PortTransport(p));
             });
         }
-        "hello" if !doc.is_empty() => {
-            let url = text(&msg, "url");
-            let restored = get(&msg, &["restored"]).and_then(|v| v.as_bool()).unwrap_or(false);
-            let seq = num(&msg, "seq");
+        PortMessage::Hello(h) if h.v != PROTOCOL_VERSION => {
+            panel.set_status(&format!(
+                "The page's hook speaks protocol {} and this panel {PROTOCOL_VERSION}: reload the page (the extension was updated).",
+                h.v
+            ));
+        }
+        PortMessage::Hello(h) if !h.doc.is_empty() => {
             panel.push(move |p| {
-                let action = p.with_live(|l| l.hello(&doc, seq, &url, restored));
+                let action = p.with_live(|l| l.hello(&h.doc, h.seq, &h.url, h.restored));
                 action.send(&PortTransport(p));
             });
         }
-        "lost" => {
-            let (events, first) = (num(&msg, "events"), num(&msg, "first"));
-            panel.push(move |p| p.with_live(|l| l.lost(&doc, events, first)));
+        PortMessage::Lost(l) => {
+            panel.push(move |p| p.with_live(|s| s.lost(&l.doc, l.events, l.first)));
         }
-        "map" => super::sourcemaps::on_map(panel, &msg),
+        PortMessage::Map(m) => super::sourcemaps::on_map(panel, m),
         _ => {}
     }
 }

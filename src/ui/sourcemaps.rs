@@ -6,6 +6,7 @@
 use super::bridge::{call, get};
 use super::port::PortTransport;
 use super::state::Panel;
+use crate::model::protocol::MapReply;
 use wasm_bindgen::prelude::*;
 
 /// Scripts this big get their source map read, to say which packages fill them.
@@ -59,14 +60,12 @@ pub fn read_chunk(panel: &Panel, entry: &JsValue) {
 
 /// The relay's answer: the map's text, or why there is none (the script's slot is
 /// freed either way).
-pub fn on_map(panel: &Panel, msg: &JsValue) {
-    let field = |k: &str| get(msg, &[k]).and_then(|v| v.as_string());
-    let script = field("script").unwrap_or_default();
-    let Some(content) = panel.state().maps.borrow_mut().answered(&script) else {
+pub fn on_map(panel: &Panel, reply: MapReply) {
+    let Some(content) = panel.state().maps.borrow_mut().answered(&reply.script) else {
         return;
     };
-    if let Some(map) = field("text") {
-        chunk_map(panel, &script, &field("url").unwrap_or_default(), &map, &content);
+    if let Some(map) = reply.text {
+        chunk_map(panel, &reply.script, &reply.url, &map, &content);
     }
 }
 
