@@ -7,7 +7,7 @@
 use super::bridge::{call, chrome, get, listen};
 use super::state::Panel;
 use crate::live::Transport;
-use crate::model::protocol::{FetchMap, PortMessage, Sync, PROTOCOL_VERSION};
+use crate::model::protocol::{BatchText, FetchMap, Hello, Lost, MapReply, PortMessage, Sync, PROTOCOL_VERSION};
 use gloo_timers::callback::Timeout;
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
@@ -143,40 +143,56 @@ fn on_message_from_page(panel: &Panel, msg: JsValue) {
 
 /// Decodes a message with the protocol's types (every field required, see
 /// `model::protocol`); one that does not decode is named in the console and
-/// otherwise ignored, so a relay of another version cannot break the panel.
+/// otherwise ignored, so a relay of another version cannot break the panel. The
+/// `kind` is read first and then its struct decoded: going through the tagged
+/// `PortMessage` enum would buffer every batch's text once more (and cost 8 KB of
+/// wasm for serde's buffering).
 fn on_one_message(panel: &Panel, msg: JsValue) {
-    let msg = match serde_wasm_bindgen::from_value::<PortMessage>(msg) {
-        Ok(m) => m,
-        Err(e) => {
-            web_sys::console::warn_1(
-                &format!("Stormwatch: a message from the page's relay was not understood: {e}").into(),
-            );
-            return;
-        }
-    };
-    match msg {
-        PortMessage::Batch(b) => {
+    let kind = get(&msg, &["kind"]).and_then(|k| k.as_string()).unwrap_or_default();
+    match kind.as_str() {
+        "batch" => {
+            let Some(b) = decode::<BatchText>(&kind, msg) else {
+                return;
+            };
             panel.push(move |p| {
                 let action = p.with_live(|l| l.accept_batch(&b.doc, b.seq, &b.text));
                 action.send(&PortTransport(p));
             });
         }
-        PortMessage::Hello(h) if h.v != PROTOCOL_VERSION => {
-            panel.set_status(&format!(
-                "The page's hook speaks protocol {} and this panel {PROTOCOL_VERSION}: reload the page (the extension was updated).",
-                h.v
-            ));
+        "hello" => {
+            let Some(h) = decode::<Hello>(&kind, msg) else { return };
+            if h.v != PROTOCOL_VERSION {
+                panel.set_status(&format!(
+                    "The page's hook speaks protocol {} and this panel {PROTOCOL_VERSION}: reload the page (the extension was updated).",
+                    h.v
+                ));
+            } else if !h.doc.is_empty() {
+                panel.push(move |p| {
+                    let action = p.with_live(|l| l.hello(&h.doc, h.seq, &h.url, h.restored));
+                    action.send(&PortTransport(p));
+                });
+            }
         }
-        PortMessage::Hello(h) if !h.doc.is_empty() => {
-            panel.push(move |p| {
-                let action = p.with_live(|l| l.hello(&h.doc, h.seq, &h.url, h.restored));
-                action.send(&PortTransport(p));
-            });
-        }
-        PortMessage::Lost(l) => {
+        "lost" => {
+            let Some(l) = decode::<Lost>(&kind, msg) else { return };
             panel.push(move |p| p.with_live(|s| s.lost(&l.doc, l.events, l.first)));
         }
-        PortMessage::Map(m) => super::sourcemaps::on_map(panel, m),
-        _ => {}
+        "map" => {
+            if let Some(m) = decode::<MapReply>(&kind, msg) {
+                super::sourcemaps::on_map(panel, m);
+            }
+        }
+        _ => web_sys::console::warn_1(
+            &format!("Stormwatch: a message of unknown kind {kind:?} from the page's relay").into(),
+        ),
     }
+}
+
+fn decode<T: serde::de::DeserializeOwned>(kind: &str, msg: JsValue) -> Option<T> {
+    serde_wasm_bindgen::from_value(msg)
+        .map_err(|e| {
+            let text = format!("Stormwatch: a {kind} message from the page's relay was not understood: {e}");
+            web_sys::console::warn_1(&text.into());
+        })
+        .ok()
 }
