@@ -260,13 +260,18 @@ test('the hook hashes bodies and finds GraphQL operations as the fixtures (and R
     await new Promise((r) => setTimeout(r, 200));
     return true;
   })()`);
+  // The hook flushes on its own schedule (later on a loaded machine): wait for every case.
   const starts = new Map();
-  for (const text of await pageBatches()) {
-    for (const e of JSON.parse(text).events) {
-      const m = e.type === 'request_start' && /[?&]wire=(\w+)$/.exec(e.url);
-      if (m) starts.set(m[1], e);
+  await until(async () => {
+    starts.clear();
+    for (const text of await pageBatches()) {
+      for (const e of JSON.parse(text).events) {
+        const m = e.type === 'request_start' && /[?&]wire=(\w+)$/.exec(e.url);
+        if (m) starts.set(m[1], e);
+      }
     }
-  }
+    return starts.size === cases.length;
+  }, { timeout: 10000, what: 'a request_start for every case' });
   for (const [i, c] of hashes.entries()) {
     assert.ok(starts.has(`h${i}`), c.what);
     assert.equal(starts.get(`h${i}`).body, c.signature, c.what);
