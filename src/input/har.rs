@@ -879,6 +879,45 @@ impl<R: Read> Scanner<R> {
         Ok(Some(key))
     }
 
+    /// Moves to the next item of an array whose `[` was read: `Ok(true)` when one
+    /// follows, `Ok(false)` after the closing `]`, `Err(why)` when the input ended or
+    /// broke off (what was read before is kept).
+    fn next_element(&mut self, first: &mut bool) -> Result<Result<bool, String>, ScanError> {
+        let Some(b) = self.peek()? else {
+            return Ok(Err("truncated JSON".into()));
+        };
+        if b == b']' {
+            self.pos += 1;
+            return Ok(Ok(false));
+        }
+        if !*first {
+            if b != b',' {
+                return Ok(Err(format!(
+                    "invalid JSON at byte {} (expected , or ])",
+                    self.position()
+                )));
+            }
+            self.pos += 1;
+            if self.peek()?.is_none() {
+                return Ok(Err("truncated JSON".into()));
+            }
+        }
+        *first = false;
+        Ok(Ok(true))
+    }
+
+    /// Copies the next array item's bytes into `buf`; `Err(why)` when the input
+    /// ended or broke off inside it.
+    fn element(&mut self, buf: &mut Vec<u8>, max: usize) -> Result<Result<(), String>, ScanError> {
+        buf.clear();
+        match self.value(Some(buf), max) {
+            Ok(()) => Ok(Ok(())),
+            Err(ScanError::Eof) => Ok(Err("truncated JSON".into())),
+            Err(ScanError::Syntax(m)) => Ok(Err(format!("invalid JSON at byte {} ({m})", self.position()))),
+            Err(e) => Err(e),
+        }
+    }
+
     fn key(&mut self) -> Result<String, ScanError> {
         let mut raw = Vec::new();
         self.value(Some(&mut raw), 1 << 20)?;
@@ -1166,24 +1205,11 @@ fn read_entries<R: Read>(
 ) -> Result<Option<String>, ScanError> {
     let mut first = true;
     loop {
-        let b = match s.peek()? {
-            Some(b) => b,
-            None => return Ok(Some("truncated JSON".into())),
-        };
-        if b == b']' {
-            s.pos += 1;
-            return Ok(None);
+        match s.next_element(&mut first)? {
+            Ok(true) => {}
+            Ok(false) => return Ok(None),
+            Err(why) => return Ok(Some(why)),
         }
-        if !first {
-            if b != b',' {
-                return Ok(Some(format!("invalid JSON at byte {} (expected , or ])", s.position())));
-            }
-            s.pos += 1;
-            if s.peek()?.is_none() {
-                return Ok(Some("truncated JSON".into()));
-            }
-        }
-        first = false;
         let i = stats.entries;
         let used = loop {
             let mut stream = serde_json::Deserializer::from_slice(&s.buf[s.pos..s.len]).into_iter::<HarEntry>();
@@ -1205,23 +1231,21 @@ fn read_entries<R: Read>(
         match used {
             Some(n) => s.pos += n,
             None => {
-                buf.clear();
-                match s.value(Some(buf), MAX_ENTRY_BYTES) {
-                    Ok(()) => {
-                        stats.entries += 1;
-                        on(Ev::Bytes(i, buf));
-                    }
-                    Err(ScanError::Eof) => return Ok(Some("truncated JSON".into())),
-                    Err(ScanError::Syntax(m)) => {
-                        return Ok(Some(format!("invalid JSON at byte {} ({m})", s.position())))
-                    }
-                    Err(e) => return Err(e),
+                if let Err(why) = s.element(buf, MAX_ENTRY_BYTES)? {
+                    return Ok(Some(why));
                 }
-                if buf.capacity() > 4 << 20 {
-                    *buf = Vec::new();
-                }
+                stats.entries += 1;
+                on(Ev::Bytes(i, buf));
+                shrink(buf);
             }
         }
+    }
+}
+
+/// Does not keep a huge entry's buffer around for the small ones that follow.
+fn shrink(buf: &mut Vec<u8>) {
+    if buf.capacity() > 4 << 20 {
+        *buf = Vec::new();
     }
 }
 
@@ -1235,33 +1259,16 @@ fn read_array<R: Read>(
 ) -> Result<Option<String>, ScanError> {
     let mut first = true;
     loop {
-        let b = match s.peek()? {
-            Some(b) => b,
-            None => return Ok(Some("truncated JSON".into())),
-        };
-        if b == b']' {
-            s.pos += 1;
-            return Ok(None);
+        match s.next_element(&mut first)? {
+            Ok(true) => {}
+            Ok(false) => return Ok(None),
+            Err(why) => return Ok(Some(why)),
         }
-        if !first {
-            if b != b',' {
-                return Ok(Some(format!("invalid JSON at byte {} (expected , or ])", s.position())));
-            }
-            s.pos += 1;
-        }
-        first = false;
-        buf.clear();
-        match s.value(Some(buf), max) {
-            Ok(()) => {}
-            Err(ScanError::Eof) => return Ok(Some("truncated JSON".into())),
-            Err(ScanError::Syntax(m)) => return Ok(Some(format!("invalid JSON at byte {} ({m})", s.position()))),
-            Err(e) => return Err(e),
+        if let Err(why) = s.element(buf, max)? {
+            return Ok(Some(why));
         }
         item(buf);
-        // Do not keep a huge entry's buffer around for the small ones that follow.
-        if buf.capacity() > 4 << 20 {
-            *buf = Vec::new();
-        }
+        shrink(buf);
     }
 }
 
