@@ -20,7 +20,9 @@
 //! positions), or the page when the frame names none.
 //!
 //! ## Thresholds
-//! - `min_ms` (50): frames (or tasks) longer than this are reported.
+//! - `min_ms` (50): frames (or tasks) longer than this are reported, when they
+//!   blocked input at all: a long frame made only of short tasks (blocking 0 ms) is
+//!   not, unless it thrashed layout.
 //! - `warning_blocking_ms` (50), `error_blocking_ms` (150): input blocked this long
 //!   makes it a warning, an error; info below.
 //! - `thrashing_ms` (30): forced style and layout over this is called layout
@@ -171,6 +173,11 @@ impl Detector for LongTaskDetector {
         }
         // A plain long task blocks input for what exceeds 50 ms (the Long Tasks definition).
         let blocking = task.blocking.unwrap_or(task.duration - 50.0).max(0.0);
+        // A long frame made only of short tasks kept no input waiting (its blocking
+        // duration is 0): nothing to fix, unless its scripts forced layout over and over.
+        if blocking < 1.0 && task.forced_layout <= cfg.thrashing_ms {
+            return;
+        }
         let top = task.scripts.iter().max_by(|a, b| a.duration.total_cmp(&b.duration));
         let (key, culprit) = match top {
             Some(s) => (format!("{} {} {}", s.url, s.function, s.invoker), script_label(s)),
@@ -384,6 +391,9 @@ mod tests {
     fn near_miss_short_frames_are_quiet_and_barely_blocking_ones_informational() {
         let mut t = Kit::new();
         task(&mut t, 0.0, 48.0, 0.0, 0.0);
+        t.assert_none("long-task");
+        // A long frame of short tasks blocked nothing: it is no long task.
+        task(&mut t, 50.0, 90.0, 0.0, 0.0);
         t.assert_none("long-task");
         task(&mut t, 100.0, 70.0, 10.0, 0.0);
         assert_eq!(t.only("long-task").severity, crate::Severity::Info);
