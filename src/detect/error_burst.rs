@@ -7,6 +7,11 @@
 //! request (an identical request after the failure: the request's record says
 //! `retry`), the title says how often and whether the retries backed off:
 //! "retried 8 times without backoff" is a retry loop hammering a failing server.
+//! Backoff is judged per attempt (the first retries' delays, then the seconds'...), so
+//! two chains retrying at once (React's StrictMode in development runs the effect
+//! twice) read as what each does. When the page's retries backed off and the latest
+//! request succeeded ("then succeeded"), the client recovered as it should: the
+//! failures are the server's, and the finding is a warning at most.
 //!
 //! ## Why it matters
 //! Failures that repeat are rarely noticed in the UI (a retry hides them, a catch
@@ -59,25 +64,37 @@ struct Endpoint {
     failures: u64,
     statuses: BTreeMap<u16, u64>,
     last: f64,
-    /// Delays of the latest run of retries (first retry first).
+    /// Delays of the latest run of retries, by attempt (the first retry's first).
     retry_delays: Vec<f64>,
+    /// Retries in the latest run.
+    retries: u64,
+    /// The latest request succeeded: the next first retry starts a new run.
+    recovered: bool,
 }
 
 /// Retry delays remembered per endpoint.
 const MAX_RETRY_DELAYS: usize = 32;
 
-/// "retried 8 times without backoff", or None when nothing was retried.
-fn retries(delays: &[f64], factor: f64) -> Option<String> {
-    match delays.len() {
-        0 => None,
-        1 => Some("retried once".to_string()),
-        n => {
-            let backs_off = delays.windows(2).all(|w| w[1] >= w[0] * factor && w[1] > 0.0);
-            Some(format!(
-                "retried {n} times {}",
-                if backs_off { "with backoff" } else { "without backoff" }
-            ))
-        }
+/// Whether each attempt's retry waited `factor` times longer than the attempt before.
+fn backs_off(delays: &[f64], factor: f64) -> bool {
+    delays.len() > 1 && delays.windows(2).all(|w| w[1] >= w[0] * factor && w[1] > 0.0)
+}
+
+/// "retried 8 times without backoff, then succeeded", or None when nothing was retried.
+fn retries(e: &Endpoint, factor: f64) -> Option<String> {
+    let then = if e.recovered { ", then succeeded" } else { "" };
+    match (e.retries, e.retry_delays.len()) {
+        (0, _) => None,
+        (1, _) => Some(format!("retried once{then}")),
+        (n, 1) => Some(format!("retried {n} times{then}")),
+        (n, _) => Some(format!(
+            "retried {n} times {}{then}",
+            if backs_off(&e.retry_delays, factor) {
+                "with backoff"
+            } else {
+                "without backoff"
+            }
+        )),
     }
 }
 
@@ -112,13 +129,20 @@ impl Detector for ErrorBurst {
         e.requests += 1;
         e.last = at;
         if let Some(r) = &req.retry {
-            if r.attempt <= 1 {
+            if r.attempt <= 1 && (e.recovered || e.retries == 0) {
                 e.retry_delays.clear();
+                e.retries = 0;
             }
-            if e.retry_delays.len() < MAX_RETRY_DELAYS {
+            e.retries += 1;
+            // The latest delay of each attempt: chains running at once share the slots.
+            let slot = (r.attempt.max(1) - 1) as usize;
+            if let Some(d) = e.retry_delays.get_mut(slot) {
+                *d = r.delay_ms;
+            } else if e.retry_delays.len() < MAX_RETRY_DELAYS {
                 e.retry_delays.push(r.delay_ms);
             }
         }
+        e.recovered = !failed;
         if failed {
             e.failures += 1;
             *e.statuses.entry(req.status).or_default() += 1;
@@ -131,9 +155,11 @@ impl Detector for ErrorBurst {
         let burst = e.recent_failures.len() >= cfg.burst_failures;
         let chronic = e.requests >= cfg.rate_min_requests as u64 && rate >= cfg.rate;
         let already = out.get_mut(ID, key).is_some();
-        if (failed && (burst || chronic || already)) || (chronic && !already) {
+        // A success after the finding updates it too: its rate, and "then succeeded".
+        if already || chronic || (failed && burst) {
             let (requests, failures, in_window) = (e.requests, e.failures, e.recent_failures.len());
-            let retried = retries(&e.retry_delays, cfg.backoff_factor);
+            let retried = retries(e, cfg.backoff_factor);
+            let recovered = e.recovered && e.retries > 0 && backs_off(&e.retry_delays, cfg.backoff_factor);
             let delays: Vec<String> = e.retry_delays.iter().map(|d| format!("{d:.0}")).collect();
             let error_rate = cfg.error_rate;
             let statuses: Vec<String> = e
@@ -149,7 +175,9 @@ impl Detector for ErrorBurst {
                 .collect();
             out.upsert(ID, key, at, |f| {
                 f.count = failures;
-                f.evidence.note(req);
+                if failed {
+                    f.evidence.note(req);
+                }
                 f.metrics.insert("failures".into(), Metric::Num(failures as f64));
                 f.metrics.insert("requests".into(), Metric::Num(requests as f64));
                 f.metrics
@@ -161,7 +189,7 @@ impl Detector for ErrorBurst {
                     f.metrics
                         .insert("retry_delays_ms".into(), Metric::Text(delays.join(", ")));
                 }
-                f.severity = if rate >= error_rate {
+                f.severity = if rate >= error_rate && !recovered {
                     Severity::Error
                 } else {
                     Severity::Warning
@@ -221,6 +249,43 @@ mod tests {
         retried(&mut t, &[503; 6], &[100.0, 200.0, 400.0, 800.0, 1600.0]);
         let f = t.only("error-burst");
         assert!(f.title.ends_with("503 ×6; retried 5 times with backoff"), "{}", f.title);
+    }
+
+    /// StrictMode runs the effect twice: two chains retry the same request at once,
+    /// each backing off (300, 600, 1200 ms), until the server answers.
+    #[test]
+    fn two_chains_backing_off_at_once_read_as_backoff_and_recovery_is_a_warning() {
+        let mut t = Kit::new();
+        let url = "http://h/api/report?id=9";
+        // (id, start, status): A and B start together; the server fails 5 times.
+        let plan = [
+            (1, 0.0, 503),
+            (2, 1.0, 503),
+            (3, 303.0, 503),
+            (4, 304.0, 503),
+            (5, 906.0, 503),
+            (6, 907.0, 200),
+            (7, 2109.0, 200),
+        ];
+        for (id, at, status) in plan {
+            t.start(id, "GET", url, at);
+            t.status(id, at + 2.0, status);
+        }
+        let f = t.only("error-burst");
+        assert_eq!(f.severity, crate::Severity::Warning, "{}", f.title);
+        assert_eq!(
+            f.title,
+            "GET /api/report?id={id} failed 5 of 7 times (71%): 503 ×5; retried 5 times with backoff, then succeeded"
+        );
+        // The two first requests are copies (no React here to call it StrictMode); no retry is.
+        assert_eq!(t.only("duplicate-request").count, 2);
+    }
+
+    #[test]
+    fn a_failing_endpoint_that_never_recovers_stays_an_error_when_retries_back_off() {
+        let mut t = Kit::new();
+        retried(&mut t, &[503; 6], &[100.0, 200.0, 400.0, 800.0, 1600.0]);
+        assert_eq!(t.only("error-burst").severity, crate::Severity::Error);
     }
 
     #[test]

@@ -428,10 +428,15 @@ impl Engine {
     }
 
     /// A request identical to one that failed just before is its retry (see `Request::retry`).
+    /// Of the earlier identical requests, the newest that failed and that no other
+    /// request retried yet, so that two chains retrying at once each keep their own count.
     fn mark_retry(&mut self, r: &mut Request) {
-        if let Some(prev) = self.retries.previous(r).and_then(|id| self.get(id)) {
-            r.mark_retry(prev);
-        }
+        let earlier = self.retries.earlier(r);
+        let retried = earlier
+            .into_iter()
+            .flatten()
+            .find(|id| self.get(*id).is_some_and(|prev| r.mark_retry(prev)));
+        self.retries.remember(r, retried);
     }
 
     fn push(&mut self, r: Request) {

@@ -104,27 +104,55 @@ pub const RETRY_WINDOW_MS: f64 = 60_000.0;
 /// Request keys remembered for retry detection.
 const MAX_RETRY_KEYS: usize = 4_096;
 
-/// The latest request per `same_request_key`, so a new one can be recognized as
+/// Earlier requests remembered per key: two chains retrying the same request
+/// (React's StrictMode runs an effect twice; two components load the same thing)
+/// each find their own failed attempt.
+const RECENT_PER_KEY: usize = 4;
+
+/// The latest requests per `same_request_key`, so a new one can be recognized as
 /// the retry of one that failed (the engine asks it as each request first shows up).
 #[derive(Default)]
 pub struct Retries {
-    last: std::collections::HashMap<String, (u64, f64)>,
+    last: std::collections::HashMap<String, Recent>,
 }
 
+/// A key's latest requests, newest last: (id, start, a later request retried it).
+#[derive(Default)]
+struct Recent(Vec<(u64, f64, bool)>);
+
 impl Retries {
-    /// The id of the previous request identical to `r`, if any; remembers `r`.
-    pub fn previous(&mut self, r: &Request) -> Option<u64> {
-        let key = r.same_key()?;
-        let prev = match self.last.get_mut(key) {
-            Some(v) => Some(std::mem::replace(v, (r.id, r.start)).0),
-            None => {
-                self.last.insert(key.to_string(), (r.id, r.start));
-                None
+    /// Earlier requests identical to `r` that no later one retried yet, newest first.
+    pub fn earlier(&self, r: &Request) -> [Option<u64>; RECENT_PER_KEY] {
+        let mut out = [None; RECENT_PER_KEY];
+        if let Some(recent) = r.same_key().and_then(|k| self.last.get(k)) {
+            let open = recent.0.iter().rev().filter(|e| !e.2 && e.0 != r.id);
+            for (slot, e) in out.iter_mut().zip(open) {
+                *slot = Some(e.0);
             }
-        };
-        let now = r.start;
-        crate::model::bounded::evict_oldest(&mut self.last, MAX_RETRY_KEYS, |v| if v.0 == r.id { now } else { v.1 });
-        prev
+        }
+        out
+    }
+
+    /// Remembers `r`, and that it retried `retried` (taken: no other request retries it).
+    pub fn remember(&mut self, r: &Request, retried: Option<u64>) {
+        let Some(key) = r.same_key() else { return };
+        if !self.last.contains_key(key) {
+            self.last.insert(key.to_string(), Recent::default());
+        }
+        if let Some(recent) = self.last.get_mut(key) {
+            for e in recent.0.iter_mut().filter(|e| Some(e.0) == retried) {
+                e.2 = true;
+            }
+            if recent.0.len() == RECENT_PER_KEY {
+                recent.0.remove(0);
+            }
+            recent.0.push((r.id, r.start, false));
+        }
+        let (id, now) = (r.id, r.start);
+        crate::model::bounded::evict_oldest(&mut self.last, MAX_RETRY_KEYS, |v| match v.0.last() {
+            Some(e) if e.0 != id => e.1,
+            _ => now,
+        });
     }
 }
 
@@ -283,17 +311,19 @@ impl Request {
     }
 
     /// Marks this request as a retry of `prev` when `prev` (identical, seen earlier)
-    /// failed and had ended before this one started.
-    pub fn mark_retry(&mut self, prev: &Request) {
-        let Some(end) = prev.end else { return };
+    /// failed and had ended before this one started; says whether it did.
+    pub fn mark_retry(&mut self, prev: &Request) -> bool {
+        let Some(end) = prev.end else { return false };
         let delay = self.start - end;
-        if prev.failed_retryably() && prev.id != self.id && (0.0..=RETRY_WINDOW_MS).contains(&delay) {
+        let retried = prev.failed_retryably() && prev.id != self.id && (0.0..=RETRY_WINDOW_MS).contains(&delay);
+        if retried {
             self.retry = Some(Retry {
                 of: prev.id,
                 attempt: prev.retry.as_ref().map_or(1, |r| r.attempt + 1),
                 delay_ms: delay,
             });
         }
+        retried
     }
 
     /// The end that code awaiting the whole body saw: the later of the page's and DevTools'.
