@@ -37,6 +37,12 @@
 //! - `error_savings_ms` (1000): measured saving from which it is an error.
 //! - `assumed_rtt_ms` (100): the round trip the title states the cost at.
 //!
+//! A request whose URL carries an id from the JSON answer that ended just before it
+//! (a whole path segment, or a query value of 4 characters or more) continues the
+//! chain whatever code sent it (`data` link): a data layer's dependent queries (React
+//! Query's `enabled`, SWR's conditional keys) run from their own scheduler, which
+//! the stack cannot tie to the previous answer, but the value can.
+//!
 //! `dependent` says whether a later request's URL carries a value (an id, a short
 //! string) from an earlier response: then they cannot simply run in parallel. The
 //! page's bodies are never read; the values come from DevTools' copy of small JSON
@@ -156,6 +162,18 @@ fn url_tokens(url: &str) -> Vec<&str> {
     path.split(['/', '?', '&', '=', '#'])
         .filter(|t| !t.is_empty())
         .collect()
+}
+
+/// Whether `url` carries `value` where ids go: a whole path segment, or a whole
+/// query value of 4 characters or more (a short number there is more often a page
+/// size or a count than an id).
+fn carries(url: &str, value: &str) -> bool {
+    let path = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest.find('/').map_or("", |i| &rest[i..]));
+    let (path, query) = path.split('#').next().unwrap_or("").split_once('?').unwrap_or((path, ""));
+    path.split('/').any(|seg| seg == value)
+        || (value.len() >= 4 && query.split('&').any(|kv| kv.split_once('=').is_some_and(|(_, v)| v == value)))
 }
 
 struct Recent<'a> {
@@ -330,6 +348,14 @@ impl RequestWaterfall {
             }
         }
         let same_key = |a: &Node| a.key.is_some() && a.key == b.key;
+        // A URL carrying an id from the answer that just ended needed that answer,
+        // whatever code sent it: a data layer's dependent query runs from its own
+        // scheduler, in another function, so the stack cannot link it.
+        let by_data = candidates
+            .iter()
+            .filter(|a| !b.retry && !same_key(a) && a.values.iter().any(|v| carries(&b.url, v)))
+            .max_by(|x, y| x.last_end.unwrap_or(0.0).total_cmp(&y.last_end.unwrap_or(0.0)))
+            .map(|a| a.id);
         let best = |it: Vec<&Node>| {
             it.into_iter()
                 .max_by(|x, y| x.last_end.unwrap_or(0.0).total_cmp(&y.last_end.unwrap_or(0.0)))
@@ -362,6 +388,10 @@ impl RequestWaterfall {
                     Some("timing".to_string()),
                 ),
             }
+        };
+        let (pred, link) = match (pred, by_data) {
+            (None, Some(a)) => (Some(a), Some("data".to_string())),
+            (pred, _) => (pred, link),
         };
         let from = pred
             .and_then(|p| self.node(p))
@@ -1048,6 +1078,48 @@ mod tests {
         };
         assert_eq!(dep, "yes: GET /api/orders/4711 uses 4711 from GET /api/user");
         assert!(f.advice.contains("depend on each other"));
+    }
+
+    /// React Query's dependent queries (`enabled: !!user`) on a 1 ms local API: each
+    /// query is sent by the data layer's scheduler from its own function, so only the
+    /// ids carried from one answer into the next URL tie them together.
+    fn dependent_queries(t: &mut Kit, urls: [&str; 3], values: [&[&str]; 3]) {
+        for (i, (url, vals)) in urls.iter().zip(values).enumerate() {
+            let (id, start) = (i as u64 + 1, i as f64 * 4.0);
+            let c = caller(&format!("http://h/app.js#queryFn{i}"), None, &["http://h/app.js#scheduleMicrotask"]);
+            t.start(id, "GET", url, start);
+            t.end(id, start + 2.0);
+            t.net(url, start, 2.0, |n| {
+                n.caller = Some(c);
+                n.values = vals.iter().map(|v| v.to_string()).collect();
+            });
+        }
+    }
+
+    #[test]
+    fn dependent_queries_from_a_data_layer_are_linked_by_the_ids_they_carry() {
+        let mut t = Kit::new();
+        dependent_queries(
+            &mut t,
+            ["http://h/api/session", "http://h/api/orgs/org_8f2k", "http://h/api/projects?org=org_8f2k&team=t_91"],
+            [&["u_1842", "org_8f2k"], &["org_8f2k", "t_91"], &[]],
+        );
+        let f = t.only("request-waterfall");
+        assert_eq!(f.severity, crate::Severity::Info);
+        assert_eq!(text(&f, "linked_by"), "data");
+        assert!(text(&f, "dependent").starts_with("yes: GET /api/orgs/org_8f2k uses org_8f2k from GET /api/session"));
+        assert!(f.title.starts_with("3 requests ran one after another: 3 sequential round trips"), "{}", f.title);
+    }
+
+    #[test]
+    fn near_miss_queries_that_follow_without_carrying_an_id_or_only_a_page_size_are_quiet() {
+        let mut t = Kit::new();
+        dependent_queries(
+            &mut t,
+            ["http://h/api/session", "http://h/api/flags", "http://h/api/feed?limit=20"],
+            [&["u_1842", "20"], &["20"], &[]],
+        );
+        t.assert_none("request-waterfall");
     }
 
     #[test]
