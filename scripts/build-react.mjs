@@ -59,5 +59,20 @@ for (const page of fs.readdirSync(corpus).filter((f) => f.endsWith('.jsx'))) {
     logLevel: 'warning',
   }));
 }
+// The corpus-libs pages (tests/e2e/corpus-libs.test.mjs): React 18 in development with
+// real data libraries from npm (React Query, axios), as `npm run dev` serves an app.
+const libs = path.join(root, 'static', 'corpus-libs');
+for (const page of fs.readdirSync(libs).filter((f) => f.endsWith('.jsx') && !f.startsWith('_'))) {
+  jobs.push(build({
+    entryPoints: [path.join(libs, page)],
+    outfile: path.join(root, 'dist', 'corpus-libs', page.replace(/\.jsx$/, '.js')),
+    bundle: true,
+    format: 'iife',
+    jsx: 'transform',
+    define: { 'process.env.NODE_ENV': '"development"' },
+    alias: { react: path.join(root, 'node_modules', 'react18'), 'react-dom': path.join(root, 'node_modules', 'react-dom18') },
+    logLevel: 'warning',
+  }));
+}
 await Promise.all(jobs);
 console.log(`build: ${jobs.length} React pages in ${path.relative(root, out)}/`);

@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'static', 'demo');
 // React pages built from static/demo/react/ by scripts/build-react.mjs, served at /react/.
 const reactRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'demo-react');
+// The corpus-libs pages' scripts, built by scripts/build-react.mjs.
+const libsRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'corpus-libs');
 // End-to-end corpora: static/corpus-<name>/ served at /corpus-<name>/.
 const staticRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'static');
 // /api/flaky: answers per key so far (503 until `fail` of them were answered).
@@ -173,6 +175,7 @@ const DASHBOARD = {
   cart: { items: [] },
   notifications: Array.from({ length: 25 }, (_, i) => ({ id: i, text: `Notification number ${i} about something that happened`, read: i > 3 })),
 };
+const AUTHORS = ['ada-lovelace', 'grace-hopper', 'alan-turing', 'edsger-dijkstra', 'barbara-liskov', 'ken-thompson', 'donald-knuth', 'margaret-hamilton'];
 const FILE_BYTES = 256 * 1024;
 async function corpusApi(req, res, url, json) {
   const p = url.pathname;
@@ -195,6 +198,22 @@ async function corpusApi(req, res, url, json) {
     return json(200, { data: { op: op.operationName || null, after: op.variables?.after ?? null, items: [] } });
   }
   if (p === '/api/products') return json(200, { products: PRODUCTS.map((slug) => ({ slug })) });
+  // The corpus-libs pages (static/corpus-libs/): ids as real APIs write them.
+  if (p === '/api/libs/envelope') {
+    for await (const chunk of req) void chunk;
+    return json(200, { id: 'e_77f1' });
+  }
+  if (p === '/api/libs/session') return json(200, { user: 'u_1842', org: 'acme-42', expires: 3600 });
+  if (p === '/api/libs/orgs/acme-42') return json(200, { id: 'org_8f2k', name: 'Acme', plan: 'team' });
+  if (p === '/api/libs/projects') return json(200, [{ id: 'p_1a2b', name: 'Web' }, { id: 'p_3c4d', name: 'API' }]);
+  if (p === '/api/libs/me') return json(200, { id: 'u_1842', name: 'Ada Lovelace' });
+  if (p === '/api/libs/posts') {
+    return json(200, Array.from({ length: 12 }, (_, i) => ({ id: 100 + i, title: `Post ${i + 1}`, author: AUTHORS[i % AUTHORS.length] })));
+  }
+  const author = /^\/api\/libs\/authors\/([\w-]+)$/.exec(p);
+  if (author && AUTHORS.includes(author[1])) return json(200, { slug: author[1], name: author[1].replace('-', ' ') });
+  const tab = /^\/api\/libs\/tabs\/([\w-]+)$/.exec(p);
+  if (tab) return json(200, { name: tab[1], widgets: [] });
   const product = /^\/api\/products\/([\w-]+)$/.exec(p);
   if (product && PRODUCTS.includes(product[1])) {
     return json(200, { slug: product[1], name: product[1].replace('-', ' '), price: 100 + product[1].length, stock: product[1].length * 3, description: 'A fine thing for the house.' });
@@ -247,6 +266,13 @@ export function startDemoServer(port = 0) {
     }
     if (url.pathname.startsWith('/corpus-assets/')) {
       corpusAsset(res, url);
+      return;
+    }
+    // The corpus-libs pages' scripts are built (scripts/build-react.mjs) into dist/corpus-libs/.
+    const libsBuilt = /^\/corpus-libs\/(\w+\.js)$/.exec(url.pathname);
+    if (libsBuilt && fs.existsSync(path.join(libsRoot, libsBuilt[1]))) {
+      res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-cache' });
+      fs.createReadStream(path.join(libsRoot, libsBuilt[1])).pipe(res);
       return;
     }
     const fromReact = url.pathname.startsWith('/react/');

@@ -24,8 +24,8 @@
 //! - `burst_failures` (5) within `window_ms` (10000).
 //! - `rate` (0.2) of at least `rate_min_requests` (20).
 //! - `error_rate` (0.5): from this failure rate it is an error (below: a warning).
-//! - `backoff_factor` (1.5): retries back off when each waits at least this many
-//!   times longer than the one before.
+//! - `backoff_factor` (1.5): retries back off when their delays grow by at least
+//!   this factor per attempt on average, none shorter than 0.9× the one before.
 
 use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
 use crate::detect::config::Config;
@@ -44,7 +44,7 @@ thresholds!(ErrorBurstConfig {
     rate_min_requests: usize = 20,
     /// From this failure rate the finding is an error.
     error_rate: f64 = 0.5,
-    /// Retries back off when each waits at least this many times longer than the last.
+    /// Retries back off when their delays grow by this factor per attempt on average.
     backoff_factor: f64 = 1.5,
 });
 
@@ -75,9 +75,18 @@ struct Endpoint {
 /// Retry delays remembered per endpoint.
 const MAX_RETRY_DELAYS: usize = 32;
 
-/// Whether each attempt's retry waited `factor` times longer than the attempt before.
+/// Whether the retries' delays grew by `factor` per attempt on average, none much
+/// shorter than the one before: timers fire late on a busy page, so 300, 600, 1200 ms
+/// of backoff are measured as 326, 894, 1215.
 fn backs_off(delays: &[f64], factor: f64) -> bool {
-    delays.len() > 1 && delays.windows(2).all(|w| w[1] >= w[0] * factor && w[1] > 0.0)
+    let (Some(&first), Some(&last)) = (delays.first(), delays.last()) else {
+        return false;
+    };
+    let steps = (delays.len() - 1) as i32;
+    steps > 0
+        && first > 0.0
+        && delays.windows(2).all(|w| w[1] >= w[0] * 0.9)
+        && last / first >= factor.powi(steps)
 }
 
 /// "retried 8 times without backoff, then succeeded", or None when nothing was retried.
@@ -257,19 +266,21 @@ mod tests {
     fn two_chains_backing_off_at_once_read_as_backoff_and_recovery_is_a_warning() {
         let mut t = Kit::new();
         let url = "http://h/api/report?id=9";
-        // (id, start, status): A and B start together; the server fails 5 times.
+        // (id, start, end, status), as measured on a busy machine: A and B start
+        // together, B's first answer comes 90 ms after A's (so B's failure is the
+        // newest when A retries), and the server fails 5 times.
         let plan = [
-            (1, 0.0, 503),
-            (2, 1.0, 503),
-            (3, 303.0, 503),
-            (4, 304.0, 503),
-            (5, 906.0, 503),
-            (6, 907.0, 200),
-            (7, 2109.0, 200),
+            (1, 0.0, 42.0, 503),
+            (2, 7.0, 132.0, 503),
+            (3, 348.0, 375.0, 503),
+            (4, 433.0, 448.0, 503),
+            (5, 1000.0, 1022.0, 503),
+            (6, 1145.0, 1213.0, 200),
+            (7, 2227.0, 2286.0, 200),
         ];
-        for (id, at, status) in plan {
+        for (id, at, end, status) in plan {
             t.start(id, "GET", url, at);
-            t.status(id, at + 2.0, status);
+            t.status(id, end, status);
         }
         let f = t.only("error-burst");
         assert_eq!(f.severity, crate::Severity::Warning, "{}", f.title);
@@ -279,6 +290,17 @@ mod tests {
         );
         // The two first requests are copies (no React here to call it StrictMode); no retry is.
         assert_eq!(t.only("duplicate-request").count, 2);
+    }
+
+    #[test]
+    fn backoff_is_read_through_late_timers_but_not_from_a_fixed_delay() {
+        assert!(super::backs_off(&[326.0, 894.0, 1215.0], 1.5));
+        assert!(super::backs_off(&[100.0, 200.0, 400.0], 1.5));
+        assert!(!super::backs_off(&[1000.0, 1000.0, 1000.0], 1.5));
+        assert!(!super::backs_off(&[2.0; 8], 1.5));
+        // Growing overall but shrinking on the way is no backoff.
+        assert!(!super::backs_off(&[100.0, 800.0, 300.0, 900.0], 1.5));
+        assert!(!super::backs_off(&[300.0], 1.5));
     }
 
     #[test]

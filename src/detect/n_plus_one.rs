@@ -2,8 +2,9 @@
 //!
 //! ## What it detects
 //! One request per item: at least 5 requests issued together (each starting
-//! within 15 ms of the previous one) that are the same request except in *one*
-//! position (a path segment, a query value, or a GraphQL operation's variables),
+//! within 50 ms of the previous one: a data layer in a development build, on a busy
+//! machine, issues a list's per-row queries tens of milliseconds apart) that are the
+//! same request except in *one* position (a path segment, a query value, or a GraphQL operation's variables),
 //! with at least 5 distinct values there. The values need not look like ids: a
 //! slug (`/products/blue-widget`), a short base62 id, an email or `?id=…` count.
 //! How fast the API answers does not matter; a local API that answers ten of them
@@ -28,7 +29,7 @@
 //! individually, not in batch"; `GET /api/products/{slug}` 12× for a product grid.
 //!
 //! ## Thresholds
-//! - `min_requests` (5): distinct items in a burst; `max_gap_ms` (15): the most between two starts.
+//! - `min_requests` (5): distinct items in a burst; `max_gap_ms` (50): the most between two starts.
 //! - `assumed_latency_ms` (100): the round trip the stated cost assumes.
 //! - `error_requests` (20), `error_total_ms` (1000): a burst this large, or this long
 //!   in measured request time added up, is an error.
@@ -52,7 +53,7 @@ thresholds!(NPlusOneConfig {
     /// Distinct items (values in the one varying position) in a burst.
     min_requests: usize = 5,
     /// Each starts within this long of the previous one.
-    max_gap_ms: f64 = 15.0,
+    max_gap_ms: f64 = 50.0,
     /// The round trip the finding states its cost at: a local API answers in 1 ms,
     /// a real one does not.
     assumed_latency_ms: f64 = 100.0,
@@ -944,7 +945,7 @@ mod tests {
             t.request(i, "GET", &format!("http://h/api/j/{i}"), i as f64, i as f64 + 200.0);
         }
         for i in 0..8u64 {
-            let at = 1000.0 + i as f64 * 40.0;
+            let at = 1000.0 + i as f64 * 120.0;
             t.request(10 + i, "GET", &format!("http://h/api/k/{i}"), at, at + 5.0);
         }
         // The same item five times is a duplicate, not N+1.

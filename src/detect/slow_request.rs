@@ -6,7 +6,8 @@
 //! grows with time: from 10 s (or 5 s to the first byte) it is an error.
 //! What the browser answers itself (`data:`, `blob:`, extension files) is left out.
 //! Streams (`text/event-stream`, WebSockets) are not requests that should end, so
-//! they are left out.
+//! they are left out, and so are beacons and `keepalive` sends (analytics, logs):
+//! nothing on the page waits for their answer.
 //!
 //! ## Why it matters
 //! Whatever waits on a slow response waits visibly: spinners, blocked rendering,
@@ -54,7 +55,10 @@ impl SlowRequest {
     }
 
     fn check(&mut self, req: &Request, out: &mut Findings) {
+        // Nothing waits on a beacon or a keepalive send (analytics, logs): fire and forget.
         if req.is_local()
+            || req.api == crate::model::event::Api::Beacon
+            || req.keepalive
             || req.resource_type == "eventsource"
             || req.resource_type == "websocket"
             || req.mime() == "text/event-stream"
@@ -164,6 +168,12 @@ mod tests {
             n.mime_type = Some("text/event-stream".into())
         });
         t.net("http://h/ws", 0.0, 60_000.0, |n| n.resource_type = "websocket".into());
+        // A beacon the analytics server answered late: nothing on the page waited.
+        t.net("http://h/api/collect", 0.0, 1500.0, |n| {
+            n.method = "POST".into();
+            n.resource_type = "ping".into();
+            n.wait = Some(1400.0);
+        });
         t.assert_none("slow-request");
     }
 

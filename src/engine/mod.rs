@@ -428,7 +428,7 @@ impl Engine {
     }
 
     /// A request identical to one that failed just before is its retry (see `Request::retry`).
-    /// Of the earlier identical requests, the newest that failed and that no other
+    /// Of the earlier identical requests, the oldest that failed and that no other
     /// request retried yet, so that two chains retrying at once each keep their own count.
     fn mark_retry(&mut self, r: &mut Request) {
         let earlier = self.retries.earlier(r);

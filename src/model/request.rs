@@ -121,11 +121,12 @@ pub struct Retries {
 struct Recent(Vec<(u64, f64, bool)>);
 
 impl Retries {
-    /// Earlier requests identical to `r` that no later one retried yet, newest first.
+    /// Earlier requests identical to `r` that no later one retried yet, oldest first:
+    /// two chains retrying at once each take the oldest open failure, their own.
     pub fn earlier(&self, r: &Request) -> [Option<u64>; RECENT_PER_KEY] {
         let mut out = [None; RECENT_PER_KEY];
         if let Some(recent) = r.same_key().and_then(|k| self.last.get(k)) {
-            let open = recent.0.iter().rev().filter(|e| !e.2 && e.0 != r.id);
+            let open = recent.0.iter().filter(|e| !e.2 && e.0 != r.id);
             for (slot, e) in out.iter_mut().zip(open) {
                 *slot = Some(e.0);
             }

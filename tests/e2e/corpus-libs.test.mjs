@@ -1,0 +1,101 @@
+// Real data libraries from npm on pages written like a React 18 app in development
+// (StrictMode on, a local API answering in about a millisecond, beacons and an error
+// reporter around): React Query's dependent queries and per-row queries, axios with a
+// retry interceptor that backs off, each with the near miss the same library makes
+// (queries running together, one query shared by three components), live in the real
+// Stormwatch panel. Pages: static/corpus-libs/, built by scripts/build-react.mjs.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { sleep, until, openDemo } from './devtools.mjs';
+
+let session;
+let demo;
+let tab;
+
+before(async () => {
+  session = await openDemo('corpus-libs/shared.html');
+  ({ demo, tab } = session);
+});
+
+after(async () => {
+  if (session) await session.close();
+});
+
+async function open(page) {
+  await tab.visit(`${demo.origin}/corpus-libs/${page}`);
+}
+
+const about = (f, part) => f.evidence.urls.some((u) => u.includes(part));
+const requestFindings = (report) => report.findings.filter((f) =>
+  ['duplicate-request', 'polling-loop', 'n-plus-one', 'request-waterfall', 'error-burst'].includes(f.detector));
+// DevTools' entries (initiator stacks, bodies) follow each request's end within a few tens of ms.
+const settle = () => sleep(1500);
+
+test('React Query dependent queries (session → org → projects) are one waterfall, linked by the ids they carry', async () => {
+  await open('dependent.html');
+  await until(() => tab.page.eval('window.workspaceLoaded === true'), { what: 'the workspace' });
+  const { finding: f } = await tab.waitForFinding((x) => x.detector === 'request-waterfall' && about(x, '/api/libs/projects'), { what: 'the dependent chain' });
+  console.log(`# "${f.title}" linked by ${f.metrics.linked_by}; dependent: ${f.metrics.dependent}`);
+  assert.equal(f.count, 3);
+  assert.deepEqual(f.evidence.urls.map((u) => new URL(u).pathname), ['/api/libs/session', '/api/libs/orgs/acme-42', '/api/libs/projects']);
+  assert.equal(f.metrics.dependent, 'yes: GET /api/libs/orgs/acme-42 uses acme-42 from GET /api/libs/session');
+  assert.match(f.metrics.linked_by, /data/);
+  // A local API answers in milliseconds: information, with the cost at a real round trip.
+  assert.equal(f.severity, 'info');
+  assert.match(f.title, /^3 requests ran one after another: 3 sequential round trips, about 300 ms at 100 ms each/);
+  assert.match(f.advice, /depend on each other/);
+});
+
+test('near miss: the same queries run together, then tabs opened by the user, are no waterfall', async () => {
+  await open('parallel.html');
+  await until(() => tab.page.eval('window.workspaceLoaded === true'), { what: 'the workspace' });
+  for (const [name, wait] of [['members', 900], ['billing', 1400], ['usage', 700]]) {
+    await tab.page.eval(`openTab(${JSON.stringify(name)})`);
+    await sleep(wait);
+  }
+  await settle();
+  const found = requestFindings(await tab.fullReport()).filter((f) => f.severity !== 'info' || f.detector !== 'duplicate-request');
+  assert.deepEqual(found.map((f) => `${f.detector}: ${f.title}`), []);
+});
+
+test('axios retrying with backoff under StrictMode: two chains read as backoff, and the recovery is a warning', async () => {
+  const key = '/api/flaky?';
+  await open('retry.html');
+  await until(() => tab.page.eval('window.reportState'), { timeout: 15000, what: 'the report to load' });
+  assert.equal(await tab.page.eval('window.reportState'), 'ok');
+  await settle();
+  const report = await tab.fullReport();
+  const burst = report.findings.filter((f) => f.detector === 'error-burst' && about(f, key));
+  assert.equal(burst.length, 1, JSON.stringify(report.findings.map((f) => f.title)));
+  const f = burst[0];
+  console.log(`# "${f.title}"`);
+  assert.match(f.title, /failed 5 of \d+ times \(\d+%\): 503 ×5; retried \d+ times with backoff, then succeeded$/);
+  assert.equal(f.severity, 'warning');
+  // StrictMode's doubled first request is information; no retry is taken for a copy.
+  const copies = report.findings.filter((x) => x.detector === 'duplicate-request' && about(x, key));
+  assert.ok(copies.every((x) => x.severity === 'info' && x.count === 2), JSON.stringify(copies.map((x) => x.title)));
+});
+
+test('React Query: one author query per row, by slug, is an N+1 amid beacons', async () => {
+  await open('rows.html');
+  const { finding: f } = await tab.waitForFinding((x) => x.detector === 'n-plus-one' && about(x, '/api/libs/authors/'), { what: 'the per-row queries' });
+  console.log(`# "${f.title}"`);
+  assert.match(f.title, /^GET \/api\/libs\/authors\/\{slug\} requested 8× at once, one per item/);
+  assert.equal(f.severity, 'warning');
+  await settle();
+  const report = await tab.fullReport();
+  assert.deepEqual(requestFindings(report).filter((x) => about(x, '/api/collect')), [], 'nothing made of the beacons');
+});
+
+test('near miss: three components sharing one React Query key, and tabs opened at a human pace, are quiet', async () => {
+  await open('shared.html');
+  await until(() => tab.page.eval(`document.querySelector('#tab')?.textContent === 'overview'`), { what: 'the first tab' });
+  for (const [name, wait] of [['team', 900], ['billing', 1700], ['overview', 600], ['usage', 1300], ['team', 800], ['api-keys', 1000]]) {
+    await tab.page.eval(`openTab(${JSON.stringify(name)})`);
+    await sleep(wait);
+  }
+  await settle();
+  const starts = (await tab.fullReport()).events.filter((e) => e.type === 'request_start' && e.url.endsWith('/api/libs/me'));
+  assert.equal(starts.length, 1, 'React Query sent /api/libs/me once');
+  assert.deepEqual(requestFindings(await tab.fullReport()).map((f) => `${f.detector}: ${f.title}`), []);
+});
