@@ -139,13 +139,15 @@ async function api(req, res, url) {
       // A fast local API: one step of a multi-step load, answered at once.
       return json(200, { step: Number(url.searchParams.get('n')) || 0 });
     case '/api/flaky': {
-      // 503 for the first `fail` requests with this `key`, then 200.
+      // 503 for the first `fail` requests with this `key`, then 200; each answer after
+      // `ms` milliseconds (a real server takes a while to fail).
       const key = url.searchParams.get('key') || '';
+      const ms = Math.min(Number(url.searchParams.get('ms')) || 0, 5000);
       if (flaky.size > 1000) flaky.clear();
       const n = (flaky.get(key) || 0) + 1;
       flaky.set(key, n);
       const fail = Number(url.searchParams.get('fail')) || 0;
-      return n <= fail ? json(503, { error: 'unavailable', attempt: n }) : json(200, { ok: true, attempt: n });
+      return n <= fail ? json(503, { error: 'unavailable', attempt: n }, ms) : json(200, { ok: true, attempt: n }, ms);
     }
     case '/api/search': {
       let body = '';

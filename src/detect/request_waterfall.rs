@@ -29,6 +29,7 @@
 //! ## Thresholds
 //! - `min_requests` (3): requests in one chain.
 //! - `max_gap_ms` (50): from the previous request's end (its last byte) to the next start.
+//! - `data_gap_ms` (150): the same, for a request that carries an id from that answer.
 //! - `max_overlap_ms` (2): a start this much before the previous end still follows it
 //!   (HAR times are rounded to the millisecond).
 //! - `min_savings_ms` (300): measured saving (sum minus the longest) from which it is a
@@ -38,8 +39,8 @@
 //! - `assumed_rtt_ms` (100): the round trip the title states the cost at.
 //!
 //! A request whose URL carries an id from the JSON answer that ended just before it
-//! (a whole path segment, or a query value of 4 characters or more) continues the
-//! chain whatever code sent it (`data` link): a data layer's dependent queries (React
+//! (a whole path segment, or a query value of 4 characters or more; within 150 ms of
+//! its last byte) continues the chain whatever code sent it (`data` link): a data layer's dependent queries (React
 //! Query's `enabled`, SWR's conditional keys) run from their own scheduler, which
 //! the stack cannot tie to the previous answer, but the value can.
 //!
@@ -62,6 +63,10 @@ thresholds!(RequestWaterfallConfig {
     min_requests: usize = 3,
     /// A request starting this soon after the previous one ended continues the chain.
     max_gap_ms: f64 = 50.0,
+    /// A request whose URL carries an id from an answer follows it when it starts
+    /// this soon after that answer's last byte (a data layer re-renders before it
+    /// sends; nobody reads an answer and clicks that fast).
+    data_gap_ms: f64 = 150.0,
     /// ...or this much before it (rounded HAR times; the page's and DevTools' clocks).
     max_overlap_ms: f64 = 2.0,
     /// Measured saving (sum minus the longest) from which a chain is a warning; a
@@ -261,6 +266,11 @@ impl RequestWaterfall {
 
     /// Whether `b` starts where `a` ended: after `a`'s call resolved and soon after its last byte.
     fn follows(&self, a: &Node, b: &Node) -> bool {
+        self.follows_within(a, b, self.cfg.max_gap_ms)
+    }
+
+    /// Whether `b` starts after `a`'s call resolved and at most `gap` after its last byte.
+    fn follows_within(&self, a: &Node, b: &Node, gap: f64) -> bool {
         let (Some(end), Some(last)) = (a.end, a.last_end) else {
             return false;
         };
@@ -268,7 +278,7 @@ impl RequestWaterfall {
             && !a.aborted
             && a.start < b.start
             && b.start >= end.min(last) - self.cfg.max_overlap_ms
-            && b.start - last <= self.cfg.max_gap_ms
+            && b.start - last <= gap
     }
 
     /// Whether `n` knows all it will know about its cause.
@@ -281,7 +291,7 @@ impl RequestWaterfall {
         if self.reach_stale == usize::MAX {
             return;
         }
-        let gap = self.cfg.max_gap_ms;
+        let gap = self.cfg.max_gap_ms.max(self.cfg.data_gap_ms);
         self.reach.resize(self.nodes.len(), f64::NEG_INFINITY);
         let mut run = match self.reach_stale {
             0 => f64::NEG_INFINITY,
@@ -329,6 +339,9 @@ impl RequestWaterfall {
         // One pass over the ring: the requests it may follow (one still undecided
         // makes it wait), and whether another was in flight when it started.
         let mut candidates: Vec<&Node> = Vec::new();
+        // Answers whose ids its URL carries, ended a little longer ago (`data_gap_ms`).
+        let mut carried: Vec<&Node> = Vec::new();
+        let carries_from = |a: &Node| a.values.iter().any(|v| carries(&b.url, v));
         let mut busy = false;
         // The oldest nodes, all out of reach (a millisecond to spare for rounding), need no look.
         let from = self.reach.partition_point(|r| *r < b.start - 1.0).min(self.nodes.len());
@@ -340,11 +353,17 @@ impl RequestWaterfall {
                 continue;
             }
             busy |= a.end.is_none_or(|e| e > b.start);
-            if self.follows(a, b) {
+            let near = self.follows(a, b);
+            let by_value = !near && self.follows_within(a, b, self.cfg.data_gap_ms) && carries_from(a);
+            if near || by_value {
                 if !a.decided {
                     return Some(false);
                 }
-                candidates.push(a);
+                if near {
+                    candidates.push(a);
+                } else {
+                    carried.push(a);
+                }
             }
         }
         let same_key = |a: &Node| a.key.is_some() && a.key == b.key;
@@ -353,7 +372,8 @@ impl RequestWaterfall {
         // scheduler, in another function, so the stack cannot link it.
         let by_data = candidates
             .iter()
-            .filter(|a| !b.retry && !same_key(a) && a.values.iter().any(|v| carries(&b.url, v)))
+            .chain(carried.iter())
+            .filter(|a| !b.retry && !same_key(a) && carries_from(a))
             .max_by(|x, y| x.last_end.unwrap_or(0.0).total_cmp(&y.last_end.unwrap_or(0.0)))
             .map(|a| a.id);
         let best = |it: Vec<&Node>| {
@@ -1109,6 +1129,44 @@ mod tests {
         assert_eq!(text(&f, "linked_by"), "data");
         assert!(text(&f, "dependent").starts_with("yes: GET /api/orgs/org_8f2k uses org_8f2k from GET /api/session"));
         assert!(f.title.starts_with("3 requests ran one after another: 3 sequential round trips"), "{}", f.title);
+    }
+
+    #[test]
+    fn a_dependent_query_sent_late_by_a_busy_page_still_links_but_a_click_on_an_item_does_not() {
+        let mut t = Kit::new();
+        let c = |i: usize| caller(&format!("http://h/app.js#queryFn{i}"), Some("setTimeout"), &[]);
+        // session (ends 90) -> org 55 ms later -> projects 22 ms later.
+        let plan: [(u64, &str, f64, f64, &[&str]); 3] = [
+            (1, "http://h/api/session", 0.0, 90.0, &["acme-42"]),
+            (2, "http://h/api/orgs/acme-42", 145.0, 265.0, &["org_8f2k"]),
+            (3, "http://h/api/projects?org=org_8f2k", 287.0, 307.0, &[]),
+        ];
+        for (i, (id, url, start, end, vals)) in plan.into_iter().enumerate() {
+            t.start(id, "GET", url, start);
+            t.end(id, end);
+            t.net(url, start, end - start, |n| {
+                n.caller = Some(c(i));
+                n.values = vals.iter().map(|v| v.to_string()).collect();
+            });
+        }
+        assert_eq!(t.only("request-waterfall").count, 3);
+
+        // A list's ids, then the user opens items: each click comes 400 ms or more after.
+        let mut t = Kit::new();
+        let plan: [(u64, &str, f64, f64, &[&str]); 3] = [
+            (1, "http://h/api/items", 0.0, 20.0, &["item_101", "item_102"]),
+            (2, "http://h/api/items/item_101", 420.0, 440.0, &["item_102"]),
+            (3, "http://h/api/items/item_102", 900.0, 920.0, &[]),
+        ];
+        for (i, (id, url, start, end, vals)) in plan.into_iter().enumerate() {
+            t.start(id, "GET", url, start);
+            t.end(id, end);
+            t.net(url, start, end - start, |n| {
+                n.caller = Some(c(i));
+                n.values = vals.iter().map(|v| v.to_string()).collect();
+            });
+        }
+        t.assert_none("request-waterfall");
     }
 
     #[test]
