@@ -32,7 +32,7 @@ use crate::model::bounded::evict_oldest;
 use crate::model::event::{Event, Outcome};
 use crate::model::finding::{Metric, Severity};
 use crate::model::request::Request;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 thresholds!(DuplicateRequestConfig {
     /// A copy issued this long after the first settled still counts.
@@ -117,7 +117,7 @@ impl Tally {
 pub struct DuplicateRequest {
     cfg: DuplicateRequestConfig,
     local_suffixes: Vec<String>,
-    keys: HashMap<String, Key>,
+    keys: crate::model::bounded::StrMap<Key>,
     /// Keys with a finding now, so a late fact (React's build) can update them.
     flagged: BTreeSet<String>,
     /// The page runs a React development build.
@@ -231,7 +231,7 @@ impl DuplicateRequest {
         Self {
             cfg: cfg.duplicate_request.clone(),
             local_suffixes: cfg.dev_build_in_production.local_suffixes.clone(),
-            keys: HashMap::new(),
+            keys: Default::default(),
             flagged: BTreeSet::new(),
             react_dev: false,
             page_url: String::new(),
