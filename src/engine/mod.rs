@@ -475,13 +475,14 @@ impl Engine {
         let Some(r) = id.checked_sub(first).and_then(|i| self.requests.get(i as usize)) else {
             return;
         };
-        // Detectors may fill the request's cached endpoint: keep the ring's count exact.
-        let before = size::request_bytes(r);
+        // Detectors may fill the request's cached endpoint and key (through `&Request`,
+        // the only heap they can change): keep the ring's count exact.
+        let before = r.endpoint_bytes();
         let findings = self.findings.get_mut();
         for d in self.detectors.iter_mut() {
             call(d.as_mut(), r, &self.page, findings);
         }
-        self.request_bytes = self.request_bytes + size::request_bytes(r) - before;
+        self.request_bytes = self.request_bytes + r.endpoint_bytes() - before;
     }
 
     /// Milliseconds of the session's start: the page's time origin, else the earliest event.
