@@ -670,6 +670,54 @@ impl Detector for NPlusOne {
 mod tests {
     use crate::detect::testkit::*;
 
+    /// Titles, metrics and severity are written when the findings are read (and
+    /// then only what changed): reading after every event, as the panel may, gives
+    /// the same findings as reading once at the end, and a read changes no version.
+    #[test]
+    fn findings_read_often_equal_findings_read_once() {
+        let feed = |t: &mut Kit, read: bool| {
+            for i in 0..30u64 {
+                let at = 1000.0 + i as f64 * 2.0;
+                // A per-item burst (n-plus-one) and a repeated status call (duplicate-request).
+                t.start(2 * i, "GET", &format!("http://h/api/messages/{}", 100 + i), at);
+                t.start(2 * i + 1, "GET", "http://h/api/status", at + 1.0);
+                if read {
+                    let v = t.engine.version();
+                    let _ = t.engine.findings();
+                    assert_eq!(t.engine.version(), v, "a read is not a change");
+                }
+                if i % 3 == 0 {
+                    t.end(2 * i, at + 40.0 + i as f64);
+                    t.end(2 * i + 1, at + 5.0);
+                }
+                if read && i % 2 == 0 {
+                    let _ = t.engine.findings();
+                }
+            }
+        };
+        let (mut often, mut once) = (Kit::new(), Kit::new());
+        feed(&mut often, true);
+        feed(&mut once, false);
+        let found = once.engine.findings();
+        // Written on read: titles and metrics are there.
+        let burst = found.iter().find(|f| f.detector == super::ID).expect("a burst");
+        assert!(burst.title.contains("requested 30× at once"), "{}", burst.title);
+        assert_eq!(burst.num("largest_burst"), Some(30.0));
+        let copies = found
+            .iter()
+            .find(|f| f.detector == crate::detect::duplicate_request::ID)
+            .expect("copies");
+        assert!(
+            copies.title.starts_with("GET /api/status requested 30×"),
+            "{}",
+            copies.title
+        );
+        assert_eq!(copies.num("copies"), Some(30.0));
+        assert_eq!(often.engine.findings(), found);
+        // Read twice in a row: the same, with nothing left to write.
+        assert_eq!(once.engine.findings(), found);
+    }
+
     #[test]
     fn a_burst_of_per_id_requests_is_n_plus_one() {
         let mut t = Kit::new();

@@ -115,7 +115,9 @@ pub fn is_normal(url: &str) -> bool {
         None => (url, None),
     };
     if let Some((scheme, rest)) = split_scheme(base) {
-        let Some(slash) = rest.bytes().position(|c| c == b'/') else { return false };
+        let Some(slash) = rest.bytes().position(|c| c == b'/') else {
+            return false;
+        };
         let host = &rest[..slash];
         if scheme.bytes().chain(host.bytes()).any(|b| b.is_ascii_uppercase()) {
             return false;
