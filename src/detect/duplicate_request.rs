@@ -32,7 +32,7 @@ use crate::model::bounded::evict_oldest;
 use crate::model::event::{Event, Outcome};
 use crate::model::finding::{Metric, Severity};
 use crate::model::request::Request;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 thresholds!(DuplicateRequestConfig {
     /// A copy issued this long after the first settled still counts.
@@ -117,7 +117,7 @@ impl Tally {
 pub struct DuplicateRequest {
     cfg: DuplicateRequestConfig,
     local_suffixes: Vec<String>,
-    keys: HashMap<String, Key>,
+    keys: crate::model::bounded::StrMap<Key>,
     /// Keys with a finding now, so a late fact (React's build) can update them.
     flagged: BTreeSet<String>,
     /// The page runs a React development build.
@@ -125,6 +125,24 @@ pub struct DuplicateRequest {
     page_url: String,
     /// Keys forgotten to keep memory bounded.
     pub evicted: usize,
+    /// Per finding kept by the store, what `flush` writes into it.
+    shown: std::collections::BTreeMap<String, Shown>,
+    /// Some `Shown` is dirty.
+    dirty: std::cell::Cell<bool>,
+}
+
+/// What a key's finding shows beyond its count and evidence, as of its latest
+/// refresh. A key's finding is refreshed on every copy and every end; its title,
+/// metrics and severity are written from this only when the findings are read.
+struct Shown {
+    count: u64,
+    in_flight: u64,
+    /// Rounded, as the metric.
+    min_gap: Option<f64>,
+    strict_mode: bool,
+    label: String,
+    /// Not yet written into the finding.
+    dirty: std::cell::Cell<bool>,
 }
 
 /// Sets a metric, allocating its name only the first time (a key's finding is
@@ -213,17 +231,18 @@ impl DuplicateRequest {
         Self {
             cfg: cfg.duplicate_request.clone(),
             local_suffixes: cfg.dev_build_in_production.local_suffixes.clone(),
-            keys: HashMap::new(),
+            keys: Default::default(),
             flagged: BTreeSet::new(),
             react_dev: false,
             page_url: String::new(),
             evicted: 0,
+            shown: Default::default(),
+            dirty: Default::default(),
         }
     }
 
     /// Recomputes the finding of one key from what is known now.
     fn refresh(&mut self, key: &str, out: &mut Findings) {
-        use std::fmt::Write as _;
         let Some(k) = self.keys.get(key) else { return };
         // Looked up once: the key's finding is refreshed on every copy.
         let flagged = self.flagged.contains(key);
@@ -235,6 +254,7 @@ impl DuplicateRequest {
         if count < 2 {
             if self.flagged.remove(key) {
                 out.remove(ID, key);
+                self.shown.remove(key);
             }
             if let Some(k) = self.keys.get_mut(key) {
                 k.shown = None;
@@ -267,8 +287,10 @@ impl DuplicateRequest {
         if k.shown == Some(shown) && flagged {
             return;
         }
-        let cfg = &self.cfg;
+        let shown_map = &mut self.shown;
+        let mut kept = false;
         out.upsert(ID, key, first, |f| {
+            kept = true;
             f.count = count;
             f.last_ms = f.last_ms.max(last);
             f.evidence.requests.clone_from(&k.retired_ids);
@@ -280,62 +302,28 @@ impl DuplicateRequest {
                 }
             }
             f.evidence.add_url(&k.url);
-            put(&mut f.metrics, "copies", Metric::Num(count as f64));
-            put(&mut f.metrics, "in_flight_copies", Metric::Num(in_flight as f64));
-            match min_gap {
-                Some(g) => put(&mut f.metrics, "min_gap_ms", Metric::Num(g.round())),
-                None => {
-                    f.metrics.remove("min_gap_ms");
-                }
-            }
-            if strict_mode {
-                put(&mut f.metrics, "strict_mode", Metric::Flag(true));
-                f.severity = Severity::Info;
-                f.title.clear();
-                let _ = write!(
-                    f.title,
-                    "{} requested 2× at once: StrictMode runs effects twice in development; in production this is \
-                     one request",
-                    k.label
-                );
-                set_text(
-                    &mut f.advice,
-                    "Nothing to fix for production. To see it once in development too, abort the fetch in \
-                     the effect's cleanup (an AbortController), which also cancels stale requests when \
-                     the component unmounts, or use a data layer (React Query, SWR) that dedupes by key.",
-                );
-                return;
-            }
-            f.metrics.remove("strict_mode");
-            f.severity = if count >= cfg.error_copies as u64 {
-                Severity::Error
-            } else {
-                Severity::Warning
-            };
-            // Written into the title's own buffer: a key's finding is rewritten on every copy.
-            f.title.clear();
-            let _ = if in_flight > 0 {
-                write!(
-                    f.title,
-                    "{} requested {}× ({in_flight} while an identical one was in flight)",
-                    k.label, count
-                )
-            } else {
-                write!(
-                    f.title,
-                    "{} requested {}× (each within {} s of the last)",
-                    k.label,
+            // The rest is written on read (`flush`).
+            let s = match shown_map.get_mut(key) {
+                Some(s) => s,
+                None => shown_map.entry(key.to_string()).or_insert(Shown {
                     count,
-                    cfg.window_ms / 1000.0
-                )
+                    in_flight,
+                    min_gap: None,
+                    strict_mode,
+                    label: String::new(),
+                    dirty: Default::default(),
+                }),
             };
-            set_text(
-                &mut f.advice,
-                "Share one in-flight promise per request (a data layer such as React Query or SWR \
-                 dedupes by key), lift the fetch to a common parent, or cache the response instead of \
-                 asking again.",
-            );
+            s.count = count;
+            s.in_flight = in_flight;
+            s.min_gap = min_gap.map(f64::round);
+            s.strict_mode = strict_mode;
+            set_text(&mut s.label, &k.label);
+            s.dirty.set(true);
         });
+        if kept {
+            self.dirty.set(true);
+        }
         if !flagged {
             self.flagged.insert(key.to_string());
         }
@@ -465,6 +453,76 @@ impl Detector for DuplicateRequest {
             if self.flagged.contains(key) {
                 self.refresh(key, out);
             }
+        }
+    }
+
+    fn flush(&self, out: &mut Findings) {
+        use std::fmt::Write as _;
+        if !self.dirty.replace(false) {
+            return;
+        }
+        let cfg = &self.cfg;
+        for (key, s) in &self.shown {
+            if !s.dirty.replace(false) {
+                continue;
+            }
+            let Some(f) = out.deferred_mut(ID, key) else { continue };
+            let (count, in_flight) = (s.count, s.in_flight);
+            put(&mut f.metrics, "copies", Metric::Num(count as f64));
+            put(&mut f.metrics, "in_flight_copies", Metric::Num(in_flight as f64));
+            match s.min_gap {
+                Some(g) => put(&mut f.metrics, "min_gap_ms", Metric::Num(g)),
+                None => {
+                    f.metrics.remove("min_gap_ms");
+                }
+            }
+            if s.strict_mode {
+                put(&mut f.metrics, "strict_mode", Metric::Flag(true));
+                f.severity = Severity::Info;
+                f.title.clear();
+                let _ = write!(
+                    f.title,
+                    "{} requested 2× at once: StrictMode runs effects twice in development; in production this is \
+                     one request",
+                    s.label
+                );
+                set_text(
+                    &mut f.advice,
+                    "Nothing to fix for production. To see it once in development too, abort the fetch in \
+                     the effect's cleanup (an AbortController), which also cancels stale requests when \
+                     the component unmounts, or use a data layer (React Query, SWR) that dedupes by key.",
+                );
+                continue;
+            }
+            f.metrics.remove("strict_mode");
+            f.severity = if count >= cfg.error_copies as u64 {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            // Written into the title's own buffer.
+            f.title.clear();
+            let _ = if in_flight > 0 {
+                write!(
+                    f.title,
+                    "{} requested {}× ({in_flight} while an identical one was in flight)",
+                    s.label, count
+                )
+            } else {
+                write!(
+                    f.title,
+                    "{} requested {}× (each within {} s of the last)",
+                    s.label,
+                    count,
+                    cfg.window_ms / 1000.0
+                )
+            };
+            set_text(
+                &mut f.advice,
+                "Share one in-flight promise per request (a data layer such as React Query or SWR \
+                 dedupes by key), lift the fetch to a common parent, or cache the response instead of \
+                 asking again.",
+            );
         }
     }
 

@@ -31,6 +31,9 @@ thresholds!(LargePayloadConfig {
 
 pub const ID: &str = "large-payload";
 
+/// This detector's `Request::count_once` bit.
+const SLOT: usize = super::slot_of(ID);
+
 pub const INFO: DetectorInfo = DetectorInfo {
     id: ID,
     title: "Large API payloads",
@@ -58,7 +61,7 @@ impl LargePayload {
         let decoded = req.decoded_size().unwrap_or(0);
         let duration = req.duration().unwrap_or(0.0);
         let big = (encoded > cfg.encoded_bytes && duration >= cfg.min_duration_ms) || decoded > cfg.decoded_bytes;
-        if !big || !req.count_once(super::index_of(ID)) {
+        if !big || !req.count_once(SLOT) {
             return;
         }
         let (key, label) = (req.endpoint_key(), req.endpoint_label());

@@ -22,6 +22,9 @@ use crate::model::request::Request;
 
 pub const ID: &str = "missing-request-id";
 
+/// This detector's `Request::count_once` bit.
+const SLOT: usize = super::slot_of(ID);
+
 pub const INFO: DetectorInfo = DetectorInfo {
     id: ID,
     title: "API requests without a request id",
@@ -40,7 +43,7 @@ fn origin(url: &str) -> &str {
 
 impl Detector for MissingRequestId {
     fn on_settled(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
-        if !req.is_api() || req.traced != Some(false) || !req.count_once(super::index_of(ID)) {
+        if !req.is_api() || req.traced != Some(false) || !req.count_once(SLOT) {
             return;
         }
         let origin = origin(&req.url).to_string();

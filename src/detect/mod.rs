@@ -254,6 +254,17 @@ impl Findings {
         update(f);
     }
 
+    /// A finding to write content into that its detector deferred (see
+    /// `Detector::flush`): no version bump, since the change that made the content
+    /// stale already bumped it when it happened.
+    pub fn deferred_mut(&mut self, detector: &'static str, key: &str) -> Option<&mut Finding> {
+        self.shelves
+            .iter_mut()
+            .find(|s| std::ptr::eq(s.detector, detector) || s.detector == detector)?
+            .map
+            .get_mut(key)
+    }
+
     pub fn get_mut(&mut self, detector: &'static str, key: &str) -> Option<&mut Finding> {
         self.version += 1;
         self.shelves
@@ -325,6 +336,15 @@ pub trait Detector {
     fn on_settled(&mut self, _req: &Request, _page: &PageState, _out: &mut Findings) {}
     /// Anything else the page reported: routes, visibility, lifecycle, connections.
     fn on_page(&mut self, _event: &crate::model::event::Event, _page: &PageState, _out: &mut Findings) {}
+    /// Writes what the detector deferred into its findings, before they are read.
+    /// A detector whose findings are updated on every request (a burst's title and
+    /// metrics) creates and counts the finding at once, so the store's caps and
+    /// version see every change as it happens, but writes the texts and numbers
+    /// that only reflect its latest state here, once per read instead of once per
+    /// request. Reads come at most every ~100 ms in the panel; with nothing
+    /// deferred this does nothing.
+    /// (`&self`: reading is; a detector keeps what it deferred in cells.)
+    fn flush(&self, _out: &mut Findings) {}
 }
 
 pub struct DetectorInfo {
@@ -362,15 +382,43 @@ pub fn superseded(f: &Finding, all: &[Finding]) -> bool {
 }
 
 /// The detector's place in `DETECTORS` (its bit in `Request::count_once`).
+#[cfg(test)]
 pub(crate) fn index_of(id: &str) -> usize {
-    const _: () = assert!(
-        DETECTORS.len() <= 32,
-        "Request::count_once keeps a bit per detector in a u32"
-    );
     DETECTORS
         .iter()
         .position(|d| std::ptr::eq(d.id, id) || d.id == id)
         .unwrap_or(DETECTORS.len() - 1)
+}
+
+/// [`index_of`] at compile time, for a detector's own `ID`: its `count_once` bit as
+/// a constant (`const SLOT: usize = super::slot_of(ID);`), no search per request.
+pub(crate) const fn slot_of(id: &str) -> usize {
+    const _: () = assert!(
+        DETECTORS.len() <= 32,
+        "Request::count_once keeps a bit per detector in a u32"
+    );
+    const fn same(a: &str, b: &str) -> bool {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+    let mut i = 0;
+    while i < DETECTORS.len() {
+        if same(DETECTORS[i].id, id) {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("slot_of: not a registered detector id")
 }
 
 pub fn info(id: &str) -> Option<&'static DetectorInfo> {

@@ -142,6 +142,31 @@ struct Burst {
     /// (whether every value is an id, and the hole's placeholder): reports repeat
     /// on every member, and building the names is their costliest part.
     names: Option<(bool, &'static str, String, String)>,
+    /// Changes whenever `values` does (unique across bursts): the finding's `ids`
+    /// text is rewritten only when it would differ.
+    values_gen: u64,
+}
+
+/// What a finding shows beyond its count and evidence: the latest report's burst
+/// and the largest so far. Reports repeat on every member of a burst; the title,
+/// metrics and severity are written from this only when the findings are read
+/// (`flush`), once per read instead of once per member.
+struct Shown {
+    /// Bursts reported under the finding.
+    bursts: f64,
+    /// The largest burst's size and measured time so far (rounded, as the metrics).
+    largest: f64,
+    largest_ms: f64,
+    /// The latest report's burst: its size and measured time.
+    n: usize,
+    total_ms: f64,
+    label: String,
+    /// The `ids` metric: the first values of the latest burst that brought new
+    /// members, and that burst's `values_gen` when it was written.
+    ids: String,
+    ids_gen: u64,
+    /// Not yet written into the finding.
+    dirty: std::cell::Cell<bool>,
 }
 
 struct Recent {
@@ -157,6 +182,12 @@ pub struct NPlusOne {
     order: VecDeque<u64>,
     /// Bursts held when the next purge runs.
     purge_at: usize,
+    /// Per finding key (only findings the store kept), what `flush` writes.
+    shown: std::collections::BTreeMap<String, Shown>,
+    /// Some `Shown` is dirty.
+    dirty: std::cell::Cell<bool>,
+    /// The last `values_gen` handed out.
+    values_gen: u64,
 }
 
 fn is_namespace(seg: &str, cfg: &NPlusOneConfig) -> bool {
@@ -255,6 +286,9 @@ impl NPlusOne {
             recent: Default::default(),
             order: VecDeque::new(),
             purge_at: PURGE_FLOOR,
+            shown: Default::default(),
+            dirty: Default::default(),
+            values_gen: 0,
         }
     }
 
@@ -367,77 +401,64 @@ impl NPlusOne {
         }
         let Some(b) = self.bursts.get(&key) else { return };
         let Some((_, _, fkey, label)) = &b.names else { return };
-        let cfg = &self.cfg;
         let recent = &self.recent;
         let new = (b.size - b.counted) as u64;
         let first_new = b.counted == 0;
         // Requests not yet in the evidence (the first report adds all kept so far).
         let fresh = &b.requests[b.requests.len().min(b.counted)..];
         let n = b.size;
+        let shown = &mut self.shown;
+        let mut kept = false;
         out.upsert(ID, fkey, b.first_start, |f| {
-            use std::fmt::Write as _;
+            kept = true;
             f.count += new;
-            let bursts = f.num("bursts").map_or(1.0, |x| x + if first_new { 1.0 } else { 0.0 });
-            let largest = f.raise("largest_burst", n as f64);
-            put(&mut f.metrics, "bursts", Metric::Num(bursts));
-            put(&mut f.metrics, "requests", Metric::Num(f.count as f64));
-            put(&mut f.metrics, "total_ms", Metric::Num(b.total_ms.round()));
-            // Reports repeat on every member: texts are rewritten in place, not rebuilt.
-            if !matches!(f.metrics.get("path"), Some(Metric::Text(p)) if p == label) {
-                put(&mut f.metrics, "path", Metric::Text(label.clone()));
-            }
-            if new > 0 {
-                let write_ids = |t: &mut String| {
-                    t.clear();
-                    for (i, v) in b.values.iter().take(MAX_IDS_SHOWN).enumerate() {
-                        if i > 0 {
-                            t.push_str(", ");
-                        }
-                        t.push_str(v);
-                    }
-                };
-                match f.metrics.get_mut("ids") {
-                    Some(Metric::Text(t)) => write_ids(t),
-                    _ => {
-                        let mut t = String::new();
-                        write_ids(&mut t);
-                        put(&mut f.metrics, "ids", Metric::Text(t));
-                    }
-                }
-            }
-            let cost = n as f64 * cfg.assumed_latency_ms;
-            put(&mut f.metrics, "cost_at_latency_ms", Metric::Num(cost.round()));
-            put(
-                &mut f.metrics,
-                "assumed_latency_ms",
-                Metric::Num(cfg.assumed_latency_ms),
-            );
             for r in fresh {
                 f.evidence.add_request(*r);
                 if let Some(u) = recent.get(r) {
                     f.evidence.add_url(&u.url);
                 }
             }
-            let measured = f.raise("largest_burst_ms", b.total_ms);
-            f.severity = if largest >= cfg.error_requests as f64 || measured >= cfg.error_total_ms {
-                Severity::Error
-            } else {
-                Severity::Warning
+            // The rest is written on read (`flush`); kept here as numbers.
+            let s = match shown.get_mut(fkey.as_str()) {
+                Some(s) => {
+                    s.bursts += if first_new { 1.0 } else { 0.0 };
+                    s
+                }
+                None => shown.entry(fkey.clone()).or_insert(Shown {
+                    bursts: 1.0,
+                    largest: n as f64,
+                    largest_ms: b.total_ms,
+                    n,
+                    total_ms: b.total_ms,
+                    label: String::new(),
+                    ids: String::new(),
+                    ids_gen: 0,
+                    dirty: Default::default(),
+                }),
             };
-            f.title.clear();
-            let _ = write!(
-                f.title,
-                "{label} requested {n}× at once, one per item ({n} round trips: about {:.1} s at {} ms each)",
-                cost / 1000.0,
-                cfg.assumed_latency_ms.round()
-            );
-            const ADVICE: &str = "Fetch these in one request: a batch endpoint (`?ids=1,2,3`), an include/expand \
-                                  parameter on the parent resource, or a GraphQL query (or DataLoader) that batches \
-                                  them.";
-            if f.advice != ADVICE {
-                f.advice = ADVICE.into();
+            // As `Finding::raise`: the larger of the two, rounded.
+            s.largest = s.largest.max(n as f64).round();
+            s.largest_ms = s.largest_ms.max(b.total_ms).round();
+            s.n = n;
+            s.total_ms = b.total_ms;
+            if s.label != *label {
+                s.label.clone_from(label);
             }
+            if new > 0 && (s.ids_gen != b.values_gen || s.ids.is_empty()) {
+                s.ids.clear();
+                for (i, v) in b.values.iter().take(MAX_IDS_SHOWN).enumerate() {
+                    if i > 0 {
+                        s.ids.push_str(", ");
+                    }
+                    s.ids.push_str(v);
+                }
+                s.ids_gen = b.values_gen;
+            }
+            s.dirty.set(true);
         });
+        if kept {
+            self.dirty.set(true);
+        }
         if let Some(b) = self.bursts.get_mut(&key) {
             b.counted = b.size;
             b.reported_ms = b.total_ms;
@@ -516,6 +537,7 @@ impl Detector for NPlusOne {
                 counted: 0,
                 reported_ms: 0.0,
                 names: None,
+                values_gen: 0,
             });
             if b.size == 0 || req.start - b.last_start > gap || req.start < b.first_start - gap {
                 // A new burst under this key, in the old one's buffers.
@@ -525,6 +547,8 @@ impl Detector for NPlusOne {
                 b.size = 0;
                 b.requests.clear();
                 b.values.clear();
+                self.values_gen += 1;
+                b.values_gen = self.values_gen;
                 b.id_like = true;
                 b.total_ms = 0.0;
                 b.timed.clear();
@@ -542,6 +566,8 @@ impl Detector for NPlusOne {
             if b.values.len() < MAX_IDS_KEPT && !b.values.contains(*value) {
                 b.id_like &= *hole == Hole::Body || urls::looks_like_id(value);
                 b.values.insert(value.to_string());
+                self.values_gen += 1;
+                b.values_gen = self.values_gen;
             }
         }
         self.remember(req, cands.iter().map(|(k, _, _)| *k).collect());
@@ -567,6 +593,63 @@ impl Detector for NPlusOne {
         self.settle(req, out);
     }
 
+    fn flush(&self, out: &mut Findings) {
+        use std::fmt::Write as _;
+        if !self.dirty.replace(false) {
+            return;
+        }
+        let cfg = &self.cfg;
+        for (key, s) in &self.shown {
+            if !s.dirty.replace(false) {
+                continue;
+            }
+            let Some(f) = out.deferred_mut(ID, key) else { continue };
+            let n = s.n;
+            put(&mut f.metrics, "bursts", Metric::Num(s.bursts));
+            put(&mut f.metrics, "largest_burst", Metric::Num(s.largest));
+            put(&mut f.metrics, "requests", Metric::Num(f.count as f64));
+            put(&mut f.metrics, "total_ms", Metric::Num(s.total_ms.round()));
+            if !matches!(f.metrics.get("path"), Some(Metric::Text(p)) if *p == s.label) {
+                put(&mut f.metrics, "path", Metric::Text(s.label.clone()));
+            }
+            match f.metrics.get_mut("ids") {
+                Some(Metric::Text(t)) => {
+                    if *t != s.ids {
+                        t.clone_from(&s.ids);
+                    }
+                }
+                _ => put(&mut f.metrics, "ids", Metric::Text(s.ids.clone())),
+            }
+            let cost = n as f64 * cfg.assumed_latency_ms;
+            put(&mut f.metrics, "cost_at_latency_ms", Metric::Num(cost.round()));
+            put(
+                &mut f.metrics,
+                "assumed_latency_ms",
+                Metric::Num(cfg.assumed_latency_ms),
+            );
+            put(&mut f.metrics, "largest_burst_ms", Metric::Num(s.largest_ms));
+            f.severity = if s.largest >= cfg.error_requests as f64 || s.largest_ms >= cfg.error_total_ms {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            f.title.clear();
+            let _ = write!(
+                f.title,
+                "{} requested {n}× at once, one per item ({n} round trips: about {:.1} s at {} ms each)",
+                s.label,
+                cost / 1000.0,
+                cfg.assumed_latency_ms.round()
+            );
+            const ADVICE: &str = "Fetch these in one request: a batch endpoint (`?ids=1,2,3`), an include/expand \
+                                  parameter on the parent resource, or a GraphQL query (or DataLoader) that batches \
+                                  them.";
+            if f.advice != ADVICE {
+                f.advice = ADVICE.into();
+            }
+        }
+    }
+
     fn on_enrich(&mut self, req: &Request, out: &mut Findings) {
         self.settle(req, out);
         let Some(src) = &req.initiator else { return };
@@ -587,6 +670,54 @@ impl Detector for NPlusOne {
 #[cfg(test)]
 mod tests {
     use crate::detect::testkit::*;
+
+    /// Titles, metrics and severity are written when the findings are read (and
+    /// then only what changed): reading after every event, as the panel may, gives
+    /// the same findings as reading once at the end, and a read changes no version.
+    #[test]
+    fn findings_read_often_equal_findings_read_once() {
+        let feed = |t: &mut Kit, read: bool| {
+            for i in 0..30u64 {
+                let at = 1000.0 + i as f64 * 2.0;
+                // A per-item burst (n-plus-one) and a repeated status call (duplicate-request).
+                t.start(2 * i, "GET", &format!("http://h/api/messages/{}", 100 + i), at);
+                t.start(2 * i + 1, "GET", "http://h/api/status", at + 1.0);
+                if read {
+                    let v = t.engine.version();
+                    let _ = t.engine.findings();
+                    assert_eq!(t.engine.version(), v, "a read is not a change");
+                }
+                if i % 3 == 0 {
+                    t.end(2 * i, at + 40.0 + i as f64);
+                    t.end(2 * i + 1, at + 5.0);
+                }
+                if read && i % 2 == 0 {
+                    let _ = t.engine.findings();
+                }
+            }
+        };
+        let (mut often, mut once) = (Kit::new(), Kit::new());
+        feed(&mut often, true);
+        feed(&mut once, false);
+        let found = once.engine.findings();
+        // Written on read: titles and metrics are there.
+        let burst = found.iter().find(|f| f.detector == super::ID).expect("a burst");
+        assert!(burst.title.contains("requested 30× at once"), "{}", burst.title);
+        assert_eq!(burst.num("largest_burst"), Some(30.0));
+        let copies = found
+            .iter()
+            .find(|f| f.detector == crate::detect::duplicate_request::ID)
+            .expect("copies");
+        assert!(
+            copies.title.starts_with("GET /api/status requested 30×"),
+            "{}",
+            copies.title
+        );
+        assert_eq!(copies.num("copies"), Some(30.0));
+        assert_eq!(often.engine.findings(), found);
+        // Read twice in a row: the same, with nothing left to write.
+        assert_eq!(once.engine.findings(), found);
+    }
 
     #[test]
     fn a_burst_of_per_id_requests_is_n_plus_one() {

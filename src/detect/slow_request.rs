@@ -36,6 +36,9 @@ thresholds!(SlowRequestConfig {
 
 pub const ID: &str = "slow-request";
 
+/// This detector's `Request::count_once` bit.
+const SLOT: usize = super::slot_of(ID);
+
 pub const INFO: DetectorInfo = DetectorInfo {
     id: ID,
     title: "Slow requests",
@@ -73,7 +76,7 @@ impl SlowRequest {
             return;
         }
         // Counted once; a second settle (DevTools' timings) updates the finding.
-        let first_time = req.count_once(super::index_of(ID));
+        let first_time = req.count_once(SLOT);
         let (key, label) = (req.endpoint_key(), req.endpoint_label());
         let breakdown = req.timings.as_ref().map(|t| {
             let ms = |v: Option<f64>| v.unwrap_or(0.0).round();

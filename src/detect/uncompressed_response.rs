@@ -50,6 +50,9 @@ thresholds!(UncompressedResponseConfig {
 
 pub const ID: &str = "uncompressed-response";
 
+/// This detector's `Request::count_once` bit.
+const SLOT: usize = super::slot_of(ID);
+
 pub const INFO: DetectorInfo = DetectorInfo {
     id: ID,
     title: "Uncompressed text responses",
@@ -103,7 +106,7 @@ impl Detector for UncompressedResponse {
         let cfg = &self.cfg;
         let share = cfg.savings_share;
         let savings = (size as f64 * share) as u64;
-        if savings < cfg.min_savings_bytes || !req.count_once(super::index_of(ID)) {
+        if savings < cfg.min_savings_bytes || !req.count_once(SLOT) {
             return;
         }
         let (template, _) = urls::template(&req.url);

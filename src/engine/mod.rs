@@ -101,7 +101,9 @@ pub struct Engine {
     /// After Clear: events from before this time (DevTools' log of requests made
     /// before the Clear arrives a little late) are not shown again.
     cleared_before: Option<f64>,
-    findings: Findings,
+    /// In a cell: reading the findings (`&self`) first lets each detector write what
+    /// it deferred (`Detector::flush`). Ingesting takes it with `get_mut`, no check.
+    findings: std::cell::RefCell<Findings>,
     stats: Stats,
     log: VecDeque<Event>,
     /// Bytes of `log` and of `requests`, as `size` counts them.
@@ -135,7 +137,7 @@ impl Engine {
             earliest: None,
             latest: None,
             cleared_before: None,
-            findings: Findings::default(),
+            findings: Default::default(),
             stats: Stats::default(),
             log: VecDeque::new(),
             log_bytes: 0,
@@ -411,8 +413,9 @@ impl Engine {
     }
 
     fn page_event(&mut self, event: &Event) {
+        let findings = self.findings.get_mut();
         for d in self.detectors.iter_mut() {
-            d.on_page(event, &self.page, &mut self.findings);
+            d.on_page(event, &self.page, findings);
         }
     }
 
@@ -477,12 +480,14 @@ impl Engine {
         let Some(r) = id.checked_sub(first).and_then(|i| self.requests.get(i as usize)) else {
             return;
         };
-        // Detectors may fill the request's cached endpoint: keep the ring's count exact.
-        let before = size::request_bytes(r);
+        // Detectors may fill the request's cached endpoint and key (through `&Request`,
+        // the only heap they can change): keep the ring's count exact.
+        let before = r.endpoint_bytes();
+        let findings = self.findings.get_mut();
         for d in self.detectors.iter_mut() {
-            call(d.as_mut(), r, &self.page, &mut self.findings);
+            call(d.as_mut(), r, &self.page, findings);
         }
-        self.request_bytes = self.request_bytes + size::request_bytes(r) - before;
+        self.request_bytes = self.request_bytes + r.endpoint_bytes() - before;
     }
 
     /// Milliseconds of the session's start: the page's time origin, else the earliest event.
@@ -506,10 +511,10 @@ impl Engine {
     }
 
     pub fn stats(&self) -> Stats {
+        let findings = self.findings.borrow();
         Stats {
-            findings_not_kept: self.findings.not_kept,
-            findings_not_shown: self
-                .findings
+            findings_not_kept: findings.not_kept,
+            findings_not_shown: findings
                 .not_shown()
                 .map(|n| (n.detector.to_string(), n.count))
                 .collect(),
@@ -519,14 +524,14 @@ impl Engine {
 
     /// Changes whenever a finding changes.
     pub fn version(&self) -> u64 {
-        self.findings.version
+        self.findings.borrow().version
     }
 
     /// Findings with times relative to the session start, in a stable order.
     pub fn findings(&self) -> Vec<Finding> {
         let origin = self.origin();
-        let mut out: Vec<Finding> = self
-            .findings
+        let findings = self.flushed();
+        let mut out: Vec<Finding> = findings
             .iter()
             .map(|f| {
                 let mut f = f.clone();
@@ -537,7 +542,7 @@ impl Engine {
             .collect();
         let all = out.clone();
         out.retain(|f| !crate::detect::superseded(f, &all));
-        out.extend(self.findings.not_shown().map(|n| not_shown_summary(&n, origin)));
+        out.extend(findings.not_shown().map(|n| not_shown_summary(&n, origin)));
         out.sort_by(|a, b| {
             a.first_ms
                 .total_cmp(&b.first_ms)
@@ -545,6 +550,17 @@ impl Engine {
                 .then_with(|| a.key.cmp(&b.key))
         });
         out
+    }
+
+    /// The findings store with every detector's deferred content written in.
+    fn flushed(&self) -> std::cell::Ref<'_, Findings> {
+        {
+            let mut findings = self.findings.borrow_mut();
+            for d in &self.detectors {
+                d.flush(&mut findings);
+            }
+        }
+        self.findings.borrow()
     }
 
     /// The events ingested, for replay (oldest dropped past the cap; see `Stats`).
@@ -566,7 +582,7 @@ impl Engine {
             - self.requests.len() * std::mem::size_of::<Request>();
         let log = self.log_bytes + (self.log.capacity() - self.log.len()) * std::mem::size_of::<Event>();
         let findings: usize = self
-            .findings
+            .flushed()
             .iter()
             .map(|f| std::mem::size_of::<Finding>() + f.heap_bytes() + 48)
             .sum();

@@ -24,11 +24,16 @@ impl Hasher for IdHasher {
 
 pub type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
 pub type IdSet = HashSet<u64, BuildHasherDefault<IdHasher>>;
+/// A map keyed by strings built from requests (URLs, request keys), hashed with
+/// the detectors' quick hasher instead of SipHash: these maps are looked up several
+/// times per request, and nothing depends on their order (`evict_oldest` keeps by
+/// time, not by position).
+pub type StrMap<V> = HashMap<String, V, BuildHasherDefault<crate::model::urls::QuickHasher>>;
 
 /// Drops the oldest-touched keys when a per-key map outgrows its cap, so a flood
 /// of distinct URLs cannot grow memory without bound. Returns how many were dropped.
-pub fn evict_oldest<V>(
-    map: &mut std::collections::HashMap<String, V>,
+pub fn evict_oldest<V, S: std::hash::BuildHasher>(
+    map: &mut std::collections::HashMap<String, V, S>,
     cap: usize,
     last_seen: impl Fn(&V) -> f64,
 ) -> usize {

@@ -113,7 +113,7 @@ const RECENT_PER_KEY: usize = 4;
 /// the retry of one that failed (the engine asks it as each request first shows up).
 #[derive(Default)]
 pub struct Retries {
-    last: std::collections::HashMap<String, Recent>,
+    last: crate::model::bounded::StrMap<Recent>,
 }
 
 /// A key's latest requests, newest last: (id, start, a later request retried it).
@@ -432,11 +432,18 @@ impl Request {
 
     fn endpoint_ref(&self) -> &(String, String) {
         self.endpoint_cache.get_or_init(|| {
+            // `"{method} {template}"` and `"{method} {short}"`, without the formatter.
             let template = urls::template_url(&self.url);
-            (
-                format!("{} {}", self.method, template),
-                format!("{} {}", self.method, urls::short(&template)),
-            )
+            let short = urls::short(&template);
+            let mut key = String::with_capacity(self.method.len() + 1 + template.len());
+            key.push_str(&self.method);
+            key.push(' ');
+            key.push_str(&template);
+            let mut label = String::with_capacity(self.method.len() + 1 + short.len());
+            label.push_str(&self.method);
+            label.push(' ');
+            label.push_str(short);
+            (key, label)
         })
     }
 

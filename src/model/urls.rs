@@ -16,6 +16,33 @@ const VOLATILE_PARAMS: &[&str] = &[
     "rand",
 ];
 
+// The cuts below are at ASCII bytes (so at char boundaries), found by plain byte
+// loops: these run several times per request on short strings, where the setup of
+// `str`'s char and substring searchers costs more than the scan itself.
+
+/// Splits at every `sep` (an ASCII byte), as `str::split(char)`.
+fn split_at_byte(s: &str, sep: u8) -> impl Iterator<Item = &str> + Clone {
+    s.split(move |c: char| c as u32 == sep as u32)
+}
+
+/// `str::split_once(char)` for an ASCII byte.
+fn split_once_byte(s: &str, sep: u8) -> Option<(&str, &str)> {
+    let i = s.bytes().position(|c| c == sep)?;
+    Some((&s[..i], &s[i + 1..]))
+}
+
+/// `s.split_once("://")`.
+fn split_scheme(s: &str) -> Option<(&str, &str)> {
+    let b = s.as_bytes();
+    let i = (0..b.len().saturating_sub(2)).find(|&i| b[i] == b':' && b[i + 1] == b'/' && b[i + 2] == b'/')?;
+    Some((&s[..i], &s[i + 3..]))
+}
+
+/// The URL up to its fragment, as `url.split('#').next()`.
+fn before_fragment(url: &str) -> &str {
+    split_once_byte(url, b'#').map_or(url, |(u, _)| u)
+}
+
 /// Lowercases scheme and host, drops the fragment and default ports, sorts the query.
 pub fn normalize(url: &str) -> String {
     normalize_with(url, false)
@@ -80,15 +107,17 @@ fn normalize_with(url: &str, blank_volatile: bool) -> String {
 /// Whether `normalize(url) == url`, decided without allocating; false when unsure
 /// (the caller then normalizes, which gives the same result either way).
 pub fn is_normal(url: &str) -> bool {
-    if url.contains('#') {
+    if url.bytes().any(|c| c == b'#') {
         return false;
     }
-    let (base, query) = match url.split_once('?') {
+    let (base, query) = match split_once_byte(url, b'?') {
         Some((b, q)) => (b, Some(q)),
         None => (url, None),
     };
-    if let Some((scheme, rest)) = base.split_once("://") {
-        let Some(slash) = rest.find('/') else { return false };
+    if let Some((scheme, rest)) = split_scheme(base) {
+        let Some(slash) = rest.bytes().position(|c| c == b'/') else {
+            return false;
+        };
         let host = &rest[..slash];
         if scheme.bytes().chain(host.bytes()).any(|b| b.is_ascii_uppercase()) {
             return false;
@@ -99,8 +128,8 @@ pub fn is_normal(url: &str) -> bool {
     }
     let Some(q) = query else { return true };
     let mut prev: Option<(&str, &str)> = None;
-    for pair in q.split('&') {
-        let Some(kv) = pair.split_once('=') else {
+    for pair in split_at_byte(q, b'&') {
+        let Some(kv) = split_once_byte(pair, b'=') else {
             return false; // empty pairs are dropped, `k` becomes `k=`
         };
         if prev.is_some_and(|p| p > kv) {
@@ -164,15 +193,15 @@ pub fn template_url(url: &str) -> String {
 }
 
 fn template_with(url: &str, mut ids: Option<&mut Vec<String>>) -> String {
-    let url = url.split('#').next().unwrap_or("");
-    let (base, query) = match url.split_once('?') {
+    let url = before_fragment(url);
+    let (base, query) = match split_once_byte(url, b'?') {
         Some((b, q)) => (b, Some(q)),
         None => (url, None),
     };
     let mut out = String::with_capacity(url.len() + 8);
-    let path = match base.split_once("://") {
+    let path = match split_scheme(base) {
         Some((scheme, rest)) => {
-            let (host, path) = match rest.find('/') {
+            let (host, path) = match rest.bytes().position(|c| c == b'/') {
                 Some(i) => (&rest[..i], &rest[i..]),
                 None => (rest, "/"),
             };
@@ -183,7 +212,7 @@ fn template_with(url: &str, mut ids: Option<&mut Vec<String>>) -> String {
         }
         None => base,
     };
-    for (i, seg) in path.split('/').enumerate() {
+    for (i, seg) in split_at_byte(path, b'/').enumerate() {
         if i > 0 {
             out.push('/');
         }
@@ -198,11 +227,10 @@ fn template_with(url: &str, mut ids: Option<&mut Vec<String>>) -> String {
         }
     }
     if let Some(q) = query {
-        let mut pairs: Vec<(&str, &str)> = q
-            .split('&')
+        let mut pairs: Vec<(&str, &str)> = split_at_byte(q, b'&')
             .filter(|p| !p.is_empty())
             .map(|p| {
-                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                let (k, v) = split_once_byte(p, b'=').unwrap_or((p, ""));
                 match id_kind(v) {
                     Some(kind) if !VOLATILE_PARAMS.contains(&k) => {
                         if let Some(ids) = ids.as_deref_mut() {
@@ -272,15 +300,14 @@ pub fn parts(url: &str) -> Parts<'_> {
 
 /// The non-empty segments of a path: `/api//items/` is `api`, `items`.
 pub fn segments(path: &str) -> impl Iterator<Item = &str> + Clone {
-    path.split('/').filter(|s| !s.is_empty())
+    split_at_byte(path, b'/').filter(|s| !s.is_empty())
 }
 
 /// The `name=value` pairs of a query, as written (no decoding).
 pub fn query_pairs(query: &str) -> impl Iterator<Item = (&str, &str)> + Clone {
-    query
-        .split('&')
+    split_at_byte(query, b'&')
         .filter(|p| !p.is_empty())
-        .map(|p| p.split_once('=').unwrap_or((p, "")))
+        .map(|p| split_once_byte(p, b'=').unwrap_or((p, "")))
 }
 
 /// A cache-buster or timestamp parameter (`_`, `t`, `ts`, `cb`...): its value is noise.
@@ -446,8 +473,8 @@ pub fn shape_hash<H: std::hash::Hasher>(url: &str, h: &mut H) {
 
 /// The path and query of a URL, for short titles.
 pub fn short(url: &str) -> &str {
-    match url.split_once("://") {
-        Some((_, rest)) => match rest.find('/') {
+    match split_scheme(url) {
+        Some((_, rest)) => match rest.bytes().position(|c| c == b'/') {
             Some(i) => &rest[i..],
             None => "/",
         },
