@@ -16,9 +16,10 @@
 //! ## Thresholds
 //! - `window_ms` (2000): a copy this long after the first settled still counts.
 //! - `error_copies` (5): from this many copies the finding is an error.
-//! - `strict_mode_gap_ms` (50): in a React development build on a local host, exactly
-//!   two copies started this close together are StrictMode running the effect twice
-//!   (information: in production it is one request).
+//! - `strict_mode_gap_ms` (50): in a React development build on a local host, an
+//!   even number of copies started this close together is StrictMode running effects
+//!   twice: two are information (in production it is one request); more are judged
+//!   by the half production sends ("requested 3× in production (6× at once here…)").
 //!
 //! Never counted: `OPTIONS`, `HEAD`, range requests, beacons and keepalive requests,
 //! bodies that cannot be compared (streams), a request the page aborted (React 18
@@ -270,10 +271,11 @@ impl DuplicateRequest {
         let first = counted.clone().map(|s| s.start).fold(f64::INFINITY, f64::min);
         let last = counted.clone().map(|s| s.start).fold(f64::NEG_INFINITY, f64::max);
         // React 18 StrictMode mounts, unmounts and mounts again in development: an
-        // effect that fetches without aborting in its cleanup fetches twice, at once.
+        // effect that fetches without aborting in its cleanup fetches twice, at once;
+        // three components doing so fetch six times, three in production.
         let strict_mode = self.react_dev
             && dev_build_in_production::local_url(&self.page_url, &self.local_suffixes)
-            && count == 2
+            && count % 2 == 0
             && k.retired == 0
             && last - first <= self.cfg.strict_mode_gap_ms;
         let sources = counted.clone().filter(|s| s.source.is_some()).count();
@@ -476,7 +478,7 @@ impl Detector for DuplicateRequest {
                     f.metrics.remove("min_gap_ms");
                 }
             }
-            if s.strict_mode {
+            if s.strict_mode && count == 2 {
                 put(&mut f.metrics, "strict_mode", Metric::Flag(true));
                 f.severity = Severity::Info;
                 f.title.clear();
@@ -494,15 +496,31 @@ impl Detector for DuplicateRequest {
                 );
                 continue;
             }
-            f.metrics.remove("strict_mode");
-            f.severity = if count >= cfg.error_copies as u64 {
+            // Under StrictMode, half of the copies are development's doubling: judge what
+            // production will send.
+            let production = if s.strict_mode { count / 2 } else { count };
+            if s.strict_mode {
+                put(&mut f.metrics, "strict_mode", Metric::Flag(true));
+                put(&mut f.metrics, "copies_in_production", Metric::Num(production as f64));
+            } else {
+                f.metrics.remove("strict_mode");
+                f.metrics.remove("copies_in_production");
+            }
+            f.severity = if production >= cfg.error_copies as u64 {
                 Severity::Error
             } else {
                 Severity::Warning
             };
             // Written into the title's own buffer.
             f.title.clear();
-            let _ = if in_flight > 0 {
+            let _ = if s.strict_mode {
+                write!(
+                    f.title,
+                    "{} requested {production}× in production ({count}× at once here: StrictMode runs effects twice \
+                     in development)",
+                    s.label
+                )
+            } else if in_flight > 0 {
                 write!(
                     f.title,
                     "{} requested {}× ({in_flight} while an identical one was in flight)",
@@ -589,6 +607,34 @@ mod tests {
              is one request"
         );
         assert_eq!(f.evidence.urls, ["http://localhost:5173/api/user"]);
+    }
+
+    /// Three components load the user on mount without a cache: six requests under
+    /// StrictMode, three in production.
+    #[test]
+    fn copies_from_three_components_under_strict_mode_are_judged_by_what_production_sends() {
+        let mut t = Kit::new();
+        react_page(&mut t, "http://localhost:5173/", 1);
+        for i in 0..6u64 {
+            t.start(i + 1, "GET", "http://localhost:5173/api/me", 10.0 + i as f64 * 0.3);
+        }
+        for i in 0..6u64 {
+            t.end(i + 1, 14.0 + i as f64);
+        }
+        let f = t.only("duplicate-request");
+        assert_eq!(f.severity, Severity::Warning);
+        assert_eq!(f.count, 6);
+        assert_eq!(
+            f.title,
+            "GET /api/me requested 3× in production (6× at once here: StrictMode runs effects twice in development)"
+        );
+        // Five copies left over in production are an error, StrictMode or not.
+        let mut t = Kit::new();
+        react_page(&mut t, "http://localhost:5173/", 1);
+        for i in 0..10u64 {
+            t.start(i + 1, "GET", "http://localhost:5173/api/me", 10.0 + i as f64 * 0.3);
+        }
+        assert_eq!(t.only("duplicate-request").severity, Severity::Error);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 // Real data libraries from npm on pages written like a React 18 app in development
 // (StrictMode on, a local API answering in about a millisecond, beacons and an error
 // reporter around): React Query's dependent queries and per-row queries, axios with a
-// retry interceptor that backs off, each with the near miss the same library makes
+// retry interceptor that backs off, axios copies from three components, each with the near miss the same library makes
 // (queries running together, one query shared by three components), live in the real
 // Stormwatch panel. Pages: static/corpus-libs/, built by scripts/build-react.mjs.
 import { test, before, after } from 'node:test';
@@ -98,4 +98,15 @@ test('near miss: three components sharing one React Query key, and tabs opened a
   const starts = (await tab.fullReport()).events.filter((e) => e.type === 'request_start' && e.url.endsWith('/api/libs/me'));
   assert.equal(starts.length, 1, 'React Query sent /api/libs/me once');
   assert.deepEqual(requestFindings(await tab.fullReport()).map((f) => `${f.detector}: ${f.title}`), []);
+});
+
+test('axios in three components under StrictMode: copies judged by what production sends', async () => {
+  await open('copies.html');
+  const { finding: f } = await tab.waitForFinding((x) => x.detector === 'duplicate-request' && about(x, '/api/libs/me') && x.count === 6, { what: 'the copies' });
+  console.log(`# "${f.title}"`);
+  const starts = (await tab.fullReport()).events.filter((e) => e.type === 'request_start' && e.url.endsWith('/api/libs/me'));
+  assert.equal(starts.length, 6, 'three effects, each run twice by StrictMode');
+  assert.equal(f.title, 'GET /api/libs/me requested 3× in production (6× at once here: StrictMode runs effects twice in development)');
+  assert.equal(f.severity, 'warning');
+  assert.equal(f.metrics.copies_in_production, 3);
 });
