@@ -22,7 +22,7 @@ import { Browser, Inspected, EXTENSION_DIR, EXTENSION_ID, sleep, until } from '.
 
 const argv = process.argv.slice(2);
 const SPLIT = argv.includes('--split');
-const PROFILE = argv.includes('--profile');
+const PROFILE = argv.some((a) => a.startsWith('--profile'));
 const nums = argv.filter((a) => !a.startsWith('--'));
 const RUNS = Number(nums[0] ?? 5);
 const ROUNDS = Number(nums[1] || 3);
@@ -242,7 +242,8 @@ async function profile(withExtension) {
   }
 }
 if (PROFILE) {
-  await profile(false);
+  // --profile=panel: only the panel-shown side (STORMWATCH_EXTENSION_DIR picks the build).
+  if (!argv.includes('--profile=panel')) await profile(false);
   await profile(true);
 }
 if (RUNS === 0) {
