@@ -27,10 +27,12 @@ function send(port, msg) {
 // ahead of anything else the panel had to do, stalling it for 200-375 ms); a
 // list of a frame's worth costs one task. Order is kept: everything a tab's page
 // sends goes through its one queue. A queue holding more than FORWARD_CHARS of
-// text goes at once, so no single message grows large (what one message holds
-// stays alive in the panel until all of it is queued, past young-generation GCs).
+// text goes at once, so no single message grows large: a message is alive in the
+// panel until all of it is taken into wasm, and what a young-generation GC finds
+// alive survives it (enough survivors grow V8's young generation, which the panel's
+// JS heap peak under a flood is made of); 64 K characters is a few hundred events.
 const FORWARD_MS = 16;
-const FORWARD_CHARS = 256 * 1024;
+const FORWARD_CHARS = 64 * 1024;
 const queued = new Map(); // tabId -> { list, chars, timer }
 
 function textLength(msg) {

@@ -13,6 +13,7 @@
 import { EXTENSION_DIR, PANEL_URL, openPlain, Browser, Inspected, until, sleep } from '../tests/e2e/devtools.mjs';
 import { startDemoServer } from './demo-server.mjs';
 import { panelSize } from './panel-size.mjs';
+import os from 'node:os';
 
 const RUNS = 5;
 const MEASURE = `(async () => {
@@ -84,6 +85,7 @@ const results = new Map(builds.map(([name]) => [name, []]));
 for (let i = 0; i < HOSTILE_RUNS; i++) {
   for (const [name, dir] of i % 2 ? [...builds].reverse() : builds) results.get(name).push(await hostile(dir));
 }
+console.log(`bench-panel: load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} (1, 5, 15 min) at the end of the hostile runs`);
 for (const [name, rs] of results) {
   const f = (k) => rs.map((r) => Math.round(r[k])).join('/');
   console.log(`bench-panel: hostile page, ${name} (${rs.length} runs): panel main thread max gap ${f('max')} ms (median ${Math.round(median(rs.map((r) => r.max)))}), p95 ${f('p95')} ms (median ${Math.round(median(rs.map((r) => r.p95)))}); caught up ${f('caughtUp')} ms after the start`);

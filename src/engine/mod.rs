@@ -29,10 +29,11 @@ pub const MAX_REQUEST_BYTES: usize = 3 << 20;
 /// Raw events kept so a saved report can be replayed, at most this many...
 const MAX_LOG: usize = 50_000;
 /// ...and at most this many bytes; the oldest go first, counted in `Stats`. With the
-/// ring, the lookups and the findings the engine stays near 10 MB under any flood,
-/// which leaves the panel (wasm memory + JS heap, whose young generation alone
-/// reaches 15 MB under a flood of DevTools entries) room within 30 MB.
-pub const MAX_LOG_BYTES: usize = 4 << 20;
+/// ring, the lookups and the findings the engine stays well under 10 MB under any
+/// flood, which leaves the panel (wasm memory + JS heap, whose young generation
+/// reaches 15 MB under a flood of DevTools entries) room within 30 MB. 2 MiB holds
+/// about 7,000 events of a flood (a few minutes of a busy app).
+pub const MAX_LOG_BYTES: usize = 2 << 20;
 /// A request this soon after a focus change is taken as a refetch-on-focus.
 const PROVOKED_WINDOW_MS: f64 = 150.0;
 /// Route changes and visibility flips remembered.

@@ -10,10 +10,34 @@ use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+/// Property names the panel reads, made into JavaScript strings once. A key made
+/// afresh for every read costs a view of wasm memory, a decoded string and its
+/// internalization on each `Reflect.get`: under a flood of DevTools entries that
+/// was tens of MB of young garbage in the panel's JS heap (a sampling profile).
+const MAX_KEYS: usize = 128;
+
+thread_local! {
+    static KEYS: std::cell::RefCell<Vec<(String, JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn key(name: &str) -> JsValue {
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        if let Some((_, k)) = keys.iter().find(|(n, _)| n == name) {
+            return k.clone();
+        }
+        let k = JsValue::from_str(name);
+        if keys.len() < MAX_KEYS {
+            keys.push((name.to_string(), k.clone()));
+        }
+        k
+    })
+}
+
 pub(super) fn get(root: &JsValue, path: &[&str]) -> Option<JsValue> {
     let mut v = root.clone();
-    for key in path {
-        v = Reflect::get(&v, &(*key).into()).ok()?;
+    for name in path {
+        v = Reflect::get(&v, &key(name)).ok()?;
         if v.is_undefined() || v.is_null() {
             return None;
         }
@@ -26,7 +50,7 @@ pub(super) fn chrome(path: &[&str]) -> Option<JsValue> {
 }
 
 pub(super) fn call(obj: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
-    let f: Function = Reflect::get(obj, &method.into())?.dyn_into()?;
+    let f: Function = Reflect::get(obj, &key(method))?.dyn_into()?;
     f.apply(obj, &args.iter().collect::<Array>())
 }
 

@@ -7,12 +7,14 @@
 //! `network` (DevTools' network log) and `sourcemaps`. Their logic that needs no
 //! browser (taking DevTools entries once, in chunks; which bodies to read; which
 //! maps to ask for) lives in the native `crate::live`, where it is tested. `view`
-//! draws, `api` is `window.stormwatch` for automation and the Export button.
+//! draws, `api` is `window.stormwatch` for automation and the Export button;
+//! `heap` counts the wasm heap (live and peak bytes) for the memory benchmark.
 
 mod api;
 mod bridge;
 mod components_view;
 mod findings_view;
+mod heap;
 mod network;
 mod port;
 mod pump;
@@ -42,6 +44,7 @@ pub fn start() {
         let _ = p.mark("stormwatch:mounted");
     }
     api::install(&panel);
+    heap::install();
     bridge::connect(&panel);
 }
 

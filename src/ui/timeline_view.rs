@@ -76,14 +76,12 @@ pub fn TimelineView(snap: RwSignal<Snapshot>) -> impl IntoView {
             tick.update(|t| *t += 1);
         } else if !pending.get_value() {
             pending.set_value(true);
-            set_timeout(
-                move || {
-                    pending.set_value(false);
-                    last.set_value(js_sys::Date::now());
-                    tick.update(|t| *t += 1);
-                },
-                std::time::Duration::from_millis(REBUILD_MS as u64),
-            );
+            gloo_timers::callback::Timeout::new(REBUILD_MS as u32, move || {
+                pending.set_value(false);
+                last.set_value(js_sys::Date::now());
+                tick.update(|t| *t += 1);
+            })
+            .forget();
         }
     });
     let timeline = Memo::new(move |_| {
