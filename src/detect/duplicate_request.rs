@@ -188,7 +188,7 @@ fn tally(list: &[Seen], window: f64) -> Tally {
             .then(list[a].id.cmp(&list[b].id))
     };
     if !order.is_sorted_by(|&a, &b| before(a, b).is_le()) {
-        order.sort_unstable_by(|&a, &b| before(a, b));
+        crate::model::sort::sort_unstable_by(order, |&a, &b| before(a, b));
     }
     let mut counted = 0u32;
     let mut in_flight = 0;

@@ -106,7 +106,7 @@ impl LongTaskDetector {
             self.renders.pop_front();
         }
         let mut busiest: Vec<_> = r.components.iter().filter(|c| c.renders > c.mounts).collect();
-        busiest.sort_by_key(|c| std::cmp::Reverse(c.renders));
+        crate::model::sort::sort_by_key(&mut busiest, |c| std::cmp::Reverse(c.renders));
         let names = busiest.iter().take(3).map(|c| c.name.clone()).collect();
         self.renders.push_back((r.t, r.t_end, r.commits, names));
     }
@@ -219,7 +219,7 @@ impl Detector for LongTaskDetector {
             if !react.is_empty() {
                 let commits: u32 = react.iter().map(|w| w.2).sum();
                 let mut names: Vec<&str> = react.iter().flat_map(|w| w.3.iter().map(String::as_str)).collect();
-                names.sort_unstable();
+                crate::model::sort::sort_unstable(&mut names);
                 names.dedup();
                 names.truncate(5);
                 for n in &names {

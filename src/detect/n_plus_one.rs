@@ -202,7 +202,7 @@ fn candidates<'a>(req: &'a Request, cfg: &NPlusOneConfig) -> Vec<(u64, Hole, &'a
     let p = urls::parts(&req.url);
     let segs: Vec<&str> = urls::segments(p.path).collect();
     let mut pairs: Vec<(&str, &str)> = urls::query_pairs(p.query).collect();
-    pairs.sort_unstable();
+    crate::model::sort::sort_unstable(&mut pairs);
     let base = |h: &mut urls::QuickHasher| {
         req.method.hash(h);
         for b in p.origin.bytes() {
@@ -329,7 +329,7 @@ impl NPlusOne {
             Hole::Path { index, .. } => urls::segments(p.path).nth(index),
             Hole::Query { index } => {
                 let mut pairs: Vec<(&str, &str)> = urls::query_pairs(p.query).collect();
-                pairs.sort_unstable();
+                crate::model::sort::sort_unstable(&mut pairs);
                 pairs.get(index).map(|(_, v)| *v)
             }
         };
@@ -367,7 +367,7 @@ impl NPlusOne {
         }
         let hole_value = b.values.iter().next().map(String::as_str).unwrap_or("");
         let mut pairs: Vec<(&str, &str)> = urls::query_pairs(p.query).collect();
-        pairs.sort_unstable();
+        crate::model::sort::sort_unstable(&mut pairs);
         for (i, (k, v)) in pairs.iter().enumerate() {
             path.push(if i == 0 { '?' } else { '&' });
             path.push_str(k);

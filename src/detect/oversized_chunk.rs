@@ -219,7 +219,7 @@ impl OversizedChunk {
             let local = self.local_total * 2 > total;
             // The biggest scripts, for the user to click (ties by URL: stable order).
             let mut biggest: Vec<&Script> = self.scripts.values().filter(|s| s.wire.is_some()).collect();
-            biggest.sort_by(|a, b| b.wire.cmp(&a.wire).then_with(|| a.url.cmp(&b.url)));
+            crate::model::sort::sort_by(&mut biggest, |a, b| b.wire.cmp(&a.wire).then_with(|| a.url.cmp(&b.url)));
             let biggest: Vec<(String, u64)> = biggest
                 .iter()
                 .take(5)

@@ -480,7 +480,7 @@ impl Detector for PollingLoop {
         if self.groups.len() > MAX_GROUPS {
             // Forget the shapes seen longest ago, down to half the cap (amortized).
             let mut times: Vec<f64> = self.groups.values().map(|g| g.last_t).collect();
-            times.sort_by(|a, b| a.total_cmp(b));
+            crate::model::sort::sort_by(&mut times, |a, b| a.total_cmp(b));
             let cutoff = times[self.groups.len() - MAX_GROUPS / 2];
             let before = self.groups.len();
             self.groups.retain(|_, g| g.last_t >= cutoff || g.last_t >= now);

@@ -691,7 +691,7 @@ mod tests {
             r.status = 200;
             r.outcome = Some(Outcome::Ok);
             open.push(r);
-            open.sort_by(|a, b| a.end.unwrap().total_cmp(&b.end.unwrap()));
+            crate::model::sort::sort_by(&mut open, |a, b| a.end.unwrap().total_cmp(&b.end.unwrap()));
             while open.first().is_some_and(|r| r.end.unwrap() <= t) {
                 let r = open.remove(0);
                 fast.on_end(&r, &page, &mut found_fast);

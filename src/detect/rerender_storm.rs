@@ -281,7 +281,7 @@ impl RerenderStorm {
         let by_name: HashMap<&str, &ComponentRenders> = r.components.iter().map(|c| (c.name.as_str(), c)).collect();
         let root_of = |name| storm_root(name, &by_name, &storming);
         let mut names: Vec<&str> = storming.keys().copied().collect();
-        names.sort_unstable();
+        crate::model::sort::sort_unstable(&mut names);
         let roots: Vec<&str> = names
             .iter()
             .copied()

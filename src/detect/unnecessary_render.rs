@@ -218,7 +218,7 @@ fn advice(name: &str, t: &Tally) -> String {
     }
     let mut text = steps.join("; ");
     if let Some(first) = text.get(..1) {
-        text = first.to_uppercase() + &text[1..];
+        text = first.to_ascii_uppercase() + &text[1..];
     }
     text + "."
 }

@@ -101,7 +101,7 @@ impl Unmatched {
     fn drop_oldest(&mut self) {
         let mut times: Vec<f64> = self.by_key.values().flat_map(|l| l.iter().map(|e| e.1)).collect();
         let at = times.len() - MAX_WAITING / 2;
-        let (_, cutoff, _) = times.select_nth_unstable_by(at, |a, b| a.total_cmp(b));
+        let cutoff = &crate::model::sort::nth_f64(&mut times, at);
         let cutoff = *cutoff;
         let mut kept = 0;
         self.by_key.retain(|_, l| {

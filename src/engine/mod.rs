@@ -518,7 +518,12 @@ impl Engine {
             findings_not_shown: findings
                 .not_shown()
                 .map(|n| (n.detector.to_string(), n.count))
-                .collect(),
+                // Inserted one by one: `collect` into a BTreeMap sorts a Vec first,
+                // one more copy of std's sort in the panel's wasm.
+                .fold(Default::default(), |mut m: std::collections::BTreeMap<_, _>, (k, v)| {
+                    m.insert(k, v);
+                    m
+                }),
             ..self.stats.clone()
         }
     }
@@ -544,7 +549,7 @@ impl Engine {
         let all = out.clone();
         out.retain(|f| !crate::detect::superseded(f, &all));
         out.extend(findings.not_shown().map(|n| not_shown_summary(&n, origin)));
-        out.sort_by(|a, b| {
+        crate::model::sort::sort_by(&mut out, |a, b| {
             a.first_ms
                 .total_cmp(&b.first_ms)
                 .then_with(|| a.detector.cmp(&b.detector))

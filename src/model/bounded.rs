@@ -43,7 +43,7 @@ pub fn evict_oldest<V, S: std::hash::BuildHasher>(
     let mut times: Vec<f64> = map.values().map(&last_seen).collect();
     // The same cutoff a full sort would give, in linear time.
     let at = map.len() - cap / 2;
-    let (_, cutoff, _) = times.select_nth_unstable_by(at, |a, b| a.total_cmp(b));
+    let cutoff = &crate::model::sort::nth_f64(&mut times, at);
     let cutoff = *cutoff;
     let before = map.len();
     map.retain(|_, v| last_seen(v) >= cutoff);

@@ -666,7 +666,7 @@ pub fn response_values(json: &str) -> Vec<String> {
     if let Ok(v) = serde_json::from_str::<serde_json::Value>(json) {
         walk(&v, &mut out);
     }
-    out.sort();
+    crate::model::sort::sort(&mut out);
     out.dedup();
     out
 }

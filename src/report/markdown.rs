@@ -37,7 +37,7 @@ pub fn render(r: &Report, source: &str) -> String {
     for f in findings {
         out.push_str(&format!(
             "### {} {}: {}\n\n",
-            f.severity.as_str().to_uppercase(),
+            f.severity.as_str().to_ascii_uppercase(),
             present::markdown_code(&f.detector),
             esc(&f.title)
         ));

@@ -130,10 +130,10 @@ impl Report {
     /// The report's JSON straight from the engine, without copying its event log.
     /// `redact`: replace secret-looking values (see `redact`), as every export should.
     pub fn json_of(engine: &Engine, with_events: bool, redact: bool) -> String {
-        let report = Report::of(engine, EventLog { engine, with_events });
         if !redact {
-            return serde_json::to_string(&report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+            return Report::plain_json_of(engine, with_events);
         }
+        let report = Report::of(engine, EventLog { engine, with_events });
         match serde_json::to_value(&report) {
             Ok(mut v) => {
                 crate::model::redact::redact(&mut v);
@@ -141,6 +141,15 @@ impl Report {
             }
             Err(e) => format!("{{\"error\":\"{e}\"}}"),
         }
+    }
+
+    /// The report's JSON, not redacted. The panel exports this and redacts the text
+    /// (`live::redact_json_text`): calling it rather than `json_of(.., false)` keeps
+    /// the JSON-tree serializer of `json_of`'s redacting branch out of the wasm (a
+    /// second copy of every report type's `Serialize`).
+    pub fn plain_json_of(engine: &Engine, with_events: bool) -> String {
+        let report = Report::of(engine, EventLog { engine, with_events });
+        serde_json::to_string(&report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
     }
 }
 

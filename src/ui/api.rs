@@ -11,7 +11,7 @@ pub fn report_json(panel: &Panel, with_events: bool) -> String {
     // Serialized straight to text, then redacted in the text: the same values as
     // `Report::json_of(.., true)`, without building a JSON tree of the whole event
     // log first (that took most of report()'s time on a big session).
-    let plain = panel.with_live(|l| Report::json_of(&l.engine, with_events, false));
+    let plain = panel.with_live(|l| Report::plain_json_of(&l.engine, with_events));
     crate::live::redact_json_text(&plain)
 }
 

@@ -208,7 +208,9 @@ impl Panel {
         } else {
             let mut findings = l.engine.findings();
             let total = findings.len();
-            findings.sort_by(|a, b| b.last_ms.total_cmp(&a.last_ms).then_with(|| a.key.cmp(&b.key)));
+            crate::model::sort::sort_by(&mut findings, |a, b| {
+                b.last_ms.total_cmp(&a.last_ms).then_with(|| a.key.cmp(&b.key))
+            });
             findings.truncate(MAX_SHOWN);
             (Arc::new(findings), total)
         };
