@@ -8,7 +8,12 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ext = path.join(root, 'dist', 'extension');
-const glue = fs.readFileSync(path.join(ext, 'stormwatch.js'), 'utf8');
+// wasm-bindgen's inline JavaScript modules (`dist/extension/snippets/`) cannot be
+// fetched from a page opened from disk: each import becomes a data: URL of its module.
+const glue = fs.readFileSync(path.join(ext, 'stormwatch.js'), 'utf8').replace(
+  /from\s*(["'])(\.\/snippets\/[^"']+)\1/g,
+  (_, quote, rel) => `from ${quote}data:text/javascript;base64,${fs.readFileSync(path.join(ext, rel)).toString('base64')}${quote}`,
+);
 const wasm = fs.readFileSync(path.join(ext, 'stormwatch_bg.wasm')).toString('base64');
 const css = fs.readFileSync(path.join(root, 'static', 'panel.css'), 'utf8');
 if (glue.includes('</script') || css.includes('</style')) throw new Error('cannot inline: a closing tag in the source');
