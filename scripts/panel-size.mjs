@@ -1,5 +1,5 @@
 // Prints what opening the panel downloads and compiles: its wasm plus its JavaScript
-// (wasm-bindgen's glue and panel.js), raw, gzip and brotli (best settings, as a store
+// (wasm-bindgen's glue, its inline snippets and panel.js), raw, gzip and brotli (best settings, as a store
 // or a server would compress them). `--json` prints the figures as JSON instead.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,8 +10,18 @@ const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = process.argv.find((a) => !a.startsWith('--') && a !== process.argv[0] && a !== process.argv[1]) || path.join(root, 'dist', 'extension');
 const FILES = ['stormwatch_bg.wasm', 'stormwatch.js', 'panel.js'];
 
+// wasm-bindgen's inline JavaScript modules, which the glue imports.
+function snippets(extensionDir) {
+  const base = path.join(extensionDir, 'snippets');
+  if (!fs.existsSync(base)) return [];
+  return fs.readdirSync(base, { recursive: true })
+    .map((rel) => path.join('snippets', rel))
+    .filter((rel) => rel.endsWith('.js') && fs.statSync(path.join(extensionDir, rel)).isFile())
+    .sort();
+}
+
 export function panelSize(extensionDir = dir) {
-  const files = FILES.map((name) => {
+  const files = [...FILES, ...snippets(extensionDir)].map((name) => {
     const bytes = fs.readFileSync(path.join(extensionDir, name));
     return {
       name,

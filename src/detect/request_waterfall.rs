@@ -1131,41 +1131,37 @@ mod tests {
         assert!(f.title.starts_with("3 requests ran one after another: 3 sequential round trips"), "{}", f.title);
     }
 
+    /// Requests sent by a data layer's scheduler (no await behind them), each with
+    /// the id-like values of its JSON answer: (id, url, start, end, values).
+    fn scheduled(plan: &[(u64, &str, f64, f64, &[&str])]) -> Kit {
+        let mut t = Kit::new();
+        for (i, (id, url, start, end, vals)) in plan.iter().enumerate() {
+            let c = caller(&format!("http://h/app.js#queryFn{i}"), Some("setTimeout"), &[]);
+            t.start(*id, "GET", url, *start);
+            t.end(*id, *end);
+            t.net(url, *start, end - start, |n| {
+                n.caller = Some(c);
+                n.values = vals.iter().map(|v| v.to_string()).collect();
+            });
+        }
+        t
+    }
+
     #[test]
     fn a_dependent_query_sent_late_by_a_busy_page_still_links_but_a_click_on_an_item_does_not() {
-        let mut t = Kit::new();
-        let c = |i: usize| caller(&format!("http://h/app.js#queryFn{i}"), Some("setTimeout"), &[]);
         // session (ends 90) -> org 55 ms later -> projects 22 ms later.
-        let plan: [(u64, &str, f64, f64, &[&str]); 3] = [
+        let t = scheduled(&[
             (1, "http://h/api/session", 0.0, 90.0, &["acme-42"]),
             (2, "http://h/api/orgs/acme-42", 145.0, 265.0, &["org_8f2k"]),
             (3, "http://h/api/projects?org=org_8f2k", 287.0, 307.0, &[]),
-        ];
-        for (i, (id, url, start, end, vals)) in plan.into_iter().enumerate() {
-            t.start(id, "GET", url, start);
-            t.end(id, end);
-            t.net(url, start, end - start, |n| {
-                n.caller = Some(c(i));
-                n.values = vals.iter().map(|v| v.to_string()).collect();
-            });
-        }
+        ]);
         assert_eq!(t.only("request-waterfall").count, 3);
-
         // A list's ids, then the user opens items: each click comes 400 ms or more after.
-        let mut t = Kit::new();
-        let plan: [(u64, &str, f64, f64, &[&str]); 3] = [
+        let t = scheduled(&[
             (1, "http://h/api/items", 0.0, 20.0, &["item_101", "item_102"]),
             (2, "http://h/api/items/item_101", 420.0, 440.0, &["item_102"]),
             (3, "http://h/api/items/item_102", 900.0, 920.0, &[]),
-        ];
-        for (i, (id, url, start, end, vals)) in plan.into_iter().enumerate() {
-            t.start(id, "GET", url, start);
-            t.end(id, end);
-            t.net(url, start, end - start, |n| {
-                n.caller = Some(c(i));
-                n.values = vals.iter().map(|v| v.to_string()).collect();
-            });
-        }
+        ]);
         t.assert_none("request-waterfall");
     }
 
