@@ -182,7 +182,7 @@ impl Detector for ErrorBurst {
                     }
                 })
                 .collect();
-            out.upsert(ID, key, at, |f| {
+            let write = |f: &mut crate::Finding| {
                 f.count = failures;
                 if failed {
                     f.evidence.note(req);
@@ -212,7 +212,12 @@ impl Detector for ErrorBurst {
                 f.advice = "Find out why it fails (the status and the server log), stop retrying what cannot \
                             succeed (back off, or cap retries), and surface the failure instead of swallowing it."
                     .into();
-            });
+            };
+            // A success only updates the counts: the finding's times stay its failures'.
+            match out.get_mut(ID, key) {
+                Some(f) if !failed => write(f),
+                _ => out.upsert(ID, key, at, write),
+            }
         }
         let now = at;
         evict_oldest(
@@ -288,6 +293,8 @@ mod tests {
             f.title,
             "GET /api/report?id={id} failed 5 of 7 times (71%): 503 ×5; retried 5 times with backoff, then succeeded"
         );
+        // Its times are the failures': the success after them does not stretch it.
+        assert_eq!(f.last_ms, 1022.0);
         // The two first requests are copies (no React here to call it StrictMode); no retry is.
         assert_eq!(t.only("duplicate-request").count, 2);
     }
