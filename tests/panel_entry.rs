@@ -23,10 +23,14 @@ fn headers_read(side: &str) -> Vec<String> {
 
 /// The header names of the JS set `name` in network.rs.
 fn kept(name: &str) -> Vec<String> {
-    let start = NETWORK.find(&format!("const {name} = new Set([")).expect("the set in network.rs");
+    let start = NETWORK
+        .find(&format!("const {name} = new Set(["))
+        .expect("the set in network.rs");
     let list = &NETWORK[start..];
     let list = &list[list.find('[').unwrap() + 1..list.find(']').unwrap()];
-    list.split(',').map(|s| s.trim().trim_matches('\'').to_string()).collect()
+    list.split(',')
+        .map(|s| s.trim().trim_matches('\'').to_string())
+        .collect()
 }
 
 #[test]
@@ -34,13 +38,22 @@ fn the_panel_keeps_every_header_the_har_reader_reads() {
     // `resp.headers` in to_event, `self.request.headers` and `e.request.headers` elsewhere.
     let response = headers_read("resp");
     let request: Vec<String> = headers_read("request");
-    assert!(response.len() >= 6 && request.len() >= 3, "the scan found the reads: {response:?} {request:?}");
+    assert!(
+        response.len() >= 6 && request.len() >= 3,
+        "the scan found the reads: {response:?} {request:?}"
+    );
     let (keep_response, keep_request) = (kept("RESPONSE_HEADERS"), kept("REQUEST_HEADERS"));
     for h in &response {
-        assert!(keep_response.contains(h), "har.rs reads response header {h:?}; add it to RESPONSE_HEADERS in src/ui/network.rs");
+        assert!(
+            keep_response.contains(h),
+            "har.rs reads response header {h:?}; add it to RESPONSE_HEADERS in src/ui/network.rs"
+        );
     }
     for h in &request {
-        assert!(keep_request.contains(h), "har.rs reads request header {h:?}; add it to REQUEST_HEADERS in src/ui/network.rs");
+        assert!(
+            keep_request.contains(h),
+            "har.rs reads request header {h:?}; add it to REQUEST_HEADERS in src/ui/network.rs"
+        );
     }
 }
 
@@ -60,12 +73,19 @@ fn the_panel_copies_every_field_the_har_reader_decodes() {
             let r = &line[i + 10..];
             rename = Some(r[..r.find('"').unwrap()].to_string());
         }
-        if let Some(field) = line.strip_prefix("pub ").and_then(|l| l.split_once(':')).map(|(f, _)| f.trim()) {
+        if let Some(field) = line
+            .strip_prefix("pub ")
+            .and_then(|l| l.split_once(':'))
+            .map(|(f, _)| f.trim())
+        {
             if field.contains(' ') {
                 continue; // `pub struct ...`
             }
             let name = rename.take().unwrap_or_else(|| field.to_string());
-            assert!(js.contains(&format!("{name}:")), "HarEntry reads {name:?}; entry_json in src/ui/network.rs must copy it");
+            assert!(
+                js.contains(&format!("{name}:")),
+                "HarEntry reads {name:?}; entry_json in src/ui/network.rs must copy it"
+            );
             checked += 1;
         }
     }

@@ -83,10 +83,7 @@ fn backs_off(delays: &[f64], factor: f64) -> bool {
         return false;
     };
     let steps = (delays.len() - 1) as i32;
-    steps > 0
-        && first > 0.0
-        && delays.windows(2).all(|w| w[1] >= w[0] * 0.9)
-        && last / first >= factor.powi(steps)
+    steps > 0 && first > 0.0 && delays.windows(2).all(|w| w[1] >= w[0] * 0.9) && last / first >= factor.powi(steps)
 }
 
 /// "retried 8 times without backoff, then succeeded", or None when nothing was retried.

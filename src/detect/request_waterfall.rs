@@ -176,9 +176,17 @@ fn carries(url: &str, value: &str) -> bool {
     let path = url
         .split_once("://")
         .map_or(url, |(_, rest)| rest.find('/').map_or("", |i| &rest[i..]));
-    let (path, query) = path.split('#').next().unwrap_or("").split_once('?').unwrap_or((path, ""));
+    let (path, query) = path
+        .split('#')
+        .next()
+        .unwrap_or("")
+        .split_once('?')
+        .unwrap_or((path, ""));
     path.split('/').any(|seg| seg == value)
-        || (value.len() >= 4 && query.split('&').any(|kv| kv.split_once('=').is_some_and(|(_, v)| v == value)))
+        || (value.len() >= 4
+            && query
+                .split('&')
+                .any(|kv| kv.split_once('=').is_some_and(|(_, v)| v == value)))
 }
 
 struct Recent<'a> {
@@ -1106,7 +1114,11 @@ mod tests {
     fn dependent_queries(t: &mut Kit, urls: [&str; 3], values: [&[&str]; 3]) {
         for (i, (url, vals)) in urls.iter().zip(values).enumerate() {
             let (id, start) = (i as u64 + 1, i as f64 * 4.0);
-            let c = caller(&format!("http://h/app.js#queryFn{i}"), None, &["http://h/app.js#scheduleMicrotask"]);
+            let c = caller(
+                &format!("http://h/app.js#queryFn{i}"),
+                None,
+                &["http://h/app.js#scheduleMicrotask"],
+            );
             t.start(id, "GET", url, start);
             t.end(id, start + 2.0);
             t.net(url, start, 2.0, |n| {
@@ -1121,14 +1133,23 @@ mod tests {
         let mut t = Kit::new();
         dependent_queries(
             &mut t,
-            ["http://h/api/session", "http://h/api/orgs/org_8f2k", "http://h/api/projects?org=org_8f2k&team=t_91"],
+            [
+                "http://h/api/session",
+                "http://h/api/orgs/org_8f2k",
+                "http://h/api/projects?org=org_8f2k&team=t_91",
+            ],
             [&["u_1842", "org_8f2k"], &["org_8f2k", "t_91"], &[]],
         );
         let f = t.only("request-waterfall");
         assert_eq!(f.severity, crate::Severity::Info);
         assert_eq!(text(&f, "linked_by"), "data");
         assert!(text(&f, "dependent").starts_with("yes: GET /api/orgs/org_8f2k uses org_8f2k from GET /api/session"));
-        assert!(f.title.starts_with("3 requests ran one after another: 3 sequential round trips"), "{}", f.title);
+        assert!(
+            f.title
+                .starts_with("3 requests ran one after another: 3 sequential round trips"),
+            "{}",
+            f.title
+        );
     }
 
     /// Requests sent by a data layer's scheduler (no await behind them), each with
@@ -1170,7 +1191,11 @@ mod tests {
         let mut t = Kit::new();
         dependent_queries(
             &mut t,
-            ["http://h/api/session", "http://h/api/flags", "http://h/api/feed?limit=20"],
+            [
+                "http://h/api/session",
+                "http://h/api/flags",
+                "http://h/api/feed?limit=20",
+            ],
             [&["u_1842", "20"], &["20"], &[]],
         );
         t.assert_none("request-waterfall");
