@@ -464,84 +464,85 @@ impl Detector for DuplicateRequest {
             return;
         }
         let cfg = &self.cfg;
-        for (key, s) in &self.shown {
-            if !s.dirty.replace(false) {
-                continue;
-            }
-            let Some(f) = out.deferred_mut(ID, key) else { continue };
-            let (count, in_flight) = (s.count, s.in_flight);
-            put(&mut f.metrics, "copies", Metric::Num(count as f64));
-            put(&mut f.metrics, "in_flight_copies", Metric::Num(in_flight as f64));
-            match s.min_gap {
-                Some(g) => put(&mut f.metrics, "min_gap_ms", Metric::Num(g)),
-                None => {
-                    f.metrics.remove("min_gap_ms");
+        out.write_stale(
+            ID,
+            &self.shown,
+            |s| &s.dirty,
+            |s, f| {
+                let (count, in_flight) = (s.count, s.in_flight);
+                put(&mut f.metrics, "copies", Metric::Num(count as f64));
+                put(&mut f.metrics, "in_flight_copies", Metric::Num(in_flight as f64));
+                match s.min_gap {
+                    Some(g) => put(&mut f.metrics, "min_gap_ms", Metric::Num(g)),
+                    None => {
+                        f.metrics.remove("min_gap_ms");
+                    }
                 }
-            }
-            if s.strict_mode && count == 2 {
-                put(&mut f.metrics, "strict_mode", Metric::Flag(true));
-                f.severity = Severity::Info;
-                f.title.clear();
-                let _ = write!(
-                    f.title,
-                    "{} requested 2× at once: StrictMode runs effects twice in development; in production this is \
+                if s.strict_mode && count == 2 {
+                    put(&mut f.metrics, "strict_mode", Metric::Flag(true));
+                    f.severity = Severity::Info;
+                    f.title.clear();
+                    let _ = write!(
+                        f.title,
+                        "{} requested 2× at once: StrictMode runs effects twice in development; in production this is \
                      one request",
-                    s.label
-                );
-                set_text(
-                    &mut f.advice,
-                    "Nothing to fix for production. To see it once in development too, abort the fetch in \
+                        s.label
+                    );
+                    set_text(
+                        &mut f.advice,
+                        "Nothing to fix for production. To see it once in development too, abort the fetch in \
                      the effect's cleanup (an AbortController), which also cancels stale requests when \
                      the component unmounts, or use a data layer (React Query, SWR) that dedupes by key.",
-                );
-                continue;
-            }
-            // Under StrictMode, half of the copies are development's doubling: judge what
-            // production will send.
-            let production = if s.strict_mode { count / 2 } else { count };
-            if s.strict_mode {
-                put(&mut f.metrics, "strict_mode", Metric::Flag(true));
-                put(&mut f.metrics, "copies_in_production", Metric::Num(production as f64));
-            } else {
-                f.metrics.remove("strict_mode");
-                f.metrics.remove("copies_in_production");
-            }
-            f.severity = if production >= cfg.error_copies as u64 {
-                Severity::Error
-            } else {
-                Severity::Warning
-            };
-            // Written into the title's own buffer.
-            f.title.clear();
-            let _ = if s.strict_mode {
-                write!(
+                    );
+                    return;
+                }
+                // Under StrictMode, half of the copies are development's doubling: judge what
+                // production will send.
+                let production = if s.strict_mode { count / 2 } else { count };
+                if s.strict_mode {
+                    put(&mut f.metrics, "strict_mode", Metric::Flag(true));
+                    put(&mut f.metrics, "copies_in_production", Metric::Num(production as f64));
+                } else {
+                    f.metrics.remove("strict_mode");
+                    f.metrics.remove("copies_in_production");
+                }
+                f.severity = if production >= cfg.error_copies as u64 {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                };
+                // Written into the title's own buffer.
+                f.title.clear();
+                let _ = if s.strict_mode {
+                    write!(
                     f.title,
                     "{} requested {production}× in production ({count}× at once here: StrictMode runs effects twice \
                      in development)",
                     s.label
                 )
-            } else if in_flight > 0 {
-                write!(
-                    f.title,
-                    "{} requested {}× ({in_flight} while an identical one was in flight)",
-                    s.label, count
-                )
-            } else {
-                write!(
-                    f.title,
-                    "{} requested {}× (each within {} s of the last)",
-                    s.label,
-                    count,
-                    cfg.window_ms / 1000.0
-                )
-            };
-            set_text(
-                &mut f.advice,
-                "Share one in-flight promise per request (a data layer such as React Query or SWR \
+                } else if in_flight > 0 {
+                    write!(
+                        f.title,
+                        "{} requested {}× ({in_flight} while an identical one was in flight)",
+                        s.label, count
+                    )
+                } else {
+                    write!(
+                        f.title,
+                        "{} requested {}× (each within {} s of the last)",
+                        s.label,
+                        count,
+                        cfg.window_ms / 1000.0
+                    )
+                };
+                set_text(
+                    &mut f.advice,
+                    "Share one in-flight promise per request (a data layer such as React Query or SWR \
                  dedupes by key), lift the fetch to a common parent, or cache the response instead of \
                  asking again.",
-            );
-        }
+                );
+            },
+        );
     }
 
     fn on_page(&mut self, event: &Event, page: &PageState, out: &mut Findings) {

@@ -254,6 +254,24 @@ impl Findings {
         update(f);
     }
 
+    /// Writes the deferred content (see `Detector::flush`) of each finding whose
+    /// entry in `shown` is stale (`stale(entry)` was set since the last read).
+    pub fn write_stale<S>(
+        &mut self,
+        detector: &'static str,
+        shown: &BTreeMap<String, S>,
+        stale: impl Fn(&S) -> &std::cell::Cell<bool>,
+        mut write: impl FnMut(&S, &mut Finding),
+    ) {
+        for (key, s) in shown {
+            if stale(s).replace(false) {
+                if let Some(f) = self.deferred_mut(detector, key) {
+                    write(s, f);
+                }
+            }
+        }
+    }
+
     /// A finding to write content into that its detector deferred (see
     /// `Detector::flush`): no version bump, since the change that made the content
     /// stale already bumped it when it happened.

@@ -599,55 +599,56 @@ impl Detector for NPlusOne {
             return;
         }
         let cfg = &self.cfg;
-        for (key, s) in &self.shown {
-            if !s.dirty.replace(false) {
-                continue;
-            }
-            let Some(f) = out.deferred_mut(ID, key) else { continue };
-            let n = s.n;
-            put(&mut f.metrics, "bursts", Metric::Num(s.bursts));
-            put(&mut f.metrics, "largest_burst", Metric::Num(s.largest));
-            put(&mut f.metrics, "requests", Metric::Num(f.count as f64));
-            put(&mut f.metrics, "total_ms", Metric::Num(s.total_ms.round()));
-            if !matches!(f.metrics.get("path"), Some(Metric::Text(p)) if *p == s.label) {
-                put(&mut f.metrics, "path", Metric::Text(s.label.clone()));
-            }
-            match f.metrics.get_mut("ids") {
-                Some(Metric::Text(t)) => {
-                    if *t != s.ids {
-                        t.clone_from(&s.ids);
-                    }
+        out.write_stale(
+            ID,
+            &self.shown,
+            |s| &s.dirty,
+            |s, f| {
+                let n = s.n;
+                put(&mut f.metrics, "bursts", Metric::Num(s.bursts));
+                put(&mut f.metrics, "largest_burst", Metric::Num(s.largest));
+                put(&mut f.metrics, "requests", Metric::Num(f.count as f64));
+                put(&mut f.metrics, "total_ms", Metric::Num(s.total_ms.round()));
+                if !matches!(f.metrics.get("path"), Some(Metric::Text(p)) if *p == s.label) {
+                    put(&mut f.metrics, "path", Metric::Text(s.label.clone()));
                 }
-                _ => put(&mut f.metrics, "ids", Metric::Text(s.ids.clone())),
-            }
-            let cost = n as f64 * cfg.assumed_latency_ms;
-            put(&mut f.metrics, "cost_at_latency_ms", Metric::Num(cost.round()));
-            put(
-                &mut f.metrics,
-                "assumed_latency_ms",
-                Metric::Num(cfg.assumed_latency_ms),
-            );
-            put(&mut f.metrics, "largest_burst_ms", Metric::Num(s.largest_ms));
-            f.severity = if s.largest >= cfg.error_requests as f64 || s.largest_ms >= cfg.error_total_ms {
-                Severity::Error
-            } else {
-                Severity::Warning
-            };
-            f.title.clear();
-            let _ = write!(
-                f.title,
-                "{} requested {n}× at once, one per item ({n} round trips: about {:.1} s at {} ms each)",
-                s.label,
-                cost / 1000.0,
-                cfg.assumed_latency_ms.round()
-            );
-            const ADVICE: &str = "Fetch these in one request: a batch endpoint (`?ids=1,2,3`), an include/expand \
+                match f.metrics.get_mut("ids") {
+                    Some(Metric::Text(t)) => {
+                        if *t != s.ids {
+                            t.clone_from(&s.ids);
+                        }
+                    }
+                    _ => put(&mut f.metrics, "ids", Metric::Text(s.ids.clone())),
+                }
+                let cost = n as f64 * cfg.assumed_latency_ms;
+                put(&mut f.metrics, "cost_at_latency_ms", Metric::Num(cost.round()));
+                put(
+                    &mut f.metrics,
+                    "assumed_latency_ms",
+                    Metric::Num(cfg.assumed_latency_ms),
+                );
+                put(&mut f.metrics, "largest_burst_ms", Metric::Num(s.largest_ms));
+                f.severity = if s.largest >= cfg.error_requests as f64 || s.largest_ms >= cfg.error_total_ms {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                };
+                f.title.clear();
+                let _ = write!(
+                    f.title,
+                    "{} requested {n}× at once, one per item ({n} round trips: about {:.1} s at {} ms each)",
+                    s.label,
+                    cost / 1000.0,
+                    cfg.assumed_latency_ms.round()
+                );
+                const ADVICE: &str = "Fetch these in one request: a batch endpoint (`?ids=1,2,3`), an include/expand \
                                   parameter on the parent resource, or a GraphQL query (or DataLoader) that batches \
                                   them.";
-            if f.advice != ADVICE {
-                f.advice = ADVICE.into();
-            }
-        }
+                if f.advice != ADVICE {
+                    f.advice = ADVICE.into();
+                }
+            },
+        );
     }
 
     fn on_enrich(&mut self, req: &Request, out: &mut Findings) {
