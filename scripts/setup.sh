@@ -19,8 +19,12 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
 fi
 
 # npm records what it installed in node_modules/.package-lock.json; reinstall
-# when package-lock.json is newer (a package was added or bumped).
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# when package-lock.json is newer (a package was added or bumped). A node_modules
+# that is a symlink belongs to another checkout (a git worktree sharing it): `npm ci`
+# would empty that checkout's packages through the link, so it is left alone.
+if [ -L node_modules ]; then
+  echo "setup: node_modules is a link to $(readlink node_modules); not reinstalling it here"
+elif [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages (wasm-opt, esbuild, React 17/18/19, react-devtools-core)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
