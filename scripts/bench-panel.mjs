@@ -9,13 +9,14 @@
 // Medians of several launches are printed. Run: node scripts/bench-panel.mjs (after a build).
 // STORMWATCH_BASELINE_DIR=<dist/extension of another build> also runs the hostile
 // page against that build, alternating with this one, so both figures come from the
-// same run on the same (shared, noisy) machine. HOSTILE_RUNS sets the runs per build (3).
+// same run on the same (shared, noisy) machine. HOSTILE_RUNS sets the runs per build (3),
+// OPEN_RUNS the cold opens (5).
 import { EXTENSION_DIR, PANEL_URL, openPlain, Browser, Inspected, until, sleep } from '../tests/e2e/devtools.mjs';
 import { startDemoServer } from './demo-server.mjs';
 import { panelSize } from './panel-size.mjs';
 import os from 'node:os';
 
-const RUNS = 5;
+const RUNS = Number(process.env.OPEN_RUNS || 5);
 const MEASURE = `(async () => {
   for (let i = 0; i < 200 && !performance.getEntriesByName('stormwatch:mounted').length; i++) await new Promise((r) => setTimeout(r, 25));
   const mounted = performance.getEntriesByName('stormwatch:mounted')[0];
@@ -60,6 +61,19 @@ const STOP = `(() => {
   const g = p.gaps.slice().sort((a, b) => a - b);
   return { max: g[g.length - 1], p95: g[Math.floor(0.95 * g.length)], pings: g.length };
 })()`;
+const REPORT = `(async () => {
+  const gaps = [];
+  let last = performance.now(), stop = false;
+  const tick = () => { const now = performance.now(); gaps.push(now - last); last = now; if (!stop) setTimeout(tick, 0); };
+  setTimeout(tick, 0);
+  await new Promise((r) => setTimeout(r, 50));
+  const t = performance.now();
+  const r = await window.stormwatch.report();
+  const ms = performance.now() - t;
+  await new Promise((r) => setTimeout(r, 50));
+  stop = true;
+  return { ms, findings: r.findings.length, events: r.events.length, bytes: JSON.stringify(r).length, maxGap: Math.max(...gaps) };
+})()`;
 async function hostile(extensionDir) {
   const demo = await startDemoServer();
   const browser = await Browser.launch({ extensionDir });
@@ -72,7 +86,13 @@ async function hostile(extensionDir) {
     await until(() => tab.panel.eval('!window.stormwatch.pendingWork || window.stormwatch.pendingWork() === 0'), { timeout: 180000, every: 250, what: 'the panel to catch up' });
     const caughtUp = Date.now() - t0;
     await sleep(2000);
-    return { ...(await tab.panel.eval(STOP)), caughtUp };
+    const gaps = await tab.panel.eval(STOP);
+    // report() with the findings the hostile page minted, timed inside the panel
+    // (the DevTools protocol's transfer of the result is not the panel's time), with
+    // the ping loop running meanwhile: its longest gap is how long building the
+    // report blocked the panel's main thread.
+    const report = await tab.panel.eval(REPORT);
+    return { ...gaps, caughtUp, report };
   } finally {
     await browser.close();
     demo.server.close();
@@ -89,4 +109,7 @@ console.log(`bench-panel: load average ${os.loadavg().map((x) => x.toFixed(1)).j
 for (const [name, rs] of results) {
   const f = (k) => rs.map((r) => Math.round(r[k])).join('/');
   console.log(`bench-panel: hostile page, ${name} (${rs.length} runs): panel main thread max gap ${f('max')} ms (median ${Math.round(median(rs.map((r) => r.max)))}), p95 ${f('p95')} ms (median ${Math.round(median(rs.map((r) => r.p95)))}); caught up ${f('caughtUp')} ms after the start`);
+  const rep = rs.map((r) => r.report);
+  const g = (k) => rep.map((r) => Math.round(r[k])).join('/');
+  console.log(`bench-panel: report() after the hostile page, ${name}: answered in ${g('ms')} ms (median ${Math.round(median(rep.map((r) => r.ms)))}) with ${g('findings')} findings and ${g('events')} events, ${g('bytes')} bytes of JSON; longest main-thread gap meanwhile ${g('maxGap')} ms`);
 }

@@ -15,7 +15,10 @@ const { tab, browser } = session;
 let text;
 try {
   // Top-level tasks (with their CPU time) and the stall marks are all this needs.
+  // TRACE_DETAIL=1 adds what runs inside them (script, style, layout, paint, GC),
+  // to say what the longest tasks were made of.
   const categories = ['toplevel', 'blink.user_timing', '__metadata'];
+  if (process.env.TRACE_DETAIL) categories.push('devtools.timeline', 'v8', 'disabled-by-default-devtools.timeline');
   await browser.send('Tracing.start', { transferMode: 'ReturnAsStream', traceConfig: { includedCategories: categories, recordMode: 'recordContinuously' } });
   await tab.panel.eval(`(() => { let last = performance.now(); const tick = () => { const now = performance.now(); if (now - last > 100) performance.measure('stall', { start: last, end: now }); last = now; if (!window.__stopPing) setTimeout(tick, 0); }; setTimeout(tick, 0); return true; })()`);
   await tab.page.eval('window.hostile.run()');
@@ -75,3 +78,22 @@ const rows = stalls.map((st) => {
 }).sort((a, b) => b.wall - a.wall);
 console.log(`trace: ${rows.length} ping gaps over 100 ms; the longest (wall ms / panel CPU ms inside / page messages handled inside):`);
 console.log('  ' + rows.slice(0, 8).map((r) => `${r.wall.toFixed(0)}/${r.cpu.toFixed(0)}/${r.messages}`).join('  '));
+
+// What the panel's longest tasks (by CPU) were made of: the slices nested in each,
+// by name (with TRACE_DETAIL=1; without it the trace holds only the tasks).
+if (process.env.TRACE_DETAIL) {
+  const slices = main.filter((e) => e.ph === 'X' && e.name !== 'ThreadControllerImpl::RunTask');
+  const longest = [...tasks].sort((a, b) => (b.tdur || 0) - (a.tdur || 0)).slice(0, Number(process.env.TRACE_DETAIL) > 1 ? Number(process.env.TRACE_DETAIL) : 12);
+  console.log('trace: the longest panel tasks by CPU (wall/CPU ms, then the slices inside by name: wall ms, outermost of each name only)');
+  for (const t of longest) {
+    const inside = slices.filter((e) => e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur);
+    const byName = new Map();
+    for (const e of inside) {
+      // Count a slice only when no slice of the same name encloses it.
+      if (inside.some((o) => o !== e && o.name === e.name && o.ts <= e.ts && o.ts + o.dur >= e.ts + e.dur)) continue;
+      byName.set(e.name, (byName.get(e.name) || 0) + e.dur / 1000);
+    }
+    const parts = [...byName].filter(([, ms]) => ms >= 0.5).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([n, ms]) => `${n} ${ms.toFixed(1)}`);
+    console.log(`  ${(t.dur / 1000).toFixed(1)}/${((t.tdur || 0) / 1000).toFixed(1)} ${t.args.src_func}: ${parts.join(', ')}`);
+  }
+}
