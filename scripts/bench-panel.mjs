@@ -98,6 +98,72 @@ async function hostile(extensionDir) {
     demo.server.close();
   }
 }
+// One huge message at a time, forged by a page script as hostile.js forges its
+// batches (the relay takes up to 4 M characters a batch): 16,000 events in one
+// batch, then one event with a 3.9 MB URL. The panel must ingest them in slices:
+// the ping loop's longest gap while each is taken in.
+const FORGER = `(() => {
+  const f = { doc: null, seq: 0 };
+  document.addEventListener('__stormwatch_batch__', (e) => {
+    const m = /"doc":"([a-z0-9]+)","seq":(\\d+)/.exec(String(e.detail).slice(0, 120));
+    if (m) { f.doc = m[1]; f.seq = Math.max(f.seq, Number(m[2])); }
+  });
+  f.send = (events) => {
+    const text = JSON.stringify({ v: 2, kind: 'stormwatch.batch', doc: f.doc, seq: ++f.seq, dropped: 0, count: events.length, events, cost_us: 0, origin: null });
+    document.dispatchEvent(new CustomEvent('__stormwatch_batch__', { detail: text }));
+    return text.length;
+  };
+  f.many = (n) => {
+    const t = performance.timeOrigin + performance.now();
+    const events = [];
+    for (let i = 0; i < n / 2; i++) {
+      const url = 'http://127.0.0.1/huge/item/' + i + '?page=' + (i % 7);
+      events.push({ type: 'request_start', id: 2e9 + i, api: 'fetch', method: 'GET', url, t: t + i, body: '', keepalive: false, range: false, op: null });
+      events.push({ type: 'request_end', id: 2e9 + i, t: t + i + 3, status: 200, outcome: 'ok', content_type: 'application/json', content_length: 10, content_encoding: null, cache_control: null });
+    }
+    return f.send(events);
+  };
+  f.longUrl = (chars) => {
+    const t = performance.timeOrigin + performance.now();
+    return f.send([{ type: 'request_start', id: 3e9, api: 'fetch', method: 'GET', url: 'http://127.0.0.1/long?q=' + 'x'.repeat(chars), t, body: '', keepalive: false, range: false, op: null }]);
+  };
+  window.__forger = f;
+  return true;
+})()`;
+async function hugeMessages(extensionDir) {
+  const demo = await startDemoServer();
+  const browser = await Browser.launch({ extensionDir });
+  try {
+    const tab = await Inspected.open(browser, `${demo.origin}/hostile.html`);
+    await tab.page.eval(FORGER);
+    await tab.page.eval(`fetch('/api/profile').then(() => true)`);
+    await until(() => tab.page.eval('!!window.__forger.doc'), { timeout: 20000, what: 'a batch of the hook' });
+    await until(() => tab.panel.eval('window.stormwatch.pendingWork() === 0'), { timeout: 20000, what: 'the panel to be idle' });
+    const out = {};
+    for (const [name, call] of [['many', '__forger.many(16000)'], ['longUrl', '__forger.longUrl(3900000)']]) {
+      await tab.panel.eval(PROBE);
+      const t0 = Date.now();
+      const chars = await tab.page.eval(`window.${call}`);
+      // Until the panel has it and is done with it.
+      await sleep(300);
+      await until(() => tab.panel.eval('window.stormwatch.pendingWork() === 0'), { timeout: 60000, every: 100, what: 'the panel to take it in' });
+      const took = Date.now() - t0;
+      await sleep(500);
+      out[name] = { ...(await tab.panel.eval(STOP)), chars, took };
+    }
+    out.events = (await tab.panel.eval('window.stormwatch.summary()')).stats.events;
+    return out;
+  } finally {
+    await browser.close();
+    demo.server.close();
+  }
+}
+if (!process.env.SKIP_HUGE) {
+  const h = await hugeMessages(EXTENSION_DIR);
+  const line = (r) => `${(r.chars / 1e6).toFixed(1)} M chars: longest gap ${Math.round(r.max)} ms, p95 ${Math.round(r.p95)} ms, taken in within ${r.took} ms`;
+  console.log(`bench-panel: huge messages (load ${os.loadavg()[0].toFixed(1)}): a batch of 16,000 events, ${line(h.many)}; one 3.9 MB URL, ${line(h.longUrl)}; ${h.events} events in the session`);
+}
+
 const builds = [['this build', EXTENSION_DIR]];
 if (process.env.STORMWATCH_BASELINE_DIR) builds.push(['baseline', process.env.STORMWATCH_BASELINE_DIR]);
 const HOSTILE_RUNS = Number(process.env.HOSTILE_RUNS || 3);
