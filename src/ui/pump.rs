@@ -4,12 +4,14 @@
 //! batches are ingested a few hundred events at a time (`Live::step`), and jobs run
 //! in arrival order, each after the events queued before it are in.
 //!
-//! `report_text` writes the report (`window.stormwatch.report()`) the same way: a
+//! `report_value` writes the report (`window.stormwatch.report()`) the same way: a
 //! few hundred events of its log at a time, between frames, with the queue held
 //! meanwhile so the session it describes does not change under it.
 
 use super::state::{now_ms, Panel};
 use gloo_timers::future::TimeoutFuture;
+use js_sys::{Array, Reflect, JSON};
+use wasm_bindgen::{JsCast, JsValue};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 
@@ -26,7 +28,7 @@ pub struct Jobs {
     queue: RefCell<VecDeque<Job>>,
     /// Whether the loop that works through the queue is running.
     running: Cell<bool>,
-    /// Reports being written (`report_text`): while any is, nothing is ingested.
+    /// Reports being written (`report_value`): while any is, nothing is ingested.
     held: Cell<u32>,
 }
 
@@ -108,27 +110,34 @@ impl Panel {
 }
 
 impl Panel {
-    /// The report as `window.stormwatch.report()` returns it (the JSON text Export
-    /// saves, redacted), written in slices of at most `SLICE_MS` with the event loop
-    /// free in between: a session's log of tens of thousands of events took a few
-    /// hundred milliseconds to write in one go, all of it blocking the panel. The
-    /// queue is held meanwhile (messages wait, they are not lost), and if the session
-    /// changes anyway (Clear, new settings, `ingestBatch`) the report starts over.
-    pub async fn report_text(&self) -> String {
+    /// The report as `window.stormwatch.report()` returns it: the JSON Export saves
+    /// (redacted), as a JavaScript object. It is written and parsed in slices of at
+    /// most `SLICE_MS` with the event loop free in between: a session's log of tens
+    /// of thousands of events took a few hundred milliseconds to write and parse in
+    /// one go, all of it blocking the panel. The head (findings, stats, components)
+    /// is one piece; the event log is written a few hundred events at a time, each
+    /// piece parsed by the browser's `JSON.parse` into the report's `events` array.
+    /// The pieces are exactly the text Export writes (`Report::plain_json_head`), so
+    /// the object is the one `JSON.parse` of that text gives. The queue is held
+    /// meanwhile (messages wait, they are not lost), and if the session changes
+    /// anyway (Clear, new settings, `ingestBatch`) the report starts over.
+    pub async fn report_value(&self) -> JsValue {
         use crate::live::redact_json_text;
         use crate::report::Report;
         let jobs = &self.state().jobs;
         jobs.held.set(jobs.held.get() + 1);
         let _hold = Hold(self.clone());
         let basis = |l: &crate::live::Live| (l.generation, l.engine.stats().events);
+        let parse = |text: &str| JSON::parse(text).unwrap_or(JsValue::NULL);
         'again: loop {
             let (at, head, n) = self.read_live(|l| {
                 (basis(l), Report::plain_json_head(&l.engine), l.engine.events().count())
             });
-            if !head.ends_with('[') {
-                return redact_json_text(&head); // an error text: nothing to add
-            }
-            let mut text = redact_json_text(&head);
+            let Some(head) = head.strip_suffix('[') else {
+                return parse(&redact_json_text(&head)); // an error text: nothing to add
+            };
+            let report = parse(&(redact_json_text(head) + "[]}"));
+            let events = Array::new();
             let mut deadline = now_ms() + SLICE_MS;
             let mut from = 0;
             while from < n {
@@ -141,20 +150,23 @@ impl Panel {
                 }
                 let to = (from + REPORT_EVENTS_PER_CHECK).min(n);
                 let piece = self.read_live(|l| Report::events_json(&l.engine, from, to));
-                text.push_str(&redact_json_text(&piece));
+                let piece = redact_json_text(piece.strip_prefix(',').unwrap_or(&piece));
+                // Serde's output, redacted: always an array (checked all the same).
+                if let Ok(part) = parse(&format!("[{piece}]")).dyn_into::<Array>() {
+                    for e in part.iter() {
+                        events.push(&e);
+                    }
+                }
                 from = to;
             }
-            text.push_str("]}");
-            return text;
+            let _ = Reflect::set(&report, &JsValue::from_str("events"), &events);
+            return report;
         }
     }
 }
 
-/// `window.stormwatch.report()`: a promise of the report as a JavaScript object.
+/// `window.stormwatch.report()`: a promise of the report (see `report_value`).
 pub fn report_promise(panel: &Panel) -> js_sys::Promise {
     let panel = panel.clone();
-    wasm_bindgen_futures::future_to_promise(async move {
-        let text = panel.report_text().await;
-        Ok(js_sys::JSON::parse(&text).unwrap_or(wasm_bindgen::JsValue::NULL))
-    })
+    wasm_bindgen_futures::future_to_promise(async move { Ok(panel.report_value().await) })
 }
