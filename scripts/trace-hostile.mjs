@@ -13,6 +13,7 @@ const out = process.argv[2] || null;
 const session = await openDemo('hostile.html');
 const { tab, browser } = session;
 let text;
+let report = null;
 try {
   // Top-level tasks (with their CPU time) and the stall marks are all this needs.
   // TRACE_DETAIL=1 adds what runs inside them (script, style, layout, paint, GC),
@@ -24,6 +25,14 @@ try {
   await tab.page.eval('window.hostile.run()');
   await until(() => tab.panel.eval('!window.stormwatch.pendingWork || window.stormwatch.pendingWork() === 0'), { timeout: 180000, every: 250, what: 'the panel to catch up' });
   await sleep(2000);
+  // report() with what the hostile page left, marked so its tasks can be found.
+  report = await tab.panel.eval(`(async () => {
+    performance.mark('report:start');
+    const r = await window.stormwatch.report();
+    performance.measure('report', 'report:start');
+    return { findings: r.findings.length, events: r.events.length };
+  })()`);
+  await sleep(200);
   await tab.panel.eval('window.__stopPing = true');
   const done = browser.waitFor('Tracing.tracingComplete', () => true, 120000);
   await browser.send('Tracing.end');
@@ -76,6 +85,16 @@ const rows = stalls.map((st) => {
   const messages = ts.filter((t) => kind(t) === 'messages (IPC)').length;
   return { wall: (st[1] - st[0]) / 1000, cpu, messages };
 }).sort((a, b) => b.wall - a.wall);
+// report(): wall time, the panel's CPU inside it, and its longest task (CPU).
+const rs = main.filter((e) => e.name === 'report');
+const rb = rs.find((e) => e.ph === 'b');
+const re = rb && rs.find((e) => e.ph === 'e' && e.id === rb.id);
+if (rb && re) {
+  const ts = tasks.filter((t) => t.ts >= rb.ts && t.ts < re.ts);
+  const cpu = ts.map((t) => (t.tdur || 0) / 1000);
+  const long = [...ts].sort((a, b) => (b.tdur || 0) - (a.tdur || 0))[0];
+  console.log(`trace: report() with ${report.findings} findings and ${report.events} events: ${((re.ts - rb.ts) / 1000).toFixed(0)} ms wall, panel CPU ${cpu.reduce((a, b) => a + b, 0).toFixed(0)} ms in ${ts.length} tasks, the longest ${long ? ((long.tdur || 0) / 1000).toFixed(1) : 0} ms CPU (${long ? (long.dur / 1000).toFixed(1) : 0} ms wall)`);
+}
 console.log(`trace: ${rows.length} ping gaps over 100 ms; the longest (wall ms / panel CPU ms inside / page messages handled inside):`);
 console.log('  ' + rows.slice(0, 8).map((r) => `${r.wall.toFixed(0)}/${r.cpu.toFixed(0)}/${r.messages}`).join('  '));
 
