@@ -6,12 +6,18 @@
 // misleads on a shared machine: a stall with little CPU inside is the operating
 // system giving the process no core, not the panel's work.
 // Run after scripts/build.sh --browser:  node scripts/trace-hostile.mjs [trace.json]
+// (TRACE_DETAIL=1: what the longest tasks were made of; TRACE_HUGE=1: huge messages instead).
 import fs from 'node:fs';
-import { until, sleep, openDemo } from '../tests/e2e/devtools.mjs';
+import { until, sleep, Browser, Inspected, EXTENSION_DIR } from '../tests/e2e/devtools.mjs';
+import { startDemoServer } from './demo-server.mjs';
+import { FORGER } from './forger.mjs';
 
 const out = process.argv[2] || null;
-const session = await openDemo('hostile.html');
-const { tab, browser } = session;
+// STORMWATCH_EXTENSION_DIR=<dist/extension of another build> traces that build.
+const demo = await startDemoServer();
+const browser = await Browser.launch({ extensionDir: process.env.STORMWATCH_EXTENSION_DIR || EXTENSION_DIR });
+const tab = await Inspected.open(browser, `${demo.origin}/hostile.html`);
+const session = { close: async () => { await browser.close(); demo.server.close(); } };
 let text;
 let report = null;
 try {
@@ -22,7 +28,20 @@ try {
   if (process.env.TRACE_DETAIL) categories.push('devtools.timeline', 'v8', 'disabled-by-default-devtools.timeline');
   await browser.send('Tracing.start', { transferMode: 'ReturnAsStream', traceConfig: { includedCategories: categories, recordMode: 'recordContinuously' } });
   await tab.panel.eval(`(() => { let last = performance.now(); const tick = () => { const now = performance.now(); if (now - last > 100) performance.measure('stall', { start: last, end: now }); last = now; if (!window.__stopPing) setTimeout(tick, 0); }; setTimeout(tick, 0); return true; })()`);
-  await tab.page.eval('window.hostile.run()');
+  if (process.env.TRACE_HUGE) {
+    // TRACE_HUGE=1: instead of the hostile page's run, one batch of 16,000 events and
+    // one event with a 3.9 MB URL (scripts/forger.mjs), as scripts/bench-panel.mjs sends.
+    await tab.page.eval(FORGER);
+    await tab.page.eval(`fetch('/api/profile').then(() => true)`);
+    await until(() => tab.page.eval('!!window.__forger.doc'), { timeout: 20000, what: 'a batch of the hook' });
+    await tab.page.eval('window.__forger.many(16000)');
+    await sleep(300);
+    await until(() => tab.panel.eval('window.stormwatch.pendingWork() === 0'), { timeout: 60000, every: 100, what: 'the panel to take it in' });
+    await tab.page.eval('window.__forger.longUrl(3900000)');
+    await sleep(300);
+  } else {
+    await tab.page.eval('window.hostile.run()');
+  }
   await until(() => tab.panel.eval('!window.stormwatch.pendingWork || window.stormwatch.pendingWork() === 0'), { timeout: 180000, every: 250, what: 'the panel to catch up' });
   await sleep(2000);
   // report() with what the hostile page left, marked so its tasks can be found.
