@@ -1296,7 +1296,11 @@ mod tests {
         let at = good.len() / 2;
         let at = at + good[at..].find("\"url\"").unwrap();
         let broken = format!("{}{}", &good[..at], &good[at + 1..]);
-        for (name, text) in [("bad event", &bad_event), ("bad count", &bad_count), ("broken", &broken)] {
+        for (name, text) in [
+            ("bad event", &bad_event),
+            ("bad count", &bad_count),
+            ("broken", &broken),
+        ] {
             let (l, _, _) = sliced(text, 64);
             let w = whole(text);
             assert_eq!(l.engine.stats(), w.stats(), "{name}");

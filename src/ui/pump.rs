@@ -11,9 +11,9 @@
 use super::state::{now_ms, Panel};
 use gloo_timers::future::TimeoutFuture;
 use js_sys::{Array, Reflect, JSON};
-use wasm_bindgen::{JsCast, JsValue};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// Work done before yielding to the event loop (milliseconds).
 const SLICE_MS: f64 = 12.0;
@@ -130,9 +130,8 @@ impl Panel {
         let basis = |l: &crate::live::Live| (l.generation, l.engine.stats().events);
         let parse = |text: &str| JSON::parse(text).unwrap_or(JsValue::NULL);
         'again: loop {
-            let (at, head, n) = self.read_live(|l| {
-                (basis(l), Report::plain_json_head(&l.engine), l.engine.events().count())
-            });
+            let (at, head, n) =
+                self.read_live(|l| (basis(l), Report::plain_json_head(&l.engine), l.engine.events().count()));
             let Some(head) = head.strip_suffix('[') else {
                 return parse(&redact_json_text(&head)); // an error text: nothing to add
             };
