@@ -402,6 +402,143 @@ pub struct Live {
     /// Whether the backlog's last events came from a page batch (a route event
     /// among them may settle a pending navigation once they are in).
     backlog_from_page: bool,
+    /// A big batch being decoded a slice at a time, before its events join the backlog.
+    staged: Option<Staged>,
+}
+
+/// Events decoded between two looks at the clock when `step` is asked for more.
+const DECODE_AT_ONCE: usize = 256;
+
+/// A big page batch decoded in slices (see `Live::step`): its text cut into
+/// sub-batches of a few hundred events, each decoded by the protocol's own decoder,
+/// so the envelope's checks, the salvage of bad events and the counts are exactly
+/// those of the whole batch. Nothing is ingested until every slice decoded.
+struct Staged {
+    /// The batch's text (its strings already clipped).
+    text: String,
+    /// Where the head (up to `"count":`) ends in `text`.
+    head: usize,
+    /// Where each event of the array starts and ends, and where the array's `]` is.
+    spans: Vec<(usize, usize)>,
+    tail: usize,
+    /// Events decoded so far (from the spans before `next`).
+    next: usize,
+    events: Vec<Event>,
+    /// The envelope's `dropped` plus the events that did not decode.
+    dropped: u64,
+}
+
+impl Staged {
+    /// Splits a batch written as the relay forwards them (`..."count":N,"events":[...]...`),
+    /// or None when its text is not of that form or its `count` is not the number of
+    /// its events (the whole batch is then decoded at once, and rejected as usual).
+    fn split(text: String) -> Option<Staged> {
+        let head = text.find(",\"count\":")? + ",\"count\":".len();
+        let digits = text[head..].find(|c: char| !c.is_ascii_digit())?;
+        let count: usize = text[head..head + digits].parse().ok()?;
+        let events_at = head + digits;
+        if !text[events_at..].starts_with(",\"events\":[") {
+            return None;
+        }
+        let (spans, tail) = array_elements(text.as_bytes(), events_at + ",\"events\":[".len())?;
+        (spans.len() == count).then(|| Staged {
+            text,
+            head,
+            spans,
+            tail,
+            next: 0,
+            events: Vec::new(),
+            dropped: 0,
+        })
+    }
+
+    /// The sub-batch of events `from..to`, as JSON text.
+    fn slice(&self, from: usize, to: usize) -> String {
+        let t = &self.text;
+        let mut out = String::with_capacity(
+            self.head + 64 + self.spans[from..to].iter().map(|(a, b)| b - a + 1).sum::<usize>() + (t.len() - self.tail),
+        );
+        out.push_str(&t[..self.head]);
+        out.push_str(&(to - from).to_string());
+        out.push_str(",\"events\":[");
+        for (i, (a, b)) in self.spans[from..to].iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&t[*a..*b]);
+        }
+        out.push_str(&t[self.tail..]);
+        out
+    }
+
+    /// Decodes up to `max` more events; Err when a slice does not decode at all.
+    fn decode(&mut self, max: usize) -> Result<(), ()> {
+        let to = self.next.saturating_add(max.max(1)).min(self.spans.len());
+        let batch = crate::model::protocol::decode_batch(&self.slice(self.next, to)).map_err(|_| ())?;
+        // The events that did not decode are counted in the slice's `dropped`, on
+        // top of the envelope's own, which counts once.
+        let bad = (to - self.next - batch.events.len()) as u64;
+        if self.next == 0 {
+            self.dropped = batch.dropped;
+        } else {
+            self.dropped += bad;
+            if batch.dropped < bad {
+                return Err(()); // not the protocol's decoder as this was written for
+            }
+        }
+        self.events.extend(batch.events);
+        self.next = to;
+        Ok(())
+    }
+
+    fn done(&self) -> bool {
+        self.next == self.spans.len()
+    }
+}
+
+/// The elements of the JSON array whose first element starts at (or after blanks
+/// from) `at`: their byte ranges, and where the closing `]` is. None when the text
+/// ends first. Strings (with their escapes) and nesting are followed; whether each
+/// element is valid JSON is left to the decoder.
+fn array_elements(b: &[u8], mut at: usize) -> Option<(Vec<(usize, usize)>, usize)> {
+    let blank = |c: u8| matches!(c, b' ' | b'\n' | b'\r' | b'\t');
+    let mut spans = Vec::new();
+    while at < b.len() && blank(b[at]) {
+        at += 1;
+    }
+    if b.get(at) == Some(&b']') {
+        return Some((spans, at));
+    }
+    let (mut start, mut depth, mut i) = (at, 0usize, at);
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' if depth > 0 => depth -= 1,
+            c @ (b',' | b']') if depth == 0 => {
+                let mut end = i;
+                while end > start && blank(b[end - 1]) {
+                    end -= 1;
+                }
+                spans.push((start, end));
+                if c == b']' {
+                    return Some((spans, i));
+                }
+                start = i + 1;
+                while start < b.len() && blank(b[start]) {
+                    start += 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 impl Live {
@@ -422,24 +559,50 @@ impl Live {
             live_url: None,
             backlog: VecDeque::new(),
             backlog_from_page: false,
+            staged: None,
         }
     }
 
     /// Whether events are waiting to be ingested (call `step` until it is false).
     pub fn busy(&self) -> bool {
-        !self.backlog.is_empty()
+        !self.backlog.is_empty() || self.staged.is_some()
     }
 
-    /// Events waiting to be ingested.
+    /// Events waiting to be ingested (those of a batch being decoded included).
     pub fn backlog_len(&self) -> usize {
-        self.backlog.len()
+        self.backlog.len() + self.staged.as_ref().map_or(0, |s| s.spans.len())
     }
 
-    /// Ingests at most `max` waiting events; true while more remain. While
+    /// What was waiting, dropped (Clear, a new session, Stop).
+    fn drop_waiting(&mut self) {
+        self.backlog.clear();
+        self.staged = None;
+    }
+
+    /// Ingests at most `max` waiting events (or, while a big batch is being decoded,
+    /// decodes at most `max` of its events); true while more remain. While
     /// recording is stopped, what was waiting is dropped, as it would have been on arrival.
     pub fn step(&mut self, max: usize) -> bool {
         if !self.recording {
-            self.backlog.clear();
+            self.drop_waiting();
+        }
+        if let Some(staged) = &mut self.staged {
+            let ok = staged.decode(max.min(DECODE_AT_ONCE)).is_ok();
+            if ok && !staged.done() {
+                return true;
+            }
+            let staged = self.staged.take().expect("staged");
+            if ok {
+                self.engine.note_dropped(staged.dropped);
+                self.backlog.extend(staged.events);
+                self.backlog_from_page = true;
+            } else {
+                // Decoded whole, as before: rejected and counted exactly as the
+                // engine counts any batch it cannot decode.
+                let _ = self.engine.ingest_batch(&staged.text);
+                self.after_page_events();
+            }
+            return self.busy();
         }
         for _ in 0..max {
             match self.backlog.pop_front() {
@@ -468,7 +631,7 @@ impl Live {
             self.live_url = Some(self.engine.page_url().to_string());
         }
         self.engine = crate::input::session::replay(input, &self.cfg);
-        self.backlog.clear();
+        self.drop_waiting();
         self.recording = false;
         self.imported = Some(name.to_string());
         self.generation += 1;
@@ -522,7 +685,7 @@ impl Live {
     /// document are still taken; what came before is gone from view.
     pub fn clear(&mut self) {
         // What was waiting came before the Clear.
-        self.backlog.clear();
+        self.drop_waiting();
         self.engine = self.engine.fresh();
         self.generation += 1;
         self.notice = Some("Cleared.".into());
@@ -534,7 +697,7 @@ impl Live {
             self.recording = true;
         }
         self.live_url = None;
-        self.backlog.clear();
+        self.drop_waiting();
         self.engine = Engine::new(&self.cfg);
         self.generation += 1;
         self.notice = Some(why);
@@ -706,6 +869,12 @@ impl Live {
             // A batch that fails to decode is counted in the engine's stats.
             let _ = self.engine.ingest_batch(text);
             self.after_page_events();
+            return Action::Nothing;
+        }
+        // Decoding a batch of the relay's 4 M characters takes tens of milliseconds:
+        // it is decoded a slice at a time too (`step`).
+        if let Some(staged) = Staged::split(text.to_string()) {
+            self.staged = Some(staged);
             return Action::Nothing;
         }
         match crate::model::protocol::decode_batch(text) {
@@ -1066,7 +1235,9 @@ mod tests {
         while sliced.step(300) {
             steps += 1;
         }
-        assert_eq!(steps, 6);
+        // Eight steps decode it (`DECODE_AT_ONCE` events at most each), seven
+        // more ingest it (300 each; the last is not counted: it returns false).
+        assert_eq!(steps, 8 + 6);
         assert!(!sliced.busy());
         let mut whole = Live::new(Config::default());
         whole.batch("a", 1, &text);
@@ -1077,6 +1248,81 @@ mod tests {
         // A resend of the same batch is recognized before anything is decoded.
         sliced.accept_batch("a", 1, &text);
         assert!(!sliced.busy());
+    }
+
+    /// The session's engine after `text` went through `accept_batch` and `step(max)`,
+    /// with the number of steps and the events ingested after the first step.
+    fn sliced(text: &str, max: usize) -> (Live, usize, u64) {
+        let mut l = Live::new(Config::default());
+        assert_eq!(l.accept_batch("a", 1, text), Action::Nothing);
+        let mut steps = 1;
+        let mut more = l.step(max);
+        let after_first = l.engine.stats().events;
+        while more {
+            steps += 1;
+            more = l.step(max);
+        }
+        (l, steps, after_first)
+    }
+
+    /// What the engine makes of the same batch decoded whole.
+    fn whole(text: &str) -> Engine {
+        let mut e = Engine::new(&Config::default());
+        let _ = e.ingest_batch(&clip_json_strings(text, MAX_STRING_BYTES));
+        e
+    }
+
+    #[test]
+    fn a_huge_batch_is_decoded_in_slices_and_reads_as_decoded_whole() {
+        // 16,000 events (3.4 MB): decoding them at once blocked the panel for tens of ms.
+        let text = big_batch("a", 1, 16_000);
+        let (l, steps, after_first) = sliced(&text, 64);
+        assert_eq!(after_first, 0, "the first steps only decode");
+        assert_eq!(steps, 2 * 16_000 / 64, "decoded, then ingested, 64 at a time");
+        let w = whole(&text);
+        assert_eq!(l.engine.stats().requests, 16_000);
+        assert_eq!(l.engine.stats(), w.stats());
+        assert_eq!(l.engine.findings(), w.findings());
+    }
+
+    #[test]
+    fn a_huge_batch_with_bad_events_is_salvaged_or_rejected_as_a_whole_one_is() {
+        let good = big_batch("a", 1, 2_000);
+        // One event of the wrong shape: left out and counted, the rest kept.
+        let bad_event = good.replacen(r#""api":"fetch""#, r#""api":17"#, 1);
+        // A count that is not the number of events, and broken JSON in the middle:
+        // the whole batch is rejected, nothing of it ingested.
+        let bad_count = good.replacen(r#""count":2000"#, r#""count":1999"#, 1);
+        let at = good.len() / 2;
+        let at = at + good[at..].find("\"url\"").unwrap();
+        let broken = format!("{}{}", &good[..at], &good[at + 1..]);
+        for (name, text) in [
+            ("bad event", &bad_event),
+            ("bad count", &bad_count),
+            ("broken", &broken),
+        ] {
+            let (l, _, _) = sliced(text, 64);
+            let w = whole(text);
+            assert_eq!(l.engine.stats(), w.stats(), "{name}");
+            assert_eq!(l.engine.findings(), w.findings(), "{name}");
+        }
+        let (l, _, _) = sliced(&bad_event, 64);
+        assert_eq!((l.engine.stats().requests, l.engine.stats().dropped), (1_999, 4));
+        for text in [&bad_count, &broken] {
+            let (l, _, _) = sliced(text, 64);
+            assert_eq!((l.engine.stats().requests, l.engine.stats().rejected_batches), (0, 1));
+        }
+    }
+
+    #[test]
+    fn array_elements_follow_strings_and_nesting() {
+        let text = r#"[ {"a":"x,]\"}"} , [1,[2]] ,"s]" ] tail"#;
+        let (spans, end) = array_elements(text.as_bytes(), 1).unwrap();
+        let parts: Vec<&str> = spans.iter().map(|(a, b)| &text[*a..*b]).collect();
+        assert_eq!(parts, [r#"{"a":"x,]\"}"}"#, "[1,[2]]", r#""s]""#]);
+        assert_eq!(&text[end..], "] tail");
+        assert_eq!(array_elements(b"[ ]", 1), Some((vec![], 2)));
+        assert_eq!(array_elements(br#"[{"a":1"#, 1), None);
     }
 
     #[test]

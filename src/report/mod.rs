@@ -151,6 +151,39 @@ impl Report {
         let report = Report::of(engine, EventLog { engine, with_events });
         serde_json::to_string(&report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
     }
+
+    /// `plain_json_of(engine, true)` in pieces, so the panel can write a big report
+    /// a few hundred events at a time between frames (`window.stormwatch.report()`):
+    /// the head (everything up to and including the event log's `[`; the log is the
+    /// report's last field), then `events_json` for consecutive ranges of the log,
+    /// then `"]}"`. Joined, the pieces are exactly `plain_json_of`'s text, as long as
+    /// the engine did not change between them.
+    pub fn plain_json_head(engine: &Engine) -> String {
+        let mut head = Report::plain_json_of(engine, false);
+        // `..."events":[]}`: the empty log and the closing brace are written by the
+        // last piece. Anything else (an error text) is returned whole.
+        if head.ends_with("[]}") {
+            head.truncate(head.len() - 2);
+        }
+        head
+    }
+
+    /// The events `from..to` of the engine's log as they appear in the report's
+    /// `events` array (comma-separated, with a leading comma unless `from` is 0).
+    pub fn events_json(engine: &Engine, from: usize, to: usize) -> String {
+        let mut out = String::new();
+        for (i, e) in engine.events().enumerate().skip(from).take(to.saturating_sub(from)) {
+            if i > 0 {
+                out.push(',');
+            }
+            // An event that cannot be written (it never happens: they are plain
+            // data) would make the whole report an error text in `plain_json_of`.
+            if let Ok(text) = serde_json::to_string(e) {
+                out.push_str(&text);
+            }
+        }
+        out
+    }
 }
 
 #[cfg(test)]

@@ -175,3 +175,35 @@ fn page_strings_cannot_add_markup_to_any_format() {
     assert!(!text.contains('\u{1b}'), "{text}");
     assert!(text.contains("\\u{1b}[31mred"), "{text}");
 }
+
+/// `window.stormwatch.report()` writes a big report in pieces between frames: the
+/// pieces, however the log is cut, and redacted one by one, join to exactly the
+/// text written in one go (and redacted whole).
+#[test]
+fn a_report_written_in_pieces_is_the_report_written_at_once() {
+    let saved = fixture("reports/react-storm.json");
+    let engine =
+        crate::input::session::replay(crate::input::session::parse(&saved).unwrap(), &crate::Config::default());
+    let whole = Report::plain_json_of(&engine, true);
+    let n = engine.events().count();
+    assert!(n > 10, "{n}");
+    for step in [1, 7, n, n + 5] {
+        let head = Report::plain_json_head(&engine);
+        assert!(head.ends_with("\"events\":["), "{head}");
+        let mut text = crate::live::redact_json_text(&head);
+        let mut from = 0;
+        while from < n {
+            let to = (from + step).min(n);
+            text.push_str(&crate::live::redact_json_text(&Report::events_json(&engine, from, to)));
+            from = to;
+        }
+        text.push_str("]}");
+        assert_eq!(text, crate::live::redact_json_text(&whole), "step {step}");
+    }
+    // A session without events: the head and the end alone.
+    let empty = crate::Engine::new(&crate::Config::default());
+    assert_eq!(
+        Report::plain_json_head(&empty) + "]}",
+        Report::plain_json_of(&empty, true)
+    );
+}

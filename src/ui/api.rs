@@ -25,11 +25,8 @@ pub fn install(panel: &Panel) {
     set(
         &api,
         "report",
-        Closure::<dyn Fn() -> Promise>::new(move || {
-            let parsed = JSON::parse(&report_json(&p, true)).unwrap_or(JsValue::NULL);
-            Promise::resolve(&parsed)
-        })
-        .into_js_value(),
+        // Written in slices between frames (see `pump::report_promise`).
+        Closure::<dyn Fn() -> Promise>::new(move || super::pump::report_promise(&p)).into_js_value(),
     );
     // Exactly what Export saves, as text: 'json', 'html' or 'md'.
     let p = panel.clone();

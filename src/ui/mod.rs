@@ -32,6 +32,11 @@ use wasm_bindgen::prelude::*;
 /// Runs when the panel's wasm module is initialized.
 #[wasm_bindgen(start)]
 pub fn start() {
+    // For scripts/bench-panel.mjs: when the wasm is fetched, compiled and running
+    // (what the first render waited for until then, and what the mount takes after).
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark("stormwatch:start");
+    }
     state::install_panic_hook();
     let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) else {
         return;

@@ -1,8 +1,8 @@
 // A hostile page (static/demo/hostile.html) against the real panel in a real DevTools
 // window: junk and 100 KB URLs, hundreds of distinct failing endpoints, huge bodies,
 // odd React component names and tens of thousands of forged batches. The panel's main
-// thread must keep answering, report() must answer, and no page string may become markup.
-// The figures are printed; the bounds asserted are generous (a loaded CI machine).
+// thread must keep answering, report() must answer with the whole session, and no page
+// string may become markup. The figures are printed, not asserted (see the end).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { until, sleep, openDemo } from './devtools.mjs';
@@ -70,13 +70,21 @@ test('the panel stays responsive on a hostile page, report() answers, page strin
   console.log(`# panel main thread while the hostile page ran: max gap ${round(gaps.max)} ms, p95 ${round(gaps.p95)} ms, p50 ${round(gaps.p50)} ms over ${gaps.pings} pings; ${gaps.longTasks} long tasks, longest ${round(gaps.longestTask)} ms`);
 
   // report(): timed inside the panel (the CDP transfer of the result is not the panel's time).
+  // report() is written and parsed in slices between frames: it must hold the whole
+  // session all the same, exactly what Export saves (taken right after it, before
+  // the panel ingests anything more), every finding and every logged event.
   const timed = await tab.panel.eval(`(async () => {
     const t = performance.now();
     const r = await window.stormwatch.report();
     const ms = performance.now() - t;
-    return { ms, findings: r.findings.length, events: r.events.length };
+    const exported = window.stormwatch.exportText('json');
+    const same = JSON.stringify(r) === JSON.stringify(JSON.parse(exported));
+    const s = r.stats;
+    return { ms, findings: r.findings.length, events: r.events.length, logged: s.events - s.events_not_logged, same, bytes: exported.length };
   })()`);
-  console.log(`# report() answered in ${round(timed.ms)} ms with ${timed.findings} findings and ${timed.events} events`);
+  console.log(`# report() answered in ${round(timed.ms)} ms with ${timed.findings} findings and ${timed.events} events (${timed.bytes} bytes of JSON)`);
+  assert.ok(timed.same, 'report() is what Export saves');
+  assert.equal(timed.events, timed.logged, 'every logged event is in the report');
   // Many findings, but bounded: each detector keeps 50 and sums up the rest in one row.
   assert.ok(timed.findings >= 100 && timed.findings <= 17 * 51, JSON.stringify(timed));
 
@@ -108,7 +116,9 @@ test('the panel stays responsive on a hostile page, report() answers, page strin
   assert.deepEqual({ ...dom, scripts: undefined, forgedComponents: undefined }, { findingsTab: 0, componentsTab: 0, pwned: null, held: dom.held, oddName: dom.held, scripts: undefined, forgedComponents: undefined }, JSON.stringify(dom));
   assert.equal(await tab.page.eval('window.__pwned || null'), null);
 
-  // Generous bounds: the printed figures are what matter; these catch a frozen panel.
-  assert.ok(gaps.max < 1000, `the panel's main thread was blocked for ${round(gaps.max)} ms`);
-  assert.ok(timed.ms < 5000, `report() took ${round(timed.ms)} ms`);
+  // No timed assertion: on a shared machine a gap is mostly the panel waiting for a
+  // core (scripts/trace-hostile.mjs tells the two apart). The figures above are
+  // printed; scripts/bench-panel.mjs measures them. A frozen panel still fails:
+  // the ping loop must have kept running through the whole flood.
+  assert.ok(gaps.pings > 100, `the panel's main thread answered only ${gaps.pings} pings`);
 });
