@@ -14,6 +14,10 @@
 //   --profile  first, one launch with the panel shown and V8's sampling profiler on
 //            the page, the DevTools window, the panel and the service worker for one
 //            round: where each one's main-thread time goes, by function.
+//            STORMWATCH_PROFILE_DIR=<dir> also saves each profile whole (.cpuprofile,
+//            opens in DevTools' Performance panel); for function names in the panel's
+//            wasm, profile a build whose wasm kept its name section (wasm-bindgen
+//            output before wasm-opt) through STORMWATCH_EXTENSION_DIR.
 // (after scripts/build.sh --browser).
 import fs from 'node:fs';
 import os from 'node:os';
