@@ -14,6 +14,10 @@
 //   --profile  first, one launch with the panel shown and V8's sampling profiler on
 //            the page, the DevTools window, the panel and the service worker for one
 //            round: where each one's main-thread time goes, by function.
+//            STORMWATCH_PROFILE_DIR=<dir> also saves each profile whole (.cpuprofile,
+//            opens in DevTools' Performance panel); for function names in the panel's
+//            wasm, profile a build whose wasm kept its name section (wasm-bindgen
+//            output before wasm-opt) through STORMWATCH_EXTENSION_DIR.
 // (after scripts/build.sh --browser).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -220,8 +224,17 @@ async function profile(withExtension) {
     const ms = await tab.page.eval(workload(FETCHES, WARMUP));
     await sleep(1500); // what the panel and DevTools still do for this round
     console.log(`profile, ${withExtension ? 'panel shown' : 'no extension'}: one round of ${FETCHES} fetches took ${(ms / 1000).toFixed(2)} s with the profilers on; self time by function (ms):`);
+    if (withExtension) {
+      const dom = await tab.panel.eval(`document.getElementsByTagName('*').length`);
+      console.log(`  the panel's DOM after the round: ${dom} elements`);
+    }
     for (const [name, s] of Object.entries(sessions)) {
       const { profile: p } = await s.send('Profiler.stop');
+      // STORMWATCH_PROFILE_DIR=<dir>: each profile saved whole, for DevTools' Performance panel.
+      if (process.env.STORMWATCH_PROFILE_DIR) {
+        fs.mkdirSync(process.env.STORMWATCH_PROFILE_DIR, { recursive: true });
+        fs.writeFileSync(`${process.env.STORMWATCH_PROFILE_DIR}/${withExtension ? 'panel-shown' : 'no-extension'}-${name.replace(' ', '-')}.cpuprofile`, JSON.stringify(p));
+      }
       const total = (p.endTime - p.startTime) / 1000;
       const samples = p.samples.length || 1;
       const by = new Map();

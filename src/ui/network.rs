@@ -1,9 +1,11 @@
 //! DevTools' network log: `onRequestFinished` for each request as it finishes,
 //! `getHAR()` for those that finished before the panel listened, `onNavigated` for
-//! navigations. The entries are turned into JSON text here (only what the engine
-//! reads, in one call into JavaScript per entry) and handed to the session's
-//! `NetworkLog`, which takes each entry once and in order; the chunks it gives go
-//! through the work queue.
+//! navigations. Finished entries gather on the JavaScript side and are looked at a
+//! batch at a time (every `BATCH_MS`, or every `BATCH_MAX` entries): one call into
+//! the wasm per batch reads the few fields the panel decides on for all of them, and
+//! one call out turns the entries it keeps into JSON text (only what the engine
+//! reads). They go to the session's `NetworkLog`, which takes each entry once and in
+//! order; the chunks it gives go through the work queue.
 
 use super::bridge::{call, chrome, get, listen};
 use super::state::{now_ms, Panel};
@@ -13,22 +15,29 @@ use js_sys::{Array, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// How long reported entries gather before they are handed over.
+/// How long reported entries gather before the panel looks at them.
+const BATCH_MS: u32 = 30;
+/// ...or how many: a flood's entries are looked at (and let go) in batches of this
+/// many, so the entries DevTools delivered are not kept alive across tasks.
+const BATCH_MAX: u32 = 64;
+/// How long an entry whose body is being read may wait for it before it is queued alone.
 const FLUSH_MS: u32 = 30;
 /// How long a navigation may stay unexplained by the page before it counts as a new document.
 const NAVIGATION_SETTLE_MS: u32 = 1_500;
 /// After this long, entries reported can no longer be in `getHAR()`'s answer.
 const FORGET_ANSWER_MS: u32 = 5_000;
 
-// One call into JavaScript per DevTools entry instead of one per field: each
-// crossing (a property path turned into JS strings, a JS string copied into wasm)
-// cost more than the work it fetched (measured with bench-page.mjs --profile:
-// about 30 crossings per entry, TextDecoder and wasm-to-js among the panel's
-// busiest frames). `entry_head` gives the few fields the panel decides on, one
-// string; `entry_json` gives the entry as JSON text holding only what
-// `har::HarEntry` reads, so stringifying it, copying it into wasm and parsing it
-// handle about half the text (request headers are most of an entry, and the engine
-// reads four of them). The header lists must name every header `har.rs` reads
+// The panel's cost per request was glue, not analysis (bench-page.mjs --profile:
+// 0.7 ms of panel time per request against ~10 µs in the engine): a call into the
+// wasm per DevTools entry, a string out of it for the head, another for the JSON,
+// a look at the clock and a timer per few entries. Now the listener only holds the
+// entry (`hold`); a batch of them crosses once each way. `entry_head` gives the few
+// fields the panel decides on (seven lines an entry, no field holds a line break);
+// `entry_json` gives the entry as JSON text holding only what `har::HarEntry`
+// reads, so stringifying it, copying it into wasm and parsing it handle about half
+// the text (request headers are most of an entry, and the engine reads four of
+// them). JSON text has no raw line breaks, so a batch's entries travel joined by
+// '\n'. The header lists must name every header `har.rs` reads
 // (`tests/panel_entry.rs` checks); an entry that had headers keeps at least one, so
 // "it had none" (`no_headers`, `traced`) reads as before.
 #[wasm_bindgen(inline_js = r#"
@@ -41,15 +50,50 @@ function headers(list, keep) {
   if (out.length === 0 && list.length > 0) out.push(list[0]);
   return out;
 }
-export function entry_head(e) {
+const oneLine = (s) => (s.indexOf('\n') < 0 ? s : s.replace(/\n/g, ' '));
+function entry_head(e) {
   const r = e.response || {};
   const c = r.content || {};
-  const started = typeof e.startedDateTime === 'string' ? e.startedDateTime : '';
-  const url = e.request && typeof e.request.url === 'string' ? e.request.url : '';
-  const str = (v) => (typeof v === 'string' ? v : '');
+  const str = (v) => (typeof v === 'string' ? oneLine(v) : '');
   const num = (v) => (typeof v === 'number' ? String(v) : '');
-  return [started, url, str(e._resourceType), num(c.size), str(c.mimeType), num(Date.parse(started)), num(e.time)].join('\n');
+  const started = str(e.startedDateTime);
+  const url = e.request ? str(e.request.url) : '';
+  return started + '\n' + url + '\n' + str(e._resourceType) + '\n' + num(c.size) + '\n' + str(c.mimeType) + '\n' +
+    num(Date.parse(started)) + '\n' + num(e.time);
 }
+// Entries reported and not yet looked at, and the batch being looked at.
+let held = [];
+let taken = [];
+let timer = 0;
+let onBatch = null;
+export function hold_finished(event, batch_ms, batch_max, on_batch) {
+  onBatch = on_batch;
+  event.addListener((entry) => {
+    held.push(entry);
+    if (held.length >= batch_max) {
+      if (timer) clearTimeout(timer);
+      timer = 0;
+      onBatch();
+    } else if (!timer) {
+      timer = setTimeout(() => { timer = 0; onBatch(); }, batch_ms);
+    }
+  });
+}
+export function take_heads() {
+  if (timer) clearTimeout(timer);
+  timer = 0;
+  taken = held;
+  held = [];
+  return taken.map(entry_head).join('\n');
+}
+export function taken_entry(i) { return taken[i]; }
+export function taken_json(keep) {
+  const out = [];
+  for (const i of keep) out.push(entry_json(taken[i]));
+  taken = [];
+  return out.join('\n');
+}
+export function heads_of(entries) { return entries.map(entry_head).join('\n'); }
 export function entry_json(e) {
   const q = e.request || {};
   const r = e.response || {};
@@ -69,8 +113,14 @@ export function entry_json(e) {
 }
 "#)]
 extern "C" {
+    fn hold_finished(event: &JsValue, batch_ms: u32, batch_max: u32, on_batch: &JsValue);
     #[wasm_bindgen(catch)]
-    fn entry_head(entry: &JsValue) -> Result<String, JsValue>;
+    fn take_heads() -> Result<String, JsValue>;
+    fn taken_entry(i: u32) -> JsValue;
+    #[wasm_bindgen(catch)]
+    fn taken_json(keep: &[u32]) -> Result<String, JsValue>;
+    #[wasm_bindgen(catch)]
+    fn heads_of(entries: &Array) -> Result<String, JsValue>;
     #[wasm_bindgen(catch)]
     fn entry_json(entry: &JsValue) -> Result<String, JsValue>;
 }
@@ -87,25 +137,25 @@ struct Head {
     span: Option<(f64, f64)>,
 }
 
-fn head_of(entry: &JsValue) -> Head {
-    let text = entry_head(entry).unwrap_or_default();
-    let mut f = text.split('\n');
-    let mut next = || f.next().unwrap_or("");
-    let (started, url, kind, size, mime) = (next(), next(), next(), next(), next());
+/// The heads in `text`, seven lines each (see `entry_head`).
+fn heads(text: &str) -> Vec<Head> {
     let number = |s: &str| s.parse::<f64>().ok().filter(|n| n.is_finite());
-    let (start, time) = (number(next()), number(next()).unwrap_or(0.0));
-    Head {
-        key: har_key(started, url),
-        url: url.to_string(),
-        kind: kind.to_string(),
-        size: number(size),
-        mime: mime.to_string(),
-        span: start.map(|s| (s, s + time.max(0.0))),
-    }
-}
-
-fn to_json(entry: &JsValue) -> Option<String> {
-    entry_json(entry).ok()
+    let lines: Vec<&str> = if text.is_empty() { Vec::new() } else { text.split('\n').collect() };
+    lines
+        .chunks(7)
+        .map(|f| {
+            let at = |i: usize| f.get(i).copied().unwrap_or("");
+            let (start, time) = (number(at(5)), number(at(6)).unwrap_or(0.0));
+            Head {
+                key: har_key(at(0), at(1)),
+                url: at(1).to_string(),
+                kind: at(2).to_string(),
+                size: number(at(3)),
+                mime: at(4).to_string(),
+                span: start.map(|s| (s, s + time.max(0.0))),
+            }
+        })
+        .collect()
 }
 
 /// Starts listening, then asks `getHAR()` for what finished earlier.
@@ -116,16 +166,16 @@ pub fn watch(panel: &Panel) {
     panel.state().network.borrow_mut().start();
     if let Some(finished) = get(&network, &["onRequestFinished"]) {
         let p = panel.clone();
-        listen(
-            &finished,
-            Closure::<dyn FnMut(JsValue)>::new(move |entry| on_entry(&p, entry)).into_js_value(),
-        );
+        let on_batch = Closure::<dyn FnMut()>::new(move || on_batch(&p)).into_js_value();
+        hold_finished(&finished, BATCH_MS, BATCH_MAX, &on_batch);
     }
     if let Some(navigated) = get(&network, &["onNavigated"]) {
         let p = panel.clone();
         listen(
             &navigated,
             Closure::<dyn FnMut(JsValue)>::new(move |url: JsValue| {
+                // What finished before the navigation goes first.
+                on_batch(&p);
                 flush(&p);
                 let url = url.as_string().unwrap_or_default();
                 p.push(move |p| p.with_live(|l| l.navigated(&url)));
@@ -147,16 +197,13 @@ pub fn watch(panel: &Panel) {
 /// time, then what the listener reported meanwhile that the answer did not hold.
 fn on_har(panel: &Panel, har: JsValue) {
     let entries: Array = get(&har, &["entries"]).map(|e| e.unchecked_into()).unwrap_or_default();
-    panel
-        .state()
-        .network
-        .borrow_mut()
-        .answered(entries.iter().map(|e| head_of(&e).key));
+    let keys = heads(&heads_of(&entries).unwrap_or_default());
+    panel.state().network.borrow_mut().answered(keys.iter().map(|h| h.key));
     let n = entries.length();
     for from in (0..n).step_by(HAR_CHUNK) {
         let slice = entries.slice(from, (from + HAR_CHUNK as u32).min(n));
         panel.push(move |p| {
-            let parts: Vec<String> = slice.iter().filter_map(|e| to_json(&e)).collect();
+            let parts: Vec<String> = slice.iter().filter_map(|e| entry_json(&e).ok()).collect();
             let json = format!("[{}]", parts.join(","));
             let _ = p.with_live(|l| l.accept_har_entries(&json));
         });
@@ -166,43 +213,67 @@ fn on_har(panel: &Panel, har: JsValue) {
     Timeout::new(FORGET_ANSWER_MS, move || p.state().network.borrow_mut().forget_answer()).forget();
 }
 
-fn on_entry(panel: &Panel, entry: JsValue) {
-    let head = head_of(&entry);
-    if panel.state().network.borrow().seen(head.key) {
+/// The entries DevTools reported since the last batch: each is dropped (a copy of
+/// one `getHAR()` gave, or a source map we fetched), has its body read first, or is
+/// kept; the kept ones cross into wasm as JSON text at once.
+fn on_batch(panel: &Panel) {
+    let heads = heads(&take_heads().unwrap_or_default());
+    if heads.is_empty() {
         return;
     }
-    if panel.state().maps.borrow().is_ours(&head.url) {
-        return;
+    let now = now_ms();
+    let mut keep: Vec<u32> = Vec::with_capacity(heads.len());
+    for (i, head) in heads.iter().enumerate() {
+        let i = i as u32;
+        if panel.state().network.borrow().seen(head.key) || panel.state().maps.borrow().is_ours(&head.url) {
+            continue;
+        }
+        if head.kind == "script" && head.size.is_some_and(|s| s >= super::sourcemaps::MIN_CHUNK_FOR_MAP) {
+            super::sourcemaps::read_chunk(panel, &taken_entry(i));
+        }
+        let small_json = (head.kind == "fetch" || head.kind == "xhr")
+            && head.size.unwrap_or(f64::MAX) <= MAX_BODY_FOR_VALUES
+            && head.mime.contains("json");
+        if small_json && panel.state().bodies.borrow_mut().wants(head.span, now) && read_body(panel, head.key, taken_entry(i)) {
+            continue;
+        }
+        keep.push(i);
     }
-    if head.kind == "script" && head.size.is_some_and(|s| s >= super::sourcemaps::MIN_CHUNK_FOR_MAP) {
-        super::sourcemaps::read_chunk(panel, &entry);
-    }
-    let small_json = (head.kind == "fetch" || head.kind == "xhr")
-        && head.size.unwrap_or(f64::MAX) <= MAX_BODY_FOR_VALUES
-        && head.mime.contains("json");
-    if small_json && panel.state().bodies.borrow_mut().wants(head.span, now_ms()) {
-        // DevTools' copy of the body, not the page's (the page's stream is never touched);
-        // it is still a round trip into the page's renderer, hence `BodyReads`.
-        let e = entry.clone();
-        let p = panel.clone();
-        let key = head.key;
-        let on_content = Closure::once_into_js(move |content: JsValue, encoding: JsValue| {
-            if content.is_string() && encoding.as_string().unwrap_or_default().is_empty() {
-                if let Some(c) = get(&e, &["response", "content"]) {
-                    let _ = Reflect::set(&c, &"text".into(), &content);
-                }
-            }
-            queue(&p, key, &e);
-        });
-        if call(&entry, "getContent", &[on_content]).is_ok() {
-            return;
+    let json = taken_json(&keep).unwrap_or_default();
+    let mut lines = json.split('\n');
+    let mut any = false;
+    {
+        let mut network = panel.state().network.borrow_mut();
+        for &i in &keep {
+            let Some(line) = lines.next() else { break };
+            any |= network.push(heads[i as usize].key, line.to_string());
         }
     }
-    queue(panel, head.key, &entry);
+    if any {
+        flush(panel);
+    }
 }
 
+/// Reads the answer's body (DevTools' copy, not the page's: the page's stream is
+/// never touched), then queues the entry with it; false when it cannot be asked.
+/// It is still a round trip into the page's renderer, hence `BodyReads`.
+fn read_body(panel: &Panel, key: u64, entry: JsValue) -> bool {
+    let e = entry.clone();
+    let p = panel.clone();
+    let on_content = Closure::once_into_js(move |content: JsValue, encoding: JsValue| {
+        if content.is_string() && encoding.as_string().unwrap_or_default().is_empty() {
+            if let Some(c) = get(&e, &["response", "content"]) {
+                let _ = Reflect::set(&c, &"text".into(), &content);
+            }
+        }
+        queue(&p, key, &e);
+    });
+    call(&entry, "getContent", &[on_content]).is_ok()
+}
+
+/// One entry on its own (its body was read).
 fn queue(panel: &Panel, key: u64, entry: &JsValue) {
-    let Some(json) = to_json(entry) else {
+    let Ok(json) = entry_json(entry) else {
         return;
     };
     if !panel.state().network.borrow_mut().push(key, json) {

@@ -31,9 +31,11 @@ const MAX_REFRESH_MS: f64 = 1_000.0;
 /// cost: the panel shares the machine's cores with the page it watches, and a
 /// redraw every 50 ms of a view that changes on every event is work the page pays
 /// for (measured: most of a redraw's cost is the layout after it, which the `4 c`
-/// rule does not see). 500 events a second wait 500 ms, 1,000 or more wait 1 s; a
-/// quiet page still redraws within 50 ms.
-const LOAD_MS_PER_EVENT_S: f64 = 1.0;
+/// rule does not see). 100 events a second wait 300 ms, 334 or more wait 1 s; a
+/// quiet page still redraws within 50 ms. (bench-page.mjs: 2,000 sequential fetches
+/// send ~350 events a second; at 1 ms per event/s the panel redrew ~3 times a
+/// second, and the redraws and their layouts were most of its CPU.)
+const LOAD_MS_PER_EVENT_S: f64 = 3.0;
 /// Findings listed (the list draws only the rows in view; the report has all).
 pub const MAX_SHOWN: usize = 5_000;
 
@@ -118,9 +120,13 @@ pub fn use_panel() -> StoredValue<Panel, LocalStorage> {
 }
 
 pub fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or_else(js_sys::Date::now, |p| p.now())
+    thread_local! {
+        // Looked up once: finding `window.performance` is two calls out of the wasm
+        // and a type check, and the work queue reads the clock every few dozen events
+        // (bench-page.mjs --profile: half of `now_ms`'s time was the lookup).
+        static PERFORMANCE: Option<web_sys::Performance> = web_sys::window().and_then(|w| w.performance());
+    }
+    PERFORMANCE.with(|p| p.as_ref().map_or_else(js_sys::Date::now, web_sys::Performance::now))
 }
 
 impl Panel {
