@@ -25,7 +25,7 @@
   const BATCH_EVENT = '__stormwatch_batch__';
   const PROBE_EVENT = '__stormwatch_probe__';
   const FLUSH_MS = 40;
-  const BUSY_RATE = 0.1;
+  const BUSY_RATE = 0.3;
   const BUSY_FLUSH_MS = 250;
   // wire: the envelope's version and kind, batch sizes, body and GraphQL limits.
   const PROTOCOL_VERSION = 2;
@@ -117,12 +117,12 @@
   // ---- batching -------------------------------------------------------------
   // The first event of a quiet spell arms a FLUSH_MS timer, so a finding reaches
   // the panel within about 100 ms. When the last batch came at more than
-  // BUSY_RATE events per millisecond (a flood: from about 35 requests a second, each
-  // a start, an end and a resource entry), the timer is BUSY_FLUSH_MS instead, so
-  // the flood costs the page (and the relay, the service worker and the panel, which
-  // share its CPU) a few messages a second rather than dozens: 2,000 sequential
-  // fetches on a loaded 2-core machine ran at ~100 a second, just under the old
-  // 0.3 events/ms, and went out in 25 batches a second.
+  // BUSY_RATE events per millisecond (a flood: about 100 requests a second, each a
+  // start, an end and a resource entry), the timer is BUSY_FLUSH_MS instead, so the
+  // flood costs the page (and the relay, the service worker and the panel, which
+  // share its CPU) a few messages a second rather than dozens. Not lower: an app
+  // with a few dozen requests a second of ordinary traffic would then wait 250 ms
+  // for every finding.
   // Events that change how later requests read (focus, route, visibility) go out
   // at once: the engine must know of a focus change before DevTools' log of the
   // refetch it provoked arrives.
