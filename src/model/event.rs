@@ -641,7 +641,15 @@ pub fn over_utf16_units(text: &str, limit: usize) -> bool {
 /// `_` with a digit in them. Nothing else (no names, emails, text) is kept, and
 /// nothing under a secret-looking key. At most 32.
 pub fn response_values(json: &str) -> Vec<String> {
-    let mut out = serde_json::from_str::<Found>(json).map_or_else(|_| Vec::new(), |f| f.0);
+    let found = serde_json::from_str::<Found>(json).map_or_else(|_| Vec::new(), |f| f.0);
+    // The capacity a Vec grown one push at a time has (4, 8, 16, 32): the engine
+    // counts the replay log's bytes by capacity, so this keeps which events a report
+    // keeps exactly as before.
+    let mut out = Vec::with_capacity(match found.len() {
+        0 => 0,
+        n => n.next_power_of_two().max(4),
+    });
+    out.extend(found);
     crate::model::sort::sort(&mut out);
     out.dedup();
     out
@@ -720,7 +728,9 @@ impl<'de> serde::de::Visitor<'de> for FoundVisitor {
     // Integers as `Value::as_i64` reads them: those that fit an i64, from two digits.
     fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Found, E> {
         Ok(if n.wrapping_abs() >= 10 {
-            Found::one(n.to_string())
+            // Written as `serde_json::Number` writes it (the same text, and the same
+            // capacity, which the engine's byte count sees).
+            Found::one(serde_json::Number::from(n).to_string())
         } else {
             Found(Vec::new())
         })
@@ -914,7 +924,12 @@ mod tests {
             cases.push(format!("{{{}}}", items.join(",")));
         }
         for json in &cases {
-            assert_eq!(response_values(json), values_through_a_value_tree(json), "{json}");
+            let (new, old) = (response_values(json), values_through_a_value_tree(json));
+            assert_eq!(new, old, "{json}");
+            // Capacities too: the engine counts the replay log's bytes by capacity.
+            assert_eq!(new.capacity(), old.capacity(), "{json}");
+            let caps = |v: &[String]| v.iter().map(String::capacity).collect::<Vec<_>>();
+            assert_eq!(caps(&new), caps(&old), "{json}");
         }
     }
 
