@@ -18,16 +18,45 @@ use stormwatch::{Config, Engine};
 
 const T0: f64 = 1_796_083_200_000.0;
 
-/// The system allocator, counting the bytes live on the heap and their peak: the
-/// engine's real footprint, free of RSS's page granularity and allocator caching.
+/// The system allocator (or with `STORMWATCH_BENCH_MIMALLOC=1` the native CLI's
+/// mimalloc), counting the bytes live on the heap and their peak: the engine's real
+/// footprint, free of RSS's page granularity and allocator caching.
 struct Counting;
+
+/// 0: not decided yet, 1: the system allocator, 2: mimalloc. Decided on the first
+/// allocation (before `main`), from the environment.
+static WHICH: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+fn use_mimalloc() -> bool {
+    match WHICH.load(Ordering::Relaxed) {
+        1 => false,
+        2 => true,
+        _ => {
+            // Read with libc's getenv: std's env access allocates, which would recurse.
+            extern "C" {
+                fn getenv(name: *const std::ffi::c_char) -> *const std::ffi::c_char;
+            }
+            let on = !unsafe { getenv(c"STORMWATCH_BENCH_MIMALLOC".as_ptr()) }.is_null();
+            WHICH.store(if on { 2 } else { 1 }, Ordering::Relaxed);
+            on
+        }
+    }
+}
+
+fn inner() -> &'static dyn GlobalAlloc {
+    if use_mimalloc() {
+        &mimalloc::MiMalloc
+    } else {
+        &System
+    }
+}
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
+        let p = unsafe { inner().alloc(layout) };
         if !p.is_null() {
             let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
             PEAK.fetch_max(now, Ordering::Relaxed);
@@ -35,11 +64,11 @@ unsafe impl GlobalAlloc for Counting {
         p
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
+        unsafe { inner().dealloc(ptr, layout) };
         LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        let p = unsafe { inner().realloc(ptr, layout, new_size) };
         if !p.is_null() {
             if new_size >= layout.size() {
                 let now = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size - layout.size();
@@ -383,6 +412,14 @@ fn main() {
         println!("{phase}: {n} events");
         return;
     }
+    println!(
+        "allocator: {}",
+        if use_mimalloc() {
+            "mimalloc (the native CLI's; STORMWATCH_BENCH_MIMALLOC=1)"
+        } else {
+            "the system's (the CLI uses mimalloc: STORMWATCH_BENCH_MIMALLOC=1)"
+        }
+    );
     // Memory first, while the process holds nothing else.
     memory();
     if args.iter().any(|a| a == "--memory-only") {

@@ -31,7 +31,7 @@ use super::{dev_build_in_production, thresholds, Detector, DetectorInfo, Finding
 use crate::detect::config::Config;
 use crate::model::bounded::evict_oldest;
 use crate::model::event::{Event, Outcome};
-use crate::model::finding::{Metric, Severity};
+use crate::model::finding::{Metric, Severity, MAX_EVIDENCE_REQUESTS};
 use crate::model::request::Request;
 use std::collections::BTreeSet;
 
@@ -295,9 +295,15 @@ impl DuplicateRequest {
             kept = true;
             f.count = count;
             f.last_ms = f.last_ms.max(last);
-            f.evidence.requests.clone_from(&k.retired_ids);
+            // The retired copies, then the counted ones, the newest `MAX_EVIDENCE_REQUESTS`
+            // (as `add_request` one by one would keep: the ids are distinct, a request
+            // leaves the list when it is retired), written in one pass: a busy key is
+            // refreshed at every start and end.
+            let ids = k.retired_ids.iter().copied().chain(counted.clone().map(|s| s.id));
+            let skip = (k.retired_ids.len() + t.len() as usize).saturating_sub(MAX_EVIDENCE_REQUESTS);
+            f.evidence.requests.clear();
+            f.evidence.requests.extend(ids.skip(skip));
             for (i, s) in counted.enumerate() {
-                f.evidence.add_request(s.id);
                 // Where the copies came from (the first is the one they copy).
                 if let Some(src) = s.source.as_ref().filter(|_| i > 0 || k.retired > 0) {
                     f.evidence.add_source(src);

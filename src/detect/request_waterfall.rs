@@ -169,24 +169,41 @@ fn url_tokens(url: &str) -> Vec<&str> {
         .collect()
 }
 
-/// Whether `url` carries `value` where ids go: a whole path segment, or a whole
-/// query value of 4 characters or more (a short number there is more often a page
-/// size or a count than an id).
-fn carries(url: &str, value: &str) -> bool {
-    let path = url
-        .split_once("://")
-        .map_or(url, |(_, rest)| rest.find('/').map_or("", |i| &rest[i..]));
-    let (path, query) = path
-        .split('#')
-        .next()
-        .unwrap_or("")
-        .split_once('?')
-        .unwrap_or((path, ""));
-    path.split('/').any(|seg| seg == value)
-        || (value.len() >= 4
-            && query
+/// The places of a URL where ids go: its path segments (empty ones too) and its
+/// query values. Cut once per request judged, then matched against every value of
+/// every answer in reach: cutting the URL again per value was most of this
+/// detector's time under steady traffic.
+struct IdPlaces<'a> {
+    segments: Vec<&'a str>,
+    query_values: Vec<&'a str>,
+}
+
+impl<'a> IdPlaces<'a> {
+    fn of(url: &'a str) -> Self {
+        let path = url
+            .split_once("://")
+            .map_or(url, |(_, rest)| rest.find('/').map_or("", |i| &rest[i..]));
+        let (path, query) = path
+            .split('#')
+            .next()
+            .unwrap_or("")
+            .split_once('?')
+            .unwrap_or((path, ""));
+        IdPlaces {
+            segments: path.split('/').collect(),
+            query_values: query
                 .split('&')
-                .any(|kv| kv.split_once('=').is_some_and(|(_, v)| v == value)))
+                .filter_map(|kv| kv.split_once('=').map(|(_, v)| v))
+                .collect(),
+        }
+    }
+
+    /// Whether the URL carries `value` where ids go: a whole path segment, or a whole
+    /// query value of 4 characters or more (a short number there is more often a page
+    /// size or a count than an id).
+    fn carry(&self, value: &str) -> bool {
+        self.segments.contains(&value) || (value.len() >= 4 && self.query_values.contains(&value))
+    }
 }
 
 struct Recent<'a> {
@@ -349,7 +366,8 @@ impl RequestWaterfall {
         let mut candidates: Vec<&Node> = Vec::new();
         // Answers whose ids its URL carries, ended a little longer ago (`data_gap_ms`).
         let mut carried: Vec<&Node> = Vec::new();
-        let carries_from = |a: &Node| a.values.iter().any(|v| carries(&b.url, v));
+        let places = IdPlaces::of(&b.url);
+        let carries_from = |a: &Node| a.values.iter().any(|v| places.carry(v));
         let mut busy = false;
         // The oldest nodes, all out of reach (a millisecond to spare for rounding), need no look.
         let from = self.reach.partition_point(|r| *r < b.start - 1.0).min(self.nodes.len());
@@ -378,10 +396,13 @@ impl RequestWaterfall {
         // A URL carrying an id from the answer that just ended needed that answer,
         // whatever code sent it: a data layer's dependent query runs from its own
         // scheduler, in another function, so the stack cannot link it.
+        // (Those in `carried` were found to carry one already.)
         let by_data = candidates
             .iter()
-            .chain(carried.iter())
-            .filter(|a| !b.retry && !same_key(a) && carries_from(a))
+            .map(|a| (a, false))
+            .chain(carried.iter().map(|a| (a, true)))
+            .filter(|(a, carry)| !b.retry && !same_key(a) && (*carry || carries_from(a)))
+            .map(|(a, _)| a)
             .max_by(|x, y| x.last_end.unwrap_or(0.0).total_cmp(&y.last_end.unwrap_or(0.0)))
             .map(|a| a.id);
         let best = |it: Vec<&Node>| {

@@ -1204,6 +1204,11 @@ fn read_entries<R: Read>(
     on: &mut impl FnMut(Ev<'_>),
 ) -> Result<Option<String>, ScanError> {
     let mut first = true;
+    // The input is checked for UTF-8 once, as it comes in, up to here (an offset in
+    // the whole input, like `Scanner::position`); entries are then decoded as text.
+    // Decoding bytes instead checks every string again (serde_json validates each
+    // one it borrows), which cost more than the whole check.
+    let mut valid_to = 0u64;
     loop {
         match s.next_element(&mut first)? {
             Ok(true) => {}
@@ -1212,10 +1217,34 @@ fn read_entries<R: Read>(
         }
         let i = stats.entries;
         let used = loop {
-            let mut stream = serde_json::Deserializer::from_slice(&s.buf[s.pos..s.len]).into_iter::<HarEntry>();
-            match stream.next() {
-                Some(Ok(entry)) => {
-                    let used = stream.byte_offset();
+            // An entry starts at `{`, a character boundary: checking from there is sound.
+            valid_to = valid_to.max(s.position());
+            let from = (valid_to - s.dropped) as usize;
+            let invalid = match std::str::from_utf8(&s.buf[from..s.len]) {
+                Ok(_) => {
+                    valid_to = s.dropped + s.len as u64;
+                    false
+                }
+                Err(e) => {
+                    valid_to += e.valid_up_to() as u64;
+                    // `None`: only a character cut by the end of the read so far.
+                    e.error_len().is_some()
+                }
+            };
+            let next = if invalid {
+                // Bytes that are not UTF-8 ahead: decoded as bytes, so an entry that
+                // holds them fails with serde_json's own error.
+                let mut stream = serde_json::Deserializer::from_slice(&s.buf[s.pos..s.len]).into_iter::<HarEntry>();
+                stream.next().map(|r| r.map(|e| (e, stream.byte_offset())))
+            } else {
+                let checked = &s.buf[s.pos..(valid_to - s.dropped) as usize];
+                // SAFETY: `checked` lies within what `from_utf8` accepted above.
+                let text = unsafe { std::str::from_utf8_unchecked(checked) };
+                let mut stream = serde_json::Deserializer::from_str(text).into_iter::<HarEntry>();
+                stream.next().map(|r| r.map(|e| (e, stream.byte_offset())))
+            };
+            match next {
+                Some(Ok((entry, used))) => {
                     stats.entries += 1;
                     on(Ev::Decoded(i, entry));
                     break Some(used);

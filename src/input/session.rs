@@ -263,7 +263,8 @@ struct Waiting {
     t: f64,
     seq: u64,
     pageref: Option<String>,
-    entry: NetworkEntry,
+    /// Boxed once here (the engine takes it boxed): the heap moves a pointer, not the entry.
+    entry: Box<NetworkEntry>,
 }
 
 impl PartialEq for Waiting {
@@ -308,7 +309,7 @@ impl Pages<'_> {
             t: entry.t,
             seq: self.seq,
             pageref,
-            entry,
+            entry: Box::new(entry),
         }));
         if self.window.len() > REORDER_WINDOW {
             if let Some(Reverse(w)) = self.window.pop() {
@@ -339,7 +340,7 @@ impl Pages<'_> {
             run.url = Some(w.entry.url.clone());
             run.engine.set_page_url(&w.entry.url);
         }
-        run.engine.ingest(Event::Network(Box::new(w.entry)));
+        run.engine.ingest(Event::Network(w.entry));
     }
 
     /// A new page: a fresh engine, as the panel starts one for a new document.

@@ -641,34 +641,139 @@ pub fn over_utf16_units(text: &str, limit: usize) -> bool {
 /// `_` with a digit in them. Nothing else (no names, emails, text) is kept, and
 /// nothing under a secret-looking key. At most 32.
 pub fn response_values(json: &str) -> Vec<String> {
-    const MAX_VALUES: usize = 32;
-    fn id_like(s: &str) -> bool {
-        (3..=64).contains(&s.len())
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-            && s.chars().any(|c| c.is_ascii_digit())
-    }
-    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
-        if out.len() >= MAX_VALUES {
-            return;
-        }
-        match v {
-            serde_json::Value::String(s) if id_like(s) => out.push(s.clone()),
-            serde_json::Value::Number(n) if n.as_i64().is_some_and(|i| i.abs() >= 10) => out.push(n.to_string()),
-            serde_json::Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
-            serde_json::Value::Object(map) => map
-                .iter()
-                .filter(|(k, _)| !crate::model::redact::is_secret_name(k))
-                .for_each(|(_, i)| walk(i, out)),
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    if let Ok(v) = serde_json::from_str::<serde_json::Value>(json) {
-        walk(&v, &mut out);
-    }
+    let found = serde_json::from_str::<Found>(json).map_or_else(|_| Vec::new(), |f| f.0);
+    // The capacity a Vec grown one push at a time has (4, 8, 16, 32): the engine
+    // counts the replay log's bytes by capacity, so this keeps which events a report
+    // keeps exactly as before.
+    let mut out = Vec::with_capacity(match found.len() {
+        0 => 0,
+        n => n.next_power_of_two().max(4),
+    });
+    out.extend(found);
     crate::model::sort::sort(&mut out);
     out.dedup();
     out
+}
+
+/// At most this many values per response, taken in document order with each
+/// object's members in key order (as a `serde_json::Value` would be walked).
+const MAX_VALUES: usize = 32;
+
+fn id_like(s: &str) -> bool {
+    (3..=64).contains(&s.len())
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && s.chars().any(|c| c.is_ascii_digit())
+}
+
+/// The values of one JSON value and everything in it, in walk order, at most
+/// `MAX_VALUES`. Decoded straight from the text, without building a
+/// `serde_json::Value` tree (which cost more than the rest of reading an entry's body).
+struct Found(Vec<String>);
+
+impl Found {
+    fn one(v: String) -> Found {
+        Found(vec![v])
+    }
+
+    fn extend(&mut self, more: Vec<String>) {
+        let room = MAX_VALUES.saturating_sub(self.0.len());
+        self.0.extend(more.into_iter().take(room));
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Found {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Found, D::Error> {
+        d.deserialize_any(FoundVisitor)
+    }
+}
+
+struct FoundVisitor;
+
+/// An object key, borrowed from the text when it has no escapes.
+struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Key<'de>, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, s: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Borrowed(s)))
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Owned(s.to_string())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for FoundVisitor {
+    type Value = Found;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Found, E> {
+        Ok(Found(Vec::new()))
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Found, E> {
+        Ok(Found(Vec::new()))
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Found, E> {
+        Ok(Found(Vec::new()))
+    }
+    // Integers as `Value::as_i64` reads them: those that fit an i64, from two digits.
+    fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Found, E> {
+        Ok(if n.wrapping_abs() >= 10 {
+            // Written as `serde_json::Number` writes it (the same text, and the same
+            // capacity, which the engine's byte count sees).
+            Found::one(serde_json::Number::from(n).to_string())
+        } else {
+            Found(Vec::new())
+        })
+    }
+    fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Found, E> {
+        match i64::try_from(n) {
+            Ok(i) => self.visit_i64(i),
+            Err(_) => Ok(Found(Vec::new())),
+        }
+    }
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Found, E> {
+        Ok(if id_like(s) {
+            Found::one(s.to_string())
+        } else {
+            Found(Vec::new())
+        })
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Found, A::Error> {
+        let mut out = Found(Vec::new());
+        while let Some(item) = seq.next_element::<Found>()? {
+            out.extend(item.0);
+        }
+        Ok(out)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Found, A::Error> {
+        // Members in key order, the last of a repeated key winning (as in a `Value`'s map).
+        let mut members: Vec<(Key<'de>, Vec<String>)> = Vec::new();
+        while let Some((k, v)) = map.next_entry::<Key<'de>, Found>()? {
+            members.push((k, v.0));
+        }
+        crate::model::sort::sort_by(&mut members, |a, b| a.0 .0.cmp(&b.0 .0));
+        let mut out = Found(Vec::new());
+        let mut it = members.into_iter().peekable();
+        while let Some((k, v)) = it.next() {
+            if it.peek().is_some_and(|(next, _)| next.0 == k.0) {
+                continue;
+            }
+            if !crate::model::redact::is_secret_name(&k.0) {
+                out.extend(v);
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// A short, stable signature of a text, so bodies can be compared without keeping
@@ -755,6 +860,77 @@ mod tests {
         );
         assert_eq!(v, vec!["4711", "9f8e7d", "t_9x"]);
         assert!(response_values("not json").is_empty());
+    }
+
+    /// The walk `response_values` did over a `serde_json::Value` before it decoded
+    /// the text directly: the reference the direct decoding must agree with.
+    fn values_through_a_value_tree(json: &str) -> Vec<String> {
+        fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+            if out.len() >= MAX_VALUES {
+                return;
+            }
+            match v {
+                serde_json::Value::String(s) if id_like(s) => out.push(s.clone()),
+                serde_json::Value::Number(n) if n.as_i64().is_some_and(|i| i.abs() >= 10) => out.push(n.to_string()),
+                serde_json::Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+                serde_json::Value::Object(map) => map
+                    .iter()
+                    .filter(|(k, _)| !crate::model::redact::is_secret_name(k))
+                    .for_each(|(_, i)| walk(i, out)),
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(json) {
+            walk(&v, &mut out);
+        }
+        crate::model::sort::sort(&mut out);
+        out.dedup();
+        out
+    }
+
+    #[test]
+    fn response_values_read_as_a_value_tree_walk_would() {
+        let mut cases: Vec<String> = [
+            r#"{"b":"id_22","a":"id_11","b":"id_33"}"#,
+            r#"{"z":[1,22,333,-44,1.5,1e3,18446744073709551615,-9223372036854775807],"a":{"token":"abc123","k":"x\u0031yz"}}"#,
+            r#"[{"id":"a1b"},{"id":"a1b"},"q9q",true,null,{"\u0069d":"c3d"}]"#,
+            r#"{"id":1} trailing"#,
+            r#"{"deep":[[[[{"x":"v5v"}]]]]}"#,
+            "",
+            "42",
+        ]
+        .map(String::from)
+        .to_vec();
+        // Past the cap of 32, which values are kept depends on the walk's order:
+        // members in key order, arrays in order, repeated values counted.
+        let members: Vec<String> = (0..40).rev().map(|i| format!(r#""k{i:02}":["v{i}x","v{i}x",{i}0]"#)).collect();
+        cases.push(format!("{{{}}}", members.join(",")));
+        let mut seed = 11u64;
+        let mut rnd = move |n: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % n
+        };
+        for _ in 0..200 {
+            let items: Vec<String> = (0..rnd(30))
+                .map(|i| match rnd(5) {
+                    0 => format!(r#""k{}":"t{}_{}""#, rnd(8), rnd(50), i),
+                    1 => format!(r#""k{}":{}"#, rnd(8), rnd(200)),
+                    2 => format!(r#""secret{}":"s{}9""#, rnd(3), i),
+                    3 => format!(r#""k{}":[{},"a{}b",{{"id":"n{}n"}}]"#, rnd(8), rnd(99), i, rnd(40)),
+                    _ => format!(r#""k{}":{{"x":{},"y":"z{}z"}}"#, rnd(8), rnd(300), i),
+                })
+                .collect();
+            cases.push(format!("{{{}}}", items.join(",")));
+        }
+        for json in &cases {
+            let (new, old) = (response_values(json), values_through_a_value_tree(json));
+            assert_eq!(new, old, "{json}");
+            // Capacities too: the engine counts the replay log's bytes by capacity.
+            assert_eq!(new.capacity(), old.capacity(), "{json}");
+            let caps = |v: &[String]| v.iter().map(String::capacity).collect::<Vec<_>>();
+            assert_eq!(caps(&new), caps(&old), "{json}");
+        }
     }
 
     #[test]
