@@ -148,7 +148,12 @@ mod tests {
         assert!(!is_secret_name("\u{130}d") && !is_secret_name("tökén"));
         for w in SECRET_WORDS {
             for c in ['\u{212A}', '\u{130}', 'Ä', 'ß', 'Σ', 'K', 'k', '_'] {
-                for name in [format!("{c}{w}"), format!("{w}{c}"), w.replacen('k', &c.to_string(), 1), w.to_uppercase()] {
+                for name in [
+                    format!("{c}{w}"),
+                    format!("{w}{c}"),
+                    w.replacen('k', &c.to_string(), 1),
+                    w.to_uppercase(),
+                ] {
                     assert_eq!(is_secret_name(&name), unicode(&name), "{name}");
                 }
             }
