@@ -92,7 +92,7 @@ fn head_of(entry: &JsValue) -> Head {
     let mut f = text.split('\n');
     let mut next = || f.next().unwrap_or("");
     let (started, url, kind, size, mime) = (next(), next(), next(), next(), next());
-    let number = |s: &str| s.parse::<f64>().ok().filter(|n| n.is_finite());
+    let number = crate::model::number::parse_f64;
     let (start, time) = (number(next()), number(next()).unwrap_or(0.0));
     Head {
         key: har_key(started, url),
