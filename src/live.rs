@@ -47,7 +47,7 @@ fn batch_origin(text: &str) -> Option<f64> {
     if !rest[end..].starts_with('}') {
         return None; // not the envelope's last field
     }
-    rest[..end].parse().ok().filter(|t: &f64| t.is_finite() && *t > 0.0)
+    crate::model::number::parse_f64(&rest[..end]).filter(|t| *t > 0.0)
 }
 
 /// The panel's report as text (`window.stormwatch.report()`, Export): redacts every string value (not object keys) of compact JSON text that holds a

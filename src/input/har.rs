@@ -551,7 +551,7 @@ lenient_visitor!(
     LenientNumber,
     f64,
     "a number",
-    |s| s.trim().parse::<f64>().ok().filter(|n| n.is_finite()),
+    |s| crate::model::number::parse_f64(s.trim()),
     |n| Some(n),
     |_b| None
 );

@@ -4,6 +4,7 @@
 pub mod bounded;
 pub mod event;
 pub mod finding;
+pub mod number;
 pub mod present;
 pub mod protocol;
 pub mod redact;

@@ -139,7 +139,7 @@ struct Head {
 
 /// The heads in `text`, seven lines each (see `entry_head`).
 fn heads(text: &str) -> Vec<Head> {
-    let number = |s: &str| s.parse::<f64>().ok().filter(|n| n.is_finite());
+    let number = crate::model::number::parse_f64;
     let lines: Vec<&str> = if text.is_empty() { Vec::new() } else { text.split('\n').collect() };
     lines
         .chunks(7)
