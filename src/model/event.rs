@@ -904,11 +904,16 @@ mod tests {
         .to_vec();
         // Past the cap of 32, which values are kept depends on the walk's order:
         // members in key order, arrays in order, repeated values counted.
-        let members: Vec<String> = (0..40).rev().map(|i| format!(r#""k{i:02}":["v{i}x","v{i}x",{i}0]"#)).collect();
+        let members: Vec<String> = (0..40)
+            .rev()
+            .map(|i| format!(r#""k{i:02}":["v{i}x","v{i}x",{i}0]"#))
+            .collect();
         cases.push(format!("{{{}}}", members.join(",")));
         let mut seed = 11u64;
         let mut rnd = move |n: u64| {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
             (seed >> 33) % n
         };
         for _ in 0..200 {

@@ -140,7 +140,11 @@ struct Head {
 /// The heads in `text`, seven lines each (see `entry_head`).
 fn heads(text: &str) -> Vec<Head> {
     let number = crate::model::number::parse_f64;
-    let lines: Vec<&str> = if text.is_empty() { Vec::new() } else { text.split('\n').collect() };
+    let lines: Vec<&str> = if text.is_empty() {
+        Vec::new()
+    } else {
+        text.split('\n').collect()
+    };
     lines
         .chunks(7)
         .map(|f| {
@@ -234,7 +238,10 @@ fn on_batch(panel: &Panel) {
         let small_json = (head.kind == "fetch" || head.kind == "xhr")
             && head.size.unwrap_or(f64::MAX) <= MAX_BODY_FOR_VALUES
             && head.mime.contains("json");
-        if small_json && panel.state().bodies.borrow_mut().wants(head.span, now) && read_body(panel, head.key, taken_entry(i)) {
+        if small_json
+            && panel.state().bodies.borrow_mut().wants(head.span, now)
+            && read_body(panel, head.key, taken_entry(i))
+        {
             continue;
         }
         keep.push(i);
