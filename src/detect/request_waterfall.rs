@@ -169,10 +169,10 @@ fn url_tokens(url: &str) -> Vec<&str> {
         .collect()
 }
 
-/// The places of a URL where ids go: its path segments (empty ones too) and its
-/// query values. Cut once per request judged, then matched against every value of
-/// every answer in reach: cutting the URL again per value was most of this
-/// detector's time under steady traffic.
+/// The places of a URL where ids go: its path segments and its query values. Cut
+/// once per request judged, then matched against every value of every answer in
+/// reach: cutting the URL again per value was most of this detector's time under
+/// steady traffic.
 struct IdPlaces<'a> {
     segments: Vec<&'a str>,
     query_values: Vec<&'a str>,
@@ -180,21 +180,10 @@ struct IdPlaces<'a> {
 
 impl<'a> IdPlaces<'a> {
     fn of(url: &'a str) -> Self {
-        let path = url
-            .split_once("://")
-            .map_or(url, |(_, rest)| rest.find('/').map_or("", |i| &rest[i..]));
-        let (path, query) = path
-            .split('#')
-            .next()
-            .unwrap_or("")
-            .split_once('?')
-            .unwrap_or((path, ""));
+        let parts = urls::parts(url);
         IdPlaces {
-            segments: path.split('/').collect(),
-            query_values: query
-                .split('&')
-                .filter_map(|kv| kv.split_once('=').map(|(_, v)| v))
-                .collect(),
+            segments: urls::segments(parts.path).collect(),
+            query_values: urls::query_pairs(parts.query).map(|(_, v)| v).collect(),
         }
     }
 
