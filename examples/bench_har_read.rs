@@ -64,7 +64,20 @@ fn main() {
         });
         n
     });
-    timed("read + to_event (the CLI)", entries, || {
+    timed("+ Request::prepare (thread)", entries, || {
+        // What the CLI's reader thread does per entry before handing it to the engine's.
+        let mut n = 0;
+        let _ = har::read(open(), |i| {
+            if let Item::Entry(_, Ok(e)) = i {
+                if let Ok(ev) = e.to_event() {
+                    std::hint::black_box(stormwatch::model::request::Request::prepare(&ev));
+                    n += 1;
+                }
+            }
+        });
+        n
+    });
+    timed("read + to_event", entries, || {
         let mut n = 0;
         let _ = har::read(open(), |i| {
             if let Item::Entry(_, Ok(e)) = i {

@@ -125,7 +125,9 @@ fn load_config(path: &str) -> Result<Config, String> {
 // ---------------------------------------------------------------------------
 // Inputs: files, standard input, gzip, zip.
 
-type Opener = Box<dyn FnOnce() -> Result<Box<dyn Read>, String>>;
+/// Inputs are `Send`: the CLI reads and decodes on one thread and analyses on another.
+type Input = Box<dyn Read + Send>;
+type Opener = Box<dyn FnOnce() -> Result<Input, String>>;
 
 /// One thing to analyse: a file, standard input, or one .har inside a zip.
 struct Source {
@@ -155,7 +157,7 @@ impl<R: Read> Read for Limit<R> {
     }
 }
 
-fn gunzip<R: Read + 'static>(r: R) -> Box<dyn Read> {
+fn gunzip<R: Read + Send + 'static>(r: R) -> Input {
     Box::new(Limit {
         inner: flate2::read::MultiGzDecoder::new(BufReader::with_capacity(256 << 10, r)),
         left: MAX_DECOMPRESSED_BYTES,
@@ -177,7 +179,7 @@ fn sources(path: &str) -> Result<Vec<Source>, String> {
         let open: Opener = if head.starts_with(GZIP) {
             Box::new(move || Ok(gunzip(stdin)))
         } else {
-            Box::new(move || Ok(Box::new(stdin) as Box<dyn Read>))
+            Box::new(move || Ok(Box::new(stdin) as Input))
         };
         return Ok(vec![Source {
             name: "-".into(),
@@ -206,7 +208,7 @@ fn sources(path: &str) -> Result<Vec<Source>, String> {
     let open: Opener = if head.starts_with(GZIP) {
         Box::new(move || Ok(gunzip(file)))
     } else {
-        Box::new(move || Ok(Box::new(file) as Box<dyn Read>))
+        Box::new(move || Ok(Box::new(file) as Input))
     };
     Ok(vec![Source {
         name: path.to_string(),
@@ -335,7 +337,7 @@ fn zip_sources(path: &str, mut file: File, len: u64) -> Result<Vec<Source>, Stri
             let skip = u16_at(&local, 26).unwrap_or(0) + u16_at(&local, 28).unwrap_or(0);
             f.seek(SeekFrom::Current(skip as i64)).map_err(io)?;
             let data = f.take(csize);
-            let r: Box<dyn Read> = match method {
+            let r: Input = match method {
                 0 => Box::new(data),
                 8 => Box::new(Limit {
                     inner: flate2::read::DeflateDecoder::new(BufReader::with_capacity(256 << 10, data)),
@@ -378,7 +380,7 @@ fn load(src: Source, cfg: &Config) -> Result<Analysis, String> {
     };
     say(&format!("{name}: reading…"));
     let reader = (src.open)()?;
-    let result = session::analyze(reader, cfg, |n| say(&format!("{name}: {n} entries analyzed…")));
+    let result = session::analyze_threaded(reader, cfg, |n| say(&format!("{name}: {n} entries analyzed…")));
     say("");
     result
 }

@@ -355,8 +355,15 @@ impl RequestWaterfall {
         let mut candidates: Vec<&Node> = Vec::new();
         // Answers whose ids its URL carries, ended a little longer ago (`data_gap_ms`).
         let mut carried: Vec<&Node> = Vec::new();
-        let places = IdPlaces::of(&b.url);
-        let carries_from = |a: &Node| a.values.iter().any(|v| places.carry(v));
+        // Cut only when an answer with values is to be matched: most judgments end
+        // (waiting, or no candidate) before any, and cutting allocates.
+        let places: std::cell::OnceCell<IdPlaces> = std::cell::OnceCell::new();
+        let carries_from = |a: &Node| {
+            !a.values.is_empty() && {
+                let places = places.get_or_init(|| IdPlaces::of(&b.url));
+                a.values.iter().any(|v| places.carry(v))
+            }
+        };
         let mut busy = false;
         // The oldest nodes, all out of reach (a millisecond to spare for rounding), need no look.
         let from = self.reach.partition_point(|r| *r < b.start - 1.0).min(self.nodes.len());

@@ -112,6 +112,8 @@ pub struct Engine {
     request_bytes: usize,
     components: Components,
     retries: crate::model::request::Retries,
+    /// The record of the DevTools entry being ingested, built ahead (`ingest_prepared`).
+    prepared: Option<Box<Request>>,
 }
 
 impl Engine {
@@ -145,6 +147,7 @@ impl Engine {
             request_bytes: 0,
             components: Components::default(),
             retries: Default::default(),
+            prepared: None,
         }
     }
 
@@ -201,6 +204,15 @@ impl Engine {
     /// Counts events lost before they reached the engine.
     pub fn note_dropped(&mut self, n: u64) {
         self.stats.dropped += n;
+    }
+
+    /// [`Engine::ingest`] of a DevTools entry with its request record built ahead by
+    /// `Request::prepare(entry)` (on the CLI's reader thread): taken when the entry
+    /// is a new request, dropped otherwise; the analysis is exactly `ingest`'s.
+    pub fn ingest_prepared(&mut self, event: Event, prepared: Option<Box<Request>>) {
+        self.prepared = prepared;
+        self.ingest(event);
+        self.prepared = None;
     }
 
     pub fn ingest(&mut self, event: Event) {
@@ -337,7 +349,14 @@ impl Engine {
                     }
                     None => {
                         let id = self.alloc_id();
-                        let mut r = Request::from_devtools(id, n);
+                        let mut r = match self.prepared.take() {
+                            Some(p) => {
+                                let mut r = *p;
+                                r.id = id;
+                                r
+                            }
+                            None => Request::from_devtools(id, n),
+                        };
                         self.place(&mut r);
                         self.mark_retry(&mut r);
                         if !merge::page_never_reports(&n.resource_type) {

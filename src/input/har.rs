@@ -188,6 +188,42 @@ pub struct Frame {
     pub column: Option<f64>,
 }
 
+/// The response headers `to_event` reads, found in one pass over the headers (the
+/// first of each name wins, as with `header`): looking each up in turn trimmed and
+/// compared every header half a dozen times per entry.
+#[derive(Default)]
+struct ResponseHeaders<'a> {
+    content_encoding: Option<&'a str>,
+    cache_control: Option<&'a str>,
+    expires: Option<&'a str>,
+    date: Option<&'a str>,
+    source_map: Option<&'a str>,
+    x_source_map: Option<&'a str>,
+}
+
+impl<'a> ResponseHeaders<'a> {
+    fn of(headers: &'a [Header]) -> Self {
+        let mut r = ResponseHeaders::default();
+        for h in headers {
+            let name = h.name.trim();
+            // The length first: most headers are none of these and fail there.
+            let slot = match name.len() {
+                16 if name.eq_ignore_ascii_case("content-encoding") => &mut r.content_encoding,
+                13 if name.eq_ignore_ascii_case("cache-control") => &mut r.cache_control,
+                7 if name.eq_ignore_ascii_case("expires") => &mut r.expires,
+                4 if name.eq_ignore_ascii_case("date") => &mut r.date,
+                9 if name.eq_ignore_ascii_case("sourcemap") => &mut r.source_map,
+                11 if name.eq_ignore_ascii_case("x-sourcemap") => &mut r.x_source_map,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(h.value.as_ref());
+            }
+        }
+        r
+    }
+}
+
 fn header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
     headers
         .iter()
@@ -335,6 +371,7 @@ impl HarEntry<'_> {
         let transfer = size(self.transfer_size.or(resp.transfer_size).or(self.bytes_in))
             // Served from the browser's cache: nothing crossed the network.
             .or(cached.then_some(0));
+        let rh = ResponseHeaders::of(&resp.headers);
         Ok(NetworkEntry {
             method: self.request.method.to_string(),
             url: self.request.url.to_string(),
@@ -356,17 +393,15 @@ impl HarEntry<'_> {
             transfer_size: transfer,
             body_size: size(resp.body_size),
             content_size: size(resp.content.as_ref().and_then(|c| c.size)),
-            content_encoding: header(&resp.headers, "content-encoding").map(str::to_string),
-            cache_control: header(&resp.headers, "cache-control").map(str::to_string),
-            expires_s: header(&resp.headers, "expires").map(|e| {
-                let base = header(&resp.headers, "date").and_then(parse_http_date).unwrap_or(t);
+            content_encoding: rh.content_encoding.map(str::to_string),
+            cache_control: rh.cache_control.map(str::to_string),
+            expires_s: rh.expires.map(|e| {
+                let base = rh.date.and_then(parse_http_date).unwrap_or(t);
                 // An invalid date ("0", "-1") means already expired (RFC 9111 §5.3).
                 parse_http_date(e).map_or(0, |at| ((at - base) / 1000.0).round().max(0.0) as i64)
             }),
             no_headers: resp.headers.is_empty(),
-            source_map: header(&resp.headers, "sourcemap")
-                .or_else(|| header(&resp.headers, "x-sourcemap"))
-                .map(str::to_string),
+            source_map: rh.source_map.or(rh.x_source_map).map(str::to_string),
             body,
             range: header(&self.request.headers, "range").is_some(),
             initiator: self.initiator_location(),

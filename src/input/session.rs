@@ -10,6 +10,7 @@
 use crate::input::har::{self, Document, HarPage, Item};
 use crate::model::event::{Event, NetworkEntry, PageInfo};
 use crate::model::finding::Finding;
+use crate::model::request::Request;
 use crate::report::{PageRef, Report, SCHEMA};
 use crate::{Config, Engine};
 use std::cmp::Reverse;
@@ -265,6 +266,8 @@ struct Waiting {
     pageref: Option<String>,
     /// Boxed once here (the engine takes it boxed): the heap moves a pointer, not the entry.
     entry: Box<NetworkEntry>,
+    /// Its request record, built on the reader's thread (see `Request::prepare`).
+    prepared: Option<Box<Request>>,
 }
 
 impl PartialEq for Waiting {
@@ -303,13 +306,14 @@ struct Pages<'c> {
 }
 
 impl Pages<'_> {
-    fn push(&mut self, pageref: Option<String>, entry: NetworkEntry) {
+    fn push(&mut self, pageref: Option<String>, entry: NetworkEntry, prepared: Option<Box<Request>>) {
         self.seq += 1;
         self.window.push(Reverse(Waiting {
             t: entry.t,
             seq: self.seq,
             pageref,
             entry: Box::new(entry),
+            prepared,
         }));
         if self.window.len() > REORDER_WINDOW {
             if let Some(Reverse(w)) = self.window.pop() {
@@ -340,7 +344,7 @@ impl Pages<'_> {
             run.url = Some(w.entry.url.clone());
             run.engine.set_page_url(&w.entry.url);
         }
-        run.engine.ingest(Event::Network(w.entry));
+        run.engine.ingest_prepared(Event::Network(w.entry), w.prepared);
     }
 
     /// A new page: a fresh engine, as the panel starts one for a new document.
@@ -381,80 +385,185 @@ impl Pages<'_> {
     }
 }
 
+/// One HAR item, decoded into what the engine takes (on the reader's thread when
+/// the CLI reads with two, see [`analyze_threaded`]).
+enum Decoded {
+    Page(HarPage),
+    /// The entry's index, and its pageref, event and request record (when built
+    /// ahead), or why it cannot be read.
+    Entry(usize, Result<Ready, String>),
+}
+
+type Ready = (Option<String>, NetworkEntry, Option<Box<Request>>);
+
+/// `prepare`: build each entry's request record here too (the reader's thread,
+/// taking that work off the engine's).
+fn decode(item: Item<'_>, prepare: bool) -> Decoded {
+    match item {
+        Item::Page(p) => Decoded::Page(p),
+        Item::Entry(i, e) => Decoded::Entry(
+            i,
+            e.and_then(|e| {
+                e.to_event().map(|n| {
+                    let r = prepare.then(|| Box::new(Request::prepare(&n)));
+                    (e.pageref, n, r)
+                })
+            }),
+        ),
+    }
+}
+
+/// What `analyze` builds up from the decoded items, in file order.
+struct Collector<'c> {
+    out: Analysis,
+    pages: Pages<'c>,
+    read_ok: usize,
+}
+
+impl<'c> Collector<'c> {
+    fn new(cfg: &'c Config) -> Self {
+        Collector {
+            out: Analysis::default(),
+            pages: Pages {
+                cfg,
+                window: BinaryHeap::new(),
+                seq: 0,
+                runs: Vec::new(),
+                by_ref: BTreeMap::new(),
+                current: None,
+                pages: BTreeMap::new(),
+            },
+            read_ok: 0,
+        }
+    }
+
+    fn take(&mut self, d: Decoded, progress: &mut impl FnMut(usize)) {
+        match d {
+            Decoded::Page(p) => {
+                if let Some(id) = p.id.clone() {
+                    self.pages.pages.entry(id).or_insert(p);
+                }
+            }
+            Decoded::Entry(i, e) => {
+                match e {
+                    Ok((pageref, n, prepared)) => {
+                        self.read_ok += 1;
+                        self.pages.push(pageref, n, prepared);
+                    }
+                    Err(why) => self.out.skip(i, why),
+                }
+                if (i + 1) % 10_000 == 0 {
+                    progress(i + 1);
+                }
+            }
+        }
+    }
+
+    fn finish(self, doc: Document, cfg: &Config) -> Result<Analysis, String> {
+        let Collector {
+            mut out,
+            mut pages,
+            read_ok,
+        } = self;
+        let stats = match doc {
+            Document::Other(bytes) => return replay_report(parse_report::<Report>(&bytes)?, cfg),
+            Document::Har(st) => st,
+        };
+        if read_ok == 0 && stats.entries > 0 {
+            let first = out.problems.first().cloned().unwrap_or_default();
+            let more = if stats.entries > 1 {
+                format!(" (all {} entries skipped; first: {first})", stats.entries)
+            } else {
+                format!(" ({first})")
+            };
+            return Err(format!("no entry could be read{more}"));
+        }
+        pages.finish();
+        if let Some(t) = stats.truncated {
+            out.warnings.push(format!(
+                "{t}: the file is incomplete; the {} entries before that point were analysed",
+                stats.entries
+            ));
+        }
+        if stats.entries == 0 {
+            out.warnings
+                .push("log.entries is empty: there was nothing to analyse".into());
+        }
+        if stats.bad_pages > 0 {
+            out.warnings
+                .push(format!("{} page(s) in log.pages could not be read", stats.bad_pages));
+        }
+        out.entries = stats.entries;
+        let several = pages.runs.len() > 1;
+        let labels: Vec<Option<String>> = pages.runs.iter().map(|r| several.then(|| pages.label(r))).collect();
+        out.runs = pages
+            .runs
+            .into_iter()
+            .zip(labels)
+            .map(|(run, label)| PageRun {
+                label,
+                engine: run.engine,
+            })
+            .collect();
+        Ok(out)
+    }
+}
+
 /// Reads one input (HAR or report) from `src` and analyses it; `progress(n)` is
 /// called every 10,000 entries. Fails (exit 2) only when nothing can be read.
 pub fn analyze<R: Read>(src: R, cfg: &Config, mut progress: impl FnMut(usize)) -> Result<Analysis, String> {
-    let mut out = Analysis::default();
-    let mut pages = Pages {
-        cfg,
-        window: BinaryHeap::new(),
-        seq: 0,
-        runs: Vec::new(),
-        by_ref: BTreeMap::new(),
-        current: None,
-        pages: BTreeMap::new(),
-    };
-    let mut read_ok = 0usize;
-    let doc = har::read(src, |item| match item {
-        Item::Page(p) => {
-            if let Some(id) = p.id.clone() {
-                pages.pages.entry(id).or_insert(p);
-            }
-        }
-        Item::Entry(i, e) => {
-            match e.and_then(|e| e.to_event().map(|n| (e.pageref, n))) {
-                Ok((pageref, n)) => {
-                    read_ok += 1;
-                    pages.push(pageref, n);
+    let mut c = Collector::new(cfg);
+    let doc = har::read(src, |item| c.take(decode(item, false), &mut progress))?;
+    c.finish(doc, cfg)
+}
+
+/// Decoded entries handed from the reader's thread to the engine's per message:
+/// enough that the channel's cost (a lock and a wake-up per message) is noise.
+#[cfg(not(target_arch = "wasm32"))]
+const BATCH: usize = 256;
+/// Messages in flight at most: the reader runs this far ahead of the engine and no
+/// further, so memory stays bounded (a few MB) whatever the file's size.
+#[cfg(not(target_arch = "wasm32"))]
+const BATCHES_IN_FLIGHT: usize = 8;
+
+/// [`analyze`] on two threads (the native CLI; the panel's wasm has one): this
+/// thread runs the engines while another reads the input and decodes each entry
+/// into its event. Items cross in file order through one bounded channel, and the
+/// reorder window and everything after it stay on this thread, so the analysis is
+/// exactly `analyze`'s.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn analyze_threaded<R: Read + Send>(
+    src: R,
+    cfg: &Config,
+    mut progress: impl FnMut(usize),
+) -> Result<Analysis, String> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Decoded>>(BATCHES_IN_FLIGHT);
+    std::thread::scope(|s| {
+        let reader = s.spawn(move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            let doc = har::read(src, |item| {
+                batch.push(decode(item, true));
+                if batch.len() == BATCH {
+                    // A send fails only when the engine's side is gone; then nobody reads.
+                    let _ = tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
                 }
-                Err(why) => out.skip(i, why),
+            });
+            if !batch.is_empty() {
+                let _ = tx.send(batch);
             }
-            if (i + 1) % 10_000 == 0 {
-                progress(i + 1);
+            doc
+        });
+        let mut c = Collector::new(cfg);
+        for batch in rx {
+            for d in batch {
+                c.take(d, &mut progress);
             }
         }
-    })?;
-    let stats = match doc {
-        Document::Other(bytes) => return replay_report(parse_report::<Report>(&bytes)?, cfg),
-        Document::Har(st) => st,
-    };
-    if read_ok == 0 && stats.entries > 0 {
-        let first = out.problems.first().cloned().unwrap_or_default();
-        let more = if stats.entries > 1 {
-            format!(" (all {} entries skipped; first: {first})", stats.entries)
-        } else {
-            format!(" ({first})")
-        };
-        return Err(format!("no entry could be read{more}"));
-    }
-    pages.finish();
-    if let Some(t) = stats.truncated {
-        out.warnings.push(format!(
-            "{t}: the file is incomplete; the {} entries before that point were analysed",
-            stats.entries
-        ));
-    }
-    if stats.entries == 0 {
-        out.warnings
-            .push("log.entries is empty: there was nothing to analyse".into());
-    }
-    if stats.bad_pages > 0 {
-        out.warnings
-            .push(format!("{} page(s) in log.pages could not be read", stats.bad_pages));
-    }
-    out.entries = stats.entries;
-    let several = pages.runs.len() > 1;
-    let labels: Vec<Option<String>> = pages.runs.iter().map(|r| several.then(|| pages.label(r))).collect();
-    out.runs = pages
-        .runs
-        .into_iter()
-        .zip(labels)
-        .map(|(run, label)| PageRun {
-            label,
-            engine: run.engine,
-        })
-        .collect();
-    Ok(out)
+        let doc = reader
+            .join()
+            .unwrap_or_else(|_| Err("the reader stopped unexpectedly".into()))?;
+        c.finish(doc, cfg)
+    })
 }
 
 /// Replays a report's events, one engine per page event (a report of a multi-page

@@ -99,6 +99,11 @@ pub struct Retry {
     pub delay_ms: f64,
 }
 
+/// The last bit of `Request::counted_by` (detectors have the others): something asked
+/// for the endpoint. One prepared ahead (`Request::prepare`) counts from then on, as
+/// one computed then would.
+const ENDPOINT_ASKED: u32 = 1 << 31;
+
 /// A request this long after an identical one failed is no longer taken as its retry.
 pub const RETRY_WINDOW_MS: f64 = 60_000.0;
 /// Request keys remembered for retry detection.
@@ -431,7 +436,12 @@ impl Request {
     }
 
     fn endpoint_ref(&self) -> &(String, String) {
-        self.endpoint_cache.get_or_init(|| {
+        self.counted_by.set(self.counted_by.get() | ENDPOINT_ASKED);
+        self.endpoint_cache.get_or_init(|| self.compute_endpoint())
+    }
+
+    fn compute_endpoint(&self) -> (String, String) {
+        {
             // `"{method} {template}"` and `"{method} {short}"`, without the formatter.
             let template = urls::template_url(&self.url);
             let short = urls::short(&template);
@@ -444,13 +454,26 @@ impl Request {
             label.push(' ');
             label.push_str(short);
             (key, label)
-        })
+        }
+    }
+
+    /// [`Request::from_devtools`] built ahead, off the engine's thread (the CLI's
+    /// reader), with the keys detectors ask for (`same_key`, `endpoint`) computed:
+    /// the engine gives it its id (see `Engine::ingest_prepared`). The endpoint is
+    /// held uncounted until something asks for it (see `endpoint_bytes`), so the
+    /// engine's byte budget, and with it every eviction, moves exactly as without.
+    pub fn prepare(n: &NetworkEntry) -> Request {
+        let r = Request::from_devtools(0, n);
+        let _ = r.same_key();
+        let _ = r.endpoint_cache.set(r.compute_endpoint());
+        r
     }
 
     /// Heap bytes of the cached `endpoint()` (for the engine's accounting).
     pub(crate) fn endpoint_bytes(&self) -> usize {
         self.endpoint_cache
             .get()
+            .filter(|_| self.counted_by.get() & ENDPOINT_ASKED != 0)
             .map_or(0, |(k, l)| k.capacity() + l.capacity() + 32)
             + self
                 .same_key_cache
