@@ -58,6 +58,14 @@ test('unhandled rejections reach the page in the same order, for the same promis
   assert.deepEqual(without.handledLate.map((s) => s.split(' ')[0]), ['unhandled', 'handled']);
 });
 
+test('the page\'s objects are read as URLs and methods as often as without Stormwatch', () => {
+  assert.deepEqual(withExtension.conversions, without.conversions);
+  // The probe counts what it claims: each object read once, the requests made.
+  assert.deepEqual(without.conversions.slice(0, 7), ['fetch URL', 'fetch 200', 'fetch URL with init', 'fetch 200', 'fetch URL object 200', 'XHR method', 'XHR URL']);
+  assert.match(without.immediate['URL whose toString throws / catch'], /err@0 RangeError/);
+  assert.match(without.immediate['symbol URL / catch'], /err@0 TypeError/);
+});
+
 test('results, errors, bodies and event order are the same', () => {
   for (const key of ['ok', 'notFound', 'blobChunks', 'bigBlobBytes', 'networkBytes', 'revokedBlob', 'order', 'xhrErrors']) {
     assert.deepEqual(withExtension[key], without[key], key);
