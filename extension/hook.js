@@ -559,7 +559,9 @@
         // them; only then are the method and URL read here, once, and handed over read.
         let checked = false;
         try {
-          checked = args.length >= 2 && (Reflect.apply(readyState, this, []), true);
+          // A symbol cannot be read as text: open() throws, and nothing is recorded.
+          checked = args.length >= 2 && typeof args[0] !== 'symbol' && typeof args[1] !== 'symbol' &&
+            (Reflect.apply(readyState, this, []), true);
         } catch (_) { /* not an XMLHttpRequest: open() throws, reading nothing */ }
         if (checked) {
           let m = args[0];
