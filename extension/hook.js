@@ -25,6 +25,8 @@
   const BATCH_EVENT = '__stormwatch_batch__';
   const PROBE_EVENT = '__stormwatch_probe__';
   const FLUSH_MS = 40;
+  const STEADY_RATE = 0.03;
+  const STEADY_FLUSH_MS = 100;
   const BUSY_RATE = 0.3;
   const BUSY_FLUSH_MS = 250;
   // wire: the envelope's version and kind, batch sizes, body and GraphQL limits.
@@ -117,6 +119,11 @@
   // ---- batching -------------------------------------------------------------
   // The first event of a quiet spell arms a FLUSH_MS timer, so a finding reaches
   // the panel within about 100 ms. When the last batch came at more than
+  // STEADY_RATE events per millisecond (ten requests a second and up: steady traffic,
+  // or a flood slowed down by a loaded machine), the timer is STEADY_FLUSH_MS: a
+  // batch (one event dispatched to the relay, its port message, the service
+  // worker's hop) then carries ten events or more instead of a few, and a finding
+  // still waits at most about 150 ms. When the last batch came at more than
   // BUSY_RATE events per millisecond (a flood: about 100 requests a second, each a
   // start, an end and a resource entry), the timer is BUSY_FLUSH_MS instead, so the
   // flood costs the page (and the relay, the service worker and the panel, which
@@ -133,6 +140,7 @@
   let timer = 0;
   let lastFlush = -1e9;
   let busy = false;
+  let steady = false;
   // Milliseconds this hook spent on its own work since the last batch went out
   // (wrappers, observers, building and handing over batches), sent with each batch
   // so the panel can show what watching costs the page.
@@ -143,7 +151,9 @@
     timer = 0;
     if (buffer.length === 0 && dropped === 0) return;
     const t0 = perfNow();
-    busy = buffer.length / Math.max(t0 - lastFlush, 1) > BUSY_RATE;
+    const rate = buffer.length / Math.max(t0 - lastFlush, 1);
+    busy = rate > BUSY_RATE;
+    steady = rate > STEADY_RATE;
     lastFlush = t0;
     const events = buffer;
     const cost = spent;
@@ -165,7 +175,7 @@
   // An event that must not wait behind a flood's long timer.
   function emitNow(event) {
     emit(event);
-    if (busy) flush();
+    if (busy || steady) flush();
   }
 
   function emit(event) {
@@ -175,7 +185,11 @@
     }
     buffer.push(event);
     if (buffer.length >= BATCH_FLUSH_AT) flush();
-    else if (!timer) timer = setTimer(flush, busy && perfNow() - lastFlush < BUSY_FLUSH_MS * 2 ? BUSY_FLUSH_MS : FLUSH_MS);
+    else if (!timer) {
+      // A rate learnt long ago says nothing about now: a quiet spell starts over.
+      const recent = perfNow() - lastFlush < BUSY_FLUSH_MS * 2;
+      timer = setTimer(flush, recent && busy ? BUSY_FLUSH_MS : recent && steady ? STEADY_FLUSH_MS : FLUSH_MS);
+    }
   }
 
   // Time spent in a recording step outside the wrappers (observers, samples).
@@ -248,8 +262,6 @@
     return m ? m[1] : null;
   }
 
-  const absolute = (url) => new URLCtor(String(url), doc.baseURI).href;
-
   // ---- fetch ---------------------------------------------------------------------
   // A fetch that fails its argument checks (no arguments, a bad URL or init, an
   // aborted signal, a used body, a scheme fetch refuses) returns a promise that is
@@ -260,13 +272,72 @@
   // arguments, which reads the init like fetch does and consumes no body.
   const WATCHED_SCHEME = /^(?:https?|data|blob):/i;
 
+  // The href of a path-absolute URL ("/api/items?page=2", what apps fetch most),
+  // without a `new URL` per call: the base's scheme and host (taken once per base)
+  // plus the text as written. Only for text the URL parser keeps exactly as it is:
+  // no dot segments, no backslash, no percent sign in the path (%2e is a dot), in the
+  // query nothing the parser escapes (space, quotes, <, >, `, #), no fragment.
+  // Anything else goes through `new URL`, as before (scripts/bench-hook.mjs compares).
+  // One way only to match each text (segments split at "/"), so no input backtracks.
+  const PLAIN_PATH = /^\/(?!\/)(?!\.\.?(?:[/?]|$))[A-Za-z0-9\-_~!$&()*+,;=:@.]*(?:\/(?!\.\.?(?:[/?]|$))[A-Za-z0-9\-_~!$&()*+,;=:@.]*)*(?:\?[A-Za-z0-9\-_~!$&()*+,;=:@/?.%]*)?$/;
+  let lastBase = null;
+  let basePrefix = null; // "http://host:port" of lastBase; null when the fast path does not apply
+  function resolve(text, withCredentials) {
+    const base = doc.baseURI;
+    if (base !== lastBase) {
+      lastBase = base;
+      basePrefix = null;
+      try {
+        const root = new URLCtor('/', base);
+        if ((root.protocol === 'http:' || root.protocol === 'https:') && root.username === '' && root.password === '') {
+          basePrefix = root.href.slice(0, -1);
+        }
+      } catch (_) { /* no fast path for this base */ }
+    }
+    // Long texts go the general way: a test over tens of thousands of segments is slow.
+    if (basePrefix !== null && text.length <= 2048 && PLAIN_PATH.test(text)) return basePrefix + text;
+    const u = new URLCtor(text, base);
+    // Credentials in the URL: fetch rejects at once (XHR takes them).
+    return !withCredentials && (u.username !== '' || u.password !== '') ? null : u.href;
+  }
+
+  // An object the page passes where a string is expected, read as the browser reads
+  // it (its toString), so the browser can be given the string and the page's
+  // toString runs once, as it does without us. Primitives are left as they are:
+  // reading them has no effect the page can see (and a symbol must throw where the
+  // browser throws it).
+  const isObject = (value) => value !== null && (typeof value === 'object' || typeof value === 'function');
+
+  // Whether `value` is a Request, from this window or another (an iframe's): the
+  // browser's own brand check, which `instanceof` is not.
+  const requestUrl = RequestCtor !== null ? getDescriptor(RequestCtor.prototype, 'url').get : null;
+  const objectToString = Object.prototype.toString;
+  function isRequestObject(value) {
+    if (requestUrl === null || value === null || typeof value !== 'object') return false;
+    if (value instanceof RequestCtor) return true;
+    // Only what says it is a Request is checked (by a getter that throws on anything
+    // else), so a URL object costs no exception.
+    if (Reflect.apply(objectToString, value, []) !== '[object Request]') return false;
+    try {
+      Reflect.apply(requestUrl, value, []);
+      return true;
+    } catch (_) {
+      return false;
+    }
+  }
+
   // What to record for one call: null when fetch will reject at once (or the
   // call cannot be checked without side effects), else the request's fields.
-  function fetchPlan(self, args) {
+  // `args` is what to call fetch with: the page's own arguments, or, when the page
+  // passed an object to be read as a URL (a URL, anything with a toString), the
+  // same arguments with that object already read. Read once, so the page's
+  // toString runs once, as it does without us. `thrown` is set (and the plan is
+  // null) when reading it threw: fetch would reject with that error.
+  function fetchPlan(self, args, call) {
     if (args.length === 0) return null;
     // Any other `this` is an "Illegal invocation", rejected at once.
     if (self !== undefined && self !== null && self !== window) return null;
-    const input = args[0];
+    let input = args[0];
     const init = args[1];
     let method = 'GET';
     let url;
@@ -276,7 +347,21 @@
     let op = null;
     let failed = false;
     let signal = null;
-    const isRequest = RequestCtor !== null && input instanceof RequestCtor;
+    // A symbol is not text: fetch rejects at once.
+    if (typeof input === 'symbol') return null;
+    const isRequest = isRequestObject(input);
+    if (!isRequest && isObject(input)) {
+      try {
+        input = String(input);
+      } catch (error) {
+        call.thrown = error;
+        call.threw = true;
+        return null;
+      }
+      const copy = [input];
+      for (let i = 1; i < args.length; i++) copy.push(args[i]);
+      call.args = copy;
+    }
     if (init === undefined || init === null) {
       if (isRequest) {
         if (input.bodyUsed) return null;
@@ -288,9 +373,8 @@
         keepalive = input.keepalive;
         range = input.headers.has('range');
       } else {
-        const u = new URLCtor(String(input), doc.baseURI);
-        if (u.username !== '' || u.password !== '') return null;
-        url = u.href;
+        url = resolve(String(input), false);
+        if (url === null) return null;
       }
     } else {
       // A Request with a body and no new one: building a copy would take its body.
@@ -343,8 +427,10 @@
       const t0 = perfNow();
       let id = 0;
       let signal = null;
+      // What fetchPlan read of the arguments (see there).
+      const call = { args: arguments, thrown: undefined, threw: false };
       try {
-        const plan = fetchPlan(this, arguments);
+        const plan = fetchPlan(this, arguments, call);
         if (plan !== null) {
           id = ++nextId;
           signal = plan.signal;
@@ -358,7 +444,10 @@
         }
       } catch (_) { id = 0; /* unknown: leave the call alone */ }
       spent += perfNow() - t0;
-      const promise = Reflect.apply(original, this, arguments);
+      // Reading the URL threw: fetch rejects with that error, at once, without
+      // reading it a second time.
+      if (call.threw) return Reflect.apply(PromiseCtor.reject, PromiseCtor, [call.thrown]);
+      const promise = Reflect.apply(original, this, call.args);
       if (!id) return promise;
       // The page gets a promise that settles like the original; the original is
       // observed through it, so an uncaught failure still reaches the page's
@@ -460,14 +549,41 @@
     }
 
     const proto = XMLHttpRequest.prototype;
+    // The browser's own check that `this` is an XMLHttpRequest (it throws otherwise).
+    const readyState = getDescriptor(proto, 'readyState').get;
     replace(proto, 'open', (original) => ({
       open(method, url) {
         const t0 = perfNow();
+        let args = arguments;
+        // open() checks `this` and the number of arguments before it reads any of
+        // them; only then are the method and URL read here, once, and handed over read.
+        let checked = false;
         try {
-          xhrs.set(this, { method: String(method).toUpperCase(), url: absolute(url), id: 0, aborted: false, listening: false });
-        } catch (_) { xhrs.delete(this); }
+          // A symbol cannot be read as text: open() throws, and nothing is recorded.
+          checked = args.length >= 2 && typeof args[0] !== 'symbol' && typeof args[1] !== 'symbol' &&
+            (Reflect.apply(readyState, this, []), true);
+        } catch (_) { /* not an XMLHttpRequest: open() throws, reading nothing */ }
+        if (checked) {
+          let m = args[0];
+          let u = args[1];
+          if (isObject(m) || isObject(u)) {
+            try {
+              if (isObject(m)) m = String(m);
+              if (isObject(u)) u = String(u);
+            } catch (error) {
+              // open() would throw this very error, reading no further.
+              spent += perfNow() - t0;
+              throw error;
+            }
+            args = [m, u];
+            for (let i = 2; i < arguments.length; i++) args.push(arguments[i]);
+          }
+          try {
+            xhrs.set(this, { method: String(m).toUpperCase(), url: resolve(String(u), true), id: 0, aborted: false, listening: false });
+          } catch (_) { xhrs.delete(this); }
+        }
         spent += perfNow() - t0;
-        return Reflect.apply(original, this, arguments);
+        return Reflect.apply(original, this, args);
       },
     }).open);
 

@@ -62,6 +62,9 @@
     'illegal invocation': () => fetch.call({}, '/api/profile'),
     'unsupported scheme': () => fetch('ftp://127.0.0.1/x'),
     'bad port': () => fetch('http://127.0.0.1:9/'),
+    // Reading the URL throws (the page's toString) or cannot be done (a symbol).
+    'URL whose toString throws': () => fetch({ toString() { throw new RangeError('no URL'); } }),
+    'symbol URL': () => fetch(Symbol('u')),
   };
   const forms = {
     then: (p, mark) => p.then(mark('ok'), mark('err')),
@@ -187,6 +190,28 @@
     () => XMLHttpRequest.prototype.open.call({}, 'GET', '/'),
   ]) {
     try { f(); out.xhrErrors.push('no error'); } catch (e) { out.xhrErrors.push(describe(e)); }
+  }
+
+  // How often the page's own objects are read where a URL or a method is expected:
+  // once each, in this order, without Stormwatch; never twice because it watches.
+  out.conversions = [];
+  {
+    const log = out.conversions;
+    const counted = (name, value) => ({ toString() { log.push(name); return value; } });
+    log.push(await fetch(counted('fetch URL', '/api/items?page=5')).then((r) => `fetch ${r.status}`, describe));
+    log.push(await fetch(counted('fetch URL with init', '/api/items?page=6'), { method: 'GET' }).then((r) => `fetch ${r.status}`, describe));
+    log.push(await fetch(new URL('/api/items?page=7', location.href)).then((r) => `fetch URL object ${r.status}`, describe));
+    const x = new XMLHttpRequest();
+    x.open(counted('XHR method', 'GET'), counted('XHR URL', '/api/items?page=8'));
+    log.push(await new Promise((resolve) => { x.onloadend = () => resolve(`XHR ${x.status}`); x.send(); }));
+    for (const [name, f] of [
+      ['XHR open on another object', () => XMLHttpRequest.prototype.open.call({}, counted('bad this method', 'GET'), counted('bad this URL', '/'))],
+      ['XHR open with one argument', () => new XMLHttpRequest().open(counted('lone method', 'GET'))],
+      ['XHR URL whose toString throws', () => new XMLHttpRequest().open(counted('method before a bad URL', 'GET'), { toString() { log.push('bad URL'); throw new RangeError('no URL'); } })],
+      ['XHR method whose toString throws', () => new XMLHttpRequest().open({ toString() { log.push('bad method'); throw new RangeError('no method'); } }, counted('URL after a bad method', '/'))],
+    ]) {
+      try { f(); log.push(`${name}: no error`); } catch (e) { log.push(`${name}: ${describe(e)}`); }
+    }
   }
 
   // What wrapping could change.

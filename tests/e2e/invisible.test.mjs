@@ -58,6 +58,46 @@ test('unhandled rejections reach the page in the same order, for the same promis
   assert.deepEqual(without.handledLate.map((s) => s.split(' ')[0]), ['unhandled', 'handled']);
 });
 
+test('the page\'s objects are read as URLs and methods as often as without Stormwatch', () => {
+  assert.deepEqual(withExtension.conversions, without.conversions);
+  // The probe counts what it claims: each object read once, the requests made.
+  assert.deepEqual(without.conversions.slice(0, 7), ['fetch URL', 'fetch 200', 'fetch URL with init', 'fetch 200', 'fetch URL object 200', 'XHR method', 'XHR URL']);
+  assert.match(without.immediate['URL whose toString throws / catch'], /err@0 RangeError/);
+  assert.match(without.immediate['symbol URL / catch'], /err@0 TypeError/);
+});
+
+test('a plain path the hook resolves without new URL gets the href Chromium gives it', async () => {
+  // The hook's fast path (hook.js PLAIN_PATH: base prefix + the text as written) checked
+  // against Chromium's own parser, on random texts built from the characters that
+  // matter (dots, percent signs, slashes, quotes, backslashes, spaces, non-ASCII).
+  const hook = fs.readFileSync(path.join(here, '..', '..', 'extension', 'hook.js'), 'utf8');
+  const plain = /const PLAIN_PATH = (\/.*\/);/.exec(hook)[1];
+  const result = await session.tab.page.eval(`(() => {
+    const plain = ${plain};
+    const bases = [document.baseURI, 'https://example.com/a/b/c?x#y', 'https://ex.com:443/', 'http://ex.com:80/x', 'http://[::1]:99/'];
+    const parts = ['/', '.', '..', 'a', 'Z', '0', '?', '%', '%2e', '%2E', '#', ' ', '"', "'", '<', '>', '\`', '{', '}', '\\\\', '@', ':', ';', '=', '&', '+', ',', '!', '$', '(', ')', '*', '~', '-', '_', '|', '^', '[', ']', 'é', '\\t', '\\n', '//', '/./', '/../'];
+    let seed = 7;
+    const random = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+    let accepted = 0;
+    const wrong = [];
+    for (let i = 0; i < 20000; i++) {
+      let text = '/';
+      for (let j = random(8) + 1; j > 0; j--) text += parts[random(parts.length)];
+      if (!plain.test(text)) continue;
+      accepted++;
+      for (const base of bases) {
+        const expected = new URL(text, base).href;
+        if (new URL('/', base).href.slice(0, -1) + text !== expected) wrong.push(text + ' on ' + base + ': ' + expected);
+      }
+    }
+    for (const text of ['/api/items?page=2', '/a/b.json', '/.well-known/x', '/a?b=../c&d=%20']) if (!plain.test(text)) wrong.push('not taken: ' + text);
+    for (const text of ['/a/./b', '/a/../b', '/.', '/..', '/%2e/x', '//host/x', '/a b', '/a#b', '/\\\\x', '/é']) if (plain.test(text)) wrong.push('taken: ' + text);
+    return { accepted, wrong };
+  })()`);
+  assert.deepEqual(result.wrong, []);
+  assert.ok(result.accepted > 1000, `only ${result.accepted} texts took the fast path`);
+});
+
 test('results, errors, bodies and event order are the same', () => {
   for (const key of ['ok', 'notFound', 'blobChunks', 'bigBlobBytes', 'networkBytes', 'revokedBlob', 'order', 'xhrErrors']) {
     assert.deepEqual(withExtension[key], without[key], key);
