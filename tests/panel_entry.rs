@@ -33,10 +33,30 @@ fn kept(name: &str) -> Vec<String> {
         .collect()
 }
 
+/// The names `ResponseHeaders::of` in har.rs matches (`eq_ignore_ascii_case("name")`):
+/// to_event finds its response headers in one pass there.
+fn response_headers_matched() -> Vec<String> {
+    let start = HAR.find("impl<'a> ResponseHeaders<'a>").expect("ResponseHeaders::of in har.rs");
+    let block = &HAR[start..];
+    let block = &block[..block.find("\n}\n").expect("the end of the impl")];
+    let needle = "eq_ignore_ascii_case(\"";
+    let mut out = Vec::new();
+    let mut rest = block;
+    while let Some(i) = rest.find(needle) {
+        let after = &rest[i + needle.len()..];
+        let end = after.find('"').expect("a closing quote");
+        out.push(after[..end].to_ascii_lowercase());
+        rest = &after[end..];
+    }
+    out
+}
+
 #[test]
 fn the_panel_keeps_every_header_the_har_reader_reads() {
-    // `resp.headers` in to_event, `self.request.headers` and `e.request.headers` elsewhere.
-    let response = headers_read("resp");
+    // `ResponseHeaders::of` and any `resp.headers` lookup in to_event;
+    // `self.request.headers` and `e.request.headers` elsewhere.
+    let mut response = response_headers_matched();
+    response.extend(headers_read("resp"));
     let request: Vec<String> = headers_read("request");
     assert!(
         response.len() >= 6 && request.len() >= 3,
