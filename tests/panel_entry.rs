@@ -36,7 +36,9 @@ fn kept(name: &str) -> Vec<String> {
 /// The names `ResponseHeaders::of` in har.rs matches (`eq_ignore_ascii_case("name")`):
 /// to_event finds its response headers in one pass there.
 fn response_headers_matched() -> Vec<String> {
-    let start = HAR.find("impl<'a> ResponseHeaders<'a>").expect("ResponseHeaders::of in har.rs");
+    let start = HAR
+        .find("impl<'a> ResponseHeaders<'a>")
+        .expect("ResponseHeaders::of in har.rs");
     let block = &HAR[start..];
     let block = &block[..block.find("\n}\n").expect("the end of the impl")];
     let needle = "eq_ignore_ascii_case(\"";
