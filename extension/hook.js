@@ -25,8 +25,6 @@
   const BATCH_EVENT = '__stormwatch_batch__';
   const PROBE_EVENT = '__stormwatch_probe__';
   const FLUSH_MS = 40;
-  const STEADY_RATE = 0.03;
-  const STEADY_FLUSH_MS = 100;
   const BUSY_RATE = 0.3;
   const BUSY_FLUSH_MS = 250;
   // wire: the envelope's version and kind, batch sizes, body and GraphQL limits.
@@ -119,11 +117,6 @@
   // ---- batching -------------------------------------------------------------
   // The first event of a quiet spell arms a FLUSH_MS timer, so a finding reaches
   // the panel within about 100 ms. When the last batch came at more than
-  // STEADY_RATE events per millisecond (ten requests a second and up: steady traffic,
-  // or a flood slowed down by a loaded machine), the timer is STEADY_FLUSH_MS: a
-  // batch (one event dispatched to the relay, its port message, the service
-  // worker's hop) then carries ten events or more instead of a few, and a finding
-  // still waits at most about 150 ms. When the last batch came at more than
   // BUSY_RATE events per millisecond (a flood: about 100 requests a second, each a
   // start, an end and a resource entry), the timer is BUSY_FLUSH_MS instead, so the
   // flood costs the page (and the relay, the service worker and the panel, which
@@ -140,7 +133,6 @@
   let timer = 0;
   let lastFlush = -1e9;
   let busy = false;
-  let steady = false;
   // Milliseconds this hook spent on its own work since the last batch went out
   // (wrappers, observers, building and handing over batches), sent with each batch
   // so the panel can show what watching costs the page.
@@ -153,7 +145,6 @@
     const t0 = perfNow();
     const rate = buffer.length / Math.max(t0 - lastFlush, 1);
     busy = rate > BUSY_RATE;
-    steady = rate > STEADY_RATE;
     lastFlush = t0;
     const events = buffer;
     const cost = spent;
@@ -175,7 +166,7 @@
   // An event that must not wait behind a flood's long timer.
   function emitNow(event) {
     emit(event);
-    if (busy || steady) flush();
+    if (busy) flush();
   }
 
   function emit(event) {
@@ -188,7 +179,7 @@
     else if (!timer) {
       // A rate learnt long ago says nothing about now: a quiet spell starts over.
       const recent = perfNow() - lastFlush < BUSY_FLUSH_MS * 2;
-      timer = setTimer(flush, recent && busy ? BUSY_FLUSH_MS : recent && steady ? STEADY_FLUSH_MS : FLUSH_MS);
+      timer = setTimer(flush, recent && busy ? BUSY_FLUSH_MS : FLUSH_MS);
     }
   }
 
