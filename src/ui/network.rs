@@ -27,6 +27,24 @@ const NAVIGATION_SETTLE_MS: u32 = 1_500;
 /// After this long, entries reported can no longer be in `getHAR()`'s answer.
 const FORGET_ANSWER_MS: u32 = 5_000;
 
+// Under a flood the panel stops listening to DevTools' log for a while. For every
+// request DevTools builds a HAR entry and posts it to each listening extension:
+// about 1.7 ms of the DevTools window's CPU per request (bench-page.mjs --profile:
+// its busy time went from 6.5 s to 10.0 s for 2,000 requests, 1.1 s of it in
+// postMessage), taken from the cores the page runs on, and every entry lands in
+// the panel's JS heap. The page hook still reports each request the page makes,
+// so counts stay exact; what a pause misses is DevTools' detail of them
+// (initiator stacks, headers, bodies) and requests only DevTools sees (workers,
+// frames). A page load or an N+1 burst lasts well under FLOOD_SECONDS.
+/// Entries a second from which a second counts toward a flood.
+const FLOOD_RATE: u32 = 100;
+/// Seconds in a row at that rate before the listener pauses.
+const FLOOD_SECONDS: u32 = 3;
+/// How long it pauses; then one second at the rate pauses it again.
+const FLOOD_PAUSE_MS: u32 = 4_000;
+/// Pauses less than this apart are told as one flood.
+const FLOOD_GAP_MS: u32 = 10_000;
+
 // The panel's cost per request was glue, not analysis (bench-page.mjs --profile:
 // 0.7 ms of panel time per request against ~10 µs in the engine): a call into the
 // wasm per DevTools entry, a string out of it for the head, another for the JSON,
@@ -66,9 +84,21 @@ let held = [];
 let taken = [];
 let timer = 0;
 let onBatch = null;
-export function hold_finished(event, batch_ms, batch_max, on_batch) {
+// Floods (see FLOOD_RATE in network.rs): entries counted per second (from when
+// the second began), and seconds in a row that reached the rate; whether the listener is off now,
+// whether a flood is on (from its first pause until a second under the rate), how
+// many floods there were and how long the listener was off in all.
+let secondStart = 0;
+let inSecond = 0;
+let busySeconds = 0;
+let paused = false;
+let pausedSince = 0;
+let resumedAt = -Infinity;
+let floods = 0;
+let pausedMs = 0;
+export function hold_finished(event, batch_ms, batch_max, on_batch, flood_rate, flood_seconds, pause_ms, flood_gap_ms) {
   onBatch = on_batch;
-  event.addListener((entry) => {
+  const onEntry = (entry) => {
     held.push(entry);
     if (held.length >= batch_max) {
       if (timer) clearTimeout(timer);
@@ -77,7 +107,35 @@ export function hold_finished(event, batch_ms, batch_max, on_batch) {
     } else if (!timer) {
       timer = setTimeout(() => { timer = 0; onBatch(); }, batch_ms);
     }
-  });
+    const now = Date.now();
+    if (now - secondStart >= 1000) {
+      // A second that reached the rate, right before this one, continues a flood.
+      busySeconds = inSecond >= flood_rate && now - secondStart < 2000 ? busySeconds + 1 : 0;
+      secondStart = now;
+      inSecond = 0;
+    }
+    if (++inSecond === flood_rate && busySeconds + 1 >= flood_seconds && !paused) {
+      event.removeListener(onEntry);
+      paused = true;
+      pausedSince = now;
+      if (now - resumedAt > flood_gap_ms) floods++;
+      setTimeout(() => {
+        // Listen again: one more second at the rate pauses again.
+        resumedAt = Date.now();
+        pausedMs += resumedAt - pausedSince;
+        paused = false;
+        busySeconds = flood_seconds - 1;
+        secondStart = resumedAt;
+        inSecond = 0;
+        event.addListener(onEntry);
+      }, pause_ms);
+    }
+  };
+  event.addListener(onEntry);
+}
+// [floods so far, milliseconds without DevTools' entries, whether paused now].
+export function flood_pauses() {
+  return [floods, pausedMs + (paused ? Date.now() - pausedSince : 0), paused];
 }
 export function take_heads() {
   if (timer) clearTimeout(timer);
@@ -113,7 +171,17 @@ export function entry_json(e) {
 }
 "#)]
 extern "C" {
-    fn hold_finished(event: &JsValue, batch_ms: u32, batch_max: u32, on_batch: &JsValue);
+    fn hold_finished(
+        event: &JsValue,
+        batch_ms: u32,
+        batch_max: u32,
+        on_batch: &JsValue,
+        flood_rate: u32,
+        flood_seconds: u32,
+        pause_ms: u32,
+        flood_gap_ms: u32,
+    );
+    fn flood_pauses() -> Array;
     #[wasm_bindgen(catch)]
     fn take_heads() -> Result<String, JsValue>;
     fn taken_entry(i: u32) -> JsValue;
@@ -162,6 +230,21 @@ fn heads(text: &str) -> Vec<Head> {
         .collect()
 }
 
+/// What the panel says of the floods it stopped listening through; empty when none.
+pub fn flood_note() -> String {
+    let f = flood_pauses();
+    let floods = f.get(0).as_f64().unwrap_or(0.0);
+    if floods < 1.0 {
+        return String::new();
+    }
+    let seconds = (f.get(1).as_f64().unwrap_or(0.0) / 1000.0).max(1.0);
+    let now = if f.get(2).is_truthy() { " (paused now)" } else { "" };
+    format!(
+        " Flood: DevTools' request details paused for {seconds:.0} s over {floods} flood(s){now}; \
+         the page's own fetches, XHRs and resources are all still counted, without initiators or headers."
+    )
+}
+
 /// Starts listening, then asks `getHAR()` for what finished earlier.
 pub fn watch(panel: &Panel) {
     let Some(network) = chrome(&["devtools", "network"]) else {
@@ -171,7 +254,16 @@ pub fn watch(panel: &Panel) {
     if let Some(finished) = get(&network, &["onRequestFinished"]) {
         let p = panel.clone();
         let on_batch = Closure::<dyn FnMut()>::new(move || on_batch(&p)).into_js_value();
-        hold_finished(&finished, BATCH_MS, BATCH_MAX, &on_batch);
+        hold_finished(
+            &finished,
+            BATCH_MS,
+            BATCH_MAX,
+            &on_batch,
+            FLOOD_RATE,
+            FLOOD_SECONDS,
+            FLOOD_PAUSE_MS,
+            FLOOD_GAP_MS,
+        );
     }
     if let Some(navigated) = get(&network, &["onNavigated"]) {
         let p = panel.clone();

@@ -145,3 +145,39 @@ test('a flood of 30,000 requests is counted exactly and wasm memory stays bounde
   const counts = await until(() => tab.panel.eval(`document.querySelector('.counts').textContent`), { what: 'header' });
   assert.match(counts, /requests/);
 });
+
+test('a sustained flood pauses DevTools\' per-request details, says so, still counts exactly, and listens again after', async () => {
+  await tab.navigate(`${demo.origin}/clean.html?flood=1`);
+  await until(async () => (await tab.report()).page.url.endsWith('?flood=1'), { what: 'the panel on the new page' });
+  await sleep(1000); // DevTools' log of the page load lands first
+  const before = await tab.report();
+  // Real HTTP requests, 40 at a time, for 8 s: far over 100 a second.
+  const n = await tab.page.eval(`(async () => {
+    const end = performance.now() + 8000;
+    let n = 0;
+    while (performance.now() < end) await Promise.all(Array.from({ length: 40 }, () => fetch('/flood/' + n++).then((r) => r.status)));
+    return n;
+  })()`);
+  const report = await until(async () => {
+    const r = await tab.report();
+    return r.stats.requests >= before.stats.requests + n ? r : null;
+  }, { timeout: 30000, every: 250, what: `all ${n} requests in the panel` });
+  assert.equal(report.stats.requests - before.stats.requests, n, 'every request of the flood counted once');
+  const status = await until(async () => {
+    const s = await tab.panel.eval(`document.querySelector('.status .state').textContent`);
+    return /Flood: DevTools' request details paused/.test(s) ? s : null;
+  }, { timeout: 5000, what: 'the flood note in the status line' });
+  console.log(`# ${n} requests in 8 s; status: ${status}`);
+  assert.match(status, /over 1 flood\(s\)/);
+  // DevTools' entries of the flood: fewer than its requests (the pauses), but some.
+  const entries = (await tab.fullReport()).events.filter((e) => e.type === 'network' && /\/flood\/\d+$/.test(e.url)).length;
+  console.log(`# DevTools entries of the flood in the log: ${entries} of ${n}`);
+  assert.ok(entries < n, `${entries} DevTools entries for ${n} requests`);
+  // After the flood (the pause ends within 4 s), a request has its DevTools entry again.
+  await sleep(4500);
+  await tab.page.eval(`fetch('/after-flood').then((r) => r.status)`);
+  await until(async () => (await tab.fullReport()).events.some((e) => e.type === 'network' && e.url.endsWith('/after-flood')),
+    { timeout: 5000, what: 'DevTools\' entry of a request after the flood' });
+  const after = await tab.panel.eval(`document.querySelector('.status .state').textContent`);
+  assert.doesNotMatch(after, /paused now/);
+});
