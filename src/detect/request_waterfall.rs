@@ -105,6 +105,8 @@ struct Node {
     url: String,
     method: String,
     values: Vec<String>,
+    /// The lengths of `values` (see `lengths`).
+    value_lengths: u64,
     source: Option<String>,
     caller: Option<Caller>,
     from_devtools: bool,
@@ -176,14 +178,29 @@ fn url_tokens(url: &str) -> Vec<&str> {
 struct IdPlaces<'a> {
     segments: Vec<&'a str>,
     query_values: Vec<&'a str>,
+    /// The lengths of the places (see `lengths`).
+    lengths: u64,
+}
+
+/// A set of text lengths, a bit each (63 and longer share the last): two texts of
+/// lengths not both in it differ. The places of a URL and the values of an answer
+/// in reach are compared once per request judged, for every answer in reach, and
+/// their lengths alone tell most of them apart.
+fn lengths<'s>(texts: impl IntoIterator<Item = &'s str>) -> u64 {
+    texts.into_iter().fold(0, |set, t| set | 1 << t.len().min(63))
 }
 
 impl<'a> IdPlaces<'a> {
     fn of(url: &'a str) -> Self {
         let parts = urls::parts(url);
+        let segments: Vec<&str> = urls::segments(parts.path).collect();
+        let query_values: Vec<&str> = urls::query_pairs(parts.query).map(|(_, v)| v).collect();
+        let lengths =
+            lengths(segments.iter().copied()) | lengths(query_values.iter().copied().filter(|v| v.len() >= 4));
         IdPlaces {
-            segments: urls::segments(parts.path).collect(),
-            query_values: urls::query_pairs(parts.query).map(|(_, v)| v).collect(),
+            segments,
+            query_values,
+            lengths,
         }
     }
 
@@ -192,6 +209,11 @@ impl<'a> IdPlaces<'a> {
     /// size or a count than an id).
     fn carry(&self, value: &str) -> bool {
         self.segments.contains(&value) || (value.len() >= 4 && self.query_values.contains(&value))
+    }
+
+    /// Whether the URL carries one of `values`, whose lengths are `value_lengths`.
+    fn carry_any(&self, values: &[String], value_lengths: u64) -> bool {
+        self.lengths & value_lengths != 0 && values.iter().any(|v| self.carry(v))
     }
 }
 
@@ -361,7 +383,7 @@ impl RequestWaterfall {
         let carries_from = |a: &Node| {
             !a.values.is_empty() && {
                 let places = places.get_or_init(|| IdPlaces::of(&b.url));
-                a.values.iter().any(|v| places.carry(v))
+                places.carry_any(&a.values, a.value_lengths)
             }
         };
         let mut busy = false;
@@ -567,6 +589,7 @@ impl RequestWaterfall {
             url: req.url.clone(),
             method: req.method.clone(),
             values: req.values.clone(),
+            value_lengths: lengths(req.values.iter().map(String::as_str)),
             source: req.initiator.clone(),
             caller: req.caller.clone(),
             from_devtools: req.from_devtools,
@@ -621,8 +644,9 @@ impl RequestWaterfall {
         n.last_end = req.last_end();
         n.from_devtools = req.from_devtools;
         n.aborted = req.outcome == Some(Outcome::Abort);
-        if !req.values.is_empty() {
+        if !req.values.is_empty() && n.values != req.values {
             n.values = req.values.clone();
+            n.value_lengths = lengths(n.values.iter().map(String::as_str));
         }
         if n.source.is_none() {
             n.source = req.initiator.clone();
