@@ -37,7 +37,9 @@ fn kept(name: &str) -> Vec<String> {
 /// (`eq_ignore_ascii_case("name")`), given the line that opens its impl: to_event
 /// finds its headers in one pass there.
 fn headers_matched(impl_line: &str) -> Vec<String> {
-    let start = HAR.find(impl_line).expect("ResponseHeaders::of / RequestHeaders::of in har.rs");
+    let start = HAR
+        .find(impl_line)
+        .expect("ResponseHeaders::of / RequestHeaders::of in har.rs");
     let block = &HAR[start..];
     let block = &block[..block.find("\n}\n").expect("the end of the impl")];
     let needle = "eq_ignore_ascii_case(\"";

@@ -380,12 +380,16 @@ impl RequestWaterfall {
         // Cut only when an answer with values is to be matched: most judgments end
         // (waiting, or no candidate) before any, and cutting allocates.
         let places: std::cell::OnceCell<IdPlaces> = std::cell::OnceCell::new();
-        let carries_from = |a: &Node| {
-            !a.values.is_empty() && {
-                let places = places.get_or_init(|| IdPlaces::of(&b.url));
-                places.carry_any(&a.values, a.value_lengths)
-            }
-        };
+        // Inlined where the ring is scanned: a call per answer in reach cost more than
+        // the comparison, which the lengths mostly settle.
+        #[inline(always)]
+        fn carries<'b>(places: &std::cell::OnceCell<IdPlaces<'b>>, url: &'b str, a: &Node) -> bool {
+            a.value_lengths != 0
+                && places
+                    .get_or_init(|| IdPlaces::of(url))
+                    .carry_any(&a.values, a.value_lengths)
+        }
+        let carries_from = |a: &Node| carries(&places, &b.url, a);
         let mut busy = false;
         // The oldest nodes, all out of reach (a millisecond to spare for rounding), need no look.
         let from = self.reach.partition_point(|r| *r < b.start - 1.0).min(self.nodes.len());
@@ -398,7 +402,7 @@ impl RequestWaterfall {
             }
             busy |= a.end.is_none_or(|e| e > b.start);
             let near = self.follows(a, b);
-            let by_value = !near && self.follows_within(a, b, self.cfg.data_gap_ms) && carries_from(a);
+            let by_value = !near && self.follows_within(a, b, self.cfg.data_gap_ms) && carries(&places, &b.url, a);
             if near || by_value {
                 if !a.decided {
                     return Some(false);
