@@ -16,9 +16,10 @@ const VOLATILE_PARAMS: &[&str] = &[
     "rand",
 ];
 
-// The cuts below are at ASCII bytes (so at char boundaries), found by plain byte
-// loops: these run several times per request on short strings, where the setup of
-// `str`'s char and substring searchers costs more than the scan itself.
+// The cuts below are at ASCII bytes (so at char boundaries), found with `memchr`:
+// these run several times per request on short strings, where the setup of `str`'s
+// char and substring searchers costs more than the scan itself, and a byte loop
+// costs a few instructions a byte.
 
 /// Splits at every `sep` (an ASCII byte), as `str::split(char)`.
 fn split_at_byte(s: &str, sep: u8) -> impl Iterator<Item = &str> + Clone {
@@ -27,14 +28,18 @@ fn split_at_byte(s: &str, sep: u8) -> impl Iterator<Item = &str> + Clone {
 
 /// `str::split_once(char)` for an ASCII byte.
 fn split_once_byte(s: &str, sep: u8) -> Option<(&str, &str)> {
-    let i = s.bytes().position(|c| c == sep)?;
+    let i = memchr::memchr(sep, s.as_bytes())?;
     Some((&s[..i], &s[i + 1..]))
+}
+
+/// Where `://` first starts in `b`.
+fn scheme_end(b: &[u8]) -> Option<usize> {
+    memchr::memchr_iter(b':', b).find(|&i| b[i + 1..].starts_with(b"//"))
 }
 
 /// `s.split_once("://")`.
 fn split_scheme(s: &str) -> Option<(&str, &str)> {
-    let b = s.as_bytes();
-    let i = (0..b.len().saturating_sub(2)).find(|&i| b[i] == b':' && b[i + 1] == b'/' && b[i + 2] == b'/')?;
+    let i = scheme_end(s.as_bytes())?;
     Some((&s[..i], &s[i + 3..]))
 }
 
@@ -107,7 +112,7 @@ fn normalize_with(url: &str, blank_volatile: bool) -> String {
 /// Whether `normalize(url) == url`, decided without allocating; false when unsure
 /// (the caller then normalizes, which gives the same result either way).
 pub fn is_normal(url: &str) -> bool {
-    if url.bytes().any(|c| c == b'#') {
+    if memchr::memchr(b'#', url.as_bytes()).is_some() {
         return false;
     }
     let (base, query) = match split_once_byte(url, b'?') {
@@ -265,25 +270,14 @@ pub struct Parts<'a> {
 }
 
 pub fn parts(url: &str) -> Parts<'_> {
-    // Byte scans (every cut is at an ASCII byte, so at a char boundary): called
-    // several times per request, and URLs are short, so a searcher's setup costs
-    // more than the search.
-    let url = match url.bytes().position(|c| c == b'#') {
-        Some(i) => &url[..i],
-        None => url,
-    };
-    let (base, query) = match url.bytes().position(|c| c == b'?') {
-        Some(i) => (&url[..i], &url[i + 1..]),
-        None => (url, ""),
-    };
+    // Cut at ASCII bytes (so at char boundaries) found with `memchr`: called
+    // several times per request (see `split_once_byte`).
+    let url = before_fragment(url);
+    let (base, query) = split_once_byte(url, b'?').unwrap_or((url, ""));
     let b = base.as_bytes();
-    let scheme = (0..b.len().saturating_sub(2)).find(|&i| b[i] == b':' && b[i + 1] == b'/' && b[i + 2] == b'/');
-    match scheme {
+    match scheme_end(b) {
         Some(i) => {
-            let end = b[i + 3..]
-                .iter()
-                .position(|c| *c == b'/')
-                .map_or(base.len(), |j| i + 3 + j);
+            let end = memchr::memchr(b'/', &b[i + 3..]).map_or(base.len(), |j| i + 3 + j);
             Parts {
                 origin: &base[..end],
                 path: &base[end..],
