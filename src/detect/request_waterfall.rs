@@ -300,23 +300,6 @@ impl RequestWaterfall {
         self.index(id).map(|i| &mut self.nodes[i])
     }
 
-    /// Whether `b` starts where `a` ended: after `a`'s call resolved and soon after its last byte.
-    fn follows(&self, a: &Node, b: &Node) -> bool {
-        self.follows_within(a, b, self.cfg.max_gap_ms)
-    }
-
-    /// Whether `b` starts after `a`'s call resolved and at most `gap` after its last byte.
-    fn follows_within(&self, a: &Node, b: &Node, gap: f64) -> bool {
-        let (Some(end), Some(last)) = (a.end, a.last_end) else {
-            return false;
-        };
-        a.id != b.id
-            && !a.aborted
-            && a.start < b.start
-            && b.start >= end.min(last) - self.cfg.max_overlap_ms
-            && b.start - last <= gap
-    }
-
     /// Whether `n` knows all it will know about its cause.
     fn ready(&self, n: &Node) -> bool {
         n.end.is_some() && (n.caller.is_some() || n.from_devtools || !self.devtools_seen || n.forced)
@@ -401,8 +384,17 @@ impl RequestWaterfall {
                 continue;
             }
             busy |= a.end.is_none_or(|e| e > b.start);
-            let near = self.follows(a, b);
-            let by_value = !near && self.follows_within(a, b, self.cfg.data_gap_ms) && carries(&places, &b.url, a);
+            // `b` follows `a` when it starts after `a`'s call resolved and soon after its
+            // last byte: within `max_gap_ms` (near), or within `data_gap_ms` when its URL
+            // carries a value from `a`'s answer (by value).
+            let (near, by_value) = match (a.end, a.last_end) {
+                (Some(end), Some(last)) if !a.aborted && b.start >= end.min(last) - self.cfg.max_overlap_ms => {
+                    let near = b.start - last <= self.cfg.max_gap_ms;
+                    let by_value = !near && b.start - last <= self.cfg.data_gap_ms && carries(&places, &b.url, a);
+                    (near, by_value)
+                }
+                _ => (false, false),
+            };
             if near || by_value {
                 if !a.decided {
                     return Some(false);

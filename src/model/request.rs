@@ -12,7 +12,7 @@ const HEADERS_ONLY_RATIO: u64 = 50;
 /// packages. Never static assets to cache or compress, never slow servers.
 pub fn browser_internal(url: &str) -> bool {
     // Compared in place, not lowercased into a new string: asked several times per request.
-    let scheme = url.split_once(':').map_or(url, |(s, _)| s);
+    let scheme = memchr::memchr(b':', url.as_bytes()).map_or(url, |i| &url[..i]);
     [
         "data",
         "blob",
