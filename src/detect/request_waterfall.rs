@@ -701,6 +701,20 @@ mod tests {
 
     #[test]
     fn skipping_the_nodes_out_of_reach_judges_as_scanning_them_all() {
+        // Some requests stay in flight past the ring's memory.
+        scans_agree(0.01, 90.0);
+    }
+
+    #[test]
+    fn skipping_the_nodes_only_a_value_can_link_judges_as_scanning_them_all() {
+        // Nothing stuck in flight, and gaps up to `data_gap_ms` and beyond: links by
+        // the values answers hold, which the skipping scan must not miss either.
+        scans_agree(0.0, 200.0);
+    }
+
+    /// Judges a random stream with the skipping scan and with the full one: `stuck`
+    /// is the share of requests that never end, `spread` the longest gap between starts.
+    fn scans_agree(stuck: f64, spread: f64) {
         use super::RequestWaterfall;
         use crate::detect::{Detector, Findings, PageState};
         use crate::model::event::{Api, Outcome};
@@ -720,18 +734,27 @@ mod tests {
         let (mut t, mut open) = (0.0, Vec::<Request>::new());
         for id in 1..=3000u64 {
             // Quiet spells end chains; otherwise requests come close together.
-            t += if rnd() < 0.03 { 3_000.0 } else { rnd() * 90.0 };
+            t += if rnd() < 0.03 { 3_000.0 } else { rnd() * spread };
             let mut r = Request::default();
             r.id = id;
             r.method = "GET".into();
-            r.url = format!("http://h/api/r{}", id % 37);
+            // Some answers hold an id, and some URLs carry the one just before theirs
+            // (the by-value links, judged further back than the close ones).
+            r.url = if rnd() < 0.3 {
+                format!("http://h/api/r{}/v{}x", id % 37, id - 1)
+            } else {
+                format!("http://h/api/r{}", id % 37)
+            };
+            if rnd() < 0.5 {
+                r.values = vec![format!("v{id}x")];
+            }
             r.api = Api::Fetch;
             r.from_page = true;
             r.start = t;
             fast.on_start(&r, &page, &mut found_fast);
             full.on_start(&r, &page, &mut found_full);
-            // A few stay in flight past the ring's memory; most are quick.
-            let d = if rnd() < 0.01 { 1e6 } else { rnd() * 80.0 };
+            // A few may stay in flight past the ring's memory; most are quick.
+            let d = if rnd() < stuck { 1e6 } else { rnd() * 80.0 };
             r.end = Some(t + d);
             r.status = 200;
             r.outcome = Some(Outcome::Ok);
@@ -748,6 +771,12 @@ mod tests {
             found_full.len() >= 2,
             "the stream should hold chains: {}",
             found_full.len()
+        );
+        assert!(
+            found_full
+                .iter()
+                .any(|f| matches!(f.metrics.get("linked_by"), Some(Metric::Text(t)) if t.contains("data"))),
+            "the stream should hold chains linked by value"
         );
         assert_eq!(shown(&found_fast), shown(&found_full));
     }
