@@ -308,10 +308,16 @@ impl DuplicateRequest {
             let skip = (k.retired_ids.len() + t.len() as usize).saturating_sub(MAX_EVIDENCE_REQUESTS);
             f.evidence.requests.clear();
             f.evidence.requests.extend(ids.skip(skip));
+            // The source just added needs no second look (a loop's copies all come from
+            // one place, and the evidence would compare each with its list).
+            let mut added: Option<&str> = None;
             for (i, s) in counted.enumerate() {
                 // Where the copies came from (the first is the one they copy).
-                if let Some(src) = s.source.as_ref().filter(|_| i > 0 || k.retired > 0) {
-                    f.evidence.add_source(src);
+                if let Some(src) = s.source.as_deref().filter(|_| i > 0 || k.retired > 0) {
+                    if added != Some(src) {
+                        f.evidence.add_source(src);
+                        added = Some(src);
+                    }
                 }
             }
             f.evidence.add_url(&k.url);
