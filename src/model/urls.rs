@@ -23,7 +23,33 @@ const VOLATILE_PARAMS: &[&str] = &[
 
 /// Splits at every `sep` (an ASCII byte), as `str::split(char)`.
 fn split_at_byte(s: &str, sep: u8) -> impl Iterator<Item = &str> + Clone {
-    s.split(move |c: char| c as u32 == sep as u32)
+    SplitByte { rest: Some(s), sep }
+}
+
+/// [`split_at_byte`]'s iterator: the text after the last cut, or None once the
+/// last piece was handed out.
+#[derive(Clone)]
+struct SplitByte<'a> {
+    rest: Option<&'a str>,
+    sep: u8,
+}
+
+impl<'a> Iterator for SplitByte<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let s = self.rest?;
+        match memchr::memchr(self.sep, s.as_bytes()) {
+            Some(i) => {
+                self.rest = Some(&s[i + 1..]);
+                Some(&s[..i])
+            }
+            None => {
+                self.rest = None;
+                Some(s)
+            }
+        }
+    }
 }
 
 /// `str::split_once(char)` for an ASCII byte.
@@ -206,13 +232,16 @@ fn template_with(url: &str, mut ids: Option<&mut Vec<String>>) -> String {
     let mut out = String::with_capacity(url.len() + 8);
     let path = match split_scheme(base) {
         Some((scheme, rest)) => {
-            let (host, path) = match rest.bytes().position(|c| c == b'/') {
+            let (host, path) = match memchr::memchr(b'/', rest.as_bytes()) {
                 Some(i) => (&rest[..i], &rest[i..]),
                 None => (rest, "/"),
             };
-            out.extend(scheme.chars().map(|c| c.to_ascii_lowercase()));
+            // Copied whole, then lowercased in place (ASCII only, as before): within
+            // the capacity reserved above, so the string grows exactly as it did.
+            out.push_str(scheme);
             out.push_str("://");
-            out.extend(host.chars().map(|c| c.to_ascii_lowercase()));
+            out.push_str(host);
+            out.make_ascii_lowercase();
             path
         }
         None => base,
