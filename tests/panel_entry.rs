@@ -33,12 +33,13 @@ fn kept(name: &str) -> Vec<String> {
         .collect()
 }
 
-/// The names `ResponseHeaders::of` in har.rs matches (`eq_ignore_ascii_case("name")`):
-/// to_event finds its response headers in one pass there.
-fn response_headers_matched() -> Vec<String> {
+/// The names `ResponseHeaders::of` or `RequestHeaders::of` in har.rs matches
+/// (`eq_ignore_ascii_case("name")`), given the line that opens its impl: to_event
+/// finds its headers in one pass there.
+fn headers_matched(impl_line: &str) -> Vec<String> {
     let start = HAR
-        .find("impl<'a> ResponseHeaders<'a>")
-        .expect("ResponseHeaders::of in har.rs");
+        .find(impl_line)
+        .expect("ResponseHeaders::of / RequestHeaders::of in har.rs");
     let block = &HAR[start..];
     let block = &block[..block.find("\n}\n").expect("the end of the impl")];
     let needle = "eq_ignore_ascii_case(\"";
@@ -56,10 +57,11 @@ fn response_headers_matched() -> Vec<String> {
 #[test]
 fn the_panel_keeps_every_header_the_har_reader_reads() {
     // `ResponseHeaders::of` and any `resp.headers` lookup in to_event;
-    // `self.request.headers` and `e.request.headers` elsewhere.
-    let mut response = response_headers_matched();
+    // `RequestHeaders::of`, `self.request.headers` and `e.request.headers` elsewhere.
+    let mut response = headers_matched("impl<'a> ResponseHeaders<'a>");
     response.extend(headers_read("resp"));
-    let request: Vec<String> = headers_read("request");
+    let mut request = headers_matched("impl RequestHeaders");
+    request.extend(headers_read("request"));
     assert!(
         response.len() >= 6 && request.len() >= 3,
         "the scan found the reads: {response:?} {request:?}"

@@ -89,9 +89,13 @@ struct Key {
     last: f64,
     /// What the finding shows now (count, in flight, gap, StrictMode, sources): unchanged, no update.
     shown: Option<(u64, u64, i64, bool, usize)>,
+    /// `tally(list)` as the latest refresh computed it, until the list changes: the
+    /// next start, which retires requests, needs the tally from before it.
+    tally: std::cell::Cell<Option<Tally>>,
 }
 
 /// What a key's recent requests add up to.
+#[derive(Clone, Copy)]
 struct Tally {
     /// The copies, a bit per index in the list (at most `MAX_PER_KEY` entries).
     counted: u32,
@@ -251,6 +255,7 @@ impl DuplicateRequest {
             return;
         }
         let t = tally(&k.list, self.cfg.window_ms);
+        k.tally.set(Some(t));
         let count = k.retired + t.len();
         if count < 2 {
             if self.flagged.remove(key) {
@@ -303,10 +308,16 @@ impl DuplicateRequest {
             let skip = (k.retired_ids.len() + t.len() as usize).saturating_sub(MAX_EVIDENCE_REQUESTS);
             f.evidence.requests.clear();
             f.evidence.requests.extend(ids.skip(skip));
+            // The source just added needs no second look (a loop's copies all come from
+            // one place, and the evidence would compare each with its list).
+            let mut added: Option<&str> = None;
             for (i, s) in counted.enumerate() {
                 // Where the copies came from (the first is the one they copy).
-                if let Some(src) = s.source.as_ref().filter(|_| i > 0 || k.retired > 0) {
-                    f.evidence.add_source(src);
+                if let Some(src) = s.source.as_deref().filter(|_| i > 0 || k.retired > 0) {
+                    if added != Some(src) {
+                        f.evidence.add_source(src);
+                        added = Some(src);
+                    }
                 }
             }
             f.evidence.add_url(&k.url);
@@ -355,6 +366,8 @@ impl Detector for DuplicateRequest {
             self.keys.insert(key.to_string(), Key::default());
         }
         let Some(k) = self.keys.get_mut(key) else { return };
+        // The list changes here: what the latest refresh counted is the tally before.
+        let counted_before = k.tally.take();
         // Forget what can no longer pair with a request starting now (DevTools' log can
         // deliver a little out of order, hence the extra slack); keep what it counted.
         let keep = |s: &Seen| s.end.is_none_or(|e| e + window + 10_000.0 >= req.start);
@@ -375,7 +388,7 @@ impl Detector for DuplicateRequest {
             }
         }
         if dropped != 0 {
-            let before = tally(&k.list, window);
+            let before = counted_before.unwrap_or_else(|| tally(&k.list, window));
             for i in before.indexes() {
                 if dropped & (1 << i) == 0 {
                     k.list[i].sticky = true;
@@ -431,17 +444,25 @@ impl Detector for DuplicateRequest {
         let Some(key) = req.same_key() else {
             return;
         };
-        let Some(s) = self
-            .keys
-            .get_mut(key)
-            .and_then(|k| k.list.iter_mut().find(|s| s.id == req.id))
-        else {
+        let Some(k) = self.keys.get_mut(key) else {
             return;
         };
-        s.end = req.end;
+        let Some(s) = k.list.iter_mut().find(|s| s.id == req.id) else {
+            return;
+        };
         // A request the page aborted is not a copy of what replaces it.
-        s.aborted = req.outcome == Some(Outcome::Abort);
+        let aborted = req.outcome == Some(Outcome::Abort);
+        // A request DevTools reported whole started with its end known: the refresh
+        // at its start counted it as it is now (the page's address only matters to
+        // a React development build).
+        let unchanged = s.end == req.end && s.aborted == aborted && !self.react_dev;
+        s.end = req.end;
+        s.aborted = aborted;
         self.page_url.clone_from(&page.url);
+        if unchanged {
+            return;
+        }
+        k.tally.set(None);
         self.refresh(key, out);
     }
 

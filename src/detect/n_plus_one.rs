@@ -203,13 +203,16 @@ fn candidates<'a>(req: &'a Request, cfg: &NPlusOneConfig) -> Vec<(u64, Hole, &'a
     let segs: Vec<&str> = urls::segments(p.path).collect();
     let mut pairs: Vec<(&str, &str)> = urls::query_pairs(p.query).collect();
     crate::model::sort::sort_unstable(&mut pairs);
-    let base = |h: &mut urls::QuickHasher| {
-        req.method.hash(h);
+    // What every key starts with, hashed once: each candidate continues from a copy.
+    let base = {
+        let mut h = urls::QuickHasher::default();
+        req.method.hash(&mut h);
         for b in p.origin.bytes() {
             h.write_u8(b.to_ascii_lowercase());
         }
-        req.op.hash(h);
-        segs.len().hash(h);
+        req.op.hash(&mut h);
+        segs.len().hash(&mut h);
+        h
     };
     let hash_pair = |h: &mut urls::QuickHasher, k: &str, v: &str| {
         k.hash(h);
@@ -219,14 +222,13 @@ fn candidates<'a>(req: &'a Request, cfg: &NPlusOneConfig) -> Vec<(u64, Hole, &'a
             v.hash(h);
         }
     };
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(segs.len() + pairs.len() + 1);
     for (i, seg) in segs.iter().enumerate() {
         let parent = i.checked_sub(1).map(|j| segs[j]);
         if parent.is_some_and(|p| cfg.chunk_segments.iter().any(|c| c.eq_ignore_ascii_case(p))) {
             continue;
         }
-        let mut h = urls::QuickHasher::default();
-        base(&mut h);
+        let mut h = base;
         (b'p', i).hash(&mut h);
         for (j, s) in segs.iter().enumerate() {
             if j != i {
@@ -250,8 +252,7 @@ fn candidates<'a>(req: &'a Request, cfg: &NPlusOneConfig) -> Vec<(u64, Hole, &'a
         if v.is_empty() || urls::is_volatile_param(k) || cfg.chunk_params.iter().any(|c| c.eq_ignore_ascii_case(k)) {
             continue;
         }
-        let mut h = urls::QuickHasher::default();
-        base(&mut h);
+        let mut h = base;
         (b'q', qi).hash(&mut h);
         segs.hash(&mut h);
         for (j, (k2, v2)) in pairs.iter().enumerate() {
@@ -265,8 +266,7 @@ fn candidates<'a>(req: &'a Request, cfg: &NPlusOneConfig) -> Vec<(u64, Hole, &'a
     }
     if req.op.is_some() {
         if let Some(body) = req.body.as_deref().filter(|b| !b.is_empty()) {
-            let mut h = urls::QuickHasher::default();
-            base(&mut h);
+            let mut h = base;
             b'b'.hash(&mut h);
             segs.hash(&mut h);
             for (k, v) in &pairs {

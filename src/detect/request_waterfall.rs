@@ -105,6 +105,8 @@ struct Node {
     url: String,
     method: String,
     values: Vec<String>,
+    /// The lengths of `values` (see `lengths`).
+    value_lengths: u64,
     source: Option<String>,
     caller: Option<Caller>,
     from_devtools: bool,
@@ -176,14 +178,29 @@ fn url_tokens(url: &str) -> Vec<&str> {
 struct IdPlaces<'a> {
     segments: Vec<&'a str>,
     query_values: Vec<&'a str>,
+    /// The lengths of the places (see `lengths`).
+    lengths: u64,
+}
+
+/// A set of text lengths, a bit each (63 and longer share the last): two texts of
+/// lengths not both in it differ. The places of a URL and the values of an answer
+/// in reach are compared once per request judged, for every answer in reach, and
+/// their lengths alone tell most of them apart.
+fn lengths<'s>(texts: impl IntoIterator<Item = &'s str>) -> u64 {
+    texts.into_iter().fold(0, |set, t| set | 1 << t.len().min(63))
 }
 
 impl<'a> IdPlaces<'a> {
     fn of(url: &'a str) -> Self {
         let parts = urls::parts(url);
+        let segments: Vec<&str> = urls::segments(parts.path).collect();
+        let query_values: Vec<&str> = urls::query_pairs(parts.query).map(|(_, v)| v).collect();
+        let lengths =
+            lengths(segments.iter().copied()) | lengths(query_values.iter().copied().filter(|v| v.len() >= 4));
         IdPlaces {
-            segments: urls::segments(parts.path).collect(),
-            query_values: urls::query_pairs(parts.query).map(|(_, v)| v).collect(),
+            segments,
+            query_values,
+            lengths,
         }
     }
 
@@ -192,6 +209,11 @@ impl<'a> IdPlaces<'a> {
     /// size or a count than an id).
     fn carry(&self, value: &str) -> bool {
         self.segments.contains(&value) || (value.len() >= 4 && self.query_values.contains(&value))
+    }
+
+    /// Whether the URL carries one of `values`, whose lengths are `value_lengths`.
+    fn carry_any(&self, values: &[String], value_lengths: u64) -> bool {
+        self.lengths & value_lengths != 0 && values.iter().any(|v| self.carry(v))
     }
 }
 
@@ -278,23 +300,6 @@ impl RequestWaterfall {
         self.index(id).map(|i| &mut self.nodes[i])
     }
 
-    /// Whether `b` starts where `a` ended: after `a`'s call resolved and soon after its last byte.
-    fn follows(&self, a: &Node, b: &Node) -> bool {
-        self.follows_within(a, b, self.cfg.max_gap_ms)
-    }
-
-    /// Whether `b` starts after `a`'s call resolved and at most `gap` after its last byte.
-    fn follows_within(&self, a: &Node, b: &Node, gap: f64) -> bool {
-        let (Some(end), Some(last)) = (a.end, a.last_end) else {
-            return false;
-        };
-        a.id != b.id
-            && !a.aborted
-            && a.start < b.start
-            && b.start >= end.min(last) - self.cfg.max_overlap_ms
-            && b.start - last <= gap
-    }
-
     /// Whether `n` knows all it will know about its cause.
     fn ready(&self, n: &Node) -> bool {
         n.end.is_some() && (n.caller.is_some() || n.from_devtools || !self.devtools_seen || n.forced)
@@ -358,12 +363,16 @@ impl RequestWaterfall {
         // Cut only when an answer with values is to be matched: most judgments end
         // (waiting, or no candidate) before any, and cutting allocates.
         let places: std::cell::OnceCell<IdPlaces> = std::cell::OnceCell::new();
-        let carries_from = |a: &Node| {
-            !a.values.is_empty() && {
-                let places = places.get_or_init(|| IdPlaces::of(&b.url));
-                a.values.iter().any(|v| places.carry(v))
-            }
-        };
+        // Inlined where the ring is scanned: a call per answer in reach cost more than
+        // the comparison, which the lengths mostly settle.
+        #[inline(always)]
+        fn carries<'b>(places: &std::cell::OnceCell<IdPlaces<'b>>, url: &'b str, a: &Node) -> bool {
+            a.value_lengths != 0
+                && places
+                    .get_or_init(|| IdPlaces::of(url))
+                    .carry_any(&a.values, a.value_lengths)
+        }
+        let carries_from = |a: &Node| carries(&places, &b.url, a);
         let mut busy = false;
         // The oldest nodes, all out of reach (a millisecond to spare for rounding), need no look.
         let from = self.reach.partition_point(|r| *r < b.start - 1.0).min(self.nodes.len());
@@ -375,8 +384,17 @@ impl RequestWaterfall {
                 continue;
             }
             busy |= a.end.is_none_or(|e| e > b.start);
-            let near = self.follows(a, b);
-            let by_value = !near && self.follows_within(a, b, self.cfg.data_gap_ms) && carries_from(a);
+            // `b` follows `a` when it starts after `a`'s call resolved and soon after its
+            // last byte: within `max_gap_ms` (near), or within `data_gap_ms` when its URL
+            // carries a value from `a`'s answer (by value).
+            let (near, by_value) = match (a.end, a.last_end) {
+                (Some(end), Some(last)) if !a.aborted && b.start >= end.min(last) - self.cfg.max_overlap_ms => {
+                    let near = b.start - last <= self.cfg.max_gap_ms;
+                    let by_value = !near && b.start - last <= self.cfg.data_gap_ms && carries(&places, &b.url, a);
+                    (near, by_value)
+                }
+                _ => (false, false),
+            };
             if near || by_value {
                 if !a.decided {
                     return Some(false);
@@ -567,6 +585,7 @@ impl RequestWaterfall {
             url: req.url.clone(),
             method: req.method.clone(),
             values: req.values.clone(),
+            value_lengths: lengths(req.values.iter().map(String::as_str)),
             source: req.initiator.clone(),
             caller: req.caller.clone(),
             from_devtools: req.from_devtools,
@@ -621,8 +640,9 @@ impl RequestWaterfall {
         n.last_end = req.last_end();
         n.from_devtools = req.from_devtools;
         n.aborted = req.outcome == Some(Outcome::Abort);
-        if !req.values.is_empty() {
+        if !req.values.is_empty() && n.values != req.values {
             n.values = req.values.clone();
+            n.value_lengths = lengths(n.values.iter().map(String::as_str));
         }
         if n.source.is_none() {
             n.source = req.initiator.clone();
@@ -681,6 +701,20 @@ mod tests {
 
     #[test]
     fn skipping_the_nodes_out_of_reach_judges_as_scanning_them_all() {
+        // Some requests stay in flight past the ring's memory.
+        scans_agree(0.01, 90.0);
+    }
+
+    #[test]
+    fn skipping_the_nodes_only_a_value_can_link_judges_as_scanning_them_all() {
+        // Nothing stuck in flight, and gaps up to `data_gap_ms` and beyond: links by
+        // the values answers hold, which the skipping scan must not miss either.
+        scans_agree(0.0, 200.0);
+    }
+
+    /// Judges a random stream with the skipping scan and with the full one: `stuck`
+    /// is the share of requests that never end, `spread` the longest gap between starts.
+    fn scans_agree(stuck: f64, spread: f64) {
         use super::RequestWaterfall;
         use crate::detect::{Detector, Findings, PageState};
         use crate::model::event::{Api, Outcome};
@@ -700,18 +734,27 @@ mod tests {
         let (mut t, mut open) = (0.0, Vec::<Request>::new());
         for id in 1..=3000u64 {
             // Quiet spells end chains; otherwise requests come close together.
-            t += if rnd() < 0.03 { 3_000.0 } else { rnd() * 90.0 };
+            t += if rnd() < 0.03 { 3_000.0 } else { rnd() * spread };
             let mut r = Request::default();
             r.id = id;
             r.method = "GET".into();
-            r.url = format!("http://h/api/r{}", id % 37);
+            // Some answers hold an id, and some URLs carry the one just before theirs
+            // (the by-value links, judged further back than the close ones).
+            r.url = if rnd() < 0.3 {
+                format!("http://h/api/r{}/v{}x", id % 37, id - 1)
+            } else {
+                format!("http://h/api/r{}", id % 37)
+            };
+            if rnd() < 0.5 {
+                r.values = vec![format!("v{id}x")];
+            }
             r.api = Api::Fetch;
             r.from_page = true;
             r.start = t;
             fast.on_start(&r, &page, &mut found_fast);
             full.on_start(&r, &page, &mut found_full);
-            // A few stay in flight past the ring's memory; most are quick.
-            let d = if rnd() < 0.01 { 1e6 } else { rnd() * 80.0 };
+            // A few may stay in flight past the ring's memory; most are quick.
+            let d = if rnd() < stuck { 1e6 } else { rnd() * 80.0 };
             r.end = Some(t + d);
             r.status = 200;
             r.outcome = Some(Outcome::Ok);
@@ -728,6 +771,12 @@ mod tests {
             found_full.len() >= 2,
             "the stream should hold chains: {}",
             found_full.len()
+        );
+        assert!(
+            found_full
+                .iter()
+                .any(|f| matches!(f.metrics.get("linked_by"), Some(Metric::Text(t)) if t.contains("data"))),
+            "the stream should hold chains linked by value"
         );
         assert_eq!(shown(&found_fast), shown(&found_full));
     }

@@ -205,7 +205,7 @@ impl<'a> ResponseHeaders<'a> {
     fn of(headers: &'a [Header]) -> Self {
         let mut r = ResponseHeaders::default();
         for h in headers {
-            let name = h.name.trim();
+            let name = trim(&h.name);
             // The length first: most headers are none of these and fail there.
             let slot = match name.len() {
                 16 if name.eq_ignore_ascii_case("content-encoding") => &mut r.content_encoding,
@@ -224,11 +224,43 @@ impl<'a> ResponseHeaders<'a> {
     }
 }
 
-fn header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|h| h.name.trim().eq_ignore_ascii_case(name))
-        .map(|h| h.value.as_ref())
+/// Which of the request headers `to_event` asks about are there, found in one pass
+/// (a lookup per name trimmed and compared every header four times per entry).
+#[derive(Default)]
+struct RequestHeaders {
+    range: bool,
+    request_id: bool,
+    traceparent: bool,
+    requested_with: bool,
+}
+
+impl RequestHeaders {
+    fn of(headers: &[Header]) -> Self {
+        let mut r = RequestHeaders::default();
+        for h in headers {
+            let name = trim(&h.name);
+            let slot = match name.len() {
+                5 if name.eq_ignore_ascii_case("range") => &mut r.range,
+                12 if name.eq_ignore_ascii_case("x-request-id") => &mut r.request_id,
+                11 if name.eq_ignore_ascii_case("traceparent") => &mut r.traceparent,
+                16 if name.eq_ignore_ascii_case("x-requested-with") => &mut r.requested_with,
+                _ => continue,
+            };
+            *slot = true;
+        }
+        r
+    }
+}
+
+/// `str::trim`, without its Unicode search when the ends are plain ASCII (header
+/// names nearly always are).
+fn trim(s: &str) -> &str {
+    let plain = |b: u8| b > b' ' && b < 0x80;
+    match s.as_bytes() {
+        [first, .., last] if plain(*first) && plain(*last) => s,
+        [only] if plain(*only) => s,
+        _ => s.trim(),
+    }
 }
 
 /// Sizes of -1 mean "unknown" in HAR.
@@ -293,11 +325,13 @@ fn page_frame(f: &Frame) -> bool {
 }
 
 fn function_key(f: &Frame) -> String {
-    format!(
-        "{}#{}",
-        f.url.as_deref().unwrap_or(""),
-        f.function.as_deref().unwrap_or("")
-    )
+    // `"{url}#{function}"`, without the formatter (once per entry with a stack).
+    let (url, function) = (f.url.as_deref().unwrap_or(""), f.function.as_deref().unwrap_or(""));
+    let mut key = String::with_capacity(url.len() + 1 + function.len());
+    key.push_str(url);
+    key.push('#');
+    key.push_str(function);
+    key
 }
 
 impl Initiator {
@@ -372,6 +406,7 @@ impl HarEntry<'_> {
             // Served from the browser's cache: nothing crossed the network.
             .or(cached.then_some(0));
         let rh = ResponseHeaders::of(&resp.headers);
+        let qh = RequestHeaders::of(&self.request.headers);
         Ok(NetworkEntry {
             method: self.request.method.to_string(),
             url: self.request.url.to_string(),
@@ -382,7 +417,7 @@ impl HarEntry<'_> {
                 .resource_type
                 .clone()
                 .filter(|r| !r.is_empty())
-                .unwrap_or_else(|| guess_type(self))
+                .unwrap_or_else(|| guess_type(self, qh.requested_with))
                 .to_ascii_lowercase(),
             mime_type: resp
                 .content
@@ -403,7 +438,7 @@ impl HarEntry<'_> {
             no_headers: resp.headers.is_empty(),
             source_map: rh.source_map.or(rh.x_source_map).map(str::to_string),
             body,
-            range: header(&self.request.headers, "range").is_some(),
+            range: qh.range,
             initiator: self.initiator_location(),
             caller: self.initiator.as_ref().and_then(Initiator::caller),
             aborted: self.was_aborted == Some(true)
@@ -425,10 +460,7 @@ impl HarEntry<'_> {
                 wait: phase(t.wait),
                 receive: phase(t.receive),
             }),
-            traced: (!self.request.headers.is_empty()).then(|| {
-                header(&self.request.headers, "x-request-id").is_some()
-                    || header(&self.request.headers, "traceparent").is_some()
-            }),
+            traced: (!self.request.headers.is_empty()).then_some(qh.request_id || qh.traceparent),
             op: self
                 .request
                 .post_data
@@ -446,7 +478,12 @@ impl HarEntry<'_> {
 /// (Charles, Fiddler, mitmproxy and Playwright do for many bodies).
 fn json_body(c: Option<&Content>) -> Option<String> {
     let c = c?;
-    if !c.mime_type.as_deref().is_some_and(|m| m.contains("json")) {
+    // A byte scan: `str::contains` sets up a substring searcher per call.
+    if !c
+        .mime_type
+        .as_deref()
+        .is_some_and(|m| m.as_bytes().windows(4).any(|w| w == b"json"))
+    {
         return None;
     }
     let text = c.text.as_deref()?;
@@ -490,7 +527,7 @@ fn base64_decode(s: &str) -> Option<Vec<u8>> {
 
 /// Firefox and Safari exports have no `_resourceType`; a request for JSON or with
 /// an XHR header is most likely an app's fetch.
-fn guess_type(e: &HarEntry) -> String {
+fn guess_type(e: &HarEntry, xrw: bool) -> String {
     let mime = e
         .response
         .content
@@ -498,7 +535,6 @@ fn guess_type(e: &HarEntry) -> String {
         .and_then(|c| c.mime_type.as_deref())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let xrw = header(&e.request.headers, "x-requested-with").is_some();
     let kind = if xrw || mime.contains("json") || mime.contains("graphql") {
         "fetch"
     } else if mime.contains("javascript") || mime.contains("ecmascript") {
@@ -1417,14 +1453,15 @@ pub fn parse(text: &str) -> Result<Vec<NetworkEntry>, String> {
 /// `2026-12-01T10:20:30.123Z` or with an offset (`+01:00`, `+0100`, `+01`) to epoch
 /// milliseconds. Any number of fraction digits; no zone means UTC.
 pub fn parse_iso8601(s: &str) -> Option<f64> {
-    let s = s.trim();
+    let s = trim(s);
     let b = s.as_bytes();
+    // Digits only (checked), so read as such: `str::parse` costs more than the rest.
     let num = |from: usize, len: usize| -> Option<i64> {
-        let part = s.get(from..from + len)?;
-        if !part.bytes().all(|c| c.is_ascii_digit()) {
+        let part = b.get(from..from + len)?;
+        if !part.iter().all(|c| c.is_ascii_digit()) {
             return None;
         }
-        part.parse().ok()
+        Some(part.iter().fold(0, |n, c| n * 10 + (c - b'0') as i64))
     };
     if b.len() < 19
         || b[4] != b'-'

@@ -768,7 +768,8 @@ impl<'de> serde::de::Visitor<'de> for FoundVisitor {
             if it.peek().is_some_and(|(next, _)| next.0 == k.0) {
                 continue;
             }
-            if !crate::model::redact::is_secret_name(&k.0) {
+            // (Nothing to keep or leave out when the member holds no value.)
+            if !v.is_empty() && !crate::model::redact::is_secret_name(&k.0) {
                 out.extend(v);
             }
         }

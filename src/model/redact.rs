@@ -28,7 +28,9 @@ const SECRET_WORDS: &[&str] = &[
     "credentials",
 ];
 
-/// Splits `accessToken`, `api_key`, `X-Auth` into lowercase words.
+/// Splits `accessToken`, `api_key`, `X-Auth` into lowercase words (the reading
+/// `is_secret_name` implements without allocating; the tests compare the two).
+#[cfg(test)]
 fn words(name: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
@@ -65,10 +67,72 @@ fn lower(c: char) -> char {
     }
 }
 
+/// Whether a name is secret: one of its lowercased words (as `words` cuts them),
+/// or all of them joined, is a secret word. Checked as the words are cut, in small
+/// buffers on the stack: this runs for every key of every JSON answer the CLI reads,
+/// and allocating the words cost more than the rest of reading those answers.
 pub fn is_secret_name(name: &str) -> bool {
-    let ws = words(name);
-    let joined: String = ws.concat();
-    ws.iter().any(|w| SECRET_WORDS.contains(&w.as_str())) || SECRET_WORDS.contains(&joined.as_str())
+    let mut word = Lowered::default();
+    let mut joined = Lowered::default();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_alphanumeric() {
+            if word.is_secret() {
+                return true;
+            }
+            word.clear();
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower && !word.is_empty() {
+            if word.is_secret() {
+                return true;
+            }
+            word.clear();
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        let l = lower(c);
+        word.push(l);
+        joined.push(l);
+    }
+    word.is_secret() || joined.is_secret()
+}
+
+/// A lowercased word as far as `SECRET_WORDS` can tell: its ASCII bytes while it
+/// could still be one of them (all ASCII, at most `Lowered::CAP` bytes).
+#[derive(Default)]
+struct Lowered {
+    bytes: [u8; Lowered::CAP],
+    /// Characters pushed (also those that made it impossible).
+    chars: usize,
+    impossible: bool,
+}
+
+impl Lowered {
+    /// Longer than every secret word.
+    const CAP: usize = 16;
+
+    fn push(&mut self, c: char) {
+        if c.is_ascii() && self.chars < Self::CAP {
+            self.bytes[self.chars] = c as u8;
+        } else {
+            self.impossible = true;
+        }
+        self.chars += 1;
+    }
+
+    fn is_empty(&self) -> bool {
+        self.chars == 0
+    }
+
+    fn clear(&mut self) {
+        self.chars = 0;
+        self.impossible = false;
+    }
+
+    fn is_secret(&self) -> bool {
+        !self.impossible && self.chars > 0 && SECRET_WORDS.iter().any(|w| w.as_bytes() == &self.bytes[..self.chars])
+    }
 }
 
 /// Replaces the values of secret-looking `name=value` pairs in a string.
@@ -155,6 +219,47 @@ mod tests {
                     w.to_uppercase(),
                 ] {
                     assert_eq!(is_secret_name(&name), unicode(&name), "{name}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn secret_names_read_as_the_words_joined_and_apart() {
+        fn by_words(name: &str) -> bool {
+            let ws = words(name);
+            ws.iter().any(|w| SECRET_WORDS.contains(&w.as_str())) || SECRET_WORDS.contains(&ws.concat().as_str())
+        }
+        let parts = [
+            "",
+            "_",
+            "-",
+            " ",
+            "api",
+            "Key",
+            "KEY",
+            "key",
+            "token",
+            "Token",
+            "access",
+            "x",
+            "Auth",
+            "sid",
+            "9",
+            "ß",
+            "\u{212A}",
+            "credentials",
+            "Credentials",
+            "passwordpassword",
+            "sessionId",
+            "a1",
+            "S",
+        ];
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    let name = format!("{a}{b}{c}");
+                    assert_eq!(is_secret_name(&name), by_words(&name), "{name:?}");
                 }
             }
         }

@@ -16,25 +16,56 @@ const VOLATILE_PARAMS: &[&str] = &[
     "rand",
 ];
 
-// The cuts below are at ASCII bytes (so at char boundaries), found by plain byte
-// loops: these run several times per request on short strings, where the setup of
-// `str`'s char and substring searchers costs more than the scan itself.
+// The cuts below are at ASCII bytes (so at char boundaries), found with `memchr`:
+// these run several times per request on short strings, where the setup of `str`'s
+// char and substring searchers costs more than the scan itself, and a byte loop
+// costs a few instructions a byte.
 
 /// Splits at every `sep` (an ASCII byte), as `str::split(char)`.
 fn split_at_byte(s: &str, sep: u8) -> impl Iterator<Item = &str> + Clone {
-    s.split(move |c: char| c as u32 == sep as u32)
+    SplitByte { rest: Some(s), sep }
+}
+
+/// [`split_at_byte`]'s iterator: the text after the last cut, or None once the
+/// last piece was handed out.
+#[derive(Clone)]
+struct SplitByte<'a> {
+    rest: Option<&'a str>,
+    sep: u8,
+}
+
+impl<'a> Iterator for SplitByte<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let s = self.rest?;
+        match memchr::memchr(self.sep, s.as_bytes()) {
+            Some(i) => {
+                self.rest = Some(&s[i + 1..]);
+                Some(&s[..i])
+            }
+            None => {
+                self.rest = None;
+                Some(s)
+            }
+        }
+    }
 }
 
 /// `str::split_once(char)` for an ASCII byte.
 fn split_once_byte(s: &str, sep: u8) -> Option<(&str, &str)> {
-    let i = s.bytes().position(|c| c == sep)?;
+    let i = memchr::memchr(sep, s.as_bytes())?;
     Some((&s[..i], &s[i + 1..]))
+}
+
+/// Where `://` first starts in `b`.
+fn scheme_end(b: &[u8]) -> Option<usize> {
+    memchr::memchr_iter(b':', b).find(|&i| b[i + 1..].starts_with(b"//"))
 }
 
 /// `s.split_once("://")`.
 fn split_scheme(s: &str) -> Option<(&str, &str)> {
-    let b = s.as_bytes();
-    let i = (0..b.len().saturating_sub(2)).find(|&i| b[i] == b':' && b[i + 1] == b'/' && b[i + 2] == b'/')?;
+    let i = scheme_end(s.as_bytes())?;
     Some((&s[..i], &s[i + 3..]))
 }
 
@@ -107,7 +138,7 @@ fn normalize_with(url: &str, blank_volatile: bool) -> String {
 /// Whether `normalize(url) == url`, decided without allocating; false when unsure
 /// (the caller then normalizes, which gives the same result either way).
 pub fn is_normal(url: &str) -> bool {
-    if url.bytes().any(|c| c == b'#') {
+    if memchr::memchr(b'#', url.as_bytes()).is_some() {
         return false;
     }
     let (base, query) = match split_once_byte(url, b'?') {
@@ -201,13 +232,16 @@ fn template_with(url: &str, mut ids: Option<&mut Vec<String>>) -> String {
     let mut out = String::with_capacity(url.len() + 8);
     let path = match split_scheme(base) {
         Some((scheme, rest)) => {
-            let (host, path) = match rest.bytes().position(|c| c == b'/') {
+            let (host, path) = match memchr::memchr(b'/', rest.as_bytes()) {
                 Some(i) => (&rest[..i], &rest[i..]),
                 None => (rest, "/"),
             };
-            out.extend(scheme.chars().map(|c| c.to_ascii_lowercase()));
+            // Copied whole, then lowercased in place (ASCII only, as before): within
+            // the capacity reserved above, so the string grows exactly as it did.
+            out.push_str(scheme);
             out.push_str("://");
-            out.extend(host.chars().map(|c| c.to_ascii_lowercase()));
+            out.push_str(host);
+            out.make_ascii_lowercase();
             path
         }
         None => base,
@@ -265,25 +299,14 @@ pub struct Parts<'a> {
 }
 
 pub fn parts(url: &str) -> Parts<'_> {
-    // Byte scans (every cut is at an ASCII byte, so at a char boundary): called
-    // several times per request, and URLs are short, so a searcher's setup costs
-    // more than the search.
-    let url = match url.bytes().position(|c| c == b'#') {
-        Some(i) => &url[..i],
-        None => url,
-    };
-    let (base, query) = match url.bytes().position(|c| c == b'?') {
-        Some(i) => (&url[..i], &url[i + 1..]),
-        None => (url, ""),
-    };
+    // Cut at ASCII bytes (so at char boundaries) found with `memchr`: called
+    // several times per request (see `split_once_byte`).
+    let url = before_fragment(url);
+    let (base, query) = split_once_byte(url, b'?').unwrap_or((url, ""));
     let b = base.as_bytes();
-    let scheme = (0..b.len().saturating_sub(2)).find(|&i| b[i] == b':' && b[i + 1] == b'/' && b[i + 2] == b'/');
-    match scheme {
+    match scheme_end(b) {
         Some(i) => {
-            let end = b[i + 3..]
-                .iter()
-                .position(|c| *c == b'/')
-                .map_or(base.len(), |j| i + 3 + j);
+            let end = memchr::memchr(b'/', &b[i + 3..]).map_or(base.len(), |j| i + 3 + j);
             Parts {
                 origin: &base[..end],
                 path: &base[end..],
