@@ -85,14 +85,16 @@ let taken = [];
 let timer = 0;
 let onBatch = null;
 // Floods (see FLOOD_RATE in network.rs): entries counted per second (from when
-// the second began), and seconds in a row that reached the rate; whether the listener is off now,
-// whether a flood is on (from its first pause until a second under the rate), how
-// many floods there were and how long the listener was off in all.
+// the second began) and seconds in a row that reached the rate; whether the
+// listener is off now, since when, and the call that turns it back on; when it
+// last came back; how many floods there were (pauses less than flood_gap_ms apart
+// are one) and how long the listener was off in all.
 let secondStart = 0;
 let inSecond = 0;
 let busySeconds = 0;
 let paused = false;
 let pausedSince = 0;
+let resume = null;
 let resumedAt = -Infinity;
 let floods = 0;
 let pausedMs = 0;
@@ -119,19 +121,27 @@ export function hold_finished(event, batch_ms, batch_max, on_batch, flood_rate, 
       paused = true;
       pausedSince = now;
       if (now - resumedAt > flood_gap_ms) floods++;
-      setTimeout(() => {
-        // Listen again: one more second at the rate pauses again.
+      const pauseTimer = setTimeout(() => resume(true), pause_ms);
+      // Listen again; after a pause one more second at the rate pauses again, after
+      // a navigation (the flooding page is gone) it takes flood_seconds again.
+      resume = (probe) => {
+        clearTimeout(pauseTimer);
+        resume = null;
         resumedAt = Date.now();
         pausedMs += resumedAt - pausedSince;
         paused = false;
-        busySeconds = flood_seconds - 1;
+        busySeconds = probe ? flood_seconds - 1 : 0;
         secondStart = resumedAt;
         inSecond = 0;
         event.addListener(onEntry);
-      }, pause_ms);
+      };
     }
   };
   event.addListener(onEntry);
+}
+// A navigation: listen again at once, so the new page's load is seen whole.
+export function end_flood_pause() {
+  if (resume) resume(false);
 }
 // [floods so far, milliseconds without DevTools' entries, whether paused now].
 export function flood_pauses() {
@@ -182,6 +192,7 @@ extern "C" {
         flood_gap_ms: u32,
     );
     fn flood_pauses() -> Array;
+    fn end_flood_pause();
     #[wasm_bindgen(catch)]
     fn take_heads() -> Result<String, JsValue>;
     fn taken_entry(i: u32) -> JsValue;
@@ -272,6 +283,7 @@ pub fn watch(panel: &Panel) {
             Closure::<dyn FnMut(JsValue)>::new(move |url: JsValue| {
                 // What finished before the navigation goes first.
                 on_batch(&p);
+                end_flood_pause();
                 flush(&p);
                 let url = url.as_string().unwrap_or_default();
                 p.push(move |p| p.with_live(|l| l.navigated(&url)));
