@@ -2,7 +2,11 @@
 //!
 //! ## What it detects
 //! A React component rendering in at least 30 commits per second, or the page
-//! committing more than 60 times per second, held for at least a second. Renders
+//! committing more than 60 times per second, held for at least a second. Or by
+//! weight: a component rendering at least 10 times a second whose renders, with
+//! those of the components that re-rendered because it did, reach 2,000 a second
+//! (a list of 300 rows re-rendered 20 times a second by a 50 ms timer or a stream
+//! of messages), held as long. Renders
 //! are counted by the page hook from React's own commits (`onCommitFiberRoot`), per
 //! component, with the reason for each render. Children that re-rendered only
 //! because a storming parent did are listed in the parent's finding, not as storms
@@ -31,6 +35,7 @@
 //!
 //! ## Thresholds
 //! - `renders_per_s` (30), `commits_per_s` (60), `sustain_ms` (1000).
+//! - `heavy_min_per_s` (10), `heavy_renders_per_s` (2000): a storm by weight.
 //! - `run_gap_ms` (500): a pause longer than this ends a run of renders.
 //! - `hold_share` (0.8): once a storm runs, render windows at this share of the
 //!   rate keep it going (frames jitter).
@@ -61,6 +66,11 @@ thresholds!(RerenderStormConfig {
     costly_ms_per_s: f64 = 4.0,
     /// Share of renders that change nothing from which a storm is a warning.
     wasted_share: f64 = 0.5,
+    /// A component rendering less often than `renders_per_s`, but at least this often...
+    heavy_min_per_s: f64 = 10.0,
+    /// ...is a storm when its renders and those of the components that re-rendered
+    /// because it did reach this many a second (about 10 ms of work at 5 µs each).
+    heavy_renders_per_s: f64 = 2_000.0,
     /// Assumed cost of one component render when React gives no timings (production
     /// builds): render, diff and commit of a small component (a production React 18
     /// table row of three cells measured 6.3 µs in Chromium; this stays below that).
@@ -189,6 +199,8 @@ struct Task {
 pub struct RerenderStorm {
     cfg: RerenderStormConfig,
     runs: HashMap<String, Run>,
+    /// Per component, its renders together with its direct followers' (see `heavy_renders_per_s`).
+    heavy: HashMap<String, Run>,
     page: Run,
     tasks: VecDeque<Task>,
     totals: HashMap<String, Totals>,
@@ -199,6 +211,7 @@ impl RerenderStorm {
         Self {
             cfg: cfg.rerender_storm.clone(),
             runs: HashMap::new(),
+            heavy: HashMap::new(),
             page: Run::default(),
             tasks: VecDeque::new(),
             totals: HashMap::new(),
@@ -227,19 +240,23 @@ impl RerenderStorm {
     fn on_renders(&mut self, r: &ReactRenders, page: &PageState, out: &mut Findings) {
         // First pass: who is storming in this window.
         let mut storming: HashMap<&str, (f64, f64)> = HashMap::new();
+        let mut rates: HashMap<&str, f64> = HashMap::new();
         for c in &r.components {
             if c.commits == 0 {
                 continue;
             }
             let run = self.runs.entry(c.name.clone()).or_default();
             let (rate, held) = run.add(r.t, r.t_end, c.commits, c.renders, self.cfg.renders_per_s, &self.cfg);
+            rates.insert(c.name.as_str(), rate);
             if rate >= self.cfg.renders_per_s && held >= self.cfg.sustain_ms {
                 storming.insert(c.name.as_str(), (rate, held));
             }
         }
+        self.heavy_storms(r, &rates, &mut storming);
         if self.runs.len() > MAX_TRACKED {
             let cutoff = r.t_end - 5_000.0;
             self.runs.retain(|_, run| run.last >= cutoff);
+            self.heavy.retain(|_, run| run.last >= cutoff);
             let runs = &self.runs;
             self.totals.retain(|name, _| runs.contains_key(name));
         }
@@ -304,7 +321,9 @@ impl RerenderStorm {
                 .filter(|n| **n != name && root_of(n) == name)
                 .map(|n| by_name[n])
                 .collect();
-            let started = self.runs.get(name).and_then(|run| run.hot_since).unwrap_or(r.t);
+            let run = self.storm_run(name, r.t_end);
+            let started = run.and_then(|run| run.hot_since).unwrap_or(r.t);
+            let run_renders = run.map_or(0, |run| run.renders);
             let slow = self.overlaps_long_task(started, r.t_end);
             let (frame_ms, frame_scripts) = self.long_frames(started, r.t_end);
             // Totals of this storm only: a new one (after the rate dropped) starts over.
@@ -334,7 +353,6 @@ impl RerenderStorm {
                 estimated_ms_per_s: (!totals.timed).then(|| per_s * self.cfg.assumed_render_us / 1000.0),
                 long_frame_ms_per_s: frame_ms * 1000.0 / held.max(1.0),
             };
-            let run_renders = self.runs.get(name).map_or(0, |run| run.renders);
             let evidence = Evidence {
                 followers: followers.iter().map(|k| k.name.clone()).collect(),
                 urls: std::iter::once(page.current_url().to_string())
@@ -353,6 +371,58 @@ impl RerenderStorm {
                 wasted,
                 cost,
             );
+        }
+    }
+
+    /// The run a storm is timed by: the component's own rate, or for a storm by
+    /// weight, its renders together with its followers'.
+    fn storm_run(&self, name: &str, now: f64) -> Option<&Run> {
+        let own = self.runs.get(name);
+        let held = |run: &&Run| run.hot_since.is_some_and(|h| now - h >= self.cfg.sustain_ms);
+        own.filter(held).or_else(|| self.heavy.get(name).filter(held)).or(own)
+    }
+
+    /// Storms by weight: a component under `renders_per_s` (at least
+    /// `heavy_min_per_s`) whose renders bring many others with them. A list of 300
+    /// rows re-rendered 20 times a second (a 50 ms timer, a stream of messages,
+    /// typing into a big form) is 6,000 component renders a second, more work than
+    /// a lone component at 60/s. Its renders and its direct followers' are counted as
+    /// one rate, held like any other; the followers join the storm, so the finding
+    /// lists and counts them as it does a storming parent's children.
+    fn heavy_storms<'a>(
+        &mut self,
+        r: &'a ReactRenders,
+        rates: &HashMap<&'a str, f64>,
+        storming: &mut HashMap<&'a str, (f64, f64)>,
+    ) {
+        let mut led: HashMap<&str, u32> = HashMap::new();
+        for k in &r.components {
+            if let Some(o) = k.owner.as_deref().filter(|o| *o != k.name && follows_parent(k)) {
+                *led.entry(o).or_default() += k.renders.saturating_sub(k.mounts);
+            }
+        }
+        for c in &r.components {
+            let name = c.name.as_str();
+            let Some(&followers) = led.get(name) else {
+                continue;
+            };
+            if c.commits == 0 || storming.contains_key(name) {
+                continue;
+            }
+            let with = c.renders.saturating_sub(c.mounts) + followers;
+            let run = self.heavy.entry(c.name.clone()).or_default();
+            let (load, held) = run.add(r.t, r.t_end, with, c.renders, self.cfg.heavy_renders_per_s, &self.cfg);
+            let rate = rates.get(name).copied().unwrap_or(0.0);
+            if rate < self.cfg.heavy_min_per_s || load < self.cfg.heavy_renders_per_s || held < self.cfg.sustain_ms {
+                continue;
+            }
+            storming.insert(name, (rate, held));
+            for k in &r.components {
+                if k.owner.as_deref() == Some(name) && k.name != name && follows_parent(k) {
+                    let k_rate = rates.get(k.name.as_str()).copied().unwrap_or(rate);
+                    storming.entry(k.name.as_str()).or_insert((k_rate, held));
+                }
+            }
         }
     }
 
@@ -699,6 +769,51 @@ mod tests {
             owner: Some(owner.into()),
             ..ComponentRenders::default()
         }
+    }
+
+    /// `Feed` setting its state `per_window` times per 200 ms window, with `n` `Message`s
+    /// that re-render with new props each time.
+    fn feed(seconds: f64, per_window: u32, n: u32) -> Vec<Event> {
+        storm(
+            seconds,
+            || {
+                vec![
+                    comp("Feed", per_window, 1, "state", None),
+                    rows("Message", per_window, n, "Feed"),
+                ]
+            },
+            per_window,
+        )
+    }
+
+    #[test]
+    fn a_list_of_300_re_rendered_20_times_a_second_is_a_storm_by_weight() {
+        let findings = run_events(&feed(2.0, 4, 300));
+        let storms: Vec<_> = findings.iter().filter(|f| f.detector == ID).collect();
+        assert_eq!(storms.len(), 1, "{storms:#?}");
+        let f = storms[0];
+        assert_eq!(f.key, "Feed");
+        assert!(f.title.starts_with("Feed rendered 20 times/s for"), "{}", f.title);
+        assert!(
+            f.title.contains("each time Message ×300 re-rendered with it"),
+            "{}",
+            f.title
+        );
+        assert_eq!(f.evidence.components, vec!["Feed", "Message"]);
+        // 20 × 301 component renders a second, about 30 ms of work: a warning.
+        assert_eq!(f.metrics.get("component_renders_per_s"), Some(&Metric::Num(6020.0)));
+        assert_eq!(f.severity, Severity::Warning);
+        assert!(f.count >= 20, "{}", f.count);
+    }
+
+    #[test]
+    fn a_small_list_or_a_few_updates_a_second_or_a_short_burst_is_not_a_storm_by_weight() {
+        // 20 a second with 5 rows: 120 component renders a second.
+        assert!(run_events(&feed(3.0, 4, 5)).iter().all(|f| f.detector != ID));
+        // 5 a second with 1,000 rows: slow updates of a big list (a page of results).
+        assert!(run_events(&feed(3.0, 1, 1000)).iter().all(|f| f.detector != ID));
+        // 20 a second with 300 rows, for 0.6 s.
+        assert!(run_events(&feed(0.6, 4, 300)).iter().all(|f| f.detector != ID));
     }
 
     /// A production build's table: state in `Table`, 300 `Row`s with new data, 60 Hz.

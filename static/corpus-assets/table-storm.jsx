@@ -8,6 +8,8 @@ import React, { useEffect, useLayoutEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 
 const ROWS = Math.max(1, Math.min(5000, Number(new URLSearchParams(location.search).get('rows')) || 300));
+// Milliseconds between ticks (?every=50: a feed at 20 a second).
+const EVERY = Math.max(1, Math.min(1000, Number(new URLSearchParams(location.search).get('every')) || 16));
 const SYMBOLS = Array.from({ length: ROWS }, (_, i) => `SYM${String(i).padStart(4, '0')}`);
 window.renderMs = [];
 
@@ -28,7 +30,7 @@ function Table() {
   const [running, setRunning] = useState(false);
   useEffect(() => {
     if (!running) return undefined;
-    const id = setInterval(() => setTick((t) => t + 1), 16);
+    const id = setInterval(() => setTick((t) => t + 1), EVERY);
     return () => clearInterval(id);
   }, [running]);
   useLayoutEffect(() => {

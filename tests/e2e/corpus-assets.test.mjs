@@ -70,8 +70,8 @@ test('a local dev build: asset findings are info at most, with the note; blob: a
   }
 });
 
-async function storm(rows) {
-  await open(`table-storm.html?rows=${rows}`);
+async function storm(rows, every = 16) {
+  await open(`table-storm.html?rows=${rows}&every=${every}`);
   await until(() => tab.page.eval(`!!document.querySelector('#go')`), { what: 'the table rendered' });
   await tab.click('#go');
   try {
@@ -117,4 +117,26 @@ test('near miss: the same production table with 3 rows at 60 Hz is an informatio
   console.log(`# ${f.severity}: "${f.title}"`);
   assert.ok(f.metrics.estimated_render_ms_per_s < 4, JSON.stringify(f.metrics));
   assert.equal(f.severity, f.metrics.long_task_overlap ? 'error' : 'info', JSON.stringify(f.metrics));
+});
+
+test('rerender-storm by weight: the same table of 300 rows fed every 50 ms (20 a second, under the 30 a second of a storm by rate) is a warning', async () => {
+  const { finding: f } = await storm(300, 50);
+  console.log(`# ${f.severity}: "${f.title}"`);
+  assert.ok(f.metrics.renders_per_s >= 10 && f.metrics.renders_per_s < 30, JSON.stringify(f.metrics));
+  assert.ok(f.metrics.component_renders_per_s >= 2000, JSON.stringify(f.metrics));
+  assert.ok(['warning', 'error'].includes(f.severity), f.severity);
+  assert.match(f.title, /×300 re-rendered with it/);
+});
+
+test('near miss: 3 rows fed every 50 ms is no storm at all', async () => {
+  await open('table-storm.html?rows=3&every=50');
+  await until(() => tab.page.eval(`!!document.querySelector('#go')`), { what: 'the table rendered' });
+  await tab.click('#go');
+  try {
+    await sleep(3000);
+    const storms = (await tab.report()).findings.filter((f) => f.detector === 'rerender-storm');
+    assert.deepEqual(storms.map((f) => f.title), []);
+  } finally {
+    await tab.click('#stop');
+  }
 });

@@ -39,7 +39,11 @@ test('a page restored from the back/forward cache gets its findings back and sta
 
   // The restored page's history comes back...
   await until(async () => (await dupCount(tab)) === 4, { timeout: 5000, what: 'the restored findings' });
-  const notice = await until(() => tab.panel.eval(`document.querySelector('.notice').textContent`), { what: 'a notice' });
+  // The header is redrawn a little after the report has the restored findings.
+  const notice = await until(async () => {
+    const text = await tab.panel.eval(`document.querySelector('.notice')?.textContent || ''`);
+    return /back\/forward cache/.test(text) ? text : null;
+  }, { timeout: 3000, what: 'the back/forward cache notice' });
   assert.match(notice, /back\/forward cache/);
   // ...and new behaviour on it still reaches the panel through a fresh port.
   await tab.click('#load-profile');
