@@ -6,9 +6,8 @@
 //! weight: a component rendering at least 10 times a second whose renders, with
 //! those of the components that re-rendered because it did, reach 2,000 a second
 //! (a list of 300 rows re-rendered 20 times a second by a 50 ms timer or a stream
-//! of messages), held as long. Renders
-//! are counted by the page hook from React's own commits (`onCommitFiberRoot`), per
-//! component, with the reason for each render. Children that re-rendered only
+//! of messages), held as long. Renders are counted by the page hook from React's
+//! own commits (`onCommitFiberRoot`), per component, with the reason for each render. Children that re-rendered only
 //! because a storming parent did are listed in the parent's finding, not as storms
 //! of their own.
 //!
@@ -397,7 +396,7 @@ impl RerenderStorm {
     ) {
         let mut led: HashMap<&str, u32> = HashMap::new();
         for k in &r.components {
-            if let Some(o) = k.owner.as_deref().filter(|o| *o != k.name && follows_parent(k)) {
+            if let Some(o) = follower_of(k) {
                 *led.entry(o).or_default() += k.renders.saturating_sub(k.mounts);
             }
         }
@@ -418,7 +417,7 @@ impl RerenderStorm {
             }
             storming.insert(name, (rate, held));
             for k in &r.components {
-                if k.owner.as_deref() == Some(name) && k.name != name && follows_parent(k) {
+                if follower_of(k) == Some(name) {
                     let k_rate = rates.get(k.name.as_str()).copied().unwrap_or(rate);
                     storming.entry(k.name.as_str()).or_insert((k_rate, held));
                 }
@@ -525,10 +524,15 @@ impl RerenderStorm {
     }
 }
 
+/// The component `c` re-rendered because of (its owner, when the parent's render
+/// rather than its own state or context made it render), if any.
+fn follower_of(c: &ComponentRenders) -> Option<&str> {
+    c.owner.as_deref().filter(|o| *o != c.name && follows_parent(c))
+}
+
 /// The storming component `c` re-rendered because of, if any.
 fn parent_in_storm<'a>(c: &'a ComponentRenders, storming: &HashMap<&str, (f64, f64)>) -> Option<&'a str> {
-    let o = c.owner.as_deref()?;
-    (follows_parent(c) && o != c.name && storming.contains_key(o)).then_some(o)
+    follower_of(c).filter(|o| storming.contains_key(o))
 }
 
 /// The storm a storming component belongs to (bounded: owner chains can loop).

@@ -85,14 +85,13 @@ let taken = [];
 let timer = 0;
 let onBatch = null;
 // Floods (see FLOOD_RATE in network.rs): entries counted per second (from when
-// the second began) and seconds in a row that reached the rate; whether the
-// listener is off now, since when, and the call that turns it back on; when it
-// last came back; how many floods there were (pauses less than flood_gap_ms apart
-// are one) and how long the listener was off in all.
+// the second began) and seconds in a row that reached the rate; while the listener
+// is off, since when and the call that turns it back on (null while it listens);
+// when it last came back; how many floods there were (pauses less than
+// flood_gap_ms apart are one) and how long the listener was off in all.
 let secondStart = 0;
 let inSecond = 0;
 let busySeconds = 0;
-let paused = false;
 let pausedSince = 0;
 let resume = null;
 let resumedAt = -Infinity;
@@ -116,9 +115,8 @@ export function hold_finished(event, batch_ms, batch_max, on_batch, flood_rate, 
       secondStart = now;
       inSecond = 0;
     }
-    if (++inSecond === flood_rate && busySeconds + 1 >= flood_seconds && !paused) {
+    if (++inSecond === flood_rate && busySeconds + 1 >= flood_seconds && resume === null) {
       event.removeListener(onEntry);
-      paused = true;
       pausedSince = now;
       if (now - resumedAt > flood_gap_ms) floods++;
       const pauseTimer = setTimeout(() => resume(true), pause_ms);
@@ -129,7 +127,6 @@ export function hold_finished(event, batch_ms, batch_max, on_batch, flood_rate, 
         resume = null;
         resumedAt = Date.now();
         pausedMs += resumedAt - pausedSince;
-        paused = false;
         busySeconds = probe ? flood_seconds - 1 : 0;
         secondStart = resumedAt;
         inSecond = 0;
@@ -145,6 +142,7 @@ export function end_flood_pause() {
 }
 // [floods so far, milliseconds without DevTools' entries, whether paused now].
 export function flood_pauses() {
+  const paused = resume !== null;
   return [floods, pausedMs + (paused ? Date.now() - pausedSince : 0), paused];
 }
 export function take_heads() {
