@@ -183,7 +183,15 @@ test('the clean page stays free of warnings and errors with every detector on', 
   });
   await sleep(500);
   const report = await tab.report();
-  assert.deepEqual(report.findings.filter((f) => f.severity !== 'info'), []);
+  const loud = report.findings.filter((f) => f.severity !== 'info');
+  if (loud.length) {
+    // What the panel saw, in the order it saw it, to tell a real near miss from a race.
+    const full = await tab.fullReport();
+    const seen = (full.events || []).filter((e) => ['request_start', 'request_end', 'network', 'focus', 'page'].includes(e.type))
+      .map((e) => `${e.type} ${e.method || ''} ${e.url || ''} t=${e.t}${e.type === 'focus' ? ` focused=${e.focused}` : ''}`);
+    console.log(`# unexpected findings: ${JSON.stringify(loud)}\n# events:\n# ${seen.join('\n# ')}\n# notice: ${full.stats ? JSON.stringify(full.stats) : ''}`);
+  }
+  assert.deepEqual(loud.map((f) => `${f.detector}: ${f.title}`), []);
 });
 
 test('the timeline shows a polling loop as regular ticks on its endpoint lane, with the finding marked, and zooms', async () => {
