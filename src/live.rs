@@ -184,11 +184,11 @@ pub struct NetworkLog {
 }
 
 impl NetworkLog {
-    /// Listening has started and `getHAR()` was asked.
+    /// `getHAR()` was asked (when listening starts, and to catch up after a pause).
+    /// Entries already waiting stay: the answer tells which of them it holds.
     pub fn start(&mut self) {
         self.loading = true;
         self.seen = Some(Default::default());
-        self.queue.clear();
     }
 
     /// Whether `getHAR()` already had this entry (the listener's copy is skipped).

@@ -136,9 +136,12 @@ export function hold_finished(event, batch_ms, batch_max, on_batch, flood_rate, 
   };
   event.addListener(onEntry);
 }
-// A navigation: listen again at once, so the new page's load is seen whole.
+// A navigation: listen again at once for the new page's requests. True when a pause
+// ended: what finished before now (the new document itself, often) was not reported.
 export function end_flood_pause() {
-  if (resume) resume(false);
+  if (!resume) return false;
+  resume(false);
+  return true;
 }
 // [floods so far, milliseconds without DevTools' entries, whether paused now].
 export function flood_pauses() {
@@ -190,7 +193,7 @@ extern "C" {
         flood_gap_ms: u32,
     );
     fn flood_pauses() -> Array;
-    fn end_flood_pause();
+    fn end_flood_pause() -> bool;
     #[wasm_bindgen(catch)]
     fn take_heads() -> Result<String, JsValue>;
     fn taken_entry(i: u32) -> JsValue;
@@ -259,7 +262,6 @@ pub fn watch(panel: &Panel) {
     let Some(network) = chrome(&["devtools", "network"]) else {
         return;
     };
-    panel.state().network.borrow_mut().start();
     if let Some(finished) = get(&network, &["onRequestFinished"]) {
         let p = panel.clone();
         let on_batch = Closure::<dyn FnMut()>::new(move || on_batch(&p)).into_js_value();
@@ -276,15 +278,21 @@ pub fn watch(panel: &Panel) {
     }
     if let Some(navigated) = get(&network, &["onNavigated"]) {
         let p = panel.clone();
+        let network = network.clone();
         listen(
             &navigated,
             Closure::<dyn FnMut(JsValue)>::new(move |url: JsValue| {
                 // What finished before the navigation goes first.
                 on_batch(&p);
-                end_flood_pause();
+                let was_paused = end_flood_pause();
                 flush(&p);
                 let url = url.as_string().unwrap_or_default();
                 p.push(move |p| p.with_live(|l| l.navigated(&url)));
+                if was_paused {
+                    // The new page's first entries (its document, often) may have finished
+                    // while the listener was off: DevTools' log has them.
+                    catch_up(&p, &network);
+                }
                 let later = p.clone();
                 Timeout::new(NAVIGATION_SETTLE_MS, move || {
                     later.push(|p| p.with_live(|l| l.navigation_settled()))
@@ -294,9 +302,16 @@ pub fn watch(panel: &Panel) {
             .into_js_value(),
         );
     }
+    catch_up(panel, &network);
+}
+
+/// Asks `getHAR()` for what finished so far; meanwhile the listener's entries wait,
+/// and those the answer holds are taken once.
+fn catch_up(panel: &Panel, network: &JsValue) {
+    panel.state().network.borrow_mut().start();
     let p = panel.clone();
     let on_har = Closure::once_into_js(move |har: JsValue| on_har(&p, har));
-    let _ = call(&network, "getHAR", &[on_har]);
+    let _ = call(network, "getHAR", &[on_har]);
 }
 
 /// `getHAR()`'s answer: its entries go first, converted and ingested a chunk at a

@@ -185,3 +185,30 @@ test('a sustained flood pauses DevTools\' per-request details, says so, still co
   const after = await tab.panel.eval(`document.querySelector('.status .state').textContent`);
   assert.doesNotMatch(after, /paused now/);
 });
+
+test('a navigation during a flood pause listens again at once and catches up with what DevTools logged meanwhile', async () => {
+  await tab.navigate(`${demo.origin}/clean.html?flood=2`);
+  await until(async () => (await tab.report()).page.url.endsWith('?flood=2'), { what: 'the panel on the new page' });
+  await sleep(1000);
+  // A flood that lasts until the panel pauses (however slow the machine), then stops.
+  await tab.page.eval(`(() => {
+    let n = 0;
+    window.floodOn = true;
+    (async () => { while (window.floodOn) await Promise.all(Array.from({ length: 40 }, () => fetch('/flood2/' + n++).then((r) => r.status))); })();
+  })()`);
+  const status = () => tab.panel.eval(`document.querySelector('.status .state').textContent`);
+  await until(async () => /paused now/.test(await status()), { timeout: 60000, every: 100, what: 'a flood pause' });
+  // Inside the 4 s pause: the new page's document finishes while the listener is
+  // off (DevTools reports it before the navigation); the catch-up brings it.
+  await tab.navigate(`${demo.origin}/clean.html?after=1`);
+  await tab.page.eval(`fetch('/after-navigation').then((r) => r.status)`);
+  const network = async () => (await tab.fullReport()).events.filter((e) => e.type === 'network').map((e) => e.url);
+  const urls = await until(async () => {
+    const u = await network();
+    return u.some((x) => x.endsWith('/clean.html?after=1')) && u.some((x) => x.endsWith('/after-navigation')) ? u : null;
+  }, { timeout: 8000, what: 'DevTools\' entries of the new document and of its request' });
+  // Each once: the catch-up and the listener do not both deliver one entry.
+  assert.equal(urls.filter((x) => x.endsWith('/after-navigation')).length, 1);
+  assert.equal(urls.filter((x) => x.endsWith('/clean.html?after=1')).length, 1);
+  await until(async () => !/paused now/.test(await status()), { timeout: 3000, what: 'the status line to say the pause ended' });
+});
