@@ -131,7 +131,9 @@ export function hold_finished(event, batch_ms, batch_max, on_batch, flood_rate, 
         secondStart = resumedAt;
         inSecond = 0;
         event.addListener(onEntry);
+        onBatch(); // the status line says the pause ended
       };
+      onBatch();
     }
   };
   event.addListener(onEntry);
@@ -242,6 +244,13 @@ fn heads(text: &str) -> Vec<Head> {
         .collect()
 }
 
+/// Changes when a flood pause begins or ends: twice the floods so far, plus one while paused.
+pub fn flood_state() -> u32 {
+    let f = flood_pauses();
+    let floods = f.get(0).as_f64().unwrap_or(0.0) as u32;
+    floods * 2 + f.get(2).is_truthy() as u32
+}
+
 /// What the panel says of the floods it stopped listening through; empty when none.
 pub fn flood_note() -> String {
     let f = flood_pauses();
@@ -340,6 +349,8 @@ fn on_har(panel: &Panel, har: JsValue) {
 fn on_batch(panel: &Panel) {
     let heads = heads(&take_heads().unwrap_or_default());
     if heads.is_empty() {
+        // Called without entries when a flood pause begins or ends: redraw the status.
+        panel.refresh_now();
         return;
     }
     let now = now_ms();

@@ -78,7 +78,7 @@ struct Refresh {
     /// The pending refresh, if one is scheduled.
     timer: Option<Timeout>,
     /// What the header showed at the last refresh (nothing new: no redraw).
-    seen: Option<(u32, u64, u64, u64)>,
+    seen: Option<(u32, u64, u64, u64, u32)>,
     basis: Option<Basis>,
     last: f64,
     next_delay: f64,
@@ -250,10 +250,12 @@ impl Panel {
         let Some(signal) = self.0.snapshot.get() else {
             return;
         };
-        // The version covers findings; the counts in the header change on every event.
+        // The version covers findings; the counts in the header change on every event;
+        // the status line tells when DevTools' details pause and resume.
+        let flood = super::network::flood_state();
         let key = self.read_live(|l| {
             let s = l.engine.stats();
-            Some((l.generation, l.engine.version(), s.events, s.dropped))
+            Some((l.generation, l.engine.version(), s.events, s.dropped, flood))
         });
         if std::mem::replace(&mut self.0.refresh.borrow_mut().seen, key) == key {
             return;
