@@ -5,7 +5,8 @@
 //! Exactness matters more than memory here (a request counted twice is a wrong
 //! number on screen), so a waiting half is never dropped for its age or because its
 //! URL is one of many: only when more than `MAX_WAITING` halves wait in all, the
-//! oldest half of them go (and are counted). Keys are 64-bit hashes of the method
+//! oldest half of them go (and are counted). The one exception is a page half
+//! whose request ended `SETTLED_WAIT_MS` ago: DevTools will not report it any more. Keys are 64-bit hashes of the method
 //! and normalized URL, computed without allocating for URLs already in normal form.
 
 use crate::model::event::NetworkEntry;
@@ -76,6 +77,13 @@ pub fn page_never_reports(resource_type: &str) -> bool {
     )
 }
 
+/// How long after the page saw a request end its DevTools half may still come.
+/// DevTools reports a finished request within a second or two; a half still waiting
+/// this long after is one DevTools will not report (the panel stopped listening
+/// through a flood, or DevTools never saw it), and keeping it only costs memory: a
+/// flood of 20,000 requests under a pause left 15,000 of them waiting for good.
+pub const SETTLED_WAIT_MS: f64 = 30_000.0;
+
 /// Halves waiting for their other half, by key, each list sorted by start time.
 #[derive(Default)]
 pub struct Unmatched {
@@ -83,6 +91,11 @@ pub struct Unmatched {
     len: usize,
     /// Halves dropped unmatched because too many waited.
     pub dropped: u64,
+    /// Waiting halves whose request the page saw end: key, id and end, in the
+    /// order they ended (see `SETTLED_WAIT_MS`).
+    settled: VecDeque<(u64, u64, f64)>,
+    /// Halves let go that long after their request ended.
+    pub expired: u64,
 }
 
 impl Unmatched {
@@ -111,6 +124,38 @@ impl Unmatched {
         });
         self.dropped += (self.len - kept) as u64;
         self.len = kept;
+    }
+
+    /// The page saw request `id` (waiting under `key`) end at `end`: if its other
+    /// half has not come `SETTLED_WAIT_MS` later, it is let go. Halves that ended
+    /// that long before `end` go now (amortized O(1): each is looked at once).
+    pub fn settled(&mut self, key: u64, id: u64, end: f64) {
+        while let Some(&(k, i, t)) = self.settled.front() {
+            if end - t < SETTLED_WAIT_MS {
+                break;
+            }
+            self.settled.pop_front();
+            if self.remove(k, i) {
+                self.expired += 1;
+            }
+        }
+        self.settled.push_back((key, id, end));
+    }
+
+    /// Removes the half of request `id` if it still waits.
+    fn remove(&mut self, key: u64, id: u64) -> bool {
+        let Some(list) = self.by_key.get_mut(&key) else {
+            return false;
+        };
+        let Some(at) = list.iter().position(|(i, _)| *i == id) else {
+            return false;
+        };
+        list.remove(at);
+        self.len -= 1;
+        if list.is_empty() {
+            self.by_key.remove(&key);
+        }
+        true
     }
 
     /// Removes and returns the waiting record whose start is closest to `start`.
@@ -150,7 +195,9 @@ impl Unmatched {
 
     /// Heap bytes held (an estimate).
     pub fn bytes(&self) -> usize {
-        self.by_key.capacity() * (8 + 32 + 1) + self.by_key.values().map(|l| l.capacity() * 16 + 16).sum::<usize>()
+        self.by_key.capacity() * (8 + 32 + 1)
+            + self.by_key.values().map(|l| l.capacity() * 16 + 16).sum::<usize>()
+            + self.settled.capacity() * 24
     }
 }
 
@@ -258,6 +305,25 @@ mod tests {
         assert_eq!(w.take_closest(1, 201.0), Some(12));
         assert_eq!(w.take_closest(1, 201.0), None);
         assert_eq!(w.len(), 0);
+    }
+
+    #[test]
+    fn a_half_still_waiting_long_after_its_request_ended_is_let_go() {
+        let mut w = Unmatched::default();
+        w.add(1, 10, 0.0);
+        w.add(2, 11, 5.0);
+        w.add(3, 12, 6.0);
+        w.settled(1, 10, 100.0);
+        w.settled(2, 11, 200.0);
+        // The other half of 11 came in time.
+        assert_eq!(w.take_closest(2, 5.0), Some(11));
+        // 12 started before and is still in flight (a long poll): it keeps waiting.
+        w.settled(9, 99, 100.0 + SETTLED_WAIT_MS - 1.0);
+        assert_eq!(w.len(), 2);
+        w.settled(9, 98, 200.0 + SETTLED_WAIT_MS);
+        assert_eq!(w.take_closest(1, 0.0), None, "10 was let go");
+        assert_eq!((w.expired, w.dropped), (1, 0));
+        assert_eq!(w.take_closest(3, 6.0), Some(12));
     }
 
     #[test]

@@ -291,7 +291,7 @@ impl Engine {
                 let Some(&id) = self.by_page_id.get(&e.id) else {
                     return;
                 };
-                let Some((first_end, newly_aborted)) = self.edit(id, |r| {
+                let Some((first_end, newly_aborted, key)) = self.edit(id, |r| {
                     // What the page read wins; what DevTools said stays where the page read nothing.
                     if e.content_type.is_some() {
                         r.content_type = e.content_type.clone();
@@ -309,10 +309,17 @@ impl Engine {
                     r.end = Some(e.t);
                     r.status = if e.status != 0 { e.status } else { r.status };
                     r.outcome = Some(e.outcome);
-                    (first_end, newly_aborted)
+                    (
+                        first_end,
+                        newly_aborted,
+                        first_end.then(|| merge::key(&r.method, &r.url)),
+                    )
                 }) else {
                     return;
                 };
+                if let Some(key) = key {
+                    self.waiting_for_devtools.settled(key, id, e.t);
+                }
                 // A second delivery of the end is no news; an abort the page reports after
                 // DevTools ended the request is (see `Detector::on_end`).
                 if first_end || newly_aborted {
