@@ -73,6 +73,11 @@ pub struct Stats {
     /// Microseconds the page hook reported spending on its own work (summed over batches).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub hook_us: u64,
+    /// Milliseconds of this session during which the panel did not listen to DevTools'
+    /// log, under a flood: the page's requests are all counted, but those have no
+    /// initiators, headers or bodies, so findings that need them may be missing.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub devtools_paused_ms: u64,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -520,6 +525,11 @@ impl Engine {
     /// Milliseconds of the session's start: the page's time origin, else the earliest event.
     pub fn origin(&self) -> f64 {
         self.origin.or(self.earliest).unwrap_or(0.0)
+    }
+
+    /// How long, in all, the panel did not listen to DevTools' log during this session.
+    pub fn note_devtools_paused(&mut self, ms: u64) {
+        self.stats.devtools_paused_ms = ms;
     }
 
     /// The URL of the latest route change.

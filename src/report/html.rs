@@ -89,7 +89,8 @@ pub fn render(r: &Report, timeline_svg: &str, source: &str, redact: bool) -> Str
         present::at(span),
         r.stats.requests,
         r.stats.events,
-        if r.stats.dropped > 0 { format!(" · {} lost on the way", r.stats.dropped) } else { String::new() },
+        if r.stats.dropped > 0 { format!(" · {} lost on the way", r.stats.dropped) } else { String::new() }
+            + &r.paused_note().map_or(String::new(), |n| format!("<br>{}", esc(&n, false))),
         count(Severity::Error),
         count(Severity::Warning),
         count(Severity::Info),

@@ -30,6 +30,9 @@ pub fn render(r: &Report, source: &str) -> String {
         code(source),
         esc(&r.tool.version)
     );
+    if let Some(note) = r.paused_note() {
+        out.push_str(&format!("{note}.\n\n"));
+    }
     let mut findings: Vec<_> = r.findings.iter().collect();
     crate::model::sort::sort_by(&mut findings, |a, b| {
         b.severity.cmp(&a.severity).then(a.first_ms.total_cmp(&b.first_ms))

@@ -97,6 +97,18 @@ impl<Events> Report<Events> {
         }
     }
 
+    /// What a report says when the panel stopped listening to DevTools under a flood.
+    pub fn paused_note(&self) -> Option<String> {
+        let ms = self.stats.devtools_paused_ms;
+        (ms > 0).then(|| {
+            format!(
+                "DevTools' request details paused for {} s under a flood: those requests are counted, \
+                 without initiators, headers or bodies",
+                (ms as f64 / 1000.0).round().max(1.0)
+            )
+        })
+    }
+
     pub fn worst(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
     }

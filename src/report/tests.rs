@@ -157,6 +157,33 @@ fn one_finding_reads_the_same_in_text_html_and_markdown() {
 }
 
 #[test]
+fn a_session_heard_without_devtools_for_a_while_says_so_in_every_format() {
+    let mut r = report_of(finding());
+    let quiet = [
+        text::render(&r, false),
+        html::render(&r, "", "src", false),
+        markdown::render(&r, "src"),
+    ];
+    for out in &quiet {
+        assert!(!out.contains("paused"), "{out}");
+    }
+    r.stats.devtools_paused_ms = 12_400;
+    let note = "DevTools' request details paused for 12 s under a flood";
+    let text = text::render(&r, false);
+    assert!(text.contains(note), "{text}");
+    let md = markdown::render(&r, "src");
+    assert!(md.contains(note), "{md}");
+    let html = html::render(&r, "", "src", false);
+    assert!(
+        html.contains("DevTools&#39; request details paused for 12 s under a flood"),
+        "{html}"
+    );
+    // And the JSON keeps it, to be read back.
+    let json = serde_json::to_string(&r).unwrap();
+    assert!(json.contains("\"devtools_paused_ms\":12400"), "{json}");
+}
+
+#[test]
 fn page_strings_cannot_add_markup_to_any_format() {
     let mut f = finding();
     f.title = "<img src=x onerror=alert(1)> **bold** `tick` \u{1b}[31mred".into();

@@ -74,5 +74,8 @@ pub fn render(r: &Report, color: bool) -> String {
             String::new()
         }
     ));
+    if let Some(note) = r.paused_note() {
+        out.push_str(&format!("{note}\n"));
+    }
     out
 }

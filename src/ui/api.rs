@@ -8,6 +8,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 pub fn report_json(panel: &Panel, with_events: bool) -> String {
+    super::network::note_pauses(panel);
     // Serialized straight to text, then redacted in the text: the same values as
     // `Report::json_of(.., true)`, without building a JSON tree of the whole event
     // log first (that took most of report()'s time on a big session).
@@ -165,6 +166,7 @@ pub fn config_json(panel: &Panel) -> String {
 /// What Export saves: `json` (the replayable session), `html` (one self-contained
 /// page) or `md`, with its MIME type and file extension.
 pub fn export_text(panel: &Panel, kind: &str) -> (String, &'static str, &'static str) {
+    super::network::note_pauses(panel);
     match kind {
         "html" => (
             panel.with_live(|l| crate::report::html_of(&l.engine, l.engine.page_url(), true)),

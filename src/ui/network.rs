@@ -97,6 +97,8 @@ let resume = null;
 let resumedAt = -Infinity;
 let floods = 0;
 let pausedMs = 0;
+// The latest pauses as [since, until] (ms since the epoch), for a session's share.
+const pauses = [];
 export function hold_finished(event, batch_ms, batch_max, on_batch, flood_rate, flood_seconds, pause_ms, flood_gap_ms) {
   onBatch = on_batch;
   const onEntry = (entry) => {
@@ -127,6 +129,8 @@ export function hold_finished(event, batch_ms, batch_max, on_batch, flood_rate, 
         resume = null;
         resumedAt = Date.now();
         pausedMs += resumedAt - pausedSince;
+        pauses.push([pausedSince, resumedAt]);
+        if (pauses.length > 256) pauses.shift();
         busySeconds = probe ? flood_seconds - 1 : 0;
         secondStart = resumedAt;
         inSecond = 0;
@@ -149,6 +153,12 @@ export function end_flood_pause() {
 export function flood_pauses() {
   const paused = resume !== null;
   return [floods, pausedMs + (paused ? Date.now() - pausedSince : 0), paused];
+}
+// Milliseconds without DevTools' entries since `t0` (ms since the epoch).
+export function paused_since(t0) {
+  let ms = resume !== null ? Math.max(0, Date.now() - Math.max(pausedSince, t0)) : 0;
+  for (const [a, b] of pauses) ms += Math.max(0, b - Math.max(a, t0));
+  return ms;
 }
 export function take_heads() {
   if (timer) clearTimeout(timer);
@@ -195,6 +205,7 @@ extern "C" {
         flood_gap_ms: u32,
     );
     fn flood_pauses() -> Array;
+    fn paused_since(t0: f64) -> f64;
     fn end_flood_pause() -> bool;
     #[wasm_bindgen(catch)]
     fn take_heads() -> Result<String, JsValue>;
@@ -242,6 +253,15 @@ fn heads(text: &str) -> Vec<Head> {
             }
         })
         .collect()
+}
+
+/// Puts in the session's stats how long DevTools' log went unheard since it began
+/// (a report says so; see `Stats::devtools_paused_ms`).
+pub fn note_pauses(panel: &Panel) {
+    panel.with_live(|l| {
+        let ms = paused_since(l.engine.origin());
+        l.engine.note_devtools_paused(ms.max(0.0).round() as u64);
+    });
 }
 
 /// Changes when a flood pause begins or ends: twice the floods so far, plus one while paused.

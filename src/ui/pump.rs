@@ -166,6 +166,7 @@ impl Panel {
 
 /// `window.stormwatch.report()`: a promise of the report (see `report_value`).
 pub fn report_promise(panel: &Panel) -> js_sys::Promise {
+    super::network::note_pauses(panel);
     let panel = panel.clone();
     wasm_bindgen_futures::future_to_promise(async move { Ok(panel.report_value().await) })
 }

@@ -173,6 +173,10 @@ test('a sustained flood pauses DevTools\' per-request details, says so, still co
   }, { timeout: 5000, what: 'the flood note in the status line' });
   console.log(`# ${n} requests in 8 s; status: ${status}`);
   assert.match(status, /over 1 flood\(s\)/);
+  // The saved report says so too (QA attach it without the status line).
+  const paused = (await tab.report()).stats.devtools_paused_ms;
+  assert.ok(paused >= 1000, `devtools_paused_ms ${paused}`);
+  assert.match(await tab.panel.eval(`window.stormwatch.exportText('md')`), /DevTools' request details paused for \d+ s under a flood/);
   // DevTools' entries of the flood: fewer than its requests (the pauses), but some.
   const entries = (await tab.fullReport()).events.filter((e) => e.type === 'network' && /\/flood\/\d+$/.test(e.url)).length;
   console.log(`# DevTools entries of the flood in the log: ${entries} of ${n}`);
