@@ -288,16 +288,11 @@ impl Initiator {
                     .filter(|u| !u.is_empty() && !u.starts_with("chrome-extension://"))?;
                 Some((f, url))
             }) {
-                let func = match f.function.as_deref() {
-                    Some(name) if !name.is_empty() => format!(" ({name})"),
-                    _ => String::new(),
-                };
-                return Some(format!(
-                    "{}:{}:{}{}",
+                return Some(place(
                     url,
                     line_no(f.line) + 1,
-                    line_no(f.column) + 1,
-                    func
+                    Some(line_no(f.column) + 1),
+                    f.function.as_deref(),
                 ));
             }
             stack = s.parent.as_deref();
@@ -308,10 +303,42 @@ impl Initiator {
         }
         let url = self.url.as_ref().filter(|u| !u.is_empty())?;
         Some(match self.line {
-            Some(l) if l.is_finite() && l >= 0.0 => format!("{}:{}", url, l as u64 + 1),
+            Some(l) if l.is_finite() && l >= 0.0 => place(url, l as u64 + 1, None, None),
             _ => url.clone(),
         })
     }
+}
+
+/// `url:line:column (function)`, the column and function when there are: what
+/// `format!` gave, built without the formatter (once per entry with an initiator).
+fn place(url: &str, line: u64, column: Option<u64>, function: Option<&str>) -> String {
+    let function = function.filter(|f| !f.is_empty());
+    let mut s = String::with_capacity(url.len() + 24 + function.map_or(0, str::len));
+    s.push_str(url);
+    for n in std::iter::once(line).chain(column) {
+        s.push(':');
+        push_decimal(&mut s, n);
+    }
+    if let Some(f) = function {
+        s.push_str(" (");
+        s.push_str(f);
+        s.push(')');
+    }
+    s
+}
+
+fn push_decimal(s: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    s.extend(digits[i..].iter().map(|&d| char::from(d)));
 }
 
 /// Async parents and frames looked at when describing a caller (a deep stack is cut).
@@ -375,15 +402,14 @@ impl HarEntry<'_> {
             return i.location();
         }
         let url = i.url.as_deref().filter(|u| !u.is_empty())?;
-        let func = match self.initiator_function.as_deref() {
-            Some(f) if !f.is_empty() => format!(" ({f})"),
-            _ => String::new(),
-        };
         let line = line_no(self.initiator_line).max(1);
-        Some(match self.initiator_column.filter(|c| c.is_finite() && *c >= 1.0) {
-            Some(col) => format!("{url}:{line}:{}{func}", col as u64),
-            None => format!("{url}:{line}{func}"),
-        })
+        let column = self.initiator_column.filter(|c| c.is_finite() && *c >= 1.0);
+        Some(place(
+            url,
+            line,
+            column.map(|c| c as u64),
+            self.initiator_function.as_deref(),
+        ))
     }
 
     pub fn to_event(&self) -> Result<NetworkEntry, String> {
@@ -1311,8 +1337,13 @@ fn read_entries<R: Read>(
                 let checked = &s.buf[s.pos..(valid_to - s.dropped) as usize];
                 // SAFETY: `checked` lies within what `from_utf8` accepted above.
                 let text = unsafe { std::str::from_utf8_unchecked(checked) };
-                let mut stream = serde_json::Deserializer::from_str(text).into_iter::<HarEntry>();
-                stream.next().map(|r| r.map(|e| (e, stream.byte_offset())))
+                match fast_entry(text) {
+                    Some(decoded) => Some(Ok(decoded)),
+                    None => {
+                        let mut stream = serde_json::Deserializer::from_str(text).into_iter::<HarEntry>();
+                        stream.next().map(|r| r.map(|e| (e, stream.byte_offset())))
+                    }
+                }
             };
             match next {
                 Some(Ok((entry, used))) => {
@@ -1340,6 +1371,19 @@ fn read_entries<R: Read>(
             }
         }
     }
+}
+
+/// The entry at the start of `text` by the hand-written parser, when it can take
+/// it (see `har_fast`); None leaves it to serde. The CLI's path only: the panel's
+/// wasm keeps serde's alone, a smaller download for a path that is not its hot one.
+#[cfg(not(target_arch = "wasm32"))]
+fn fast_entry(text: &str) -> Option<(HarEntry<'_>, usize)> {
+    super::har_fast::entry(text)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn fast_entry(_: &str) -> Option<(HarEntry<'_>, usize)> {
+    None
 }
 
 /// Does not keep a huge entry's buffer around for the small ones that follow.
@@ -1602,6 +1646,15 @@ mod tests {
         assert_eq!(ev[0].content_size, None);
         assert_eq!(ev[0].content_encoding.as_deref(), Some("br"));
         assert_eq!(ev[0].duration, 0.0);
+    }
+
+    #[test]
+    fn places_read_as_the_formatter_wrote_them() {
+        for n in [0, 1, 9, 10, 120, 99_999, u64::MAX] {
+            assert_eq!(place("u", n, None, None), format!("u:{n}"));
+            assert_eq!(place("u", n, Some(n), Some("")), format!("u:{n}:{n}"));
+            assert_eq!(place("u", 3, Some(n), Some("f")), format!("u:3:{n} (f)"));
+        }
     }
 
     #[test]
