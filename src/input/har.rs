@@ -439,12 +439,10 @@ impl HarEntry<'_> {
             t,
             duration: self.time.filter(|d| d.is_finite() && *d >= 0.0).unwrap_or(0.0),
             status,
-            resource_type: self
-                .resource_type
-                .clone()
-                .filter(|r| !r.is_empty())
-                .unwrap_or_else(|| guess_type(self, qh.requested_with))
-                .to_ascii_lowercase(),
+            resource_type: match self.resource_type.as_deref().filter(|r| !r.is_empty()) {
+                Some(r) => r.to_ascii_lowercase(),
+                None => guess_type(self, qh.requested_with).to_ascii_lowercase(),
+            },
             mime_type: resp
                 .content
                 .as_ref()
