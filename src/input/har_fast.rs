@@ -467,13 +467,16 @@ impl<'a> Parser<'a> {
 
     /// `null_as_default` for a list: null, or an array of `item`.
     fn list<T>(&mut self, mut item: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
-        let mut out = Vec::new();
-        if !self.null() {
-            self.array(|p| {
-                out.push(item(p)?);
-                Some(())
-            })?;
+        if self.null() {
+            return Some(Vec::new());
         }
+        // Lists here (headers, call frames) are seldom empty: one allocation up
+        // front costs less than growing from nothing.
+        let mut out = Vec::with_capacity(4);
+        self.array(|p| {
+            out.push(item(p)?);
+            Some(())
+        })?;
         Some(out)
     }
 
