@@ -500,7 +500,7 @@ impl HarEntry<'_> {
 
 /// A small JSON response body, decoded from base64 when the exporter wrote it so
 /// (Charles, Fiddler, mitmproxy and Playwright do for many bodies).
-fn json_body(c: Option<&Content>) -> Option<String> {
+fn json_body<'c>(c: Option<&'c Content>) -> Option<Cow<'c, str>> {
     let c = c?;
     // A byte scan: `str::contains` sets up a substring searcher per call.
     if !c
@@ -512,12 +512,12 @@ fn json_body(c: Option<&Content>) -> Option<String> {
     }
     let text = c.text.as_deref()?;
     match c.encoding.as_deref() {
-        None | Some("") => (text.len() <= MAX_VALUE_BODY).then(|| text.to_string()),
+        None | Some("") => (text.len() <= MAX_VALUE_BODY).then_some(Cow::Borrowed(text)),
         Some(e) if e.eq_ignore_ascii_case("base64") => {
             if text.len() > MAX_VALUE_BODY * 4 / 3 + 4 {
                 return None;
             }
-            String::from_utf8(base64_decode(text)?).ok()
+            String::from_utf8(base64_decode(text)?).ok().map(Cow::Owned)
         }
         Some(_) => None,
     }

@@ -207,6 +207,7 @@ impl<'a> Parser<'a> {
     }
 
     /// A key without escapes (serde would decode one; here it gives up).
+    #[inline]
     fn key(&mut self) -> Option<&'a str> {
         if self.peek()? != b'"' {
             return None;
