@@ -445,7 +445,9 @@ impl<'a> Parser<'a> {
 
     /// `lenient_string`, for the types seen in practice: a string or null.
     fn lenient_string(&mut self) -> Option<Option<String>> {
-        Some(self.opt_string()?.map(Cow::into_owned))
+        // Copied to its length, as serde's `to_string` gives it (an escaped string's
+        // buffer has room to spare): capacities reach the engine's byte accounting.
+        Some(self.opt_string()?.map(|s| String::from(&*s)))
     }
 
     /// `lenient_number`, for the types seen in practice: a number, a number as
@@ -758,7 +760,7 @@ impl<'a> Parser<'a> {
         match self.peek()? {
             b'{' => self.initiator().map(Some),
             b'"' => Some(Some(Initiator {
-                url: Some(self.string()?.into_owned()),
+                url: Some(String::from(&*self.string()?)),
                 ..Initiator::default()
             })),
             _ => self.null().then_some(None),
