@@ -1,8 +1,9 @@
 //! The CLI's fast path for decoding one HAR entry: a hand-written parser that
-//! builds the same [`HarEntry`] serde's derive builds, about four times cheaper.
-//! serde's path spent most of the reader thread's time on an entry: every key
-//! decoded and matched through a visitor, every ignored value walked by the
-//! generic deserializer.
+//! builds the same [`HarEntry`] serde's derive builds. serde's path was most of
+//! the reader thread's work (every key decoded and matched through a visitor,
+//! every ignored value walked by the generic deserializer): on the 20,000-entry
+//! bench HAR, finding and decoding an entry took 28k instructions that way and
+//! 15k this way (callgrind).
 //!
 //! It accepts only what it is sure serde reads the same way: valid JSON (checked
 //! as strictly as serde_json checks it, ignored values included), each known field
