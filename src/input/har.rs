@@ -288,16 +288,11 @@ impl Initiator {
                     .filter(|u| !u.is_empty() && !u.starts_with("chrome-extension://"))?;
                 Some((f, url))
             }) {
-                let func = match f.function.as_deref() {
-                    Some(name) if !name.is_empty() => format!(" ({name})"),
-                    _ => String::new(),
-                };
-                return Some(format!(
-                    "{}:{}:{}{}",
+                return Some(place(
                     url,
                     line_no(f.line) + 1,
-                    line_no(f.column) + 1,
-                    func
+                    Some(line_no(f.column) + 1),
+                    f.function.as_deref(),
                 ));
             }
             stack = s.parent.as_deref();
@@ -308,10 +303,81 @@ impl Initiator {
         }
         let url = self.url.as_ref().filter(|u| !u.is_empty())?;
         Some(match self.line {
-            Some(l) if l.is_finite() && l >= 0.0 => format!("{}:{}", url, l as u64 + 1),
+            Some(l) if l.is_finite() && l >= 0.0 => place(url, l as u64 + 1, None, None),
             _ => url.clone(),
         })
     }
+}
+
+/// `url:line:column (function)`, the column and function when there are: the
+/// text `format!` gave, built without the formatter (once per entry with an
+/// initiator, it was a twentieth of the reader thread's work).
+///
+/// With the same capacity too: the engine bounds its event log by the heap
+/// capacity of each event's strings (`engine/size.rs`), so a different capacity
+/// would change which events a JSON report keeps. `format!` with a format string
+/// that opens with an argument starts from an empty String and writes each piece
+/// (the url, ":", the digits, the " (function)" it was given) in turn; the
+/// capacity that leaves is worked out first. A test pins it against `format!`.
+fn place(url: &str, line: u64, column: Option<u64>, function: Option<&str>) -> String {
+    let function = function.filter(|f| !f.is_empty());
+    let mut writes = [0usize; 6];
+    writes[0] = url.len();
+    writes[1] = 1;
+    writes[2] = decimal_len(line);
+    if let Some(c) = column {
+        writes[3] = 1;
+        writes[4] = decimal_len(c);
+    }
+    writes[5] = function.map_or(0, |f| f.len() + 3);
+    let mut s = String::with_capacity(grown_capacity(&writes));
+    s.push_str(url);
+    for n in std::iter::once(line).chain(column) {
+        s.push(':');
+        push_decimal(&mut s, n);
+    }
+    if let Some(f) = function {
+        s.push_str(" (");
+        s.push_str(f);
+        s.push(')');
+    }
+    s
+}
+
+/// The capacity a String that starts empty ends with after appends of these
+/// lengths (it grows to twice its capacity, or to what is needed, at least 8).
+fn grown_capacity(writes: &[usize]) -> usize {
+    let (mut cap, mut len) = (0usize, 0usize);
+    for &n in writes {
+        if cap - len < n {
+            cap = (cap * 2).max(len + n).max(8);
+        }
+        len += n;
+    }
+    cap
+}
+
+fn decimal_len(mut n: u64) -> usize {
+    let mut len = 1;
+    while n >= 10 {
+        n /= 10;
+        len += 1;
+    }
+    len
+}
+
+fn push_decimal(s: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    s.extend(digits[i..].iter().map(|&d| char::from(d)));
 }
 
 /// Async parents and frames looked at when describing a caller (a deep stack is cut).
@@ -375,15 +441,14 @@ impl HarEntry<'_> {
             return i.location();
         }
         let url = i.url.as_deref().filter(|u| !u.is_empty())?;
-        let func = match self.initiator_function.as_deref() {
-            Some(f) if !f.is_empty() => format!(" ({f})"),
-            _ => String::new(),
-        };
         let line = line_no(self.initiator_line).max(1);
-        Some(match self.initiator_column.filter(|c| c.is_finite() && *c >= 1.0) {
-            Some(col) => format!("{url}:{line}:{}{func}", col as u64),
-            None => format!("{url}:{line}{func}"),
-        })
+        let column = self.initiator_column.filter(|c| c.is_finite() && *c >= 1.0);
+        Some(place(
+            url,
+            line,
+            column.map(|c| c as u64),
+            self.initiator_function.as_deref(),
+        ))
     }
 
     pub fn to_event(&self) -> Result<NetworkEntry, String> {
@@ -413,12 +478,10 @@ impl HarEntry<'_> {
             t,
             duration: self.time.filter(|d| d.is_finite() && *d >= 0.0).unwrap_or(0.0),
             status,
-            resource_type: self
-                .resource_type
-                .clone()
-                .filter(|r| !r.is_empty())
-                .unwrap_or_else(|| guess_type(self, qh.requested_with))
-                .to_ascii_lowercase(),
+            resource_type: match self.resource_type.as_deref().filter(|r| !r.is_empty()) {
+                Some(r) => r.to_ascii_lowercase(),
+                None => guess_type(self, qh.requested_with).to_ascii_lowercase(),
+            },
             mime_type: resp
                 .content
                 .as_ref()
@@ -476,7 +539,7 @@ impl HarEntry<'_> {
 
 /// A small JSON response body, decoded from base64 when the exporter wrote it so
 /// (Charles, Fiddler, mitmproxy and Playwright do for many bodies).
-fn json_body(c: Option<&Content>) -> Option<String> {
+fn json_body<'c>(c: Option<&'c Content>) -> Option<Cow<'c, str>> {
     let c = c?;
     // A byte scan: `str::contains` sets up a substring searcher per call.
     if !c
@@ -488,12 +551,12 @@ fn json_body(c: Option<&Content>) -> Option<String> {
     }
     let text = c.text.as_deref()?;
     match c.encoding.as_deref() {
-        None | Some("") => (text.len() <= MAX_VALUE_BODY).then(|| text.to_string()),
+        None | Some("") => (text.len() <= MAX_VALUE_BODY).then_some(Cow::Borrowed(text)),
         Some(e) if e.eq_ignore_ascii_case("base64") => {
             if text.len() > MAX_VALUE_BODY * 4 / 3 + 4 {
                 return None;
             }
-            String::from_utf8(base64_decode(text)?).ok()
+            String::from_utf8(base64_decode(text)?).ok().map(Cow::Owned)
         }
         Some(_) => None,
     }
@@ -1311,8 +1374,13 @@ fn read_entries<R: Read>(
                 let checked = &s.buf[s.pos..(valid_to - s.dropped) as usize];
                 // SAFETY: `checked` lies within what `from_utf8` accepted above.
                 let text = unsafe { std::str::from_utf8_unchecked(checked) };
-                let mut stream = serde_json::Deserializer::from_str(text).into_iter::<HarEntry>();
-                stream.next().map(|r| r.map(|e| (e, stream.byte_offset())))
+                match fast_entry(text) {
+                    Some(decoded) => Some(Ok(decoded)),
+                    None => {
+                        let mut stream = serde_json::Deserializer::from_str(text).into_iter::<HarEntry>();
+                        stream.next().map(|r| r.map(|e| (e, stream.byte_offset())))
+                    }
+                }
             };
             match next {
                 Some(Ok((entry, used))) => {
@@ -1340,6 +1408,19 @@ fn read_entries<R: Read>(
             }
         }
     }
+}
+
+/// The entry at the start of `text` by the hand-written parser, when it can take
+/// it (see `har_fast`); None leaves it to serde. The CLI's path only: the panel's
+/// wasm keeps serde's alone, a smaller download for a path that is not its hot one.
+#[cfg(not(target_arch = "wasm32"))]
+fn fast_entry(text: &str) -> Option<(HarEntry<'_>, usize)> {
+    super::har_fast::entry(text)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn fast_entry(_: &str) -> Option<(HarEntry<'_>, usize)> {
+    None
 }
 
 /// Does not keep a huge entry's buffer around for the small ones that follow.
@@ -1602,6 +1683,29 @@ mod tests {
         assert_eq!(ev[0].content_size, None);
         assert_eq!(ev[0].content_encoding.as_deref(), Some("br"));
         assert_eq!(ev[0].duration, 0.0);
+    }
+
+    #[test]
+    fn places_read_as_the_formatter_wrote_them_to_the_same_capacity() {
+        let same = |a: String, b: String| {
+            assert_eq!(a, b);
+            assert_eq!(a.capacity(), b.capacity(), "{a}");
+        };
+        for len in 0..140 {
+            let url = "u".repeat(len);
+            for n in [0, 1, 9, 10, 120, 99_999, u64::MAX] {
+                same(place(&url, n, None, None), format!("{}:{}", url, n));
+                for f in ["", "f", "load", "a_rather_long_function_name"] {
+                    let func = match f {
+                        "" => String::new(),
+                        f => format!(" ({f})"),
+                    };
+                    same(place(&url, n, Some(7), Some(f)), format!("{}:{}:{}{}", url, n, 7, func));
+                    same(place(&url, 3, Some(n), Some(f)), format!("{url}:3:{}{func}", n));
+                    same(place(&url, n, None, Some(f)), format!("{url}:{n}{func}"));
+                }
+            }
+        }
     }
 
     #[test]
