@@ -311,26 +311,11 @@ impl Initiator {
 
 /// `url:line:column (function)`, the column and function when there are: the
 /// text `format!` gave, built without the formatter (once per entry with an
-/// initiator, it was a twentieth of the reader thread's work).
-///
-/// With the same capacity too: the engine bounds its event log by the heap
-/// capacity of each event's strings (`engine/size.rs`), so a different capacity
-/// would change which events a JSON report keeps. `format!` with a format string
-/// that opens with an argument starts from an empty String and writes each piece
-/// (the url, ":", the digits, the " (function)" it was given) in turn; the
-/// capacity that leaves is worked out first. A test pins it against `format!`.
+/// initiator, it was a twentieth of the reader thread's work), to its length.
 fn place(url: &str, line: u64, column: Option<u64>, function: Option<&str>) -> String {
     let function = function.filter(|f| !f.is_empty());
-    let mut writes = [0usize; 6];
-    writes[0] = url.len();
-    writes[1] = 1;
-    writes[2] = decimal_len(line);
-    if let Some(c) = column {
-        writes[3] = 1;
-        writes[4] = decimal_len(c);
-    }
-    writes[5] = function.map_or(0, |f| f.len() + 3);
-    let mut s = String::with_capacity(grown_capacity(&writes));
+    let digits = decimal_len(line) + column.map_or(0, |c| 1 + decimal_len(c));
+    let mut s = String::with_capacity(url.len() + 1 + digits + function.map_or(0, |f| f.len() + 3));
     s.push_str(url);
     for n in std::iter::once(line).chain(column) {
         s.push(':');
@@ -342,19 +327,6 @@ fn place(url: &str, line: u64, column: Option<u64>, function: Option<&str>) -> S
         s.push(')');
     }
     s
-}
-
-/// The capacity a String that starts empty ends with after appends of these
-/// lengths (it grows to twice its capacity, or to what is needed, at least 8).
-fn grown_capacity(writes: &[usize]) -> usize {
-    let (mut cap, mut len) = (0usize, 0usize);
-    for &n in writes {
-        if cap - len < n {
-            cap = (cap * 2).max(len + n).max(8);
-        }
-        len += n;
-    }
-    cap
 }
 
 fn decimal_len(mut n: u64) -> usize {
@@ -1686,10 +1658,10 @@ mod tests {
     }
 
     #[test]
-    fn places_read_as_the_formatter_wrote_them_to_the_same_capacity() {
+    fn places_read_as_the_formatter_wrote_them() {
         let same = |a: String, b: String| {
             assert_eq!(a, b);
-            assert_eq!(a.capacity(), b.capacity(), "{a}");
+            assert_eq!(a.capacity(), a.len(), "{a}");
         };
         for len in 0..140 {
             let url = "u".repeat(len);
