@@ -132,7 +132,12 @@ test('long-task: a 200 ms loop and layout thrashing, named by script, function a
   assert.ok(busy.metrics.longest_ms >= 190, JSON.stringify(busy.metrics));
   assert.ok(busy.evidence.sources[0].includes('/longtask.js @ char '), JSON.stringify(busy.evidence.sources));
   await tab.click('#thrash');
-  const thrash = await expectFinding('long-task', (x) => x.metrics.invoker === 'BUTTON#thrash.onclick');
+  const thrash = await expectFinding('long-task', (x) => x.metrics.invoker === 'BUTTON#thrash.onclick').catch(async (e) => {
+    // What the panel made of it instead (seen once on a machine at load 10).
+    const seen = (await tab.report()).findings.filter((f) => f.detector === 'long-task');
+    console.log(`# long-task findings instead: ${JSON.stringify(seen.map((f) => [f.title, f.metrics]))}`);
+    throw e;
+  });
   assert.match(thrash.title, /layout thrashing/);
   assert.ok(thrash.metrics.forced_layout_ms > 30);
   // Clicking the source opens longtask.js in DevTools' Sources panel.
