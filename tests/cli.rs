@@ -715,3 +715,29 @@ fn no_input_makes_it_panic() {
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(r["stats"]["requests"], 1);
 }
+
+#[test]
+fn a_saved_report_keeps_saying_devtools_was_not_heard_under_a_flood() {
+    let dir = std::env::temp_dir().join(format!("stormwatch-cli-paused-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut report: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("reports/react-storm.json")).unwrap()).unwrap();
+    let text = |path: &std::path::Path| {
+        let out = run(&["analyze", path.to_str().unwrap()]);
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let saved = dir.join("plain.json");
+    std::fs::write(&saved, report.to_string()).unwrap();
+    assert!(!text(&saved).contains("paused"));
+    report["stats"]["devtools_paused_ms"] = 12_400.into();
+    let saved = dir.join("paused.json");
+    std::fs::write(&saved, report.to_string()).unwrap();
+    let out = text(&saved);
+    assert!(
+        out.contains("DevTools' request details paused for 12 s under a flood"),
+        "{out}"
+    );
+    let out = run(&["analyze", saved.to_str().unwrap(), "--format", "json"]);
+    let again: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(again["stats"]["devtools_paused_ms"], 12_400);
+}

@@ -38,6 +38,9 @@ pub struct Saved {
 #[derive(Debug, serde::Deserialize)]
 pub struct SavedStats {
     pub dropped: u64,
+    /// How long the panel did not hear DevTools' log (the replay cannot know).
+    #[serde(default)]
+    pub devtools_paused_ms: u64,
 }
 
 /// Recognizes and decodes the text of a saved file (the panel's Import: all pages
@@ -174,6 +177,7 @@ pub fn replay_with_progress(input: Input, cfg: &Config, mut progress: impl FnMut
             let dropped = r.stats.dropped;
             feed(&mut engine, r.events);
             engine.note_dropped(dropped);
+            engine.note_devtools_paused(r.stats.devtools_paused_ms);
         }
     }
     engine
@@ -589,6 +593,7 @@ fn replay_report(r: Report, cfg: &Config) -> Result<Analysis, String> {
     }
     let partial = r.stats.events_not_logged > 0 || (r.events.len() as u64) < r.stats.events;
     let dropped = r.stats.dropped;
+    let paused = r.stats.devtools_paused_ms;
     let url = r.page.url.clone();
     let mut runs: Vec<(Engine, bool)> = Vec::new();
     for e in r.events {
@@ -614,6 +619,7 @@ fn replay_report(r: Report, cfg: &Config) -> Result<Analysis, String> {
     }
     if let Some((engine, _)) = runs.first_mut() {
         engine.note_dropped(dropped);
+        engine.note_devtools_paused(paused);
     }
     let several = runs.len() > 1;
     out.runs = runs
