@@ -153,11 +153,17 @@ pub struct RequestWaterfall {
 }
 
 /// Past this time a request neither overlaps `n` (still in flight is forever) nor
-/// follows it (`max_gap_ms` after its last byte). A NaN time never overlaps or
-/// follows, and `f64::max` drops it.
-fn reach(n: &Node, max_gap_ms: f64) -> f64 {
+/// follows it: `max_gap_ms` after its last byte, or `data_gap_ms` when its answer
+/// has values a later URL could carry (only those link by value). A NaN time never
+/// overlaps or follows, and `f64::max` drops it.
+fn reach(n: &Node, cfg: &RequestWaterfallConfig) -> f64 {
+    let gap = if n.value_lengths != 0 {
+        cfg.max_gap_ms.max(cfg.data_gap_ms)
+    } else {
+        cfg.max_gap_ms
+    };
     let end = n.end.unwrap_or(f64::INFINITY);
-    let last = n.last_end.map_or(f64::NEG_INFINITY, |l| l + max_gap_ms);
+    let last = n.last_end.map_or(f64::NEG_INFINITY, |l| l + gap);
     end.max(last)
 }
 
@@ -310,14 +316,13 @@ impl RequestWaterfall {
         if self.reach_stale == usize::MAX {
             return;
         }
-        let gap = self.cfg.max_gap_ms.max(self.cfg.data_gap_ms);
         self.reach.resize(self.nodes.len(), f64::NEG_INFINITY);
         let mut run = match self.reach_stale {
             0 => f64::NEG_INFINITY,
             k => self.reach.get(k - 1).copied().unwrap_or(f64::NEG_INFINITY),
         };
         for k in self.reach_stale.min(self.nodes.len())..self.nodes.len() {
-            run = run.max(reach(&self.nodes[k], gap));
+            run = run.max(reach(&self.nodes[k], &self.cfg));
             self.reach[k] = run;
         }
         self.reach_stale = usize::MAX;
