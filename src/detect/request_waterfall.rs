@@ -703,8 +703,14 @@ impl Detector for RequestWaterfall {
         self.update(req);
         // DevTools reports in the order requests finish: one that ended before this
         // one started and still has no entry will not get one (it is judged as is).
+        // Only the pending can be undecided and judged later (at most `MAX_PENDING`,
+        // usually a few): the ring is not walked on every entry.
         let start = req.start;
-        for n in self.nodes.iter_mut() {
+        for id in &self.pending {
+            let Ok(at) = self.nodes.binary_search_by(|n| n.id.cmp(id)) else {
+                continue;
+            };
+            let n = &mut self.nodes[at];
             if !n.decided && !n.from_devtools && n.last_end.is_some_and(|e| e <= start) {
                 n.forced = true;
             }
