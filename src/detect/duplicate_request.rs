@@ -112,10 +112,15 @@ impl Tally {
         self.counted & (1 << i) != 0
     }
 
-    /// The counted indexes, in order.
+    /// The counted indexes, in order: one step per set bit (a refresh walks them
+    /// several times), not one per possible index.
     fn indexes(&self) -> impl Iterator<Item = usize> + Clone {
-        let bits = self.counted;
-        (0..32).filter(move |i| bits & (1 << i) != 0)
+        let mut bits = self.counted;
+        std::iter::from_fn(move || {
+            let i = bits.trailing_zeros() as usize;
+            bits &= bits.wrapping_sub(1);
+            (i < 32).then_some(i)
+        })
     }
 }
 

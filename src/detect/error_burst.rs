@@ -33,7 +33,7 @@ use crate::model::bounded::evict_oldest;
 use crate::model::event::Outcome;
 use crate::model::finding::{Metric, Severity};
 use crate::model::request::Request;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 thresholds!(ErrorBurstConfig {
     /// Failures to one endpoint within `window_ms`.
@@ -106,14 +106,16 @@ fn retries(e: &Endpoint, factor: f64) -> Option<String> {
 
 pub struct ErrorBurst {
     cfg: ErrorBurstConfig,
-    endpoints: HashMap<String, Endpoint>,
+    /// Looked up twice per request: hashed with the quick hasher (`evict_oldest`
+    /// keeps by time, so nothing depends on the map's order).
+    endpoints: crate::model::bounded::StrMap<Endpoint>,
 }
 
 impl ErrorBurst {
     pub fn new(cfg: &Config) -> Self {
         Self {
             cfg: cfg.error_burst.clone(),
-            endpoints: HashMap::new(),
+            endpoints: Default::default(),
         }
     }
 }

@@ -101,14 +101,30 @@ fn uuid(name: &str) -> bool {
 fn parse(cc: &str) -> (Option<u64>, bool, bool) {
     let mut max_age = None;
     let (mut opted_out, mut immutable) = (false, false);
-    for part in cc.split(',').map(|p| p.trim().to_ascii_lowercase()) {
-        if let Some(v) = part.strip_prefix("max-age=").or_else(|| part.strip_prefix("s-maxage=")) {
+    // Directives compared ignoring case, without a lower-cased copy of each: every
+    // static asset's header is parsed.
+    for part in cc.split(',').map(str::trim) {
+        if let Some(v) =
+            strip_prefix_ignore_case(part, "max-age=").or_else(|| strip_prefix_ignore_case(part, "s-maxage="))
+        {
             max_age = v.trim_matches('"').parse().ok().max(max_age);
         }
-        opted_out |= part == "private" || part == "no-store";
-        immutable |= part == "immutable";
+        opted_out |= part.eq_ignore_ascii_case("private") || part.eq_ignore_ascii_case("no-store");
+        immutable |= part.eq_ignore_ascii_case("immutable");
     }
     (max_age, opted_out, immutable)
+}
+
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
+}
+
+/// `text` contains `needle` (ASCII), ignoring case.
+fn contains_ignore_case(text: &str, needle: &str) -> bool {
+    text.as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// A file name carrying a content hash: `app.3f9a2c1b.js`, `chunk-5HX2ZQ7M.js`.
@@ -161,8 +177,10 @@ fn hash_like(part: &str) -> bool {
 /// parameter with a value that is not a version (a JSONP callback, a tag id, a
 /// tracking payload). `app.css?v=3` with `no-cache` is still a static file.
 fn per_request(url: &str, cc: &str) -> bool {
-    let cc = cc.to_ascii_lowercase();
-    let uncached = cc.split(',').any(|p| matches!(p.trim(), "no-cache" | "max-age=0"));
+    let uncached = cc
+        .split(',')
+        .map(str::trim)
+        .any(|p| p.eq_ignore_ascii_case("no-cache") || p.eq_ignore_ascii_case("max-age=0"));
     let query = url
         .split('#')
         .next()
@@ -195,23 +213,29 @@ impl Detector for MissingCacheHeaders {
         if opted_out {
             return;
         }
-        // Pixels, beacons and per-request scripts are not files to cache.
-        let body = req.content_size.filter(|n| *n > 0).or(req.content_length);
-        if body.is_some_and(|n| n <= self.cfg.max_beacon_bytes) || per_request(&req.url, cc) {
-            return;
-        }
         // Without a `max-age`, HTTP caches keep a response until its `Expires` (an
         // ASP.NET resource with `Cache-Control: public` and a date a year ahead).
-        let no_cache = cc.to_ascii_lowercase().contains("no-cache");
+        let no_cache = contains_ignore_case(cc, "no-cache");
         let by_expires = max_age.is_none() && !no_cache;
         let max_age = if by_expires {
             req.expires_s.map(|s| s.max(0) as u64)
         } else {
             max_age
         };
-        let hashed = content_hashed(&req.url);
         let short = max_age.unwrap_or(0) < self.cfg.min_max_age_s;
-        let hashed_not_forever = hashed && !(immutable && max_age.unwrap_or(0) >= self.cfg.immutable_max_age_s);
+        let forever = immutable && max_age.unwrap_or(0) >= self.cfg.immutable_max_age_s;
+        // Cached long and as immutable: fine whatever its name (most static assets
+        // stop here, before the checks of their URL below).
+        if !short && forever {
+            return;
+        }
+        // Pixels, beacons and per-request scripts are not files to cache.
+        let body = req.content_size.filter(|n| *n > 0).or(req.content_length);
+        if body.is_some_and(|n| n <= self.cfg.max_beacon_bytes) || per_request(&req.url, cc) {
+            return;
+        }
+        let hashed = content_hashed(&req.url);
+        let hashed_not_forever = hashed && !forever;
         if !(short || hashed_not_forever) || !self.seen.insert(urls::normalize(&req.url)) {
             return;
         }

@@ -46,7 +46,7 @@ use crate::detect::config::Config;
 use crate::model::finding::{Metric, Severity};
 use crate::model::request::Request;
 use crate::model::urls;
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
 
 thresholds!(NPlusOneConfig {
@@ -127,7 +127,9 @@ struct Burst {
     size: usize,
     requests: Vec<u64>,
     /// Distinct values in the hole, up to `MAX_IDS_KEPT`.
-    values: BTreeSet<String>,
+    /// Sorted and distinct (a set): most bursts never grow past their first member,
+    /// and a B-tree's first node is far larger than a one-element vector.
+    values: Vec<String>,
     /// Every value so far looks like an id (number, UUID, hash, base62, email).
     id_like: bool,
     total_ms: f64,
@@ -529,7 +531,7 @@ impl Detector for NPlusOne {
                 last_start: req.start,
                 size: 0,
                 requests: Vec::new(),
-                values: BTreeSet::new(),
+                values: Vec::new(),
                 id_like: true,
                 total_ms: 0.0,
                 timed: Vec::new(),
@@ -563,11 +565,13 @@ impl Detector for NPlusOne {
             if b.requests.len() < MAX_REQUESTS_KEPT {
                 b.requests.push(req.id);
             }
-            if b.values.len() < MAX_IDS_KEPT && !b.values.contains(*value) {
-                b.id_like &= *hole == Hole::Body || urls::looks_like_id(value);
-                b.values.insert(value.to_string());
-                self.values_gen += 1;
-                b.values_gen = self.values_gen;
+            if b.values.len() < MAX_IDS_KEPT {
+                if let Err(at) = b.values.binary_search_by(|v| v.as_str().cmp(value)) {
+                    b.id_like &= *hole == Hole::Body || urls::looks_like_id(value);
+                    b.values.insert(at, value.to_string());
+                    self.values_gen += 1;
+                    b.values_gen = self.values_gen;
+                }
             }
         }
         self.remember(req, cands.iter().map(|(k, _, _)| *k).collect());

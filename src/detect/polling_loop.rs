@@ -378,15 +378,16 @@ impl Detector for PollingLoop {
         let mut tally: Option<Tally> = None;
         // 1. A loop of the shape as a whole.
         let vn = cfg.varying_min_requests;
-        match (&whole_push, g.whole.key.clone()) {
-            (Push::Merged, Some(key)) => {
-                tally = Some(Tally::merged(key, &g.whole, req));
+        // The keys are copied only where a report takes them (a loop ticks on every request).
+        match (&whole_push, g.whole.key.is_some()) {
+            (Push::Merged, true) => {
+                tally = g.whole.key.clone().map(|key| Tally::merged(key, &g.whole, req));
             }
-            (Push::Tick, Some(key)) => {
+            (Push::Tick, true) => {
                 g.whole.period = Some(g.whole.mean_gap(vn));
-                tally = Some(Tally::tick(key, &g.whole, req, true));
+                tally = g.whole.key.clone().map(|key| Tally::tick(key, &g.whole, req, true));
             }
-            (Push::Tick, None) if g.whole.varying(vn) => {
+            (Push::Tick, false) if g.whole.varying(vn) => {
                 if let Some(period) = g.whole.steady(vn, cfg.varying_max_cv, cfg) {
                     // Keep reporting to a loop of identical requests this one grew out
                     // of (`?since=0` four times, then `?since=5`).
@@ -438,22 +439,22 @@ impl Detector for PollingLoop {
 
         // 2. A loop of identical requests (its state is kept up to date either way).
         let n = cfg.min_requests;
-        let whole_key = g.whole.key.clone();
+        let whole_key = &g.whole.key;
         let sub = &mut g.subs[si].1;
-        match (&sub_push, sub.key.clone()) {
-            (Push::Merged, Some(key)) if tally.is_none() => tally = Some(Tally::merged(key, sub, req)),
-            (Push::Tick, Some(key)) => {
+        match (&sub_push, sub.key.is_some()) {
+            (Push::Merged, true) if tally.is_none() => tally = sub.key.clone().map(|key| Tally::merged(key, sub, req)),
+            (Push::Tick, true) => {
                 sub.period = Some(sub.mean_gap(n));
                 if tally.is_none() {
-                    tally = Some(Tally::tick(key, sub, req, false));
+                    tally = sub.key.clone().map(|key| Tally::tick(key, sub, req, false));
                 }
             }
-            (Push::Tick, None) => {
+            (Push::Tick, false) => {
                 if let Some(period) = sub.steady(n, cfg.max_cv, cfg) {
                     sub.period = Some(period);
                     sub.route_epoch = req.route_epoch;
                     // Already reported as the shape's loop: stay one finding.
-                    let key = whole_key.unwrap_or_else(|| signature(req));
+                    let key = whole_key.clone().unwrap_or_else(|| signature(req));
                     sub.key = Some(key.clone());
                     if tally.is_none() {
                         let from = sub.ticks.len() - n;

@@ -147,17 +147,26 @@ pub struct RequestWaterfall {
     reach: VecDeque<f64>,
     /// `reach` is stale from this index on (`usize::MAX`: up to date).
     reach_stale: usize,
+    /// `judge`'s lists of ring indexes, reused (see `try_decide`).
+    near: Vec<usize>,
+    carried: Vec<usize>,
     /// Scan every node (tests compare the skipping scan with it).
     #[cfg(test)]
     full_scan: bool,
 }
 
 /// Past this time a request neither overlaps `n` (still in flight is forever) nor
-/// follows it (`max_gap_ms` after its last byte). A NaN time never overlaps or
-/// follows, and `f64::max` drops it.
-fn reach(n: &Node, max_gap_ms: f64) -> f64 {
+/// follows it: `max_gap_ms` after its last byte, or `data_gap_ms` when its answer
+/// has values a later URL could carry (only those link by value). A NaN time never
+/// overlaps or follows, and `f64::max` drops it.
+fn reach(n: &Node, cfg: &RequestWaterfallConfig) -> f64 {
+    let gap = if n.value_lengths != 0 {
+        cfg.max_gap_ms.max(cfg.data_gap_ms)
+    } else {
+        cfg.max_gap_ms
+    };
     let end = n.end.unwrap_or(f64::INFINITY);
-    let last = n.last_end.map_or(f64::NEG_INFINITY, |l| l + max_gap_ms);
+    let last = n.last_end.map_or(f64::NEG_INFINITY, |l| l + gap);
     end.max(last)
 }
 
@@ -174,12 +183,17 @@ fn url_tokens(url: &str) -> Vec<&str> {
 /// The places of a URL where ids go: its path segments and its query values. Cut
 /// once per request judged, then matched against every value of every answer in
 /// reach: cutting the URL again per value was most of this detector's time under
-/// steady traffic.
+/// steady traffic. Their lengths are taken first, without collecting them: most
+/// answers in reach differ from every place by length alone, and then nothing is
+/// collected (allocated) at all.
 struct IdPlaces<'a> {
-    segments: Vec<&'a str>,
-    query_values: Vec<&'a str>,
+    path: &'a str,
+    query: &'a str,
     /// The lengths of the places (see `lengths`).
     lengths: u64,
+    /// The path segments and the query values, collected at the first answer whose
+    /// value lengths match.
+    cut: std::cell::OnceCell<(Vec<&'a str>, Vec<&'a str>)>,
 }
 
 /// A set of text lengths, a bit each (63 and longer share the last): two texts of
@@ -193,14 +207,14 @@ fn lengths<'s>(texts: impl IntoIterator<Item = &'s str>) -> u64 {
 impl<'a> IdPlaces<'a> {
     fn of(url: &'a str) -> Self {
         let parts = urls::parts(url);
-        let segments: Vec<&str> = urls::segments(parts.path).collect();
-        let query_values: Vec<&str> = urls::query_pairs(parts.query).map(|(_, v)| v).collect();
+        let (path, query) = (parts.path, parts.query);
         let lengths =
-            lengths(segments.iter().copied()) | lengths(query_values.iter().copied().filter(|v| v.len() >= 4));
+            lengths(urls::segments(path)) | lengths(urls::query_pairs(query).map(|(_, v)| v).filter(|v| v.len() >= 4));
         IdPlaces {
-            segments,
-            query_values,
+            path,
+            query,
             lengths,
+            cut: std::cell::OnceCell::new(),
         }
     }
 
@@ -208,7 +222,13 @@ impl<'a> IdPlaces<'a> {
     /// query value of 4 characters or more (a short number there is more often a page
     /// size or a count than an id).
     fn carry(&self, value: &str) -> bool {
-        self.segments.contains(&value) || (value.len() >= 4 && self.query_values.contains(&value))
+        let (segments, query_values) = self.cut.get_or_init(|| {
+            (
+                urls::segments(self.path).collect(),
+                urls::query_pairs(self.query).map(|(_, v)| v).collect(),
+            )
+        });
+        segments.contains(&value) || (value.len() >= 4 && query_values.contains(&value))
     }
 
     /// Whether the URL carries one of `values`, whose lengths are `value_lengths`.
@@ -283,6 +303,8 @@ impl RequestWaterfall {
             reported: BTreeMap::new(),
             reach: VecDeque::new(),
             reach_stale: usize::MAX,
+            near: Vec::new(),
+            carried: Vec::new(),
             #[cfg(test)]
             full_scan: false,
         }
@@ -310,14 +332,13 @@ impl RequestWaterfall {
         if self.reach_stale == usize::MAX {
             return;
         }
-        let gap = self.cfg.max_gap_ms.max(self.cfg.data_gap_ms);
         self.reach.resize(self.nodes.len(), f64::NEG_INFINITY);
         let mut run = match self.reach_stale {
             0 => f64::NEG_INFINITY,
             k => self.reach.get(k - 1).copied().unwrap_or(f64::NEG_INFINITY),
         };
         for k in self.reach_stale.min(self.nodes.len())..self.nodes.len() {
-            run = run.max(reach(&self.nodes[k], gap));
+            run = run.max(reach(&self.nodes[k], &self.cfg));
             self.reach[k] = run;
         }
         self.reach_stale = usize::MAX;
@@ -345,6 +366,17 @@ impl RequestWaterfall {
 
     /// Some(true) when decided now, Some(false) when it must wait, None when gone.
     fn try_decide(&mut self, id: u64) -> Option<bool> {
+        // The scan's lists, kept between judgments: one is made per event.
+        let (mut near, mut carried) = (std::mem::take(&mut self.near), std::mem::take(&mut self.carried));
+        near.clear();
+        carried.clear();
+        let decided = self.judge(id, &mut near, &mut carried);
+        (self.near, self.carried) = (near, carried);
+        decided
+    }
+
+    /// `try_decide`, with `near_list` and `carried` (empty) to list the ring's indexes in.
+    fn judge(&mut self, id: u64, near_list: &mut Vec<usize>, carried: &mut Vec<usize>) -> Option<bool> {
         let b = self.node(id)?;
         if b.decided {
             return Some(true);
@@ -357,9 +389,8 @@ impl RequestWaterfall {
         }
         // One pass over the ring: the requests it may follow (one still undecided
         // makes it wait), and whether another was in flight when it started.
-        let mut candidates: Vec<&Node> = Vec::new();
-        // Answers whose ids its URL carries, ended a little longer ago (`data_gap_ms`).
-        let mut carried: Vec<&Node> = Vec::new();
+        // (`near_list`: the candidates; `carried`: answers whose ids its URL carries, ended a
+        // little longer ago, within `data_gap_ms`.)
         // Cut only when an answer with values is to be matched: most judgments end
         // (waiting, or no candidate) before any, and cutting allocates.
         let places: std::cell::OnceCell<IdPlaces> = std::cell::OnceCell::new();
@@ -378,7 +409,7 @@ impl RequestWaterfall {
         let from = self.reach.partition_point(|r| *r < b.start - 1.0).min(self.nodes.len());
         #[cfg(test)]
         let from = if self.full_scan { 0 } else { from };
-        for a in self.nodes.range(from..) {
+        for (k, a) in self.nodes.range(from..).enumerate() {
             // Only earlier starts matter to both (written so a NaN start counts as not earlier).
             if a.id == b.id || a.start.partial_cmp(&b.start) != Some(std::cmp::Ordering::Less) {
                 continue;
@@ -400,9 +431,9 @@ impl RequestWaterfall {
                     return Some(false);
                 }
                 if near {
-                    candidates.push(a);
+                    near_list.push(from + k);
                 } else {
-                    carried.push(a);
+                    carried.push(from + k);
                 }
             }
         }
@@ -411,34 +442,30 @@ impl RequestWaterfall {
         // whatever code sent it: a data layer's dependent query runs from its own
         // scheduler, in another function, so the stack cannot link it.
         // (Those in `carried` were found to carry one already.)
-        let by_data = candidates
-            .iter()
+        let nodes = &self.nodes;
+        let candidates = || near_list.iter().map(|&k| &nodes[k]);
+        let by_data = candidates()
             .map(|a| (a, false))
-            .chain(carried.iter().map(|a| (a, true)))
+            .chain(carried.iter().map(|&k| (&nodes[k], true)))
             .filter(|(a, carry)| !b.retry && !same_key(a) && (*carry || carries_from(a)))
             .map(|(a, _)| a)
             .max_by(|x, y| x.last_end.unwrap_or(0.0).total_cmp(&y.last_end.unwrap_or(0.0)))
             .map(|a| a.id);
-        let best = |it: Vec<&Node>| {
-            it.into_iter()
-                .max_by(|x, y| x.last_end.unwrap_or(0.0).total_cmp(&y.last_end.unwrap_or(0.0)))
+        fn best<'n>(it: impl Iterator<Item = &'n Node>) -> Option<u64> {
+            it.max_by(|x, y| x.last_end.unwrap_or(0.0).total_cmp(&y.last_end.unwrap_or(0.0)))
                 .map(|a| a.id)
-        };
+        }
         let (pred, link) = if b.retry {
             (None, None)
         } else {
             match &b.caller {
                 // Known cause: only a continuation (await, promise callback) of the same code.
                 Some(c) if c.is_continuation() => {
-                    let same = candidates
-                        .into_iter()
-                        .filter(|a| !same_key(a))
-                        .filter(|a| {
-                            a.caller
-                                .as_ref()
-                                .is_some_and(|p| p.function == c.function || c.scheduled_by.contains(&p.function))
-                        })
-                        .collect();
+                    let same = candidates().filter(|a| !same_key(a)).filter(|a| {
+                        a.caller
+                            .as_ref()
+                            .is_some_and(|p| p.function == c.function || c.scheduled_by.contains(&p.function))
+                    });
                     (best(same), c.resumed.clone())
                 }
                 Some(_) => (None, None),
@@ -446,10 +473,7 @@ impl RequestWaterfall {
                 // that started while nothing else was in flight follows the one that
                 // ended last before it.
                 None if busy => (None, None),
-                None => (
-                    best(candidates.into_iter().filter(|a| !same_key(a)).collect()),
-                    Some("timing".to_string()),
-                ),
+                None => (best(candidates().filter(|a| !same_key(a))), Some("timing".to_string())),
             }
         };
         let (pred, link) = match (pred, by_data) {
@@ -679,8 +703,14 @@ impl Detector for RequestWaterfall {
         self.update(req);
         // DevTools reports in the order requests finish: one that ended before this
         // one started and still has no entry will not get one (it is judged as is).
+        // Only the pending can be undecided and judged later (at most `MAX_PENDING`,
+        // usually a few): the ring is not walked on every entry.
         let start = req.start;
-        for n in self.nodes.iter_mut() {
+        for id in &self.pending {
+            let Ok(at) = self.nodes.binary_search_by(|n| n.id.cmp(id)) else {
+                continue;
+            };
+            let n = &mut self.nodes[at];
             if !n.decided && !n.from_devtools && n.last_end.is_some_and(|e| e <= start) {
                 n.forced = true;
             }

@@ -87,17 +87,19 @@ fn text_like(req: &Request) -> bool {
 impl Detector for UncompressedResponse {
     fn on_settled(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
         // Only DevTools' log is sure to show the headers (cross-origin ones are hidden from the page).
-        if !req.from_devtools
-            || req.status != 200
-            || req.is_local()
+        if !req.from_devtools || req.status != 200 {
+            return;
+        }
+        // Compressed: most responses stop here, before their type is looked at.
+        let encoded = req.content_encoding.as_deref().map(str::trim).unwrap_or("");
+        if !(encoded.is_empty() || encoded.eq_ignore_ascii_case("identity")) {
+            return;
+        }
+        if req.is_local()
             || !text_like(req)
             || req.mime() == "text/event-stream"
             || (req.no_headers && req.content_encoding.is_none())
         {
-            return;
-        }
-        let encoded = req.content_encoding.as_deref().map(str::trim).unwrap_or("");
-        if !(encoded.is_empty() || encoded.eq_ignore_ascii_case("identity")) {
             return;
         }
         let Some(size) = req.content_size.filter(|s| *s > 0) else {

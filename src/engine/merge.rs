@@ -12,6 +12,7 @@
 use crate::model::event::NetworkEntry;
 use crate::model::urls;
 use std::collections::VecDeque;
+use std::hash::Hasher;
 
 /// How far apart the two sides' start times may be and still be one request.
 const MATCH_WINDOW_MS: f64 = 2_000.0;
@@ -22,30 +23,30 @@ const MAX_SEEN: usize = 32_768;
 
 use crate::model::bounded::{IdMap, IdSet};
 
-/// FNV-1a, 64 bits: deterministic everywhere (native, wasm, tests).
-#[derive(Clone, Copy)]
-struct Fnv(u64);
+/// The keys' and fingerprints' hash: deterministic everywhere (native, wasm, tests),
+/// and a word (not a byte) per step: every DevTools entry is fingerprinted from
+/// some 15 numbers and its initiator text.
+#[derive(Clone, Copy, Default)]
+struct Hash(urls::QuickHasher);
 
-impl Fnv {
-    fn new() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
+impl Hash {
     fn byte(&mut self, b: u8) {
-        self.0 = (self.0 ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+        self.0.write_u8(b);
     }
     fn bytes(&mut self, s: &[u8]) {
-        for b in s {
-            self.byte(*b);
-        }
+        self.0.write(s);
     }
     fn u64(&mut self, n: u64) {
-        self.bytes(&n.to_le_bytes());
+        self.0.write_u64(n);
+    }
+    fn finish(&self) -> u64 {
+        self.0.finish()
     }
 }
 
 /// The merge key of a request: method (upper-cased) and normalized URL, hashed.
 pub fn key(method: &str, url: &str) -> u64 {
-    let mut h = Fnv::new();
+    let mut h = Hash::default();
     for b in method.bytes() {
         h.byte(b.to_ascii_uppercase());
     }
@@ -55,7 +56,7 @@ pub fn key(method: &str, url: &str) -> u64 {
     } else {
         h.bytes(urls::normalize(url).as_bytes());
     }
-    h.0
+    h.finish()
 }
 
 /// Resource types the page hook never reports a start for: DevTools' entries of
@@ -233,7 +234,7 @@ impl SeenEntries {
 /// What tells two DevTools entries of one URL apart: its start (ms), its duration
 /// and phases (sub-millisecond floats in Chrome's log), status and sizes.
 fn fingerprint(key: u64, n: &NetworkEntry) -> u64 {
-    let mut h = Fnv::new();
+    let mut h = Hash::default();
     h.u64(key);
     h.u64(n.t.to_bits());
     h.u64(n.duration.to_bits());
@@ -247,7 +248,7 @@ fn fingerprint(key: u64, n: &NetworkEntry) -> u64 {
         }
     }
     h.bytes(n.initiator.as_deref().unwrap_or("").as_bytes());
-    h.0
+    h.finish()
 }
 
 #[cfg(test)]
@@ -256,10 +257,15 @@ mod tests {
 
     #[test]
     fn the_fast_key_equals_the_key_of_the_normalized_url() {
+        // The method upper-cased and the URL normalized, always.
         let slow = |m: &str, u: &str| {
-            let mut h = Fnv::new();
-            h.bytes(format!("{} {}", m.to_ascii_uppercase(), urls::normalize(u)).as_bytes());
-            h.0
+            let mut h = Hash::default();
+            for b in m.to_ascii_uppercase().bytes() {
+                h.byte(b);
+            }
+            h.byte(b' ');
+            h.bytes(urls::normalize(u).as_bytes());
+            h.finish()
         };
         for u in [
             "http://h/a",
