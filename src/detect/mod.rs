@@ -96,6 +96,11 @@ macro_rules! thresholds {
         impl Default for $name {
             fn default() -> Self { Self { $($field: $val),* } }
         }
+        impl $crate::detect::config::Thresholds for $name {
+            fn each(&mut self, f: &mut dyn FnMut(&'static str, &mut dyn $crate::detect::config::Setting)) {
+                $(f(stringify!($field), &mut self.$field);)*
+            }
+        }
     };
 }
 pub(crate) use thresholds;

@@ -107,15 +107,14 @@ pub fn install(panel: &Panel) {
 
 const CONFIG_KEY: &str = "stormwatch.config";
 
-// Settings cross into and out of the wasm as JavaScript values (serde-wasm-bindgen):
-// text is parsed and written by the browser's JSON, so the panel links one decoder
-// and one encoder of `Config` (from and to JS values) and no JSON code for it.
+// Settings cross into and out of the wasm as JSON text, parsed and written by the
+// browser's JSON on this side (its error messages, its number formatting) and read
+// and written by `Config::from_json` and `to_json` on the other.
 
 /// The settings as a plain object (`getConfig()`).
 fn config_value(panel: &Panel) -> JsValue {
-    use serde::Serialize;
-    let ser = serde_wasm_bindgen::Serializer::json_compatible();
-    panel.with_live(|l| l.config().serialize(&ser)).unwrap_or(JsValue::NULL)
+    let text = panel.with_live(|l| l.config().to_json());
+    JSON::parse(&text).unwrap_or(JsValue::NULL)
 }
 
 fn parse_json(text: &str) -> Result<JsValue, String> {
@@ -133,10 +132,10 @@ pub fn apply_config(panel: &Panel, json: &str) -> Result<(), String> {
 
 /// `apply_config` for settings already parsed (an object from `setConfig`).
 fn apply_config_value(panel: &Panel, value: JsValue) -> Result<(), String> {
-    let cfg: crate::Config =
-        serde_wasm_bindgen::from_value(value.clone()).map_err(|e| format!("Settings not applied: {e}"))?;
-    panel.with_live(|l| l.set_config(cfg));
     let text = JSON::stringify(&value).ok().and_then(|s| s.as_string());
+    let cfg = crate::Config::from_json(text.as_deref().unwrap_or("undefined"))
+        .map_err(|e| format!("Settings not applied: {e}"))?;
+    panel.with_live(|l| l.set_config(cfg));
     if let (Some(storage), Some(text)) = (web_sys::window().and_then(|w| w.local_storage().ok().flatten()), text) {
         let _ = storage.set_item(CONFIG_KEY, &text);
     }
@@ -148,8 +147,7 @@ pub fn load_saved_config(panel: &Panel) {
     let saved = web_sys::window()
         .and_then(|w| w.local_storage().ok().flatten())
         .and_then(|s| s.get_item(CONFIG_KEY).ok().flatten());
-    let value = saved.and_then(|text| JSON::parse(&text).ok());
-    if let Some(Ok(cfg)) = value.map(serde_wasm_bindgen::from_value::<crate::Config>) {
+    if let Some(Ok(cfg)) = saved.as_deref().map(crate::Config::from_json) {
         panel.with_live(|l| l.set_config(cfg));
         panel.with_live(|l| l.notice = None);
     }

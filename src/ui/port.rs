@@ -40,14 +40,30 @@ impl Transport for PortTransport<'_> {
     }
 }
 
-/// Sends one of the protocol's messages, written by its serde type (the same the
-/// wire goldens pin), as a plain object.
+/// Sends one of the protocol's messages as a plain object, with the fields (and
+/// the `kind` tag) its serde type writes (the wire goldens pin them). The panel
+/// sends only `sync` and `fetch_map`.
 fn post(panel: &Panel, msg: &PortMessage) {
-    use serde::Serialize;
+    let obj = Object::new();
+    let set = |name: &str, value: JsValue| {
+        let _ = Reflect::set(&obj, &name.into(), &value);
+    };
+    match msg {
+        PortMessage::Sync(s) => {
+            set("kind", "sync".into());
+            set("doc", s.doc.as_str().into());
+            set("after", (s.after as f64).into());
+        }
+        PortMessage::FetchMap(f) => {
+            set("kind", "fetch_map".into());
+            set("url", f.url.as_str().into());
+            set("script", f.script.as_str().into());
+        }
+        _ => return,
+    }
     let port = panel.state().link.borrow().port.clone();
-    let ser = serde_wasm_bindgen::Serializer::json_compatible();
-    if let (Some(port), Ok(value)) = (port, msg.serialize(&ser)) {
-        let _ = call(&port, "postMessage", &[value]);
+    if let Some(port) = port {
+        let _ = call(&port, "postMessage", &[obj.into()]);
     }
 }
 
@@ -144,23 +160,32 @@ fn on_message_from_page(panel: &Panel, msg: JsValue) {
 /// Decodes a message with the protocol's types (every field required, see
 /// `model::protocol`); one that does not decode is named in the console and
 /// otherwise ignored, so a relay of another version cannot break the panel. The
-/// `kind` is read first and then its struct decoded: going through the tagged
-/// `PortMessage` enum would buffer every batch's text once more (and cost 8 KB of
-/// wasm for serde's buffering).
+/// `kind` is read first and then its fields.
 fn on_one_message(panel: &Panel, msg: JsValue) {
     let kind = get(&msg, &["kind"]).and_then(|k| k.as_string()).unwrap_or_default();
+    let mut f = Fields { msg: &msg, bad: None };
     match kind.as_str() {
         "batch" => {
-            let Some(b) = decode::<BatchText>(&kind, msg) else {
-                return;
+            let b = BatchText {
+                doc: f.string("doc"),
+                seq: f.number("seq", MAX_SAFE_INTEGER) as u64,
+                text: f.string("text"),
             };
+            let Some(b) = f.done(&kind, b) else { return };
             panel.push(move |p| {
                 let action = p.with_live(|l| l.accept_batch(&b.doc, b.seq, &b.text));
                 action.send(&PortTransport(p));
             });
         }
         "hello" => {
-            let Some(h) = decode::<Hello>(&kind, msg) else { return };
+            let h = Hello {
+                v: f.number("v", u32::MAX as f64) as u32,
+                doc: f.string("doc"),
+                seq: f.number("seq", MAX_SAFE_INTEGER) as u64,
+                url: f.string("url"),
+                restored: f.bool("restored"),
+            };
+            let Some(h) = f.done(&kind, h) else { return };
             if h.v != PROTOCOL_VERSION {
                 panel.set_status(&format!(
                     "The page's hook speaks protocol {} and this panel {PROTOCOL_VERSION}: reload the page (the extension was updated).",
@@ -174,11 +199,22 @@ fn on_one_message(panel: &Panel, msg: JsValue) {
             }
         }
         "lost" => {
-            let Some(l) = decode::<Lost>(&kind, msg) else { return };
+            let l = Lost {
+                doc: f.string("doc"),
+                events: f.number("events", MAX_SAFE_INTEGER) as u64,
+                first: f.number("first", MAX_SAFE_INTEGER) as u64,
+            };
+            let Some(l) = f.done(&kind, l) else { return };
             panel.push(move |p| p.with_live(|s| s.lost(&l.doc, l.events, l.first)));
         }
         "map" => {
-            if let Some(m) = decode::<MapReply>(&kind, msg) {
+            let m = MapReply {
+                script: f.string("script"),
+                url: f.string("url"),
+                text: f.nullable_string("text"),
+                error: f.nullable_string("error"),
+            };
+            if let Some(m) = f.done(&kind, m) {
                 super::sourcemaps::on_map(panel, m);
             }
         }
@@ -188,11 +224,79 @@ fn on_one_message(panel: &Panel, msg: JsValue) {
     }
 }
 
-fn decode<T: serde::de::DeserializeOwned>(kind: &str, msg: JsValue) -> Option<T> {
-    serde_wasm_bindgen::from_value(msg)
-        .map_err(|e| {
-            let text = format!("Stormwatch: a {kind} message from the page's relay was not understood: {e}");
-            web_sys::console::warn_1(&text.into());
+/// The largest integer a JavaScript number holds exactly.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// One message's fields, read as the protocol's serde types read them: each one
+/// present and of its type (an `Option` may be `null`), other fields ignored. Read
+/// by hand: serde-wasm-bindgen's decoders of these structs cost the panel's wasm
+/// more than 10 KB.
+struct Fields<'a> {
+    msg: &'a JsValue,
+    /// The first field missing or of the wrong type.
+    bad: Option<&'static str>,
+}
+
+impl Fields<'_> {
+    fn value(&mut self, name: &'static str) -> JsValue {
+        let key = JsValue::from_str(name);
+        match Reflect::has(self.msg.unchecked_ref(), &key) {
+            Ok(true) => Reflect::get(self.msg, &key).unwrap_or(JsValue::UNDEFINED),
+            _ => {
+                self.bad.get_or_insert(name);
+                JsValue::UNDEFINED
+            }
+        }
+    }
+
+    fn string(&mut self, name: &'static str) -> String {
+        let value = self.value(name).as_string();
+        value.unwrap_or_else(|| {
+            self.bad.get_or_insert(name);
+            String::new()
         })
-        .ok()
+    }
+
+    fn nullable_string(&mut self, name: &'static str) -> Option<String> {
+        let value = self.value(name);
+        if value.is_null() || value.is_undefined() {
+            return None;
+        }
+        let text = value.as_string();
+        if text.is_none() {
+            self.bad.get_or_insert(name);
+        }
+        text
+    }
+
+    /// A whole number from 0 to `max`.
+    fn number(&mut self, name: &'static str, max: f64) -> f64 {
+        match self.value(name).as_f64() {
+            Some(n) if (0.0..=max).contains(&n) && n.fract() == 0.0 => n,
+            _ => {
+                self.bad.get_or_insert(name);
+                0.0
+            }
+        }
+    }
+
+    fn bool(&mut self, name: &'static str) -> bool {
+        let value = self.value(name).as_bool();
+        value.unwrap_or_else(|| {
+            self.bad.get_or_insert(name);
+            false
+        })
+    }
+
+    /// The message read, or `None` (named in the console) when a field was bad.
+    fn done<T>(self, kind: &str, message: T) -> Option<T> {
+        let Some(name) = self.bad else {
+            return Some(message);
+        };
+        let text = format!(
+            "Stormwatch: a {kind} message from the page's relay was not understood: `{name}` is missing or of the wrong type"
+        );
+        web_sys::console::warn_1(&text.into());
+        None
+    }
 }
