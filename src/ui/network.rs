@@ -87,20 +87,18 @@ let onBatch = null;
 // Floods (see FLOOD_RATE in network.rs): entries counted per second (from when
 // the second began) and seconds in a row that reached the rate; while the listener
 // is off, since when and the call that turns it back on (null while it listens);
-// when it last came back; how many floods there were (pauses less than
-// flood_gap_ms apart are one) and how long the listener was off in all.
+// the latest pauses as [since, until] (ms since the epoch), so that a page's
+// session is told only of its own; pauses less than floodGap apart are one flood.
 let secondStart = 0;
 let inSecond = 0;
 let busySeconds = 0;
 let pausedSince = 0;
 let resume = null;
-let resumedAt = -Infinity;
-let floods = 0;
-let pausedMs = 0;
-// The latest pauses as [since, until] (ms since the epoch), for a session's share.
 const pauses = [];
+let floodGap = 0;
 export function hold_finished(event, batch_ms, batch_max, on_batch, flood_rate, flood_seconds, pause_ms, flood_gap_ms) {
   onBatch = on_batch;
+  floodGap = flood_gap_ms;
   const onEntry = (entry) => {
     held.push(entry);
     if (held.length >= batch_max) {
@@ -120,15 +118,13 @@ export function hold_finished(event, batch_ms, batch_max, on_batch, flood_rate, 
     if (++inSecond === flood_rate && busySeconds + 1 >= flood_seconds && resume === null) {
       event.removeListener(onEntry);
       pausedSince = now;
-      if (now - resumedAt > flood_gap_ms) floods++;
       const pauseTimer = setTimeout(() => resume(true), pause_ms);
       // Listen again; after a pause one more second at the rate pauses again, after
       // a navigation (the flooding page is gone) it takes flood_seconds again.
       resume = (probe) => {
         clearTimeout(pauseTimer);
         resume = null;
-        resumedAt = Date.now();
-        pausedMs += resumedAt - pausedSince;
+        const resumedAt = Date.now();
         pauses.push([pausedSince, resumedAt]);
         if (pauses.length > 256) pauses.shift();
         busySeconds = probe ? flood_seconds - 1 : 0;
@@ -142,23 +138,36 @@ export function hold_finished(event, batch_ms, batch_max, on_batch, flood_rate, 
   };
   event.addListener(onEntry);
 }
-// A navigation: listen again at once for the new page's requests. True when a pause
-// ended: what finished before now (the new document itself, often) was not reported.
+// A navigation: listen again at once for the new page's requests. When a pause
+// ended, when it began (else 0): what finished meanwhile (the new document itself,
+// often) was not reported.
 export function end_flood_pause() {
-  if (!resume) return false;
+  if (!resume) return 0;
+  const since = pausedSince;
   resume(false);
-  return true;
+  return since;
 }
-// [floods so far, milliseconds without DevTools' entries, whether paused now].
-export function flood_pauses() {
+// DevTools' log was read again after the pause that began at `since`: from the
+// session's start on, it missed nothing.
+export function pause_caught_up(since) {
+  for (const p of pauses) if (p[0] === since) p[2] = true;
+}
+// Since `t0` (ms since the epoch): [floods, milliseconds without DevTools'
+// entries, whether paused now].
+export function flood_pauses(t0) {
   const paused = resume !== null;
-  return [floods, pausedMs + (paused ? Date.now() - pausedSince : 0), paused];
-}
-// Milliseconds without DevTools' entries since `t0` (ms since the epoch).
-export function paused_since(t0) {
-  let ms = resume !== null ? Math.max(0, Date.now() - Math.max(pausedSince, t0)) : 0;
-  for (const [a, b] of pauses) ms += Math.max(0, b - Math.max(a, t0));
-  return ms;
+  const all = paused ? pauses.concat([[pausedSince, Date.now()]]) : pauses;
+  let floods = 0;
+  let ms = 0;
+  let lastEnd = -Infinity;
+  for (const [a, b0, caught] of all) {
+    const b = caught ? Math.min(b0, t0) : b0;
+    if (b <= t0) continue;
+    ms += b - Math.max(a, t0);
+    if (a - lastEnd > floodGap) floods++;
+    lastEnd = b;
+  }
+  return [floods, ms, paused];
 }
 export function take_heads() {
   if (timer) clearTimeout(timer);
@@ -204,9 +213,9 @@ extern "C" {
         pause_ms: u32,
         flood_gap_ms: u32,
     );
-    fn flood_pauses() -> Array;
-    fn paused_since(t0: f64) -> f64;
-    fn end_flood_pause() -> bool;
+    fn flood_pauses(t0: f64) -> Array;
+    fn end_flood_pause() -> f64;
+    fn pause_caught_up(since: f64);
     #[wasm_bindgen(catch)]
     fn take_heads() -> Result<String, JsValue>;
     fn taken_entry(i: u32) -> JsValue;
@@ -259,21 +268,22 @@ fn heads(text: &str) -> Vec<Head> {
 /// (a report says so; see `Stats::devtools_paused_ms`).
 pub fn note_pauses(panel: &Panel) {
     panel.with_live(|l| {
-        let ms = paused_since(l.engine.origin());
+        let ms = flood_pauses(l.engine.origin()).get(1).as_f64().unwrap_or(0.0);
         l.engine.note_devtools_paused(ms.max(0.0).round() as u64);
     });
 }
 
 /// Changes when a flood pause begins or ends: twice the floods so far, plus one while paused.
 pub fn flood_state() -> u32 {
-    let f = flood_pauses();
+    let f = flood_pauses(0.0);
     let floods = f.get(0).as_f64().unwrap_or(0.0) as u32;
     floods * 2 + f.get(2).is_truthy() as u32
 }
 
-/// What the panel says of the floods it stopped listening through; empty when none.
-pub fn flood_note() -> String {
-    let f = flood_pauses();
+/// What the panel says of the floods it stopped listening through since the
+/// session began at `t0` (ms since the epoch); empty when none.
+pub fn flood_note(t0: f64) -> String {
+    let f = flood_pauses(t0);
     let floods = f.get(0).as_f64().unwrap_or(0.0);
     if floods < 1.0 {
         return String::new();
@@ -313,18 +323,26 @@ pub fn watch(panel: &Panel) {
             Closure::<dyn FnMut(JsValue)>::new(move |url: JsValue| {
                 // What finished before the navigation goes first.
                 on_batch(&p);
-                let was_paused = end_flood_pause();
+                let paused_since = end_flood_pause();
                 flush(&p);
                 let url = url.as_string().unwrap_or_default();
                 p.push(move |p| p.with_live(|l| l.navigated(&url)));
-                if was_paused {
-                    // The new page's first entries (its document, often) may have finished
-                    // while the listener was off: DevTools' log has them.
-                    catch_up(&p, &network);
-                }
                 let later = p.clone();
+                let network = network.clone();
                 Timeout::new(NAVIGATION_SETTLE_MS, move || {
-                    later.push(|p| p.with_live(|l| l.navigation_settled()))
+                    later.push(move |p| {
+                        p.with_live(|l| l.navigation_settled());
+                        // A new document that began after the pause did: its first
+                        // entries (its document, often) may have finished while the
+                        // listener was off, and DevTools' log, cleared by the
+                        // navigation, holds only its own. (Not after a same-document
+                        // navigation: the log then still holds the whole flood.)
+                        let new_document = p.with_live(|l| l.engine.origin()) > paused_since;
+                        if paused_since > 0.0 && new_document {
+                            pause_caught_up(paused_since);
+                            catch_up(p, &network);
+                        }
+                    })
                 })
                 .forget();
             })

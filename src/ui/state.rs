@@ -238,7 +238,7 @@ impl Panel {
             stats: l.engine.stats().clone(),
             page_url: l.engine.page_url().to_string(),
             notice: l.notice.clone(),
-            status: self.0.status.borrow().clone() + &budget_note(&l) + &super::network::flood_note(),
+            status: self.0.status.borrow().clone() + &budget_note(&l) + &super::network::flood_note(l.engine.origin()),
         }
     }
 
