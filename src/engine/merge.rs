@@ -145,18 +145,19 @@ impl Unmatched {
 
     /// Removes the half of request `id` if it still waits.
     fn remove(&mut self, key: u64, id: u64) -> bool {
-        let Some(list) = self.by_key.get_mut(&key) else {
-            return false;
-        };
-        let Some(at) = list.iter().position(|(i, _)| *i == id) else {
-            return false;
-        };
-        list.remove(at);
+        let at = self.by_key.get(&key).and_then(|l| l.iter().position(|(i, _)| *i == id));
+        at.and_then(|at| self.remove_at(key, at)).is_some()
+    }
+
+    /// Removes the half at `at` in `key`'s list, and the list once it is empty.
+    fn remove_at(&mut self, key: u64, at: usize) -> Option<u64> {
+        let list = self.by_key.get_mut(&key)?;
+        let (id, _) = list.remove(at)?;
         self.len -= 1;
         if list.is_empty() {
             self.by_key.remove(&key);
         }
-        true
+        Some(id)
     }
 
     /// Removes and returns the waiting record whose start is closest to `start`.
@@ -181,12 +182,7 @@ impl Unmatched {
         if d > MATCH_WINDOW_MS {
             return None;
         }
-        let (id, _) = list.remove(pos)?;
-        self.len -= 1;
-        if list.is_empty() {
-            self.by_key.remove(&key);
-        }
-        Some(id)
+        self.remove_at(key, pos)
     }
 
     #[cfg(test)]

@@ -317,7 +317,8 @@ impl Engine {
                     (
                         first_end,
                         newly_aborted,
-                        first_end.then(|| merge::key(&r.method, &r.url)),
+                        // Still waiting for DevTools' half (see `Unmatched::settled`).
+                        (first_end && !r.from_devtools).then(|| merge::key(&r.method, &r.url)),
                     )
                 }) else {
                     return;
