@@ -181,7 +181,15 @@ pub struct NetworkLog {
     seen: Option<std::collections::HashSet<u64>>,
     /// Reported entries waiting: key and JSON text.
     queue: Vec<(u64, String)>,
+    /// Keys of the latest entries handed on (at most `MAX_PASSED`), oldest first:
+    /// a catch-up after a flood pause asks `getHAR()` a second or two after the
+    /// listener resumed, so its answer repeats what the listener already handed on.
+    passed: std::collections::VecDeque<u64>,
 }
+
+/// How many handed-on keys `NetworkLog` remembers (a catch-up's overlap is the
+/// listener's first `NAVIGATION_SETTLE_MS`; a flood pauses it again long before).
+const MAX_PASSED: usize = 2_048;
 
 impl NetworkLog {
     /// `getHAR()` was asked (when listening starts, and to catch up after a pause).
@@ -210,13 +218,16 @@ impl NetworkLog {
         self.queue.len()
     }
 
-    /// `getHAR()` answered with entries of these keys. What the listener reported
-    /// meanwhile that the answer did not hold stays queued (it comes after them).
-    pub fn answered(&mut self, keys: impl IntoIterator<Item = u64>) {
-        let seen: std::collections::HashSet<u64> = keys.into_iter().collect();
+    /// `getHAR()` answered with entries of these keys; gives the positions of those
+    /// to take (the listener did not already hand them on). What the listener
+    /// reported meanwhile that the answer did not hold stays queued (it comes after them).
+    pub fn answered(&mut self, keys: &[u64]) -> Vec<usize> {
+        let seen: std::collections::HashSet<u64> = keys.iter().copied().collect();
         self.queue.retain(|(k, _)| !seen.contains(k));
         self.seen = Some(seen);
         self.loading = false;
+        let passed: std::collections::HashSet<u64> = self.passed.iter().copied().collect();
+        (0..keys.len()).filter(|&i| !passed.contains(&keys[i])).collect()
     }
 
     /// Later entries can no longer be in `getHAR()`'s answer: its keys are let go.
@@ -231,6 +242,12 @@ impl NetworkLog {
             return Vec::new();
         }
         let queue = std::mem::take(&mut self.queue);
+        for (k, _) in &queue {
+            if self.passed.len() == MAX_PASSED {
+                self.passed.pop_front();
+            }
+            self.passed.push_back(*k);
+        }
         queue
             .chunks(HAR_CHUNK)
             .map(|c| {
@@ -1436,7 +1453,7 @@ mod tests {
             assert!(log.push(*k, j.clone()));
         }
         assert!(log.take_chunks().is_empty(), "nothing leaves before getHAR() answers");
-        log.answered([a.0, b.0]);
+        assert_eq!(log.answered(&[a.0, b.0]), [0, 1]);
         // The listener's later copy of an answered entry is skipped; a new one is not.
         assert!(!log.push(b.0, b.1.clone()));
         let d = devtools_entry(4, "http://h/d");
@@ -1455,10 +1472,28 @@ mod tests {
     }
 
     #[test]
+    fn a_catch_up_skips_what_the_listener_already_handed_on() {
+        // After a flood pause the listener resumes at a navigation; the catch-up's
+        // getHAR() comes later and holds the new page's entries the listener missed
+        // (its document) and those it already handed on.
+        let mut log = NetworkLog::default();
+        log.start();
+        log.answered(&[]);
+        let (doc, fetched) = (devtools_entry(1, "http://h/"), devtools_entry(2, "http://h/api"));
+        assert!(log.push(fetched.0, fetched.1.clone()));
+        assert_eq!(log.take_chunks().len(), 1);
+        log.start();
+        assert_eq!(log.answered(&[doc.0, fetched.0]), [0], "only the document is new");
+        // A later listener copy of either is skipped as well.
+        assert!(!log.push(fetched.0, fetched.1.clone()));
+        assert!(!log.push(doc.0, doc.1.clone()));
+    }
+
+    #[test]
     fn a_flood_of_devtools_entries_leaves_in_small_valid_chunks() {
         let mut log = NetworkLog::default();
         log.start();
-        log.answered(std::iter::empty());
+        log.answered(&[]);
         for i in 0..1_010 {
             let (k, j) = devtools_entry(i, &format!("http://h/flood/{i}"));
             log.push(k, j);

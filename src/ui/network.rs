@@ -361,17 +361,20 @@ fn catch_up(panel: &Panel, network: &JsValue) {
     let _ = call(network, "getHAR", &[on_har]);
 }
 
-/// `getHAR()`'s answer: its entries go first, converted and ingested a chunk at a
-/// time, then what the listener reported meanwhile that the answer did not hold.
+/// `getHAR()`'s answer: its entries go first (less those the listener already
+/// handed on: a catch-up comes after it resumed), converted and ingested a chunk at
+/// a time, then what the listener reported meanwhile that the answer did not hold.
 fn on_har(panel: &Panel, har: JsValue) {
     let entries: Array = get(&har, &["entries"]).map(|e| e.unchecked_into()).unwrap_or_default();
-    let keys = heads(&heads_of(&entries).unwrap_or_default());
-    panel.state().network.borrow_mut().answered(keys.iter().map(|h| h.key));
-    let n = entries.length();
-    for from in (0..n).step_by(HAR_CHUNK) {
-        let slice = entries.slice(from, (from + HAR_CHUNK as u32).min(n));
+    let keys: Vec<u64> = heads(&heads_of(&entries).unwrap_or_default())
+        .iter()
+        .map(|h| h.key)
+        .collect();
+    let take = panel.state().network.borrow_mut().answered(&keys);
+    for chunk in take.chunks(HAR_CHUNK) {
+        let slice: Vec<JsValue> = chunk.iter().map(|&i| entries.get(i as u32)).collect();
         panel.push(move |p| {
-            let parts: Vec<String> = slice.iter().filter_map(|e| entry_json(&e).ok()).collect();
+            let parts: Vec<String> = slice.iter().filter_map(|e| entry_json(e).ok()).collect();
             let json = format!("[{}]", parts.join(","));
             let _ = p.with_live(|l| l.accept_har_entries(&json));
         });
