@@ -90,6 +90,13 @@ pub fn install(panel: &Panel) {
         "pendingWork",
         Closure::<dyn Fn() -> f64>::new(move || p.pending() as f64).into_js_value(),
     );
+    // When the flood pause now on began (ms since the epoch; 0 while DevTools' log
+    // is heard), so a test can act while a pause is young.
+    set(
+        &api,
+        "floodPausedSince",
+        Closure::<dyn Fn() -> f64>::new(super::network::flood_paused_since).into_js_value(),
+    );
     // Bytes of wasm linear memory, so tests and benchmarks can check it stays bounded.
     set(
         &api,

@@ -147,6 +147,8 @@ export function end_flood_pause() {
   resume(false);
   return since;
 }
+// When the flood pause now on began (ms since the epoch); 0 while listening.
+export function paused_since() { return resume ? pausedSince : 0; }
 // DevTools' log was read again after the pause that began at `since`: from the
 // session's start on, it missed nothing.
 export function pause_caught_up(since) {
@@ -215,6 +217,7 @@ extern "C" {
     );
     fn flood_pauses(t0: f64) -> Array;
     fn end_flood_pause() -> f64;
+    fn paused_since() -> f64;
     fn pause_caught_up(since: f64);
     #[wasm_bindgen(catch)]
     fn take_heads() -> Result<String, JsValue>;
@@ -271,6 +274,11 @@ pub fn note_pauses(panel: &Panel) {
         let ms = flood_pauses(l.engine.origin()).get(1).as_f64().unwrap_or(0.0);
         l.engine.note_devtools_paused(ms.max(0.0).round() as u64);
     });
+}
+
+/// When the flood pause now on began (ms since the epoch); 0 while DevTools is heard.
+pub fn flood_paused_since() -> f64 {
+    paused_since()
 }
 
 /// Changes when a flood pause begins or ends: twice the floods so far, plus one while paused.
