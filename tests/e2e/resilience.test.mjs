@@ -224,3 +224,32 @@ test('a navigation during a flood pause listens again at once and catches up wit
   const twice = urls.filter((u, i) => urls.indexOf(u) !== i);
   assert.deepEqual(twice, [], `DevTools' entries of the new page: ${JSON.stringify(urls)}`);
 });
+
+test('a same-document navigation during a flood pause listens again, and does not rebuild DevTools\' whole log', async () => {
+  await tab.navigate(`${demo.origin}/clean.html?flood=3`);
+  await until(async () => (await tab.report()).page.url.endsWith('?flood=3'), { what: 'the panel on the new page' });
+  await sleep(1000);
+  await tab.page.eval(`(() => {
+    window.floodN = 0;
+    window.floodOn = true;
+    (async () => { while (window.floodOn) await Promise.all(Array.from({ length: 40 }, () => fetch('/flood3/' + window.floodN++).then((r) => r.status))); })();
+  })()`);
+  const youngPause = `(() => { const s = window.stormwatch.floodPausedSince(); return s > 0 && Date.now() - s < 1500; })()`;
+  await until(() => tab.panel.eval(youngPause), { timeout: 60000, every: 50, what: 'a flood pause' });
+  // The flood stops, and the app changes its route (pushState): DevTools says the
+  // tab navigated, but its log still holds the whole flood.
+  const requests = await tab.page.eval(`(async () => { window.floodOn = false; await new Promise((r) => setTimeout(r, 300)); history.pushState({}, '', '/clean.html?route=2'); return window.floodN; })()`);
+  const floodEntries = async () => (await tab.fullReport()).events.filter((e) => e.type === 'network' && e.url.includes('/flood3/')).length;
+  const atRoute = await floodEntries();
+  // The listener is on again at once: a request after the route change has its entry...
+  await tab.page.eval(`fetch('/after-route').then((r) => r.status)`);
+  await until(async () => (await tab.fullReport()).events.some((e) => e.type === 'network' && e.url.endsWith('/after-route')),
+    { timeout: 5000, what: 'DevTools\' entry of a request after the route change' });
+  // ...and past the catch-up's moment (1.5 s), no getHAR() brought the flood's
+  // entries the pause missed (hundreds): the same session goes on, its pause told.
+  await sleep(2500);
+  const after = await floodEntries();
+  assert.ok(after - atRoute <= 40, `${after - atRoute} DevTools entries of the flood arrived after the route change`);
+  assert.ok(after < requests, `${after} DevTools entries for ${requests} flood requests: the pause missed none?`);
+  assert.ok((await tab.report()).stats.devtools_paused_ms > 0, 'the pause is told in the same session');
+});
