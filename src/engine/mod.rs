@@ -583,8 +583,13 @@ impl Engine {
                 f
             })
             .collect();
-        let all = out.clone();
-        out.retain(|f| !crate::detect::superseded(f, &all));
+        // Only polling loops supersede (a copy of the findings for them, not of all).
+        let polls: Vec<Finding> = out
+            .iter()
+            .filter(|f| f.detector == crate::detect::polling_loop::ID)
+            .cloned()
+            .collect();
+        out.retain(|f| !crate::detect::superseded(f, &polls));
         out.extend(findings.not_shown().map(|n| not_shown_summary(&n, origin)));
         crate::model::sort::sort_by(&mut out, |a, b| {
             a.first_ms
