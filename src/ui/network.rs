@@ -74,18 +74,31 @@ function headers(list, keep) {
 const MAX_HASHED_BODY = 256 * 1024;
 const postData = (p) => (p && typeof p.text === 'string' && p.text.length > MAX_HASHED_BODY ? {} : p);
 const oneLine = (s) => (s.indexOf('\n') < 0 ? s : s.replace(/\n/g, ' '));
+// A head's URL is the key's (with the start) and is matched against the source
+// maps the panel fetched, nothing more: past HEAD_URL characters the rest is
+// hashed (FNV-1a) rather than copied into the wasm (a page's 100 KB URLs).
+const HEAD_URL = 2048;
+// Characters of URLs at which the held entries are looked at without waiting.
+const BATCH_CHARS = 256 * 1024;
+function headUrl(u) {
+  if (u.length <= HEAD_URL) return u;
+  let h = 0x811c9dc5;
+  for (let i = HEAD_URL; i < u.length; i++) h = Math.imul(h ^ u.charCodeAt(i), 0x01000193);
+  return u.slice(0, HEAD_URL) + '…(+' + (u.length - HEAD_URL) + ' ' + (h >>> 0).toString(16) + ')';
+}
 function entry_head(e) {
   const r = e.response || {};
   const c = r.content || {};
   const str = (v) => (typeof v === 'string' ? oneLine(v) : '');
   const num = (v) => (typeof v === 'number' ? String(v) : '');
   const started = str(e.startedDateTime);
-  const url = e.request ? str(e.request.url) : '';
+  const url = e.request ? headUrl(str(e.request.url)) : '';
   return started + '\n' + url + '\n' + str(e._resourceType) + '\n' + num(c.size) + '\n' + str(c.mimeType) + '\n' +
     num(Date.parse(started)) + '\n' + num(e.time);
 }
 // Entries reported and not yet looked at, and the batch being looked at.
 let held = [];
+let heldChars = 0;
 let taken = [];
 let timer = 0;
 let onBatch = null;
@@ -106,7 +119,10 @@ export function hold_finished(event, batch_ms, batch_max, on_batch, flood_rate, 
   floodGap = flood_gap_ms;
   const onEntry = (entry) => {
     held.push(entry);
-    if (held.length >= batch_max) {
+    const url = entry && entry.request && entry.request.url;
+    heldChars += typeof url === 'string' ? url.length : 0;
+    // A batch is also cut by the length of its URLs, most of what it carries.
+    if (held.length >= batch_max || heldChars >= BATCH_CHARS) {
       if (timer) clearTimeout(timer);
       timer = 0;
       onBatch();
@@ -181,6 +197,7 @@ export function take_heads() {
   timer = 0;
   taken = held;
   held = [];
+  heldChars = 0;
   return taken.map(entry_head).join('\n');
 }
 export function taken_entry(i) { return taken[i]; }
