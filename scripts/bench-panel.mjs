@@ -6,8 +6,7 @@
 // then how long the panel's main thread stays blocked while the hostile page
 // (static/demo/hostile.html: 20,000 forged batches, junk URLs, huge bodies) runs:
 // a setTimeout(0) ping loop in the panel, its max gap and 95th percentile.
-// A trace gives the panel's longest task in CPU time and in wall time. Medians of
-// several launches are printed. Run: node scripts/bench-panel.mjs (after a build).
+// Medians of several launches are printed. Run: node scripts/bench-panel.mjs (after a build).
 // STORMWATCH_BASELINE_DIR=<dist/extension of another build> also runs the hostile
 // page against that build, alternating with this one, so both figures come from the
 // same run on the same (shared, noisy) machine. HOSTILE_RUNS sets the runs per build (3),
@@ -70,29 +69,6 @@ const STOP = `(() => {
   const g = p.gaps.slice().sort((a, b) => a - b);
   return { max: g[g.length - 1], p95: g[Math.floor(0.95 * g.length)], pings: g.length };
 })()`;
-// The panel's tasks while the hostile page runs, from a trace of the browser: the
-// longest in the thread's own CPU time (what the panel's work costs, whatever else
-// the machine runs) and in wall time (what the ping loop sees, waits for the CPU
-// included). On a loaded 2-core machine the two differ several times over.
-async function traced(browser, during) {
-  const events = [];
-  const l = (m) => { if (m.method === 'Tracing.dataCollected') events.push(...m.params.value); };
-  browser.listeners.add(l);
-  await browser.send('Tracing.start', { categories: 'disabled-by-default-devtools.timeline,devtools.timeline', transferMode: 'ReportEvents' });
-  try {
-    await during();
-  } finally {
-    const complete = browser.waitFor('Tracing.tracingComplete', () => true, 60000);
-    await browser.send('Tracing.end');
-    await complete;
-    browser.listeners.delete(l);
-  }
-  // The panel's renderer: the process that runs its glue.
-  const pids = new Set(events.filter((e) => e.name === 'FunctionCall' && /\/stormwatch\.js/.test(e.args?.data?.url || '')).map((e) => e.pid));
-  const tasks = events.filter((e) => pids.has(e.pid) && e.name === 'RunTask' && e.ph === 'X');
-  const top = (k) => Math.max(0, ...tasks.map((e) => (e[k] || 0) / 1000));
-  return { taskCpu: top('tdur'), taskWall: top('dur') };
-}
 async function hostile(extensionDir) {
   const demo = await startDemoServer();
   const browser = await Browser.launch({ extensionDir });
@@ -101,10 +77,8 @@ async function hostile(extensionDir) {
     await sleep(500);
     await tab.panel.eval(PROBE);
     const t0 = Date.now();
-    const tasks = await traced(browser, async () => {
-      await tab.page.eval('window.hostile.run()');
-      await until(() => tab.panel.eval('!window.stormwatch.pendingWork || window.stormwatch.pendingWork() === 0'), { timeout: 180000, every: 250, what: 'the panel to catch up' });
-    });
+    await tab.page.eval('window.hostile.run()');
+    await until(() => tab.panel.eval('!window.stormwatch.pendingWork || window.stormwatch.pendingWork() === 0'), { timeout: 180000, every: 250, what: 'the panel to catch up' });
     const caughtUp = Date.now() - t0;
     await sleep(2000);
     const gaps = await tab.panel.eval(STOP);
@@ -113,7 +87,7 @@ async function hostile(extensionDir) {
     // the ping loop running meanwhile: its longest gap is how long building the
     // report blocked the panel's main thread.
     const report = await tab.panel.eval(REPORT);
-    return { ...gaps, ...tasks, caughtUp, report };
+    return { ...gaps, caughtUp, report };
   } finally {
     await browser.close();
     demo.server.close();
@@ -182,7 +156,6 @@ console.log(`bench-panel: load average ${os.loadavg().map((x) => x.toFixed(1)).j
 for (const [name, rs] of results) {
   const f = (k) => rs.map((r) => Math.round(r[k])).join('/');
   console.log(`bench-panel: hostile page, ${name} (${rs.length} runs): panel main thread max gap ${f('max')} ms (median ${Math.round(median(rs.map((r) => r.max)))}), p95 ${f('p95')} ms (median ${Math.round(median(rs.map((r) => r.p95)))}); caught up ${f('caughtUp')} ms after the start`);
-  console.log(`bench-panel: hostile page, ${name}: the panel's longest task ${f('taskCpu')} ms of its thread's CPU time (${f('taskWall')} ms wall)`);
   const rep = rs.map((r) => r.report);
   const g = (k) => rep.map((r) => Math.round(r[k])).join('/');
   console.log(`bench-panel: report() after the hostile page, ${name}: answered in ${g('ms')} ms (median ${Math.round(median(rep.map((r) => r.ms)))}) with ${g('findings')} findings and ${g('events')} events, ${g('bytes')} bytes of JSON; longest main-thread gap meanwhile ${g('maxGap')} ms`);
