@@ -4,7 +4,7 @@
 //! Component names and values come from the page: text nodes only.
 
 use super::state::Snapshot;
-use super::virtual_list::{clip, key_of, mix, Item, Virtual};
+use super::virtual_list::{clip, key_of, mix, set_items, Item, Virtual};
 use crate::engine::components::ComponentRow;
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -153,7 +153,7 @@ pub fn ComponentsView(snap: RwSignal<Snapshot>, nav: Nav) -> impl IntoView {
     Effect::new(move |_| {
         let selected = nav.selected.get();
         let order = sort.get();
-        items.set(Arc::new(snap.with(|s| rows(&s.components, order, selected.as_deref()))));
+        set_items(items, snap.with(|s| rows(&s.components, order, selected.as_deref())));
     });
     let list = Virtual::new(items.into());
     // Bring the row a finding pointed at into view once it is drawn.

@@ -6,7 +6,7 @@
 use super::bridge;
 use super::components_view::Nav;
 use super::state::Snapshot;
-use super::virtual_list::{clip, key_of, mix, Item, Virtual};
+use super::virtual_list::{clip, key_of, mix, set_items, Item, Virtual};
 use crate::detect;
 use crate::model::finding::{location, Finding, Location, Severity};
 use crate::model::present;
@@ -185,7 +185,7 @@ pub fn FindingsView(snap: RwSignal<Snapshot>, min_severity: RwSignal<Severity>) 
     let items = RwSignal::new(Arc::new(Vec::new()));
     Effect::new(move |_| {
         let min = min_severity.get();
-        items.set(Arc::new(snap.with(|s| rows(&s.findings, min))));
+        set_items(items, snap.with(|s| rows(&s.findings, min)));
     });
     let list = Virtual::new(items.into());
     let empty = move || snap.with(|s| s.findings.is_empty());

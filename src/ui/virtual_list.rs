@@ -30,6 +30,15 @@ impl<T> PartialEq for Item<T> {
     }
 }
 
+/// Replaces a list's items only when a row was added, removed or changed: a new
+/// snapshot comes with every refresh (the header's counts), and new items make the
+/// list measure its rows again, a forced layout of the panel each time.
+pub fn set_items<T: Send + Sync + 'static>(items: RwSignal<Arc<Vec<Item<T>>>>, new: Vec<Item<T>>) {
+    if items.with_untracked(|old| old.as_slice() != new.as_slice()) {
+        items.set(Arc::new(new));
+    }
+}
+
 /// Which items to draw for the pixel range `from..to`: their index range and the
 /// heights of the spacers above and below them.
 pub fn window(heights: impl Iterator<Item = f64>, from: f64, to: f64) -> (usize, usize, f64, f64) {
