@@ -201,7 +201,7 @@ fn is_namespace(seg: &str, cfg: &NPlusOneConfig) -> bool {
 
 /// The ways a request could be one of a burst, each as (burst key, hole, value).
 fn candidates<'a>(req: &'a Request, cfg: &NPlusOneConfig) -> Vec<(u64, Hole, &'a str)> {
-    let p = urls::parts(&req.url);
+    let p = req.parts();
     let segs: Vec<&str> = urls::segments(p.path).collect();
     let mut pairs: Vec<(&str, &str)> = urls::query_pairs(p.query).collect();
     crate::model::sort::sort_unstable(&mut pairs);
@@ -325,7 +325,7 @@ impl NPlusOne {
         if !b.id_like {
             return "{slug}";
         }
-        let p = urls::parts(&req.url);
+        let p = req.parts();
         let value = match b.hole {
             Hole::Body => return "",
             Hole::Path { index, .. } => urls::segments(p.path).nth(index),
@@ -340,7 +340,7 @@ impl NPlusOne {
 
     /// The finding's key and label: the URL with the hole (and any other id) as a placeholder.
     fn names(&self, b: &Burst, req: &Request) -> (String, String) {
-        let p = urls::parts(&req.url);
+        let p = req.parts();
         let origin = p.origin.to_ascii_lowercase();
         if let (Hole::Body, Some(op)) = (b.hole, &req.op) {
             let path = if p.path.is_empty() { "/" } else { p.path };

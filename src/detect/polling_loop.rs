@@ -297,7 +297,7 @@ fn shape_hash(req: &Request) -> u64 {
     req.shape_hash_with(|req| {
         let mut h = urls::QuickHasher::default();
         req.method.hash(&mut h);
-        urls::shape_hash(&req.url, &mut h);
+        urls::shape_hash_of(req.parts(), &mut h);
         req.op.hash(&mut h);
         h.finish()
     })
@@ -307,7 +307,7 @@ fn shape_hash(req: &Request) -> u64 {
 fn exact_hash(req: &Request) -> u64 {
     let mut h = urls::QuickHasher::default();
     req.method.hash(&mut h);
-    urls::signature_hash(&req.url, &mut h);
+    urls::signature_hash_of(req.parts(), &mut h);
     req.body.hash(&mut h);
     h.finish()
 }

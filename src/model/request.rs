@@ -92,8 +92,13 @@ pub struct Request {
     pub retry: Option<Retry>,
     /// Detectors that have counted it, a bit each (see [`Request::count_once`]).
     counted_by: std::cell::Cell<u32>,
-    /// The polling detector's shape hash, computed once (see [`Request::shape_hash_with`]).
-    shape_hash_cache: std::cell::Cell<Option<u64>>,
+    /// The polling detector's shape hash, computed once (see [`Request::shape_hash_with`]);
+    /// 0 until then (a hash that is 0 is computed again each time: the same value).
+    /// Not an `Option`: with `url_cut` the record keeps its size, which the ring's
+    /// byte budget counts (a larger record would change what a flood evicts).
+    shape_hash_cache: std::cell::Cell<u64>,
+    /// Where the URL is cut (see [`Request::parts`]), `Cut::NONE` until first asked.
+    url_cut: std::cell::Cell<urls::Cut>,
 }
 
 /// A request that repeats an identical one which failed before it started.
@@ -267,12 +272,34 @@ impl Request {
     /// the end and DevTools' detail, and hashing a URL's shape means scanning it.
     /// The method, URL and operation are not changed once a request is in the ring.
     pub fn shape_hash_with(&self, compute: impl FnOnce(&Request) -> u64) -> u64 {
-        if let Some(h) = self.shape_hash_cache.get() {
+        let h = self.shape_hash_cache.get();
+        if h != 0 {
             return h;
         }
         let h = compute(self);
-        self.shape_hash_cache.set(Some(h));
+        self.shape_hash_cache.set(h);
         h
+    }
+
+    /// The URL's origin, path and query (as `urls::parts`), cut at the first ask and
+    /// kept: most detectors ask for them, some at the start, the end and DevTools'
+    /// detail. The URL is not changed once a request is in the ring.
+    pub fn parts(&self) -> urls::Parts<'_> {
+        match self.cut() {
+            Some(cut) => cut.parts(&self.url),
+            None => urls::parts(&self.url),
+        }
+    }
+
+    /// Where [`Request::parts`] cuts the URL (`None` for a URL too long to keep the cut of).
+    pub fn cut(&self) -> Option<urls::Cut> {
+        let cut = self.url_cut.get();
+        if cut != urls::Cut::NONE {
+            return Some(cut);
+        }
+        let cut = urls::Cut::of(&self.url)?;
+        self.url_cut.set(cut);
+        Some(cut)
     }
 
     /// Replaces the body signature (and forgets the key cached from the old one).

@@ -299,25 +299,62 @@ pub struct Parts<'a> {
 }
 
 pub fn parts(url: &str) -> Parts<'_> {
+    let [path, query, end] = offsets(url);
+    slice(url, path, query, end)
+}
+
+/// Where [`parts`] cuts `url`: the path's start (the origin's end), the path's end
+/// (its `?`, or `end` without one) and the query's end (its fragment's `#`, or the URL's end).
+fn offsets(url: &str) -> [usize; 3] {
     // Cut at ASCII bytes (so at char boundaries) found with `memchr`: called
     // several times per request (see `split_once_byte`).
-    let url = before_fragment(url);
-    let (base, query) = split_once_byte(url, b'?').unwrap_or((url, ""));
-    let b = base.as_bytes();
-    match scheme_end(b) {
-        Some(i) => {
-            let end = memchr::memchr(b'/', &b[i + 3..]).map_or(base.len(), |j| i + 3 + j);
-            Parts {
-                origin: &base[..end],
-                path: &base[end..],
-                query,
-            }
-        }
-        None => Parts {
-            origin: "",
-            path: base,
-            query,
-        },
+    let b = url.as_bytes();
+    let end = memchr::memchr(b'#', b).unwrap_or(b.len());
+    let path_end = memchr::memchr(b'?', &b[..end]).unwrap_or(end);
+    let base = &b[..path_end];
+    let path = match scheme_end(base) {
+        Some(i) => memchr::memchr(b'/', &base[i + 3..]).map_or(path_end, |j| i + 3 + j),
+        None => 0,
+    };
+    [path, path_end, end]
+}
+
+/// [`Parts`] from [`offsets`]'s cuts.
+fn slice(url: &str, path: usize, path_end: usize, end: usize) -> Parts<'_> {
+    Parts {
+        origin: &url[..path],
+        path: &url[path..path_end],
+        // After the `?`, when there is one.
+        query: &url[(path_end + 1).min(end)..end],
+    }
+}
+
+/// Where [`parts`] cuts a URL, as byte offsets (see `offsets`): kept on a request
+/// (`Request::parts`), so that each detector asking for its origin, path or query
+/// does not cut the URL again.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Cut([u32; 3]);
+
+impl Default for Cut {
+    fn default() -> Self {
+        Cut::NONE
+    }
+}
+
+impl Cut {
+    /// No URL is cut there (a path never starts after its end): "not cut yet".
+    pub const NONE: Cut = Cut([u32::MAX, 0, 0]);
+
+    /// `url`'s cut; `None` for a URL of 4 GiB or more (offsets are `u32`).
+    pub fn of(url: &str) -> Option<Cut> {
+        let [a, b, c] = offsets(url);
+        Some(Cut([a.try_into().ok()?, b.try_into().ok()?, c.try_into().ok()?]))
+    }
+
+    /// The parts of `url`, which must be the URL this cut was made of.
+    pub fn parts(self, url: &str) -> Parts<'_> {
+        let [a, b, c] = self.0;
+        slice(url, a as usize, b as usize, c as usize)
     }
 }
 
@@ -447,7 +484,11 @@ impl std::hash::Hasher for QuickHasher {
 /// Feeds what [`signature`] keeps into `h`, without building the string: equal
 /// for URLs whose signatures are equal (default ports aside).
 pub fn signature_hash<H: std::hash::Hasher>(url: &str, h: &mut H) {
-    let p = parts(url);
+    signature_hash_of(parts(url), h)
+}
+
+/// [`signature_hash`] of a URL already cut.
+pub fn signature_hash_of<H: std::hash::Hasher>(p: Parts, h: &mut H) {
     for b in p.origin.bytes() {
         h.write_u8(b.to_ascii_lowercase());
     }
@@ -468,7 +509,11 @@ pub fn signature_hash<H: std::hash::Hasher>(url: &str, h: &mut H) {
 /// Feeds what [`shape`] keeps into `h`, without building the string: equal for
 /// URLs of one shape.
 pub fn shape_hash<H: std::hash::Hasher>(url: &str, h: &mut H) {
-    let p = parts(url);
+    shape_hash_of(parts(url), h)
+}
+
+/// [`shape_hash`] of a URL already cut.
+pub fn shape_hash_of<H: std::hash::Hasher>(p: Parts, h: &mut H) {
     for b in p.origin.bytes() {
         h.write_u8(b.to_ascii_lowercase());
     }
@@ -549,6 +594,27 @@ mod tests {
         assert_eq!(parts("https://h").path, "");
         assert_eq!(segments("/api//items/").collect::<Vec<_>>(), vec!["api", "items"]);
         assert_eq!(query_pairs("a=1&&b").collect::<Vec<_>>(), vec![("a", "1"), ("b", "")]);
+    }
+
+    #[test]
+    fn a_kept_cut_gives_the_parts() {
+        for url in [
+            "HTTP://H:1/a/b?x=1&y#f",
+            "https://h",
+            "https://h?q=1",
+            "https://h/?",
+            "https://h/p#a?b",
+            "/rel/x?y=2",
+            "",
+            "?",
+            "#",
+            "data:text/plain,a/b?c",
+            "http://h/a://b/c?d",
+        ] {
+            let cut = Cut::of(url).expect("short");
+            assert_ne!(cut, Cut::NONE, "{url}");
+            assert_eq!(cut.parts(url), parts(url), "{url}");
+        }
     }
 
     #[test]
