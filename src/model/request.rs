@@ -92,7 +92,7 @@ pub struct Request {
     pub retry: Option<Retry>,
     /// Detectors that have counted it, a bit each (see [`Request::count_once`]).
     counted_by: std::cell::Cell<u32>,
-    /// The polling detector's shape hash, computed once (see [`Request::shape_hash_with`]);
+    /// The polling detector's shape hash, computed once (see [`Request::shape_hash`]);
     /// 0 until then (a hash that is 0 is computed again each time: the same value).
     /// Not an `Option`: with `url_cut` the record keeps its size, which the ring's
     /// byte budget counts (a larger record would change what a flood evicts).
@@ -267,16 +267,22 @@ impl Request {
         was & bit == 0
     }
 
-    /// A hash of the request's shape (method, URL shape, operation), computed by
-    /// `compute` the first time and cached: the polling detector asks at the start,
-    /// the end and DevTools' detail, and hashing a URL's shape means scanning it.
-    /// The method, URL and operation are not changed once a request is in the ring.
-    pub fn shape_hash_with(&self, compute: impl FnOnce(&Request) -> u64) -> u64 {
+    /// A hash of the request's shape (method, URL shape, operation): the polling
+    /// detector's group, which it asks for at the start, the end and DevTools'
+    /// detail; hashing a URL's shape means scanning it, so it is computed once
+    /// (ahead, on the CLI's reader thread: see [`Request::prepare`]). The method, URL
+    /// and operation are not changed once a request is in the ring.
+    pub fn shape_hash(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
         let h = self.shape_hash_cache.get();
         if h != 0 {
             return h;
         }
-        let h = compute(self);
+        let mut hasher = urls::QuickHasher::default();
+        self.method.hash(&mut hasher);
+        urls::shape_hash_of(self.parts(), &mut hasher);
+        self.op.hash(&mut hasher);
+        let h = hasher.finish();
         self.shape_hash_cache.set(h);
         h
     }
@@ -493,7 +499,8 @@ impl Request {
     }
 
     /// [`Request::from_devtools`] built ahead, off the engine's thread (the CLI's
-    /// reader), with the keys detectors ask for (`same_key`, `endpoint`) computed:
+    /// reader), with the keys detectors ask for (`same_key`, `endpoint`, the URL's
+    /// cut and the shape hash) computed:
     /// the engine gives it its id (see `Engine::ingest_prepared`). The endpoint is
     /// held uncounted until something asks for it (see `endpoint_bytes`), so the
     /// engine's byte budget, and with it every eviction, moves exactly as without.
@@ -501,6 +508,9 @@ impl Request {
         let r = Request::from_devtools(0, n);
         let _ = r.same_key();
         let _ = r.endpoint_cache.set(r.compute_endpoint());
+        // Held in cells of fixed size: the byte count does not move.
+        let _ = r.cut();
+        let _ = r.shape_hash();
         r
     }
 
