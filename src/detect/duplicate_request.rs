@@ -87,6 +87,10 @@ struct Key {
     url: String,
     label: String,
     last: f64,
+    /// The key is in `DuplicateRequest::flagged` (kept in step with it, and read from
+    /// it when the key is created again after an eviction): a refresh, on every copy
+    /// and end, reads this instead of searching the set by its text.
+    flagged: bool,
     /// What the finding shows now (count, in flight, gap, StrictMode, sources): unchanged, no update.
     shown: Option<(u64, u64, i64, bool, usize)>,
     /// `tally(list)` as the latest refresh computed it, until the list changes: the
@@ -254,8 +258,7 @@ impl DuplicateRequest {
     /// Recomputes the finding of one key from what is known now.
     fn refresh(&mut self, key: &str, out: &mut Findings) {
         let Some(k) = self.keys.get(key) else { return };
-        // Looked up once: the key's finding is refreshed on every copy.
-        let flagged = self.flagged.contains(key);
+        let flagged = k.flagged;
         if k.list.len() < 2 && k.retired == 0 && !flagged {
             return;
         }
@@ -263,12 +266,14 @@ impl DuplicateRequest {
         k.tally.set(Some(t));
         let count = k.retired + t.len();
         if count < 2 {
-            if self.flagged.remove(key) {
+            if flagged {
+                self.flagged.remove(key);
                 out.remove(ID, key);
                 self.shown.remove(key);
             }
             if let Some(k) = self.keys.get_mut(key) {
                 k.shown = None;
+                k.flagged = false;
             }
             return;
         }
@@ -353,6 +358,7 @@ impl DuplicateRequest {
         }
         if let Some(k) = self.keys.get_mut(key) {
             k.shown = Some(shown);
+            k.flagged = true;
         }
     }
 }
@@ -368,7 +374,14 @@ impl Detector for DuplicateRequest {
         self.page_url.clone_from(&page.url);
         let window = self.cfg.window_ms;
         if !self.keys.contains_key(key) {
-            self.keys.insert(key.to_string(), Key::default());
+            let flagged = self.flagged.contains(key);
+            self.keys.insert(
+                key.to_string(),
+                Key {
+                    flagged,
+                    ..Key::default()
+                },
+            );
         }
         let Some(k) = self.keys.get_mut(key) else { return };
         // The list changes here: what the latest refresh counted is the tally before.
@@ -484,7 +497,7 @@ impl Detector for DuplicateRequest {
         };
         if s.source.is_none() {
             s.source = Some(src.clone());
-            if self.flagged.contains(key) {
+            if self.keys.get(key).is_some_and(|k| k.flagged) {
                 self.refresh(key, out);
             }
         }
