@@ -538,6 +538,12 @@ impl Request {
     }
 
     pub fn label(&self) -> String {
-        format!("{} {}", self.method, urls::short(&self.url))
+        // `"{method} {short}"`, without the formatter (asked per new key by duplicate-request).
+        let short = urls::short(&self.url);
+        let mut label = String::with_capacity(self.method.len() + 1 + short.len());
+        label.push_str(&self.method);
+        label.push(' ');
+        label.push_str(short);
+        label
     }
 }
