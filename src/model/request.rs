@@ -116,6 +116,12 @@ pub struct Retry {
 /// for the endpoint. One prepared ahead (`Request::prepare`) counts from then on, as
 /// one computed then would.
 const ENDPOINT_ASKED: u32 = 1 << 31;
+/// Two more bits of `Request::counted_by` (the detectors use the low ones, see
+/// `detect::slot_of`): whether `urls::is_normal(url)` is known, and its answer
+/// (see [`Request::url_is_normal`]; a field of its own would grow the record, whose
+/// size the ring's byte budget counts).
+const URL_NORMAL_KNOWN: u32 = 1 << 30;
+const URL_NORMAL: u32 = 1 << 29;
 
 /// A request this long after an identical one failed is no longer taken as its retry.
 pub const RETRY_WINDOW_MS: f64 = 60_000.0;
@@ -259,8 +265,9 @@ impl Request {
     /// `Detector::on_settled`); a detector that counts it when it first qualifies asks
     /// here, so it counts it once without a set of its own. The mark lives as long as
     /// the request does in the engine's ring, which is as long as hooks can come for it.
-    /// `slot` is the detector's place in the registry (`detect::index_of`), below 32.
+    /// `slot` is the detector's place in the registry (`detect::index_of`), below 29.
     pub fn count_once(&self, slot: usize) -> bool {
+        debug_assert!(slot < 29, "the higher bits are the request's own");
         let bit = 1u32 << slot;
         let was = self.counted_by.get();
         self.counted_by.set(was | bit);
@@ -295,6 +302,26 @@ impl Request {
             Some(cut) => cut.parts(&self.url),
             None => urls::parts(&self.url),
         }
+    }
+
+    /// `urls::is_normal(&self.url)`, decided once: the request's key, the engine's
+    /// merge key at its start and at its end all ask.
+    pub fn url_is_normal(&self) -> bool {
+        let bits = self.counted_by.get();
+        if bits & URL_NORMAL_KNOWN != 0 {
+            return bits & URL_NORMAL != 0;
+        }
+        let normal = urls::is_normal(&self.url);
+        self.note_url_normal(normal);
+        normal
+    }
+
+    /// Keeps what the caller found `urls::is_normal(&self.url)` to be (the engine
+    /// decides it for the event the request is made of, before the request exists).
+    pub fn note_url_normal(&self, normal: bool) {
+        let bits = self.counted_by.get() | URL_NORMAL_KNOWN;
+        self.counted_by
+            .set(if normal { bits | URL_NORMAL } else { bits & !URL_NORMAL });
     }
 
     /// Where [`Request::parts`] cuts the URL (`None` for a URL too long to keep the cut of).
@@ -452,7 +479,7 @@ impl Request {
                 let mut key = String::with_capacity(self.method.len() + self.url.len() + body.len() + 2);
                 key.push_str(&self.method);
                 key.push(' ');
-                if urls::is_normal(&self.url) {
+                if self.url_is_normal() {
                     key.push_str(&self.url);
                 } else {
                     key.push_str(&urls::normalize(&self.url));
@@ -506,6 +533,7 @@ impl Request {
     /// engine's byte budget, and with it every eviction, moves exactly as without.
     pub fn prepare(n: &NetworkEntry) -> Request {
         let r = Request::from_devtools(0, n);
+        let _ = r.url_is_normal();
         let _ = r.same_key();
         let _ = r.endpoint_cache.set(r.compute_endpoint());
         // Held in cells of fixed size: the byte count does not move.
