@@ -428,17 +428,17 @@ impl Detector for DuplicateRequest {
         };
         self.page_url.clone_from(&page.url);
         let window = self.cfg.window_ms;
-        if !self.keys.contains_key(key) {
-            let flagged = self.flagged.contains(key);
-            self.keys.insert(
-                key.to_string(),
-                Key {
+        // One lookup for a key seen before, the text copied only for a new one.
+        let k = match self.keys.get_mut(key) {
+            Some(k) => k,
+            None => {
+                let flagged = self.flagged.contains(key);
+                self.keys.entry(key.to_string()).or_insert(Key {
                     flagged,
                     ..Key::default()
-                },
-            );
-        }
-        let Some(k) = self.keys.get_mut(key) else { return };
+                })
+            }
+        };
         // The list changes here: what the latest refresh counted is the tally before.
         let mut counted_before = k.tally.take();
         // Forget what can no longer pair with a request starting now (DevTools' log can

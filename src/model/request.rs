@@ -161,18 +161,18 @@ impl Retries {
     /// Remembers `r`, and that it retried `retried` (taken: no other request retries it).
     pub fn remember(&mut self, r: &Request, retried: Option<u64>) {
         let Some(key) = r.same_key() else { return };
-        if !self.last.contains_key(key) {
-            self.last.insert(key.to_string(), Recent::default());
+        // One lookup for a key seen before (most are), the text copied only for a new one.
+        let recent = match self.last.get_mut(key) {
+            Some(recent) => recent,
+            None => self.last.entry(key.to_string()).or_default(),
+        };
+        for e in recent.0.iter_mut().filter(|e| Some(e.0) == retried) {
+            e.2 = true;
         }
-        if let Some(recent) = self.last.get_mut(key) {
-            for e in recent.0.iter_mut().filter(|e| Some(e.0) == retried) {
-                e.2 = true;
-            }
-            if recent.0.len() == RECENT_PER_KEY {
-                recent.0.remove(0);
-            }
-            recent.0.push((r.id, r.start, false));
+        if recent.0.len() == RECENT_PER_KEY {
+            recent.0.remove(0);
         }
+        recent.0.push((r.id, r.start, false));
         let (id, now) = (r.id, r.start);
         crate::model::bounded::evict_oldest(&mut self.last, MAX_RETRY_KEYS, |v| match v.0.last() {
             Some(e) if e.0 != id => e.1,
