@@ -87,6 +87,10 @@ struct Key {
     url: String,
     label: String,
     last: f64,
+    /// The key is in `DuplicateRequest::flagged` (kept in step with it, and read from
+    /// it when the key is created again after an eviction): a refresh, on every copy
+    /// and end, reads this instead of searching the set by its text.
+    flagged: bool,
     /// What the finding shows now (count, in flight, gap, StrictMode, sources): unchanged, no update.
     shown: Option<(u64, u64, i64, bool, usize)>,
     /// `tally(list)` as the latest refresh computed it, until the list changes: the
@@ -101,6 +105,11 @@ struct Tally {
     counted: u32,
     in_flight: u64,
     min_gap: Option<f64>,
+    /// Where the count stopped, for `tally_after_push`: the latest end among the
+    /// countable requests (infinite while one is in flight), and the last of them in
+    /// start order.
+    latest_end: Option<f64>,
+    last: Option<usize>,
 }
 
 impl Tally {
@@ -233,7 +242,56 @@ fn tally(list: &[Seen], window: f64) -> Tally {
         counted,
         in_flight,
         min_gap,
+        latest_end,
+        last: order.last().copied(),
     }
+}
+
+/// [`tally`] of `list`, whose last request was just pushed, from `before`, the tally
+/// of the list without it. A new request usually comes last in start order: then the
+/// count is `tally`'s loop one step further (the previous last one gets its next, the
+/// new one is compared with the latest end), not the whole list again; a start
+/// counts its key's list twice otherwise (after forgetting the old ones, and after).
+fn tally_after_push(before: Tally, list: &[Seen], window: f64) -> Tally {
+    let Some((x, rest)) = list.split_last() else {
+        return before;
+    };
+    let j = rest.len();
+    if !x.countable() {
+        return before; // not counted, nor in the order
+    }
+    if j >= 32 || x.sticky {
+        return tally(list, window);
+    }
+    if let Some(p) = before.last {
+        let after = x.start.total_cmp(&list[p].start).then(x.id.cmp(&list[p].id));
+        if after != std::cmp::Ordering::Greater {
+            return tally(list, window);
+        }
+    }
+    let mut t = before;
+    // The step of the one that was last: the new one is its next.
+    if let Some(p) = before.last {
+        if list[p].end.is_none_or(|e| x.start <= e + window) {
+            t.counted |= 1 << p;
+        }
+    }
+    // The new one's step.
+    if let Some(end) = before.latest_end {
+        if x.start <= end + window {
+            t.counted |= 1 << j;
+            if x.start < end {
+                t.in_flight += 1;
+            } else {
+                let gap = x.start - end;
+                t.min_gap = Some(t.min_gap.map_or(gap, |g: f64| g.min(gap)));
+            }
+        }
+    }
+    let end = x.end.unwrap_or(f64::INFINITY);
+    t.latest_end = Some(before.latest_end.map_or(end, |l: f64| l.max(end)));
+    t.last = Some(j);
+    t
 }
 
 impl DuplicateRequest {
@@ -251,24 +309,26 @@ impl DuplicateRequest {
         }
     }
 
-    /// Recomputes the finding of one key from what is known now.
-    fn refresh(&mut self, key: &str, out: &mut Findings) {
+    /// Recomputes the finding of one key from what is known now; `counted`: the
+    /// key's tally when the caller has it (see `tally_after_push`).
+    fn refresh(&mut self, key: &str, counted: Option<Tally>, out: &mut Findings) {
         let Some(k) = self.keys.get(key) else { return };
-        // Looked up once: the key's finding is refreshed on every copy.
-        let flagged = self.flagged.contains(key);
+        let flagged = k.flagged;
         if k.list.len() < 2 && k.retired == 0 && !flagged {
             return;
         }
-        let t = tally(&k.list, self.cfg.window_ms);
+        let t = counted.unwrap_or_else(|| tally(&k.list, self.cfg.window_ms));
         k.tally.set(Some(t));
         let count = k.retired + t.len();
         if count < 2 {
-            if self.flagged.remove(key) {
+            if flagged {
+                self.flagged.remove(key);
                 out.remove(ID, key);
                 self.shown.remove(key);
             }
             if let Some(k) = self.keys.get_mut(key) {
                 k.shown = None;
+                k.flagged = false;
             }
             return;
         }
@@ -353,6 +413,7 @@ impl DuplicateRequest {
         }
         if let Some(k) = self.keys.get_mut(key) {
             k.shown = Some(shown);
+            k.flagged = true;
         }
     }
 }
@@ -367,12 +428,19 @@ impl Detector for DuplicateRequest {
         };
         self.page_url.clone_from(&page.url);
         let window = self.cfg.window_ms;
-        if !self.keys.contains_key(key) {
-            self.keys.insert(key.to_string(), Key::default());
-        }
-        let Some(k) = self.keys.get_mut(key) else { return };
+        // One lookup for a key seen before, the text copied only for a new one.
+        let k = match self.keys.get_mut(key) {
+            Some(k) => k,
+            None => {
+                let flagged = self.flagged.contains(key);
+                self.keys.entry(key.to_string()).or_insert(Key {
+                    flagged,
+                    ..Key::default()
+                })
+            }
+        };
         // The list changes here: what the latest refresh counted is the tally before.
-        let counted_before = k.tally.take();
+        let mut counted_before = k.tally.take();
         // Forget what can no longer pair with a request starting now (DevTools' log can
         // deliver a little out of order, hence the extra slack); keep what it counted.
         let keep = |s: &Seen| s.end.is_none_or(|e| e + window + 10_000.0 >= req.start);
@@ -420,7 +488,9 @@ impl Detector for DuplicateRequest {
                 keep
             });
             // What stays is counted afresh; subtract its in-flight part from the retired sum.
-            k.retired_in_flight -= tally(&k.list, window).in_flight.min(k.retired_in_flight);
+            let rest = tally(&k.list, window);
+            k.retired_in_flight -= rest.in_flight.min(k.retired_in_flight);
+            counted_before = Some(rest);
         }
         k.list.push(Seen {
             id: req.id,
@@ -436,7 +506,8 @@ impl Detector for DuplicateRequest {
             k.label = req.label();
         }
         k.last = req.start;
-        self.refresh(key, out);
+        let counted = counted_before.map(|before| tally_after_push(before, &k.list, window));
+        self.refresh(key, counted, out);
         let now = req.start;
         self.evicted += evict_oldest(
             &mut self.keys,
@@ -468,7 +539,7 @@ impl Detector for DuplicateRequest {
             return;
         }
         k.tally.set(None);
-        self.refresh(key, out);
+        self.refresh(key, None, out);
     }
 
     fn on_enrich(&mut self, req: &Request, out: &mut Findings) {
@@ -484,8 +555,8 @@ impl Detector for DuplicateRequest {
         };
         if s.source.is_none() {
             s.source = Some(src.clone());
-            if self.flagged.contains(key) {
-                self.refresh(key, out);
+            if self.keys.get(key).is_some_and(|k| k.flagged) {
+                self.refresh(key, None, out);
             }
         }
     }
@@ -586,7 +657,7 @@ impl Detector for DuplicateRequest {
         self.page_url.clone_from(&page.url);
         let keys: Vec<String> = self.flagged.iter().cloned().collect();
         for key in keys {
-            self.refresh(&key, out);
+            self.refresh(&key, None, out);
         }
     }
 }
@@ -596,6 +667,57 @@ mod tests {
     use crate::detect::testkit::*;
     use crate::model::event::{Event, PageInfo, ReactRenderer};
     use crate::Severity;
+
+    #[test]
+    fn a_count_continued_after_a_push_is_the_whole_count() {
+        use super::{tally, tally_after_push, Seen};
+        // Random lists (starts in and out of order, ends unknown, aborts, retries,
+        // sticky ones): the count continued from the list without its last request
+        // equals counting the whole list again.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut rnd = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let window = 2_000.0;
+        for _ in 0..20_000 {
+            let len = 1 + rnd(17) as usize;
+            let mut list = Vec::new();
+            let mut t = 0.0;
+            for i in 0..len {
+                t += [0.0, 5.0, 700.0, 2_500.0][rnd(4) as usize] - if rnd(6) == 0 { 900.0 } else { 0.0 };
+                list.push(Seen {
+                    id: i as u64 + 1,
+                    start: t,
+                    end: (rnd(5) != 0).then(|| t + [1.0, 40.0, 3_000.0][rnd(3) as usize]),
+                    aborted: rnd(9) == 0,
+                    retry: rnd(9) == 0,
+                    source: None,
+                    sticky: i + 1 < len && rnd(7) == 0,
+                });
+            }
+            let whole = tally(&list, window);
+            let continued = tally_after_push(tally(&list[..len - 1], window), &list, window);
+            assert_eq!(
+                (
+                    whole.counted,
+                    whole.in_flight,
+                    whole.min_gap,
+                    whole.latest_end,
+                    whole.last
+                ),
+                (
+                    continued.counted,
+                    continued.in_flight,
+                    continued.min_gap,
+                    continued.latest_end,
+                    continued.last
+                )
+            );
+        }
+    }
 
     fn react_page(t: &mut Kit, url: &str, bundle_type: u8) {
         t.engine.ingest(Event::Page(PageInfo {

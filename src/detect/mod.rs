@@ -417,8 +417,8 @@ pub(crate) fn index_of(id: &str) -> usize {
 /// a constant (`const SLOT: usize = super::slot_of(ID);`), no search per request.
 pub(crate) const fn slot_of(id: &str) -> usize {
     const _: () = assert!(
-        DETECTORS.len() <= 31,
-        "Request::count_once keeps a bit per detector in a u32 (the last bit is the endpoint's)"
+        DETECTORS.len() <= 29,
+        "Request::count_once keeps a bit per detector in a u32 (the last three are the request's own)"
     );
     const fn same(a: &str, b: &str) -> bool {
         let (a, b) = (a.as_bytes(), b.as_bytes());

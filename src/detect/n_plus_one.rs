@@ -201,7 +201,7 @@ fn is_namespace(seg: &str, cfg: &NPlusOneConfig) -> bool {
 
 /// The ways a request could be one of a burst, each as (burst key, hole, value).
 fn candidates<'a>(req: &'a Request, cfg: &NPlusOneConfig) -> Vec<(u64, Hole, &'a str)> {
-    let p = urls::parts(&req.url);
+    let p = req.parts();
     let segs: Vec<&str> = urls::segments(p.path).collect();
     let mut pairs: Vec<(&str, &str)> = urls::query_pairs(p.query).collect();
     crate::model::sort::sort_unstable(&mut pairs);
@@ -321,13 +321,16 @@ impl NPlusOne {
 
     /// What `names()` puts in the hole for this member: all that can differ
     /// between the names of one burst's members (the rest of the key is hashed).
-    fn hole_placeholder(&self, b: &Burst, req: &Request) -> &'static str {
+    /// `value`: the member's value in the hole when the caller has it at hand (the
+    /// start's candidates), else it is cut from the URL again.
+    fn hole_placeholder(&self, b: &Burst, req: &Request, value: Option<&str>) -> &'static str {
         if !b.id_like {
             return "{slug}";
         }
-        let p = urls::parts(&req.url);
+        let p = req.parts();
         let value = match b.hole {
             Hole::Body => return "",
+            _ if value.is_some() => value,
             Hole::Path { index, .. } => urls::segments(p.path).nth(index),
             Hole::Query { index } => {
                 let mut pairs: Vec<(&str, &str)> = urls::query_pairs(p.query).collect();
@@ -340,7 +343,7 @@ impl NPlusOne {
 
     /// The finding's key and label: the URL with the hole (and any other id) as a placeholder.
     fn names(&self, b: &Burst, req: &Request) -> (String, String) {
-        let p = urls::parts(&req.url);
+        let p = req.parts();
         let origin = p.origin.to_ascii_lowercase();
         if let (Hole::Body, Some(op)) = (b.hole, &req.op) {
             let path = if p.path.is_empty() { "/" } else { p.path };
@@ -388,12 +391,13 @@ impl NPlusOne {
         )
     }
 
-    fn report(&mut self, key: u64, req: &Request, out: &mut Findings) {
+    /// `value`: what `req` has in the burst's hole, when known (see `hole_placeholder`).
+    fn report(&mut self, key: u64, req: &Request, value: Option<&str>, out: &mut Findings) {
         let Some(b) = self.bursts.get(&key) else { return };
         if (b.counted == b.size && b.reported_ms == b.total_ms) || !self.qualifies(b) {
             return;
         }
-        let hole = self.hole_placeholder(b, req);
+        let hole = self.hole_placeholder(b, req, value);
         let stale = !matches!(&b.names, Some((id_like, h, _, _)) if *id_like == b.id_like && *h == hole);
         if stale {
             let (k, l) = self.names(b, req);
@@ -509,7 +513,7 @@ impl NPlusOne {
                     b.sizes.push((req.id, n));
                 }
             }
-            self.report(key, req, out);
+            self.report(key, req, None, out);
         }
         if let Some(r) = self.recent.get_mut(&req.id) {
             r.keys = keys;
@@ -575,8 +579,8 @@ impl Detector for NPlusOne {
             }
         }
         self.remember(req, cands.iter().map(|(k, _, _)| *k).collect());
-        for (key, _, _) in &cands {
-            self.report(*key, req, out);
+        for (key, _, value) in &cands {
+            self.report(*key, req, Some(value), out);
         }
         if self.bursts.len() > self.purge_at {
             // Amortized: a burst that ended with too few items can never qualify;

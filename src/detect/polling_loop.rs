@@ -291,23 +291,17 @@ fn signature(req: &Request) -> String {
     )
 }
 
-/// The group a request belongs to: [`shape_key`], hashed without building it.
+/// The group a request belongs to: [`shape_key`], hashed without building it
+/// (see `Request::shape_hash`, which the CLI's reader computes ahead).
 fn shape_hash(req: &Request) -> u64 {
-    // Asked at the start, the end and DevTools' detail: computed once per request.
-    req.shape_hash_with(|req| {
-        let mut h = urls::QuickHasher::default();
-        req.method.hash(&mut h);
-        urls::shape_hash(&req.url, &mut h);
-        req.op.hash(&mut h);
-        h.finish()
-    })
+    req.shape_hash()
 }
 
 /// The exact request: [`signature`], hashed without building it.
 fn exact_hash(req: &Request) -> u64 {
     let mut h = urls::QuickHasher::default();
     req.method.hash(&mut h);
-    urls::signature_hash(&req.url, &mut h);
+    urls::signature_hash_of(req.parts(), &mut h);
     req.body.hash(&mut h);
     h.finish()
 }

@@ -103,6 +103,8 @@ struct Node {
     last_end: Option<f64>,
     key: Option<String>,
     url: String,
+    /// Where `url` is cut (see `Request::cut`), for `IdPlaces`.
+    cut: Option<urls::Cut>,
     method: String,
     values: Vec<String>,
     /// The lengths of `values` (see `lengths`).
@@ -205,8 +207,8 @@ fn lengths<'s>(texts: impl IntoIterator<Item = &'s str>) -> u64 {
 }
 
 impl<'a> IdPlaces<'a> {
-    fn of(url: &'a str) -> Self {
-        let parts = urls::parts(url);
+    fn of(url: &'a str, cut: Option<urls::Cut>) -> Self {
+        let parts = cut.map_or_else(|| urls::parts(url), |c| c.parts(url));
         let (path, query) = (parts.path, parts.query);
         let lengths =
             lengths(urls::segments(path)) | lengths(urls::query_pairs(query).map(|(_, v)| v).filter(|v| v.len() >= 4));
@@ -397,13 +399,13 @@ impl RequestWaterfall {
         // Inlined where the ring is scanned: a call per answer in reach cost more than
         // the comparison, which the lengths mostly settle.
         #[inline(always)]
-        fn carries<'b>(places: &std::cell::OnceCell<IdPlaces<'b>>, url: &'b str, a: &Node) -> bool {
+        fn carries<'b>(places: &std::cell::OnceCell<IdPlaces<'b>>, b: &'b Node, a: &Node) -> bool {
             a.value_lengths != 0
                 && places
-                    .get_or_init(|| IdPlaces::of(url))
+                    .get_or_init(|| IdPlaces::of(&b.url, b.cut))
                     .carry_any(&a.values, a.value_lengths)
         }
-        let carries_from = |a: &Node| carries(&places, &b.url, a);
+        let carries_from = |a: &Node| carries(&places, b, a);
         let mut busy = false;
         // The oldest nodes, all out of reach (a millisecond to spare for rounding), need no look.
         let from = self.reach.partition_point(|r| *r < b.start - 1.0).min(self.nodes.len());
@@ -421,7 +423,7 @@ impl RequestWaterfall {
             let (near, by_value) = match (a.end, a.last_end) {
                 (Some(end), Some(last)) if !a.aborted && b.start >= end.min(last) - self.cfg.max_overlap_ms => {
                     let near = b.start - last <= self.cfg.max_gap_ms;
-                    let by_value = !near && b.start - last <= self.cfg.data_gap_ms && carries(&places, &b.url, a);
+                    let by_value = !near && b.start - last <= self.cfg.data_gap_ms && carries(&places, b, a);
                     (near, by_value)
                 }
                 _ => (false, false),
@@ -607,6 +609,7 @@ impl RequestWaterfall {
             last_end: req.last_end(),
             key: req.same_request_key(),
             url: req.url.clone(),
+            cut: req.cut(),
             method: req.method.clone(),
             values: req.values.clone(),
             value_lengths: lengths(req.values.iter().map(String::as_str)),

@@ -265,7 +265,9 @@ impl Engine {
                 if self.by_page_id.contains_key(&s.id) {
                     return; // delivered twice (a resend after reconnecting)
                 }
-                let key = merge::key(&s.method, &s.url);
+                // Decided once for the key here and, when the start makes a request, for its own keys.
+                let normal = crate::model::urls::is_normal(&s.url);
+                let key = merge::key(&s.method, &s.url, normal);
                 match self.waiting_for_page.take_closest(key, s.t) {
                     Some(id) => {
                         self.by_page_id.insert(s.id, id);
@@ -283,6 +285,7 @@ impl Engine {
                     None => {
                         let id = self.alloc_id();
                         let mut r = Request::from_page(id, s);
+                        r.note_url_normal(normal);
                         self.place(&mut r);
                         self.mark_retry(&mut r);
                         self.by_page_id.insert(s.id, id);
@@ -318,7 +321,7 @@ impl Engine {
                         first_end,
                         newly_aborted,
                         // Still waiting for DevTools' half (see `Unmatched::settled`).
-                        (first_end && !r.from_devtools).then(|| merge::key(&r.method, &r.url)),
+                        (first_end && !r.from_devtools).then(|| merge::key(&r.method, &r.url, r.url_is_normal())),
                     )
                 }) else {
                     return;
@@ -336,7 +339,12 @@ impl Engine {
                 }
             }
             Event::Network(n) => {
-                let key = merge::key(&n.method, &n.url);
+                // The record built ahead (of this entry) may know already.
+                let normal = match &self.prepared {
+                    Some(p) => p.url_is_normal(),
+                    None => crate::model::urls::is_normal(&n.url),
+                };
+                let key = merge::key(&n.method, &n.url, normal);
                 if !self.seen_entries.first_time(key, n) {
                     // The same entry again (getHAR() and onRequestFinished both had it).
                     self.stats.devtools_repeats += 1;
@@ -368,7 +376,11 @@ impl Engine {
                                 r.id = id;
                                 r
                             }
-                            None => Request::from_devtools(id, n),
+                            None => {
+                                let r = Request::from_devtools(id, n);
+                                r.note_url_normal(normal);
+                                r
+                            }
                         };
                         self.place(&mut r);
                         self.mark_retry(&mut r);

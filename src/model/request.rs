@@ -92,8 +92,13 @@ pub struct Request {
     pub retry: Option<Retry>,
     /// Detectors that have counted it, a bit each (see [`Request::count_once`]).
     counted_by: std::cell::Cell<u32>,
-    /// The polling detector's shape hash, computed once (see [`Request::shape_hash_with`]).
-    shape_hash_cache: std::cell::Cell<Option<u64>>,
+    /// The polling detector's shape hash, computed once (see [`Request::shape_hash`]);
+    /// 0 until then (a hash that is 0 is computed again each time: the same value).
+    /// Not an `Option`: with `url_cut` the record keeps its size, which the ring's
+    /// byte budget counts (a larger record would change what a flood evicts).
+    shape_hash_cache: std::cell::Cell<u64>,
+    /// Where the URL is cut (see [`Request::parts`]), `Cut::NONE` until first asked.
+    url_cut: std::cell::Cell<urls::Cut>,
 }
 
 /// A request that repeats an identical one which failed before it started.
@@ -111,6 +116,12 @@ pub struct Retry {
 /// for the endpoint. One prepared ahead (`Request::prepare`) counts from then on, as
 /// one computed then would.
 const ENDPOINT_ASKED: u32 = 1 << 31;
+/// Two more bits of `Request::counted_by` (the detectors use the low ones, see
+/// `detect::slot_of`): whether `urls::is_normal(url)` is known, and its answer
+/// (see [`Request::url_is_normal`]; a field of its own would grow the record, whose
+/// size the ring's byte budget counts).
+const URL_NORMAL_KNOWN: u32 = 1 << 30;
+const URL_NORMAL: u32 = 1 << 29;
 
 /// A request this long after an identical one failed is no longer taken as its retry.
 pub const RETRY_WINDOW_MS: f64 = 60_000.0;
@@ -150,18 +161,18 @@ impl Retries {
     /// Remembers `r`, and that it retried `retried` (taken: no other request retries it).
     pub fn remember(&mut self, r: &Request, retried: Option<u64>) {
         let Some(key) = r.same_key() else { return };
-        if !self.last.contains_key(key) {
-            self.last.insert(key.to_string(), Recent::default());
+        // One lookup for a key seen before (most are), the text copied only for a new one.
+        let recent = match self.last.get_mut(key) {
+            Some(recent) => recent,
+            None => self.last.entry(key.to_string()).or_default(),
+        };
+        for e in recent.0.iter_mut().filter(|e| Some(e.0) == retried) {
+            e.2 = true;
         }
-        if let Some(recent) = self.last.get_mut(key) {
-            for e in recent.0.iter_mut().filter(|e| Some(e.0) == retried) {
-                e.2 = true;
-            }
-            if recent.0.len() == RECENT_PER_KEY {
-                recent.0.remove(0);
-            }
-            recent.0.push((r.id, r.start, false));
+        if recent.0.len() == RECENT_PER_KEY {
+            recent.0.remove(0);
         }
+        recent.0.push((r.id, r.start, false));
         let (id, now) = (r.id, r.start);
         crate::model::bounded::evict_oldest(&mut self.last, MAX_RETRY_KEYS, |v| match v.0.last() {
             Some(e) if e.0 != id => e.1,
@@ -254,25 +265,74 @@ impl Request {
     /// `Detector::on_settled`); a detector that counts it when it first qualifies asks
     /// here, so it counts it once without a set of its own. The mark lives as long as
     /// the request does in the engine's ring, which is as long as hooks can come for it.
-    /// `slot` is the detector's place in the registry (`detect::index_of`), below 32.
+    /// `slot` is the detector's place in the registry (`detect::index_of`), below 29.
     pub fn count_once(&self, slot: usize) -> bool {
+        debug_assert!(slot < 29, "the higher bits are the request's own");
         let bit = 1u32 << slot;
         let was = self.counted_by.get();
         self.counted_by.set(was | bit);
         was & bit == 0
     }
 
-    /// A hash of the request's shape (method, URL shape, operation), computed by
-    /// `compute` the first time and cached: the polling detector asks at the start,
-    /// the end and DevTools' detail, and hashing a URL's shape means scanning it.
-    /// The method, URL and operation are not changed once a request is in the ring.
-    pub fn shape_hash_with(&self, compute: impl FnOnce(&Request) -> u64) -> u64 {
-        if let Some(h) = self.shape_hash_cache.get() {
+    /// A hash of the request's shape (method, URL shape, operation): the polling
+    /// detector's group, which it asks for at the start, the end and DevTools'
+    /// detail; hashing a URL's shape means scanning it, so it is computed once
+    /// (ahead, on the CLI's reader thread: see [`Request::prepare`]). The method, URL
+    /// and operation are not changed once a request is in the ring.
+    pub fn shape_hash(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let h = self.shape_hash_cache.get();
+        if h != 0 {
             return h;
         }
-        let h = compute(self);
-        self.shape_hash_cache.set(Some(h));
+        let mut hasher = urls::QuickHasher::default();
+        self.method.hash(&mut hasher);
+        urls::shape_hash_of(self.parts(), &mut hasher);
+        self.op.hash(&mut hasher);
+        let h = hasher.finish();
+        self.shape_hash_cache.set(h);
         h
+    }
+
+    /// The URL's origin, path and query (as `urls::parts`), cut at the first ask and
+    /// kept: most detectors ask for them, some at the start, the end and DevTools'
+    /// detail. The URL is not changed once a request is in the ring.
+    pub fn parts(&self) -> urls::Parts<'_> {
+        match self.cut() {
+            Some(cut) => cut.parts(&self.url),
+            None => urls::parts(&self.url),
+        }
+    }
+
+    /// `urls::is_normal(&self.url)`, decided once: the request's key, the engine's
+    /// merge key at its start and at its end all ask.
+    pub fn url_is_normal(&self) -> bool {
+        let bits = self.counted_by.get();
+        if bits & URL_NORMAL_KNOWN != 0 {
+            return bits & URL_NORMAL != 0;
+        }
+        let normal = urls::is_normal(&self.url);
+        self.note_url_normal(normal);
+        normal
+    }
+
+    /// Keeps what the caller found `urls::is_normal(&self.url)` to be (the engine
+    /// decides it for the event the request is made of, before the request exists).
+    pub fn note_url_normal(&self, normal: bool) {
+        let bits = self.counted_by.get() | URL_NORMAL_KNOWN;
+        self.counted_by
+            .set(if normal { bits | URL_NORMAL } else { bits & !URL_NORMAL });
+    }
+
+    /// Where [`Request::parts`] cuts the URL (`None` for a URL too long to keep the cut of).
+    pub fn cut(&self) -> Option<urls::Cut> {
+        let cut = self.url_cut.get();
+        if cut != urls::Cut::NONE {
+            return Some(cut);
+        }
+        let cut = urls::Cut::of(&self.url)?;
+        self.url_cut.set(cut);
+        Some(cut)
     }
 
     /// Replaces the body signature (and forgets the key cached from the old one).
@@ -419,7 +479,7 @@ impl Request {
                 let mut key = String::with_capacity(self.method.len() + self.url.len() + body.len() + 2);
                 key.push_str(&self.method);
                 key.push(' ');
-                if urls::is_normal(&self.url) {
+                if self.url_is_normal() {
                     key.push_str(&self.url);
                 } else {
                     key.push_str(&urls::normalize(&self.url));
@@ -466,14 +526,19 @@ impl Request {
     }
 
     /// [`Request::from_devtools`] built ahead, off the engine's thread (the CLI's
-    /// reader), with the keys detectors ask for (`same_key`, `endpoint`) computed:
+    /// reader), with the keys detectors ask for (`same_key`, `endpoint`, the URL's
+    /// cut and the shape hash) computed:
     /// the engine gives it its id (see `Engine::ingest_prepared`). The endpoint is
     /// held uncounted until something asks for it (see `endpoint_bytes`), so the
     /// engine's byte budget, and with it every eviction, moves exactly as without.
     pub fn prepare(n: &NetworkEntry) -> Request {
         let r = Request::from_devtools(0, n);
+        let _ = r.url_is_normal();
         let _ = r.same_key();
         let _ = r.endpoint_cache.set(r.compute_endpoint());
+        // Held in cells of fixed size: the byte count does not move.
+        let _ = r.cut();
+        let _ = r.shape_hash();
         r
     }
 
@@ -501,6 +566,12 @@ impl Request {
     }
 
     pub fn label(&self) -> String {
-        format!("{} {}", self.method, urls::short(&self.url))
+        // `"{method} {short}"`, without the formatter (asked per new key by duplicate-request).
+        let short = urls::short(&self.url);
+        let mut label = String::with_capacity(self.method.len() + 1 + short.len());
+        label.push_str(&self.method);
+        label.push(' ');
+        label.push_str(short);
+        label
     }
 }

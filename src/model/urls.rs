@@ -184,26 +184,62 @@ fn is_uuid(s: &str) -> bool {
         })
 }
 
+/// What [`id_kind`] and [`looks_like_id`] ask of a text's bytes, counted in one
+/// pass (they run per path segment and query value, several times per request).
+/// Bytes, not chars: every test is about ASCII, and a multi-byte character's bytes
+/// are never ASCII digits, letters or punctuation.
+struct Class {
+    digits: usize,
+    letters: usize,
+    /// Every byte is a hex digit.
+    hex: bool,
+    /// Every byte is a letter, a digit, `_` or `-`.
+    word: bool,
+}
+
+fn classify(b: &[u8]) -> Class {
+    let mut c = Class {
+        digits: 0,
+        letters: 0,
+        hex: true,
+        word: true,
+    };
+    for &x in b {
+        if x.is_ascii_digit() {
+            c.digits += 1;
+        } else if x.is_ascii_alphabetic() {
+            c.letters += 1;
+            c.hex &= x.is_ascii_hexdigit();
+        } else {
+            c.hex = false;
+            c.word &= x == b'_' || x == b'-';
+        }
+    }
+    c
+}
+
 /// What an id looks like in a path or query value: a number, a UUID, or a long
 /// hex or alphanumeric token with digits in it.
 fn id_kind(s: &str) -> Option<&'static str> {
-    // Bytes, not chars: every test below is about ASCII, and a multi-byte
-    // character's bytes are never ASCII digits, letters or punctuation.
-    let b = s.as_bytes();
-    if b.is_empty() {
+    id_kind_of(s, &classify(s.as_bytes()))
+}
+
+/// [`id_kind`] of `s`, whose bytes `c` classifies.
+fn id_kind_of(s: &str, c: &Class) -> Option<&'static str> {
+    let len = s.len();
+    if len == 0 {
         return None;
     }
-    let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
-    if digits == b.len() {
+    if c.digits == len {
         return Some("{id}");
     }
     if is_uuid(s) {
         return Some("{uuid}");
     }
-    if b.len() >= 12 && digits > 0 && b.iter().all(|c| c.is_ascii_hexdigit()) {
+    if len >= 12 && c.digits > 0 && c.hex {
         return Some("{hash}");
     }
-    if b.len() >= 16 && digits >= 2 && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-') {
+    if len >= 16 && c.digits >= 2 && c.word {
         return Some("{token}");
     }
     None
@@ -299,25 +335,62 @@ pub struct Parts<'a> {
 }
 
 pub fn parts(url: &str) -> Parts<'_> {
+    let [path, query, end] = offsets(url);
+    slice(url, path, query, end)
+}
+
+/// Where [`parts`] cuts `url`: the path's start (the origin's end), the path's end
+/// (its `?`, or `end` without one) and the query's end (its fragment's `#`, or the URL's end).
+fn offsets(url: &str) -> [usize; 3] {
     // Cut at ASCII bytes (so at char boundaries) found with `memchr`: called
     // several times per request (see `split_once_byte`).
-    let url = before_fragment(url);
-    let (base, query) = split_once_byte(url, b'?').unwrap_or((url, ""));
-    let b = base.as_bytes();
-    match scheme_end(b) {
-        Some(i) => {
-            let end = memchr::memchr(b'/', &b[i + 3..]).map_or(base.len(), |j| i + 3 + j);
-            Parts {
-                origin: &base[..end],
-                path: &base[end..],
-                query,
-            }
-        }
-        None => Parts {
-            origin: "",
-            path: base,
-            query,
-        },
+    let b = url.as_bytes();
+    let end = memchr::memchr(b'#', b).unwrap_or(b.len());
+    let path_end = memchr::memchr(b'?', &b[..end]).unwrap_or(end);
+    let base = &b[..path_end];
+    let path = match scheme_end(base) {
+        Some(i) => memchr::memchr(b'/', &base[i + 3..]).map_or(path_end, |j| i + 3 + j),
+        None => 0,
+    };
+    [path, path_end, end]
+}
+
+/// [`Parts`] from [`offsets`]'s cuts.
+fn slice(url: &str, path: usize, path_end: usize, end: usize) -> Parts<'_> {
+    Parts {
+        origin: &url[..path],
+        path: &url[path..path_end],
+        // After the `?`, when there is one.
+        query: &url[(path_end + 1).min(end)..end],
+    }
+}
+
+/// Where [`parts`] cuts a URL, as byte offsets (see `offsets`): kept on a request
+/// (`Request::parts`), so that each detector asking for its origin, path or query
+/// does not cut the URL again.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Cut([u32; 3]);
+
+impl Default for Cut {
+    fn default() -> Self {
+        Cut::NONE
+    }
+}
+
+impl Cut {
+    /// No URL is cut there (a path never starts after its end): "not cut yet".
+    pub const NONE: Cut = Cut([u32::MAX, 0, 0]);
+
+    /// `url`'s cut; `None` for a URL of 4 GiB or more (offsets are `u32`).
+    pub fn of(url: &str) -> Option<Cut> {
+        let [a, b, c] = offsets(url);
+        Some(Cut([a.try_into().ok()?, b.try_into().ok()?, c.try_into().ok()?]))
+    }
+
+    /// The parts of `url`, which must be the URL this cut was made of.
+    pub fn parts(self, url: &str) -> Parts<'_> {
+        let [a, b, c] = self.0;
+        slice(url, a as usize, b as usize, c as usize)
     }
 }
 
@@ -343,25 +416,22 @@ pub fn is_volatile_param(name: &str) -> bool {
 /// both letters and digits (`aZ3kP9`), or an email address. Human slugs
 /// (`blue-widget`) and resource names (`settings`) do not.
 pub fn looks_like_id(s: &str) -> bool {
-    if id_kind(s).is_some() {
-        return true;
-    }
     let b = s.as_bytes();
-    if let Some(at) = b.iter().position(|c| *c == b'@') {
-        // An email (raw or %40-encoded is handled by the caller decoding nothing:
-        // `%40` stays as text, so check it too).
-        return at > 0 && s[at + 1..].contains('.') && !s[at + 1..].contains('@');
-    }
-    if b.windows(3).any(|w| w == b"%40") {
+    let c = classify(b);
+    if id_kind_of(s, &c).is_some() {
         return true;
     }
-    let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
-    let letters = b.iter().filter(|c| c.is_ascii_alphabetic()).count();
+    if !c.word {
+        // `@` and `%` are not word bytes: only such a text can be an email.
+        if let Some(at) = memchr::memchr(b'@', b) {
+            // An email (raw or %40-encoded is handled by the caller decoding nothing:
+            // `%40` stays as text, so check it too).
+            return at > 0 && s[at + 1..].contains('.') && !s[at + 1..].contains('@');
+        }
+        return b.windows(3).any(|w| w == b"%40");
+    }
     // Short base62 / nanoid-style ids: letters and digits mixed, nothing else.
-    (4..=32).contains(&b.len())
-        && digits > 0
-        && letters > 0
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-')
+    (4..=32).contains(&b.len()) && c.digits > 0 && c.letters > 0
 }
 
 /// The placeholder [`template`] puts for an id-like segment, if it is one.
@@ -447,7 +517,11 @@ impl std::hash::Hasher for QuickHasher {
 /// Feeds what [`signature`] keeps into `h`, without building the string: equal
 /// for URLs whose signatures are equal (default ports aside).
 pub fn signature_hash<H: std::hash::Hasher>(url: &str, h: &mut H) {
-    let p = parts(url);
+    signature_hash_of(parts(url), h)
+}
+
+/// [`signature_hash`] of a URL already cut.
+pub fn signature_hash_of<H: std::hash::Hasher>(p: Parts, h: &mut H) {
     for b in p.origin.bytes() {
         h.write_u8(b.to_ascii_lowercase());
     }
@@ -468,7 +542,11 @@ pub fn signature_hash<H: std::hash::Hasher>(url: &str, h: &mut H) {
 /// Feeds what [`shape`] keeps into `h`, without building the string: equal for
 /// URLs of one shape.
 pub fn shape_hash<H: std::hash::Hasher>(url: &str, h: &mut H) {
-    let p = parts(url);
+    shape_hash_of(parts(url), h)
+}
+
+/// [`shape_hash`] of a URL already cut.
+pub fn shape_hash_of<H: std::hash::Hasher>(p: Parts, h: &mut H) {
     for b in p.origin.bytes() {
         h.write_u8(b.to_ascii_lowercase());
     }
@@ -549,6 +627,93 @@ mod tests {
         assert_eq!(parts("https://h").path, "");
         assert_eq!(segments("/api//items/").collect::<Vec<_>>(), vec!["api", "items"]);
         assert_eq!(query_pairs("a=1&&b").collect::<Vec<_>>(), vec![("a", "1"), ("b", "")]);
+    }
+
+    #[test]
+    fn a_kept_cut_gives_the_parts() {
+        for url in [
+            "HTTP://H:1/a/b?x=1&y#f",
+            "https://h",
+            "https://h?q=1",
+            "https://h/?",
+            "https://h/p#a?b",
+            "/rel/x?y=2",
+            "",
+            "?",
+            "#",
+            "data:text/plain,a/b?c",
+            "http://h/a://b/c?d",
+        ] {
+            let cut = Cut::of(url).expect("short");
+            assert_ne!(cut, Cut::NONE, "{url}");
+            assert_eq!(cut.parts(url), parts(url), "{url}");
+        }
+    }
+
+    #[test]
+    fn one_pass_classes_ids_as_the_separate_tests_did() {
+        // The tests of id_kind and looks_like_id as they were written, a pass each.
+        fn id_kind_ref(s: &str) -> Option<&'static str> {
+            let b = s.as_bytes();
+            if b.is_empty() {
+                return None;
+            }
+            let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
+            if digits == b.len() {
+                return Some("{id}");
+            }
+            if is_uuid(s) {
+                return Some("{uuid}");
+            }
+            if b.len() >= 12 && digits > 0 && b.iter().all(|c| c.is_ascii_hexdigit()) {
+                return Some("{hash}");
+            }
+            if b.len() >= 16 && digits >= 2 && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-') {
+                return Some("{token}");
+            }
+            None
+        }
+        fn looks_like_id_ref(s: &str) -> bool {
+            if id_kind_ref(s).is_some() {
+                return true;
+            }
+            let b = s.as_bytes();
+            if let Some(at) = b.iter().position(|c| *c == b'@') {
+                return at > 0 && s[at + 1..].contains('.') && !s[at + 1..].contains('@');
+            }
+            if b.windows(3).any(|w| w == b"%40") {
+                return true;
+            }
+            let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
+            let letters = b.iter().filter(|c| c.is_ascii_alphabetic()).count();
+            (4..=32).contains(&b.len())
+                && digits > 0
+                && letters > 0
+                && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-')
+        }
+        let alphabet: Vec<char> = "0123456789abcdefAFgzGZ_-@.%4é ".chars().collect();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rnd = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut texts: Vec<String> = vec![
+            String::new(),
+            "3f2b8c1e-1a2b-4c3d-8e9f-0123456789ab".into(),
+            "3f2b8c1e-1a2b-4c3d-8e9f-0123456789aZ".into(),
+        ];
+        for _ in 0..50_000 {
+            let len = rnd(40);
+            // Mostly from a few bytes, so the rarer shapes (all digits, all hex) come up.
+            let pick = 1 + rnd(alphabet.len());
+            texts.push((0..len).map(|_| alphabet[rnd(pick)]).collect());
+        }
+        for t in &texts {
+            assert_eq!(id_kind(t), id_kind_ref(t), "{t:?}");
+            assert_eq!(looks_like_id(t), looks_like_id_ref(t), "{t:?}");
+        }
     }
 
     #[test]
