@@ -138,5 +138,6 @@ test('near miss: React 18 production runs the effect once; no duplicate', async 
   await until(() => tab.page.eval(`document.querySelector('.profile')?.textContent === 'without abort: Ada'`), { what: 'the profile' });
   await settle();
   assert.equal((await starts('variant=plain')).length, 1);
-  assert.deepEqual(await findings('duplicate-request', 'variant=plain'), []);
+  const dup = await findings('duplicate-request', 'variant=plain');
+  assert.deepEqual(dup, [], dup.length ? `what the panel saw:\n${await tab.requestLog()}` : '');
 });

@@ -121,6 +121,16 @@ export class Inspected {
     return this.panel.eval('window.stormwatch.report()');
   }
 
+  /** What the panel saw of requests and navigations, in order, one line each: for a
+   *  failing near miss, to tell a real finding from a race in how the halves met. */
+  async requestLog() {
+    const full = await this.fullReport();
+    const t0 = full.page && full.page.time_origin ? full.page.time_origin : 0;
+    return (full.events || []).filter((e) => ['page', 'request_start', 'request_end', 'network', 'focus'].includes(e.type))
+      .map((e) => `${e.type} ${e.method || ''} ${e.url || ''} id=${e.id ?? ''} t=${e.t}${t0 ? ` (+${Math.round(e.t - t0)})` : ''}${e.initiator ? ` from ${String(e.initiator).slice(0, 80)}` : ''}`)
+      .concat([`stats ${JSON.stringify(full.stats)}`]).join('\n');
+  }
+
   click(selector) {
     return this.page.eval(`document.querySelector(${JSON.stringify(selector)}).click()`);
   }

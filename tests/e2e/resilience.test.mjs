@@ -166,6 +166,11 @@ test('a sustained flood pauses DevTools\' per-request details, says so, still co
     const r = await tab.report();
     return r.stats.requests >= before.stats.requests + n ? r : null;
   }, { timeout: 30000, every: 250, what: `all ${n} requests in the panel` });
+  if (report.stats.requests - before.stats.requests !== n) {
+    // Which requests were extra: the DevTools entries that met no page half show as requests without one.
+    const log = (await tab.requestLog()).split('\n');
+    console.log(`# ${log.length} lines; the first 60 and the last 20:\n# ${log.slice(0, 60).concat(log.slice(-20)).join('\n# ')}`);
+  }
   assert.equal(report.stats.requests - before.stats.requests, n, 'every request of the flood counted once');
   const status = await until(async () => {
     const s = await tab.panel.eval(`document.querySelector('.status .state').textContent`);
