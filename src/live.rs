@@ -402,6 +402,12 @@ pub struct Live {
     /// that as a navigation too, which must not wipe the restored history.
     restored_url: Option<String>,
     pending: Option<PendingNavigation>,
+    /// DevTools' entries held until the new document's first batch says when it
+    /// began: a document adopted by its relay's hello (which comes before any batch)
+    /// has no origin yet, and the previous page's last entries, delivered late, would
+    /// count as this page's requests (a copy of its first request, or hundreds after
+    /// a flood). Let go, unfiltered, when the navigation settles without a batch.
+    until_origin: Option<Vec<NetworkEntry>>,
     /// False while the user paused recording (Stop): batches keep their place in
     /// the sequence but are not analyzed.
     pub recording: bool,
@@ -569,6 +575,7 @@ impl Live {
             syncing: false,
             restored_url: None,
             pending: None,
+            until_origin: None,
             recording: true,
             notice: None,
             generation: 0,
@@ -715,6 +722,7 @@ impl Live {
         }
         self.live_url = None;
         self.drop_waiting();
+        self.until_origin = None;
         self.engine = Engine::new(&self.cfg);
         self.generation += 1;
         self.notice = Some(why);
@@ -769,6 +777,19 @@ impl Live {
     /// reach, or one that stays quiet): treat it as a new document.
     pub fn navigation_settled(&mut self) {
         self.resolve(false, None);
+        self.origin_known(None);
+    }
+
+    /// The current document's origin is known (or will not be): the entries held
+    /// for it are ingested, those from before it began left out by the engine.
+    fn origin_known(&mut self, origin: Option<f64>) {
+        let Some(held) = self.until_origin.take() else { return };
+        if let Some(t) = origin {
+            self.engine.ignore_before(t - ORIGIN_SLACK_MS);
+        }
+        for e in held {
+            self.engine.ingest(Event::Network(Box::new(e)));
+        }
     }
 
     fn resolve(&mut self, same_document: bool, origin: Option<f64>) {
@@ -825,8 +846,23 @@ impl Live {
                 after: 0,
             };
         }
+        // A new document adopted here begins at a time its first batch will say:
+        // DevTools' entries wait for it (see `until_origin`).
+        let held = match &self.pending {
+            Some(_) if self.doc.is_some() && !self.retired.contains(doc) && self.doc.as_deref() != Some(doc) => {
+                self.pending.take().map(|p| (p.url, p.held))
+            }
+            _ => None,
+        };
+        let generation = self.generation;
+        if let Some((pending_url, _)) = &held {
+            self.new_document(pending_url, None);
+        }
         if !self.adopt(doc, Some(url), None) {
             return Action::Nothing;
+        }
+        if self.generation != generation {
+            self.until_origin = Some(held.map(|(_, h)| h).unwrap_or_default());
         }
         let have = self.last_seq.get(doc).copied().unwrap_or(0);
         if seq > have {
@@ -859,6 +895,7 @@ impl Live {
         if let Some(t) = origin {
             // Also for the first document, and for one adopted by its hello.
             self.engine.ignore_before(t - ORIGIN_SLACK_MS);
+            self.origin_known(Some(t));
         }
         let have = self.last_seq.get(doc).copied().unwrap_or(0);
         if seq <= have {
@@ -968,10 +1005,11 @@ impl Live {
                     if ev.url.starts_with("chrome-extension://") || ev.url.starts_with("data:") {
                         continue;
                     }
-                    match &mut self.pending {
-                        Some(p) if p.held.len() < MAX_HELD => p.held.push(ev),
-                        Some(_) => self.engine.note_dropped(1),
-                        None => self.backlog.push_back(Event::Network(Box::new(ev))),
+                    match (&mut self.pending, &mut self.until_origin) {
+                        (Some(p), _) if p.held.len() < MAX_HELD => p.held.push(ev),
+                        (Some(_), _) => self.engine.note_dropped(1),
+                        (None, Some(h)) if h.len() < MAX_HELD => h.push(ev),
+                        (None, _) => self.backlog.push_back(Event::Network(Box::new(ev))),
                     }
                     n += 1;
                 }
@@ -1174,6 +1212,57 @@ mod tests {
         l.navigation_settled();
         assert_eq!(l.engine.stats().requests, 1);
         assert_eq!(l.engine.page_url(), "http://h/plain");
+    }
+
+    #[test]
+    fn the_previous_pages_late_entries_wait_for_the_new_documents_origin_and_are_left_out() {
+        // The relay's hello for the new page comes before its first batch; DevTools'
+        // entry for the old page's last request is delivered around it.
+        let entry = |url: &str, started: &str| {
+            format!(
+                r#"[{{"startedDateTime":"{started}","time":5,"request":{{"method":"GET","url":"{url}"}},"response":{{"status":200}},"_resourceType":"fetch"}}]"#
+            )
+        };
+        let origin = 1_796_125_610_000.0; // 2026-12-01T11:46:50Z, the new page's time origin
+        let new_page = format!(
+            r#"{{"v":2,"kind":"stormwatch.batch","doc":"b","seq":1,"dropped":0,"count":1,"events":[{{"type":"page","t":{origin},"url":"http://h/next"}}],"cost_us":0,"origin":{origin}}}"#
+        );
+        for navigation_first in [true, false] {
+            let mut l = Live::new(Config::default());
+            l.batch("a", 1, &batch("a", 1, "http://h/1"));
+            if navigation_first {
+                l.navigated("http://h/next");
+                l.har_entries(&entry("http://h/api/profile", "2026-12-01T11:46:49.700Z"))
+                    .unwrap();
+            }
+            l.hello("b", 1, "http://h/next", false);
+            // Late: the old page's entry; then the new page's own.
+            l.har_entries(&entry("http://h/api/old", "2026-12-01T11:46:49.800Z"))
+                .unwrap();
+            l.har_entries(&entry("http://h/api/profile", "2026-12-01T11:46:50.200Z"))
+                .unwrap();
+            assert_eq!(
+                l.engine.stats().requests,
+                0,
+                "nothing counted before the origin is known"
+            );
+            l.batch("b", 1, &new_page);
+            let urls: Vec<String> = l.engine.requests().map(|r| r.url.clone()).collect();
+            assert_eq!(urls, ["http://h/api/profile"], "navigation first: {navigation_first}");
+            assert_eq!(l.engine.requests().next().map(|r| r.start), Some(origin + 200.0));
+        }
+    }
+
+    #[test]
+    fn entries_held_for_an_origin_that_never_comes_are_taken_when_the_navigation_settles() {
+        let mut l = Live::new(Config::default());
+        l.batch("a", 1, &batch("a", 1, "http://h/1"));
+        l.navigated("http://h/next");
+        l.hello("b", 1, "http://h/next", false);
+        l.har_entries(&har_entry("http://h/x")).unwrap();
+        assert_eq!(l.engine.stats().requests, 0);
+        l.navigation_settled();
+        assert_eq!(l.engine.stats().requests, 1);
     }
 
     #[test]
