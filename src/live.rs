@@ -403,8 +403,8 @@ pub struct Live {
     restored_url: Option<String>,
     pending: Option<PendingNavigation>,
     /// DevTools' entries held until the new document's first batch says when it
-    /// began: a document adopted by its relay's hello (which comes before any batch)
-    /// has no origin yet, and the previous page's last entries, delivered late, would
+    /// began: a document started without an origin (adopted by its relay's hello,
+    /// which comes before any batch) has none yet, and the previous page's last entries, delivered late, would
     /// count as this page's requests (a copy of its first request, or hundreds after
     /// a flood). Let go, unfiltered, when the navigation settles without a batch.
     until_origin: Option<Vec<NetworkEntry>>,
@@ -742,8 +742,10 @@ impl Live {
         };
         self.reset(format!("{what}. Findings from the previous page were cleared."));
         self.engine.set_page_url(url);
-        if let Some(t) = origin {
-            self.engine.ignore_before(t - ORIGIN_SLACK_MS);
+        match origin {
+            Some(t) => self.engine.ignore_before(t - ORIGIN_SLACK_MS),
+            // Adopted by its relay's hello: DevTools' entries wait for its first batch.
+            None => self.until_origin = Some(Vec::new()),
         }
     }
 
@@ -777,16 +779,13 @@ impl Live {
     /// reach, or one that stays quiet): treat it as a new document.
     pub fn navigation_settled(&mut self) {
         self.resolve(false, None);
-        self.origin_known(None);
+        self.release_held();
     }
 
-    /// The current document's origin is known (or will not be): the entries held
-    /// for it are ingested, those from before it began left out by the engine.
-    fn origin_known(&mut self, origin: Option<f64>) {
+    /// The current document's first batch came (or none will): the entries held for
+    /// its origin are ingested, those from before it began left out by the engine.
+    fn release_held(&mut self) {
         let Some(held) = self.until_origin.take() else { return };
-        if let Some(t) = origin {
-            self.engine.ignore_before(t - ORIGIN_SLACK_MS);
-        }
         for e in held {
             self.engine.ingest(Event::Network(Box::new(e)));
         }
@@ -797,8 +796,12 @@ impl Live {
         if !same_document {
             self.new_document(&p.url, origin);
         }
-        for e in p.held {
-            self.engine.ingest(Event::Network(Box::new(e)));
+        match &mut self.until_origin {
+            Some(h) => h.extend(p.held),
+            None => p
+                .held
+                .into_iter()
+                .for_each(|e| self.engine.ingest(Event::Network(Box::new(e)))),
         }
     }
 
@@ -846,23 +849,8 @@ impl Live {
                 after: 0,
             };
         }
-        // A new document adopted here begins at a time its first batch will say:
-        // DevTools' entries wait for it (see `until_origin`).
-        let held = match &self.pending {
-            Some(_) if self.doc.is_some() && !self.retired.contains(doc) && self.doc.as_deref() != Some(doc) => {
-                self.pending.take().map(|p| (p.url, p.held))
-            }
-            _ => None,
-        };
-        let generation = self.generation;
-        if let Some((pending_url, _)) = &held {
-            self.new_document(pending_url, None);
-        }
         if !self.adopt(doc, Some(url), None) {
             return Action::Nothing;
-        }
-        if self.generation != generation {
-            self.until_origin = Some(held.map(|(_, h)| h).unwrap_or_default());
         }
         let have = self.last_seq.get(doc).copied().unwrap_or(0);
         if seq > have {
@@ -895,8 +883,8 @@ impl Live {
         if let Some(t) = origin {
             // Also for the first document, and for one adopted by its hello.
             self.engine.ignore_before(t - ORIGIN_SLACK_MS);
-            self.origin_known(Some(t));
         }
+        self.release_held();
         let have = self.last_seq.get(doc).copied().unwrap_or(0);
         if seq <= have {
             return Action::Nothing; // already have it (a resend)

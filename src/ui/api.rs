@@ -95,7 +95,7 @@ pub fn install(panel: &Panel) {
     set(
         &api,
         "floodPausedSince",
-        Closure::<dyn Fn() -> f64>::new(super::network::flood_paused_since).into_js_value(),
+        Closure::<dyn Fn() -> f64>::new(super::network::paused_since).into_js_value(),
     );
     // Bytes of wasm linear memory, so tests and benchmarks can check it stays bounded.
     set(

@@ -239,7 +239,8 @@ extern "C" {
     );
     fn flood_pauses(t0: f64) -> Array;
     fn end_flood_pause() -> f64;
-    fn paused_since() -> f64;
+    /// When the flood pause now on began (ms since the epoch); 0 while DevTools is heard.
+    pub fn paused_since() -> f64;
     fn pause_caught_up(since: f64);
     #[wasm_bindgen(catch)]
     fn take_heads() -> Result<String, JsValue>;
@@ -296,11 +297,6 @@ pub fn note_pauses(panel: &Panel) {
         let ms = flood_pauses(l.engine.origin()).get(1).as_f64().unwrap_or(0.0);
         l.engine.note_devtools_paused(ms.max(0.0).round() as u64);
     });
-}
-
-/// When the flood pause now on began (ms since the epoch); 0 while DevTools is heard.
-pub fn flood_paused_since() -> f64 {
-    paused_since()
 }
 
 /// Changes when a flood pause begins or ends: twice the floods so far, plus one while paused.
