@@ -1348,10 +1348,7 @@ fn read_entries<R: Read>(
                 let text = unsafe { std::str::from_utf8_unchecked(checked) };
                 match fast_entry(text) {
                     Some(decoded) => Some(Ok(decoded)),
-                    None => {
-                        let mut stream = serde_json::Deserializer::from_str(text).into_iter::<HarEntry>();
-                        stream.next().map(|r| r.map(|e| (e, stream.byte_offset())))
-                    }
+                    None => serde_entry(text),
                 }
             };
             match next {
@@ -1393,6 +1390,21 @@ fn fast_entry(text: &str) -> Option<(HarEntry<'_>, usize)> {
 #[cfg(target_arch = "wasm32")]
 fn fast_entry(_: &str) -> Option<(HarEntry<'_>, usize)> {
     None
+}
+
+/// The entry at the start of `text` by serde, from text: no second UTF-8 check of
+/// every string. The panel decodes from bytes, as it does DevTools' live entries,
+/// so its wasm holds one copy of the entry decoders, not one per reader type.
+#[cfg(not(target_arch = "wasm32"))]
+fn serde_entry(text: &str) -> Option<serde_json::Result<(HarEntry<'_>, usize)>> {
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<HarEntry>();
+    stream.next().map(|r| r.map(|e| (e, stream.byte_offset())))
+}
+
+#[cfg(target_arch = "wasm32")]
+fn serde_entry(text: &str) -> Option<serde_json::Result<(HarEntry<'_>, usize)>> {
+    let mut stream = serde_json::Deserializer::from_slice(text.as_bytes()).into_iter::<HarEntry>();
+    stream.next().map(|r| r.map(|e| (e, stream.byte_offset())))
 }
 
 /// Does not keep a huge entry's buffer around for the small ones that follow.
