@@ -244,13 +244,20 @@
     return null;
   }
 
-  // GraphQL operation name, so per-id GraphQL queries group like REST ones. The
-  // same rule as `event::graphql_operation` (tests/fixtures/wire/graphql_ops.json).
+  // GraphQL operation name, so per-id GraphQL queries group like REST ones; a
+  // mutation's reads `mutation Name` (a write: reading the data again after it is
+  // no copy). The same rule as `event::graphql_operation`
+  // (tests/fixtures/wire/graphql_ops.json).
   const OPERATION = new RegExp('"operationName"[ \\t\\n\\r]*:[ \\t\\n\\r]*"([A-Za-z0-9_]{1,' + MAX_OPERATION_NAME + '})"');
+  // The first "query" key's string starts with the keyword, after white space and
+  // commas (raw or as JSON escapes). Sticky: matched where the key is.
+  const MUTATION = /"query"[ \t\n\r]*:[ \t\n\r]*"(?:[ \t\n\r,]|\\[nrt])*mutation(?![A-Za-z0-9_])/y;
   function operationOf(body) {
     if (typeof body !== 'string' || body.length > MAX_HASHED_BODY) return null;
     const m = OPERATION.exec(body);
-    return m ? m[1] : null;
+    if (!m) return null;
+    MUTATION.lastIndex = body.indexOf('"query"');
+    return MUTATION.lastIndex >= 0 && MUTATION.test(body) ? 'mutation ' + m[1] : m[1];
   }
 
   // ---- fetch ---------------------------------------------------------------------

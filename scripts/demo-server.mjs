@@ -179,6 +179,29 @@ const DASHBOARD = {
 };
 const AUTHORS = ['ada-lovelace', 'grace-hopper', 'alan-turing', 'edsger-dijkstra', 'barbara-liskov', 'ken-thompson', 'donald-knuth', 'margaret-hamilton'];
 const FILE_BYTES = 256 * 1024;
+// The GraphQL API of the Apollo and SWR pages (static/corpus-libs/apollo-*.jsx,
+// swr-*.jsx): one POST endpoint answering by operation, as Apollo Client sends them.
+async function libsGraphql(req, json) {
+  let body = '';
+  for await (const chunk of req) body += chunk;
+  let op = {};
+  try { op = JSON.parse(body); } catch { return json(400, { errors: [{ message: 'not JSON' }] }); }
+  const v = op.variables || {};
+  switch (op.operationName) {
+    case 'Posts':
+      return json(200, { data: { posts: Array.from({ length: 8 }, (_, i) => ({ __typename: 'Post', id: `post_${i + 1}`, title: `Post ${i + 1}`, authorSlug: AUTHORS[i] })) } });
+    case 'Author':
+      return json(200, { data: { author: { __typename: 'Author', slug: v.slug, name: String(v.slug).replace('-', ' ') } } });
+    case 'Unread':
+      return json(200, { data: { unread: { __typename: 'Unread', id: 'me', count: 3 } } });
+    case 'Viewer':
+      return json(200, { data: { viewer: { __typename: 'User', id: 'u_1842', name: 'Ada Lovelace', unread: 3 } } });
+    case 'MarkAllRead':
+      return json(200, { data: { markAllRead: { __typename: 'Result', ok: true } } });
+    default:
+      return json(200, { errors: [{ message: `unknown operation ${op.operationName}` }] });
+  }
+}
 async function corpusApi(req, res, url, json) {
   const p = url.pathname;
   if (p === '/api/collect') {
@@ -212,6 +235,7 @@ async function corpusApi(req, res, url, json) {
   if (p === '/api/libs/posts') {
     return json(200, Array.from({ length: 12 }, (_, i) => ({ id: 100 + i, title: `Post ${i + 1}`, author: AUTHORS[i % AUTHORS.length] })));
   }
+  if (p === '/api/libs/graphql') return libsGraphql(req, json);
   const author = /^\/api\/libs\/authors\/([\w-]+)$/.exec(p);
   if (author && AUTHORS.includes(author[1])) return json(200, { slug: author[1], name: author[1].replace('-', ' ') });
   const tab = /^\/api\/libs\/tabs\/([\w-]+)$/.exec(p);
@@ -271,7 +295,7 @@ export function startDemoServer(port = 0) {
       return;
     }
     // The corpus-libs pages' scripts are built (scripts/build-react.mjs) into dist/corpus-libs/.
-    const libsBuilt = /^\/corpus-libs\/(\w+\.js)$/.exec(url.pathname);
+    const libsBuilt = /^\/corpus-libs\/([\w-]+\.js)$/.exec(url.pathname);
     if (libsBuilt && fs.existsSync(path.join(libsRoot, libsBuilt[1]))) {
       res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-cache' });
       fs.createReadStream(path.join(libsRoot, libsBuilt[1])).pipe(res);

@@ -26,6 +26,12 @@
 //! StrictMode's cleanup aborting the first fetch before the effect runs again is
 //! what cancelling correctly looks like), and a retry of a request that failed
 //! (its record says `retry`; many retries are an `error-burst`).
+//!
+//! Not a copy either: a read again after a write that can change its answer started
+//! in between (a POST, PUT, PATCH or DELETE to the same path, or to one above or
+//! below it, `/api/todos` and `/api/todos/7`; or a GraphQL mutation to the same
+//! endpoint). That is a data library refreshing what a mutation changed (React
+//! Query's `invalidateQueries`, Apollo's `refetchQueries`, SWR's `mutate`).
 
 use super::{dev_build_in_production, thresholds, Detector, DetectorInfo, Findings, PageState};
 use crate::detect::config::Config;
@@ -33,7 +39,7 @@ use crate::model::bounded::evict_oldest;
 use crate::model::event::{Event, Outcome};
 use crate::model::finding::{Metric, Severity, MAX_EVIDENCE_REQUESTS};
 use crate::model::request::Request;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 
 thresholds!(DuplicateRequestConfig {
     /// A copy issued this long after the first settled still counts.
@@ -58,6 +64,36 @@ pub const INFO: DetectorInfo = DetectorInfo {
 const MAX_KEYS: usize = 4096;
 /// Requests remembered per key.
 const MAX_PER_KEY: usize = 16;
+/// How long past the window a request is remembered: DevTools' log can deliver a
+/// little out of order.
+const FORGET_SLACK_MS: f64 = 10_000.0;
+/// Writes remembered (the latest; memory bound, not a threshold).
+const MAX_WRITES: usize = 16;
+
+/// A write the page started: reads of what it can change start over after it.
+struct Write {
+    start: f64,
+    origin: String,
+    path: String,
+}
+
+impl Write {
+    /// A write here can change what a read of `origin` and `path` returns: the same
+    /// origin, and one path is the other or lies under it.
+    fn touches(&self, origin: &str, path: &str) -> bool {
+        if !self.origin.eq_ignore_ascii_case(origin) {
+            return false;
+        }
+        let (long, short) = if self.path.len() >= path.len() {
+            (self.path.as_str(), path)
+        } else {
+            (path, self.path.as_str())
+        };
+        let short = short.trim_end_matches('/');
+        long.strip_prefix(short)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    }
+}
 
 struct Seen {
     id: u64,
@@ -148,6 +184,8 @@ pub struct DuplicateRequest {
     shown: std::collections::BTreeMap<String, Shown>,
     /// Some `Shown` is dirty.
     dirty: std::cell::Cell<bool>,
+    /// The latest writes, oldest first.
+    writes: VecDeque<Write>,
 }
 
 /// What a key's finding shows beyond its count and evidence, as of its latest
@@ -306,7 +344,36 @@ impl DuplicateRequest {
             evicted: 0,
             shown: Default::default(),
             dirty: Default::default(),
+            writes: VecDeque::new(),
         }
+    }
+
+    /// Remembers a write, forgetting those too old to come between two copies.
+    fn note_write(&mut self, req: &Request) {
+        let oldest = req.start - self.cfg.window_ms - FORGET_SLACK_MS;
+        while self.writes.front().is_some_and(|w| w.start < oldest) || self.writes.len() >= MAX_WRITES {
+            self.writes.pop_front();
+        }
+        let p = req.parts();
+        self.writes.push_back(Write {
+            start: req.start,
+            origin: p.origin.to_string(),
+            path: p.path.to_string(),
+        });
+    }
+
+    /// When the latest write that can change what `req` reads started, if one did
+    /// before it: what started earlier pairs with nothing from `req` on.
+    fn written_before(&self, req: &Request) -> Option<f64> {
+        if self.writes.is_empty() || req.is_write() {
+            return None;
+        }
+        let p = req.parts();
+        self.writes
+            .iter()
+            .rev()
+            .find(|w| w.start <= req.start && w.touches(p.origin, p.path))
+            .map(|w| w.start)
     }
 
     /// Recomputes the finding of one key from what is known now; `counted`: the
@@ -423,9 +490,13 @@ impl Detector for DuplicateRequest {
         if !req.is_api() || req.excluded_from_repeats() {
             return;
         }
+        if req.is_write() {
+            self.note_write(req);
+        }
         let Some(key) = req.same_key() else {
             return;
         };
+        let written = self.written_before(req).unwrap_or(f64::NEG_INFINITY);
         self.page_url.clone_from(&page.url);
         let window = self.cfg.window_ms;
         // One lookup for a key seen before, the text copied only for a new one.
@@ -442,8 +513,9 @@ impl Detector for DuplicateRequest {
         // The list changes here: what the latest refresh counted is the tally before.
         let mut counted_before = k.tally.take();
         // Forget what can no longer pair with a request starting now (DevTools' log can
-        // deliver a little out of order, hence the extra slack); keep what it counted.
-        let keep = |s: &Seen| s.end.is_none_or(|e| e + window + 10_000.0 >= req.start);
+        // deliver a little out of order, hence the extra slack), and what started
+        // before a write that changed what it read; keep what it counted.
+        let keep = |s: &Seen| s.start >= written && s.end.is_none_or(|e| e + window + FORGET_SLACK_MS >= req.start);
         // A bit per index in the list, as in `Tally`.
         let mut dropped = 0u32;
         for (i, s) in k.list.iter().enumerate() {
@@ -868,6 +940,70 @@ mod tests {
         let mut t = Kit::new();
         t.request(1, "GET", "http://h/a?x=1&y=2", 0.0, 100.0);
         t.request(2, "GET", "http://h/a?y=2&x=1", 1500.0, 1600.0);
+        assert_eq!(t.only("duplicate-request").count, 2);
+    }
+
+    #[test]
+    fn near_miss_a_list_read_again_after_a_write_to_it_is_quiet() {
+        // React Query's invalidateQueries after adding two todos at a quick pace.
+        let mut t = Kit::new();
+        t.request(1, "GET", "http://h/api/todos", 0.0, 20.0);
+        t.start_body(2, "POST", "http://h/api/todos", 400.0, Some("a1:10".into()));
+        t.end(2, 420.0);
+        t.request(3, "GET", "http://h/api/todos", 425.0, 440.0);
+        t.start_body(4, "PATCH", "http://h/api/todos/7", 900.0, Some("b2:12".into()));
+        t.end(4, 910.0);
+        t.request(5, "GET", "http://h/api/todos", 915.0, 930.0);
+        t.assert_none("duplicate-request");
+    }
+
+    #[test]
+    fn near_miss_a_graphql_query_refetched_after_a_mutation_is_quiet() {
+        // Apollo's refetchQueries: Viewer, the mutation, Viewer again, one endpoint.
+        let mut t = Kit::new();
+        t.start_op(1, "http://h/graphql", 0.0, Some("v:40".into()), "Viewer");
+        t.end(1, 5.0);
+        t.start_op(2, "http://h/graphql", 80.0, Some("m:60".into()), "mutation MarkAllRead");
+        t.end(2, 90.0);
+        t.start_op(3, "http://h/graphql", 95.0, Some("v:40".into()), "Viewer");
+        t.end(3, 100.0);
+        t.assert_none("duplicate-request");
+    }
+
+    #[test]
+    fn a_copy_around_an_unrelated_write_or_a_graphql_query_still_counts() {
+        let mut t = Kit::new();
+        // An error reporter's envelope (a POST elsewhere) between two reads of the user.
+        t.request(1, "GET", "http://h/api/user", 0.0, 10.0);
+        t.start_body(2, "POST", "http://h/api/envelope", 100.0, Some("e:9".into()));
+        t.request(3, "GET", "http://h/api/user", 200.0, 210.0);
+        assert_eq!(t.only("duplicate-request").count, 2);
+        // Another GraphQL query (a POST, but a read) between two Viewer queries.
+        let mut t = Kit::new();
+        t.start_op(1, "http://h/graphql", 0.0, Some("v:40".into()), "Viewer");
+        t.end(1, 5.0);
+        t.start_op(2, "http://h/graphql", 50.0, Some("p:30".into()), "Posts");
+        t.end(2, 60.0);
+        t.start_op(3, "http://h/graphql", 95.0, Some("v:40".into()), "Viewer");
+        t.end(3, 100.0);
+        assert_eq!(t.only("duplicate-request").count, 2);
+        // A write started after both copies: they still pair.
+        let mut t = Kit::new();
+        t.start(1, "GET", "http://h/api/todos", 0.0);
+        t.start(2, "GET", "http://h/api/todos", 10.0);
+        t.start_body(3, "POST", "http://h/api/todos", 20.0, Some("a:1".into()));
+        t.end(1, 30.0);
+        t.end(2, 40.0);
+        assert_eq!(t.only("duplicate-request").count, 2);
+    }
+
+    #[test]
+    fn a_write_sent_twice_is_still_a_copy() {
+        let mut t = Kit::new();
+        t.start_body(1, "POST", "http://h/api/orders", 0.0, Some("o:20".into()));
+        t.start_body(2, "POST", "http://h/api/orders", 15.0, Some("o:20".into()));
+        t.end(1, 50.0);
+        t.end(2, 60.0);
         assert_eq!(t.only("duplicate-request").count, 2);
     }
 

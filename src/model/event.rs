@@ -597,9 +597,54 @@ impl Event {
 /// The GraphQL `operationName` of a JSON body, found without parsing all of it: the
 /// first `"operationName": "Name"` whose name is 1 to [`MAX_OPERATION_NAME`] ASCII
 /// letters, digits or `_`, in a body of at most [`MAX_HASHED_BODY`] UTF-16 units.
-/// The page hook applies the same rule (a regular expression in hook.js);
+/// A mutation's name reads `mutation Name` (its `"query"` text starts with the
+/// keyword): a write, after which a read of the same data again is no copy.
+/// The page hook applies the same rule (regular expressions in hook.js);
 /// `tests/fixtures/wire/graphql_ops.json` holds cases both sides are tested on.
 pub fn graphql_operation(body: &str) -> Option<String> {
+    let name = graphql_operation_name(body)?;
+    Some(if graphql_mutation(body) {
+        format!("mutation {name}")
+    } else {
+        name.to_string()
+    })
+}
+
+/// Whether an operation name from [`graphql_operation`] is a mutation's.
+pub fn is_mutation_op(op: &str) -> bool {
+    op.starts_with("mutation ")
+}
+
+/// The first `"query"` string of the body starts with the keyword `mutation`, after
+/// what GraphQL ignores there (white space, commas, written as JSON escapes or not).
+fn graphql_mutation(body: &str) -> bool {
+    const KEY: &str = "\"query\"";
+    let Some(at) = body.find(KEY) else {
+        return false;
+    };
+    let rest = body[at + KEY.len()..].trim_start_matches(JSON_SPACE);
+    let Some(rest) = rest.strip_prefix(':') else {
+        return false;
+    };
+    let Some(mut rest) = rest.trim_start_matches(JSON_SPACE).strip_prefix('"') else {
+        return false;
+    };
+    loop {
+        let skipped = rest.trim_start_matches([' ', '\t', '\n', '\r', ',']);
+        let skipped = ["\\n", "\\r", "\\t"]
+            .iter()
+            .find_map(|e| skipped.strip_prefix(e))
+            .unwrap_or(skipped);
+        if skipped.len() == rest.len() {
+            break;
+        }
+        rest = skipped;
+    }
+    rest.strip_prefix("mutation")
+        .is_some_and(|after| !after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
+}
+
+fn graphql_operation_name(body: &str) -> Option<&str> {
     const KEY: &str = "\"operationName\"";
     if over_utf16_units(body, MAX_HASHED_BODY) {
         return None;
@@ -621,7 +666,7 @@ pub fn graphql_operation(body: &str) -> Option<String> {
             .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
             .count();
         if (1..=MAX_OPERATION_NAME).contains(&len) && rest[len..].starts_with('"') {
-            return Some(rest[..len].to_string());
+            return Some(&rest[..len]);
         }
     }
     None

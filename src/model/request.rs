@@ -379,6 +379,18 @@ impl Request {
             || self.provoked
     }
 
+    /// Changes data on the server: a POST, PUT, PATCH or DELETE from the page's code,
+    /// except a GraphQL query sent by POST (a GraphQL mutation is a write). Beacons
+    /// and keepalive requests (analytics, reports) are not taken for writes.
+    pub fn is_write(&self) -> bool {
+        let method = matches!(self.method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE");
+        let query = self
+            .op
+            .as_deref()
+            .is_some_and(|op| !crate::model::event::is_mutation_op(op));
+        method && self.is_api() && !self.keepalive && !query
+    }
+
     /// Failed in a way worth retrying: no response, a server error, 408 or 429.
     pub fn failed_retryably(&self) -> bool {
         self.outcome == Some(Outcome::Error) || self.status >= 500 || matches!(self.status, 408 | 429)

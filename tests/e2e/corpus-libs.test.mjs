@@ -1,9 +1,11 @@
 // Real data libraries from npm on pages written like a React 18 app in development
 // (StrictMode on, a local API answering in about a millisecond, beacons and an error
 // reporter around): React Query's dependent queries and per-row queries, axios with a
-// retry interceptor that backs off, axios copies from three components, each with the near miss the same library makes
-// (queries running together, one query shared by three components), live in the real
-// Stormwatch panel. Pages: static/corpus-libs/, built by scripts/build-react.mjs.
+// retry interceptor that backs off, axios copies from three components, Apollo Client's
+// per-row queries, polling and refetch after a mutation over one GraphQL endpoint, SWR's
+// refresh interval, each with the near miss the same library makes (queries running
+// together, one query shared by three components, a poll stopped by a route change, a
+// query read again after a mutation), live in the real Stormwatch panel. Pages: static/corpus-libs/, built by scripts/build-react.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { sleep, until, openDemo } from './devtools.mjs';
@@ -109,4 +111,52 @@ test('axios in three components under StrictMode: copies judged by what producti
   assert.equal(f.title, 'GET /api/libs/me requested 3× in production (6× at once here: StrictMode runs effects twice in development)');
   assert.equal(f.severity, 'warning');
   assert.equal(f.metrics.copies_in_production, 3);
+});
+
+test('Apollo Client: one Author query per row over one GraphQL endpoint is an N+1', async () => {
+  await open('apollo-rows.html');
+  await until(() => tab.page.eval('window.postsShown === 8'), { what: 'the posts' });
+  const { finding: f } = await tab.waitForFinding((x) => x.detector === 'n-plus-one' && about(x, '/api/libs/graphql'), { what: 'the per-row queries' });
+  console.log(`# "${f.title}"`);
+  assert.match(f.title, /^POST \/api\/libs\/graphql \(Author\) requested 8× at once, one per item/);
+  assert.equal(f.severity, 'warning');
+  await settle();
+  const report = await tab.fullReport();
+  assert.deepEqual(requestFindings(report).filter((x) => x.detector !== 'n-plus-one').map((x) => `${x.detector}: ${x.title}`), []);
+});
+
+test('Apollo Client pollInterval: a polling loop while shown, which a route change stops (no error)', async () => {
+  await open('apollo-poll.html');
+  const { finding: f } = await tab.waitForFinding((x) => x.detector === 'polling-loop' && about(x, '/api/libs/graphql'), { timeout: 15000, what: 'the poll' });
+  console.log(`# "${f.title}"`);
+  assert.match(f.title, /^POST \/api\/libs\/graphql \(Unread\) polled every 1\.0 s/);
+  assert.equal(f.severity, 'warning');
+  await tab.page.eval(`go('/corpus-libs/settings')`);
+  await sleep(1000);
+  const after = (await tab.fullReport()).findings.find((x) => x.detector === 'polling-loop' && about(x, '/api/libs/graphql'));
+  await sleep(3500);
+  const later = (await tab.fullReport()).findings.find((x) => x.detector === 'polling-loop' && about(x, '/api/libs/graphql'));
+  assert.equal(later.count, after.count, 'the poll stopped with the badge');
+  assert.equal(later.severity, 'warning', later.title);
+});
+
+test('near miss: Apollo refetching a query after a mutation (refetchQueries) is no duplicate', async () => {
+  await open('apollo-refetch.html');
+  await until(() => tab.page.eval('window.inboxRead === true'), { what: 'the inbox marked read' });
+  await settle();
+  const report = await tab.fullReport();
+  const ops = report.events.filter((e) => e.type === 'request_start' && e.url.endsWith('/api/libs/graphql')).map((e) => e.op);
+  assert.deepEqual(ops, ['Viewer', 'mutation MarkAllRead', 'Viewer'], 'three components, one Viewer query; the mutation; its refetch');
+  assert.deepEqual(requestFindings(report).map((f) => `${f.detector}: ${f.title}`), []);
+});
+
+test('SWR refreshInterval: a polling loop, and three reads of one key are one request', async () => {
+  await open('swr-refresh.html');
+  const { finding: f } = await tab.waitForFinding((x) => x.detector === 'polling-loop' && about(x, '/api/libs/posts'), { timeout: 20000, what: 'the refresh' });
+  console.log(`# "${f.title}"`);
+  assert.equal(f.severity, 'warning');
+  const report = await tab.fullReport();
+  const me = report.events.filter((e) => e.type === 'request_start' && e.url.endsWith('/api/libs/me'));
+  assert.equal(me.length, 1, 'SWR sent /api/libs/me once');
+  assert.deepEqual(requestFindings(report).filter((x) => x.detector !== 'polling-loop').map((x) => `${x.detector}: ${x.title}`), []);
 });

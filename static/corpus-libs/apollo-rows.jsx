@@ -1,0 +1,36 @@
+// Apollo Client: a post list whose rows each run their own `Author` query, by slug,
+// over one GraphQL endpoint (POST, the operation's variables differ): an N+1 that
+// a REST-minded check misses, since every request has the same URL.
+import React from 'react';
+import { ApolloClient, InMemoryCache, HttpLink, gql } from '@apollo/client';
+import { ApolloProvider, useQuery } from '@apollo/client/react';
+import { mount } from './_app.jsx';
+
+const client = new ApolloClient({ link: new HttpLink({ uri: '/api/libs/graphql' }), cache: new InMemoryCache() });
+const POSTS = gql`query Posts { posts { id title authorSlug } }`;
+const AUTHOR = gql`query Author($slug: String!) { author(slug: $slug) { slug name } }`;
+
+function Author({ slug }) {
+  const { data } = useQuery(AUTHOR, { variables: { slug } });
+  return <i>{data ? data.author.name : '…'}</i>;
+}
+function Posts() {
+  const { data } = useQuery(POSTS);
+  if (!data) return <p>Loading…</p>;
+  window.postsShown = data.posts.length;
+  return (
+    <ul>
+      {data.posts.map((p) => (
+        <li key={p.id}>
+          {p.title} by <Author slug={p.authorSlug} />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+mount(() => (
+  <ApolloProvider client={client}>
+    <Posts />
+  </ApolloProvider>
+));
