@@ -236,6 +236,15 @@ async function corpusApi(req, res, url, json) {
     return json(200, Array.from({ length: 12 }, (_, i) => ({ id: 100 + i, title: `Post ${i + 1}`, author: AUTHORS[i % AUTHORS.length] })));
   }
   if (p === '/api/libs/graphql') return libsGraphql(req, json);
+  // A short-lived access token: only the one the refresh hands out is accepted.
+  if (p === '/api/libs/auth/refresh') {
+    for await (const chunk of req) void chunk;
+    return json(200, { token: 'fresh-7f3a' });
+  }
+  if (p === '/api/libs/account') {
+    if (req.headers.authorization !== 'Bearer fresh-7f3a') return json(401, { error: 'token expired' });
+    return json(200, { id: 'u_1842', name: 'Ada Lovelace' });
+  }
   const author = /^\/api\/libs\/authors\/([\w-]+)$/.exec(p);
   if (author && AUTHORS.includes(author[1])) return json(200, { slug: author[1], name: author[1].replace('-', ' ') });
   const tab = /^\/api\/libs\/tabs\/([\w-]+)$/.exec(p);

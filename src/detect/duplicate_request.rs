@@ -903,6 +903,19 @@ mod tests {
     }
 
     #[test]
+    fn near_miss_a_request_asked_again_after_renewing_an_expired_login_is_quiet() {
+        // axios' refresh-token interceptor: 401, the refresh, the same request again.
+        let mut t = Kit::new();
+        t.start(1, "GET", "http://h/api/me", 0.0);
+        t.status(1, 5.0, 401);
+        t.start_body(2, "POST", "http://h/api/auth/refresh", 8.0, Some("r:1".into()));
+        t.end(2, 20.0);
+        t.request(3, "GET", "http://h/api/me", 22.0, 30.0);
+        t.assert_none("duplicate-request");
+        assert_eq!(t.engine.requests().filter(|r| r.retry.is_some()).count(), 1);
+    }
+
+    #[test]
     fn near_miss_a_repeat_after_a_success_is_still_a_copy() {
         let mut t = Kit::new();
         t.start(1, "GET", "http://h/api/flaky", 0.0);

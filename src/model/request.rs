@@ -391,9 +391,11 @@ impl Request {
         method && self.is_api() && !self.keepalive && !query
     }
 
-    /// Failed in a way worth retrying: no response, a server error, 408 or 429.
+    /// Failed in a way worth retrying: no response, a server error, 408 or 429, or
+    /// an expired login or CSRF token (401, 419), which an app renews and then asks
+    /// again (axios' refresh-token interceptor: `/api/me` 401, the refresh, `/api/me`).
     pub fn failed_retryably(&self) -> bool {
-        self.outcome == Some(Outcome::Error) || self.status >= 500 || matches!(self.status, 408 | 429)
+        self.outcome == Some(Outcome::Error) || self.status >= 500 || matches!(self.status, 401 | 408 | 419 | 429)
     }
 
     /// Marks this request as a retry of `prev` when `prev` (identical, seen earlier)

@@ -5,7 +5,8 @@
 // per-row queries, polling and refetch after a mutation over one GraphQL endpoint, SWR's
 // refresh interval, each with the near miss the same library makes (queries running
 // together, one query shared by three components, a poll stopped by a route change, a
-// query read again after a mutation), live in the real Stormwatch panel. Pages: static/corpus-libs/, built by scripts/build-react.mjs.
+// query read again after a mutation, a request asked again after renewing an expired
+// token), live in the real Stormwatch panel. Pages: static/corpus-libs/, built by scripts/build-react.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { sleep, until, openDemo } from './devtools.mjs';
@@ -159,4 +160,16 @@ test('SWR refreshInterval: a polling loop, and three reads of one key are one re
   const me = report.events.filter((e) => e.type === 'request_start' && e.url.endsWith('/api/libs/me'));
   assert.equal(me.length, 1, 'SWR sent /api/libs/me once');
   assert.deepEqual(requestFindings(report).filter((x) => x.detector !== 'polling-loop').map((x) => `${x.detector}: ${x.title}`), []);
+});
+
+test('near miss: axios renewing an expired token and asking again (401, refresh, retry) is no duplicate', async () => {
+  await open('auth-refresh.html');
+  await until(() => tab.page.eval('window.accountShown === true'), { what: 'the account' });
+  await settle();
+  const report = await tab.fullReport();
+  const account = report.events.filter((e) => e.type === 'request_start' && e.url.endsWith('/api/libs/account'));
+  // StrictMode: the first effect's request is aborted by its cleanup; then 401, refresh, again.
+  assert.ok(account.length >= 2, `${account.length} account requests`);
+  assert.ok(report.events.some((e) => e.type === 'request_end' && e.status === 401), 'the token had expired');
+  assert.deepEqual(requestFindings(report).map((f) => `${f.detector}: ${f.title}`), []);
 });
