@@ -9,6 +9,9 @@
 //! variables does, need 6 ticks under 0.1, because only the rhythm tells them from
 //! a user clicking or typing. The period is between 250 ms and 60 s; how fast the
 //! server answers does not matter (a poll answered in 1 ms is still a poll).
+//! Requests whose URLs read like typing (each the one before with characters added
+//! or removed at one place: `?q=re`, `?q=rea`, a search box without a debounce) are
+//! input, however even the pace (a test driver types with a fixed delay).
 //!
 //! Requests of one shape starting within 100 ms of each other are one tick (React
 //! StrictMode's doubled first request, two widgets on one timer), and a request
@@ -125,6 +128,17 @@ enum Push {
     Extra,
 }
 
+/// `b` is `a` with characters inserted at one place, or the other way round.
+fn one_edit_run(a: &str, b: &str) -> bool {
+    let (long, short) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+    if long.len() == short.len() {
+        return false;
+    }
+    let (long, short) = (long.as_bytes(), short.as_bytes());
+    let prefix = long.iter().zip(short).take_while(|(x, y)| x == y).count();
+    long[prefix..].ends_with(&short[prefix..])
+}
+
 impl Series {
     fn push(&mut self, t: f64, id: u64, exact: u64, url: Option<&str>, cfg: &PollingLoopConfig, keep: usize) -> Push {
         let tick = Tick {
@@ -228,6 +242,17 @@ impl Series {
             seen.push(k.exact);
         }
         seen.len() >= 2
+    }
+
+    /// The last `n` ticks read like typing: each URL is the one before with
+    /// characters added or removed at one place (`?q=re`, `?q=rea`, `?q=reac`), as a
+    /// search-as-you-type box sends them, however evenly the keys are pressed (a test
+    /// driver types with a fixed delay). A poll's cursor, timestamp or nonce changes
+    /// in place instead.
+    fn typed(&self, n: usize) -> bool {
+        let from = self.ticks.len().saturating_sub(n);
+        let urls: Vec<&str> = self.ticks.iter().skip(from).filter_map(|k| k.url.as_deref()).collect();
+        urls.len() >= 2 && urls.windows(2).all(|w| one_edit_run(w[0], w[1]))
     }
 
     fn observe(&mut self, req: &Request, fp: (u16, u64)) -> bool {
@@ -381,7 +406,7 @@ impl Detector for PollingLoop {
                 g.whole.period = Some(g.whole.mean_gap(vn));
                 tally = g.whole.key.clone().map(|key| Tally::tick(key, &g.whole, req, true));
             }
-            (Push::Tick, false) if g.whole.varying(vn) => {
+            (Push::Tick, false) if g.whole.varying(vn) && !g.whole.typed(vn) => {
                 if let Some(period) = g.whole.steady(vn, cfg.varying_max_cv, cfg) {
                     // Keep reporting to a loop of identical requests this one grew out
                     // of (`?since=0` four times, then `?since=5`).
@@ -1038,6 +1063,35 @@ mod tests {
             t.request(i as u64, "GET", &format!("http://h/api/search?q={q}"), at, at + 1.0);
         }
         t.assert_none("polling-loop");
+    }
+
+    #[test]
+    fn near_miss_search_typed_at_an_even_pace_by_a_test_driver_is_quiet() {
+        // `page.type(input, "react hooks", { delay: 300 })`, no debounce; and the user
+        // deleting back to "react" at the same pace.
+        let mut t = Kit::new();
+        let typed = "react hooks";
+        let mut queries: Vec<&str> = (1..=typed.len()).map(|i| &typed[..i]).collect();
+        queries.extend((5..typed.len()).rev().map(|i| &typed[..i]));
+        for (i, q) in queries.iter().enumerate() {
+            let at = i as f64 * 300.0 + (i % 3) as f64;
+            let url = format!("http://h/api/search?q={}&limit=10", q.replace(' ', "+"));
+            t.request(i as u64, "GET", &url, at, at + 20.0);
+        }
+        t.assert_none("polling-loop");
+        // The near miss the other way: a poll whose counter grows a digit is a loop.
+        let mut t = Kit::new();
+        for i in 0..8u64 {
+            let at = i as f64 * 1000.0;
+            t.request(
+                i,
+                "GET",
+                &format!("http://h/api/feed?since={}", 95 + i * 3),
+                at,
+                at + 5.0,
+            );
+        }
+        assert_eq!(t.only("polling-loop").count, 8);
     }
 
     #[test]

@@ -91,6 +91,15 @@ test('near miss: search as you type, one request per keystroke, is quiet', async
   await quiet('search as you type');
 });
 
+test('near miss: search as you type at the even pace of a test driver (300 ms a key) is quiet', async () => {
+  await open('search-typing.html');
+  await inPage(`const q = document.getElementById('q'); const word = 'blue widgets'; let i = 0;
+    (function key() { if (i === word.length) return done(); q.value = word.slice(0, ++i); q.dispatchEvent(new Event('input')); setTimeout(key, 300); })();`);
+  await sleep(500);
+  assert.equal(await tab.page.eval('window.suggestRequests'), 12);
+  await quiet('search typed at an even pace');
+});
+
 test('n-plus-one: a product grid loading each product by slug from a 1 ms local API', async () => {
   await open('products.html');
   await tab.click('#load');
