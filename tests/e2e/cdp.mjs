@@ -33,8 +33,13 @@ export class Browser {
     proc.stderr.on('data', (d) => { this.stderr = (this.stderr + d).slice(-20000); });
   }
 
-  static async launch({ extensionDir, devtools = true, headless = true, args: extra = [] }) {
+  /** `prefs`: the profile's preferences to start with (e.g. DevTools' own settings). */
+  static async launch({ extensionDir, devtools = true, headless = true, args: extra = [], prefs = null }) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormwatch-chromium-'));
+    if (prefs) {
+      fs.mkdirSync(path.join(dir, 'Default'));
+      fs.writeFileSync(path.join(dir, 'Default', 'Preferences'), JSON.stringify(prefs));
+    }
     const args = [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--no-default-browser-check',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',

@@ -7,7 +7,7 @@ import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EXTENSION_ID, sleep, until, openDemo, openPlain } from './devtools.mjs';
+import { EXTENSION_ID, EXTENSION_DIR, Browser, Inspected, sleep, until, openDemo, openPlain } from './devtools.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = path.join(here, '..', 'artifacts');
@@ -309,5 +309,25 @@ test('the page observes the same APIs with and without the extension', async () 
     assert.equal(withExt.fetchToString, 'function fetch() { [native code] }');
   } finally {
     await plain.close();
+  }
+});
+
+test("the panel takes DevTools' own theme, not only the system's", async () => {
+  // The system dark; DevTools set to light, then to follow the system (dark).
+  for (const [setting, want, expected] of [['default', 'light', 'rgb(255, 255, 255)'], ['systemPreferred', 'dark', 'rgb(32, 33, 36)']]) {
+    const themed = await Browser.launch({
+      extensionDir: EXTENSION_DIR,
+      prefs: { devtools: { preferences: { 'ui-theme': JSON.stringify(setting) } } },
+      args: ['--force-dark-mode'],
+    });
+    try {
+      const tab = await Inspected.open(themed, `${demo.origin}/clean.html`);
+      await until(() => tab.panel.eval(`document.querySelector('header') !== null`), { what: 'the panel' });
+      const [theme, background] = JSON.parse(await tab.panel.eval(`JSON.stringify([document.documentElement.dataset.theme, getComputedStyle(document.body).backgroundColor])`));
+      assert.equal(theme, want, setting);
+      assert.equal(background, expected, setting);
+    } finally {
+      await themed.close();
+    }
   }
 });
