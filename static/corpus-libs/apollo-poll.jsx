@@ -3,11 +3,10 @@
 // it and Apollo stops the poll. A polling loop while the badge is shown, and, the
 // near miss, not one that "keeps going after a route change".
 import React, { useState } from 'react';
-import { ApolloClient, InMemoryCache, HttpLink, gql } from '@apollo/client';
-import { ApolloProvider, useQuery } from '@apollo/client/react';
-import { mount } from './_app.jsx';
+import { gql } from '@apollo/client';
+import { useQuery } from '@apollo/client/react';
+import { mountWithApollo } from './_apollo.jsx';
 
-const client = new ApolloClient({ link: new HttpLink({ uri: '/api/libs/graphql' }), cache: new InMemoryCache() });
 const UNREAD = gql`query Unread { unread { id count } }`;
 
 function Badge() {
@@ -23,8 +22,4 @@ function App() {
   return route.endsWith('/settings') ? <p>Settings</p> : <div>Inbox <Badge /></div>;
 }
 
-mount(() => (
-  <ApolloProvider client={client}>
-    <App />
-  </ApolloProvider>
-));
+mountWithApollo(App);

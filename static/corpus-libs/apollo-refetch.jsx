@@ -2,11 +2,10 @@
 // inbox marks everything read as it opens (a mutation) and refetches `Viewer` after
 // it, as `refetchQueries` does: the second `Viewer` follows a write, it is not a copy.
 import React, { useEffect } from 'react';
-import { ApolloClient, InMemoryCache, HttpLink, gql } from '@apollo/client';
-import { ApolloProvider, useQuery, useMutation } from '@apollo/client/react';
-import { mount } from './_app.jsx';
+import { gql } from '@apollo/client';
+import { useQuery, useMutation } from '@apollo/client/react';
+import { mountWithApollo } from './_apollo.jsx';
 
-const client = new ApolloClient({ link: new HttpLink({ uri: '/api/libs/graphql' }), cache: new InMemoryCache() });
 const VIEWER = gql`query Viewer { viewer { id name unread } }`;
 const MARK = gql`mutation MarkAllRead { markAllRead { ok } }`;
 
@@ -29,10 +28,10 @@ function Inbox() {
   return <p>Inbox</p>;
 }
 
-mount(() => (
-  <ApolloProvider client={client}>
+mountWithApollo(() => (
+  <>
     <Name />
     <Count />
     <Inbox />
-  </ApolloProvider>
+  </>
 ));

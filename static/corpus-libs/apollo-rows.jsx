@@ -2,11 +2,10 @@
 // over one GraphQL endpoint (POST, the operation's variables differ): an N+1 that
 // a REST-minded check misses, since every request has the same URL.
 import React from 'react';
-import { ApolloClient, InMemoryCache, HttpLink, gql } from '@apollo/client';
-import { ApolloProvider, useQuery } from '@apollo/client/react';
-import { mount } from './_app.jsx';
+import { gql } from '@apollo/client';
+import { useQuery } from '@apollo/client/react';
+import { mountWithApollo } from './_apollo.jsx';
 
-const client = new ApolloClient({ link: new HttpLink({ uri: '/api/libs/graphql' }), cache: new InMemoryCache() });
 const POSTS = gql`query Posts { posts { id title authorSlug } }`;
 const AUTHOR = gql`query Author($slug: String!) { author(slug: $slug) { slug name } }`;
 
@@ -29,8 +28,4 @@ function Posts() {
   );
 }
 
-mount(() => (
-  <ApolloProvider client={client}>
-    <Posts />
-  </ApolloProvider>
-));
+mountWithApollo(Posts);
