@@ -251,8 +251,9 @@ impl Series {
     /// in place instead.
     fn typed(&self, n: usize) -> bool {
         let from = self.ticks.len().saturating_sub(n);
-        let urls: Vec<&str> = self.ticks.iter().skip(from).filter_map(|k| k.url.as_deref()).collect();
-        urls.len() >= 2 && urls.windows(2).all(|w| one_edit_run(w[0], w[1]))
+        let urls = self.ticks.iter().skip(from).filter_map(|k| k.url.as_deref());
+        let mut pairs = urls.clone().zip(urls.skip(1)).peekable();
+        pairs.peek().is_some() && pairs.all(|(a, b)| one_edit_run(a, b))
     }
 
     fn observe(&mut self, req: &Request, fp: (u16, u64)) -> bool {
