@@ -313,7 +313,24 @@ impl RequestWaterfall {
     }
 
     fn index(&self, id: u64) -> Option<usize> {
-        self.nodes.binary_search_by(|n| n.id.cmp(&id)).ok()
+        // Ids in the ring grow by one or more from node to node: `id` sits at most
+        // `id - first` in, and exactly there when every request was remembered (an
+        // app's own calls): looked at first, then searched for below it.
+        let first = self.nodes.front()?.id;
+        let most = usize::try_from(id.checked_sub(first)?).ok()?.min(self.nodes.len() - 1);
+        if self.nodes[most].id == id {
+            return Some(most);
+        }
+        let (mut lo, mut hi) = (0, most);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self.nodes[mid].id.cmp(&id) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(mid),
+            }
+        }
+        None
     }
 
     fn node(&self, id: u64) -> Option<&Node> {
@@ -710,7 +727,7 @@ impl Detector for RequestWaterfall {
         // usually a few): the ring is not walked on every entry.
         let start = req.start;
         for id in &self.pending {
-            let Ok(at) = self.nodes.binary_search_by(|n| n.id.cmp(id)) else {
+            let Some(at) = self.index(*id) else {
                 continue;
             };
             let n = &mut self.nodes[at];
@@ -731,6 +748,35 @@ impl Detector for RequestWaterfall {
 mod tests {
     use crate::detect::testkit::*;
     use crate::model::event::Caller;
+
+    #[test]
+    fn a_node_is_found_where_a_search_of_the_ring_finds_it() {
+        use super::RequestWaterfall;
+        use crate::detect::{Detector, Findings, PageState};
+        use crate::model::event::Api;
+        use crate::model::request::Request;
+        let mut w = RequestWaterfall::new(&crate::Config::default());
+        let (page, mut found) = (PageState::default(), Findings::default());
+        // Runs without gaps (every request remembered) and gaps of every size (requests
+        // the detector does not remember), past the ring's size so the oldest go.
+        let mut id = 10u64;
+        for i in 0..1000u64 {
+            id += if i % 7 < 4 { 1 } else { 1 + i % 13 };
+            let mut r = Request::default();
+            r.id = id;
+            r.method = "GET".into();
+            r.url = format!("http://h/api/r{i}");
+            r.api = Api::Fetch;
+            r.start = i as f64 * 10.0;
+            w.on_start(&r, &page, &mut found);
+            if i % 50 == 0 || i == 999 {
+                for probe in 0..=id + 2 {
+                    let searched = w.nodes.binary_search_by(|n| n.id.cmp(&probe)).ok();
+                    assert_eq!(w.index(probe), searched, "id {probe}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn skipping_the_nodes_out_of_reach_judges_as_scanning_them_all() {
