@@ -216,9 +216,7 @@ fn candidates<'a>(req: &'a Request, cfg: &NPlusOneConfig) -> Vec<(u64, Hole, &'a
     let base = {
         let mut h = urls::QuickHasher::default();
         req.method.hash(&mut h);
-        for b in p.origin.bytes() {
-            h.write_u8(b.to_ascii_lowercase());
-        }
+        urls::write_lowercase(p.origin, &mut h);
         req.op.hash(&mut h);
         segs.len().hash(&mut h);
         h
