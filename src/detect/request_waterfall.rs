@@ -172,6 +172,17 @@ fn reach(n: &Node, cfg: &RequestWaterfallConfig) -> f64 {
     end.max(last)
 }
 
+/// `text` in `spare`'s buffer (a node let go), unless that buffer is far larger
+/// than needed (a long URL's is not kept for short ones).
+fn refill(mut spare: String, text: &str) -> String {
+    if spare.capacity() <= 2 * text.len() + 64 {
+        text.clone_into(&mut spare);
+        spare
+    } else {
+        text.to_string()
+    }
+}
+
 /// The parts of a URL a value could be: path segments and query values.
 fn url_tokens(url: &str) -> Vec<&str> {
     let path = url
@@ -619,15 +630,45 @@ impl RequestWaterfall {
     }
 
     fn remember(&mut self, req: &Request) {
+        // Ids grow in order of first sight; keep the ring sorted for lookups.
+        if self.nodes.back().is_some_and(|b| b.id >= req.id) {
+            return;
+        }
+        // The node let go lends its key, URL and method buffers to the new one.
+        let mut spare = None;
+        if self.nodes.len() >= MAX_NODES {
+            if let Some(old) = self.nodes.pop_front() {
+                // The running maximum still counts the one gone: too high is safe (it
+                // only scans more). One gone in flight would hold it at infinity, so
+                // then recompute it all.
+                self.reach.pop_front();
+                if self.reach_stale != usize::MAX {
+                    self.reach_stale = self.reach_stale.saturating_sub(1);
+                }
+                if old.end.is_none() {
+                    self.reach_stale = 0;
+                }
+                self.pending.retain(|p| *p != old.id);
+                spare = Some(old);
+            }
+        }
+        let (key, url, method) = match spare {
+            Some(old) => (
+                req.same_key().map(|k| refill(old.key.unwrap_or_default(), k)),
+                refill(old.url, &req.url),
+                refill(old.method, &req.method),
+            ),
+            None => (req.same_request_key(), req.url.clone(), req.method.clone()),
+        };
         let n = Node {
             id: req.id,
             start: req.start,
             end: req.end,
             last_end: req.last_end(),
-            key: req.same_request_key(),
-            url: req.url.clone(),
+            key,
+            url,
             cut: req.cut(),
-            method: req.method.clone(),
+            method,
             values: req.values.clone(),
             value_lengths: lengths(req.values.iter().map(String::as_str)),
             source: req.initiator.clone(),
@@ -645,25 +686,6 @@ impl RequestWaterfall {
             causal: true,
             link: None,
         };
-        // Ids grow in order of first sight; keep the ring sorted for lookups.
-        if self.nodes.back().is_some_and(|b| b.id >= n.id) {
-            return;
-        }
-        if self.nodes.len() >= MAX_NODES {
-            if let Some(old) = self.nodes.pop_front() {
-                // The running maximum still counts the one gone: too high is safe (it
-                // only scans more). One gone in flight would hold it at infinity, so
-                // then recompute it all.
-                self.reach.pop_front();
-                if self.reach_stale != usize::MAX {
-                    self.reach_stale = self.reach_stale.saturating_sub(1);
-                }
-                if old.end.is_none() {
-                    self.reach_stale = 0;
-                }
-                self.pending.retain(|p| *p != old.id);
-            }
-        }
         self.nodes.push_back(n);
         self.reach_stale = self.reach_stale.min(self.nodes.len() - 1);
         self.pending.push(req.id);
