@@ -405,8 +405,13 @@ impl DuplicateRequest {
             (a, b) => a.or(b),
         };
         let counted = t.indexes().map(|i| &k.list[i]);
-        let first = counted.clone().map(|s| s.start).fold(f64::INFINITY, f64::min);
-        let last = counted.clone().map(|s| s.start).fold(f64::NEG_INFINITY, f64::max);
+        // The first and last starts and the copies with a source, in one pass.
+        let (mut first, mut last, mut sources) = (f64::INFINITY, f64::NEG_INFINITY, 0);
+        for s in counted.clone() {
+            first = first.min(s.start);
+            last = last.max(s.start);
+            sources += s.source.is_some() as usize;
+        }
         // React 18 StrictMode mounts, unmounts and mounts again in development: an
         // effect that fetches without aborting in its cleanup fetches twice, at once;
         // three components doing so fetch six times, three in production.
@@ -415,7 +420,6 @@ impl DuplicateRequest {
             && count % 2 == 0
             && k.retired == 0
             && last - first <= self.cfg.strict_mode_gap_ms;
-        let sources = counted.clone().filter(|s| s.source.is_some()).count();
         let shown = (
             count,
             in_flight,
@@ -436,10 +440,14 @@ impl DuplicateRequest {
             // (as `add_request` one by one would keep: the ids are distinct, a request
             // leaves the list when it is retired), written in one pass: a busy key is
             // refreshed at every start and end.
-            let ids = k.retired_ids.iter().copied().chain(counted.clone().map(|s| s.id));
+            // (The retired part copied as a slice, not stepped through a chain.)
             let skip = (k.retired_ids.len() + t.len() as usize).saturating_sub(MAX_EVIDENCE_REQUESTS);
+            let retired_skipped = skip.min(k.retired_ids.len());
             f.evidence.requests.clear();
-            f.evidence.requests.extend(ids.skip(skip));
+            f.evidence.requests.extend_from_slice(&k.retired_ids[retired_skipped..]);
+            f.evidence
+                .requests
+                .extend(counted.clone().map(|s| s.id).skip(skip - retired_skipped));
             // The source just added needs no second look (a loop's copies all come from
             // one place, and the evidence would compare each with its list).
             let mut added: Option<&str> = None;

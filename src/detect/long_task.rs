@@ -85,15 +85,22 @@ impl LongTaskDetector {
                 }
             }
             None => {
+                // Past the bound, the oldest's label buffer takes the newest's label (an
+                // allocation and a free less per request), unless it is far too large.
+                let text = req.endpoint_label();
+                let mut label = String::new();
                 if self.requests.len() >= MAX_RECENT {
                     if let Some(old) = self.requests.pop_front() {
                         self.index.remove(&old.2);
+                        if old.3.capacity() <= 2 * text.len() + 64 {
+                            label = old.3;
+                        }
                     }
                     self.popped += 1;
                 }
+                text.clone_into(&mut label);
                 self.index.insert(req.id, self.popped + self.requests.len() as u64);
-                self.requests
-                    .push_back((req.start, req.end, req.id, req.endpoint_label().to_string()));
+                self.requests.push_back((req.start, req.end, req.id, label));
             }
         }
     }

@@ -95,6 +95,8 @@ const MAX_IDS_SHOWN: usize = 20;
 const MAX_IDS_KEPT: usize = 64;
 const MAX_SIZES_KEPT: usize = 64;
 const MAX_REQUESTS_KEPT: usize = crate::model::finding::MAX_EVIDENCE_REQUESTS;
+// `Burst::timed` and `Burst::sized` hold a bit per kept request.
+const _: () = assert!(MAX_REQUESTS_KEPT <= 64);
 
 /// Sets a metric, allocating its name only the first time (reports repeat per member).
 fn put(metrics: &mut std::collections::BTreeMap<String, Metric>, name: &str, value: Metric) {
@@ -125,6 +127,8 @@ struct Burst {
     last_start: f64,
     /// Members so far (all of them; `requests` keeps the first few).
     size: usize,
+    /// In start order, which is id order (the engine numbers requests as it first
+    /// sees them and starts each once, then): a member is found by binary search.
     requests: Vec<u64>,
     /// Distinct values in the hole, up to `MAX_IDS_KEPT`.
     /// Sorted and distinct (a set): most bursts never grow past their first member,
@@ -133,10 +137,13 @@ struct Burst {
     /// Every value so far looks like an id (number, UUID, hash, base62, email).
     id_like: bool,
     total_ms: f64,
-    /// Members whose duration is in `total_ms`.
-    timed: Vec<u64>,
+    /// Members whose duration is in `total_ms`, a bit per place in `requests`.
+    timed: u64,
     /// Response sizes of the members that answered 2xx: (request, bytes).
     sizes: Vec<(u64, u64)>,
+    /// Members with an entry in `sizes`, a bit per place in `requests` (a first
+    /// size is pushed without searching the list).
+    sized: u64,
     counted: usize,
     /// `total_ms` when last reported (durations arrive after the starts).
     reported_ms: f64,
@@ -209,9 +216,7 @@ fn candidates<'a>(req: &'a Request, cfg: &NPlusOneConfig) -> Vec<(u64, Hole, &'a
     let base = {
         let mut h = urls::QuickHasher::default();
         req.method.hash(&mut h);
-        for b in p.origin.bytes() {
-            h.write_u8(b.to_ascii_lowercase());
-        }
+        urls::write_lowercase(p.origin, &mut h);
         req.op.hash(&mut h);
         segs.len().hash(&mut h);
         h
@@ -308,12 +313,12 @@ impl NPlusOne {
             } => false,
             _ => {
                 // Names, not ids: only answers of one kind make them items.
-                let known: Vec<u64> = b.sizes.iter().map(|(_, n)| *n).collect();
-                if known.len() < cfg.min_requests {
+                if b.sizes.len() < cfg.min_requests {
                     return false;
                 }
-                let min = known.iter().copied().min().unwrap_or(0).max(1) as f64;
-                let max = known.iter().copied().max().unwrap_or(0) as f64;
+                let known = b.sizes.iter().map(|(_, n)| *n);
+                let min = known.clone().min().unwrap_or(0).max(1) as f64;
+                let max = known.max().unwrap_or(0) as f64;
                 max <= min * cfg.max_size_ratio
             }
         }
@@ -471,20 +476,30 @@ impl NPlusOne {
         }
     }
 
-    fn remember(&mut self, req: &Request, keys: Vec<u64>) {
-        self.recent.insert(
-            req.id,
-            Recent {
-                url: req.url.clone(),
-                keys,
-            },
-        );
-        self.order.push_back(req.id);
-        while self.order.len() > MAX_RECENT {
+    fn remember(&mut self, req: &Request, keys: impl Iterator<Item = u64>) {
+        // Past the bound, the oldest goes first and its buffers take the newest's
+        // URL and keys (two allocations and two frees less per request), unless its
+        // URL's buffer is far larger than this one needs (a long URL's is not kept).
+        let mut spare = None;
+        while self.order.len() >= MAX_RECENT {
             if let Some(old) = self.order.pop_front() {
-                self.recent.remove(&old);
+                spare = self.recent.remove(&old).or(spare);
             }
         }
+        let recent = match spare {
+            Some(mut r) if r.url.capacity() <= 2 * req.url.len() + 64 => {
+                req.url.clone_into(&mut r.url);
+                r.keys.clear();
+                r.keys.extend(keys);
+                r
+            }
+            _ => Recent {
+                url: req.url.clone(),
+                keys: keys.collect(),
+            },
+        };
+        self.recent.insert(req.id, recent);
+        self.order.push_back(req.id);
     }
 
     /// A member answered (or DevTools told its size): count its time and size.
@@ -496,21 +511,25 @@ impl NPlusOne {
         let size = req.decoded_size().filter(|_| (200..300).contains(&req.status));
         for &key in &keys {
             let Some(b) = self.bursts.get_mut(&key) else { continue };
-            if !b.requests.contains(&req.id) {
+            let Ok(at) = b.requests.binary_search(&req.id) else {
                 continue;
-            }
+            };
+            let bit = 1u64 << at;
             if let Some(d) = req.duration() {
                 // Once per request (an abort can settle a request twice).
-                if !b.timed.contains(&req.id) {
-                    b.timed.push(req.id);
+                if b.timed & bit == 0 {
+                    b.timed |= bit;
                     b.total_ms += d;
                 }
             }
             if let Some(n) = size {
-                if let Some(s) = b.sizes.iter_mut().find(|(id, _)| *id == req.id) {
-                    s.1 = n;
+                if b.sized & bit != 0 {
+                    if let Some(s) = b.sizes.iter_mut().find(|(id, _)| *id == req.id) {
+                        s.1 = n;
+                    }
                 } else if b.sizes.len() < MAX_SIZES_KEPT {
                     b.sizes.push((req.id, n));
+                    b.sized |= bit;
                 }
             }
             self.report(key, req, None, out);
@@ -538,8 +557,9 @@ impl Detector for NPlusOne {
                 values: Vec::new(),
                 id_like: true,
                 total_ms: 0.0,
-                timed: Vec::new(),
+                timed: 0,
                 sizes: Vec::new(),
+                sized: 0,
                 counted: 0,
                 reported_ms: 0.0,
                 names: None,
@@ -557,8 +577,9 @@ impl Detector for NPlusOne {
                 b.values_gen = self.values_gen;
                 b.id_like = true;
                 b.total_ms = 0.0;
-                b.timed.clear();
+                b.timed = 0;
                 b.sizes.clear();
+                b.sized = 0;
                 b.counted = 0;
                 b.reported_ms = 0.0;
                 b.names = None;
@@ -567,6 +588,10 @@ impl Detector for NPlusOne {
             b.first_start = b.first_start.min(req.start);
             b.size += 1;
             if b.requests.len() < MAX_REQUESTS_KEPT {
+                debug_assert!(
+                    b.requests.last().is_none_or(|&last| last < req.id),
+                    "members in id order"
+                );
                 b.requests.push(req.id);
             }
             if b.values.len() < MAX_IDS_KEPT {
@@ -578,7 +603,7 @@ impl Detector for NPlusOne {
                 }
             }
         }
-        self.remember(req, cands.iter().map(|(k, _, _)| *k).collect());
+        self.remember(req, cands.iter().map(|(k, _, _)| *k));
         for (key, _, value) in &cands {
             self.report(*key, req, Some(value), out);
         }
@@ -665,7 +690,7 @@ impl Detector for NPlusOne {
         let Some(r) = self.recent.get(&req.id) else { return };
         for key in &r.keys {
             let Some(b) = self.bursts.get(key) else { continue };
-            if b.counted == 0 || !b.requests.contains(&req.id) {
+            if b.counted == 0 || b.requests.binary_search(&req.id).is_err() {
                 continue;
             }
             let (fkey, _) = self.names(b, req);

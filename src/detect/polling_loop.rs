@@ -139,23 +139,42 @@ fn one_edit_run(a: &str, b: &str) -> bool {
     long[prefix..].ends_with(&short[prefix..])
 }
 
+impl Tick {
+    /// A tick of one request; `spare`, a tick that was let go, lends its buffers
+    /// (unless its URL's is far larger than this one needs).
+    fn new(t: f64, id: u64, exact: u64, url: Option<&str>, spare: Option<Tick>) -> Tick {
+        let Some(mut k) = spare else {
+            return Tick {
+                t,
+                ids: vec![id],
+                exact,
+                failed: false,
+                url: url.map(str::to_string),
+            };
+        };
+        k.t = t;
+        k.ids.clear();
+        k.ids.push(id);
+        k.exact = exact;
+        k.failed = false;
+        match (url, &mut k.url) {
+            (Some(u), Some(buf)) if buf.capacity() <= 2 * u.len() + 64 => u.clone_into(buf),
+            (u, slot) => *slot = u.map(str::to_string),
+        }
+        k
+    }
+}
+
 impl Series {
     fn push(&mut self, t: f64, id: u64, exact: u64, url: Option<&str>, cfg: &PollingLoopConfig, keep: usize) -> Push {
-        let tick = Tick {
-            t,
-            ids: vec![id],
-            exact,
-            failed: false,
-            url: url.map(str::to_string),
-        };
         let Some(last) = self.ticks.back_mut() else {
-            self.ticks.push_back(tick);
+            self.ticks.push_back(Tick::new(t, id, exact, url, None));
             return Push::Tick;
         };
         if t < last.t - cfg.same_tick_ms {
             // DevTools' log can deliver slightly out of order: keep the ticks sorted.
             let pos = self.ticks.iter().rposition(|k| k.t <= t).map_or(0, |p| p + 1);
-            self.ticks.insert(pos, tick);
+            self.ticks.insert(pos, Tick::new(t, id, exact, url, None));
             self.trim(keep);
             return Push::Tick;
         }
@@ -187,8 +206,13 @@ impl Series {
                 self.ticks.clear();
             }
         }
-        self.ticks.push_back(tick);
-        self.trim(keep);
+        // The ticks past `keep` go first (as a trim after the push would), the last
+        // of them lending its buffers to the new tick: no allocation per tick.
+        let mut spare = None;
+        while !self.ticks.is_empty() && self.ticks.len() >= keep {
+            spare = self.ticks.pop_front();
+        }
+        self.ticks.push_back(Tick::new(t, id, exact, url, spare));
         Push::Tick
     }
 
@@ -204,8 +228,7 @@ impl Series {
             return None;
         }
         let from = self.ticks.len() - n;
-        let times: Vec<f64> = self.ticks.iter().skip(from).map(|k| k.t).collect();
-        let (mean, cv) = steadiness(&times);
+        let (mean, cv) = steadiness(self.ticks.iter().skip(from).map(|k| k.t));
         (cv < max_cv && mean >= cfg.min_period_ms && mean <= cfg.max_period_ms).then_some(mean)
     }
 
@@ -231,17 +254,21 @@ impl Series {
     /// pollers of one shape (job 17, job 18, job 17...) come back.
     fn varying(&self, n: usize) -> bool {
         let from = self.ticks.len().saturating_sub(n);
-        let mut seen: Vec<u64> = Vec::with_capacity(n);
-        for k in self.ticks.iter().skip(from) {
-            if seen.last() == Some(&k.exact) {
+        // Runs of one exact request, each a value not seen in an earlier run; the
+        // window is read again instead of collected (asked on every tick).
+        let mut runs = 0;
+        let mut prev = None;
+        for (i, k) in self.ticks.iter().enumerate().skip(from) {
+            if prev == Some(k.exact) {
                 continue;
             }
-            if seen.contains(&k.exact) {
+            if self.ticks.range(from..i).any(|e| e.exact == k.exact) {
                 return false;
             }
-            seen.push(k.exact);
+            prev = Some(k.exact);
+            runs += 1;
         }
-        seen.len() >= 2
+        runs >= 2
     }
 
     /// The last `n` ticks read like typing: each URL is the one before with
@@ -336,12 +363,13 @@ fn failed(req: &Request) -> bool {
     matches!(req.outcome, Some(Outcome::Error | Outcome::Abort)) || req.status >= 500 || req.status == 429
 }
 
-/// Mean and coefficient of variation of the gaps between consecutive times.
-fn steadiness(times: &[f64]) -> (f64, f64) {
-    let gaps: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).collect();
-    let n = gaps.len() as f64;
-    let mean = gaps.iter().sum::<f64>() / n;
-    let var = gaps.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / n;
+/// Mean and coefficient of variation of the gaps between consecutive times (read
+/// twice from the ticks, not collected: a series is judged on every tick).
+fn steadiness(times: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
+    let gaps = times.clone().zip(times.skip(1)).map(|(a, b)| b - a);
+    let n = gaps.clone().count() as f64;
+    let mean = gaps.clone().sum::<f64>() / n;
+    let var = gaps.map(|g| (g - mean).powi(2)).sum::<f64>() / n;
     (mean, if mean > 0.0 { var.sqrt() / mean } else { f64::INFINITY })
 }
 

@@ -172,6 +172,17 @@ fn reach(n: &Node, cfg: &RequestWaterfallConfig) -> f64 {
     end.max(last)
 }
 
+/// `text` in `spare`'s buffer (a node let go), unless that buffer is far larger
+/// than needed (a long URL's is not kept for short ones).
+fn refill(mut spare: String, text: &str) -> String {
+    if spare.capacity() <= 2 * text.len() + 64 {
+        text.clone_into(&mut spare);
+        spare
+    } else {
+        text.to_string()
+    }
+}
+
 /// The parts of a URL a value could be: path segments and query values.
 fn url_tokens(url: &str) -> Vec<&str> {
     let path = url
@@ -313,7 +324,24 @@ impl RequestWaterfall {
     }
 
     fn index(&self, id: u64) -> Option<usize> {
-        self.nodes.binary_search_by(|n| n.id.cmp(&id)).ok()
+        // Ids in the ring grow by one or more from node to node: `id` sits at most
+        // `id - first` in, and exactly there when every request was remembered (an
+        // app's own calls): looked at first, then searched for below it.
+        let first = self.nodes.front()?.id;
+        let most = usize::try_from(id.checked_sub(first)?).ok()?.min(self.nodes.len() - 1);
+        if self.nodes[most].id == id {
+            return Some(most);
+        }
+        let (mut lo, mut hi) = (0, most);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self.nodes[mid].id.cmp(&id) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(mid),
+            }
+        }
+        None
     }
 
     fn node(&self, id: u64) -> Option<&Node> {
@@ -602,15 +630,45 @@ impl RequestWaterfall {
     }
 
     fn remember(&mut self, req: &Request) {
+        // Ids grow in order of first sight; keep the ring sorted for lookups.
+        if self.nodes.back().is_some_and(|b| b.id >= req.id) {
+            return;
+        }
+        // The node let go lends its key, URL and method buffers to the new one.
+        let mut spare = None;
+        if self.nodes.len() >= MAX_NODES {
+            if let Some(old) = self.nodes.pop_front() {
+                // The running maximum still counts the one gone: too high is safe (it
+                // only scans more). One gone in flight would hold it at infinity, so
+                // then recompute it all.
+                self.reach.pop_front();
+                if self.reach_stale != usize::MAX {
+                    self.reach_stale = self.reach_stale.saturating_sub(1);
+                }
+                if old.end.is_none() {
+                    self.reach_stale = 0;
+                }
+                self.pending.retain(|p| *p != old.id);
+                spare = Some(old);
+            }
+        }
+        let (key, url, method) = match spare {
+            Some(old) => (
+                req.same_key().map(|k| refill(old.key.unwrap_or_default(), k)),
+                refill(old.url, &req.url),
+                refill(old.method, &req.method),
+            ),
+            None => (req.same_request_key(), req.url.clone(), req.method.clone()),
+        };
         let n = Node {
             id: req.id,
             start: req.start,
             end: req.end,
             last_end: req.last_end(),
-            key: req.same_request_key(),
-            url: req.url.clone(),
+            key,
+            url,
             cut: req.cut(),
-            method: req.method.clone(),
+            method,
             values: req.values.clone(),
             value_lengths: lengths(req.values.iter().map(String::as_str)),
             source: req.initiator.clone(),
@@ -628,25 +686,6 @@ impl RequestWaterfall {
             causal: true,
             link: None,
         };
-        // Ids grow in order of first sight; keep the ring sorted for lookups.
-        if self.nodes.back().is_some_and(|b| b.id >= n.id) {
-            return;
-        }
-        if self.nodes.len() >= MAX_NODES {
-            if let Some(old) = self.nodes.pop_front() {
-                // The running maximum still counts the one gone: too high is safe (it
-                // only scans more). One gone in flight would hold it at infinity, so
-                // then recompute it all.
-                self.reach.pop_front();
-                if self.reach_stale != usize::MAX {
-                    self.reach_stale = self.reach_stale.saturating_sub(1);
-                }
-                if old.end.is_none() {
-                    self.reach_stale = 0;
-                }
-                self.pending.retain(|p| *p != old.id);
-            }
-        }
         self.nodes.push_back(n);
         self.reach_stale = self.reach_stale.min(self.nodes.len() - 1);
         self.pending.push(req.id);
@@ -710,7 +749,7 @@ impl Detector for RequestWaterfall {
         // usually a few): the ring is not walked on every entry.
         let start = req.start;
         for id in &self.pending {
-            let Ok(at) = self.nodes.binary_search_by(|n| n.id.cmp(id)) else {
+            let Some(at) = self.index(*id) else {
                 continue;
             };
             let n = &mut self.nodes[at];
@@ -731,6 +770,35 @@ impl Detector for RequestWaterfall {
 mod tests {
     use crate::detect::testkit::*;
     use crate::model::event::Caller;
+
+    #[test]
+    fn a_node_is_found_where_a_search_of_the_ring_finds_it() {
+        use super::RequestWaterfall;
+        use crate::detect::{Detector, Findings, PageState};
+        use crate::model::event::Api;
+        use crate::model::request::Request;
+        let mut w = RequestWaterfall::new(&crate::Config::default());
+        let (page, mut found) = (PageState::default(), Findings::default());
+        // Runs without gaps (every request remembered) and gaps of every size (requests
+        // the detector does not remember), past the ring's size so the oldest go.
+        let mut id = 10u64;
+        for i in 0..1000u64 {
+            id += if i % 7 < 4 { 1 } else { 1 + i % 13 };
+            let mut r = Request::default();
+            r.id = id;
+            r.method = "GET".into();
+            r.url = format!("http://h/api/r{i}");
+            r.api = Api::Fetch;
+            r.start = i as f64 * 10.0;
+            w.on_start(&r, &page, &mut found);
+            if i % 50 == 0 || i == 999 {
+                for probe in 0..=id + 2 {
+                    let searched = w.nodes.binary_search_by(|n| n.id.cmp(&probe)).ok();
+                    assert_eq!(w.index(probe), searched, "id {probe}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn skipping_the_nodes_out_of_reach_judges_as_scanning_them_all() {
