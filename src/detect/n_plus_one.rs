@@ -10,6 +10,8 @@
 //! How fast the API answers does not matter; a local API that answers ten of them
 //! in 10 ms has the same problem as production, so the title states the cost at a
 //! realistic round trip (100 ms) and the measured time only raises the severity.
+//! The title says whether the requests ran at once or one after another (a loop
+//! awaiting each, where the round trips add up).
 //!
 //! Not one request per item: different endpoints loaded together
 //! (`Promise.all` of `/api/user`, `/api/settings`, `/api/cart`...): when the values
@@ -147,6 +149,16 @@ struct Burst {
     counted: usize,
     /// `total_ms` when last reported (durations arrive after the starts).
     reported_ms: f64,
+    /// Members kept in `requests` that started and have not answered yet.
+    open: u32,
+    /// Members kept in `requests` that answered, a bit per place (a request can
+    /// settle twice: an abort after its end).
+    ended: u64,
+    /// The latest end among the members that answered.
+    latest_end: f64,
+    /// A member started before an earlier one had answered: the requests ran at
+    /// once, not one after another.
+    overlapped: bool,
     /// `names()` as last computed, with what it depends on beyond the burst's key
     /// (whether every value is an id, and the hole's placeholder): reports repeat
     /// on every member, and building the names is their costliest part.
@@ -166,9 +178,11 @@ struct Shown {
     /// The largest burst's size and measured time so far (rounded, as the metrics).
     largest: f64,
     largest_ms: f64,
-    /// The latest report's burst: its size and measured time.
+    /// The latest report's burst: its size and measured time, and whether each of
+    /// its requests waited for the one before.
     n: usize,
     total_ms: f64,
+    sequential: bool,
     label: String,
     /// The `ids` metric: the first values of the latest burst that brought new
     /// members, and that burst's `values_gen` when it was written.
@@ -441,6 +455,7 @@ impl NPlusOne {
                     largest_ms: b.total_ms,
                     n,
                     total_ms: b.total_ms,
+                    sequential: !b.overlapped,
                     label: String::new(),
                     ids: String::new(),
                     ids_gen: 0,
@@ -452,6 +467,7 @@ impl NPlusOne {
             s.largest_ms = s.largest_ms.max(b.total_ms).round();
             s.n = n;
             s.total_ms = b.total_ms;
+            s.sequential = !b.overlapped;
             if s.label != *label {
                 s.label.clone_from(label);
             }
@@ -515,6 +531,13 @@ impl NPlusOne {
                 continue;
             };
             let bit = 1u64 << at;
+            if b.ended & bit == 0 {
+                b.ended |= bit;
+                b.open = b.open.saturating_sub(1);
+                if let Some(end) = req.end {
+                    b.latest_end = b.latest_end.max(end);
+                }
+            }
             if let Some(d) = req.duration() {
                 // Once per request (an abort can settle a request twice).
                 if b.timed & bit == 0 {
@@ -562,6 +585,10 @@ impl Detector for NPlusOne {
                 sized: 0,
                 counted: 0,
                 reported_ms: 0.0,
+                open: 0,
+                ended: 0,
+                latest_end: f64::NEG_INFINITY,
+                overlapped: false,
                 names: None,
                 values_gen: 0,
             });
@@ -582,7 +609,16 @@ impl Detector for NPlusOne {
                 b.sized = 0;
                 b.counted = 0;
                 b.reported_ms = 0.0;
+                b.open = 0;
+                b.ended = 0;
+                b.latest_end = f64::NEG_INFINITY;
+                b.overlapped = false;
                 b.names = None;
+            }
+            // Live, an earlier member that has not answered is still open; read from
+            // a HAR in start order, each member's end is known before the next starts.
+            if b.open > 0 || req.start < b.latest_end {
+                b.overlapped = true;
             }
             b.last_start = b.last_start.max(req.start);
             b.first_start = b.first_start.min(req.start);
@@ -593,6 +629,7 @@ impl Detector for NPlusOne {
                     "members in id order"
                 );
                 b.requests.push(req.id);
+                b.open += 1;
             }
             if b.values.len() < MAX_IDS_KEPT {
                 if let Err(at) = b.values.binary_search_by(|v| v.as_str().cmp(value)) {
@@ -667,9 +704,16 @@ impl Detector for NPlusOne {
                     Severity::Warning
                 };
                 f.title.clear();
+                // Awaited in a loop, the round trips add up; sent together, they
+                // still cost the server one query each.
+                let (how, trips) = if s.sequential {
+                    ("one after another", "round trips in a row")
+                } else {
+                    ("at once", "round trips")
+                };
                 let _ = write!(
                     f.title,
-                    "{} requested {n}× at once, one per item ({n} round trips: about {:.1} s at {} ms each)",
+                    "{} requested {n}× {how}, one per item ({n} {trips}: about {:.1} s at {} ms each)",
                     s.label,
                     cost / 1000.0,
                     cfg.assumed_latency_ms.round()
@@ -770,6 +814,30 @@ mod tests {
         let f = t.only("n-plus-one");
         assert_eq!(f.count, 8);
         assert!(f.title.contains("/api/messages/{id} requested 8×"), "{}", f.title);
+    }
+
+    #[test]
+    fn items_fetched_one_after_another_in_a_loop_say_so() {
+        // `for (const id of ids) await fetch(`/api/items/${id}`)`: each waits for the last.
+        let mut t = Kit::new();
+        for i in 0..8u64 {
+            let at = i as f64 * 12.0;
+            t.request(i + 1, "GET", &format!("http://h/api/items/{}", 100 + i), at, at + 10.0);
+        }
+        let f = t.only("n-plus-one");
+        assert_eq!(
+            f.title,
+            "GET /api/items/{id} requested 8× one after another, one per item (8 round trips in a row: about 0.8 s at 100 ms each)"
+        );
+        // Sent together (`Promise.all`), the same requests are "at once".
+        let mut t = Kit::new();
+        for i in 0..8u64 {
+            t.start(i + 1, "GET", &format!("http://h/api/items/{}", 100 + i), i as f64);
+        }
+        for i in 0..8u64 {
+            t.end(i + 1, 20.0 + i as f64);
+        }
+        assert!(t.only("n-plus-one").title.contains("requested 8× at once"));
     }
 
     #[test]
