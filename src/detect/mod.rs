@@ -383,8 +383,14 @@ pub struct DetectorInfo {
 pub(crate) use crate::model::present::bytes;
 
 /// One behaviour, one finding: a steady loop whose copies merely follow each other
-/// (none in flight at once) is reported as `polling-loop`, not also as duplicates.
+/// (none in flight at once) is reported as `polling-loop`, not also as duplicates;
+/// a chain that is one request per item awaited in a loop is reported as
+/// `n-plus-one` (which says "one after another"), not also as a waterfall.
+/// `all`: the findings of the detectors that supersede (polling loops, N+1 bursts).
 pub fn superseded(f: &Finding, all: &[Finding]) -> bool {
+    if f.detector == request_waterfall::ID {
+        return per_item_loop(f, all);
+    }
     if f.detector != duplicate_request::ID
         || !matches!(f.metrics.get("in_flight_copies"), Some(crate::model::finding::Metric::Num(n)) if *n == 0.0)
     {
@@ -401,6 +407,16 @@ pub fn superseded(f: &Finding, all: &[Finding]) -> bool {
         };
         let mut recent = f.evidence.requests.iter().filter(|id| **id >= since).peekable();
         recent.peek().is_some() && recent.all(|id| p.evidence.requests.contains(id))
+    })
+}
+
+/// Most of the waterfall's requests (4 in 5) are one N+1 burst's: a list's items
+/// fetched one after another, which the burst's finding already says.
+fn per_item_loop(waterfall: &Finding, all: &[Finding]) -> bool {
+    let chain = &waterfall.evidence.requests;
+    all.iter().filter(|b| b.detector == n_plus_one::ID).any(|b| {
+        let shared = chain.iter().filter(|id| b.evidence.requests.contains(id)).count();
+        !chain.is_empty() && shared * 5 >= chain.len() * 4
     })
 }
 

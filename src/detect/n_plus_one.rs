@@ -3,7 +3,8 @@
 //! ## What it detects
 //! One request per item: at least 5 requests issued together (each starting
 //! within 50 ms of the previous one: a data layer in a development build, on a busy
-//! machine, issues a list's per-row queries tens of milliseconds apart) that are the
+//! machine, issues a list's per-row queries tens of milliseconds apart), or one after
+//! another (each within 50 ms of the previous one's answer: a loop awaiting each) that are the
 //! same request except in *one* position (a path segment, a query value, or a GraphQL operation's variables),
 //! with at least 5 distinct values there. The values need not look like ids: a
 //! slug (`/products/blue-widget`), a short base62 id, an email or `?id=…` count.
@@ -31,7 +32,8 @@
 //! individually, not in batch"; `GET /api/products/{slug}` 12× for a product grid.
 //!
 //! ## Thresholds
-//! - `min_requests` (5): distinct items in a burst; `max_gap_ms` (50): the most between two starts.
+//! - `min_requests` (5): distinct items in a burst; `max_gap_ms` (50): the most between two
+//!   starts, or between an answer and the next start.
 //! - `assumed_latency_ms` (100): the round trip the stated cost assumes.
 //! - `error_requests` (20), `error_total_ms` (1000): a burst this large, or this long
 //!   in measured request time added up, is an error.
@@ -54,7 +56,7 @@ use std::hash::{Hash, Hasher};
 thresholds!(NPlusOneConfig {
     /// Distinct items (values in the one varying position) in a burst.
     min_requests: usize = 5,
-    /// Each starts within this long of the previous one.
+    /// Each starts within this long of the previous one, or of the previous one's answer.
     max_gap_ms: f64 = 50.0,
     /// The round trip the finding states its cost at: a local API answers in 1 ms,
     /// a real one does not.
@@ -528,6 +530,12 @@ impl NPlusOne {
         for &key in &keys {
             let Some(b) = self.bursts.get_mut(&key) else { continue };
             let Ok(at) = b.requests.binary_search(&req.id) else {
+                // A member past the kept ones still tells when it answered.
+                if b.size > b.requests.len() && b.requests.last().is_some_and(|&last| req.id > last) {
+                    if let Some(end) = req.end {
+                        b.latest_end = b.latest_end.max(end);
+                    }
+                }
                 continue;
             };
             let bit = 1u64 << at;
@@ -592,7 +600,10 @@ impl Detector for NPlusOne {
                 names: None,
                 values_gen: 0,
             });
-            if b.size == 0 || req.start - b.last_start > gap || req.start < b.first_start - gap {
+            // A member starts close to the previous one's start, or to the previous
+            // one's answer (a loop awaiting each, however long the round trips).
+            let next = req.start - b.last_start <= gap || (req.start - b.latest_end).abs() <= gap;
+            if b.size == 0 || !next || req.start < b.first_start - gap {
                 // A new burst under this key, in the old one's buffers.
                 b.hole = *hole;
                 b.first_start = req.start;
@@ -838,6 +849,24 @@ mod tests {
             t.end(i + 1, 20.0 + i as f64);
         }
         assert!(t.only("n-plus-one").title.contains("requested 8× at once"));
+        // A real API's round trips (110 ms each): still one request per item, and the
+        // chain they make is that finding's, not a second one as a waterfall.
+        let mut t = Kit::new();
+        for i in 0..8u64 {
+            let at = i as f64 * 120.0;
+            t.request(i + 1, "GET", &format!("http://h/api/items/{}", 100 + i), at, at + 110.0);
+        }
+        let f = t.only("n-plus-one");
+        assert!(f.title.contains("requested 8× one after another"), "{}", f.title);
+        assert_eq!(f.num("total_ms"), Some(880.0));
+        t.assert_none("request-waterfall");
+        // The near miss: the user opening items at a human pace is no burst.
+        let mut t = Kit::new();
+        for i in 0..8u64 {
+            let at = i as f64 * 900.0;
+            t.request(i + 1, "GET", &format!("http://h/api/items/{}", 100 + i), at, at + 110.0);
+        }
+        t.assert_none("n-plus-one");
     }
 
     #[test]

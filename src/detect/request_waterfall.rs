@@ -1186,13 +1186,16 @@ mod tests {
     #[test]
     fn a_long_chain_counts_every_link_and_keeps_its_first_links_as_evidence() {
         let mut t = Kit::new();
+        // Three kinds of request in turn: a chain, not one request per item (that
+        // is n-plus-one's, which supersedes the waterfall).
         for i in 0..120u64 {
             let start = i as f64 * 11.0;
             let r = if i == 0 { None } else { Some("await") };
+            let kind = ["users", "orders", "items"][i as usize % 3];
             seen(
                 &mut t,
                 i,
-                &format!("http://h/api/items/{i}"),
+                &format!("http://h/api/{kind}/{i}"),
                 start,
                 start + 10.0,
                 caller(DASH, r, &[]),
@@ -1202,7 +1205,7 @@ mod tests {
         assert_eq!(f.count, 120);
         assert_eq!(f.evidence.requests.len(), 50);
         assert_eq!(f.evidence.urls.len(), 10);
-        assert_eq!(f.evidence.urls[0], "http://h/api/items/0");
+        assert_eq!(f.evidence.urls[0], "http://h/api/users/0");
         assert_eq!(
             f.title,
             "120 requests awaited one after another: 1200 ms where 10 ms would do"

@@ -595,13 +595,14 @@ impl Engine {
                 f
             })
             .collect();
-        // Only polling loops supersede (a copy of the findings for them, not of all).
-        let polls: Vec<Finding> = out
+        // Only polling loops and N+1 bursts supersede (a copy of the findings for
+        // them, not of all).
+        let superseding: Vec<Finding> = out
             .iter()
-            .filter(|f| f.detector == crate::detect::polling_loop::ID)
+            .filter(|f| [crate::detect::polling_loop::ID, crate::detect::n_plus_one::ID].contains(&f.detector.as_str()))
             .cloned()
             .collect();
-        out.retain(|f| !crate::detect::superseded(f, &polls));
+        out.retain(|f| !crate::detect::superseded(f, &superseding));
         out.extend(findings.not_shown().map(|n| not_shown_summary(&n, origin)));
         crate::model::sort::sort_by(&mut out, |a, b| {
             a.first_ms
