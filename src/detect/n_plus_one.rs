@@ -732,8 +732,13 @@ impl Detector for NPlusOne {
                 const ADVICE: &str = "Fetch these in one request: a batch endpoint (`?ids=1,2,3`), an include/expand \
                                   parameter on the parent resource, or a GraphQL query (or DataLoader) that batches \
                                   them.";
-                if f.advice != ADVICE {
-                    f.advice = ADVICE.into();
+                const IN_TURN: &str = "Fetch these in one request: a batch endpoint (`?ids=1,2,3`), an include/expand \
+                                  parameter on the parent resource, or a GraphQL query (or DataLoader) that batches \
+                                  them. Until then, start them together (`Promise.all`) instead of awaiting each in \
+                                  turn: the round trips add up.";
+                let advice = if s.sequential { IN_TURN } else { ADVICE };
+                if f.advice != advice {
+                    f.advice = advice.into();
                 }
             },
         );
@@ -858,6 +863,7 @@ mod tests {
         }
         let f = t.only("n-plus-one");
         assert!(f.title.contains("requested 8× one after another"), "{}", f.title);
+        assert!(f.advice.contains("Promise.all"), "{}", f.advice);
         assert_eq!(f.num("total_ms"), Some(880.0));
         t.assert_none("request-waterfall");
         // The near miss: the user opening items at a human pace is no burst.
