@@ -29,9 +29,10 @@
 //!
 //! Not a copy either: a read again after a write that can change its answer started
 //! in between (a POST, PUT, PATCH or DELETE to the same path, or to one above or
-//! below it, `/api/todos` and `/api/todos/7`; or a GraphQL mutation to the same
-//! endpoint). That is a data library refreshing what a mutation changed (React
-//! Query's `invalidateQueries`, Apollo's `refetchQueries`, SWR's `mutate`).
+//! below it, `/api/todos` and `/api/todos/7`, or of one RPC router, tRPC's
+//! `user.update` and `user.get`; or a GraphQL mutation to the same endpoint). That
+//! is a data library refreshing what a mutation changed (React Query's
+//! `invalidateQueries`, Apollo's `refetchQueries`, SWR's `mutate`).
 
 use super::{dev_build_in_production, thresholds, Detector, DetectorInfo, Findings, PageState};
 use crate::detect::config::Config;
@@ -77,17 +78,28 @@ struct Write {
     path: String,
 }
 
+/// A path without the verb an RPC-style API puts after a dot in its last segment
+/// (tRPC's `/trpc/user.update` and `/trpc/user.get` are both about `/trpc/user`).
+fn resource(path: &str) -> &str {
+    let last = path.rfind('/').map_or(0, |i| i + 1);
+    match path[last..].rfind('.') {
+        Some(dot) if dot > 0 => &path[..last + dot],
+        _ => path,
+    }
+}
+
 impl Write {
     /// A write here can change what a read of `origin` and `path` returns: the same
-    /// origin, and one path is the other or lies under it.
+    /// origin, and one path is the other or lies under it (verbs after a dot aside).
     fn touches(&self, origin: &str, path: &str) -> bool {
         if !self.origin.eq_ignore_ascii_case(origin) {
             return false;
         }
-        let (long, short) = if self.path.len() >= path.len() {
-            (self.path.as_str(), path)
+        let (mine, theirs) = (resource(&self.path), resource(path));
+        let (long, short) = if mine.len() >= theirs.len() {
+            (mine, theirs)
         } else {
-            (path, self.path.as_str())
+            (theirs, mine)
         };
         let short = short.trim_end_matches('/');
         long.strip_prefix(short)
@@ -989,6 +1001,24 @@ mod tests {
         t.start_op(3, "http://h/graphql", 95.0, Some("v:40".into()), "Viewer");
         t.end(3, 100.0);
         t.assert_none("duplicate-request");
+    }
+
+    #[test]
+    fn near_miss_a_trpc_query_refetched_after_a_mutation_of_its_router_is_quiet() {
+        // tRPC with React Query: `user.update`, then `utils.user.get.invalidate()`.
+        let mut t = Kit::new();
+        t.request(1, "GET", "http://h/trpc/user.get?input=%7B%7D", 0.0, 10.0);
+        t.start_body(2, "POST", "http://h/trpc/user.update", 300.0, Some("u:30".into()));
+        t.end(2, 320.0);
+        t.request(3, "GET", "http://h/trpc/user.get?input=%7B%7D", 325.0, 335.0);
+        t.assert_none("duplicate-request");
+        // Another router's mutation changes nothing this query reads.
+        let mut t = Kit::new();
+        t.request(1, "GET", "http://h/trpc/post.list", 0.0, 10.0);
+        t.start_body(2, "POST", "http://h/trpc/user.update", 300.0, Some("u:30".into()));
+        t.end(2, 320.0);
+        t.request(3, "GET", "http://h/trpc/post.list", 325.0, 335.0);
+        assert_eq!(t.only("duplicate-request").count, 2);
     }
 
     #[test]
