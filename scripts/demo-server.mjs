@@ -179,8 +179,8 @@ const DASHBOARD = {
 };
 const AUTHORS = ['ada-lovelace', 'grace-hopper', 'alan-turing', 'edsger-dijkstra', 'barbara-liskov', 'ken-thompson', 'donald-knuth', 'margaret-hamilton'];
 const FILE_BYTES = 256 * 1024;
-// The GraphQL API of the Apollo and SWR pages (static/corpus-libs/apollo-*.jsx,
-// swr-*.jsx): one POST endpoint answering by operation, as Apollo Client sends them.
+// The GraphQL API of the Apollo Client pages (static/corpus-libs/apollo-*.jsx): one
+// POST endpoint answering by operation, as Apollo Client sends them.
 async function libsGraphql(req, json) {
   let body = '';
   for await (const chunk of req) body += chunk;
