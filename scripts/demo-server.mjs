@@ -179,6 +179,8 @@ const DASHBOARD = {
 };
 const AUTHORS = ['ada-lovelace', 'grace-hopper', 'alan-turing', 'edsger-dijkstra', 'barbara-liskov', 'ken-thompson', 'donald-knuth', 'margaret-hamilton'];
 const FILE_BYTES = 256 * 1024;
+// The todo list of static/corpus-libs/todos.jsx.
+const todos = [{ id: 't_1', title: 'Write the audit' }];
 // The GraphQL API of the Apollo Client pages (static/corpus-libs/apollo-*.jsx): one
 // POST endpoint answering by operation, as Apollo Client sends them.
 async function libsGraphql(req, json) {
@@ -236,6 +238,16 @@ async function corpusApi(req, res, url, json) {
     return json(200, Array.from({ length: 12 }, (_, i) => ({ id: 100 + i, title: `Post ${i + 1}`, author: AUTHORS[i % AUTHORS.length] })));
   }
   if (p === '/api/libs/graphql') return libsGraphql(req, json);
+  if (p === '/api/libs/todos') {
+    // The list as it stands: each POST adds one (per server, as a real store would).
+    if (req.method === 'POST') {
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      todos.push({ id: `t_${todos.length + 1}`, title: JSON.parse(body || '{}').title || '' });
+      return json(201, todos[todos.length - 1]);
+    }
+    return json(200, todos);
+  }
   // A short-lived access token: only the one the refresh hands out is accepted.
   if (p === '/api/libs/auth/refresh') {
     for await (const chunk of req) void chunk;

@@ -5,8 +5,8 @@
 // per-row queries, polling and refetch after a mutation over one GraphQL endpoint, SWR's
 // refresh interval, each with the near miss the same library makes (queries running
 // together, one query shared by three components, a poll stopped by a route change, a
-// query read again after a mutation, a request asked again after renewing an expired
-// token), live in the real Stormwatch panel. Pages: static/corpus-libs/, built by scripts/build-react.mjs.
+// query read again after a mutation, a list read again after each added todo, a
+// request asked again after renewing an expired token), live in the real Stormwatch panel. Pages: static/corpus-libs/, built by scripts/build-react.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { sleep, until, openDemo } from './devtools.mjs';
@@ -171,5 +171,22 @@ test('near miss: axios renewing an expired token and asking again (401, refresh,
   // StrictMode: the first effect's request is aborted by its cleanup; then 401, refresh, again.
   assert.ok(account.length >= 2, `${account.length} account requests`);
   assert.ok(report.events.some((e) => e.type === 'request_end' && e.status === 401), 'the token had expired');
+  assert.deepEqual(requestFindings(report).map((f) => `${f.detector}: ${f.title}`), []);
+});
+
+test('near miss: React Query reading the list again after each added todo (invalidateQueries) is no duplicate', async () => {
+  await open('todos.html');
+  await until(() => tab.page.eval('window.todosShown > 0'), { what: 'the list' });
+  await tab.page.eval(`addTodo('Fix the waterfall')`);
+  await sleep(400);
+  await tab.page.eval(`addTodo('Batch the authors')`);
+  await until(() => tab.page.eval('window.todosShown >= 3'), { what: 'both todos in the list' });
+  await settle();
+  const report = await tab.fullReport();
+  const reads = report.events.filter((e) => e.type === 'request_start' && e.method === 'GET' && e.url.endsWith('/api/libs/todos'));
+  assert.equal(reads.length, 3, 'the list, and once after each write');
+  // Each read within the duplicate window (2 s) of the one before: copies, but for the writes.
+  const gaps = [reads[1].t - reads[0].t, reads[2].t - reads[1].t].map(Math.round);
+  assert.ok(gaps.every((g) => g < 2000), `gaps ${gaps} ms`);
   assert.deepEqual(requestFindings(report).map((f) => `${f.detector}: ${f.title}`), []);
 });
