@@ -179,7 +179,8 @@ const DASHBOARD = {
 };
 const AUTHORS = ['ada-lovelace', 'grace-hopper', 'alan-turing', 'edsger-dijkstra', 'barbara-liskov', 'ken-thompson', 'donald-knuth', 'margaret-hamilton'];
 const FILE_BYTES = 256 * 1024;
-// The todo list of static/corpus-libs/todos.jsx.
+// The todo list of static/corpus-libs/todos.jsx (one per process: a test adds to it
+// and counts the list's reads, not its length).
 const todos = [{ id: 't_1', title: 'Write the audit' }];
 // The GraphQL API of the Apollo Client pages (static/corpus-libs/apollo-*.jsx): one
 // POST endpoint answering by operation, as Apollo Client sends them.
@@ -239,7 +240,7 @@ async function corpusApi(req, res, url, json) {
   }
   if (p === '/api/libs/graphql') return libsGraphql(req, json);
   if (p === '/api/libs/todos') {
-    // The list as it stands: each POST adds one (per server, as a real store would).
+    // The list as it stands: each POST adds one.
     if (req.method === 'POST') {
       let body = '';
       for await (const chunk of req) body += chunk;

@@ -374,10 +374,10 @@ impl DuplicateRequest {
         });
     }
 
-    /// When the latest write that can change what `req` reads started, if one did
-    /// before it: what started earlier pairs with nothing from `req` on.
+    /// When the latest write that can change what `req` (a read) reads started, if
+    /// one did before it: what started earlier pairs with nothing from `req` on.
     fn written_before(&self, req: &Request) -> Option<f64> {
-        if self.writes.is_empty() || req.is_write() {
+        if self.writes.is_empty() {
             return None;
         }
         let p = req.parts();
@@ -510,13 +510,14 @@ impl Detector for DuplicateRequest {
         if !req.is_api() || req.excluded_from_repeats() {
             return;
         }
-        if req.is_write() {
+        let write = req.is_write();
+        if write {
             self.note_write(req);
         }
         let Some(key) = req.same_key() else {
             return;
         };
-        let written = self.written_before(req).unwrap_or(f64::NEG_INFINITY);
+        let written = if write { None } else { self.written_before(req) }.unwrap_or(f64::NEG_INFINITY);
         self.page_url.clone_from(&page.url);
         let window = self.cfg.window_ms;
         // One lookup for a key seen before, the text copied only for a new one.

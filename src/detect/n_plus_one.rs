@@ -729,13 +729,18 @@ impl Detector for NPlusOne {
                     cost / 1000.0,
                     cfg.assumed_latency_ms.round()
                 );
-                const ADVICE: &str = "Fetch these in one request: a batch endpoint (`?ids=1,2,3`), an include/expand \
-                                  parameter on the parent resource, or a GraphQL query (or DataLoader) that batches \
-                                  them.";
-                const IN_TURN: &str = "Fetch these in one request: a batch endpoint (`?ids=1,2,3`), an include/expand \
-                                  parameter on the parent resource, or a GraphQL query (or DataLoader) that batches \
-                                  them. Until then, start them together (`Promise.all`) instead of awaiting each in \
-                                  turn: the round trips add up.";
+                macro_rules! batch {
+                    () => {
+                        "Fetch these in one request: a batch endpoint (`?ids=1,2,3`), an include/expand parameter \
+                         on the parent resource, or a GraphQL query (or DataLoader) that batches them."
+                    };
+                }
+                const ADVICE: &str = batch!();
+                const IN_TURN: &str = concat!(
+                    batch!(),
+                    " Until then, start them together (`Promise.all`) instead of awaiting each in turn: the \
+                     round trips add up."
+                );
                 let advice = if s.sequential { IN_TURN } else { ADVICE };
                 if f.advice != advice {
                     f.advice = advice.into();
