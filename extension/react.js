@@ -62,8 +62,8 @@
     ({ type: 'react_renderer', t, id, version, package: pkg, bundle_type: bundleType });
   const reactRenders = (t, tEnd, commits, skippedFibers, componentsNotSent, hookMs, components) =>
     ({ type: 'react_renders', t, t_end: tEnd, commits, skipped_fibers: skippedFibers, components_not_sent: componentsNotSent, hook_ms: hookMs, components });
-  const componentRenders = (name, renders, commits, mounts, props, state, context, parent, unnecessary, selfMs, memo, owner, keys) =>
-    ({ name, renders, commits, mounts, props, state, context, parent, unnecessary, self_ms: selfMs, memo, owner, keys });
+  const componentRenders = (name, renders, commits, repeats, mounts, props, state, context, parent, unnecessary, selfMs, memo, owner, keys) =>
+    ({ name, renders, commits, repeats, mounts, props, state, context, parent, unnecessary, self_ms: selfMs, memo, owner, keys });
   const changedKey = (kind, key, count, equal, from, to) => ({ kind, key, count, equal, from, to });
 
   // ---- fibers ------------------------------------------------------------------
@@ -89,11 +89,11 @@
     } else {
       name = (elementType && elementType !== type && elementType.displayName) || type.displayName || type.name || 'Anonymous';
     }
-    info = { name: String(name).slice(0, 100), e: null, win: -1 };
+    info = { name: String(name).slice(0, 100), e: null, win: -1, last: undefined };
     types.set(type, info);
     return info;
   }
-  const anonymous = { name: 'Anonymous', e: null, win: -1 };
+  const anonymous = { name: 'Anonymous', e: null, win: -1, last: undefined };
 
   // React 16 called the flags `effectTag`; 17 and later `flags`.
   function performedWork(fiber) {
@@ -182,7 +182,7 @@
     let e = stats.get(name);
     if (!e) {
       e = {
-        name, renders: 0, commits: 0, mounts: 0, props: 0, state: 0, context: 0, parent: 0, unnecessary: 0,
+        name, renders: 0, commits: 0, repeats: 0, mounts: 0, props: 0, state: 0, context: 0, parent: 0, unnecessary: 0,
         self_ms: null, owner: null, props_keys: new MapCtor(), state_keys: new MapCtor(), lastCommit: 0, memo: false,
       };
       stats.set(name, e);
@@ -300,6 +300,15 @@
     if (e.lastCommit !== commitSeq) {
       e.lastCommit = commitSeq;
       e.commits++;
+      // Is the first instance rendered in this commit the one rendered first the
+      // last time (same key, or same position)? A ticker is; 120 rows that each
+      // render once when their own value changes take turns, and their component's
+      // commit rate is no one instance's. Keys and positions, not fibers, are kept
+      // between commits. A component's first commit counts as a repeat, as every
+      // commit did before this was told.
+      const id = fiber.key !== null ? fiber.key : fiber.index;
+      if (id === info.last || info.last === undefined) e.repeats++;
+      info.last = id;
     }
     if (typeof fiber.selfBaseDuration === 'number') e.self_ms = (e.self_ms || 0) + fiber.selfBaseDuration;
     const prev = fiber.alternate;
@@ -396,7 +405,7 @@
       const sent = all.slice(0, MAX_COMPONENTS_PER_WINDOW);
       notSent += all.length - sent.length;
       emit(reactRenders(windowStart, now(), commits, skipped, notSent, Math.round(spentMs * 1000) / 1000,
-        sent.map((e) => componentRenders(e.name, e.renders, e.commits, e.mounts, e.props, e.state, e.context, e.parent,
+        sent.map((e) => componentRenders(e.name, e.renders, e.commits, e.repeats, e.mounts, e.props, e.state, e.context, e.parent,
           e.unnecessary, e.self_ms === null ? null : Math.round(e.self_ms * 1000) / 1000, e.memo, e.owner, keysOf(e)))));
     } catch (_) { /* drop the window */ }
     // The previewed values are page objects: let them go with the window.

@@ -10,6 +10,14 @@
 //! own commits (`onCommitFiberRoot`), per component, with the reason for each render. Children that re-rendered only
 //! because a storming parent did are listed in the parent's finding, not as storms
 //! of their own.
+//! Many instances of one component re-rendering together, each from its own state,
+//! read one store (120 rows each subscribed to the whole zustand or Redux state):
+//! the title says how many at once and the advice is a narrower selector.
+//! The other way round, rows that each render once when their own value changes
+//! (one row per quote of a 40-a-second feed, each selecting its own price) take
+//! turns: the component's 40 commits a second are no one instance's and are not a
+//! storm by rate. The hook tells them apart by whether the instance that renders
+//! first in a commit is the one that did the time before (same key or position).
 //!
 //! Cost: development and profiling builds report each component's render time.
 //! Production builds report none, so the cost is estimated, never assumed to be
@@ -245,7 +253,14 @@ impl RerenderStorm {
                 continue;
             }
             let run = self.runs.entry(c.name.clone()).or_default();
-            let (rate, held) = run.add(r.t, r.t_end, c.commits, c.renders, self.cfg.renders_per_s, &self.cfg);
+            let (rate, held) = run.add(
+                r.t,
+                r.t_end,
+                own_commits(c),
+                c.renders,
+                self.cfg.renders_per_s,
+                &self.cfg,
+            );
             rates.insert(c.name.as_str(), rate);
             if rate >= self.cfg.renders_per_s && held >= self.cfg.sustain_ms {
                 storming.insert(c.name.as_str(), (rate, held));
@@ -504,8 +519,12 @@ impl RerenderStorm {
                 ),
                 _ => format!("; {:.0} ms of long frames a second", cost.long_frame_ms_per_s),
             };
+            let at_once = match shared_state(c) {
+                Some(n) => format!(", {n} at once"),
+                None => String::new(),
+            };
             f.title = format!(
-                "{} rendered {:.0} times/s for {:.1} s (peak {peak:.0}/s, {} renders; {}){with}{how_much}",
+                "{} rendered {:.0} times/s for {:.1} s (peak {peak:.0}/s, {} renders; {}{at_once}){with}{how_much}",
                 c.name,
                 rate,
                 held / 1000.0,
@@ -577,6 +596,18 @@ fn follows_parent(c: &ComponentRenders) -> bool {
     c.parent + c.props > c.state + c.context
 }
 
+/// The commits that count toward one component's render rate. When one instance
+/// renders per commit and they take turns (a row of a table re-rendering when its
+/// own price changes, the next quote another row), the component's commits are no
+/// one instance's: only the commits where the same instance rendered again count.
+/// Reports saved before the page told this (`repeats` absent) count every commit.
+fn own_commits(c: &ComponentRenders) -> u32 {
+    match c.repeats {
+        Some(repeats) if per_commit(c) < 2 => repeats.min(c.commits),
+        _ => c.commits,
+    }
+}
+
 fn per_commit(c: &ComponentRenders) -> u32 {
     (c.renders as f64 / c.commits.max(1) as f64).round() as u32
 }
@@ -592,8 +623,24 @@ fn top_cause(c: &ComponentRenders) -> &'static str {
     causes.iter().max_by_key(|(n, _)| *n).map_or("", |(_, s)| s)
 }
 
+/// How many instances of `c` render together in each commit from their own state
+/// changing, when that is more than one: many instances whose state changes in the
+/// same commit share where it comes from, a store they subscribe to (zustand,
+/// Redux's `useSelector`, `useSyncExternalStore`), not state each one sets.
+fn shared_state(c: &ComponentRenders) -> Option<u32> {
+    let n = per_commit(c);
+    (top_cause(c) == "state changed" && n >= 2).then_some(n)
+}
+
 fn advice(c: &ComponentRenders, wasted: bool) -> String {
     let mut a = match top_cause(c) {
+        "state changed" if shared_state(c).is_some() => format!(
+            "Each `{}` re-renders on every update of a store they all read (a store hook or selector that \
+             returns the whole state, or a new object each time), although most show a value that did not \
+             change. Select only what each one shows (`useStore((s) => s.prices[id])`, `useSelector` with a \
+             narrow selector, `shallow` for objects), so an update renders only the instances whose value changed.",
+            c.name
+        ),
         "state changed" => format!(
             "`{}` sets its own state this often. Throttle or batch the updates (requestAnimationFrame at most, \
              or only when the value changes), or keep a fast-changing value in a ref and render from it less often.",
@@ -705,6 +752,45 @@ mod tests {
         assert_eq!(f.evidence.components, vec!["Ticker", "Row"]);
         // 20 of every 21 renders change nothing.
         assert_eq!(f.severity, Severity::Warning);
+    }
+
+    #[test]
+    fn many_instances_rendering_from_their_own_state_together_read_one_store() {
+        // 120 rows subscribed to the whole store (zustand without a selector): each
+        // row's own hook state changes, in every commit, for all of them.
+        let events = storm(2.0, || vec![comp("QuoteRow", 8, 120, "state", None)], 8);
+        let f = run_events(&events).into_iter().find(|f| f.detector == ID).unwrap();
+        assert!(f.title.contains("state changed, 120 at once)"), "{}", f.title);
+        assert!(f.advice.contains("Select only what each one shows"), "{}", f.advice);
+        assert!(!f.advice.contains("sets its own state"), "{}", f.advice);
+        // One instance setting its state keeps the advice about its own updates.
+        let events = storm(2.0, || vec![comp("Ticker", 12, 1, "state", None)], 12);
+        let f = run_events(&events).into_iter().find(|f| f.detector == ID).unwrap();
+        assert!(!f.title.contains("at once"), "{}", f.title);
+        assert!(f.advice.contains("`Ticker` sets its own state"), "{}", f.advice);
+    }
+
+    #[test]
+    fn rows_taking_turns_one_per_commit_are_no_storm_but_one_instance_repeating_is() {
+        // 40 commits a second, each rendering one row: another row each time.
+        let turns = |repeats: Option<u32>| {
+            storm(
+                3.0,
+                || {
+                    let mut c = comp("QuoteRow", 8, 1, "state", None);
+                    c.repeats = repeats;
+                    vec![c]
+                },
+                8,
+            )
+        };
+        assert!(run_events(&turns(Some(0))).iter().all(|f| f.detector != ID));
+        // A few repeats (a hot symbol quoted twice in a row) stay under the rate.
+        assert!(run_events(&turns(Some(2))).iter().all(|f| f.detector != ID));
+        // One instance rendering every time is a storm, and so is an old report
+        // that does not say (every commit counts, as before).
+        assert!(run_events(&turns(Some(8))).iter().any(|f| f.detector == ID));
+        assert!(run_events(&turns(None)).iter().any(|f| f.detector == ID));
     }
 
     #[test]

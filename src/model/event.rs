@@ -388,6 +388,12 @@ pub struct ComponentRenders {
     pub renders: u32,
     /// Commits in which at least one instance rendered: its render rate.
     pub commits: u32,
+    /// Of those, commits whose first instance rendered was the one rendered first in
+    /// its previous commit (same key or position): a lone ticker repeats, rows that
+    /// each render once when their own value changes take turns. Added after reports
+    /// were first saved: absent (None) in older ones, so it is the one optional field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeats: Option<u32>,
     /// Why: first mount, props changed, state (or hooks) changed, context changed,
     /// or the parent rendered with shallow-equal props.
     pub mounts: u32,

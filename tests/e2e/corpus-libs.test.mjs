@@ -190,3 +190,61 @@ test('near miss: React Query reading the list again after each added todo (inval
   assert.ok(gaps.every((g) => g < 2000), `gaps ${gaps} ms`);
   assert.deepEqual(requestFindings(report).map((f) => `${f.detector}: ${f.title}`), []);
 });
+
+test('zustand without a selector: every quote re-renders all 120 rows, a storm that names the shared store', async () => {
+  await open('store-whole.html');
+  await until(() => tab.page.eval('window.marketShown === true'), { what: 'the table' });
+  await tab.page.eval('startFeed()');
+  const { finding: f } = await tab.waitForFinding((x) => x.detector === 'rerender-storm' && x.key === 'QuoteRow', { what: 'the storm' });
+  await until(() => tab.page.eval('window.feedDone === true'), { what: 'the feed to end' });
+  await settle();
+  const last = (await tab.fullReport()).findings.find((x) => x.detector === 'rerender-storm' && x.key === 'QuoteRow') || f;
+  console.log(`# ${last.severity}: "${last.title}"`);
+  assert.match(last.title, /^QuoteRow rendered \d+ times\/s for \d+\.\d s \(peak \d+\/s, \d+ renders; state changed, 120 at once\)/);
+  // An error when one of its commits made a long task (a busy machine), else a warning.
+  assert.equal(last.severity, last.metrics.long_task_overlap ? 'error' : 'warning', JSON.stringify(last.metrics));
+  assert.match(last.advice, /Select only what each one shows/);
+});
+
+test('near miss: the same feed with a selector per row renders one row per quote, no warning', async () => {
+  await open('store-selector.html');
+  await until(() => tab.page.eval('window.marketShown === true'), { what: 'the table' });
+  await tab.page.eval('startFeed()');
+  await until(() => tab.page.eval('window.feedDone === true'), { what: 'the feed to end' });
+  await settle();
+  const report = await tab.fullReport();
+  const renders = report.findings.filter((x) => ['rerender-storm', 'unnecessary-render'].includes(x.detector));
+  for (const x of renders) console.log(`# ${x.severity}: "${x.title}"`);
+  // 40 quotes a second are 40 commits of one row each: at most information.
+  assert.deepEqual(renders.filter((x) => x.severity !== 'info').map((x) => x.title), []);
+  assert.ok(renders.every((x) => !/at once/.test(x.title)), 'one row per commit');
+});
+
+test('RTK Query: one useAuthorQuery(slug) per row is an N+1', async () => {
+  await open('rtk-rows.html');
+  const { finding: f } = await tab.waitForFinding((x) => x.detector === 'n-plus-one' && about(x, '/api/libs/authors/'), { what: 'the per-row queries' });
+  console.log(`# "${f.title}"`);
+  assert.match(f.title, /^GET \/api\/libs\/authors\/\{slug\} requested 8× at once, one per item/);
+  assert.equal(f.severity, 'warning');
+  await settle();
+  const report = await tab.fullReport();
+  assert.deepEqual(requestFindings(report).filter((x) => x.detector !== 'n-plus-one').map((x) => `${x.detector}: ${x.title}`), []);
+});
+
+test('near miss: RTK Query refetching the list its tag invalidated after each added todo is no duplicate', async () => {
+  await open('rtk-todos.html');
+  await until(() => tab.page.eval('window.todosShown > 0'), { what: 'the list' });
+  const before = await tab.page.eval('window.todosShown');
+  // A user reads the list before adding to it (a test driver acting in the same
+  // millisecond as the list's answer chains load, write and refetch: a waterfall).
+  await sleep(600);
+  await tab.page.eval(`addTodo('Select a slice')`);
+  await sleep(400);
+  await tab.page.eval(`addTodo('Memoize the rows')`);
+  await until(() => tab.page.eval(`window.todosShown >= ${before + 2}`), { what: 'both todos in the list' });
+  await settle();
+  const report = await tab.fullReport();
+  const reads = report.events.filter((e) => e.type === 'request_start' && e.method === 'GET' && e.url.endsWith('/api/libs/todos'));
+  assert.equal(reads.length, 3, 'the list (shared by two components), and once after each write');
+  assert.deepEqual(requestFindings(report).map((x) => `${x.detector}: ${x.title}`), []);
+});
