@@ -258,6 +258,12 @@ async function corpusApi(req, res, url, json) {
     if (req.headers.authorization !== 'Bearer fresh-7f3a') return json(401, { error: 'token expired' });
     return json(200, { id: 'u_1842', name: 'Ada Lovelace' });
   }
+  // A product-analytics host (mixpanel-browser's api_host): every batch of events
+  // acknowledged as Mixpanel's own server does with `verbose=1`.
+  if (p.startsWith('/api/libs/mp/')) {
+    for await (const chunk of req) void chunk;
+    return json(200, { status: 1, error: null });
+  }
   const author = /^\/api\/libs\/authors\/([\w-]+)$/.exec(p);
   if (author && AUTHORS.includes(author[1])) return json(200, { slug: author[1], name: author[1].replace('-', ' ') });
   const tab = /^\/api\/libs\/tabs\/([\w-]+)$/.exec(p);

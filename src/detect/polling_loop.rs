@@ -13,6 +13,13 @@
 //! or removed at one place: `?q=re`, `?q=rea`, a search box without a debounce) are
 //! input, however even the pace (a test driver types with a fixed delay).
 //!
+//! Uploads on a timer are not polls: writes with a body whose every answer carries
+//! nothing back (202 or 204, an empty body), or only an acknowledgement (at most
+//! 128 bytes for a body at least four times as long) while each sends something
+//! new, as analytics SDKs, session replay and error reporters flush their queues
+//! every few seconds. A poll by POST (`{"since":…}`) gets as much back as it sends;
+//! the same body sent again and acknowledged is a status poll; both stay polls.
+//!
 //! Requests of one shape starting within 100 ms of each other are one tick (React
 //! StrictMode's doubled first request, two widgets on one timer), and a request
 //! right after a failed tick is its retry, not a tick. Several identical pollers of
@@ -304,6 +311,9 @@ struct Group {
     whole: Series,
     subs: Vec<(u64, Series)>,
     last_t: f64,
+    /// The most any answer of the shape carried back so far (see `Back`); None
+    /// until one is known.
+    back: Option<Back>,
 }
 
 pub struct PollingLoop {
@@ -320,6 +330,66 @@ impl PollingLoop {
             groups: Default::default(),
             evicted: 0,
         }
+    }
+}
+
+/// Largest answer, in bytes, that is only an acknowledgement of an upload
+/// (`{"status":1,"error":null}`, `{"id":"<32 hex>"}`, Amplitude's counts).
+const UPLOAD_ACK_BYTES: u64 = 128;
+
+/// What the answer to a write with a body carried back, least first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Back {
+    /// 202 or 204, or an empty body: a heartbeat, a presence ping, a report; or an
+    /// acknowledgement of a body too long to hash.
+    Nothing,
+    /// At most `UPLOAD_ACK_BYTES` for a body at least four times as long and 64
+    /// units or more: an upload's acknowledgement.
+    Ack,
+    /// Anything else, and every request that is not a write with a body.
+    Data,
+}
+
+/// What an answered request got back; None while the answer's size is unknown.
+/// Analytics SDKs, session replay and error reporters send their queues on a
+/// timer, answered with nothing or an acknowledgement; a poll asks for news,
+/// and by POST (`{"since":…}`) gets about as much back as it sends, or more.
+fn back(req: &Request) -> Option<Back> {
+    if !req.is_write() || req.method == "DELETE" || !(200..300).contains(&req.status) {
+        return Some(Back::Data);
+    }
+    // The body's length in UTF-16 units from its signature (`hash:len`); a body too
+    // long for the hook to hash has none, and is long.
+    let sent = match req.body.as_deref() {
+        Some("") => return Some(Back::Data),
+        Some(sig) => sig
+            .rsplit_once(':')
+            .and_then(|(_, n)| n.parse::<u64>().ok())
+            .unwrap_or(0),
+        None => u64::MAX,
+    };
+    if matches!(req.status, 202 | 204) {
+        return Some(Back::Nothing);
+    }
+    Some(match req.content_size.or(req.content_length)? {
+        0 => Back::Nothing,
+        // A body too long to hash, or a stream (a replay chunk, a file), asks no
+        // question however alike the requests look: an acknowledgement is all.
+        n if n <= UPLOAD_ACK_BYTES && sent == u64::MAX => Back::Nothing,
+        n if n <= UPLOAD_ACK_BYTES && sent >= 64 && sent / 4 >= n => Back::Ack,
+        _ => Back::Data,
+    })
+}
+
+/// A loop of these requests sends rather than asks: every answer carried nothing
+/// back, or, when each request sends something new, only an acknowledgement. The
+/// same body sent on a timer and acknowledged (`{"ids":[…]}` → `{"done":false}`)
+/// is a status poll.
+fn sends_only(back: Option<Back>, varying: bool) -> bool {
+    match back {
+        Some(Back::Nothing) => true,
+        Some(Back::Ack) => varying,
+        _ => false,
     }
 }
 
@@ -522,7 +592,8 @@ impl Detector for PollingLoop {
             }
             _ => {}
         }
-        if let Some(t) = tally {
+        // Uploads on a timer (analytics, replay, error reports) are not polls.
+        if let Some(t) = tally.filter(|t| !sends_only(g.back, t.varying)) {
             report(cfg, t, req, page, out);
         }
         let now = req.start;
@@ -545,6 +616,9 @@ impl Detector for PollingLoop {
         let Some(g) = self.groups.get_mut(&group) else {
             return;
         };
+        if let Some(b) = back(req) {
+            g.back = g.back.max(Some(b));
+        }
         // A failed tick: the next request soon after it is a retry.
         let bad = failed(req);
         for s in std::iter::once(&mut g.whole).chain(g.subs.iter_mut().map(|(_, s)| s)) {
@@ -559,6 +633,9 @@ impl Detector for PollingLoop {
         // DevTools often knows the size when the page did not (a chunked response).
         if !req.is_api() || req.excluded_from_repeats() {
             return;
+        }
+        if let (Some(b), Some(g)) = (back(req), self.groups.get_mut(&shape_hash(req))) {
+            g.back = g.back.max(Some(b));
         }
         self.observe_response(req, shape_hash(req), out);
     }
@@ -939,6 +1016,91 @@ mod tests {
             "{}",
             f.title
         );
+    }
+
+    /// The page's end of a request: `status` and a response of `bytes`.
+    fn answer(t: &mut Kit, id: u64, at: f64, status: u16, bytes: Option<u64>) {
+        t.engine.ingest(crate::model::event::Event::RequestEnd(
+            crate::model::event::RequestEnd {
+                id,
+                t: at,
+                status,
+                outcome: crate::model::event::Outcome::Ok,
+                content_type: Some("application/json".into()),
+                content_length: bytes,
+                content_encoding: None,
+                cache_control: None,
+            },
+        ));
+    }
+
+    /// Seven POSTs to `url` every 3 s with `body(i)`, each answered as `reply` says.
+    fn flushes(url: &str, body: impl Fn(u64) -> Option<String>, reply: (u16, Option<u64>)) -> Kit {
+        let mut t = Kit::new();
+        for i in 0..7u64 {
+            let at = i as f64 * 3000.0;
+            t.start_body(i, "POST", url, at, body(i));
+            answer(&mut t, i, at + 4.0, reply.0, reply.1);
+        }
+        t
+    }
+
+    #[test]
+    fn near_miss_an_analytics_queue_flushed_on_a_timer_is_no_poll() {
+        // A product-analytics batch (a few events, a new one each flush) answered
+        // `{"status":1}`; a presence ping answered 204; a replay chunk too long to
+        // hash answered with an id.
+        let batch = |i: u64| {
+            let events = format!(
+                r#"{{"batch":[{{"event":"$pageview","n":{i},"props":{{"$current_url":"http://h/app"}}}}],"sent_at":{}}}"#,
+                1_712_000_000_000u64 + i * 3000
+            );
+            Some(crate::model::event::body_signature(&events))
+        };
+        let cases = [
+            flushes("http://h/e/?ver=1.2.3", batch, (200, Some(13))),
+            flushes(
+                "http://h/api/presence",
+                |i| {
+                    Some(crate::model::event::body_signature(&format!(
+                        r#"{{"status":"online","n":{i}}}"#
+                    )))
+                },
+                (204, None),
+            ),
+            flushes("http://h/api/replay", |_| None, (200, Some(45))),
+        ];
+        for t in cases {
+            assert!(
+                t.engine.findings().iter().all(|f| f.detector != "polling-loop"),
+                "{:#?}",
+                t.engine.findings()
+            );
+        }
+    }
+
+    #[test]
+    fn a_poll_by_post_is_still_a_poll_though_its_answer_is_small() {
+        // `{"since":…}` answered with an empty list: it sends as little as it gets back.
+        let since = |i: u64| {
+            Some(crate::model::event::body_signature(&format!(
+                r#"{{"since":{}}}"#,
+                1000 + i
+            )))
+        };
+        let t = flushes("http://h/api/notifications/poll", since, (200, Some(12)));
+        assert_eq!(t.only("polling-loop").count, 7);
+        // An upload answered with data (the server's news) is a poll too.
+        let batch = |i: u64| Some(crate::model::event::body_signature(&"x".repeat(300 + i as usize)));
+        let t = flushes("http://h/api/sync", batch, (200, Some(2400)));
+        assert_eq!(t.only("polling-loop").count, 7);
+        // The same list of jobs asked about each time, answered `{"done":false}`.
+        let ids = |_| {
+            let jobs = "\"job_8f2k\",".repeat(12);
+            Some(crate::model::event::body_signature(&format!(r#"{{"ids":[{jobs}]}}"#)))
+        };
+        let t = flushes("http://h/api/jobs/status", ids, (200, Some(14)));
+        assert_eq!(t.only("polling-loop").count, 7);
     }
 
     #[test]

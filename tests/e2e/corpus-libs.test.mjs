@@ -248,3 +248,17 @@ test('near miss: RTK Query refetching the list its tag invalidated after each ad
   assert.equal(reads.length, 3, 'the list (shared by two components), and once after each write');
   assert.deepEqual(requestFindings(report).map((x) => `${x.detector}: ${x.title}`), []);
 });
+
+test('near miss: mixpanel-browser flushing its queue every second (XHR uploads answered {"status":1}) is no polling loop', async () => {
+  await open('analytics.html');
+  const uploads = async () => (await tab.fullReport()).events.filter((e) => e.type === 'request_start' && e.url.includes('/api/libs/mp/track/'));
+  await until(async () => (await uploads()).length >= 9, { timeout: 30000, what: 'nine batches sent' });
+  await settle();
+  const report = await tab.fullReport();
+  const sent = report.events.filter((e) => e.type === 'request_start' && e.url.includes('/api/libs/mp/track/'));
+  // The SDK's own timer: a steady second between batches, each a POST with a new body.
+  const gaps = sent.slice(1).map((e, i) => Math.round(e.t - sent[i].t));
+  console.log(`# ${sent.length} batches, gaps ${gaps.join(', ')} ms, bodies ${sent.map((e) => e.body && e.body.split(':')[1]).join(', ')} units`);
+  assert.ok(sent.every((e) => e.method === 'POST' && e.api === 'xhr' && !e.keepalive), 'plain XHR POSTs, which only the answers tell from a poll');
+  assert.deepEqual(requestFindings(report).map((x) => `${x.detector}: ${x.title}`), []);
+});
