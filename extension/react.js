@@ -232,7 +232,9 @@
           changedState = true;
           const eq = equalContent(p.memoizedState, h.memoizedState);
           if (!eq) realState = true;
-          noteKey(e.state_keys, 'hook ' + i, p.memoizedState, h.memoizedState, eq);
+          // useSyncExternalStore keeps its getSnapshot in the queue: the component
+          // reads a store (zustand, Redux, valtio), not state it sets itself.
+          noteKey(e.state_keys, (h.queue.getSnapshot ? 'store ' : 'hook ') + i, p.memoizedState, h.memoizedState, eq);
         }
         h = h.next;
         p = p.next;

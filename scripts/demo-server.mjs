@@ -258,6 +258,12 @@ async function corpusApi(req, res, url, json) {
     if (req.headers.authorization !== 'Bearer fresh-7f3a') return json(401, { error: 'token expired' });
     return json(200, { id: 'u_1842', name: 'Ada Lovelace' });
   }
+  // Translations, as an i18n backend serves them: cacheable for five minutes.
+  if (p === '/api/libs/locales/en.json') {
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' });
+    res.end(JSON.stringify({ greeting: 'Welcome back', footer: 'All systems normal', cart: 'Your cart' }));
+    return null;
+  }
   // A product-analytics host (mixpanel-browser's api_host): every batch of events
   // acknowledged as Mixpanel's own server does with `verbose=1`.
   if (p.startsWith('/api/libs/mp/')) {

@@ -78,6 +78,37 @@ struct Write {
     path: String,
 }
 
+/// Until when the browser's cache may answer a read again without asking the
+/// server: a successful GET's end plus its `Cache-Control: max-age`, unless it
+/// says `no-store` or `no-cache` (or `max-age=0`, what most APIs send).
+fn fresh_until(req: &Request) -> Option<f64> {
+    if req.method != "GET" || !(200..300).contains(&req.status) {
+        return None;
+    }
+    let mut max_age: Option<f64> = None;
+    for part in req.cache_control.as_deref()?.split(',').map(str::trim) {
+        if part.eq_ignore_ascii_case("no-store") || part.eq_ignore_ascii_case("no-cache") {
+            return None;
+        }
+        if let Some(v) = part
+            .get(..8)
+            .filter(|p| p.eq_ignore_ascii_case("max-age="))
+            .map(|_| &part[8..])
+        {
+            max_age = v.trim_matches('"').parse().ok();
+        }
+    }
+    Some(req.end? + max_age.filter(|s| *s > 0.0)? * 1000.0)
+}
+
+/// Answered by the browser's HTTP cache (or a service worker's): DevTools shows
+/// nothing crossed the network (`_transferSize` 0, HAR `_fromCache`) for a
+/// response that arrived. A config or translation file fetched again while it is
+/// fresh costs no round trip; copies that go to the network still count.
+fn from_cache(req: &Request) -> bool {
+    req.from_devtools && req.transfer_size == Some(0) && (200..300).contains(&req.status)
+}
+
 /// A path without the verb an RPC-style API puts after a dot in its last segment
 /// (tRPC's `/trpc/user.update` and `/trpc/user.get` are both about `/trpc/user`).
 fn resource(path: &str) -> &str {
@@ -113,6 +144,11 @@ struct Seen {
     end: Option<f64>,
     aborted: bool,
     retry: bool,
+    /// Served by the browser's cache (see `from_cache`), or started while an
+    /// earlier answer was still fresh (see `fresh_until`): no round trip to count.
+    cached: bool,
+    /// Until when its answer is fresh in the browser's cache, when it is cacheable.
+    fresh_until: Option<f64>,
     source: Option<String>,
     /// Counted with a partner that has since been forgotten: stays counted.
     sticky: bool,
@@ -120,7 +156,7 @@ struct Seen {
 
 impl Seen {
     fn countable(&self) -> bool {
-        !self.aborted && !self.retry
+        !self.aborted && !self.retry && !self.cached
     }
 }
 
@@ -591,6 +627,13 @@ impl Detector for DuplicateRequest {
             end: req.end,
             aborted: req.outcome == Some(Outcome::Abort),
             retry: req.retry.is_some(),
+            // Asked again while an earlier answer is fresh: the cache answers it (and
+            // would in production, where DevTools' "Disable cache" is off).
+            cached: from_cache(req)
+                || k.list
+                    .iter()
+                    .any(|p| p.end.is_some_and(|e| e <= req.start) && p.fresh_until.is_some_and(|f| req.start <= f)),
+            fresh_until: fresh_until(req),
             source: req.initiator.clone(),
             sticky: false,
         });
@@ -627,6 +670,7 @@ impl Detector for DuplicateRequest {
         let unchanged = s.end == req.end && s.aborted == aborted && !self.react_dev;
         s.end = req.end;
         s.aborted = aborted;
+        s.fresh_until = fresh_until(req);
         self.page_url.clone_from(&page.url);
         if unchanged {
             return;
@@ -636,19 +680,36 @@ impl Detector for DuplicateRequest {
     }
 
     fn on_enrich(&mut self, req: &Request, out: &mut Findings) {
-        let (Some(key), Some(src)) = (req.same_key(), req.initiator.as_ref()) else {
+        let Some(key) = req.same_key() else {
             return;
         };
-        let Some(s) = self
-            .keys
-            .get_mut(key)
-            .and_then(|k| k.list.iter_mut().find(|s| s.id == req.id))
-        else {
+        let Some(k) = self.keys.get_mut(key) else {
+            return;
+        };
+        let Some(s) = k.list.iter_mut().find(|s| s.id == req.id) else {
+            return;
+        };
+        // DevTools knows the headers a cross-origin answer hid from the page.
+        if s.fresh_until.is_none() {
+            s.fresh_until = fresh_until(req);
+        }
+        // DevTools tells whether the browser's cache answered it: then it was no
+        // round trip, and no copy (it is taken back out of a finding, like an abort).
+        if from_cache(req) && !s.cached {
+            s.cached = true;
+            if let Some(src) = &req.initiator {
+                s.source.get_or_insert_with(|| src.clone());
+            }
+            k.tally.set(None);
+            self.refresh(key, None, out);
+            return;
+        }
+        let Some(src) = &req.initiator else {
             return;
         };
         if s.source.is_none() {
             s.source = Some(src.clone());
-            if self.keys.get(key).is_some_and(|k| k.flagged) {
+            if k.flagged {
                 self.refresh(key, None, out);
             }
         }
@@ -787,6 +848,8 @@ mod tests {
                     end: (rnd(5) != 0).then(|| t + [1.0, 40.0, 3_000.0][rnd(3) as usize]),
                     aborted: rnd(9) == 0,
                     retry: rnd(9) == 0,
+                    cached: rnd(11) == 0,
+                    fresh_until: None,
                     source: None,
                     sticky: i + 1 < len && rnd(7) == 0,
                 });
@@ -827,6 +890,52 @@ mod tests {
     }
 
     /// React 18 StrictMode in development: effect, cleanup (aborts), effect again.
+    /// Two reads of a config file 300 ms apart, each with DevTools' entry: the
+    /// first answered with `cache_control`, the second showing `transfer` bytes on
+    /// the wire.
+    fn config_twice(cache_control: &str, second_transfer: u64) -> Kit {
+        let mut t = Kit::new();
+        let url = "http://h/config/app.json";
+        t.start(1, "GET", url, 1000.0);
+        t.end(1, 1012.0);
+        t.net(url, 1000.2, 11.0, |n| {
+            n.transfer_size = Some(640);
+            n.cache_control = Some(cache_control.into());
+        });
+        t.start(2, "GET", url, 1300.0);
+        t.end(2, 1301.0);
+        t.net(url, 1300.2, 0.6, |n| {
+            n.transfer_size = Some(second_transfer);
+            n.cache_control = Some(cache_control.into());
+        });
+        t
+    }
+
+    #[test]
+    fn near_miss_a_read_the_browser_cache_answers_is_no_copy() {
+        // The second read was answered from the HTTP cache: no round trip.
+        config_twice("no-cache", 0).assert_none("duplicate-request");
+        // A fresh answer (max-age) is what the cache answers with; that DevTools'
+        // "Disable cache" sent the second read to the server is no fault of the page.
+        config_twice("public, max-age=300", 640).assert_none("duplicate-request");
+        // Both went to the network, the first not to be kept: a copy.
+        assert_eq!(config_twice("no-cache", 640).only("duplicate-request").count, 2);
+        assert_eq!(config_twice("max-age=0", 640).only("duplicate-request").count, 2);
+    }
+
+    #[test]
+    fn copies_in_flight_together_count_though_their_answer_is_cacheable() {
+        let mut t = Kit::new();
+        let url = "http://h/config/app.json";
+        t.start(1, "GET", url, 1000.0);
+        t.start(2, "GET", url, 1003.0);
+        t.end(1, 1012.0);
+        t.end(2, 1013.0);
+        t.net(url, 1000.2, 11.0, |n| n.cache_control = Some("max-age=300".into()));
+        t.net(url, 1003.2, 9.0, |n| n.cache_control = Some("max-age=300".into()));
+        assert_eq!(t.only("duplicate-request").count, 2);
+    }
+
     #[test]
     fn near_miss_strict_mode_abort_and_reissue_is_quiet() {
         let mut t = Kit::new();

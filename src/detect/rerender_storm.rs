@@ -10,9 +10,10 @@
 //! own commits (`onCommitFiberRoot`), per component, with the reason for each render. Children that re-rendered only
 //! because a storming parent did are listed in the parent's finding, not as storms
 //! of their own.
-//! Many instances of one component re-rendering together, each from its own state,
-//! read one store (120 rows each subscribed to the whole zustand or Redux state):
-//! the title says how many at once and the advice is a narrower selector.
+//! Many instances of one component re-rendering together because a store they all
+//! read changed (120 rows each subscribed to the whole zustand or Redux state, read
+//! through `useSyncExternalStore`): the title says how many at once and the advice
+//! is a narrower selector.
 //! The other way round, rows that each render once when their own value changes
 //! (one row per quote of a 40-a-second feed, each selecting its own price) take
 //! turns: the component's 40 commits a second are no one instance's and are not a
@@ -520,7 +521,7 @@ impl RerenderStorm {
                 _ => format!("; {:.0} ms of long frames a second", cost.long_frame_ms_per_s),
             };
             let at_once = match shared_state(c) {
-                Some(n) => format!(", {n} at once"),
+                Some(n) => format!(", {n} at once from one store"),
                 None => String::new(),
             };
             f.title = format!(
@@ -623,13 +624,15 @@ fn top_cause(c: &ComponentRenders) -> &'static str {
     causes.iter().max_by_key(|(n, _)| *n).map_or("", |(_, s)| s)
 }
 
-/// How many instances of `c` render together in each commit from their own state
-/// changing, when that is more than one: many instances whose state changes in the
-/// same commit share where it comes from, a store they subscribe to (zustand,
-/// Redux's `useSelector`, `useSyncExternalStore`), not state each one sets.
+/// How many instances of `c` render together in each commit because a store they
+/// all read changed (a `store N` state key: `useSyncExternalStore`, which zustand,
+/// Redux's `useSelector` and valtio read through), when that is more than one.
+/// Instances with state of their own that change in one commit (counters
+/// animated by one frame) are not that.
 fn shared_state(c: &ComponentRenders) -> Option<u32> {
     let n = per_commit(c);
-    (top_cause(c) == "state changed" && n >= 2).then_some(n)
+    let store = c.keys.iter().any(|k| k.kind == "state" && k.key.starts_with("store "));
+    (top_cause(c) == "state changed" && store && n >= 2).then_some(n)
 }
 
 fn advice(c: &ComponentRenders, wasted: bool) -> String {
@@ -691,7 +694,7 @@ impl Detector for RerenderStorm {
 mod tests {
     use super::*;
     use crate::detect::testkit::run_events;
-    use crate::model::event::LongTask;
+    use crate::model::event::{ChangedKey, LongTask};
 
     fn comp(name: &str, commits: u32, per: u32, cause: &str, owner: Option<&str>) -> ComponentRenders {
         let n = commits * per;
@@ -758,11 +761,29 @@ mod tests {
     fn many_instances_rendering_from_their_own_state_together_read_one_store() {
         // 120 rows subscribed to the whole store (zustand without a selector): each
         // row's own hook state changes, in every commit, for all of them.
-        let events = storm(2.0, || vec![comp("QuoteRow", 8, 120, "state", None)], 8);
+        let store = |key: &str| {
+            let mut c = comp("QuoteRow", 8, 120, "state", None);
+            c.keys = vec![ChangedKey {
+                kind: "state".into(),
+                key: key.into(),
+                count: 960,
+                ..ChangedKey::default()
+            }];
+            c
+        };
+        let events = storm(2.0, || vec![store("store 0")], 8);
         let f = run_events(&events).into_iter().find(|f| f.detector == ID).unwrap();
-        assert!(f.title.contains("state changed, 120 at once)"), "{}", f.title);
+        assert!(
+            f.title.contains("state changed, 120 at once from one store)"),
+            "{}",
+            f.title
+        );
         assert!(f.advice.contains("Select only what each one shows"), "{}", f.advice);
         assert!(!f.advice.contains("sets its own state"), "{}", f.advice);
+        // 120 counters each animating state of their own (`hook 0`) in one frame.
+        let events = storm(2.0, || vec![store("hook 0")], 8);
+        let f = run_events(&events).into_iter().find(|f| f.detector == ID).unwrap();
+        assert!(!f.title.contains("at once"), "{}", f.title);
         // One instance setting its state keeps the advice about its own updates.
         let events = storm(2.0, || vec![comp("Ticker", 12, 1, "state", None)], 12);
         let f = run_events(&events).into_iter().find(|f| f.detector == ID).unwrap();

@@ -419,7 +419,8 @@ pub struct ComponentRenders {
 pub struct ChangedKey {
     /// `props` or `state`.
     pub kind: String,
-    /// The prop name, state key, or `hook N`.
+    /// The prop name, state key, `hook N`, or `store N` for a hook reading an
+    /// external store (`useSyncExternalStore`: zustand, Redux, valtio).
     pub key: String,
     pub count: u32,
     /// Of those, changes to an equal value (new identity, same content).
