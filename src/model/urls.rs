@@ -252,34 +252,42 @@ fn id_kind_of(s: &str, c: &Class) -> Option<&'static str> {
 /// `/api/items/{id}?x={id}` with ids `["42", "7"]`.
 pub fn template(url: &str) -> (String, Vec<String>) {
     let mut ids = Vec::new();
-    let out = template_with(url, Some(&mut ids));
+    let mut out = String::with_capacity(url.len() + 8);
+    template_with(url, Some(&mut ids), &mut out);
     (out, ids)
 }
 
 /// [`template`]'s URL alone, without listing the ids.
 pub fn template_url(url: &str) -> String {
-    template_with(url, None)
+    let mut out = String::with_capacity(url.len() + 8);
+    template_with(url, None, &mut out);
+    out
 }
 
-fn template_with(url: &str, mut ids: Option<&mut Vec<String>>) -> String {
+/// [`template_url`] added at the end of `out` (a request's endpoint key is its
+/// method and its template, built in one string).
+pub fn template_into(url: &str, out: &mut String) {
+    template_with(url, None, out)
+}
+
+fn template_with(url: &str, mut ids: Option<&mut Vec<String>>, out: &mut String) {
     let url = before_fragment(url);
     let (base, query) = match split_once_byte(url, b'?') {
         Some((b, q)) => (b, Some(q)),
         None => (url, None),
     };
-    let mut out = String::with_capacity(url.len() + 8);
+    let from = out.len();
     let path = match split_scheme(base) {
         Some((scheme, rest)) => {
             let (host, path) = match memchr::memchr(b'/', rest.as_bytes()) {
                 Some(i) => (&rest[..i], &rest[i..]),
                 None => (rest, "/"),
             };
-            // Copied whole, then lowercased in place (ASCII only, as before): within
-            // the capacity reserved above, so the string grows exactly as it did.
+            // Copied whole, then lowercased in place (ASCII only, as before).
             out.push_str(scheme);
             out.push_str("://");
             out.push_str(host);
-            out.make_ascii_lowercase();
+            out[from..].make_ascii_lowercase();
             path
         }
         None => base,
@@ -322,7 +330,6 @@ fn template_with(url: &str, mut ids: Option<&mut Vec<String>>) -> String {
             }
         });
     }
-    out
 }
 
 /// A URL cut into its parts without copying: `origin` is `scheme://host` as
