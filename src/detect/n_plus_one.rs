@@ -277,6 +277,12 @@ fn is_namespace(seg: &str, cfg: &NPlusOneConfig) -> bool {
     version || cfg.namespace_segments.iter().any(|n| n.eq_ignore_ascii_case(seg))
 }
 
+/// Whether the burst has the items to qualify (`NPlusOne::qualifies`' first test):
+/// one that has not is never reported, and its report is not even looked for.
+fn can_qualify(b: &Burst, cfg: &NPlusOneConfig) -> bool {
+    b.values.len() >= cfg.min_requests
+}
+
 /// A request's candidates: (burst key, hole, value).
 type Candidate<'a> = (u64, Hole, &'a str);
 
@@ -400,7 +406,7 @@ impl NPlusOne {
     /// Whether the burst is one request per item (see the module doc).
     fn qualifies(&self, b: &Burst) -> bool {
         let cfg = &self.cfg;
-        if b.values.len() < cfg.min_requests {
+        if !can_qualify(b, cfg) {
             return false;
         }
         match b.hole {
@@ -644,7 +650,9 @@ impl NPlusOne {
                     b.sized |= bit;
                 }
             }
-            self.report(key, req, None, out);
+            if can_qualify(b, &self.cfg) {
+                self.report(key, req, None, out);
+            }
         }
         if let Some(r) = self.recent.get_mut(&req.id) {
             r.keys = keys;
@@ -660,7 +668,10 @@ impl Detector for NPlusOne {
         let gap = self.cfg.max_gap_ms;
         let mut cands = recycle(std::mem::take(&mut self.scratch));
         candidates(req, &self.cfg, &mut cands);
-        for (key, hole, value) in &cands {
+        // The candidates whose burst may be reported (a bit each, the 64 first; see
+        // `can_qualify`): most bursts never reach that, and a report looks its burst up again.
+        let mut reportable = 0u64;
+        for (i, (key, hole, value)) in cands.iter().enumerate() {
             // A new key starts empty (size 0), in a purged burst's buffers when there is one.
             let b = self
                 .bursts
@@ -720,10 +731,15 @@ impl Detector for NPlusOne {
                     b.values_gen = self.values_gen;
                 }
             }
+            if i < 64 && can_qualify(b, &self.cfg) {
+                reportable |= 1 << i;
+            }
         }
         self.remember(req, cands.iter().map(|(k, _, _)| *k));
-        for (key, _, value) in &cands {
-            self.report(*key, req, Some(value), out);
+        for (i, (key, _, value)) in cands.iter().enumerate() {
+            if i >= 64 || reportable & (1 << i) != 0 {
+                self.report(*key, req, Some(value), out);
+            }
         }
         self.scratch = recycle(cands);
         if self.bursts.len() > self.purge_at {
