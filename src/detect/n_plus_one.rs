@@ -47,6 +47,7 @@
 
 use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
 use crate::detect::config::Config;
+use crate::model::bounded::with_collected;
 use crate::model::finding::{Metric, Severity};
 use crate::model::request::Request;
 use crate::model::urls;
@@ -134,10 +135,12 @@ struct Burst {
     /// In start order, which is id order (the engine numbers requests as it first
     /// sees them and starts each once, then): a member is found by binary search.
     requests: Vec<u64>,
-    /// Distinct values in the hole, up to `MAX_IDS_KEPT`.
+    /// Distinct values in the hole, up to `MAX_IDS_KEPT`, each a span of `value_text`.
     /// Sorted and distinct (a set): most bursts never grow past their first member,
-    /// and a B-tree's first node is far larger than a one-element vector.
-    values: Vec<String>,
+    /// and a B-tree's first node is far larger than a one-element vector. One text
+    /// for all, not a string each: a burst's buffers are reused (see `spare`).
+    values: Vec<(usize, usize)>,
+    value_text: String,
     /// Every value so far looks like an id (number, UUID, hash, base62, email).
     id_like: bool,
     total_ms: f64,
@@ -168,6 +171,52 @@ struct Burst {
     /// Changes whenever `values` does (unique across bursts): the finding's `ids`
     /// text is rewritten only when it would differ.
     values_gen: u64,
+}
+
+impl Burst {
+    fn empty() -> Burst {
+        Burst {
+            hole: Hole::Body,
+            first_start: 0.0,
+            last_start: 0.0,
+            size: 0,
+            requests: Vec::new(),
+            values: Vec::new(),
+            value_text: String::new(),
+            id_like: true,
+            total_ms: 0.0,
+            timed: 0,
+            sizes: Vec::new(),
+            sized: 0,
+            counted: 0,
+            reported_ms: 0.0,
+            open: 0,
+            ended: 0,
+            latest_end: f64::NEG_INFINITY,
+            overlapped: false,
+            names: None,
+            values_gen: 0,
+        }
+    }
+
+    /// The distinct values in the hole, sorted.
+    fn values(&self) -> impl Iterator<Item = &str> {
+        self.values.iter().map(|&(from, to)| &self.value_text[from..to])
+    }
+
+    /// Keeps purged bursts for reuse, up to `PURGE_FLOOR`, those whose buffers are
+    /// no larger than a usual burst's.
+    fn keep_spares(spare: &mut Vec<Burst>, gone: impl Iterator<Item = (u64, Burst)>) {
+        for (_, b) in gone {
+            let small = b.requests.capacity() <= 8
+                && b.values.capacity() <= 8
+                && b.sizes.capacity() <= 8
+                && b.value_text.capacity() <= 256;
+            if small && spare.len() < PURGE_FLOOR {
+                spare.push(b);
+            }
+        }
+    }
 }
 
 /// What a finding shows beyond its count and evidence: the latest report's burst
@@ -202,6 +251,12 @@ struct Recent {
 pub struct NPlusOne {
     cfg: NPlusOneConfig,
     bursts: crate::model::bounded::IdMap<Burst>,
+    /// Bursts purged, kept for their buffers (up to `PURGE_FLOOR`): most requests
+    /// start a burst or two of their own (one per position that could vary), which
+    /// the next purge drops; reused, they cost no allocation.
+    spare: Vec<Burst>,
+    /// `candidates`' buffer, kept between requests (empty between them; see `recycle`).
+    scratch: Vec<Candidate<'static>>,
     /// Recent requests: their URLs (evidence) and the bursts they joined.
     recent: crate::model::bounded::IdMap<Recent>,
     order: VecDeque<u64>,
@@ -222,12 +277,36 @@ fn is_namespace(seg: &str, cfg: &NPlusOneConfig) -> bool {
     version || cfg.namespace_segments.iter().any(|n| n.eq_ignore_ascii_case(seg))
 }
 
-/// The ways a request could be one of a burst, each as (burst key, hole, value).
-fn candidates<'a>(req: &'a Request, cfg: &NPlusOneConfig) -> Vec<(u64, Hole, &'a str)> {
+/// Whether the burst has the items to qualify (`NPlusOne::qualifies`' first test):
+/// one that has not is never reported, and its report is not even looked for.
+fn can_qualify(b: &Burst, cfg: &NPlusOneConfig) -> bool {
+    b.values.len() >= cfg.min_requests
+}
+
+/// A request's candidates: (burst key, hole, value).
+type Candidate<'a> = (u64, Hole, &'a str);
+
+/// The ways a request could be one of a burst, into `out` (cleared first).
+fn candidates<'a>(req: &'a Request, cfg: &NPlusOneConfig, out: &mut Vec<Candidate<'a>>) {
+    out.clear();
     let p = req.parts();
-    let segs: Vec<&str> = urls::segments(p.path).collect();
-    let mut pairs: Vec<(&str, &str)> = urls::query_pairs(p.query).collect();
-    crate::model::sort::sort_unstable(&mut pairs);
+    with_collected("", urls::segments(p.path), |segs| {
+        with_collected(("", ""), urls::query_pairs(p.query), |pairs| {
+            crate::model::sort::sort_unstable(pairs);
+            candidates_of(req, cfg, segs, pairs, out)
+        })
+    })
+}
+
+/// [`candidates`] from the URL's segments and sorted query pairs.
+fn candidates_of<'a>(
+    req: &'a Request,
+    cfg: &NPlusOneConfig,
+    segs: &[&'a str],
+    pairs: &[(&'a str, &'a str)],
+    out: &mut Vec<Candidate<'a>>,
+) {
+    let p = req.parts();
     // What every key starts with, hashed once: each candidate continues from a copy.
     let base = {
         let mut h = urls::QuickHasher::default();
@@ -245,7 +324,6 @@ fn candidates<'a>(req: &'a Request, cfg: &NPlusOneConfig) -> Vec<(u64, Hole, &'a
             v.hash(h);
         }
     };
-    let mut out = Vec::with_capacity(segs.len() + pairs.len() + 1);
     for (i, seg) in segs.iter().enumerate() {
         let parent = i.checked_sub(1).map(|j| segs[j]);
         if parent.is_some_and(|p| cfg.chunk_segments.iter().any(|c| c.eq_ignore_ascii_case(p))) {
@@ -258,7 +336,7 @@ fn candidates<'a>(req: &'a Request, cfg: &NPlusOneConfig) -> Vec<(u64, Hole, &'a
                 s.hash(&mut h);
             }
         }
-        for (k, v) in &pairs {
+        for (k, v) in pairs {
             hash_pair(&mut h, k, v);
         }
         let after_namespace = parent.is_none_or(|p| is_namespace(p, cfg));
@@ -292,13 +370,21 @@ fn candidates<'a>(req: &'a Request, cfg: &NPlusOneConfig) -> Vec<(u64, Hole, &'a
             let mut h = base;
             b'b'.hash(&mut h);
             segs.hash(&mut h);
-            for (k, v) in &pairs {
+            for (k, v) in pairs {
                 hash_pair(&mut h, k, v);
             }
             out.push((h.finish(), Hole::Body, body));
         }
     }
-    out
+}
+
+/// An empty vector in `v`'s buffer, for candidates of another request: collecting
+/// into items of the same size reuses the buffer (no allocation per request).
+fn recycle<'b>(mut v: Vec<Candidate<'_>>) -> Vec<Candidate<'b>> {
+    v.clear();
+    v.into_iter()
+        .map(|_| -> Candidate<'b> { unreachable!("empty") })
+        .collect()
 }
 
 impl NPlusOne {
@@ -306,6 +392,8 @@ impl NPlusOne {
         Self {
             cfg: cfg.n_plus_one.clone(),
             bursts: Default::default(),
+            spare: Vec::new(),
+            scratch: Vec::new(),
             recent: Default::default(),
             order: VecDeque::new(),
             purge_at: PURGE_FLOOR,
@@ -318,7 +406,7 @@ impl NPlusOne {
     /// Whether the burst is one request per item (see the module doc).
     fn qualifies(&self, b: &Burst) -> bool {
         let cfg = &self.cfg;
-        if b.values.len() < cfg.min_requests {
+        if !can_qualify(b, cfg) {
             return false;
         }
         match b.hole {
@@ -353,11 +441,10 @@ impl NPlusOne {
             Hole::Body => return "",
             _ if value.is_some() => value,
             Hole::Path { index, .. } => urls::segments(p.path).nth(index),
-            Hole::Query { index } => {
-                let mut pairs: Vec<(&str, &str)> = urls::query_pairs(p.query).collect();
-                crate::model::sort::sort_unstable(&mut pairs);
+            Hole::Query { index } => with_collected(("", ""), urls::query_pairs(p.query), |pairs| {
+                crate::model::sort::sort_unstable(pairs);
                 pairs.get(index).map(|(_, v)| *v)
-            }
+            }),
         };
         value.map_or("", |v| urls::id_placeholder(v).unwrap_or("{id}"))
     }
@@ -391,7 +478,7 @@ impl NPlusOne {
         if path.is_empty() {
             path.push('/');
         }
-        let hole_value = b.values.iter().next().map(String::as_str).unwrap_or("");
+        let hole_value = b.values().next().unwrap_or("");
         let mut pairs: Vec<(&str, &str)> = urls::query_pairs(p.query).collect();
         crate::model::sort::sort_unstable(&mut pairs);
         for (i, (k, v)) in pairs.iter().enumerate() {
@@ -475,7 +562,7 @@ impl NPlusOne {
             }
             if new > 0 && (s.ids_gen != b.values_gen || s.ids.is_empty()) {
                 s.ids.clear();
-                for (i, v) in b.values.iter().take(MAX_IDS_SHOWN).enumerate() {
+                for (i, v) in b.values().take(MAX_IDS_SHOWN).enumerate() {
                     if i > 0 {
                         s.ids.push_str(", ");
                     }
@@ -563,7 +650,9 @@ impl NPlusOne {
                     b.sized |= bit;
                 }
             }
-            self.report(key, req, None, out);
+            if can_qualify(b, &self.cfg) {
+                self.report(key, req, None, out);
+            }
         }
         if let Some(r) = self.recent.get_mut(&req.id) {
             r.keys = keys;
@@ -577,29 +666,17 @@ impl Detector for NPlusOne {
             return;
         }
         let gap = self.cfg.max_gap_ms;
-        let cands = candidates(req, &self.cfg);
-        for (key, hole, value) in &cands {
-            let b = self.bursts.entry(*key).or_insert_with(|| Burst {
-                hole: *hole,
-                first_start: req.start,
-                last_start: req.start,
-                size: 0,
-                requests: Vec::new(),
-                values: Vec::new(),
-                id_like: true,
-                total_ms: 0.0,
-                timed: 0,
-                sizes: Vec::new(),
-                sized: 0,
-                counted: 0,
-                reported_ms: 0.0,
-                open: 0,
-                ended: 0,
-                latest_end: f64::NEG_INFINITY,
-                overlapped: false,
-                names: None,
-                values_gen: 0,
-            });
+        let mut cands = recycle(std::mem::take(&mut self.scratch));
+        candidates(req, &self.cfg, &mut cands);
+        // The candidates whose burst may be reported (a bit each, the 64 first; see
+        // `can_qualify`): most bursts never reach that, and a report looks its burst up again.
+        let mut reportable = 0u64;
+        for (i, (key, hole, value)) in cands.iter().enumerate() {
+            // A new key starts empty (size 0), in a purged burst's buffers when there is one.
+            let b = self
+                .bursts
+                .entry(*key)
+                .or_insert_with(|| self.spare.pop().unwrap_or_else(Burst::empty));
             // A member starts close to the previous one's start, or to the previous
             // one's answer (a loop awaiting each, however long the round trips).
             let next = req.start - b.last_start <= gap || (req.start - b.latest_end).abs() <= gap;
@@ -611,6 +688,7 @@ impl Detector for NPlusOne {
                 b.size = 0;
                 b.requests.clear();
                 b.values.clear();
+                b.value_text.clear();
                 self.values_gen += 1;
                 b.values_gen = self.values_gen;
                 b.id_like = true;
@@ -643,28 +721,38 @@ impl Detector for NPlusOne {
                 b.open += 1;
             }
             if b.values.len() < MAX_IDS_KEPT {
-                if let Err(at) = b.values.binary_search_by(|v| v.as_str().cmp(value)) {
+                let text = &b.value_text;
+                if let Err(at) = b.values.binary_search_by(|&(from, to)| text[from..to].cmp(value)) {
                     b.id_like &= *hole == Hole::Body || urls::looks_like_id(value);
-                    b.values.insert(at, value.to_string());
+                    let from = b.value_text.len();
+                    b.value_text.push_str(value);
+                    b.values.insert(at, (from, b.value_text.len()));
                     self.values_gen += 1;
                     b.values_gen = self.values_gen;
                 }
             }
+            if i < 64 && can_qualify(b, &self.cfg) {
+                reportable |= 1 << i;
+            }
         }
         self.remember(req, cands.iter().map(|(k, _, _)| *k));
-        for (key, _, value) in &cands {
-            self.report(*key, req, Some(value), out);
+        for (i, (key, _, value)) in cands.iter().enumerate() {
+            if i >= 64 || reportable & (1 << i) != 0 {
+                self.report(*key, req, Some(value), out);
+            }
         }
+        self.scratch = recycle(cands);
         if self.bursts.len() > self.purge_at {
             // Amortized: a burst that ended with too few items can never qualify;
             // one still waiting for sizes is kept a while (memory bound).
             let (now, gap, min) = (req.start, self.cfg.max_gap_ms, self.cfg.min_requests);
-            self.bursts.retain(|_, b| {
+            let gone = self.bursts.extract_if(|_, b| {
                 let open = now - b.last_start <= gap;
-                open || (b.values.len() >= min && now - b.last_start < KEEP_MS)
+                !(open || (b.values.len() >= min && now - b.last_start < KEEP_MS))
             });
+            Burst::keep_spares(&mut self.spare, gone);
             if self.bursts.len() > MAX_KEYS {
-                self.bursts.clear();
+                Burst::keep_spares(&mut self.spare, self.bursts.drain());
             }
             self.purge_at = (self.bursts.len() * 2).max(PURGE_FLOOR);
         }

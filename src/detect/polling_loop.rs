@@ -97,11 +97,42 @@ const MAX_SUBS: usize = 8;
 /// Requests merged into one tick that are kept as evidence (memory bound).
 const MAX_MERGED: usize = 4;
 
+/// Up to `MAX_MERGED` request ids, in place: a tick is made per request, and a
+/// vector of one id was an allocation each.
+#[derive(Clone, Copy, Debug, Default)]
+struct Ids {
+    len: usize,
+    ids: [u64; MAX_MERGED],
+}
+
+impl Ids {
+    fn one(id: u64) -> Ids {
+        let mut ids = Ids::default();
+        ids.push(id);
+        ids
+    }
+
+    /// Adds `id` unless `MAX_MERGED` are kept already.
+    fn push(&mut self, id: u64) {
+        if self.len < MAX_MERGED {
+            self.ids[self.len] = id;
+            self.len += 1;
+        }
+    }
+}
+
+impl std::ops::Deref for Ids {
+    type Target = [u64];
+    fn deref(&self) -> &[u64] {
+        &self.ids[..self.len]
+    }
+}
+
 #[derive(Clone, Debug)]
 struct Tick {
     t: f64,
     /// The requests of the tick: the first, then its same-tick copies and retries.
-    ids: Vec<u64>,
+    ids: Ids,
     /// Hash of the exact request (method, URL with cache-busters blanked, body).
     exact: u64,
     /// The tick's latest request failed (an error, an abort, a 5xx or 429).
@@ -153,15 +184,14 @@ impl Tick {
         let Some(mut k) = spare else {
             return Tick {
                 t,
-                ids: vec![id],
+                ids: Ids::one(id),
                 exact,
                 failed: false,
                 url: url.map(str::to_string),
             };
         };
         k.t = t;
-        k.ids.clear();
-        k.ids.push(id);
+        k.ids = Ids::one(id);
         k.exact = exact;
         k.failed = false;
         match (url, &mut k.url) {
@@ -196,9 +226,7 @@ impl Series {
         };
         if merge {
             let last = self.ticks.back_mut().expect("not empty");
-            if last.ids.len() < MAX_MERGED {
-                last.ids.push(id);
-            }
+            last.ids.push(id);
             last.failed = false;
             return Push::Merged;
         }
@@ -485,9 +513,19 @@ impl Detector for PollingLoop {
                             ta.total_cmp(&tb)
                         })
                         .unwrap_or(0);
-                    g.subs.remove(oldest);
+                    // Its ticks' buffer is the new one's (no allocation per new exact request).
+                    let (_, mut old) = g.subs.remove(oldest);
+                    old.ticks.clear();
+                    g.subs.push((
+                        exact,
+                        Series {
+                            ticks: old.ticks,
+                            ..Series::default()
+                        },
+                    ));
+                } else {
+                    g.subs.push((exact, Series::default()));
                 }
-                g.subs.push((exact, Series::default()));
                 g.subs.len() - 1
             }
         };
@@ -515,7 +553,7 @@ impl Detector for PollingLoop {
                         .ticks
                         .iter()
                         .skip(g.whole.ticks.len() - vn)
-                        .map(|k| k.ids.clone())
+                        .map(|k| k.ids.to_vec())
                         .collect();
                     let urls: Vec<String> = g
                         .whole
@@ -579,7 +617,7 @@ impl Detector for PollingLoop {
                         tally = Some(Tally {
                             key,
                             period,
-                            ticks: sub.ticks.iter().skip(from).map(|k| k.ids.clone()).collect(),
+                            ticks: sub.ticks.iter().skip(from).map(|k| k.ids.to_vec()).collect(),
                             urls: Vec::new(),
                             merged: false,
                             first_t: sub.ticks[from].t,

@@ -1,5 +1,6 @@
 //! Small tools for keeping per-key state bounded and cheap: maps keyed by ids or
-//! hashes, and eviction of the oldest keys when a map outgrows its cap.
+//! hashes, eviction of the oldest keys when a map outgrows its cap, and scratch
+//! buffers that need no allocation per request.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -48,4 +49,41 @@ pub fn evict_oldest<V, S: std::hash::BuildHasher>(
     let before = map.len();
     map.retain(|_, v| last_seen(v) >= cutoff);
     before - map.len()
+}
+
+/// Items collected on the stack up to this many (a URL's segments or query pairs, a
+/// request's n-plus-one keys: almost always a handful), past it on the heap.
+const ON_STACK: usize = 16;
+
+/// Collects `items` and hands them to `f` as a slice (to sort or index), on the stack
+/// when they are few: detectors cut every request's URL into pieces, and a vector
+/// each was an allocation and a free per request. `fill` only pads the unused slots.
+pub fn with_collected<T: Copy, R>(fill: T, items: impl Iterator<Item = T>, f: impl FnOnce(&mut [T]) -> R) -> R {
+    let mut stack = [fill; ON_STACK];
+    let mut n = 0;
+    let mut items = items;
+    for item in items.by_ref() {
+        if n == ON_STACK {
+            let mut heap = stack.to_vec();
+            heap.push(item);
+            heap.extend(items);
+            return f(&mut heap);
+        }
+        stack[n] = item;
+        n += 1;
+    }
+    f(&mut stack[..n])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collects_on_the_stack_and_past_it() {
+        for len in [0, 1, ON_STACK - 1, ON_STACK, ON_STACK + 1, 3 * ON_STACK] {
+            let got = with_collected(0, 0..len, |s| s.to_vec());
+            assert_eq!(got, (0..len).collect::<Vec<_>>(), "{len} items");
+        }
+    }
 }

@@ -523,20 +523,21 @@ impl Request {
     }
 
     fn compute_endpoint(&self) -> (String, String) {
-        {
-            // `"{method} {template}"` and `"{method} {short}"`, without the formatter.
-            let template = urls::template_url(&self.url);
-            let short = urls::short(&template);
-            let mut key = String::with_capacity(self.method.len() + 1 + template.len());
-            key.push_str(&self.method);
-            key.push(' ');
-            key.push_str(&template);
-            let mut label = String::with_capacity(self.method.len() + 1 + short.len());
-            label.push_str(&self.method);
-            label.push(' ');
-            label.push_str(short);
-            (key, label)
-        }
+        // `"{method} {template}"` and `"{method} {short}"`, without the formatter, and
+        // the template written into the key (no string of its own). The key is cut
+        // to its length: the ring counts its capacity, which is its length as before.
+        let mut key = String::with_capacity(self.method.len() + 1 + self.url.len() + 8);
+        key.push_str(&self.method);
+        key.push(' ');
+        urls::template_into(&self.url, &mut key);
+        key.shrink_to_fit();
+        debug_assert_eq!(key.capacity(), key.len(), "the ring counts the key's capacity");
+        let short = urls::short(&key[self.method.len() + 1..]);
+        let mut label = String::with_capacity(self.method.len() + 1 + short.len());
+        label.push_str(&self.method);
+        label.push(' ');
+        label.push_str(short);
+        (key, label)
     }
 
     /// [`Request::from_devtools`] built ahead, off the engine's thread (the CLI's

@@ -2,6 +2,8 @@
 //! Hand-written (no `url` crate) to keep the panel's wasm small; it only needs to
 //! split, lowercase and sort, never to resolve.
 
+use crate::model::bounded::with_collected;
+
 /// Query parameters whose value is a cache-buster or a moving cursor: a poll that
 /// sends `?_=1712345` each time is still the same poll.
 const VOLATILE_PARAMS: &[&str] = &[
@@ -250,34 +252,42 @@ fn id_kind_of(s: &str, c: &Class) -> Option<&'static str> {
 /// `/api/items/{id}?x={id}` with ids `["42", "7"]`.
 pub fn template(url: &str) -> (String, Vec<String>) {
     let mut ids = Vec::new();
-    let out = template_with(url, Some(&mut ids));
+    let mut out = String::with_capacity(url.len() + 8);
+    template_with(url, Some(&mut ids), &mut out);
     (out, ids)
 }
 
 /// [`template`]'s URL alone, without listing the ids.
 pub fn template_url(url: &str) -> String {
-    template_with(url, None)
+    let mut out = String::with_capacity(url.len() + 8);
+    template_with(url, None, &mut out);
+    out
 }
 
-fn template_with(url: &str, mut ids: Option<&mut Vec<String>>) -> String {
+/// [`template_url`] added at the end of `out` (a request's endpoint key is its
+/// method and its template, built in one string).
+pub fn template_into(url: &str, out: &mut String) {
+    template_with(url, None, out)
+}
+
+fn template_with(url: &str, mut ids: Option<&mut Vec<String>>, out: &mut String) {
     let url = before_fragment(url);
     let (base, query) = match split_once_byte(url, b'?') {
         Some((b, q)) => (b, Some(q)),
         None => (url, None),
     };
-    let mut out = String::with_capacity(url.len() + 8);
+    let from = out.len();
     let path = match split_scheme(base) {
         Some((scheme, rest)) => {
             let (host, path) = match memchr::memchr(b'/', rest.as_bytes()) {
                 Some(i) => (&rest[..i], &rest[i..]),
                 None => (rest, "/"),
             };
-            // Copied whole, then lowercased in place (ASCII only, as before): within
-            // the capacity reserved above, so the string grows exactly as it did.
+            // Copied whole, then lowercased in place (ASCII only, as before).
             out.push_str(scheme);
             out.push_str("://");
             out.push_str(host);
-            out.make_ascii_lowercase();
+            out[from..].make_ascii_lowercase();
             path
         }
         None => base,
@@ -297,31 +307,29 @@ fn template_with(url: &str, mut ids: Option<&mut Vec<String>>) -> String {
         }
     }
     if let Some(q) = query {
-        let mut pairs: Vec<(&str, &str)> = split_at_byte(q, b'&')
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                let (k, v) = split_once_byte(p, b'=').unwrap_or((p, ""));
-                match id_kind(v) {
-                    Some(kind) if !VOLATILE_PARAMS.contains(&k) => {
-                        if let Some(ids) = ids.as_deref_mut() {
-                            ids.push(v.to_string());
-                        }
-                        (k, kind)
+        let pairs = split_at_byte(q, b'&').filter(|p| !p.is_empty()).map(|p| {
+            let (k, v) = split_once_byte(p, b'=').unwrap_or((p, ""));
+            match id_kind(v) {
+                Some(kind) if !VOLATILE_PARAMS.contains(&k) => {
+                    if let Some(ids) = ids.as_deref_mut() {
+                        ids.push(v.to_string());
                     }
-                    _ if VOLATILE_PARAMS.contains(&k) => (k, "…"),
-                    _ => (k, v),
+                    (k, kind)
                 }
-            })
-            .collect();
-        crate::model::sort::sort(&mut pairs);
-        for (i, (k, v)) in pairs.iter().enumerate() {
-            out.push(if i == 0 { '?' } else { '&' });
-            out.push_str(k);
-            out.push('=');
-            out.push_str(v);
-        }
+                _ if VOLATILE_PARAMS.contains(&k) => (k, "…"),
+                _ => (k, v),
+            }
+        });
+        with_collected(("", ""), pairs, |pairs| {
+            crate::model::sort::sort(pairs);
+            for (i, (k, v)) in pairs.iter().enumerate() {
+                out.push(if i == 0 { '?' } else { '&' });
+                out.push_str(k);
+                out.push('=');
+                out.push_str(v);
+            }
+        });
     }
-    out
 }
 
 /// A URL cut into its parts without copying: `origin` is `scheme://host` as
@@ -538,16 +546,17 @@ pub fn signature_hash_of<H: std::hash::Hasher>(p: Parts, h: &mut H) {
     write_lowercase(p.origin, h);
     h.write(if p.path.is_empty() { b"/" } else { p.path.as_bytes() });
     h.write_u8(b'?');
-    let mut pairs: Vec<(&str, &str)> = query_pairs(p.query).collect();
-    crate::model::sort::sort(&mut pairs);
-    for (k, v) in pairs {
-        h.write(k.as_bytes());
-        h.write_u8(b'=');
-        if !is_volatile_param(k) {
-            h.write(v.as_bytes());
+    with_collected(("", ""), query_pairs(p.query), |pairs| {
+        crate::model::sort::sort(pairs);
+        for &mut (k, v) in pairs {
+            h.write(k.as_bytes());
+            h.write_u8(b'=');
+            if !is_volatile_param(k) {
+                h.write(v.as_bytes());
+            }
+            h.write_u8(b'&');
         }
-        h.write_u8(b'&');
-    }
+    })
 }
 
 /// Feeds what [`shape`] keeps into `h`, without building the string: equal for
@@ -568,17 +577,20 @@ pub fn shape_hash_of<H: std::hash::Hasher>(p: Parts, h: &mut H) {
     } else {
         b'.'
     });
-    let mut names: Vec<(&str, &str)> = query_pairs(p.query)
-        .map(|(k, v)| (k, if k == "operationName" { v } else { "" }))
-        .collect();
-    crate::model::sort::sort(&mut names);
-    names.dedup();
-    for (k, v) in names {
-        h.write(k.as_bytes());
-        h.write_u8(b'=');
-        h.write(v.as_bytes());
-        h.write_u8(b'&');
-    }
+    let names = query_pairs(p.query).map(|(k, v)| (k, if k == "operationName" { v } else { "" }));
+    with_collected(("", ""), names, |names| {
+        crate::model::sort::sort(names);
+        for (i, &(k, v)) in names.iter().enumerate() {
+            // Each distinct pair once (as `dedup` of the sorted pairs).
+            if i > 0 && names[i - 1] == (k, v) {
+                continue;
+            }
+            h.write(k.as_bytes());
+            h.write_u8(b'=');
+            h.write(v.as_bytes());
+            h.write_u8(b'&');
+        }
+    })
 }
 
 /// The path and query of a URL, for short titles.
