@@ -85,7 +85,9 @@ fn fresh_until(req: &Request) -> Option<f64> {
     if req.method != "GET" || !(200..300).contains(&req.status) {
         return None;
     }
-    let mut max_age: Option<f64> = None;
+    // Whole seconds as u64: `str::parse::<f64>` would link core's float parser
+    // into the panel's wasm (see model::number).
+    let mut max_age: Option<u64> = None;
     for part in req.cache_control.as_deref()?.split(',').map(str::trim) {
         if part.eq_ignore_ascii_case("no-store") || part.eq_ignore_ascii_case("no-cache") {
             return None;
@@ -98,7 +100,7 @@ fn fresh_until(req: &Request) -> Option<f64> {
             max_age = v.trim_matches('"').parse().ok();
         }
     }
-    Some(req.end? + max_age.filter(|s| *s > 0.0)? * 1000.0)
+    Some(req.end? + max_age.filter(|s| *s > 0)? as f64 * 1000.0)
 }
 
 /// Answered by the browser's HTTP cache (or a service worker's): DevTools shows
