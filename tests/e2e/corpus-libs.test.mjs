@@ -34,6 +34,20 @@ const requestFindings = (report) => report.findings.filter((f) =>
 // DevTools' entries (initiator stacks, bodies) follow each request's end within a few tens of ms.
 const settle = () => sleep(1500);
 
+// One query per row on `page`: its N+1 finding about `part`, titled as `title` says,
+// a warning (an error when the requests' measured time adds up to 1 s, as on a busy
+// machine); then the whole report. `ready` is what the page sets once it has shown.
+async function perRowQueries(page, part, title, ready = null) {
+  await open(page);
+  if (ready) await until(() => tab.page.eval(ready), { what: ready });
+  const { finding: f } = await tab.waitForFinding((x) => x.detector === 'n-plus-one' && about(x, part), { what: 'the per-row queries' });
+  console.log(`# "${f.title}"`);
+  assert.match(f.title, title);
+  assert.equal(f.severity, f.metrics.largest_burst_ms >= 1000 ? 'error' : 'warning', JSON.stringify(f.metrics));
+  await settle();
+  return tab.fullReport();
+}
+
 test('React Query dependent queries (session → org → projects) are one waterfall, linked by the ids they carry', async () => {
   await open('dependent.html');
   await until(() => tab.page.eval('window.workspaceLoaded === true'), { what: 'the workspace' });
@@ -80,14 +94,7 @@ test('axios retrying with backoff under StrictMode: two chains read as backoff, 
 });
 
 test('React Query: one author query per row, by slug, is an N+1 amid beacons', async () => {
-  await open('rows.html');
-  const { finding: f } = await tab.waitForFinding((x) => x.detector === 'n-plus-one' && about(x, '/api/libs/authors/'), { what: 'the per-row queries' });
-  console.log(`# "${f.title}"`);
-  assert.match(f.title, /^GET \/api\/libs\/authors\/\{slug\} requested 8× at once, one per item/);
-  // An error when the requests' measured time adds up to 1 s (a busy machine).
-  assert.equal(f.severity, f.metrics.largest_burst_ms >= 1000 ? 'error' : 'warning', JSON.stringify(f.metrics));
-  await settle();
-  const report = await tab.fullReport();
+  const report = await perRowQueries('rows.html', '/api/libs/authors/', /^GET \/api\/libs\/authors\/\{slug\} requested 8× at once, one per item/);
   assert.deepEqual(requestFindings(report).filter((x) => about(x, '/api/collect')), [], 'nothing made of the beacons');
 });
 
@@ -116,15 +123,7 @@ test('axios in three components under StrictMode: copies judged by what producti
 });
 
 test('Apollo Client: one Author query per row over one GraphQL endpoint is an N+1', async () => {
-  await open('apollo-rows.html');
-  await until(() => tab.page.eval('window.postsShown === 8'), { what: 'the posts' });
-  const { finding: f } = await tab.waitForFinding((x) => x.detector === 'n-plus-one' && about(x, '/api/libs/graphql'), { what: 'the per-row queries' });
-  console.log(`# "${f.title}"`);
-  assert.match(f.title, /^POST \/api\/libs\/graphql \(Author\) requested 8× at once, one per item/);
-  // An error when the requests' measured time adds up to 1 s (a busy machine).
-  assert.equal(f.severity, f.metrics.largest_burst_ms >= 1000 ? 'error' : 'warning', JSON.stringify(f.metrics));
-  await settle();
-  const report = await tab.fullReport();
+  const report = await perRowQueries('apollo-rows.html', '/api/libs/graphql', /^POST \/api\/libs\/graphql \(Author\) requested 8× at once, one per item/, 'window.postsShown === 8');
   assert.deepEqual(requestFindings(report).filter((x) => x.detector !== 'n-plus-one').map((x) => `${x.detector}: ${x.title}`), []);
 });
 
@@ -223,14 +222,7 @@ test('near miss: the same feed with a selector per row renders one row per quote
 });
 
 test('RTK Query: one useAuthorQuery(slug) per row is an N+1', async () => {
-  await open('rtk-rows.html');
-  const { finding: f } = await tab.waitForFinding((x) => x.detector === 'n-plus-one' && about(x, '/api/libs/authors/'), { what: 'the per-row queries' });
-  console.log(`# "${f.title}"`);
-  assert.match(f.title, /^GET \/api\/libs\/authors\/\{slug\} requested 8× at once, one per item/);
-  // An error when the requests' measured time adds up to 1 s (a busy machine).
-  assert.equal(f.severity, f.metrics.largest_burst_ms >= 1000 ? 'error' : 'warning', JSON.stringify(f.metrics));
-  await settle();
-  const report = await tab.fullReport();
+  const report = await perRowQueries('rtk-rows.html', '/api/libs/authors/', /^GET \/api\/libs\/authors\/\{slug\} requested 8× at once, one per item/);
   assert.deepEqual(requestFindings(report).filter((x) => x.detector !== 'n-plus-one').map((x) => `${x.detector}: ${x.title}`), []);
 });
 
