@@ -196,6 +196,8 @@ struct Tally {
     /// start order.
     latest_end: Option<f64>,
     last: Option<usize>,
+    /// The latest end among the countable requests before `last` (see `tally_after_end`).
+    prev_end: Option<f64>,
 }
 
 impl Tally {
@@ -301,6 +303,7 @@ fn tally(list: &[Seen], window: f64) -> Tally {
     let mut min_gap: Option<f64> = None;
     // The latest end among the earlier ones (infinite while one is in flight).
     let mut latest_end: Option<f64> = None;
+    let mut prev_end: Option<f64> = None;
     for (pos, &j) in order.iter().enumerate() {
         let b = &list[j];
         if let Some(end) = latest_end {
@@ -324,6 +327,7 @@ fn tally(list: &[Seen], window: f64) -> Tally {
             counted |= 1 << j;
         }
         let end = b.end.unwrap_or(f64::INFINITY);
+        prev_end = latest_end;
         latest_end = Some(latest_end.map_or(end, |l: f64| l.max(end)));
     }
     Tally {
@@ -332,6 +336,7 @@ fn tally(list: &[Seen], window: f64) -> Tally {
         min_gap,
         latest_end,
         last: order.last().copied(),
+        prev_end,
     }
 }
 
@@ -379,7 +384,91 @@ fn tally_after_push(before: Tally, list: &[Seen], window: f64) -> Tally {
     let end = x.end.unwrap_or(f64::INFINITY);
     t.latest_end = Some(before.latest_end.map_or(end, |l: f64| l.max(end)));
     t.last = Some(j);
+    t.prev_end = before.latest_end;
     t
+}
+
+/// [`tally`] of `rest`, the list without its first request `gone`, from `before`, the
+/// tally of the whole list, once every request `before` counted has been made sticky
+/// (as `on_start` does before forgetting): then each stays counted and no other can
+/// become counted, so the count is `before`'s less `gone`. A polled key's oldest
+/// request goes as each new one comes; counting the rest afresh cost more than the
+/// request's other work. None when the rest must be counted again: `gone` was not the
+/// first in start order, or it ended after the next one (later requests compared with
+/// its end), or the next one's gap after it was in `before`'s smallest gap.
+fn tally_after_drop_first(
+    before: Tally,
+    rest: &[Seen],
+    gone: (f64, u64, Option<f64>, bool),
+    window: f64,
+) -> Option<Tally> {
+    let (start, id, end, countable) = gone;
+    let shifted = Tally {
+        counted: before.counted >> 1,
+        // (0 only when it was the one gone: then the result is not this.)
+        last: before.last.and_then(|l| l.checked_sub(1)),
+        ..before
+    };
+    if !countable {
+        return Some(shifted); // not in the order: the rest's indexes move down one
+    }
+    // The next one in start order, as `tally` sorts.
+    let next = rest
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.countable())
+        .min_by(|(_, a), (_, b)| a.start.total_cmp(&b.start).then(a.id.cmp(&b.id)));
+    let Some((i, next)) = next else {
+        // It was the only one counted in order: nothing is left to count.
+        return Some(Tally {
+            counted: 0,
+            in_flight: 0,
+            min_gap: None,
+            latest_end: None,
+            last: None,
+            prev_end: None,
+        });
+    };
+    if start.total_cmp(&next.start).then(id.cmp(&next.id)) != std::cmp::Ordering::Less {
+        return None;
+    }
+    let (gone_end, next_end) = (end.unwrap_or(f64::INFINITY), next.end.unwrap_or(f64::INFINITY));
+    if !(gone_end <= next_end) {
+        return None;
+    }
+    let mut t = shifted;
+    if next.start <= gone_end + window {
+        if next.start < gone_end {
+            t.in_flight -= 1;
+        } else {
+            return None;
+        }
+    }
+    if t.last == Some(i) {
+        t.prev_end = None;
+    }
+    Some(t)
+}
+
+/// [`tally`] of `list` after the request at `i` got its end (nothing else changed),
+/// from `before`, the tally of the list with its previous end; None when the whole
+/// list must be counted again. A polled key's requests end in the order they
+/// started: the one that ended is the last in start order, which has no next to
+/// pair with, so only the latest end moves (as `tally`'s last step would move it).
+/// A request that is not countable is not in the count at all.
+fn tally_after_end(before: Tally, list: &[Seen], i: usize) -> Option<Tally> {
+    let x = &list[i];
+    if !x.countable() {
+        return Some(before);
+    }
+    if before.last != Some(i) {
+        return None;
+    }
+    let end = x.end.unwrap_or(f64::INFINITY);
+    Some(Tally {
+        latest_end: Some(before.prev_end.map_or(end, |l: f64| l.max(end))),
+        ..before
+    })
 }
 
 impl DuplicateRequest {
@@ -612,14 +701,20 @@ impl Detector for DuplicateRequest {
             if let Some(g) = before.min_gap {
                 k.retired_gap = Some(k.retired_gap.map_or(g, |r| r.min(g)));
             }
+            let first = &k.list[0];
+            let gone = (first.start, first.id, first.end, first.countable());
             let mut i = 0;
             k.list.retain(|_| {
                 let keep = dropped & (1 << i) == 0;
                 i += 1;
                 keep
             });
-            // What stays is counted afresh; subtract its in-flight part from the retired sum.
-            let rest = tally(&k.list, window);
+            // What stays is counted afresh (continued when only the oldest went);
+            // subtract its in-flight part from the retired sum.
+            let rest = (dropped == 1)
+                .then(|| tally_after_drop_first(before, &k.list, gone, window))
+                .flatten()
+                .unwrap_or_else(|| tally(&k.list, window));
             k.retired_in_flight -= rest.in_flight.min(k.retired_in_flight);
             counted_before = Some(rest);
         }
@@ -634,7 +729,7 @@ impl Detector for DuplicateRequest {
             cached: from_cache(req)
                 || k.list
                     .iter()
-                    .any(|p| p.end.is_some_and(|e| e <= req.start) && p.fresh_until.is_some_and(|f| req.start <= f)),
+                    .any(|p| p.fresh_until.is_some_and(|f| req.start <= f) && p.end.is_some_and(|e| e <= req.start)),
             fresh_until: fresh_until(req),
             source: req.initiator.clone(),
             sticky: false,
@@ -661,15 +756,19 @@ impl Detector for DuplicateRequest {
         let Some(k) = self.keys.get_mut(key) else {
             return;
         };
-        let Some(s) = k.list.iter_mut().find(|s| s.id == req.id) else {
+        let Some(at) = k.list.iter().position(|s| s.id == req.id) else {
             return;
         };
+        let s = &mut k.list[at];
         // A request the page aborted is not a copy of what replaces it.
         let aborted = req.outcome == Some(Outcome::Abort);
         // A request DevTools reported whole started with its end known: the refresh
         // at its start counted it as it is now (the page's address only matters to
         // a React development build).
         let unchanged = s.end == req.end && s.aborted == aborted && !self.react_dev;
+        // Only the end moved: the count continues from the latest refresh's (when it is
+        // still that of this list), not counted afresh.
+        let only_end = s.aborted == aborted;
         s.end = req.end;
         s.aborted = aborted;
         s.fresh_until = fresh_until(req);
@@ -677,8 +776,13 @@ impl Detector for DuplicateRequest {
         if unchanged {
             return;
         }
+        let counted = if only_end {
+            k.tally.get().and_then(|before| tally_after_end(before, &k.list, at))
+        } else {
+            None
+        };
         k.tally.set(None);
-        self.refresh(key, None, out);
+        self.refresh(key, counted, out);
     }
 
     fn on_enrich(&mut self, req: &Request, out: &mut Findings) {
@@ -864,17 +968,141 @@ mod tests {
                     whole.in_flight,
                     whole.min_gap,
                     whole.latest_end,
-                    whole.last
+                    whole.last,
+                    whole.prev_end
                 ),
                 (
                     continued.counted,
                     continued.in_flight,
                     continued.min_gap,
                     continued.latest_end,
-                    continued.last
+                    continued.last,
+                    continued.prev_end
                 )
             );
         }
+    }
+
+    #[test]
+    fn a_count_continued_after_an_end_is_the_whole_count() {
+        use super::{tally, tally_after_end, Seen};
+        // Random lists as above; one request (often the last started, in flight) gets
+        // its end: where the count can be continued, it equals counting the whole
+        // list again, and it can be for the last one in start order.
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rnd = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let window = 2_000.0;
+        let mut continued_at_last = 0;
+        for _ in 0..20_000 {
+            let len = 1 + rnd(17) as usize;
+            let mut list = Vec::new();
+            let mut t = 0.0;
+            for i in 0..len {
+                t += [0.0, 5.0, 700.0, 2_500.0][rnd(4) as usize] - if rnd(6) == 0 { 900.0 } else { 0.0 };
+                list.push(Seen {
+                    id: i as u64 + 1,
+                    start: t,
+                    end: (rnd(3) != 0).then(|| t + [1.0, 40.0, 3_000.0][rnd(3) as usize]),
+                    aborted: rnd(9) == 0,
+                    retry: rnd(9) == 0,
+                    cached: rnd(11) == 0,
+                    fresh_until: None,
+                    source: None,
+                    sticky: rnd(7) == 0,
+                });
+            }
+            let i = if rnd(2) == 0 { len - 1 } else { rnd(len as u64) as usize };
+            let before = tally(&list, window);
+            list[i].end = Some(list[i].start + [0.5, 30.0, 2_500.0][rnd(3) as usize]);
+            let whole = tally(&list, window);
+            let Some(continued) = tally_after_end(before, &list, i) else {
+                continue;
+            };
+            continued_at_last += usize::from(before.last == Some(i));
+            assert_eq!(
+                (
+                    whole.counted,
+                    whole.in_flight,
+                    whole.min_gap,
+                    whole.latest_end,
+                    whole.last,
+                    whole.prev_end
+                ),
+                (
+                    continued.counted,
+                    continued.in_flight,
+                    continued.min_gap,
+                    continued.latest_end,
+                    continued.last,
+                    continued.prev_end
+                )
+            );
+        }
+        assert!(continued_at_last > 1_000, "{continued_at_last}");
+    }
+
+    #[test]
+    fn a_count_continued_after_the_first_goes_is_the_whole_count() {
+        use super::{tally, tally_after_drop_first, Seen};
+        // Random lists as above; the first request goes, after the counted ones were
+        // made sticky (as a start does): where the count can be continued, it equals
+        // counting the rest again, and it mostly can be.
+        let mut seed = 0x3c6e_f372_fe94_f82bu64;
+        let mut rnd = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let window = 2_000.0;
+        let mut continued = 0;
+        for _ in 0..20_000 {
+            let len = 1 + rnd(17) as usize;
+            let mut list = Vec::new();
+            let mut t = 0.0;
+            for i in 0..len {
+                t += [0.0, 5.0, 700.0, 2_500.0][rnd(4) as usize] - if rnd(6) == 0 { 900.0 } else { 0.0 };
+                list.push(Seen {
+                    id: i as u64 + 1,
+                    start: t,
+                    end: (rnd(5) != 0).then(|| t + [1.0, 40.0, 3_000.0][rnd(3) as usize]),
+                    aborted: rnd(9) == 0,
+                    retry: rnd(9) == 0,
+                    cached: rnd(11) == 0,
+                    fresh_until: None,
+                    source: None,
+                    sticky: rnd(7) == 0,
+                });
+            }
+            let before = tally(&list, window);
+            for i in before.indexes().filter(|&i| i > 0) {
+                list[i].sticky = true;
+            }
+            let first = list.remove(0);
+            let gone = (first.start, first.id, first.end, first.countable());
+            let whole = tally(&list, window);
+            let Some(c) = tally_after_drop_first(before, &list, gone, window) else {
+                continue;
+            };
+            continued += 1;
+            assert_eq!(
+                (
+                    whole.counted,
+                    whole.in_flight,
+                    whole.min_gap,
+                    whole.latest_end,
+                    whole.last,
+                    whole.prev_end
+                ),
+                (c.counted, c.in_flight, c.min_gap, c.latest_end, c.last, c.prev_end)
+            );
+        }
+        assert!(continued > 10_000, "{continued}");
     }
 
     fn react_page(t: &mut Kit, url: &str, bundle_type: u8) {

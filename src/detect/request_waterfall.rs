@@ -435,13 +435,16 @@ impl RequestWaterfall {
         }
         let carries_from = |a: &Node| carries(&places, b, a);
         let mut busy = false;
+        // Whether a near one's answer had values: else no near one can be the one
+        // whose value the URL carries (`carries` is false without values).
+        let mut near_values = false;
         // The oldest nodes, all out of reach (a millisecond to spare for rounding), need no look.
         let from = self.reach.partition_point(|r| *r < b.start - 1.0).min(self.nodes.len());
         #[cfg(test)]
         let from = if self.full_scan { 0 } else { from };
         for (k, a) in self.nodes.range(from..).enumerate() {
             // Only earlier starts matter to both (written so a NaN start counts as not earlier).
-            if a.id == b.id || a.start.partial_cmp(&b.start) != Some(std::cmp::Ordering::Less) {
+            if a.id == b.id || !(a.start < b.start) {
                 continue;
             }
             busy |= a.end.is_none_or(|e| e > b.start);
@@ -462,6 +465,7 @@ impl RequestWaterfall {
                 }
                 if near {
                     near_list.push(from + k);
+                    near_values |= a.value_lengths != 0;
                 } else {
                     carried.push(from + k);
                 }
@@ -474,13 +478,18 @@ impl RequestWaterfall {
         // (Those in `carried` were found to carry one already.)
         let nodes = &self.nodes;
         let candidates = || near_list.iter().map(|&k| &nodes[k]);
-        let by_data = candidates()
-            .map(|a| (a, false))
-            .chain(carried.iter().map(|&k| (&nodes[k], true)))
-            .filter(|(a, carry)| !b.retry && !same_key(a) && (*carry || carries_from(a)))
-            .map(|(a, _)| a)
-            .max_by(|x, y| x.last_end.unwrap_or(0.0).total_cmp(&y.last_end.unwrap_or(0.0)))
-            .map(|a| a.id);
+        // (Most judgments have no answer with values in reach: then nothing to look at.)
+        let by_data = if b.retry || (!near_values && carried.is_empty()) {
+            None
+        } else {
+            candidates()
+                .map(|a| (a, false))
+                .chain(carried.iter().map(|&k| (&nodes[k], true)))
+                .filter(|(a, carry)| (*carry || carries_from(a)) && !same_key(a))
+                .map(|(a, _)| a)
+                .max_by(|x, y| x.last_end.unwrap_or(0.0).total_cmp(&y.last_end.unwrap_or(0.0)))
+                .map(|a| a.id)
+        };
         fn best<'n>(it: impl Iterator<Item = &'n Node>) -> Option<u64> {
             it.max_by(|x, y| x.last_end.unwrap_or(0.0).total_cmp(&y.last_end.unwrap_or(0.0)))
                 .map(|a| a.id)

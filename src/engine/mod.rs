@@ -479,12 +479,11 @@ impl Engine {
     /// Of the earlier identical requests, the oldest that failed and that no other
     /// request retried yet, so that two chains retrying at once each keep their own count.
     fn mark_retry(&mut self, r: &mut Request) {
-        let earlier = self.retries.earlier(r);
-        let retried = earlier
-            .into_iter()
-            .flatten()
-            .find(|id| self.get(*id).is_some_and(|prev| r.mark_retry(prev)));
-        self.retries.remember(r, retried);
+        let requests = &self.requests;
+        self.retries.mark(r, |id| {
+            let first = requests.front()?.id;
+            requests.get(id.checked_sub(first)? as usize)
+        });
     }
 
     fn push(&mut self, r: Request) {

@@ -145,29 +145,24 @@ pub struct Retries {
 struct Recent(Vec<(u64, f64, bool)>);
 
 impl Retries {
-    /// Earlier requests identical to `r` that no later one retried yet, oldest first:
-    /// two chains retrying at once each take the oldest open failure, their own.
-    pub fn earlier(&self, r: &Request) -> [Option<u64>; RECENT_PER_KEY] {
-        let mut out = [None; RECENT_PER_KEY];
-        if let Some(recent) = r.same_key().and_then(|k| self.last.get(k)) {
-            let open = recent.0.iter().filter(|e| !e.2 && e.0 != r.id);
-            for (slot, e) in out.iter_mut().zip(open) {
-                *slot = Some(e.0);
-            }
-        }
-        out
-    }
-
-    /// Remembers `r`, and that it retried `retried` (taken: no other request retries it).
-    pub fn remember(&mut self, r: &Request, retried: Option<u64>) {
+    /// Marks `r` as the retry of the oldest earlier identical request that failed and
+    /// that no later one retried yet (two chains retrying at once each take their
+    /// own failure), takes that one, and remembers `r`. `get` finds an earlier request
+    /// by id. One lookup of the key: a key seen before (most are) is not hashed again,
+    /// and the text is copied only for a new one.
+    pub fn mark<'a>(&mut self, r: &mut Request, get: impl Fn(u64) -> Option<&'a Request>) {
         let Some(key) = r.same_key() else { return };
-        // One lookup for a key seen before (most are), the text copied only for a new one.
         let recent = match self.last.get_mut(key) {
             Some(recent) => recent,
             None => self.last.entry(key.to_string()).or_default(),
         };
-        for e in recent.0.iter_mut().filter(|e| Some(e.0) == retried) {
-            e.2 = true;
+        let mut retry = None;
+        for e in recent.0.iter_mut().filter(|e| !e.2 && e.0 != r.id) {
+            if let Some(found) = get(e.0).and_then(|prev| r.retry_of(prev)) {
+                e.2 = true;
+                retry = Some(found);
+                break;
+            }
         }
         if recent.0.len() == RECENT_PER_KEY {
             recent.0.remove(0);
@@ -178,6 +173,9 @@ impl Retries {
             Some(e) if e.0 != id => e.1,
             _ => now,
         });
+        if retry.is_some() {
+            r.retry = retry;
+        }
     }
 }
 
@@ -398,20 +396,17 @@ impl Request {
         self.outcome == Some(Outcome::Error) || self.status >= 500 || matches!(self.status, 401 | 408 | 419 | 429)
     }
 
-    /// Marks this request as a retry of `prev` when `prev` (identical, seen earlier)
-    /// failed and had ended before this one started; says whether it did.
-    pub fn mark_retry(&mut self, prev: &Request) -> bool {
-        let Some(end) = prev.end else { return false };
+    /// This request as a retry of `prev`, when `prev` (identical, seen earlier) failed
+    /// and had ended before this one started.
+    pub fn retry_of(&self, prev: &Request) -> Option<Retry> {
+        let end = prev.end?;
         let delay = self.start - end;
         let retried = prev.failed_retryably() && prev.id != self.id && (0.0..=RETRY_WINDOW_MS).contains(&delay);
-        if retried {
-            self.retry = Some(Retry {
-                of: prev.id,
-                attempt: prev.retry.as_ref().map_or(1, |r| r.attempt + 1),
-                delay_ms: delay,
-            });
-        }
-        retried
+        retried.then(|| Retry {
+            of: prev.id,
+            attempt: prev.retry.as_ref().map_or(1, |r| r.attempt + 1),
+            delay_ms: delay,
+        })
     }
 
     /// The end that code awaiting the whole body saw: the later of the page's and DevTools'.
