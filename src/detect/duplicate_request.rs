@@ -928,179 +928,108 @@ mod tests {
     use crate::model::event::{Event, PageInfo, ReactRenderer};
     use crate::Severity;
 
-    #[test]
-    fn a_count_continued_after_a_push_is_the_whole_count() {
-        use super::{tally, tally_after_push, Seen};
-        // Random lists (starts in and out of order, ends unknown, aborts, retries,
-        // sticky ones): the count continued from the list without its last request
-        // equals counting the whole list again.
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut rnd = |n: u64| {
+    /// A xorshift generator: `rnd(n)` is in `0..n`.
+    fn xorshift(mut seed: u64) -> impl FnMut(u64) -> u64 {
+        move |n| {
             seed ^= seed << 13;
             seed ^= seed >> 7;
             seed ^= seed << 17;
             seed % n
-        };
-        let window = 2_000.0;
+        }
+    }
+
+    /// A random list of one key's requests: starts in and out of order, the end
+    /// unknown one time in `open`, aborts, retries, cache hits, and sticky ones
+    /// (never the last when `last_sticky` is false).
+    fn random_list(rnd: &mut impl FnMut(u64) -> u64, open: u64, last_sticky: bool) -> Vec<super::Seen> {
+        let len = 1 + rnd(17) as usize;
+        let mut list = Vec::new();
+        let mut t = 0.0;
+        for i in 0..len {
+            t += [0.0, 5.0, 700.0, 2_500.0][rnd(4) as usize] - if rnd(6) == 0 { 900.0 } else { 0.0 };
+            list.push(super::Seen {
+                id: i as u64 + 1,
+                start: t,
+                end: (rnd(open) != 0).then(|| t + [1.0, 40.0, 3_000.0][rnd(3) as usize]),
+                aborted: rnd(9) == 0,
+                retry: rnd(9) == 0,
+                cached: rnd(11) == 0,
+                fresh_until: None,
+                source: None,
+                sticky: (last_sticky || i + 1 < len) && rnd(7) == 0,
+            });
+        }
+        list
+    }
+
+    /// Everything a count says, to compare a continued count with a whole one.
+    type Said = (u32, u64, Option<f64>, Option<f64>, Option<usize>, Option<f64>);
+    fn said(t: &super::Tally) -> Said {
+        (t.counted, t.in_flight, t.min_gap, t.latest_end, t.last, t.prev_end)
+    }
+
+    const WINDOW: f64 = 2_000.0;
+
+    #[test]
+    fn a_count_continued_after_a_push_is_the_whole_count() {
+        use super::{tally, tally_after_push};
+        // The count continued from the list without its last request equals
+        // counting the whole list again.
+        let mut rnd = xorshift(0x2545_f491_4f6c_dd1d);
         for _ in 0..20_000 {
-            let len = 1 + rnd(17) as usize;
-            let mut list = Vec::new();
-            let mut t = 0.0;
-            for i in 0..len {
-                t += [0.0, 5.0, 700.0, 2_500.0][rnd(4) as usize] - if rnd(6) == 0 { 900.0 } else { 0.0 };
-                list.push(Seen {
-                    id: i as u64 + 1,
-                    start: t,
-                    end: (rnd(5) != 0).then(|| t + [1.0, 40.0, 3_000.0][rnd(3) as usize]),
-                    aborted: rnd(9) == 0,
-                    retry: rnd(9) == 0,
-                    cached: rnd(11) == 0,
-                    fresh_until: None,
-                    source: None,
-                    sticky: i + 1 < len && rnd(7) == 0,
-                });
-            }
-            let whole = tally(&list, window);
-            let continued = tally_after_push(tally(&list[..len - 1], window), &list, window);
+            let list = random_list(&mut rnd, 5, false);
+            let before = tally(&list[..list.len() - 1], WINDOW);
             assert_eq!(
-                (
-                    whole.counted,
-                    whole.in_flight,
-                    whole.min_gap,
-                    whole.latest_end,
-                    whole.last,
-                    whole.prev_end
-                ),
-                (
-                    continued.counted,
-                    continued.in_flight,
-                    continued.min_gap,
-                    continued.latest_end,
-                    continued.last,
-                    continued.prev_end
-                )
+                said(&tally(&list, WINDOW)),
+                said(&tally_after_push(before, &list, WINDOW))
             );
         }
     }
 
     #[test]
     fn a_count_continued_after_an_end_is_the_whole_count() {
-        use super::{tally, tally_after_end, Seen};
-        // Random lists as above; one request (often the last started, in flight) gets
-        // its end: where the count can be continued, it equals counting the whole
-        // list again, and it can be for the last one in start order.
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut rnd = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
-        let window = 2_000.0;
+        use super::{tally, tally_after_end};
+        // One request (often the last started, in flight) gets its end: where the
+        // count can be continued, it equals counting the whole list again, and it
+        // can be for the last one in start order.
+        let mut rnd = xorshift(0x9e37_79b9_7f4a_7c15);
         let mut continued_at_last = 0;
         for _ in 0..20_000 {
-            let len = 1 + rnd(17) as usize;
-            let mut list = Vec::new();
-            let mut t = 0.0;
-            for i in 0..len {
-                t += [0.0, 5.0, 700.0, 2_500.0][rnd(4) as usize] - if rnd(6) == 0 { 900.0 } else { 0.0 };
-                list.push(Seen {
-                    id: i as u64 + 1,
-                    start: t,
-                    end: (rnd(3) != 0).then(|| t + [1.0, 40.0, 3_000.0][rnd(3) as usize]),
-                    aborted: rnd(9) == 0,
-                    retry: rnd(9) == 0,
-                    cached: rnd(11) == 0,
-                    fresh_until: None,
-                    source: None,
-                    sticky: rnd(7) == 0,
-                });
-            }
+            let mut list = random_list(&mut rnd, 3, true);
+            let len = list.len();
             let i = if rnd(2) == 0 { len - 1 } else { rnd(len as u64) as usize };
-            let before = tally(&list, window);
+            let before = tally(&list, WINDOW);
             list[i].end = Some(list[i].start + [0.5, 30.0, 2_500.0][rnd(3) as usize]);
-            let whole = tally(&list, window);
             let Some(continued) = tally_after_end(before, &list, i) else {
                 continue;
             };
             continued_at_last += usize::from(before.last == Some(i));
-            assert_eq!(
-                (
-                    whole.counted,
-                    whole.in_flight,
-                    whole.min_gap,
-                    whole.latest_end,
-                    whole.last,
-                    whole.prev_end
-                ),
-                (
-                    continued.counted,
-                    continued.in_flight,
-                    continued.min_gap,
-                    continued.latest_end,
-                    continued.last,
-                    continued.prev_end
-                )
-            );
+            assert_eq!(said(&tally(&list, WINDOW)), said(&continued));
         }
         assert!(continued_at_last > 1_000, "{continued_at_last}");
     }
 
     #[test]
     fn a_count_continued_after_the_first_goes_is_the_whole_count() {
-        use super::{tally, tally_after_drop_first, Seen};
-        // Random lists as above; the first request goes, after the counted ones were
-        // made sticky (as a start does): where the count can be continued, it equals
-        // counting the rest again, and it mostly can be.
-        let mut seed = 0x3c6e_f372_fe94_f82bu64;
-        let mut rnd = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
-        let window = 2_000.0;
+        use super::{tally, tally_after_drop_first};
+        // The first request goes, after the counted ones were made sticky (as a start
+        // does): where the count can be continued, it equals counting the rest
+        // again, and it mostly can be.
+        let mut rnd = xorshift(0x3c6e_f372_fe94_f82b);
         let mut continued = 0;
         for _ in 0..20_000 {
-            let len = 1 + rnd(17) as usize;
-            let mut list = Vec::new();
-            let mut t = 0.0;
-            for i in 0..len {
-                t += [0.0, 5.0, 700.0, 2_500.0][rnd(4) as usize] - if rnd(6) == 0 { 900.0 } else { 0.0 };
-                list.push(Seen {
-                    id: i as u64 + 1,
-                    start: t,
-                    end: (rnd(5) != 0).then(|| t + [1.0, 40.0, 3_000.0][rnd(3) as usize]),
-                    aborted: rnd(9) == 0,
-                    retry: rnd(9) == 0,
-                    cached: rnd(11) == 0,
-                    fresh_until: None,
-                    source: None,
-                    sticky: rnd(7) == 0,
-                });
-            }
-            let before = tally(&list, window);
+            let mut list = random_list(&mut rnd, 5, true);
+            let before = tally(&list, WINDOW);
             for i in before.indexes().filter(|&i| i > 0) {
                 list[i].sticky = true;
             }
             let first = list.remove(0);
             let gone = (first.start, first.id, first.end, first.countable());
-            let whole = tally(&list, window);
-            let Some(c) = tally_after_drop_first(before, &list, gone, window) else {
+            let Some(c) = tally_after_drop_first(before, &list, gone, WINDOW) else {
                 continue;
             };
             continued += 1;
-            assert_eq!(
-                (
-                    whole.counted,
-                    whole.in_flight,
-                    whole.min_gap,
-                    whole.latest_end,
-                    whole.last,
-                    whole.prev_end
-                ),
-                (c.counted, c.in_flight, c.min_gap, c.latest_end, c.last, c.prev_end)
-            );
+            assert_eq!(said(&tally(&list, WINDOW)), said(&c));
         }
         assert!(continued > 10_000, "{continued}");
     }
@@ -1119,7 +1048,6 @@ mod tests {
         }));
     }
 
-    /// React 18 StrictMode in development: effect, cleanup (aborts), effect again.
     /// Two reads of a config file 300 ms apart, each with DevTools' entry: the
     /// first answered with `cache_control`, the second showing `transfer` bytes on
     /// the wire.
@@ -1166,6 +1094,7 @@ mod tests {
         assert_eq!(t.only("duplicate-request").count, 2);
     }
 
+    /// React 18 StrictMode in development: effect, cleanup (aborts), effect again.
     #[test]
     fn near_miss_strict_mode_abort_and_reissue_is_quiet() {
         let mut t = Kit::new();
