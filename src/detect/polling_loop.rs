@@ -537,7 +537,7 @@ impl Detector for PollingLoop {
         // The keys are copied only where a report takes them (a loop ticks on every request).
         match (&whole_push, g.whole.key.is_some()) {
             (Push::Merged, true) => {
-                tally = g.whole.key.clone().map(|key| Tally::merged(key, &g.whole, req));
+                tally = g.whole.key.clone().map(|key| Tally::merged(key, &g.whole, req, true));
             }
             (Push::Tick, true) => {
                 g.whole.period = Some(g.whole.mean_gap(vn));
@@ -598,7 +598,9 @@ impl Detector for PollingLoop {
         let whole_key = &g.whole.key;
         let sub = &mut g.subs[si].1;
         match (&sub_push, sub.key.is_some()) {
-            (Push::Merged, true) if tally.is_none() => tally = sub.key.clone().map(|key| Tally::merged(key, sub, req)),
+            (Push::Merged, true) if tally.is_none() => {
+                tally = sub.key.clone().map(|key| Tally::merged(key, sub, req, false))
+            }
             (Push::Tick, true) => {
                 sub.period = Some(sub.mean_gap(n));
                 if tally.is_none() {
@@ -680,7 +682,9 @@ impl Detector for PollingLoop {
 }
 
 impl Tally {
-    fn merged(key: String, s: &Series, req: &Request) -> Tally {
+    /// `varying`: the series is the shape's as a whole (its requests differ each
+    /// tick), so an upload's batch split in two stays an upload.
+    fn merged(key: String, s: &Series, req: &Request, varying: bool) -> Tally {
         Tally {
             key,
             period: s.period.unwrap_or_default(),
@@ -689,7 +693,7 @@ impl Tally {
             merged: true,
             first_t: req.start,
             route_epoch: s.route_epoch,
-            varying: false,
+            varying,
             changed: s.response_changed,
         }
     }
@@ -710,6 +714,11 @@ impl Tally {
 }
 
 fn report(cfg: &PollingLoopConfig, t: Tally, req: &Request, page: &PageState, out: &mut Findings) {
+    // A same-tick copy or a retry joins a loop already reported; it never makes
+    // one (a loop left out as an upload stays out).
+    if t.merged && out.get_mut(ID, &t.key).is_none() {
+        return;
+    }
     let after_route = req.route_epoch > t.route_epoch;
     let period = t.period;
     out.upsert(ID, &t.key, t.first_t, |f| {
@@ -1115,6 +1124,30 @@ mod tests {
                 t.engine.findings()
             );
         }
+    }
+
+    #[test]
+    fn near_miss_an_analytics_batch_split_in_two_stays_an_upload() {
+        // mixpanel-browser sends a full queue as two batches 13 ms apart: the second
+        // joins the first's tick, and must not report the loop the upload rule left out.
+        let batch = |i: u64, n: usize| {
+            let events = format!(
+                r#"{{"batch":[{}],"n":{i}}}"#,
+                r#"{"event":"$mp_click","p":{}},"#.repeat(n)
+            );
+            Some(crate::model::event::body_signature(&events))
+        };
+        let mut t = Kit::new();
+        for i in 0..9u64 {
+            let at = i as f64 * 1000.0;
+            t.start_body(i, "POST", "http://h/track/?ip=1", at, batch(i, 20));
+            answer(&mut t, i, at + 3.0, 200, Some(25));
+            if i == 7 {
+                t.start_body(100, "POST", "http://h/track/?ip=1", at + 13.0, batch(i, 3));
+                answer(&mut t, 100, at + 15.0, 200, Some(25));
+            }
+        }
+        t.assert_none("polling-loop");
     }
 
     #[test]
