@@ -676,9 +676,13 @@
     const original = window[name];
     if (typeof original !== 'function') return;
     const closed = new WeakSet();
+    // Closed once its readyState is 2 or more: an EventSource's CLOSED is 2 (its
+    // `error` with 0 is a reconnect), a WebSocket is CLOSING (2) after `close()`
+    // and CLOSED (3) at its `close` event, which also ends one that failed to
+    // connect or that the server closed.
     const onClose = function () {
       try {
-        if (closed.has(this) || this.readyState !== 2) return;
+        if (closed.has(this) || this.readyState < 2) return;
         closed.add(this);
         openConnections--;
         emit(connectionClose(ids.get(this), now()));

@@ -5,6 +5,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Server as SocketServer } from 'socket.io';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'static', 'demo');
 // React pages built from static/demo/react/ by scripts/build-react.mjs, served at /react/.
@@ -266,6 +267,7 @@ async function corpusApi(req, res, url, json) {
   }
   // A product-analytics host (mixpanel-browser's api_host): every batch of events
   // acknowledged as Mixpanel's own server does with `verbose=1`.
+  if (p === '/api/libs/sockets') return json(200, { open: socketsOpen });
   if (p.startsWith('/api/libs/mp/')) {
     for await (const chunk of req) void chunk;
     return json(200, { status: 1, error: null });
@@ -300,6 +302,23 @@ async function corpusApi(req, res, url, json) {
     return null;
   }
   return undefined;
+}
+
+// The corpus-libs chat page's socket.io server (the real one from npm, at
+// /socket.io/ on the same port): a message to each client every second, and how many
+// are connected now at /api/libs/sockets, so a test can tell the page's leak happened.
+let socketsOpen = 0;
+function chatSockets(server) {
+  const io = new SocketServer(server);
+  io.on('connection', (socket) => {
+    socketsOpen++;
+    let n = 0;
+    const timer = setInterval(() => socket.emit('message', { id: `m_${++n}`, text: 'hello' }), 1000);
+    socket.on('disconnect', () => {
+      socketsOpen--;
+      clearInterval(timer);
+    });
+  });
 }
 
 export function startDemoServer(port = 0) {
@@ -351,6 +370,7 @@ export function startDemoServer(port = 0) {
     res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream', 'cache-control': cache });
     fs.createReadStream(file).pipe(res);
   });
+  chatSockets(server);
   return new Promise((resolve) => {
     server.listen(port, '127.0.0.1', () => resolve({ server, origin: `http://127.0.0.1:${server.address().port}` }));
   });

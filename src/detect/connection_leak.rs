@@ -3,8 +3,13 @@
 //! ## What it detects
 //! `EventSource` and `WebSocket` connections the page leaves open: more than one
 //! open connection to the same URL, a number of open connections that keeps growing
-//! (4 or more at once, each new peak reported), and connections still open after a
-//! route change they were opened before (the component that opened them is gone).
+//! (4 or more at once, each new peak reported), and connections still open a second
+//! after a route change they were opened before (the component that opened them is
+//! gone). The second is the screen's own cleanup: React unmounts the old screen
+//! just after the URL changes, and a widget that disconnects in its effect's
+//! cleanup (socket.io's `socket.disconnect()`) closes its socket then. A socket that
+//! failed to connect or that the server closed is closed, not leaked (a client
+//! retrying a server that is down opens one socket after another).
 //!
 //! ## Why it matters
 //! Each open connection holds a socket, server resources, and listeners that keep
@@ -20,6 +25,9 @@
 //!   a warning from `warning_open` (6), an error from `error_open` (10)).
 //! - `same_url_error` (3): connections open to one URL at once from which that is an
 //!   error (two are a warning).
+//! - `route_grace_ms` (1000): how long after a route change a connection opened
+//!   before it may still close before it counts as left open. It is judged at the
+//!   page's next event after that (the hook samples memory every 2 s).
 
 use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
 use crate::detect::config::Config;
@@ -35,6 +43,8 @@ thresholds!(ConnectionLeakConfig {
     error_open: usize = 10,
     /// Connections open to one URL at once from which it is an error (2 is a warning).
     same_url_error: usize = 3,
+    /// How long after a route change the old screen may still close its connections.
+    route_grace_ms: f64 = 1000.0,
 });
 
 pub const ID: &str = "connection-leak";
@@ -51,12 +61,22 @@ struct Open {
     url: String,
     t: f64,
     route_epoch: usize,
+    /// Already counted as left open after a route change.
+    counted: bool,
+}
+
+/// A route change whose grace has not run out yet.
+struct Pending {
+    epoch: usize,
+    t: f64,
+    url: String,
 }
 
 pub struct ConnectionLeak {
     cfg: ConnectionLeakConfig,
     open: BTreeMap<u64, Open>,
     peak: usize,
+    pending: Option<Pending>,
 }
 
 impl ConnectionLeak {
@@ -65,6 +85,43 @@ impl ConnectionLeak {
             cfg: cfg.connection_leak.clone(),
             open: BTreeMap::new(),
             peak: 0,
+            pending: None,
+        }
+    }
+
+    /// Once the latest route change's grace has run out (`now` is the time of the
+    /// page's latest event): the connections opened before it and still open.
+    /// One finding per endpoint (kind, origin and path: socket.io puts a new
+    /// session id in each socket's query), counting each connection once.
+    fn judge_route(&mut self, now: f64, out: &mut Findings) {
+        let Some(p) = self.pending.take_if(|p| now >= p.t + self.cfg.route_grace_ms) else {
+            return;
+        };
+        for o in self.open.values_mut().filter(|o| o.route_epoch < p.epoch) {
+            let kind = Self::label(&o.kind);
+            let parts = urls::parts(&o.url);
+            let first = !o.counted;
+            o.counted = true;
+            let (url, opened) = (&o.url, o.t);
+            out.upsert(ID, &format!("route {kind} {}{}", parts.origin, parts.path), p.t, |f| {
+                if first {
+                    f.count += 1;
+                }
+                f.evidence.add_url(url);
+                f.metrics
+                    .insert("opened_at_s".into(), Metric::Num((opened / 1000.0).round()));
+                f.metrics.insert("left_open".into(), Metric::Num(f.count as f64));
+                f.severity = Severity::Info;
+                let what = if f.count == 1 {
+                    format!("{kind} to {}", urls::short(url))
+                } else {
+                    format!("{} {kind} connections to {}", f.count, urls::short(url))
+                };
+                f.title = format!("{what} still open after navigating to {}", urls::short(&p.url));
+                f.advice = "If only the previous screen needed it, close it in that screen's cleanup; \
+                            if the whole app needs it, open it once at the app level."
+                    .into();
+            });
         }
     }
 
@@ -105,7 +162,15 @@ impl ConnectionLeak {
 }
 
 impl Detector for ConnectionLeak {
+    fn on_start(&mut self, req: &crate::model::request::Request, _page: &PageState, out: &mut Findings) {
+        // A request is the page's clock moving on too (sooner than its next sample).
+        self.judge_route(req.start, out);
+    }
+
     fn on_page(&mut self, event: &Event, page: &PageState, out: &mut Findings) {
+        if let Some(t) = event.time() {
+            self.judge_route(t, out);
+        }
         match event {
             Event::ConnectionOpen(c) => {
                 if self.open.len() >= 10_000 {
@@ -119,6 +184,7 @@ impl Detector for ConnectionLeak {
                         url: c.url.clone(),
                         t: c.t,
                         route_epoch,
+                        counted: false,
                     },
                 );
                 self.same_url(&c.url, c.t, out);
@@ -152,33 +218,13 @@ impl Detector for ConnectionLeak {
                 self.open.remove(&c.id);
             }
             Event::Route(r) => {
-                let epoch = page.routes.len();
-                let stale: Vec<(String, String, f64)> = self
-                    .open
-                    .values()
-                    .filter(|o| o.route_epoch < epoch)
-                    .map(|o| (o.kind.clone(), o.url.clone(), o.t))
-                    .collect();
-                for (kind, url, opened) in stale {
-                    let kind = Self::label(&kind);
-                    out.upsert(ID, &format!("route {url}"), r.t, |f| {
-                        f.count += 1;
-                        f.evidence.add_url(&url);
-                        f.metrics
-                            .insert("opened_at_s".into(), Metric::Num((opened / 1000.0).round()));
-                        f.metrics
-                            .insert("route_changes_survived".into(), Metric::Num(f.count as f64));
-                        f.severity = Severity::Info;
-                        f.title = format!(
-                            "{kind} to {} still open after navigating to {}",
-                            urls::short(&url),
-                            urls::short(&r.url)
-                        );
-                        f.advice = "If only the previous screen needed it, close it in that screen's cleanup; \
-                                    if the whole app needs it, open it once at the app level."
-                            .into();
-                    });
-                }
+                // Judged once its grace has run out (a later route change takes its
+                // place: the connections older than it are older than this one too).
+                self.pending = Some(Pending {
+                    epoch: page.routes.len(),
+                    t: r.t,
+                    url: r.url.clone(),
+                });
             }
             _ => {}
         }
@@ -188,7 +234,7 @@ impl Detector for ConnectionLeak {
 #[cfg(test)]
 mod tests {
     use crate::detect::testkit::*;
-    use crate::model::event::{ConnectionClose, ConnectionOpen, Event};
+    use crate::model::event::{ConnectionClose, ConnectionOpen, Event, MemorySample};
 
     fn open(t: &mut Kit, id: u64, url: &str, at: f64) {
         t.engine.ingest(Event::ConnectionOpen(ConnectionOpen {
@@ -201,6 +247,17 @@ mod tests {
 
     fn close(t: &mut Kit, id: u64, at: f64) {
         t.engine.ingest(Event::ConnectionClose(ConnectionClose { id, t: at }));
+    }
+
+    /// The hook's memory sample, which comes every 2 s: the page's clock moving on.
+    fn sample(t: &mut Kit, at: f64) {
+        t.engine.ingest(Event::Memory(MemorySample {
+            t: at,
+            heap: None,
+            nodes: None,
+            intervals: None,
+            connections: None,
+        }));
     }
 
     #[test]
@@ -224,8 +281,9 @@ mod tests {
         open(&mut t, 2, "http://h/b", 20.0);
         open(&mut t, 3, "http://h/c", 30.0);
         open(&mut t, 4, "http://h/d", 40.0);
+        sample(&mut t, 2000.0);
         let keys: Vec<String> = t.of("connection-leak").into_iter().map(|f| f.key).collect();
-        assert!(keys.contains(&"route http://h/a".to_string()), "{keys:?}");
+        assert!(keys.contains(&"route EventSource http://h/a".to_string()), "{keys:?}");
         assert!(keys.contains(&"growing".to_string()), "{keys:?}");
     }
 
@@ -238,5 +296,65 @@ mod tests {
         }
         t.route(1000.0, "http://h/x");
         t.assert_none("connection-leak");
+    }
+
+    fn websocket(t: &mut Kit, id: u64, url: &str, at: f64) {
+        t.engine.ingest(Event::ConnectionOpen(ConnectionOpen {
+            id,
+            kind: "websocket".into(),
+            url: url.into(),
+            t: at,
+        }));
+    }
+
+    #[test]
+    fn near_miss_a_socket_the_old_screen_closes_in_its_cleanup_is_quiet() {
+        // React unmounts the chat screen a few ms after the URL changed; its effect's
+        // cleanup disconnects (socket.io: `socket.disconnect()`).
+        let mut t = Kit::new();
+        websocket(
+            &mut t,
+            1,
+            "ws://h/socket.io/?EIO=4&transport=websocket&sid=FSDjXWRwSA4zTZMALqx1",
+            100.0,
+        );
+        t.route(3000.0, "http://h/settings");
+        close(&mut t, 1, 3012.0);
+        sample(&mut t, 4000.0);
+        sample(&mut t, 6000.0);
+        t.assert_none("connection-leak");
+    }
+
+    #[test]
+    fn sockets_left_open_after_a_route_change_are_one_finding_per_endpoint() {
+        // A widget that connects on each visit and never disconnects: socket.io puts a
+        // new session id in each socket's URL.
+        let mut t = Kit::new();
+        let sid = |n: u32| format!("ws://h/socket.io/?EIO=4&transport=websocket&sid=k{n}aZ93mQpXw2");
+        websocket(&mut t, 1, &sid(1), 100.0);
+        t.route(3000.0, "http://h/settings");
+        // Not yet: the old screen may still close it.
+        sample(&mut t, 3500.0);
+        t.assert_none("connection-leak");
+        sample(&mut t, 4000.0);
+        let f = t.only("connection-leak");
+        assert_eq!(f.count, 1);
+        assert!(f.title.starts_with("WebSocket to /socket.io/"), "{}", f.title);
+        assert!(
+            f.title.ends_with("still open after navigating to /settings"),
+            "{}",
+            f.title
+        );
+        t.route(5000.0, "http://h/chat");
+        websocket(&mut t, 2, &sid(2), 5010.0);
+        t.route(7000.0, "http://h/settings");
+        sample(&mut t, 8000.0);
+        let f = t.only("connection-leak");
+        assert_eq!(f.count, 2, "each socket counted once: {f:#?}");
+        assert!(
+            f.title.starts_with("2 WebSocket connections to /socket.io/"),
+            "{}",
+            f.title
+        );
     }
 }

@@ -47,8 +47,12 @@
 //! `dependent` says whether a later request's URL carries a value (an id, a short
 //! string) from an earlier response: then they cannot simply run in parallel. The
 //! page's bodies are never read; the values come from DevTools' copy of small JSON
-//! responses (or a HAR saved with content). Without them it is `unknown`. A request
-//! identical to the previous one (a retry, a long-poll) is a repeat, not a step.
+//! responses (or a HAR saved with content). Without them it is `unknown`.
+//!
+//! A request to the endpoint the previous one asked (same origin, path and GraphQL
+//! operation) continues a conversation with it, not a chain: a retry, a long poll,
+//! socket.io's handshake (a GET, a POST and a GET to `/socket.io/`), the pages of
+//! one list. Each needs the answer before; `Promise.all` cannot help.
 
 use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
 use crate::detect::config::Config;
@@ -101,7 +105,8 @@ struct Node {
     /// When the page's call resolved (or DevTools' end when that is all we know).
     end: Option<f64>,
     last_end: Option<f64>,
-    key: Option<String>,
+    /// Which endpoint it asked (see `endpoint`).
+    endpoint: u64,
     url: String,
     /// Where `url` is cut (see `Request::cut`), for `IdPlaces`.
     cut: Option<urls::Cut>,
@@ -174,6 +179,21 @@ fn reach(n: &Node, cfg: &RequestWaterfallConfig) -> f64 {
 
 /// `text` in `spare`'s buffer (a node let go), unless that buffer is far larger
 /// than needed (a long URL's is not kept for short ones).
+/// The endpoint a request asked: its origin, path and GraphQL operation (every
+/// operation shares `/graphql`), hashed. Requests to one endpoint in a row are a
+/// conversation, each needing the answer before (a retry, a long poll, socket.io's
+/// handshake then its polls, the pages of one list), not independent requests that
+/// `Promise.all` could start together.
+fn endpoint(req: &Request) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = urls::QuickHasher::default();
+    let p = req.parts();
+    urls::write_lowercase(p.origin, &mut h);
+    h.write(p.path.as_bytes());
+    req.op.hash(&mut h);
+    h.finish()
+}
+
 fn refill(mut spare: String, text: &str) -> String {
     if spare.capacity() <= 2 * text.len() + 64 {
         text.clone_into(&mut spare);
@@ -471,7 +491,9 @@ impl RequestWaterfall {
                 }
             }
         }
-        let same_key = |a: &Node| a.key.is_some() && a.key == b.key;
+        // A request to the endpoint the previous one asked continues a conversation
+        // with it (see `endpoint`), not a chain of independent requests.
+        let same_key = |a: &Node| a.endpoint == b.endpoint;
         // A URL carrying an id from the answer that just ended needed that answer,
         // whatever code sent it: a data layer's dependent query runs from its own
         // scheduler, in another function, so the stack cannot link it.
@@ -661,20 +683,16 @@ impl RequestWaterfall {
                 spare = Some(old);
             }
         }
-        let (key, url, method) = match spare {
-            Some(old) => (
-                req.same_key().map(|k| refill(old.key.unwrap_or_default(), k)),
-                refill(old.url, &req.url),
-                refill(old.method, &req.method),
-            ),
-            None => (req.same_request_key(), req.url.clone(), req.method.clone()),
+        let (url, method) = match spare {
+            Some(old) => (refill(old.url, &req.url), refill(old.method, &req.method)),
+            None => (req.url.clone(), req.method.clone()),
         };
         let n = Node {
             id: req.id,
             start: req.start,
             end: req.end,
             last_end: req.last_end(),
-            key,
+            endpoint: endpoint(req),
             url,
             cut: req.cut(),
             method,
@@ -1168,6 +1186,48 @@ mod tests {
             );
         }
         t.assert_none("request-waterfall");
+    }
+
+    #[test]
+    fn near_miss_a_conversation_with_one_endpoint_is_not_a_chain() {
+        // socket.io's polling handshake: the session, the connect packet, the first
+        // long poll, each sent from the previous answer's callback.
+        let mut t = Kit::new();
+        let steps = [
+            "http://h/socket.io/?EIO=4&transport=polling&t=1loe7prk",
+            "http://h/socket.io/?EIO=4&transport=polling&t=1logoi1o&sid=Xh3kP9aZ",
+            "http://h/socket.io/?EIO=4&transport=polling&t=1lohi5cl&sid=Xh3kP9aZ",
+        ];
+        for (i, url) in steps.iter().enumerate() {
+            let start = i as f64 * 31.0;
+            let r = if i == 0 { None } else { Some("XMLHttpRequest.send") };
+            seen(
+                &mut t,
+                i as u64,
+                url,
+                start,
+                start + 30.0,
+                caller("http://h/app.js#_create", r, &[]),
+            );
+        }
+        t.assert_none("request-waterfall");
+    }
+
+    #[test]
+    fn graphql_operations_awaited_in_a_row_are_a_chain_though_they_share_one_url() {
+        let mut t = Kit::new();
+        for (i, op) in ["Viewer", "Team", "Projects"].iter().enumerate() {
+            let start = i as f64 * 31.0;
+            let r = if i == 0 { None } else { Some("await") };
+            let url = "http://h/graphql";
+            t.start_op(i as u64, url, start, Some(String::new()), op);
+            t.end(i as u64, start + 30.0);
+            t.net(url, start, 30.0, |n| {
+                n.method = "POST".into();
+                n.caller = Some(caller(DASH, r, &[]));
+            });
+        }
+        assert_eq!(t.only("request-waterfall").count, 3);
     }
 
     #[test]

@@ -6,9 +6,11 @@
 // refresh interval, each with the near miss the same library makes (queries running
 // together, one query shared by three components, a poll stopped by a route change, a
 // query read again after a mutation, a list read again after each added todo, a
-// request asked again after renewing an expired token), live in the real Stormwatch panel. Pages: static/corpus-libs/, built by scripts/build-react.mjs.
+// request asked again after renewing an expired token), socket.io-client's sockets
+// (left open, closed in a cleanup, retrying a server that is down), live in the real Stormwatch panel. Pages: static/corpus-libs/, built by scripts/build-react.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { sleep, until, openDemo } from './devtools.mjs';
 
 let session;
@@ -273,4 +275,63 @@ test('near miss: translations read again while the cached copy is fresh (max-age
   // (StrictMode's doubled first reads, in flight together, are information at most.)
   assert.deepEqual(dupes.filter((f) => f.severity !== 'info').map((f) => f.title), []);
   assert.ok(dupes.every((f) => f.count <= 2), JSON.stringify(dupes.map((f) => f.title)));
+});
+
+// The chat page (socket.io-client against the demo server's socket.io server): the
+// user goes to settings and back three times, 700 ms apart, as a user clicking the nav.
+async function backAndForth() {
+  for (const to of ['settings', 'chat', 'settings', 'chat', 'settings']) {
+    await sleep(700);
+    await tab.page.eval(`go(${JSON.stringify(to)})`);
+  }
+}
+const socketsOpen = async () => (await (await fetch(`${demo.origin}/api/libs/sockets`)).json()).open;
+const connectionFindings = (report) => report.findings.filter((x) => x.detector === 'connection-leak');
+
+test('near miss: socket.io-client disconnected in its effect\'s cleanup, the user going back and forth, is no leak', async () => {
+  await open('chat.html?mode=clean');
+  await until(() => tab.page.eval(`document.querySelectorAll('#messages li').length > 0`), { what: 'a message over the socket' });
+  await backAndForth();
+  // Past the route change's grace, and a memory sample after it.
+  await sleep(3000);
+  const report = await tab.fullReport();
+  const sockets = report.events.filter((e) => e.type === 'connection_open');
+  console.log(`# ${sockets.length} sockets opened, ${await socketsOpen()} open at the server now`);
+  assert.ok(sockets.length >= 2 && sockets.every((e) => e.kind === 'websocket'), 'StrictMode connected, disconnected and connected again');
+  assert.equal(await socketsOpen(), 0, 'the settings screen has no socket');
+  assert.deepEqual(connectionFindings(report).map((x) => x.title), []);
+  // socket.io's handshake (a GET, a POST, a GET to /socket.io/, each needing the
+  // answer before) is one conversation, not a waterfall to parallelize.
+  assert.deepEqual(requestFindings(report).map((x) => `${x.detector}: ${x.title}`), []);
+});
+
+test('socket.io-client never disconnected: each visit to the chat leaves sockets open, growing', async () => {
+  await open('chat.html?mode=leak');
+  await until(() => tab.page.eval(`document.querySelectorAll('#messages li').length > 0`), { what: 'a message over the socket' });
+  await backAndForth();
+  const { finding: grow } = await tab.waitForFinding((x) => x.detector === 'connection-leak' && x.key === 'growing' && x.count >= 6, { what: 'six sockets open at once' });
+  const { finding: left } = await tab.waitForFinding((x) => x.detector === 'connection-leak' && x.key.startsWith('route ') && x.count >= 6, { what: 'the sockets left open after the route changes' });
+  console.log(`# ${grow.severity}: "${grow.title}"; ${left.severity}: "${left.title}"; ${await socketsOpen()} open at the server`);
+  assert.ok((await socketsOpen()) >= 6, 'the page really left them open');
+  assert.equal(grow.severity, 'warning');
+  assert.match(left.title, /^\d+ WebSocket connections to \/socket\.io\/.* still open after navigating to \/corpus-libs\/chat\.html\/settings/);
+  // One finding for all of them: each socket's URL has its own session id.
+  assert.equal(connectionFindings(await tab.fullReport()).filter((x) => x.key.startsWith('route ')).length, 1);
+});
+
+test('near miss: socket.io retrying a socket server that is down opens one failed socket after another, no leak', async () => {
+  // A port nothing listens on: the app's local socket server is not running.
+  const probe = net.createServer();
+  await new Promise((r) => probe.listen(0, '127.0.0.1', r));
+  const port = probe.address().port;
+  await new Promise((r) => probe.close(r));
+  await open(`chat.html?mode=down&port=${port}`);
+  await until(() => tab.page.eval('(window.connectErrors || 0) >= 6'), { timeout: 30000, what: 'six failed attempts' });
+  await sleep(2500);
+  const report = await tab.fullReport();
+  const opened = report.events.filter((e) => e.type === 'connection_open').length;
+  const closed = report.events.filter((e) => e.type === 'connection_close').length;
+  console.log(`# ${opened} sockets opened, ${closed} closed`);
+  assert.ok(opened >= 6 && closed >= opened - 1, `each failed socket is closed: ${opened} opened, ${closed} closed`);
+  assert.deepEqual(connectionFindings(report).map((x) => x.title), []);
 });
