@@ -49,10 +49,12 @@
 //! page's bodies are never read; the values come from DevTools' copy of small JSON
 //! responses (or a HAR saved with content). Without them it is `unknown`.
 //!
-//! A request to the endpoint the previous one asked (same origin, path and GraphQL
-//! operation) continues a conversation with it, not a chain: a retry, a long poll,
-//! socket.io's handshake (a GET, a POST and a GET to `/socket.io/`), the pages of
-//! one list. Each needs the answer before; `Promise.all` cannot help.
+//! A request that goes on with what the previous one asked (same origin, path and
+//! GraphQL operation, and every query value of the previous one unchanged, cache-busters
+//! aside, whatever the method) continues a conversation, not a chain: a retry, a
+//! long poll, socket.io's handshake (a GET, then a POST and a GET with the `sid` it
+//! was given). Each needs the answer before; `Promise.all` cannot help. One path
+//! asking other things in a row (`?n=1`, then `?n=2`) is a chain.
 
 use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
 use crate::detect::config::Config;
@@ -180,10 +182,7 @@ fn reach(n: &Node, cfg: &RequestWaterfallConfig) -> f64 {
 /// `text` in `spare`'s buffer (a node let go), unless that buffer is far larger
 /// than needed (a long URL's is not kept for short ones).
 /// The endpoint a request asked: its origin, path and GraphQL operation (every
-/// operation shares `/graphql`), hashed. Requests to one endpoint in a row are a
-/// conversation, each needing the answer before (a retry, a long poll, socket.io's
-/// handshake then its polls, the pages of one list), not independent requests that
-/// `Promise.all` could start together.
+/// operation shares `/graphql`), hashed.
 fn endpoint(req: &Request) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = urls::QuickHasher::default();
@@ -192,6 +191,22 @@ fn endpoint(req: &Request) -> u64 {
     h.write(p.path.as_bytes());
     req.op.hash(&mut h);
     h.finish()
+}
+
+/// `b` (to `a`'s endpoint) goes on with what `a` asked: every query value of `a`'s
+/// is in `b` unchanged, cache-busters aside, whatever the method or body. A retry,
+/// a long poll, socket.io's handshake (`?EIO=4&transport=polling`, then the same
+/// with the `sid` it was given, by POST and by GET): a conversation, each request
+/// needing the answer before, which `Promise.all` cannot start together. A value
+/// that changed (`?n=1` then `?n=2`, `?type=a` then `?type=b`) asks something else.
+fn continues(a: &Node, b: &Node) -> bool {
+    fn query(n: &Node) -> &str {
+        n.cut.map_or_else(|| urls::parts(&n.url), |c| c.parts(&n.url)).query
+    }
+    let (qa, qb) = (query(a), query(b));
+    urls::query_pairs(qa)
+        .filter(|(k, _)| !urls::is_volatile_param(k))
+        .all(|pair| urls::query_pairs(qb).any(|other| other == pair))
 }
 
 fn refill(mut spare: String, text: &str) -> String {
@@ -491,9 +506,9 @@ impl RequestWaterfall {
                 }
             }
         }
-        // A request to the endpoint the previous one asked continues a conversation
-        // with it (see `endpoint`), not a chain of independent requests.
-        let same_key = |a: &Node| a.endpoint == b.endpoint;
+        // A request continuing a conversation with the endpoint the previous one
+        // asked (see `continues`) is no step of a chain of independent requests.
+        let same_key = |a: &Node| a.endpoint == b.endpoint && continues(a, b);
         // A URL carrying an id from the answer that just ended needed that answer,
         // whatever code sent it: a data layer's dependent query runs from its own
         // scheduler, in another function, so the stack cannot link it.
@@ -1211,6 +1226,15 @@ mod tests {
             );
         }
         t.assert_none("request-waterfall");
+        // One path asked other things in a row (`?n=1`, `?n=2`, `?n=3`) is a chain.
+        let mut t = Kit::new();
+        for i in 0..3u64 {
+            let start = i as f64 * 31.0;
+            let r = if i == 0 { None } else { Some("await") };
+            let url = format!("http://h/api/step?n={}&via=wizard&_={}", i + 1, 1700 + i);
+            seen(&mut t, i, &url, start, start + 30.0, caller(DASH, r, &[]));
+        }
+        assert_eq!(t.only("request-waterfall").count, 3);
     }
 
     #[test]
