@@ -268,6 +268,26 @@ async function corpusApi(req, res, url, json) {
   // A product-analytics host (mixpanel-browser's api_host): every batch of events
   // acknowledged as Mixpanel's own server does with `verbose=1`.
   if (p === '/api/libs/sockets') return json(200, { open: socketsOpen });
+  // Ollama's /api/chat as a local model streams it: NDJSON, the first token after
+  // 300 ms (2.5 s when the model asked for is `cold`: Ollama loading it first),
+  // then one every 120 ms, 30 of them (about 4 s).
+  if (p === '/api/libs/ollama/api/chat') {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    let model = '';
+    try { model = JSON.parse(body).model || ''; } catch { /* an empty model */ }
+    const first = model.includes('cold') ? 2500 : 300;
+    res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
+    await sleep(first);
+    const words = 'Memoize the row component and select only the fields each row shows from the store so a price tick re-renders one row instead of the whole table'.split(' ');
+    for (let i = 0; i < 30; i++) {
+      const message = { role: 'assistant', content: `${words[i % words.length]} ` };
+      res.write(`${JSON.stringify({ model: 'llama3.2', created_at: new Date().toISOString(), message, done: false })}\n`);
+      await sleep(120);
+    }
+    res.end(`${JSON.stringify({ model: 'llama3.2', message: { role: 'assistant', content: '' }, done: true, total_duration: 3900000000, eval_count: 30 })}\n`);
+    return undefined;
+  }
   if (p.startsWith('/api/libs/mp/')) {
     for await (const chunk of req) void chunk;
     return json(200, { status: 1, error: null });

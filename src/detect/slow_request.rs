@@ -7,7 +7,9 @@
 //! What the browser answers itself (`data:`, `blob:`, extension files) is left out.
 //! Streams (`text/event-stream`, WebSockets) are not requests that should end, so
 //! they are left out, and so are beacons and `keepalive` sends (analytics, logs):
-//! nothing on the page waits for their answer.
+//! nothing on the page waits for their answer. A streamed answer (NDJSON or JSON
+//! Lines, as a language model's tokens come from Ollama) is shown as it arrives:
+//! only its time to the first byte counts, however long the rest streams.
 //!
 //! ## Why it matters
 //! Whatever waits on a slow response waits visibly: spinners, blocked rendering,
@@ -68,8 +70,12 @@ impl SlowRequest {
         {
             return;
         }
-        let Some(total) = req.duration() else { return };
         let ttfb = req.ttfb();
+        let streamed = streamed(req.mime());
+        // A streamed answer: the wait for its first byte (the page's fetch resolves
+        // then; DevTools' total runs to the stream's end).
+        let total = if streamed { ttfb } else { req.duration() };
+        let Some(total) = total else { return };
         let cfg = &self.cfg;
         let slow = total > cfg.total_ms || ttfb.is_some_and(|w| w > cfg.ttfb_ms);
         if !slow {
@@ -110,7 +116,12 @@ impl SlowRequest {
             } else {
                 String::new()
             };
-            f.title = format!("{label} took {:.1} s{times}", slowest / 1000.0);
+            let what = if streamed {
+                " to its first byte (a streamed answer)"
+            } else {
+                ""
+            };
+            f.title = format!("{label} took {:.1} s{what}{times}", slowest / 1000.0);
             let server_bound = ttfb.is_some_and(|w| w > total * 0.7);
             f.advice = if server_bound {
                 "Most of the time is the server's (waiting for the first byte): profile the endpoint, add an \
@@ -123,6 +134,18 @@ impl SlowRequest {
             .into();
         });
     }
+}
+
+/// Answers read as they stream (a line of JSON at a time), whose end is no wait.
+fn streamed(mime: &str) -> bool {
+    matches!(
+        mime,
+        "application/x-ndjson"
+            | "application/ndjson"
+            | "application/jsonl"
+            | "application/x-jsonlines"
+            | "application/stream+json"
+    )
 }
 
 impl Detector for SlowRequest {
@@ -154,6 +177,35 @@ mod tests {
             matches!(&f.metrics["timing"], crate::model::finding::Metric::Text(s) if s.contains("waiting 1400 ms"))
         );
         assert!(f.advice.contains("server"));
+    }
+
+    #[test]
+    fn a_streamed_answer_counts_its_wait_for_the_first_byte_only() {
+        // A local model's answer streamed as NDJSON (Ollama): 300 ms to the first
+        // token, then 4 s of tokens the page shows as they come.
+        let stream = |wait: f64| {
+            move |n: &mut crate::model::event::NetworkEntry| {
+                n.method = "POST".into();
+                n.mime_type = Some("application/x-ndjson".into());
+                n.wait = Some(wait);
+                n.timings = Some(Timings {
+                    wait: Some(wait),
+                    receive: Some(3900.0),
+                    ..Timings::default()
+                });
+            }
+        };
+        let mut t = Kit::new();
+        t.net("http://h/api/chat", 0.0, 4200.0, stream(300.0));
+        t.assert_none("slow-request");
+        // The model loaded first: 2.5 s before the first token.
+        t.net("http://h/api/chat", 9000.0, 6400.0, stream(2500.0));
+        let f = t.only("slow-request");
+        assert_eq!(
+            f.title,
+            "POST /api/chat took 2.5 s to its first byte (a streamed answer)"
+        );
+        assert_eq!(f.severity, crate::Severity::Warning);
     }
 
     #[test]

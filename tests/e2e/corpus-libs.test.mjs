@@ -7,7 +7,8 @@
 // together, one query shared by three components, a poll stopped by a route change, a
 // query read again after a mutation, a list read again after each added todo, a
 // request asked again after renewing an expired token), socket.io-client's sockets
-// (left open, closed in a cleanup, retrying a server that is down), live in the real Stormwatch panel. Pages: static/corpus-libs/, built by scripts/build-react.mjs.
+// (left open, closed in a cleanup, retrying a server that is down), the ollama client's
+// streamed answers, live in the real Stormwatch panel. Pages: static/corpus-libs/, built by scripts/build-react.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -334,4 +335,25 @@ test('near miss: socket.io retrying a socket server that is down opens one faile
   console.log(`# ${opened} sockets opened, ${closed} closed`);
   assert.ok(opened >= 6 && closed >= opened - 1, `each failed socket is closed: ${opened} opened, ${closed} closed`);
   assert.deepEqual(connectionFindings(report).map((x) => x.title), []);
+});
+
+test('near miss: a local model\'s answer streamed for 4 s by the ollama client is no slow request; a 2.5 s wait for its first token is', async () => {
+  await open('assistant.html');
+  await until(() => tab.page.eval('typeof window.ask === "function"'), { what: 'the assistant' });
+  await tab.page.eval(`ask('Why is my table slow?')`);
+  await until(() => tab.page.eval('window.answered === true'), { timeout: 20000, what: 'the streamed answer' });
+  const took = await tab.page.eval('performance.now() - window.firstToken');
+  await settle();
+  let report = await tab.fullReport();
+  console.log(`# streamed for ${Math.round(took)} ms after its first token`);
+  assert.ok(took >= 3000, 'the answer streamed for seconds');
+  assert.deepEqual(report.findings.filter((x) => x.detector === 'slow-request').map((x) => x.title), []);
+  assert.deepEqual(requestFindings(report).map((x) => `${x.detector}: ${x.title}`), []);
+  // The model is loaded first: the user waits 2.5 s before anything shows.
+  await tab.page.eval(`ask('And the chart?', 'llama3.2-cold')`);
+  const { finding: f } = await tab.waitForFinding((x) => x.detector === 'slow-request' && about(x, '/api/libs/ollama/api/chat'), { what: 'the slow first token' });
+  console.log(`# ${f.severity}: "${f.title}"`);
+  assert.match(f.title, /^POST \/api\/libs\/ollama\/api\/chat took 2\.\d s to its first byte \(a streamed answer\)$/);
+  assert.equal(f.severity, 'warning');
+  assert.equal(f.count, 1, 'the first answer is not counted');
 });
