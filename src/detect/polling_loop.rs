@@ -20,6 +20,12 @@
 //! every few seconds. A poll by POST (`{"since":…}`) gets as much back as it sends;
 //! the same body sent again and acknowledged is a status poll; both stay polls.
 //!
+//! Long polls are not timers either: when each request was held at the server for
+//! most of the period and the next started as it was answered (within
+//! `same_tick_ms`), the server's answers set the pace (socket.io or SockJS held to
+//! HTTP polling, `?since=` held until news). A timer's poll of a slow server, whose
+//! next request does not wait for the answer, stays a poll.
+//!
 //! Requests of one shape starting within 100 ms of each other are one tick (React
 //! StrictMode's doubled first request, two widgets on one timer), and a request
 //! right after a failed tick is its retry, not a tick. Several identical pollers of
@@ -137,6 +143,8 @@ struct Tick {
     exact: u64,
     /// The tick's latest request failed (an error, an abort, a 5xx or 429).
     failed: bool,
+    /// When the tick's latest request was answered, once it was.
+    end: Option<f64>,
     /// Its URL, kept by the shape's own series (evidence for polls whose URLs differ).
     url: Option<String>,
 }
@@ -187,6 +195,7 @@ impl Tick {
                 ids: Ids::one(id),
                 exact,
                 failed: false,
+                end: None,
                 url: url.map(str::to_string),
             };
         };
@@ -194,6 +203,7 @@ impl Tick {
         k.ids = Ids::one(id);
         k.exact = exact;
         k.failed = false;
+        k.end = None;
         match (url, &mut k.url) {
             (Some(u), Some(buf)) if buf.capacity() <= 2 * u.len() + 64 => u.clone_into(buf),
             (u, slot) => *slot = u.map(str::to_string),
@@ -228,6 +238,7 @@ impl Series {
             let last = self.ticks.back_mut().expect("not empty");
             last.ids.push(id);
             last.failed = false;
+            last.end = None;
             return Push::Merged;
         }
         if let Some(p) = self.period {
@@ -316,6 +327,27 @@ impl Series {
         let urls = self.ticks.iter().skip(from).filter_map(|k| k.url.as_deref());
         let mut pairs = urls.clone().zip(urls.skip(1)).peekable();
         pairs.peek().is_some() && pairs.all(|(a, b)| one_edit_run(a, b))
+    }
+
+    /// The last `n` ticks are a long poll: each request was held at the server
+    /// for most of the period and the next one started as it was answered (within
+    /// `same_tick_ms`, before or after its end), so the server's answers set the pace,
+    /// not a timer. The newest answer may not be in yet: an XHR's next request
+    /// starts in its `readystatechange`, before its `loadend`.
+    fn held(&self, n: usize, cfg: &PollingLoopConfig) -> bool {
+        let from = self.ticks.len().saturating_sub(n);
+        let window = self.ticks.range(from..);
+        let pairs = window.clone().zip(window.skip(1));
+        let last = self.ticks.len().saturating_sub(from + 2);
+        let mut held = 0;
+        for (i, (a, b)) in pairs.enumerate() {
+            match a.end {
+                Some(e) if (b.t - e).abs() <= cfg.same_tick_ms && e - a.t >= 0.5 * (b.t - a.t) => held += 1,
+                None if i == last => {}
+                _ => return false,
+            }
+        }
+        held > 0
     }
 
     fn observe(&mut self, req: &Request, fp: (u16, u64)) -> bool {
@@ -485,6 +517,8 @@ struct Tally {
     route_epoch: u32,
     varying: bool,
     changed: Option<bool>,
+    /// The series is a long poll (see `Series::held`).
+    held: bool,
 }
 
 impl Detector for PollingLoop {
@@ -541,7 +575,12 @@ impl Detector for PollingLoop {
             }
             (Push::Tick, true) => {
                 g.whole.period = Some(g.whole.mean_gap(vn));
-                tally = g.whole.key.clone().map(|key| Tally::tick(key, &g.whole, req, true));
+                let held = g.whole.held(vn, cfg);
+                tally = g
+                    .whole
+                    .key
+                    .clone()
+                    .map(|key| Tally::tick(key, &g.whole, req, true, held));
             }
             (Push::Tick, false) if g.whole.varying(vn) && !g.whole.typed(vn) => {
                 if let Some(period) = g.whole.steady(vn, cfg.varying_max_cv, cfg) {
@@ -587,6 +626,7 @@ impl Detector for PollingLoop {
                         route_epoch: req.route_epoch,
                         varying: true,
                         changed: g.whole.response_changed,
+                        held: g.whole.held(vn, cfg),
                     });
                 }
             }
@@ -604,7 +644,8 @@ impl Detector for PollingLoop {
             (Push::Tick, true) => {
                 sub.period = Some(sub.mean_gap(n));
                 if tally.is_none() {
-                    tally = sub.key.clone().map(|key| Tally::tick(key, sub, req, false));
+                    let held = sub.held(n, cfg);
+                    tally = sub.key.clone().map(|key| Tally::tick(key, sub, req, false, held));
                 }
             }
             (Push::Tick, false) => {
@@ -626,6 +667,7 @@ impl Detector for PollingLoop {
                             route_epoch: req.route_epoch,
                             varying: false,
                             changed: sub.response_changed,
+                            held: sub.held(n, cfg),
                         });
                     }
                 }
@@ -633,7 +675,8 @@ impl Detector for PollingLoop {
             _ => {}
         }
         // Uploads on a timer (analytics, replay, error reports) are not polls.
-        if let Some(t) = tally.filter(|t| !sends_only(g.back, t.varying)) {
+        // Nor are long polls, which the server's answers pace.
+        if let Some(t) = tally.filter(|t| !sends_only(g.back, t.varying) && !t.held) {
             report(cfg, t, req, page, out);
         }
         let now = req.start;
@@ -664,6 +707,7 @@ impl Detector for PollingLoop {
         for s in std::iter::once(&mut g.whole).chain(g.subs.iter_mut().map(|(_, s)| s)) {
             if let Some(k) = s.ticks.iter_mut().rev().find(|k| k.ids.last() == Some(&req.id)) {
                 k.failed = bad;
+                k.end = req.end;
             }
         }
         self.observe_response(req, group, out);
@@ -695,10 +739,12 @@ impl Tally {
             route_epoch: s.route_epoch,
             varying,
             changed: s.response_changed,
+            // Joins a loop already reported (or nothing): see `report`.
+            held: false,
         }
     }
 
-    fn tick(key: String, s: &Series, req: &Request, varying: bool) -> Tally {
+    fn tick(key: String, s: &Series, req: &Request, varying: bool, held: bool) -> Tally {
         Tally {
             key,
             period: s.period.unwrap_or_default(),
@@ -709,6 +755,7 @@ impl Tally {
             route_epoch: s.route_epoch,
             varying,
             changed: s.response_changed,
+            held,
         }
     }
 }
@@ -859,6 +906,57 @@ mod tests {
         assert_eq!(f.count, 5);
         assert_eq!(f.severity, Severity::Warning);
         assert!(f.title.contains("every 2.0 s"), "{}", f.title);
+    }
+
+    #[test]
+    fn near_miss_a_long_poll_the_server_holds_is_no_timer() {
+        // Each GET waits at the server until a message is there (one a second), and
+        // the next starts as it is answered: socket.io held to polling, `?since=`.
+        let mut t = Kit::new();
+        for i in 0..10u64 {
+            let at = i as f64 * 1001.0;
+            t.request(
+                i,
+                "GET",
+                "http://h/socket.io/?EIO=4&transport=polling&sid=Xh3kP9aZ",
+                at,
+                at + 1000.0,
+            );
+        }
+        let mut since = Kit::new();
+        for i in 0..10u64 {
+            let at = i as f64 * 1001.0;
+            since.request(
+                i,
+                "GET",
+                &format!("http://h/api/updates?since={}", 100 + i),
+                at,
+                at + 1000.0,
+            );
+        }
+        // An XHR's next poll starts in its readystatechange, before its loadend.
+        let mut xhr = Kit::new();
+        for i in 0..10u64 {
+            let at = i as f64 * 1000.0;
+            xhr.start(i, "GET", "http://h/poll?sid=Xh3kP9aZ", at);
+            if i > 0 {
+                xhr.end(i - 1, at + 1.0);
+            }
+        }
+        for t in [t, since, xhr] {
+            t.assert_none("polling-loop");
+        }
+    }
+
+    #[test]
+    fn a_timer_poll_of_a_slow_server_is_still_a_loop() {
+        // Every second by a timer; each answer takes 600 ms.
+        let mut t = Kit::new();
+        for i in 0..6u64 {
+            let at = i as f64 * 1000.0;
+            t.request(i, "GET", "http://h/api/jobs/42/status", at, at + 600.0);
+        }
+        assert_eq!(t.only("polling-loop").count, 6);
     }
 
     #[test]

@@ -9,7 +9,14 @@
 //! they are left out, and so are beacons and `keepalive` sends (analytics, logs):
 //! nothing on the page waits for their answer. A streamed answer (NDJSON or JSON
 //! Lines, as a language model's tokens come from Ollama) is shown as it arrives:
-//! only its time to the first byte counts, however long the rest streams.
+//! only its time to the first byte counts, however long the rest streams. A long
+//! poll is held at the server until there is news: the same request (cache-busters
+//! aside) started again as it was answered with a success (within 100 ms, before
+//! or after: an XHR's next poll starts before its `loadend`) is such a poll, and
+//! not slow (socket.io or SockJS held to HTTP polling). The first request of the
+//! loop is taken back out of its finding when it is all the finding holds. A slow
+//! failure retried at once, or requests that differ (`?month=1`, `?month=2`)
+//! awaited one by one, are each judged.
 //!
 //! ## Why it matters
 //! Whatever waits on a slow response waits visibly: spinners, blocked rendering,
@@ -24,8 +31,11 @@
 
 use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
 use crate::detect::config::Config;
+use crate::model::bounded::IdMap;
+use crate::model::event::Outcome;
 use crate::model::finding::{Metric, Severity};
 use crate::model::request::Request;
+use std::collections::VecDeque;
 
 thresholds!(SlowRequestConfig {
     ttfb_ms: f64 = 600.0,
@@ -50,12 +60,105 @@ pub const INFO: DetectorInfo = DetectorInfo {
 
 pub struct SlowRequest {
     cfg: SlowRequestConfig,
+    /// By request (`same_request`): the latest requests like it, newest first, to
+    /// tell a long poll (see `held`).
+    recent: IdMap<[Seen; RECENT_KEPT]>,
+    /// Requests taken back out of a finding as the first of a long poll: their
+    /// later settles (DevTools' timings) are skipped too.
+    taken_back: VecDeque<u64>,
 }
+
+/// A request of a shape: when it started and was answered (NaN: not yet).
+#[derive(Clone, Copy)]
+struct Seen {
+    id: u64,
+    start: f64,
+    end: f64,
+}
+
+/// Requests remembered per request key: several long polls may share one.
+const RECENT_KEPT: usize = 4;
+/// Request keys remembered at once (memory bound; all are forgotten past it).
+const MAX_SHAPES: usize = 1024;
+/// A request starting this close to the answer of the same request is its next poll.
+const NEXT_POLL_MS: f64 = 100.0;
+/// Taken-back requests remembered.
+const MAX_TAKEN_BACK: usize = 16;
+
+const NOT_SEEN: Seen = Seen {
+    id: u64::MAX,
+    start: f64::NAN,
+    end: f64::NAN,
+};
 
 impl SlowRequest {
     pub fn new(cfg: &Config) -> Self {
         Self {
             cfg: cfg.slow_request.clone(),
+            recent: IdMap::default(),
+            taken_back: VecDeque::new(),
+        }
+    }
+
+    /// The latest requests like `req` (made room for when it is new).
+    fn seen(&mut self, req: &Request) -> &mut [Seen; RECENT_KEPT] {
+        let shape = same_request(req);
+        if self.recent.len() >= MAX_SHAPES && !self.recent.contains_key(&shape) {
+            self.recent.clear();
+        }
+        self.recent.entry(shape).or_insert([NOT_SEEN; RECENT_KEPT])
+    }
+
+    /// `req` (answered at `end`) is part of a long poll: it started as another of
+    /// its shape was answered, or another started as it was answered.
+    fn held(&mut self, req: &Request, end: f64) -> bool {
+        let seen = self.seen(req);
+        match seen.iter_mut().find(|s| s.id == req.id) {
+            Some(s) => s.end = end,
+            None => {
+                seen.rotate_right(1);
+                seen[0] = Seen {
+                    id: req.id,
+                    start: req.start,
+                    end,
+                };
+            }
+        }
+        seen.iter().any(|s| {
+            s.id != req.id && ((req.start - s.end).abs() <= NEXT_POLL_MS || (s.start - end).abs() <= NEXT_POLL_MS)
+        })
+    }
+
+    /// A request started as an earlier one of its shape was answered: that one was
+    /// the first of a long poll, held at the server, not slow. It is taken back out
+    /// of its finding when it is all the finding holds (more, and the endpoint is
+    /// slow anyway).
+    fn next_poll_started(&mut self, req: &Request, out: &mut Findings) {
+        let start = req.start;
+        let seen = self.seen(req);
+        let earlier = seen
+            .iter()
+            .find(|s| s.id != req.id && (start - s.end).abs() <= NEXT_POLL_MS)
+            .map(|s| s.id);
+        if !seen.iter().any(|s| s.id == req.id) {
+            seen.rotate_right(1);
+            seen[0] = Seen {
+                id: req.id,
+                start,
+                end: f64::NAN,
+            };
+        }
+        let Some(id) = earlier else { return };
+        let key = req.endpoint_key();
+        let alone = out
+            .get_mut(ID, key)
+            .is_some_and(|f| f.count == 1 && f.evidence.requests.as_slice() == [id]);
+        if alone {
+            out.remove(ID, key);
+            if self.taken_back.len() >= MAX_TAKEN_BACK {
+                self.taken_back.pop_front();
+            }
+            self.taken_back.push_back(id);
         }
     }
 
@@ -68,6 +171,13 @@ impl SlowRequest {
             || req.resource_type == "websocket"
             || req.mime() == "text/event-stream"
         {
+            return;
+        }
+        // A long poll's answers are successes: a slow failure retried at once is slow.
+        let answered = req
+            .end
+            .filter(|_| (200..300).contains(&req.status) && req.outcome == Some(Outcome::Ok));
+        if req.is_api() && (self.taken_back.contains(&req.id) || answered.is_some_and(|end| self.held(req, end))) {
             return;
         }
         let ttfb = req.ttfb();
@@ -148,7 +258,24 @@ fn streamed(mime: &str) -> bool {
     )
 }
 
+/// The method and URL, cache-busters aside (`?t=`, `?_=`), hashed: a long poll asks
+/// the same again (socket.io's `?EIO=4&transport=polling&t=…&sid=…`). Requests that
+/// differ (`?month=1`, then `?month=2`, awaited one by one) are each judged.
+fn same_request(req: &Request) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = crate::model::urls::QuickHasher::default();
+    req.method.hash(&mut h);
+    crate::model::urls::signature_hash_of(req.parts(), &mut h);
+    h.finish()
+}
+
 impl Detector for SlowRequest {
+    fn on_start(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
+        if req.is_api() {
+            self.next_poll_started(req, out);
+        }
+    }
+
     fn on_settled(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
         self.check(req, out);
     }
@@ -206,6 +333,54 @@ mod tests {
             "POST /api/chat took 2.5 s to its first byte (a streamed answer)"
         );
         assert_eq!(f.severity, crate::Severity::Warning);
+    }
+
+    #[test]
+    fn near_miss_a_long_poll_held_at_the_server_is_not_slow() {
+        let url = "http://h/socket.io/?EIO=4&transport=polling&sid=Xh3kP9aZ";
+        // By fetch: the next poll starts as the answer comes.
+        let mut t = Kit::new();
+        for i in 0..5u64 {
+            let at = i as f64 * 25_003.0;
+            t.start(i, "GET", &format!("{url}&t={}", 900 + i), at);
+            t.end(i, at + 25_000.0);
+        }
+        t.assert_none("slow-request");
+        // By XHR: the next poll starts in `readystatechange`, before `loadend`.
+        let mut t = Kit::new();
+        for i in 0..5u64 {
+            let at = i as f64 * 25_000.0;
+            t.start(i, "GET", &format!("{url}&t={}", 900 + i), at);
+            if i > 0 {
+                t.end(i - 1, at + 1.0);
+            }
+        }
+        t.assert_none("slow-request");
+    }
+
+    #[test]
+    fn slow_requests_awaited_one_by_one_or_retried_after_failing_are_still_slow() {
+        // A report per month, each awaited: they differ, each is judged.
+        let mut t = Kit::new();
+        for m in 0..3u64 {
+            let at = m as f64 * 2003.0;
+            t.request(
+                m,
+                "GET",
+                &format!("http://h/api/report?month={}", m + 1),
+                at,
+                at + 2000.0,
+            );
+        }
+        assert_eq!(t.only("slow-request").count, 3);
+        // A 12 s gateway timeout, retried at once: no answer a long poll gives.
+        let mut t = Kit::new();
+        t.start(1, "GET", "http://h/api/export", 0.0);
+        t.finish(1, 12_000.0, crate::model::event::Outcome::Error);
+        t.request(2, "GET", "http://h/api/export", 12_002.0, 12_300.0);
+        let f = t.only("slow-request");
+        assert_eq!(f.count, 1);
+        assert_eq!(f.severity, crate::Severity::Error);
     }
 
     #[test]

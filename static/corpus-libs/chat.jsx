@@ -8,6 +8,9 @@
 //   leaves one more connection open (StrictMode's first one included).
 // - `down`: the app's socket server is not running (a local dev server stopped):
 //   socket.io keeps trying to reconnect, each try a WebSocket that fails. No leak.
+// - `polling`: socket.io held to HTTP long polling (`transports: ['polling']`, as
+//   behind a proxy that drops WebSockets): each GET waits at the server until a
+//   message is there, and the next one starts when it is answered. No timer.
 import React, { useEffect, useState } from 'react';
 import { io } from 'socket.io-client';
 import { mount } from './_app.jsx';
@@ -26,7 +29,7 @@ function Chat() {
             reconnectionDelay: 250,
             reconnectionDelayMax: 1000,
           })
-        : io();
+        : io(mode === 'polling' ? { transports: ['polling'] } : {});
     socket.on('message', (m) => setMessages((list) => [...list.slice(-20), m]));
     socket.on('connect_error', () => {
       window.connectErrors = (window.connectErrors || 0) + 1;
