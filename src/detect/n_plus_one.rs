@@ -290,8 +290,8 @@ type Candidate<'a> = (u64, Hole, &'a str);
 fn candidates<'a>(req: &'a Request, cfg: &NPlusOneConfig, out: &mut Vec<Candidate<'a>>) {
     out.clear();
     let p = req.parts();
-    with_collected("", urls::segments(p.path), |segs| {
-        with_collected(("", ""), urls::query_pairs(p.query), |pairs| {
+    with_collected(urls::segments(p.path), |segs| {
+        with_collected(urls::query_pairs(p.query), |pairs| {
             crate::model::sort::sort_unstable(pairs);
             candidates_of(req, cfg, segs, pairs, out)
         })
@@ -441,7 +441,7 @@ impl NPlusOne {
             Hole::Body => return "",
             _ if value.is_some() => value,
             Hole::Path { index, .. } => urls::segments(p.path).nth(index),
-            Hole::Query { index } => with_collected(("", ""), urls::query_pairs(p.query), |pairs| {
+            Hole::Query { index } => with_collected(urls::query_pairs(p.query), |pairs| {
                 crate::model::sort::sort_unstable(pairs);
                 pairs.get(index).map(|(_, v)| *v)
             }),

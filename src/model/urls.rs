@@ -320,7 +320,7 @@ fn template_with(url: &str, mut ids: Option<&mut Vec<String>>, out: &mut String)
                 _ => (k, v),
             }
         });
-        with_collected(("", ""), pairs, |pairs| {
+        with_collected(pairs, |pairs| {
             crate::model::sort::sort(pairs);
             for (i, (k, v)) in pairs.iter().enumerate() {
                 out.push(if i == 0 { '?' } else { '&' });
@@ -546,7 +546,7 @@ pub fn signature_hash_of<H: std::hash::Hasher>(p: Parts, h: &mut H) {
     write_lowercase(p.origin, h);
     h.write(if p.path.is_empty() { b"/" } else { p.path.as_bytes() });
     h.write_u8(b'?');
-    with_collected(("", ""), query_pairs(p.query), |pairs| {
+    with_collected(query_pairs(p.query), |pairs| {
         crate::model::sort::sort(pairs);
         for &mut (k, v) in pairs {
             h.write(k.as_bytes());
@@ -578,7 +578,7 @@ pub fn shape_hash_of<H: std::hash::Hasher>(p: Parts, h: &mut H) {
         b'.'
     });
     let names = query_pairs(p.query).map(|(k, v)| (k, if k == "operationName" { v } else { "" }));
-    with_collected(("", ""), names, |names| {
+    with_collected(names, |names| {
         crate::model::sort::sort(names);
         for (i, &(k, v)) in names.iter().enumerate() {
             // Each distinct pair once (as `dedup` of the sorted pairs).
