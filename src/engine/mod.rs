@@ -396,6 +396,16 @@ impl Engine {
                     }
                 }
             }
+            // What the page did besides requests: rarer than requests' events, and kept
+            // out of this function's code, which every request's events run through.
+            _ => self.apply_page_event(event),
+        }
+    }
+
+    /// `apply` for an event that is not a request's.
+    #[inline(never)]
+    fn apply_page_event(&mut self, event: &Event) {
+        match event {
             Event::Route(r) => {
                 if self.page.routes.len() < MAX_PAGE_HISTORY {
                     self.page.routes.push((r.t, r.url.clone()));
@@ -438,6 +448,7 @@ impl Engine {
             Event::Unknown => {
                 self.stats.dropped += 1;
             }
+            Event::Page(_) | Event::RequestStart(_) | Event::RequestEnd(_) | Event::Network(_) => {}
         }
     }
 
