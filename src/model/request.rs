@@ -519,13 +519,25 @@ impl Request {
 
     fn compute_endpoint(&self) -> (String, String) {
         // `"{method} {template}"` and `"{method} {short}"`, without the formatter, and
-        // the template written into the key (no string of its own). The key is cut
-        // to its length: the ring counts its capacity, which is its length as before.
-        let mut key = String::with_capacity(self.method.len() + 1 + self.url.len() + 8);
-        key.push_str(&self.method);
-        key.push(' ');
-        urls::template_into(&self.url, &mut key);
-        key.shrink_to_fit();
+        // the template written into the key (no string of its own). The key has the
+        // capacity of its length (the ring counts its capacity): it is written into a
+        // buffer kept per thread and copied out at its length (a key of its own shrunk
+        // to fit was a reallocation per request). A buffer grown past a long URL's
+        // length is not kept.
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+        }
+        let key = SCRATCH.with_borrow_mut(|scratch| {
+            scratch.clear();
+            scratch.push_str(&self.method);
+            scratch.push(' ');
+            urls::template_into(&self.url, scratch);
+            let key = String::from(scratch.as_str());
+            if scratch.capacity() > 4096 {
+                *scratch = String::new();
+            }
+            key
+        });
         debug_assert_eq!(key.capacity(), key.len(), "the ring counts the key's capacity");
         let short = urls::short(&key[self.method.len() + 1..]);
         let mut label = String::with_capacity(self.method.len() + 1 + short.len());
