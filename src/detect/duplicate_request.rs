@@ -89,7 +89,7 @@ fn fresh_until(req: &Request) -> Option<f64> {
     // into the panel's wasm (see model::number).
     let cache_control = req.cache_control.as_deref()?;
     // Without an `=` there is no max-age (`no-store`, most APIs): no need to split.
-    if !cache_control.contains('=') {
+    if memchr::memchr(b'=', cache_control.as_bytes()).is_none() {
         return None;
     }
     let mut max_age: Option<u64> = None;

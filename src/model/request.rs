@@ -465,13 +465,19 @@ impl Request {
     }
 
     pub fn mime(&self) -> &str {
-        self.content_type
-            .as_deref()
-            .unwrap_or("")
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
+        // Cut at the `;` with `memchr` and trimmed only when an end could be
+        // whitespace: asked per request by several detectors, and `split` plus
+        // `trim` were two calls of about 50 instructions each.
+        let ct = self.content_type.as_deref().unwrap_or("");
+        let mime = &ct[..memchr::memchr(b';', ct.as_bytes()).unwrap_or(ct.len())];
+        // A byte above ' ' and below 0x80 is an ASCII character that is not whitespace
+        // (a non-ASCII character's bytes are all 0x80 or above).
+        let plain = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x80);
+        if plain(mime.as_bytes().first()) && plain(mime.as_bytes().last()) {
+            mime
+        } else {
+            mime.trim()
+        }
     }
 
     /// Method, normalized URL and body: equal keys ask the server the same thing.
@@ -595,5 +601,33 @@ impl Request {
         label.push(' ');
         label.push_str(short);
         label
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_mime_is_the_content_type_before_its_parameters_trimmed() {
+        let cases = [
+            None,
+            Some(""),
+            Some("application/json"),
+            Some("application/json; charset=utf-8"),
+            Some(" text/html ;q=1"),
+            Some("\ttext/css\r\n"),
+            Some("image/png\u{a0}"),
+            Some("\u{3000}font/woff2;x"),
+            Some(";"),
+            Some("  "),
+            Some("ü/ä ; x"),
+        ];
+        for ct in cases {
+            let r = super::Request {
+                content_type: ct.map(str::to_string),
+                ..Default::default()
+            };
+            let whole = ct.unwrap_or("").split(';').next().unwrap_or("").trim();
+            assert_eq!(r.mime(), whole, "{ct:?}");
+        }
     }
 }
