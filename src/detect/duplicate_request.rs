@@ -87,8 +87,13 @@ fn fresh_until(req: &Request) -> Option<f64> {
     }
     // Whole seconds as u64: `str::parse::<f64>` would link core's float parser
     // into the panel's wasm (see model::number).
+    let cache_control = req.cache_control.as_deref()?;
+    // Without an `=` there is no max-age (`no-store`, most APIs): no need to split.
+    if memchr::memchr(b'=', cache_control.as_bytes()).is_none() {
+        return None;
+    }
     let mut max_age: Option<u64> = None;
-    for part in req.cache_control.as_deref()?.split(',').map(str::trim) {
+    for part in cache_control.split(',').map(str::trim) {
         if part.eq_ignore_ascii_case("no-store") || part.eq_ignore_ascii_case("no-cache") {
             return None;
         }

@@ -104,6 +104,78 @@ fn retries(e: &Endpoint, factor: f64) -> Option<String> {
     }
 }
 
+/// Writes the endpoint's finding: once per failure or per request of an endpoint
+/// already flagged, not per request. Kept out of `on_end` (which runs for every
+/// request): its formatting was most of that function's code, between the lines
+/// every request runs (instruction-cache misses).
+#[cold]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn write_finding(
+    e: &Endpoint,
+    cfg: &ErrorBurstConfig,
+    req: &Request,
+    failed: bool,
+    rate: f64,
+    key: &str,
+    label: &str,
+    at: f64,
+    out: &mut Findings,
+) {
+    let (requests, failures, in_window) = (e.requests, e.failures, e.recent_failures.len());
+    let retried = retries(e, cfg.backoff_factor);
+    let recovered = e.recovered && e.retries > 0 && backs_off(&e.retry_delays, cfg.backoff_factor);
+    let delays: Vec<String> = e.retry_delays.iter().map(|d| format!("{d:.0}")).collect();
+    let error_rate = cfg.error_rate;
+    let statuses: Vec<String> = e
+        .statuses
+        .iter()
+        .map(|(s, n)| {
+            if *s == 0 {
+                format!("network error ×{n}")
+            } else {
+                format!("{s} ×{n}")
+            }
+        })
+        .collect();
+    let write = |f: &mut crate::Finding| {
+        f.count = failures;
+        if failed {
+            f.evidence.note(req);
+        }
+        f.metrics.insert("failures".into(), Metric::Num(failures as f64));
+        f.metrics.insert("requests".into(), Metric::Num(requests as f64));
+        f.metrics
+            .insert("error_rate".into(), Metric::Text(format!("{:.0}%", rate * 100.0)));
+        f.metrics.insert("in_10s".into(), Metric::Num(in_window as f64));
+        f.metrics.insert("statuses".into(), Metric::Text(statuses.join(", ")));
+        if let Some(r) = &retried {
+            f.metrics.insert("retries".into(), Metric::Text(r.clone()));
+            f.metrics
+                .insert("retry_delays_ms".into(), Metric::Text(delays.join(", ")));
+        }
+        f.severity = if rate >= error_rate && !recovered {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        f.title = format!(
+            "{label} failed {failures} of {requests} times ({:.0}%): {}{}",
+            rate * 100.0,
+            statuses.join(", "),
+            retried.as_ref().map(|r| format!("; {r}")).unwrap_or_default()
+        );
+        f.advice = "Find out why it fails (the status and the server log), stop retrying what cannot \
+                        succeed (back off, or cap retries), and surface the failure instead of swallowing it."
+            .into();
+    };
+    // A success only updates the counts: the finding's times stay its failures'.
+    match out.get_mut(ID, key) {
+        Some(f) if !failed => write(f),
+        _ => out.upsert(ID, key, at, write),
+    }
+}
+
 pub struct ErrorBurst {
     cfg: ErrorBurstConfig,
     /// Looked up twice per request: hashed with the quick hasher (`evict_oldest`
@@ -165,58 +237,7 @@ impl Detector for ErrorBurst {
         let already = out.get_mut(ID, key).is_some();
         // A success after the finding updates it too: its rate, and "then succeeded".
         if already || chronic || (failed && burst) {
-            let (requests, failures, in_window) = (e.requests, e.failures, e.recent_failures.len());
-            let retried = retries(e, cfg.backoff_factor);
-            let recovered = e.recovered && e.retries > 0 && backs_off(&e.retry_delays, cfg.backoff_factor);
-            let delays: Vec<String> = e.retry_delays.iter().map(|d| format!("{d:.0}")).collect();
-            let error_rate = cfg.error_rate;
-            let statuses: Vec<String> = e
-                .statuses
-                .iter()
-                .map(|(s, n)| {
-                    if *s == 0 {
-                        format!("network error ×{n}")
-                    } else {
-                        format!("{s} ×{n}")
-                    }
-                })
-                .collect();
-            let write = |f: &mut crate::Finding| {
-                f.count = failures;
-                if failed {
-                    f.evidence.note(req);
-                }
-                f.metrics.insert("failures".into(), Metric::Num(failures as f64));
-                f.metrics.insert("requests".into(), Metric::Num(requests as f64));
-                f.metrics
-                    .insert("error_rate".into(), Metric::Text(format!("{:.0}%", rate * 100.0)));
-                f.metrics.insert("in_10s".into(), Metric::Num(in_window as f64));
-                f.metrics.insert("statuses".into(), Metric::Text(statuses.join(", ")));
-                if let Some(r) = &retried {
-                    f.metrics.insert("retries".into(), Metric::Text(r.clone()));
-                    f.metrics
-                        .insert("retry_delays_ms".into(), Metric::Text(delays.join(", ")));
-                }
-                f.severity = if rate >= error_rate && !recovered {
-                    Severity::Error
-                } else {
-                    Severity::Warning
-                };
-                f.title = format!(
-                    "{label} failed {failures} of {requests} times ({:.0}%): {}{}",
-                    rate * 100.0,
-                    statuses.join(", "),
-                    retried.as_ref().map(|r| format!("; {r}")).unwrap_or_default()
-                );
-                f.advice = "Find out why it fails (the status and the server log), stop retrying what cannot \
-                            succeed (back off, or cap retries), and surface the failure instead of swallowing it."
-                    .into();
-            };
-            // A success only updates the counts: the finding's times stay its failures'.
-            match out.get_mut(ID, key) {
-                Some(f) if !failed => write(f),
-                _ => out.upsert(ID, key, at, write),
-            }
+            write_finding(e, cfg, req, failed, rate, key, label, at, out);
         }
         let now = at;
         evict_oldest(

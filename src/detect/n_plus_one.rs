@@ -206,7 +206,7 @@ impl Burst {
 
     /// Keeps purged bursts for reuse, up to `PURGE_FLOOR`, those whose buffers are
     /// no larger than a usual burst's.
-    fn keep_spares(spare: &mut Vec<Burst>, gone: impl Iterator<Item = (u64, Burst)>) {
+    fn keep_spares(spare: &mut Vec<Box<Burst>>, gone: impl Iterator<Item = (u64, Box<Burst>)>) {
         for (_, b) in gone {
             let small = b.requests.capacity() <= 8
                 && b.values.capacity() <= 8
@@ -250,11 +250,14 @@ struct Recent {
 
 pub struct NPlusOne {
     cfg: NPlusOneConfig,
-    bursts: crate::model::bounded::IdMap<Burst>,
+    /// Boxed: most requests start a burst or two, and a burst (about 200 bytes)
+    /// was moved out of `spare` and into the table each time (and the table's
+    /// purges walked them all); a box is a pointer's move.
+    bursts: crate::model::bounded::IdMap<Box<Burst>>,
     /// Bursts purged, kept for their buffers (up to `PURGE_FLOOR`): most requests
     /// start a burst or two of their own (one per position that could vary), which
     /// the next purge drops; reused, they cost no allocation.
-    spare: Vec<Burst>,
+    spare: Vec<Box<Burst>>,
     /// `candidates`' buffer, kept between requests (empty between them; see `recycle`).
     scratch: Vec<Candidate<'static>>,
     /// Recent requests: their URLs (evidence) and the bursts they joined.
@@ -290,8 +293,8 @@ type Candidate<'a> = (u64, Hole, &'a str);
 fn candidates<'a>(req: &'a Request, cfg: &NPlusOneConfig, out: &mut Vec<Candidate<'a>>) {
     out.clear();
     let p = req.parts();
-    with_collected("", urls::segments(p.path), |segs| {
-        with_collected(("", ""), urls::query_pairs(p.query), |pairs| {
+    with_collected(urls::segments(p.path), |segs| {
+        with_collected(urls::query_pairs(p.query), |pairs| {
             crate::model::sort::sort_unstable(pairs);
             candidates_of(req, cfg, segs, pairs, out)
         })
@@ -441,7 +444,7 @@ impl NPlusOne {
             Hole::Body => return "",
             _ if value.is_some() => value,
             Hole::Path { index, .. } => urls::segments(p.path).nth(index),
-            Hole::Query { index } => with_collected(("", ""), urls::query_pairs(p.query), |pairs| {
+            Hole::Query { index } => with_collected(urls::query_pairs(p.query), |pairs| {
                 crate::model::sort::sort_unstable(pairs);
                 pairs.get(index).map(|(_, v)| *v)
             }),
@@ -676,7 +679,7 @@ impl Detector for NPlusOne {
             let b = self
                 .bursts
                 .entry(*key)
-                .or_insert_with(|| self.spare.pop().unwrap_or_else(Burst::empty));
+                .or_insert_with(|| self.spare.pop().unwrap_or_else(|| Box::new(Burst::empty())));
             // A member starts close to the previous one's start, or to the previous
             // one's answer (a loop awaiting each, however long the round trips).
             let next = req.start - b.last_start <= gap || (req.start - b.latest_end).abs() <= gap;

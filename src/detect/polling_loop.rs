@@ -676,8 +676,11 @@ impl Detector for PollingLoop {
         }
         // Uploads on a timer (analytics, replay, error reports) are not polls.
         // Nor are long polls, which the server's answers pace.
-        if let Some(t) = tally.filter(|t| !sends_only(g.back, t.varying) && !t.held) {
-            report(cfg, t, req, page, out);
+        // (Tested in place: `Option::filter` moved the tally, about 100 bytes, per request.)
+        if let Some(t) = tally {
+            if !sends_only(g.back, t.varying) && !t.held {
+                report(cfg, t, req, page, out);
+            }
         }
         let now = req.start;
         if self.groups.len() > MAX_GROUPS {

@@ -101,6 +101,10 @@ const MAX_PENDING: usize = 64;
 const KEEP: usize = 10;
 
 /// One request as this detector sees it, and once judged, its place in a chain.
+/// `repr(C)`, the fields a judgment reads of every node in reach first: the scan
+/// then touches the start of each node, not fields spread over its 250-odd bytes
+/// (data-cache misses).
+#[repr(C)]
 struct Node {
     id: u64,
     start: f64,
@@ -109,29 +113,29 @@ struct Node {
     last_end: Option<f64>,
     /// Which endpoint it asked (see `endpoint`).
     endpoint: u64,
-    url: String,
-    /// Where `url` is cut (see `Request::cut`), for `IdPlaces`.
-    cut: Option<urls::Cut>,
-    method: String,
-    values: Vec<String>,
     /// The lengths of `values` (see `lengths`).
     value_lengths: u64,
-    source: Option<String>,
-    caller: Option<Caller>,
+    aborted: bool,
+    decided: bool,
     from_devtools: bool,
     retry: bool,
-    aborted: bool,
     /// Judged without waiting any longer for DevTools' entry.
     forced: bool,
-    decided: bool,
+    /// Every link on the path was seen through the initiator stack.
+    causal: bool,
     pred: Option<u64>,
     head: u64,
     depth: usize,
     /// Sum and longest of the durations along the path from the head.
     sum: f64,
     longest: f64,
-    /// Every link on the path was seen through the initiator stack.
-    causal: bool,
+    url: String,
+    /// Where `url` is cut (see `Request::cut`), for `IdPlaces`.
+    cut: Option<urls::Cut>,
+    method: String,
+    values: Vec<String>,
+    source: Option<String>,
+    caller: Option<Caller>,
     /// How this request was linked: `await`, `Promise.then`... or `timing`.
     link: Option<String>,
 }

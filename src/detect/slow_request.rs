@@ -188,9 +188,17 @@ impl SlowRequest {
         let Some(total) = total else { return };
         let cfg = &self.cfg;
         let slow = total > cfg.total_ms || ttfb.is_some_and(|w| w > cfg.ttfb_ms);
-        if !slow {
-            return;
+        if slow {
+            self.report(req, total, ttfb, streamed, out);
         }
+    }
+
+    /// The finding for a slow request (most requests are not: kept out of `check`,
+    /// which runs for every request, so its code stays small).
+    #[cold]
+    #[inline(never)]
+    fn report(&mut self, req: &Request, total: f64, ttfb: Option<f64>, streamed: bool, out: &mut Findings) {
+        let cfg = &self.cfg;
         // Counted once; a second settle (DevTools' timings) updates the finding.
         let first_time = req.count_once(SLOT);
         let (key, label) = (req.endpoint_key(), req.endpoint_label());

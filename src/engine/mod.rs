@@ -299,7 +299,12 @@ impl Engine {
                 let Some(&id) = self.by_page_id.get(&e.id) else {
                     return;
                 };
-                let Some((first_end, newly_aborted, key)) = self.edit(id, |r| {
+                // Of the request's heap, the end changes only the three headers it may carry.
+                let headers = |r: &Request| {
+                    use size::HeapSize as _;
+                    r.content_type.heap_bytes() + r.content_encoding.heap_bytes() + r.cache_control.heap_bytes()
+                };
+                let Some((first_end, newly_aborted, key)) = self.edit_part(id, headers, |r| {
                     // What the page read wins; what DevTools said stays where the page read nothing.
                     if e.content_type.is_some() {
                         r.content_type = e.content_type.clone();
@@ -396,6 +401,16 @@ impl Engine {
                     }
                 }
             }
+            // What the page did besides requests: rarer than requests' events, and kept
+            // out of this function's code, which every request's events run through.
+            _ => self.apply_page_event(event),
+        }
+    }
+
+    /// `apply` for an event that is not a request's.
+    #[inline(never)]
+    fn apply_page_event(&mut self, event: &Event) {
+        match event {
             Event::Route(r) => {
                 if self.page.routes.len() < MAX_PAGE_HISTORY {
                     self.page.routes.push((r.t, r.url.clone()));
@@ -438,6 +453,7 @@ impl Engine {
             Event::Unknown => {
                 self.stats.dropped += 1;
             }
+            Event::Page(_) | Event::RequestStart(_) | Event::RequestEnd(_) | Event::Network(_) => {}
         }
     }
 
@@ -509,6 +525,31 @@ impl Engine {
         let before = size::request_bytes(r);
         let out = change(r);
         self.request_bytes = self.request_bytes + size::request_bytes(r) - before;
+        Some(out)
+    }
+
+    /// [`Engine::edit`] of a change that moves only the heap bytes `part` counts
+    /// (a request's end changes three of its fields): the ring's count moves by
+    /// their difference, without summing every field of the record twice.
+    fn edit_part<T>(
+        &mut self,
+        id: u64,
+        part: impl Fn(&Request) -> usize,
+        change: impl FnOnce(&mut Request) -> T,
+    ) -> Option<T> {
+        let first = self.requests.front()?.id;
+        let r = self.requests.get_mut(id.checked_sub(first)? as usize)?;
+        #[cfg(debug_assertions)]
+        let whole = size::request_bytes(r);
+        let before = part(r);
+        let out = change(r);
+        self.request_bytes = self.request_bytes + part(r) - before;
+        #[cfg(debug_assertions)]
+        debug_assert_eq!(
+            size::request_bytes(r) + before,
+            whole + part(r),
+            "the change moved heap bytes `part` does not count"
+        );
         Some(out)
     }
 
