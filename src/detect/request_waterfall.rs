@@ -191,7 +191,9 @@ fn endpoint(req: &Request) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = urls::QuickHasher::default();
     let p = req.parts();
-    urls::write_lowercase(p.origin, &mut h);
+    // As written: a browser writes scheme and host in lower case (and two spellings
+    // of one host only keep requests apart, as before this was asked).
+    h.write(p.origin.as_bytes());
     h.write(p.path.as_bytes());
     req.op.hash(&mut h);
     h.finish()

@@ -12,8 +12,9 @@
 //! only its time to the first byte counts, however long the rest streams. A long
 //! poll is held at the server until there is news: the same request (cache-busters
 //! aside) started again as it was answered with a success (within 100 ms, before
-//! or after: an XHR's next poll starts before its `loadend`) is such a poll, and
-//! not slow (socket.io or SockJS held to HTTP polling). The first request of the
+//! or after: an XHR's next poll, a request of the same shape, starts before its
+//! `loadend`) is such a poll, and not slow (socket.io or SockJS held to HTTP
+//! polling). Only answers that took 100 ms or more are remembered for this. The first request of the
 //! loop is taken back out of its finding when it is all the finding holds. A slow
 //! failure retried at once, or requests that differ (`?month=1`, `?month=2`)
 //! awaited one by one, are each judged.
@@ -31,7 +32,6 @@
 
 use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
 use crate::detect::config::Config;
-use crate::model::bounded::IdMap;
 use crate::model::event::Outcome;
 use crate::model::finding::{Metric, Severity};
 use crate::model::request::Request;
@@ -60,95 +60,109 @@ pub const INFO: DetectorInfo = DetectorInfo {
 
 pub struct SlowRequest {
     cfg: SlowRequestConfig,
-    /// By request (`same_request`): the latest requests like it, newest first, to
-    /// tell a long poll (see `held`).
-    recent: IdMap<[Seen; RECENT_KEPT]>,
+    /// The latest answers that took `HELD_MS` or more, newest last: what a long
+    /// poll's next request starts from (see `held`). Most answers are quicker and
+    /// cost nothing here.
+    answers: VecDeque<Answer>,
     /// Requests taken back out of a finding as the first of a long poll: their
     /// later settles (DevTools' timings) are skipped too.
     taken_back: VecDeque<u64>,
+    /// The latest API requests' starts and shapes (`Request::shape_hash`), newest
+    /// last: an XHR's next poll starts before its `loadend`.
+    starts: VecDeque<(u64, f64, u64)>,
 }
 
-/// A request of a shape: when it started and was answered (NaN: not yet).
-#[derive(Clone, Copy)]
-struct Seen {
+/// A successful answer that took a while.
+struct Answer {
     id: u64,
-    start: f64,
     end: f64,
+    /// `same_request`'s hash.
+    same: u64,
+    /// It was counted as slow.
+    slow: bool,
 }
 
-/// Requests remembered per request key: several long polls may share one.
-const RECENT_KEPT: usize = 4;
-/// Request keys remembered at once (memory bound; all are forgotten past it).
-const MAX_SHAPES: usize = 1024;
+/// Answers this quick are no long poll's: nothing is remembered of them.
+const HELD_MS: f64 = 100.0;
+/// Answers remembered.
+const MAX_ANSWERS: usize = 16;
 /// A request starting this close to the answer of the same request is its next poll.
 const NEXT_POLL_MS: f64 = 100.0;
 /// Taken-back requests remembered.
 const MAX_TAKEN_BACK: usize = 16;
-
-const NOT_SEEN: Seen = Seen {
-    id: u64::MAX,
-    start: f64::NAN,
-    end: f64::NAN,
-};
+/// Request starts remembered.
+const MAX_STARTS: usize = 16;
 
 impl SlowRequest {
     pub fn new(cfg: &Config) -> Self {
         Self {
             cfg: cfg.slow_request.clone(),
-            recent: IdMap::default(),
+            answers: VecDeque::new(),
             taken_back: VecDeque::new(),
+            starts: VecDeque::new(),
         }
     }
 
-    /// The latest requests like `req` (made room for when it is new).
-    fn seen(&mut self, req: &Request) -> &mut [Seen; RECENT_KEPT] {
-        let shape = same_request(req);
-        if self.recent.len() >= MAX_SHAPES && !self.recent.contains_key(&shape) {
-            self.recent.clear();
+    /// The answer of the same request (`same`) that `start` is next to, if any.
+    fn answer_before(&self, id: u64, start: f64, same: impl Fn() -> u64) -> Option<usize> {
+        let near = |a: &Answer| a.id != id && (start - a.end).abs() <= NEXT_POLL_MS;
+        if !self.answers.iter().any(near) {
+            return None;
         }
-        self.recent.entry(shape).or_insert([NOT_SEEN; RECENT_KEPT])
+        let same = same();
+        self.answers.iter().position(|a| near(a) && a.same == same)
     }
 
-    /// `req` (answered at `end`) is part of a long poll: it started as another of
-    /// its shape was answered, or another started as it was answered.
-    fn held(&mut self, req: &Request, end: f64) -> bool {
-        let seen = self.seen(req);
-        match seen.iter_mut().find(|s| s.id == req.id) {
-            Some(s) => s.end = end,
-            None => {
-                seen.rotate_right(1);
-                seen[0] = Seen {
-                    id: req.id,
-                    start: req.start,
-                    end,
-                };
-            }
+    /// `req`, answered with a success at `end` after a while, is a long poll's next
+    /// poll: it started as the same request was answered (within `NEXT_POLL_MS`,
+    /// before or after: an XHR's next poll starts before its `loadend`). It is
+    /// remembered (once) for the next one to be judged by.
+    fn held(&mut self, req: &Request, end: f64, slow: bool) -> bool {
+        if end - req.start < HELD_MS {
+            return false;
         }
-        seen.iter().any(|s| {
-            s.id != req.id && ((req.start - s.end).abs() <= NEXT_POLL_MS || (s.start - end).abs() <= NEXT_POLL_MS)
-        })
-    }
-
-    /// A request started as an earlier one of its shape was answered: that one was
-    /// the first of a long poll, held at the server, not slow. It is taken back out
-    /// of its finding when it is all the finding holds (more, and the endpoint is
-    /// slow anyway).
-    fn next_poll_started(&mut self, req: &Request, out: &mut Findings) {
-        let start = req.start;
-        let seen = self.seen(req);
-        let earlier = seen
+        let same = same_request(req);
+        // Its next poll started as it was being answered (by XHR: judged by shape,
+        // as that one's own URL is not at hand)...
+        let shape = req.shape_hash();
+        let next_started = self
+            .starts
             .iter()
-            .find(|s| s.id != req.id && (start - s.end).abs() <= NEXT_POLL_MS)
-            .map(|s| s.id);
-        if !seen.iter().any(|s| s.id == req.id) {
-            seen.rotate_right(1);
-            seen[0] = Seen {
+            .any(|&(id, start, s)| id != req.id && s == shape && (start - end).abs() <= NEXT_POLL_MS);
+        // ...or it started as the same request was answered.
+        let held = next_started || self.answer_before(req.id, req.start, || same).is_some();
+        if !self.answers.iter().any(|a| a.id == req.id) {
+            if self.answers.len() >= MAX_ANSWERS {
+                self.answers.pop_front();
+            }
+            self.answers.push_back(Answer {
                 id: req.id,
-                start,
-                end: f64::NAN,
-            };
+                end,
+                same,
+                slow: slow && !held,
+            });
         }
-        let Some(id) = earlier else { return };
+        held
+    }
+
+    /// A request started as the same request was answered: that one was the first
+    /// of a long poll, held at the server, not slow. It is taken back out of its
+    /// finding when it is all the finding holds (more, and the endpoint is slow
+    /// anyway).
+    fn next_poll_started(&mut self, req: &Request, out: &mut Findings) {
+        if self.starts.len() >= MAX_STARTS {
+            self.starts.pop_front();
+        }
+        self.starts.push_back((req.id, req.start, req.shape_hash()));
+        let Some(at) = self.answer_before(req.id, req.start, || same_request(req)) else {
+            return;
+        };
+        let a = &mut self.answers[at];
+        if !a.slow {
+            return;
+        }
+        a.slow = false;
+        let id = a.id;
         let key = req.endpoint_key();
         let alone = out
             .get_mut(ID, key)
@@ -173,11 +187,7 @@ impl SlowRequest {
         {
             return;
         }
-        // A long poll's answers are successes: a slow failure retried at once is slow.
-        let answered = req
-            .end
-            .filter(|_| (200..300).contains(&req.status) && req.outcome == Some(Outcome::Ok));
-        if req.is_api() && (self.taken_back.contains(&req.id) || answered.is_some_and(|end| self.held(req, end))) {
+        if self.taken_back.contains(&req.id) {
             return;
         }
         let ttfb = req.ttfb();
@@ -188,6 +198,13 @@ impl SlowRequest {
         let Some(total) = total else { return };
         let cfg = &self.cfg;
         let slow = total > cfg.total_ms || ttfb.is_some_and(|w| w > cfg.ttfb_ms);
+        // A long poll's answers are successes: a slow failure retried at once is slow.
+        let answered = req
+            .end
+            .filter(|_| req.is_api() && (200..300).contains(&req.status) && req.outcome == Some(Outcome::Ok));
+        if answered.is_some_and(|end| self.held(req, end, slow)) {
+            return;
+        }
         if slow {
             self.report(req, total, ttfb, streamed, out);
         }
