@@ -5,7 +5,9 @@
 //! completion: awaited one after another in one async function (or chained with
 //! `.then`). DevTools' initiator stack tells the cause: the later request ran in the
 //! same page function (or one scheduled from it), resumed from an `await` or a
-//! promise callback, and started within 50 ms after the previous one ended.
+//! promise callback, and started within 150 ms after the previous one ended (a
+//! page busy rendering resumes its `await` late; 50 ms for links known only by
+//! timing).
 //! Requests around the chain (analytics beacons, a poll, a prefetch) do not break
 //! it, and requests that merely follow each other do not make one: separate clicks
 //! (no `await` behind them), a timer or animation frame, another component.
@@ -29,6 +31,8 @@
 //! ## Thresholds
 //! - `min_requests` (3): requests in one chain.
 //! - `max_gap_ms` (50): from the previous request's end (its last byte) to the next start.
+//! - `await_gap_ms` (150): the same for a request whose stack says it resumed from
+//!   an `await` or a promise callback of the previous one's function.
 //! - `data_gap_ms` (150): the same, for a request that carries an id from that answer.
 //! - `max_overlap_ms` (2): a start this much before the previous end still follows it
 //!   (HAR times are rounded to the millisecond).
@@ -69,6 +73,10 @@ thresholds!(RequestWaterfallConfig {
     min_requests: usize = 3,
     /// A request starting this soon after the previous one ended continues the chain.
     max_gap_ms: f64 = 50.0,
+    /// ...or this soon, when its stack says it resumed from an `await` (or a
+    /// promise callback) of the function that sent the previous one: a page busy
+    /// rendering (a development build, a loaded machine) resumes late.
+    await_gap_ms: f64 = 150.0,
     /// A request whose URL carries an id from an answer follows it when it starts
     /// this soon after that answer's last byte (a data layer re-renders before it
     /// sends; nobody reads an answer and clicks that fast).
@@ -479,8 +487,19 @@ impl RequestWaterfall {
         // Whether a near one's answer had values: else no near one can be the one
         // whose value the URL carries (`carries` is false without values).
         let mut near_values = false;
-        // The oldest nodes, all out of reach (a millisecond to spare for rounding), need no look.
-        let from = self.reach.partition_point(|r| *r < b.start - 1.0).min(self.nodes.len());
+        // How long after an answer `b` may start and follow it (see `await_gap_ms`).
+        let gap = if b.caller.as_ref().is_some_and(Caller::is_continuation) {
+            self.cfg.await_gap_ms.max(self.cfg.max_gap_ms)
+        } else {
+            self.cfg.max_gap_ms
+        };
+        // The oldest nodes, all out of reach (a millisecond to spare for rounding;
+        // `reach` counts `max_gap_ms`), need no look.
+        let slack = 1.0 + (gap - self.cfg.max_gap_ms);
+        let from = self
+            .reach
+            .partition_point(|r| *r < b.start - slack)
+            .min(self.nodes.len());
         #[cfg(test)]
         let from = if self.full_scan { 0 } else { from };
         for (k, a) in self.nodes.range(from..).enumerate() {
@@ -490,11 +509,11 @@ impl RequestWaterfall {
             }
             busy |= a.end.is_none_or(|e| e > b.start);
             // `b` follows `a` when it starts after `a`'s call resolved and soon after its
-            // last byte: within `max_gap_ms` (near), or within `data_gap_ms` when its URL
+            // last byte: within `gap` (near), or within `data_gap_ms` when its URL
             // carries a value from `a`'s answer (by value).
             let (near, by_value) = match (a.end, a.last_end) {
                 (Some(end), Some(last)) if !a.aborted && b.start >= end.min(last) - self.cfg.max_overlap_ms => {
-                    let near = b.start - last <= self.cfg.max_gap_ms;
+                    let near = b.start - last <= gap;
                     let by_value = !near && b.start - last <= self.cfg.data_gap_ms && carries(&places, b, a);
                     (near, by_value)
                 }
@@ -1207,6 +1226,30 @@ mod tests {
             );
         }
         t.assert_none("request-waterfall");
+    }
+
+    #[test]
+    fn an_awaited_step_a_busy_page_resumes_late_still_continues_the_chain() {
+        // The wizard's third step resumed 60 ms after the second's answer (the page
+        // was rendering); a step resumed 300 ms after is something else's wait.
+        for (late, chain) in [(60.0, 4), (300.0, 2)] {
+            let mut t = Kit::new();
+            let mut start = 0.0;
+            for i in 0..4u64 {
+                let r = if i == 0 { None } else { Some("await") };
+                seen(
+                    &mut t,
+                    i,
+                    &format!("http://h/api/step?n={}", i + 1),
+                    start,
+                    start + 20.0,
+                    caller(DASH, r, &[]),
+                );
+                start += 20.0 + if i == 1 { late } else { 5.0 };
+            }
+            let longest = t.of("request-waterfall").iter().map(|f| f.count).max().unwrap_or(0);
+            assert_eq!(longest, if chain >= 3 { chain } else { 0 }, "{late} ms late");
+        }
     }
 
     #[test]
