@@ -236,13 +236,21 @@ mod tests {
     use crate::detect::testkit::*;
     use crate::model::event::{ConnectionClose, ConnectionOpen, Event, MemorySample};
 
-    fn open(t: &mut Kit, id: u64, url: &str, at: f64) {
+    fn connect(t: &mut Kit, kind: &str, id: u64, url: &str, at: f64) {
         t.engine.ingest(Event::ConnectionOpen(ConnectionOpen {
             id,
-            kind: "eventsource".into(),
+            kind: kind.into(),
             url: url.into(),
             t: at,
         }));
+    }
+
+    fn open(t: &mut Kit, id: u64, url: &str, at: f64) {
+        connect(t, "eventsource", id, url, at);
+    }
+
+    fn websocket(t: &mut Kit, id: u64, url: &str, at: f64) {
+        connect(t, "websocket", id, url, at);
     }
 
     fn close(t: &mut Kit, id: u64, at: f64) {
@@ -296,15 +304,6 @@ mod tests {
         }
         t.route(1000.0, "http://h/x");
         t.assert_none("connection-leak");
-    }
-
-    fn websocket(t: &mut Kit, id: u64, url: &str, at: f64) {
-        t.engine.ingest(Event::ConnectionOpen(ConnectionOpen {
-            id,
-            kind: "websocket".into(),
-            url: url.into(),
-            t: at,
-        }));
     }
 
     #[test]
