@@ -14,10 +14,10 @@
 //! aside) started again as it was answered with a success (within 100 ms, before
 //! or after: an XHR's next poll, a request of the same shape, starts before its
 //! `loadend`) is such a poll, and not slow (socket.io or SockJS held to HTTP
-//! polling). Only answers that took 100 ms or more are remembered for this. The first request of the
-//! loop is taken back out of its finding when it is all the finding holds. A slow
-//! failure retried at once, or requests that differ (`?month=1`, `?month=2`)
-//! awaited one by one, are each judged.
+//! polling). Only answers that took 100 ms or more are remembered for this. The
+//! first request of the loop is taken back out of its finding when it is all the
+//! finding holds. A slow failure retried at once, or requests that differ
+//! (`?month=1`, `?month=2`) awaited one by one, are each judged.
 //!
 //! ## Why it matters
 //! Whatever waits on a slow response waits visibly: spinners, blocked rendering,
