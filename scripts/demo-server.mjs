@@ -265,8 +265,6 @@ async function corpusApi(req, res, url, json) {
     res.end(JSON.stringify({ greeting: 'Welcome back', footer: 'All systems normal', cart: 'Your cart' }));
     return null;
   }
-  // A product-analytics host (mixpanel-browser's api_host): every batch of events
-  // acknowledged as Mixpanel's own server does with `verbose=1`.
   if (p === '/api/libs/sockets') return json(200, { open: socketsOpen });
   // Ollama's /api/chat as a local model streams it: NDJSON, the first token after
   // 300 ms (2.5 s when the model asked for is `cold`: Ollama loading it first),
@@ -288,6 +286,8 @@ async function corpusApi(req, res, url, json) {
     res.end(`${JSON.stringify({ model: 'llama3.2', message: { role: 'assistant', content: '' }, done: true, total_duration: 3900000000, eval_count: 30 })}\n`);
     return undefined;
   }
+  // A product-analytics host (mixpanel-browser's api_host): every batch of events
+  // acknowledged as Mixpanel's own server does with `verbose=1`.
   if (p.startsWith('/api/libs/mp/')) {
     for await (const chunk of req) void chunk;
     return json(200, { status: 1, error: null });
@@ -326,7 +326,8 @@ async function corpusApi(req, res, url, json) {
 
 // The corpus-libs chat page's socket.io server (the real one from npm, at
 // /socket.io/ on the same port): a message to each client every second, and how many
-// are connected now at /api/libs/sockets, so a test can tell the page's leak happened.
+// are connected now at /api/libs/sockets, so a test can tell the page's leak happened
+// (one count for every demo server in this process; a test process starts one).
 let socketsOpen = 0;
 function chatSockets(server) {
   const io = new SocketServer(server);

@@ -483,8 +483,7 @@ fn shape_hash(req: &Request) -> u64 {
 /// The exact request: [`signature`], hashed without building it.
 fn exact_hash(req: &Request) -> u64 {
     let mut h = urls::QuickHasher::default();
-    req.method.hash(&mut h);
-    urls::signature_hash_of(req.parts(), &mut h);
+    req.signature_hash_into(&mut h);
     req.body.hash(&mut h);
     h.finish()
 }

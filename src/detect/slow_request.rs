@@ -287,10 +287,9 @@ fn streamed(mime: &str) -> bool {
 /// the same again (socket.io's `?EIO=4&transport=polling&t=…&sid=…`). Requests that
 /// differ (`?month=1`, then `?month=2`, awaited one by one) are each judged.
 fn same_request(req: &Request) -> u64 {
-    use std::hash::{Hash, Hasher};
+    use std::hash::Hasher;
     let mut h = crate::model::urls::QuickHasher::default();
-    req.method.hash(&mut h);
-    crate::model::urls::signature_hash_of(req.parts(), &mut h);
+    req.signature_hash_into(&mut h);
     h.finish()
 }
 

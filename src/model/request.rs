@@ -277,6 +277,15 @@ impl Request {
     /// detail; hashing a URL's shape means scanning it, so it is computed once
     /// (ahead, on the CLI's reader thread: see [`Request::prepare`]). The method, URL
     /// and operation are not changed once a request is in the ring.
+    /// Feeds the method and the URL with cache-busters blanked (`urls::signature`)
+    /// into `h`: the same request asked again (polling-loop's exact request,
+    /// slow-request's long poll).
+    pub fn signature_hash_into<H: std::hash::Hasher>(&self, h: &mut H) {
+        use std::hash::Hash;
+        self.method.hash(h);
+        urls::signature_hash_of(self.parts(), h);
+    }
+
     pub fn shape_hash(&self) -> u64 {
         use std::hash::{Hash, Hasher};
         let h = self.shape_hash_cache.get();
