@@ -9,7 +9,9 @@
 //! they are left out, and so are beacons and `keepalive` sends (analytics, logs):
 //! nothing on the page waits for their answer. A streamed answer (NDJSON or JSON
 //! Lines, as a language model's tokens come from Ollama) is shown as it arrives:
-//! only its time to the first byte counts, however long the rest streams. A long
+//! only its time to the first byte counts, however long the rest streams. So is
+//! plain text that trickled in (an AI SDK's text stream in a recording): a body
+//! that took 1 s or more at under 16 KB/s. A long
 //! poll is held at the server until there is news: the same request (cache-busters
 //! aside) started again as it was answered with a success (within 100 ms, before
 //! or after: an XHR's next poll, a request of the same shape, starts before its
@@ -191,7 +193,7 @@ impl SlowRequest {
             return;
         }
         let ttfb = req.ttfb();
-        let streamed = streamed(req.mime());
+        let streamed = streamed(req.mime()) || trickled(req);
         // A streamed answer: the wait for its first byte (the page's fetch resolves
         // then; DevTools' total runs to the stream's end).
         let total = if streamed { ttfb } else { req.duration() };
@@ -283,6 +285,23 @@ fn streamed(mime: &str) -> bool {
     )
 }
 
+/// Plain text that came in a trickle after its first byte: an AI SDK's text or data
+/// stream (`text/plain`, a token at a time) in a recording, where the total runs
+/// to the stream's end. Told by its pace: the body took a second or more and came
+/// at under 16 KB/s. A plain-text download held up by a slow network comes faster
+/// than that, and JSON is waited for whole, so it is never judged this way.
+fn trickled(req: &Request) -> bool {
+    /// Slower than this while the body arrives is a writer's pace, not a network's.
+    const TRICKLE_BYTES_PER_S: f64 = 16_384.0;
+    let Some(receive) = req.timings.as_ref().and_then(|t| t.receive) else {
+        return false;
+    };
+    let Some(bytes) = req.transfer_size.or(req.content_size).filter(|b| *b > 0) else {
+        return false;
+    };
+    receive >= 1_000.0 && req.mime() == "text/plain" && (bytes as f64) < TRICKLE_BYTES_PER_S * receive / 1_000.0
+}
+
 /// The method and URL, cache-busters aside (`?t=`, `?_=`), hashed: a long poll asks
 /// the same again (socket.io's `?EIO=4&transport=polling&t=…&sid=…`). Requests that
 /// differ (`?month=1`, then `?month=2`, awaited one by one) are each judged.
@@ -357,6 +376,39 @@ mod tests {
             "POST /api/chat took 2.5 s to its first byte (a streamed answer)"
         );
         assert_eq!(f.severity, crate::Severity::Warning);
+    }
+
+    #[test]
+    fn a_plain_text_stream_in_a_recording_counts_its_first_byte_only() {
+        // An AI SDK chat answer (`text/plain`, a token at a time) in a HAR: 400 ms
+        // to the first token, then 8 s of text, 6 KB in all.
+        let text = |wait: f64, receive: f64, bytes: u64| {
+            move |n: &mut crate::model::event::NetworkEntry| {
+                n.method = "POST".into();
+                n.mime_type = Some("text/plain; charset=utf-8".into());
+                n.wait = Some(wait);
+                n.transfer_size = Some(bytes);
+                n.timings = Some(Timings {
+                    wait: Some(wait),
+                    receive: Some(receive),
+                    ..Timings::default()
+                });
+            }
+        };
+        let mut t = Kit::new();
+        t.net("http://h/api/chat", 0.0, 8_400.0, text(400.0, 8_000.0, 6_000));
+        t.assert_none("slow-request");
+        // A 2 MB text file downloaded over a slow link for 8 s is slow all the same.
+        let mut t = Kit::new();
+        t.net("http://h/export.txt", 0.0, 8_400.0, text(400.0, 8_000.0, 2_000_000));
+        assert_eq!(t.only("slow-request").title, "POST /export.txt took 8.4 s");
+        // JSON trickled as slowly is waited for whole.
+        let mut t = Kit::new();
+        t.net("http://h/api/rows", 0.0, 8_400.0, |n| {
+            text(400.0, 8_000.0, 6_000)(n);
+            n.mime_type = Some("application/json".into());
+        });
+        assert_eq!(t.only("slow-request").title, "POST /api/rows took 8.4 s");
     }
 
     #[test]
