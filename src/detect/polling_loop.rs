@@ -483,7 +483,7 @@ fn shape_hash(req: &Request) -> u64 {
 /// The exact request: [`signature`], hashed without building it.
 fn exact_hash(req: &Request) -> u64 {
     let mut h = urls::QuickHasher::default();
-    req.signature_hash_into(&mut h);
+    h.write_u64(req.signature_hash());
     req.body.hash(&mut h);
     h.finish()
 }

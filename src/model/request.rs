@@ -97,6 +97,8 @@ pub struct Request {
     /// Not an `Option`: with `url_cut` the record keeps its size, which the ring's
     /// byte budget counts (a larger record would change what a flood evicts).
     shape_hash_cache: std::cell::Cell<u64>,
+    /// [`Request::signature_hash`], computed once; 0 until then (as `shape_hash_cache`).
+    signature_hash_cache: std::cell::Cell<u64>,
     /// Where the URL is cut (see [`Request::parts`]), `Cut::NONE` until first asked.
     url_cut: std::cell::Cell<urls::Cut>,
 }
@@ -277,13 +279,21 @@ impl Request {
     /// detail; hashing a URL's shape means scanning it, so it is computed once
     /// (ahead, on the CLI's reader thread: see [`Request::prepare`]). The method, URL
     /// and operation are not changed once a request is in the ring.
-    /// Feeds the method and the URL with cache-busters blanked (`urls::signature`)
-    /// into `h`: the same request asked again (polling-loop's exact request,
+    /// The method and the URL with cache-busters blanked (`urls::signature`),
+    /// hashed once: the same request asked again (polling-loop's exact request,
     /// slow-request's long poll).
-    pub fn signature_hash_into<H: std::hash::Hasher>(&self, h: &mut H) {
-        use std::hash::Hash;
-        self.method.hash(h);
-        urls::signature_hash_of(self.parts(), h);
+    pub fn signature_hash(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let h = self.signature_hash_cache.get();
+        if h != 0 {
+            return h;
+        }
+        let mut hasher = urls::QuickHasher::default();
+        self.method.hash(&mut hasher);
+        urls::signature_hash_of(self.parts(), &mut hasher);
+        let h = hasher.finish();
+        self.signature_hash_cache.set(h);
+        h
     }
 
     pub fn shape_hash(&self) -> u64 {
