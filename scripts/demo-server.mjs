@@ -349,6 +349,13 @@ export function startDemoServer(port = 0) {
       api(req, res, url).catch(() => res.destroy());
       return;
     }
+    // A React Server Components payload, as Next.js's app router asks for a page on
+    // navigation and prefetches one per link in view (the corpus blog index).
+    if (url.pathname.startsWith('/corpus/blog/') && url.searchParams.has('_rsc')) {
+      res.writeHead(200, { 'content-type': 'text/x-component', 'cache-control': 'no-store', vary: 'RSC, Next-Router-Prefetch' });
+      res.end(`0:["$","article",null,{"children":"${url.pathname.slice('/corpus/blog/'.length)}"}]\n`);
+      return;
+    }
     if (url.pathname === '/favicon.ico') {
       res.writeHead(204, { 'cache-control': 'max-age=86400' });
       res.end();

@@ -665,7 +665,8 @@ impl NPlusOne {
 
 impl Detector for NPlusOne {
     fn on_start(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
-        if !req.is_api() || req.excluded_from_repeats() {
+        // A router prefetching the page behind each link in view asks for pages, not items.
+        if !req.is_api() || req.excluded_from_repeats() || req.is_route_payload() {
             return;
         }
         let gap = self.cfg.max_gap_ms;
@@ -907,6 +908,41 @@ mod tests {
         assert_eq!(often.engine.findings(), found);
         // Read twice in a row: the same, with nothing left to write.
         assert_eq!(once.engine.findings(), found);
+    }
+
+    #[test]
+    fn near_miss_a_router_prefetching_each_link_in_view_is_no_n_plus_one() {
+        // A blog index's eight links come into view; the router prefetches each
+        // page's payload, five at a time. The posts' own API, asked per post, is an N+1.
+        let slugs = [
+            "how-we-ship",
+            "rust-in-prod",
+            "edge-caching",
+            "a-b-tests",
+            "hiring-2026",
+            "postmortem-may",
+            "design-tokens",
+            "release-notes-41",
+        ];
+        for page in [
+            "http://h/blog/{s}?_rsc=1ld0r",
+            "http://h/_next/data/k2Xc9/blog/{s}.json",
+            "http://h/blog/{s}/_payload.json",
+            "http://h/blog/{s}/__data.json",
+            "http://h/page-data/blog/{s}/page-data.json",
+            "http://h/api/posts/{s}",
+        ] {
+            let mut t = Kit::new();
+            for (i, s) in slugs.iter().enumerate() {
+                let at = 1000.0 + (i / 5) as f64 * 40.0 + i as f64;
+                t.request(i as u64, "GET", &page.replace("{s}", s), at, at + 35.0);
+            }
+            if page.contains("/api/") {
+                assert_eq!(t.only("n-plus-one").count, 8);
+            } else {
+                t.assert_none("n-plus-one");
+            }
+        }
     }
 
     #[test]

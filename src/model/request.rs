@@ -381,6 +381,11 @@ impl Request {
         (!(no_body || implausible)).then_some(transfer)
     }
 
+    /// A framework's route payload (see `urls::is_route_payload`).
+    pub fn is_route_payload(&self) -> bool {
+        urls::is_route_payload(self.parts())
+    }
+
     /// Requests an app makes from code (fetch/XHR), as opposed to documents and assets.
     pub fn is_api(&self) -> bool {
         matches!(self.api, Api::Fetch | Api::Xhr)

@@ -414,6 +414,19 @@ pub fn query_pairs(query: &str) -> impl Iterator<Item = (&str, &str)> + Clone {
         .map(|p| split_once_byte(p, b'=').unwrap_or((p, "")))
 }
 
+/// A web framework's route payload: the data of a page the router loads on
+/// navigation and prefetches for links in view, one request per link (Next.js's
+/// `?_rsc=` and `/_next/data/…json`, Nuxt's `_payload.json`, SvelteKit's
+/// `__data.json`, Gatsby's `page-data.json`). Pages, not items of a list.
+pub fn is_route_payload(p: Parts) -> bool {
+    let path = p.path;
+    path.starts_with("/_next/data/")
+        || path.ends_with("/_payload.json")
+        || path.ends_with("/__data.json")
+        || (path.starts_with("/page-data/") && path.ends_with("/page-data.json"))
+        || (!p.query.is_empty() && query_pairs(p.query).any(|(name, _)| name == "_rsc"))
+}
+
 /// A cache-buster or timestamp parameter (`_`, `t`, `ts`, `cb`...): its value is noise.
 pub fn is_volatile_param(name: &str) -> bool {
     VOLATILE_PARAMS.iter().any(|v| v.eq_ignore_ascii_case(name))

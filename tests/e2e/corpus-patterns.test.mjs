@@ -119,6 +119,16 @@ test('n-plus-one: a product grid loading each product by slug from a 1 ms local 
   assert.equal(all.length, 1, JSON.stringify(all.map((x) => x.title)));
 });
 
+test('near miss: a router prefetching the page behind each of ten links in view (Next.js ?_rsc=) is no N+1', async () => {
+  await open('blog-links.html');
+  await until(() => tab.page.eval('window.corpus.prefetched === 10'), { what: 'the prefetches' });
+  await sleep(500);
+  const report = await tab.fullReport();
+  const rsc = report.events.filter((e) => e.type === 'request_start' && e.url.includes('?_rsc='));
+  assert.equal(rsc.length, 10, 'the panel saw the ten prefetches');
+  await quiet('the blog index');
+});
+
 test('near miss: Promise.all of five different endpoints on load is quiet', async () => {
   await open('dashboard.html');
   await until(() => tab.page.eval(`document.getElementById('out').textContent.includes('notifications')`), { what: 'the dashboard' });
