@@ -5,7 +5,10 @@
 //! open connection to the same URL, a number of open connections that keeps growing
 //! (4 or more at once, each new peak reported), and connections still open a second
 //! after a route change they were opened before (the component that opened them is
-//! gone). The second is the screen's own cleanup: React unmounts the old screen
+//! gone). Not the app's own connection: one opened as the app started, before any
+//! route change, and never opened again while open (a notifications socket in a
+//! provider at the root, a dev server's hot-reload socket) is meant to outlive
+//! every screen. The grace second is the screen's own cleanup: React unmounts the old screen
 //! just after the URL changes, and a widget that disconnects in its effect's
 //! cleanup (socket.io's `socket.disconnect()`) closes its socket then. A socket that
 //! failed to connect or that the server closed is closed, not leaked (a client
@@ -63,6 +66,9 @@ struct Open {
     route_epoch: usize,
     /// Already counted as left open after a route change.
     counted: bool,
+    /// Another connection to its endpoint was opened while it was open: a screen
+    /// that connects on each visit, not the app's one connection.
+    repeated: bool,
 }
 
 /// A route change whose grace has not run out yet.
@@ -97,7 +103,11 @@ impl ConnectionLeak {
         let Some(p) = self.pending.take_if(|p| now >= p.t + self.cfg.route_grace_ms) else {
             return;
         };
-        for o in self.open.values_mut().filter(|o| o.route_epoch < p.epoch) {
+        // One connection opened as the app started (before any route change) and never
+        // opened again is the app's own (a notifications socket in a provider, a dev
+        // server's hot-reload socket): it is meant to outlive every screen.
+        let left = |o: &Open| o.route_epoch < p.epoch && (o.route_epoch > 0 || o.repeated);
+        for o in self.open.values_mut().filter(|o| left(o)) {
             let kind = Self::label(&o.kind);
             let parts = urls::parts(&o.url);
             let first = !o.counted;
@@ -161,6 +171,12 @@ impl ConnectionLeak {
     }
 }
 
+/// The same origin and path (socket.io puts a new session id in each socket's query).
+fn same_endpoint(a: &str, b: &str) -> bool {
+    let (a, b) = (urls::parts(a), urls::parts(b));
+    a.origin == b.origin && a.path == b.path
+}
+
 impl Detector for ConnectionLeak {
     fn on_start(&mut self, req: &crate::model::request::Request, _page: &PageState, out: &mut Findings) {
         // A request is the page's clock moving on too (sooner than its next sample).
@@ -177,6 +193,13 @@ impl Detector for ConnectionLeak {
                     return;
                 }
                 let route_epoch = page.routes.len();
+                let mut repeated = false;
+                for o in self.open.values_mut() {
+                    if o.kind == c.kind && same_endpoint(&o.url, &c.url) {
+                        o.repeated = true;
+                        repeated = true;
+                    }
+                }
                 self.open.insert(
                     c.id,
                     Open {
@@ -185,6 +208,7 @@ impl Detector for ConnectionLeak {
                         t: c.t,
                         route_epoch,
                         counted: false,
+                        repeated,
                     },
                 );
                 self.same_url(&c.url, c.t, out);
@@ -284,7 +308,8 @@ mod tests {
     #[test]
     fn connections_kept_across_a_route_change_and_growth_are_flagged() {
         let mut t = Kit::new();
-        open(&mut t, 1, "http://h/a", 0.0);
+        t.route(0.0, "http://h/feed");
+        open(&mut t, 1, "http://h/a", 5.0);
         t.route(10.0, "http://h/next");
         open(&mut t, 2, "http://h/b", 20.0);
         open(&mut t, 3, "http://h/c", 30.0);
@@ -330,6 +355,7 @@ mod tests {
         // new session id in each socket's URL.
         let mut t = Kit::new();
         let sid = |n: u32| format!("ws://h/socket.io/?EIO=4&transport=websocket&sid=k{n}aZ93mQpXw2");
+        t.route(50.0, "http://h/chat");
         websocket(&mut t, 1, &sid(1), 100.0);
         t.route(3000.0, "http://h/settings");
         // Not yet: the old screen may still close it.
@@ -355,5 +381,27 @@ mod tests {
             "{}",
             f.title
         );
+    }
+
+    #[test]
+    fn the_apps_own_socket_outlives_screens_until_it_is_opened_again() {
+        let sid = |n: u32| format!("ws://h/socket.io/?EIO=4&transport=websocket&sid=k{n}aZ93mQpXw2");
+        // Opened once as the app starts (a provider at the root), and a dev server's
+        // hot-reload socket: the user goes back and forth, both stay open, by design.
+        let mut t = Kit::new();
+        websocket(&mut t, 1, &sid(1), 100.0);
+        websocket(&mut t, 2, "ws://localhost:5173/?token=Zx81qPm2", 120.0);
+        for (i, to) in ["settings", "chat", "settings", "chat"].iter().enumerate() {
+            t.route(2000.0 * (i + 1) as f64, &format!("http://h/{to}"));
+            sample(&mut t, 2000.0 * (i + 1) as f64 + 1500.0);
+        }
+        t.assert_none("connection-leak");
+        // The chat screen connecting on each visit while the first is open: that one
+        // was the screen's too, and both are left open.
+        websocket(&mut t, 3, &sid(3), 9000.0);
+        t.route(10_000.0, "http://h/settings");
+        sample(&mut t, 11_500.0);
+        let f = t.only("connection-leak");
+        assert_eq!(f.count, 2, "{f:#?}");
     }
 }

@@ -11,16 +11,25 @@
 // - `polling`: socket.io held to HTTP long polling (`transports: ['polling']`, as
 //   behind a proxy that drops WebSockets): each GET waits at the server until a
 //   message is there, and the next one starts when it is answered. No timer.
+// - `app`: one socket for the whole app, opened as it starts (outside the routes,
+//   as a notifications provider at the root does); the chat screen adds its
+//   listener on mount and removes it in its cleanup. No leak.
 import React, { useEffect, useState } from 'react';
 import { io } from 'socket.io-client';
 import { mount } from './_app.jsx';
 
 const params = new URLSearchParams(location.search);
 const mode = params.get('mode') || 'clean';
+const appSocket = mode === 'app' ? io() : null;
 
 function Chat() {
   const [messages, setMessages] = useState([]);
   useEffect(() => {
+    if (appSocket) {
+      const show = (m) => setMessages((list) => [...list.slice(-20), m]);
+      appSocket.on('message', show);
+      return () => appSocket.off('message', show);
+    }
     const socket =
       mode === 'down'
         ? // `?port=`: one the test made sure nothing listens on.

@@ -308,6 +308,19 @@ test('near miss: socket.io-client disconnected in its effect\'s cleanup, the use
   assert.deepEqual(requestFindings(report).map((x) => `${x.detector}: ${x.title}`), []);
 });
 
+test('near miss: one socket.io connection for the whole app, opened as it starts, outlives every screen: no leak', async () => {
+  await open('chat.html?mode=app');
+  await until(() => tab.page.eval(`document.querySelectorAll('#messages li').length > 0`), { what: 'a message over the socket' });
+  await backAndForth();
+  await sleep(3000);
+  const report = await tab.fullReport();
+  const routes = report.events.filter((e) => e.type === 'route').length;
+  console.log(`# ${routes} route changes, ${await socketsOpen()} socket(s) open at the server`);
+  assert.ok(routes >= 5, 'the panel saw the route changes');
+  assert.ok(report.events.some((e) => e.type === 'connection_open' && e.url.includes('/socket.io/')), 'the panel saw the socket');
+  assert.deepEqual(connectionFindings(report).map((x) => x.title), []);
+});
+
 test('socket.io-client never disconnected: each visit to the chat leaves sockets open, growing', async () => {
   await open('chat.html?mode=leak');
   await until(() => tab.page.eval(`document.querySelectorAll('#messages li').length > 0`), { what: 'a message over the socket' });
