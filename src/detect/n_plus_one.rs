@@ -666,7 +666,8 @@ impl NPlusOne {
 impl Detector for NPlusOne {
     fn on_start(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
         // A router prefetching the page behind each link in view asks for pages, not items.
-        if !req.is_api() || req.excluded_from_repeats() || req.is_route_payload() {
+        // Nor are a map's tiles items: they are pieces of one picture.
+        if !req.is_api() || req.excluded_from_repeats() || req.is_route_payload() || urls::is_map_tile(req.parts()) {
             return;
         }
         let gap = self.cfg.max_gap_ms;
@@ -943,6 +944,43 @@ mod tests {
                 t.assert_none("n-plus-one");
             }
         }
+    }
+
+    #[test]
+    fn near_miss_a_map_fetching_a_screenful_of_tiles_is_no_n_plus_one() {
+        // A 5 × 4 grid of vector tiles, as MapLibre or Mapbox GL fetch them.
+        for tpl in [
+            "https://api.mapbox.com/v4/mapbox.mapbox-streets-v8/14/{x}/{y}.vector.pbf?access_token=pk.eyJ1Ijoi",
+            "https://tiles.example.com/data/v3/14/{x}/{y}.pbf",
+            "http://localhost:3000/tiles/14/{x}/{y}@2x.png",
+            "https://maps.example.com/tile?layer=roads&z=14&x={x}&y={y}",
+            "https://wmts.example.com/wmts?SERVICE=WMTS&REQUEST=GetTile&TileMatrix=14&TileCol={x}&TileRow={y}",
+        ] {
+            let mut t = Kit::new();
+            let mut i = 0u64;
+            for y in 5447..5451u32 {
+                for x in 8190..8195u32 {
+                    let at = 1000.0 + i as f64 * 3.0;
+                    let url = tpl.replace("{x}", &x.to_string()).replace("{y}", &y.to_string());
+                    t.request(i, "GET", &url, at, at + 60.0);
+                    i += 1;
+                }
+            }
+            t.assert_none("n-plus-one");
+        }
+        // Orders by year and id are items, though three numbers end the path.
+        let mut t = Kit::new();
+        for i in 0..6u64 {
+            let at = 1000.0 + i as f64 * 3.0;
+            t.request(
+                i,
+                "GET",
+                &format!("http://h/api/orders/2026/{}", 81_000 + i),
+                at,
+                at + 60.0,
+            );
+        }
+        assert_eq!(t.only("n-plus-one").count, 6);
     }
 
     #[test]

@@ -427,6 +427,33 @@ pub fn is_route_payload(p: Parts) -> bool {
         || (!p.query.is_empty() && query_pairs(p.query).any(|(name, _)| name == "_rsc"))
 }
 
+/// A map tile: a zoom level, column and row in the path (`/14/8190/5447.pbf`,
+/// `/14/8190/5447@2x.png`) or the query (`?z=14&x=8190&y=5447`, WMTS's `TileRow`
+/// and `TileCol`). A map library fetches a screenful of them at once.
+pub fn is_map_tile(p: Parts) -> bool {
+    let number = |s: &str| !s.is_empty() && s.len() <= 9 && s.bytes().all(|b| b.is_ascii_digit());
+    // The row may carry a scale and an extension: `5447`, `5447.vector.pbf`, `5447@2x.png`.
+    let row = |s: &str| number(s.split(['.', '@']).next().unwrap_or(""));
+    let zoom = |s: &str| number(s) && s.len() <= 2;
+    let mut seg = segments(p.path);
+    let (mut a, mut b) = (seg.next(), seg.next());
+    for c in seg {
+        if a.is_some_and(zoom) && b.is_some_and(number) && row(c) {
+            return true;
+        }
+        (a, b) = (b, Some(c));
+    }
+    if p.query.is_empty() {
+        return false;
+    }
+    let has = |names: &[&str]| {
+        names
+            .iter()
+            .all(|n| query_pairs(p.query).any(|(k, v)| k.eq_ignore_ascii_case(n) && number(v)))
+    };
+    has(&["z", "x", "y"]) || has(&["tilerow", "tilecol"])
+}
+
 /// A cache-buster or timestamp parameter (`_`, `t`, `ts`, `cb`...): its value is noise.
 pub fn is_volatile_param(name: &str) -> bool {
     VOLATILE_PARAMS.iter().any(|v| v.eq_ignore_ascii_case(name))
