@@ -12,6 +12,13 @@
 //! it, and requests that merely follow each other do not make one: separate clicks
 //! (no `await` behind them), a timer or animation frame, another component.
 //!
+//! React's fetch-on-render waterfalls are chains too (`render` link): nested
+//! components that each fetch in an effect, or suspend on a query, and mount their
+//! children only once their data is there. The stack shows React's scheduler
+//! rendering (`performWorkUntilDeadline` at its bottom, in development builds)
+//! rather than a user's input; such a request started within 150 ms of an answer
+//! follows the one that answered last.
+//!
 //! The shape decides, not the speed: on a local API four awaited requests take
 //! 30 ms and are still four sequential round trips, about 400 ms at 100 ms each
 //! (the title says so). The measured saving sets the severity. Without initiator
@@ -488,7 +495,7 @@ impl RequestWaterfall {
         // whose value the URL carries (`carries` is false without values).
         let mut near_values = false;
         // How long after an answer `b` may start and follow it (see `await_gap_ms`).
-        let gap = if b.caller.as_ref().is_some_and(Caller::is_continuation) {
+        let gap = if b.caller.as_ref().is_some_and(|c| c.is_continuation() || c.rendered) {
             self.cfg.await_gap_ms.max(self.cfg.max_gap_ms)
         } else {
             self.cfg.max_gap_ms
@@ -569,6 +576,27 @@ impl RequestWaterfall {
                     });
                     (best(same), c.resumed.clone())
                 }
+                // Sent by React rendering (a component's effect, or a query it suspended
+                // on) as an answer had just come: the update that answer made mounted it.
+                // No user clicks that fast; whatever answered last before it caused it.
+                // Of the answers just before it, another render's comes first, then one
+                // not sent by a timer (a poll ticking throughout answers often).
+                Some(c) if c.rendered => {
+                    let rank = |a: &Node| match &a.caller {
+                        Some(p) if p.rendered => 2,
+                        Some(p)
+                            if p.resumed
+                                .as_deref()
+                                .is_some_and(|r| r.starts_with("set") || r.contains("Frame")) =>
+                        {
+                            0
+                        }
+                        _ => 1,
+                    };
+                    let top = candidates().filter(|a| !same_key(a)).map(rank).max();
+                    let pick = best(candidates().filter(|a| !same_key(a) && Some(rank(a)) == top));
+                    (pick, Some("render".to_string()))
+                }
                 Some(_) => (None, None),
                 // Timing alone cannot tell a cause amid other traffic: only a request
                 // that started while nothing else was in flight follows the one that
@@ -577,8 +605,11 @@ impl RequestWaterfall {
                 None => (best(candidates().filter(|a| !same_key(a))), Some("timing".to_string())),
             }
         };
+        let rendered = link.as_deref() == Some("render");
         let (pred, link) = match (pred, by_data) {
+            // An id carried from an answer says more than the render that followed it.
             (None, Some(a)) => (Some(a), Some("data".to_string())),
+            (Some(_), Some(a)) if rendered => (Some(a), Some("data".to_string())),
             (pred, _) => (pred, link),
         };
         let from = pred
@@ -667,6 +698,7 @@ impl RequestWaterfall {
             "timing only (no initiator stacks)".to_string()
         };
         let awaited = n.causal && links.iter().all(|l| *l == "await");
+        let rendered = links.contains(&"render");
         let first_start = path.first().map_or(n.start, |p| p.start);
         let last_end = n.last_end.unwrap_or(n.start);
         let key = format!("chain-{head}");
@@ -688,6 +720,11 @@ impl RequestWaterfall {
                 "These depend on each other: have the server return what the next request needs in the first \
                  response (include/expand, one combined endpoint), or fetch the first one earlier (prefetch on \
                  hover, start it in the route loader)."
+            } else if rendered {
+                "Each was sent by a component that rendered only once the answer before it came (fetch on \
+                 render: effects or Suspense queries in nested components). Start them together from the route \
+                 or the parent (a route loader, `prefetchQuery` or `useSuspenseQueries`, `Promise.all`), or let \
+                 the children mount without waiting for the parent's data."
             } else {
                 "Start independent requests together (`Promise.all`, or parallel queries in your data layer) \
                  or serve them from one endpoint."
@@ -956,6 +993,15 @@ mod tests {
             function: function.into(),
             resumed: resumed.map(str::to_string),
             scheduled_by: scheduled_by.iter().map(|s| s.to_string()).collect(),
+            rendered: false,
+        }
+    }
+
+    /// A request sent while React rendered (an effect, a query a component suspended on).
+    fn rendered(function: &str) -> Caller {
+        Caller {
+            rendered: true,
+            ..caller(function, None, &[])
         }
     }
 
@@ -1087,6 +1133,88 @@ mod tests {
                 start + 400.0,
                 caller(DASH, None, &[]),
             );
+        }
+        t.assert_none("request-waterfall");
+    }
+
+    #[test]
+    fn nested_components_fetching_on_render_are_a_chain_amid_a_poll() {
+        // The page, its organisation, its projects: each component fetches in its
+        // effect once its parent had its data (React's scheduler at the bottom of the
+        // stack), StrictMode sending each twice; a poll ticks throughout.
+        let effect = "http://h/app.js#";
+        let mut t = Kit::new();
+        let mut id = 100;
+        for tick in 0..6 {
+            // Each tick answered just before the next level starts.
+            let at = tick as f64 * 20.0 + 5.0;
+            seen(
+                &mut t,
+                id,
+                "http://h/api/status",
+                at,
+                at + 30.0,
+                caller("http://h/app.js#poll", Some("setInterval"), &[]),
+            );
+            id += 1;
+        }
+        for (level, url) in [
+            "http://h/api/session",
+            "http://h/api/orgs/acme-42",
+            "http://h/api/projects",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let at = 1.0 + level as f64 * 40.0;
+            for copy in 0..2u64 {
+                seen(
+                    &mut t,
+                    level as u64 * 2 + copy,
+                    url,
+                    at + copy as f64,
+                    at + 30.0 + copy as f64,
+                    rendered(effect),
+                );
+            }
+        }
+        let f = t.only("request-waterfall");
+        assert_eq!(f.count, 3, "{f:#?}");
+        assert_eq!(text(&f, "linked_by"), "render");
+        assert!(
+            f.title
+                .starts_with("3 requests ran one after another: 3 sequential round trips"),
+            "{}",
+            f.title
+        );
+        assert!(f.advice.contains("fetch on render"), "{}", f.advice);
+        // The same components shown by a user's clicks (no render of React's
+        // scheduler behind them), as fast, are no chain.
+        let mut t = Kit::new();
+        for (level, url) in [
+            "http://h/api/session",
+            "http://h/api/orgs/acme-42",
+            "http://h/api/projects",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let at = 1.0 + level as f64 * 40.0;
+            seen(&mut t, level as u64, url, at, at + 30.0, caller(effect, None, &[]));
+        }
+        t.assert_none("request-waterfall");
+        // Rendered, but long after the answer before (the user opened it): no link.
+        let mut t = Kit::new();
+        for (level, url) in [
+            "http://h/api/session",
+            "http://h/api/orgs/acme-42",
+            "http://h/api/projects",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let at = 1.0 + level as f64 * 400.0;
+            seen(&mut t, level as u64, url, at, at + 30.0, rendered(effect));
         }
         t.assert_none("request-waterfall");
     }

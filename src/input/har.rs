@@ -396,10 +396,14 @@ impl Initiator {
             }
             next = p.parent.as_deref();
         }
+        // React's scheduler runs renders and their effects from a `MessageChannel`
+        // task, which leaves no asynchronous parent: its entry point names it.
+        let rendered = stack.frames.last().and_then(|f| f.function.as_deref()) == Some("performWorkUntilDeadline");
         Some(Caller {
             function,
             resumed,
             scheduled_by,
+            rendered,
         })
     }
 }

@@ -252,6 +252,13 @@ pub struct Caller {
     /// that scheduled the step it resumed from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scheduled_by: Vec<String>,
+    /// The task that sent it was React's scheduler rendering, or running the
+    /// effects of a render (`performWorkUntilDeadline` at the bottom of the stack,
+    /// as React 18 and 19 development builds name it): the page reacting to an
+    /// update such as an answer arriving, not to the user's input. A component that
+    /// fetches in its effect, or suspends on a query, after its parent's data came.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rendered: bool,
 }
 
 impl Caller {
