@@ -578,23 +578,14 @@ impl RequestWaterfall {
                 }
                 // Sent by React rendering (a component's effect, or a query it suspended
                 // on) as an answer had just come: the update that answer made mounted it.
-                // No user clicks that fast; whatever answered last before it caused it.
-                // Of the answers just before it, another render's comes first, then one
-                // not sent by a timer (a poll ticking throughout answers often).
+                // No user clicks that fast; whatever answered last before it caused it,
+                // another render's answer first. Not a timer's: a poll ticking throughout
+                // answers just before most things, and would head every chain.
                 Some(c) if c.rendered => {
-                    let rank = |a: &Node| match &a.caller {
-                        Some(p) if p.rendered => 2,
-                        Some(p)
-                            if p.resumed
-                                .as_deref()
-                                .is_some_and(|r| r.starts_with("set") || r.contains("Frame")) =>
-                        {
-                            0
-                        }
-                        _ => 1,
-                    };
-                    let top = candidates().filter(|a| !same_key(a)).map(rank).max();
-                    let pick = best(candidates().filter(|a| !same_key(a) && Some(rank(a)) == top));
+                    let other = |a: &&Node| !same_key(a) && !a.caller.as_ref().is_some_and(Caller::is_timer);
+                    let rendered = |a: &&Node| a.caller.as_ref().is_some_and(|p| p.rendered);
+                    let pick =
+                        best(candidates().filter(other).filter(rendered)).or_else(|| best(candidates().filter(other)));
                     (pick, Some("render".to_string()))
                 }
                 Some(_) => (None, None),
@@ -1202,6 +1193,14 @@ mod tests {
             let at = 1.0 + level as f64 * 40.0;
             seen(&mut t, level as u64, url, at, at + 30.0, caller(effect, None, &[]));
         }
+        t.assert_none("request-waterfall");
+        // A poll's answer heads no chain: a tab that rendered and fetched just as the
+        // poll answered, and its child after it, are two requests, not three.
+        let mut t = Kit::new();
+        let poll = caller("http://h/app.js#poll", Some("setInterval"), &[]);
+        seen(&mut t, 1, "http://h/api/status", 0.0, 10.0, poll);
+        seen(&mut t, 2, "http://h/api/tabs/billing", 20.0, 50.0, rendered(effect));
+        seen(&mut t, 3, "http://h/api/invoices", 60.0, 90.0, rendered(effect));
         t.assert_none("request-waterfall");
         // Rendered, but long after the answer before (the user opened it): no link.
         let mut t = Kit::new();

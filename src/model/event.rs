@@ -262,6 +262,14 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// Resumed from a timer or a frame callback (a poll's tick, an animation).
+    pub fn is_timer(&self) -> bool {
+        matches!(
+            self.resumed.as_deref(),
+            Some("setTimeout" | "setInterval" | "requestAnimationFrame" | "requestIdleCallback")
+        )
+    }
+
     /// Resumed from a promise the code awaited or chained on (as opposed to a
     /// timer, an animation frame, a message or an event).
     pub fn is_continuation(&self) -> bool {
