@@ -27,6 +27,11 @@
 //!   makes it a warning, an error; info below.
 //! - `thrashing_ms` (30): forced style and layout over this is called layout
 //!   thrashing (a warning).
+//!
+//! A script file's own evaluation (the task invoked by its URL; not an inline
+//! script) served from a local development host (`dev-build-in-production`'s list) that blocked input under
+//! `error_blocking_ms` is information, and says so: a development bundle evaluates
+//! several times slower than the production build. Longer, it is long in any build.
 
 use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
 use crate::model::event::{Event, ReactRenders, TaskScript};
@@ -53,6 +58,7 @@ pub const INFO: DetectorInfo = DetectorInfo {
     build: |c| {
         Box::new(LongTaskDetector {
             cfg: c.long_task.clone(),
+            local_suffixes: c.dev_build_in_production.local_suffixes.clone(),
             requests: VecDeque::new(),
             popped: 0,
             index: Default::default(),
@@ -66,6 +72,8 @@ const MAX_RECENT: usize = 500;
 
 pub struct LongTaskDetector {
     cfg: LongTaskConfig,
+    /// Hosts taken as local development (`dev-build-in-production`'s list).
+    local_suffixes: Vec<String>,
     /// (start, end, id, label) of recent requests; end is None while in flight.
     requests: VecDeque<(f64, Option<f64>, u64, String)>,
     /// Entries ever popped from the front of `requests`, and where each id kept
@@ -191,6 +199,17 @@ impl Detector for LongTaskDetector {
             None => ("unattributed".to_string(), "Script without attribution".to_string()),
         };
         let invoker = top.map(|s| s.invoker.clone()).filter(|i| !i.is_empty());
+        // A script's own evaluation (invoked by its URL) from a local development
+        // server: a development bundle, unminified and checking everything, evaluates
+        // several times slower than the production build.
+        // (Not an inline script, whose URL is the document's: that is the page's own code.)
+        let dev_evaluation = top.is_some_and(|s| {
+            !s.url.is_empty()
+                && s.invoker == s.url
+                && s.url != page.url
+                && s.url != page.current_url()
+                && super::dev_build_in_production::local_url(&s.url, &self.local_suffixes)
+        });
         out.upsert(ID, &key, task.t, |f| {
             f.count += 1;
             for s in &task.scripts {
@@ -252,6 +271,15 @@ impl Detector for LongTaskDetector {
             } else {
                 Severity::Info
             };
+            // Under `error_blocking_ms`, such an evaluation is the dev server's: information
+            // that says so. Longer, it is long in any build.
+            let dev_note = dev_evaluation && worst_blocking < cfg.error_blocking_ms;
+            if dev_note {
+                f.severity = f.severity.min(Severity::Info);
+                f.metrics.insert("local_dev".into(), Metric::Flag(true));
+            } else {
+                f.metrics.remove("local_dev");
+            }
             let times = if f.count > 1 {
                 format!(", {} times", f.count)
             } else {
@@ -270,6 +298,9 @@ impl Detector for LongTaskDetector {
                     "; {} ms forced style and layout (layout thrashing)",
                     thrash.round()
                 ));
+            }
+            if dev_note {
+                title.push_str(" (evaluating a local development build: check the production build)");
             }
             f.title = title;
             f.advice = if thrash > cfg.thrashing_ms {
@@ -392,6 +423,63 @@ mod tests {
             Some(&crate::model::finding::Metric::Text("3 (Feed)".into()))
         );
         assert_eq!(f.evidence.components, vec!["Feed"]);
+    }
+
+    #[test]
+    fn a_local_development_bundle_evaluating_is_information_unless_very_long() {
+        let evaluation = |t: &mut Kit, url: &str, at: f64, blocking: f64| {
+            t.engine.ingest(Event::LongTask(LongTask {
+                t: at,
+                duration: blocking + 50.0,
+                blocking: Some(blocking),
+                forced_layout: 0.0,
+                scripts: vec![TaskScript {
+                    url: url.into(),
+                    function: String::new(),
+                    char: 0,
+                    invoker: url.into(),
+                    duration: blocking + 45.0,
+                    forced_layout: 0.0,
+                }],
+            }));
+        };
+        // React's development build evaluating and mounting from a Vite dev server.
+        let mut t = Kit::new();
+        evaluation(&mut t, "http://localhost:5173/src/main.tsx", 0.0, 60.0);
+        let f = t.only("long-task");
+        assert_eq!(f.severity, crate::Severity::Info);
+        assert!(
+            f.title
+                .ends_with("(evaluating a local development build: check the production build)"),
+            "{}",
+            f.title
+        );
+        // The same from a deployed site, or far longer locally, is long in any build.
+        let mut t = Kit::new();
+        evaluation(&mut t, "https://app.example.com/assets/index-4f2a.js", 0.0, 60.0);
+        assert_eq!(t.only("long-task").severity, crate::Severity::Warning);
+        let mut t = Kit::new();
+        evaluation(&mut t, "http://localhost:5173/src/main.tsx", 0.0, 400.0);
+        let f = t.only("long-task");
+        assert_eq!(f.severity, crate::Severity::Error);
+        assert!(!f.title.contains("development"), "{}", f.title);
+        // A click handler on a local page is the page's own work: a warning.
+        let mut t = Kit::new();
+        t.engine.ingest(Event::LongTask(LongTask {
+            t: 0.0,
+            duration: 120.0,
+            blocking: Some(70.0),
+            forced_layout: 0.0,
+            scripts: vec![TaskScript {
+                url: "http://localhost:5173/src/main.tsx".into(),
+                function: "save".into(),
+                char: 120,
+                invoker: "BUTTON#save.onclick".into(),
+                duration: 115.0,
+                forced_layout: 0.0,
+            }],
+        }));
+        assert_eq!(t.only("long-task").severity, crate::Severity::Warning);
     }
 
     #[test]
