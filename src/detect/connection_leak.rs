@@ -8,8 +8,8 @@
 //! gone). Not the app's own connection: one opened as the app started, before any
 //! route change, and never opened again while open (a notifications socket in a
 //! provider at the root, a dev server's hot-reload socket) is meant to outlive
-//! every screen. The grace second is the screen's own cleanup: React unmounts the old screen
-//! just after the URL changes, and a widget that disconnects in its effect's
+//! every screen. The grace second is the screen's own cleanup: React unmounts the
+//! old screen just after the URL changes, and a widget that disconnects in its effect's
 //! cleanup (socket.io's `socket.disconnect()`) closes its socket then. A socket that
 //! failed to connect or that the server closed is closed, not leaked (a client
 //! retrying a server that is down opens one socket after another).

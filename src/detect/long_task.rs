@@ -29,9 +29,10 @@
 //!   thrashing (a warning).
 //!
 //! A script file's own evaluation (the task invoked by its URL; not an inline
-//! script) served from a local development host (`dev-build-in-production`'s list) that blocked input under
-//! `error_blocking_ms` is information, and says so: a development bundle evaluates
-//! several times slower than the production build. Longer, it is long in any build.
+//! script) served from a local development host (`dev-build-in-production`'s
+//! list) that blocked input under `error_blocking_ms` is information, and says so:
+//! a development bundle evaluates several times slower than the production build.
+//! Longer, it is long in any build.
 
 use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
 use crate::model::event::{Event, ReactRenders, TaskScript};

@@ -11,11 +11,11 @@
 //! Lines, as a language model's tokens come from Ollama) is shown as it arrives:
 //! only its time to the first byte counts, however long the rest streams. So is
 //! plain text that trickled in (an AI SDK's text stream in a recording): a body
-//! that took 1 s or more at under 16 KB/s. A long
-//! poll is held at the server until there is news: the same request (cache-busters
-//! aside) started again as it was answered with a success (within 100 ms, before
-//! or after: an XHR's next poll starts before its `loadend`) is such a poll, and not slow (socket.io or SockJS held to HTTP
-//! polling). Only answers that took 100 ms or more are remembered for this. The
+//! that took 1 s or more at under 16 KB/s. A long poll is held at the server until
+//! there is news: the same request (cache-busters aside) started again as it was
+//! answered with a success (within 100 ms, before or after: an XHR's next poll
+//! starts before its `loadend`) is such a poll, and not slow (socket.io or SockJS
+//! held to HTTP polling). Only answers that took 100 ms or more are remembered for this. The
 //! first request of the loop is taken back out of its finding when it is all the
 //! finding holds. A slow failure retried at once, or requests that differ
 //! (`?month=1`, `?month=2`) awaited one by one, are each judged.
