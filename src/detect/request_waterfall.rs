@@ -1128,47 +1128,37 @@ mod tests {
         t.assert_none("request-waterfall");
     }
 
-    #[test]
-    fn nested_components_fetching_on_render_are_a_chain_amid_a_poll() {
-        // The page, its organisation, its projects: each component fetches in its
-        // effect once its parent had its data (React's scheduler at the bottom of the
-        // stack), StrictMode sending each twice; a poll ticks throughout.
-        let effect = "http://h/app.js#";
-        let mut t = Kit::new();
-        let mut id = 100;
-        for tick in 0..6 {
-            // Each tick answered just before the next level starts.
-            let at = tick as f64 * 20.0 + 5.0;
-            seen(
-                &mut t,
-                id,
-                "http://h/api/status",
-                at,
-                at + 30.0,
-                caller("http://h/app.js#poll", Some("setInterval"), &[]),
-            );
-            id += 1;
-        }
-        for (level, url) in [
+    /// The page, its organisation, its projects: one request per level, `apart` ms
+    /// between the levels' starts, each 30 ms long, sent by `by`, `copies` times each
+    /// (StrictMode sends a development build's effects twice).
+    fn levels(t: &mut Kit, apart: f64, copies: u64, by: impl Fn() -> Caller) {
+        let urls = [
             "http://h/api/session",
             "http://h/api/orgs/acme-42",
             "http://h/api/projects",
-        ]
-        .iter()
-        .enumerate()
-        {
-            let at = 1.0 + level as f64 * 40.0;
-            for copy in 0..2u64 {
-                seen(
-                    &mut t,
-                    level as u64 * 2 + copy,
-                    url,
-                    at + copy as f64,
-                    at + 30.0 + copy as f64,
-                    rendered(effect),
-                );
+        ];
+        for (level, url) in urls.iter().enumerate() {
+            let at = 1.0 + level as f64 * apart;
+            for copy in 0..copies {
+                let (start, id) = (at + copy as f64, level as u64 * copies + copy);
+                seen(t, id, url, start, start + 30.0, by());
             }
         }
+    }
+
+    #[test]
+    fn nested_components_fetching_on_render_are_a_chain_amid_a_poll() {
+        // Each component fetches in its effect once its parent had its data (React's
+        // scheduler at the bottom of the stack); a poll ticks throughout, each tick
+        // answered just before the next level starts.
+        let effect = "http://h/app.js#";
+        let poll = || caller("http://h/app.js#poll", Some("setInterval"), &[]);
+        let mut t = Kit::new();
+        for tick in 0..6u64 {
+            let at = tick as f64 * 20.0 + 5.0;
+            seen(&mut t, 100 + tick, "http://h/api/status", at, at + 30.0, poll());
+        }
+        levels(&mut t, 40.0, 2, || rendered(effect));
         let f = t.only("request-waterfall");
         assert_eq!(f.count, 3, "{f:#?}");
         assert_eq!(text(&f, "linked_by"), "render");
@@ -1179,42 +1169,21 @@ mod tests {
             f.title
         );
         assert!(f.advice.contains("fetch on render"), "{}", f.advice);
-        // The same components shown by a user's clicks (no render of React's
-        // scheduler behind them), as fast, are no chain.
+        // The same requests from a user's clicks (no render of React's scheduler
+        // behind them), as fast, are no chain.
         let mut t = Kit::new();
-        for (level, url) in [
-            "http://h/api/session",
-            "http://h/api/orgs/acme-42",
-            "http://h/api/projects",
-        ]
-        .iter()
-        .enumerate()
-        {
-            let at = 1.0 + level as f64 * 40.0;
-            seen(&mut t, level as u64, url, at, at + 30.0, caller(effect, None, &[]));
-        }
+        levels(&mut t, 40.0, 1, || caller(effect, None, &[]));
         t.assert_none("request-waterfall");
         // A poll's answer heads no chain: a tab that rendered and fetched just as the
         // poll answered, and its child after it, are two requests, not three.
         let mut t = Kit::new();
-        let poll = caller("http://h/app.js#poll", Some("setInterval"), &[]);
-        seen(&mut t, 1, "http://h/api/status", 0.0, 10.0, poll);
+        seen(&mut t, 1, "http://h/api/status", 0.0, 10.0, poll());
         seen(&mut t, 2, "http://h/api/tabs/billing", 20.0, 50.0, rendered(effect));
         seen(&mut t, 3, "http://h/api/invoices", 60.0, 90.0, rendered(effect));
         t.assert_none("request-waterfall");
         // Rendered, but long after the answer before (the user opened it): no link.
         let mut t = Kit::new();
-        for (level, url) in [
-            "http://h/api/session",
-            "http://h/api/orgs/acme-42",
-            "http://h/api/projects",
-        ]
-        .iter()
-        .enumerate()
-        {
-            let at = 1.0 + level as f64 * 400.0;
-            seen(&mut t, level as u64, url, at, at + 30.0, rendered(effect));
-        }
+        levels(&mut t, 400.0, 1, || rendered(effect));
         t.assert_none("request-waterfall");
     }
 
