@@ -146,8 +146,13 @@ test('axios in three components under StrictMode: copies judged by what producti
   await open('copies.html');
   const { finding: f } = await tab.waitForFinding((x) => x.detector === 'duplicate-request' && about(x, '/api/libs/me') && x.count === 6, { what: 'the copies' });
   console.log(`# "${f.title}"`);
-  const starts = (await tab.fullReport()).events.filter((e) => e.type === 'request_start' && e.url.endsWith('/api/libs/me'));
+  const report = await tab.fullReport();
+  const starts = report.events.filter((e) => e.type === 'request_start' && e.url.endsWith('/api/libs/me'));
   assert.equal(starts.length, 6, 'three effects, each run twice by StrictMode');
+  // What StrictMode's reading rests on, for a failure to say which part was missing.
+  const spread = Math.max(...starts.map((e) => e.t)) - Math.min(...starts.map((e) => e.t));
+  const renderer = report.events.find((e) => e.type === 'react_renderer');
+  console.log(`# starts spread over ${spread.toFixed(1)} ms; React renderer ${renderer ? `bundle_type ${renderer.bundle_type}` : 'not seen'}; page ${report.page && report.page.url}`);
   assert.equal(f.title, 'GET /api/libs/me requested 3× in production (6× at once here: StrictMode runs effects twice in development)');
   assert.equal(f.severity, 'warning');
   assert.equal(f.metrics.copies_in_production, 3);
