@@ -254,7 +254,8 @@ pub struct Caller {
     pub scheduled_by: Vec<String>,
     /// The task that sent it was React's scheduler rendering, or running the
     /// effects of a render (`performWorkUntilDeadline` at the bottom of the stack,
-    /// as React 18 and 19 development builds name it): the page reacting to an
+    /// as React 17 to 19 development builds name it, and React 19's unminified
+    /// production build too): the page reacting to an
     /// update such as an answer arriving, not to the user's input. A component that
     /// fetches in its effect, or suspends on a query, after its parent's data came.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
