@@ -274,11 +274,6 @@ impl Request {
         was & bit == 0
     }
 
-    /// A hash of the request's shape (method, URL shape, operation): the polling
-    /// detector's group, which it asks for at the start, the end and DevTools'
-    /// detail; hashing a URL's shape means scanning it, so it is computed once
-    /// (ahead, on the CLI's reader thread: see [`Request::prepare`]). The method, URL
-    /// and operation are not changed once a request is in the ring.
     /// The method and the URL with cache-busters blanked (`urls::signature`),
     /// hashed once: the same request asked again (polling-loop's exact request,
     /// slow-request's long poll).
@@ -296,6 +291,11 @@ impl Request {
         h
     }
 
+    /// A hash of the request's shape (method, URL shape, operation): the polling
+    /// detector's group, which it asks for at the start, the end and DevTools'
+    /// detail; hashing a URL's shape means scanning it, so it is computed once
+    /// (ahead, on the CLI's reader thread: see [`Request::prepare`]). The method, URL
+    /// and operation are not changed once a request is in the ring.
     pub fn shape_hash(&self) -> u64 {
         use std::hash::{Hash, Hasher};
         let h = self.shape_hash_cache.get();
