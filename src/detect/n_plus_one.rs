@@ -168,6 +168,10 @@ struct Burst {
     /// (whether every value is an id, and the hole's placeholder): reports repeat
     /// on every member, and building the names is their costliest part.
     names: Option<(bool, &'static str, String, String)>,
+    /// Whether its members are pages or map tiles rather than items (see
+    /// `report`), asked once per burst: every member shares the URL but for one
+    /// position.
+    not_items: Option<bool>,
     /// Changes whenever `values` does (unique across bursts): the finding's `ids`
     /// text is rewritten only when it would differ.
     values_gen: u64,
@@ -195,6 +199,7 @@ impl Burst {
             latest_end: f64::NEG_INFINITY,
             overlapped: false,
             names: None,
+            not_items: None,
             values_gen: 0,
         }
     }
@@ -508,6 +513,18 @@ impl NPlusOne {
         if (b.counted == b.size && b.reported_ms == b.total_ms) || !self.qualifies(b) {
             return;
         }
+        // A router prefetching the page behind each link in view asks for pages, not
+        // items; a map's tiles are pieces of one picture. Asked once of a burst that
+        // qualifies: on every request it cost about 340 instructions per event.
+        if let Some(b) = self.bursts.get_mut(&key) {
+            if *b
+                .not_items
+                .get_or_insert_with(|| req.is_route_payload() || urls::is_map_tile(req.parts()))
+            {
+                return;
+            }
+        }
+        let Some(b) = self.bursts.get(&key) else { return };
         let hole = self.hole_placeholder(b, req, value);
         let stale = !matches!(&b.names, Some((id_like, h, _, _)) if *id_like == b.id_like && *h == hole);
         if stale {
@@ -665,9 +682,7 @@ impl NPlusOne {
 
 impl Detector for NPlusOne {
     fn on_start(&mut self, req: &Request, _page: &PageState, out: &mut Findings) {
-        // A router prefetching the page behind each link in view asks for pages, not items.
-        // Nor are a map's tiles items: they are pieces of one picture.
-        if !req.is_api() || req.excluded_from_repeats() || req.is_route_payload() || urls::is_map_tile(req.parts()) {
+        if !req.is_api() || req.excluded_from_repeats() {
             return;
         }
         let gap = self.cfg.max_gap_ms;
@@ -708,6 +723,7 @@ impl Detector for NPlusOne {
                 b.latest_end = f64::NEG_INFINITY;
                 b.overlapped = false;
                 b.names = None;
+                b.not_items = None;
             }
             // Live, an earlier member that has not answered is still open; read from
             // a HAR in start order, each member's end is known before the next starts.

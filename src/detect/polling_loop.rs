@@ -938,13 +938,7 @@ mod tests {
         }
         // An XHR's next poll starts in its readystatechange, before its loadend.
         let mut xhr = Kit::new();
-        for i in 0..10u64 {
-            let at = i as f64 * 1000.0;
-            xhr.start(i, "GET", "http://h/poll?sid=Xh3kP9aZ", at);
-            if i > 0 {
-                xhr.end(i - 1, at + 1.0);
-            }
-        }
+        xhr.xhr_chain(10, 1000.0, |_| "http://h/poll?sid=Xh3kP9aZ".to_string());
         for t in [t, since, xhr] {
             t.assert_none("polling-loop");
         }

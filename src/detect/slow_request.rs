@@ -416,13 +416,7 @@ mod tests {
         t.assert_none("slow-request");
         // By XHR: the next poll starts in `readystatechange`, before `loadend`.
         let mut t = Kit::new();
-        for i in 0..5u64 {
-            let at = i as f64 * 25_000.0;
-            t.start(i, "GET", &format!("{url}&t={}", 900 + i), at);
-            if i > 0 {
-                t.end(i - 1, at + 1.0);
-            }
-        }
+        t.xhr_chain(5, 25_000.0, |i| format!("{url}&t={}", 900 + i));
         t.assert_none("slow-request");
     }
 
@@ -444,13 +438,7 @@ mod tests {
         // The same, by XHR: each month asked in the previous one's `onload`, which
         // runs before its `loadend`. The next request has the same shape, not the same URL.
         let mut t = Kit::new();
-        for m in 0..3u64 {
-            let at = m as f64 * 2000.0;
-            t.start(m, "GET", &format!("http://h/api/report?month={}", m + 1), at);
-            if m > 0 {
-                t.end(m - 1, at + 1.0);
-            }
-        }
+        t.xhr_chain(3, 2000.0, |m| format!("http://h/api/report?month={}", m + 1));
         t.end(2, 6000.0);
         assert_eq!(t.only("slow-request").count, 3);
         // A 12 s gateway timeout, retried at once: no answer a long poll gives.

@@ -107,6 +107,20 @@ impl Kit {
         self.end(id, end);
     }
 
+    /// GETs by XHR, each sent from the previous one's `readystatechange` (or
+    /// `onload`), which runs before its `loadend`: request `i` (ids from 0) asks
+    /// `url(i)` at `i × period`, and the one before it ends 1 ms later. The last is
+    /// left in flight.
+    pub fn xhr_chain(&mut self, n: u64, period: f64, url: impl Fn(u64) -> String) {
+        for i in 0..n {
+            let at = i as f64 * period;
+            self.start(i, "GET", &url(i), at);
+            if i > 0 {
+                self.end(i - 1, at + 1.0);
+            }
+        }
+    }
+
     pub fn route(&mut self, t: f64, url: &str) {
         self.engine.ingest(Event::Route(RouteChange {
             t,

@@ -278,17 +278,11 @@ impl Request {
     /// hashed once: the same request asked again (polling-loop's exact request,
     /// slow-request's long poll).
     pub fn signature_hash(&self) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let h = self.signature_hash_cache.get();
-        if h != 0 {
-            return h;
-        }
-        let mut hasher = urls::QuickHasher::default();
-        self.method.hash(&mut hasher);
-        urls::signature_hash_of(self.parts(), &mut hasher);
-        let h = hasher.finish();
-        self.signature_hash_cache.set(h);
-        h
+        cached_hash(&self.signature_hash_cache, |h| {
+            use std::hash::Hash;
+            self.method.hash(h);
+            urls::signature_hash_of(self.parts(), h);
+        })
     }
 
     /// A hash of the request's shape (method, URL shape, operation): the polling
@@ -297,18 +291,12 @@ impl Request {
     /// (ahead, on the CLI's reader thread: see [`Request::prepare`]). The method, URL
     /// and operation are not changed once a request is in the ring.
     pub fn shape_hash(&self) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let h = self.shape_hash_cache.get();
-        if h != 0 {
-            return h;
-        }
-        let mut hasher = urls::QuickHasher::default();
-        self.method.hash(&mut hasher);
-        urls::shape_hash_of(self.parts(), &mut hasher);
-        self.op.hash(&mut hasher);
-        let h = hasher.finish();
-        self.shape_hash_cache.set(h);
-        h
+        cached_hash(&self.shape_hash_cache, |h| {
+            use std::hash::Hash;
+            self.method.hash(h);
+            urls::shape_hash_of(self.parts(), h);
+            self.op.hash(h);
+        })
     }
 
     /// The URL's origin, path and query (as `urls::parts`), cut at the first ask and
@@ -626,6 +614,21 @@ impl Request {
         label.push_str(short);
         label
     }
+}
+
+/// The hash kept in `cell`, fed by `feed` into a `QuickHasher` the first time it is
+/// asked (0 stands for "not yet"; a hash that is 0 is computed again, the same value).
+fn cached_hash(cell: &std::cell::Cell<u64>, feed: impl FnOnce(&mut urls::QuickHasher)) -> u64 {
+    use std::hash::Hasher;
+    let h = cell.get();
+    if h != 0 {
+        return h;
+    }
+    let mut hasher = urls::QuickHasher::default();
+    feed(&mut hasher);
+    let h = hasher.finish();
+    cell.set(h);
+    h
 }
 
 #[cfg(test)]
