@@ -76,6 +76,9 @@
     ask.now = now;
     ask.flush = flush;
     ask.cost = (ms) => { spent += ms; };
+    // The id of the latest request started: react.js tells which requests React's
+    // effects sent by reading it before and after they run.
+    ask.lastRequest = () => nextId;
   }]);
 
   // ---- the events ------------------------------------------------------------

@@ -19,6 +19,9 @@
   const MAX_FIBERS_PER_COMMIT = 20000;
   const MAX_COMPONENTS_PER_WINDOW = 300;
   const MAX_KEYS_PER_COMPONENT = 8;
+  const MAX_EFFECTS_PER_COMPONENT = 4;
+  const MAX_REQUEST_IDS_PER_EFFECT = 8;
+  const SOURCE_CHARS = 80;
   const PREVIEW_CHARS = 40;
 
   const doc = document;
@@ -51,6 +54,8 @@
   const flushBatch = typeof ask.flush === 'function' ? ask.flush : () => {};
   // Adds to what hook.js reports as the instrumentation's cost to the page.
   const addCost = typeof ask.cost === 'function' ? ask.cost : () => {};
+  // The latest request id hook.js gave out (requests sent by effects lie between two readings).
+  const lastRequest = typeof ask.lastRequest === 'function' ? ask.lastRequest : null;
   if (typeof emit !== 'function' || typeof now !== 'function') return;
 
   // ---- the events --------------------------------------------------------------
@@ -62,8 +67,10 @@
     ({ type: 'react_renderer', t, id, version, package: pkg, bundle_type: bundleType });
   const reactRenders = (t, tEnd, commits, skippedFibers, componentsNotSent, hookMs, components) =>
     ({ type: 'react_renders', t, t_end: tEnd, commits, skipped_fibers: skippedFibers, components_not_sent: componentsNotSent, hook_ms: hookMs, components });
-  const componentRenders = (name, renders, commits, repeats, mounts, props, state, context, parent, unnecessary, selfMs, memo, owner, keys) =>
-    ({ name, renders, commits, repeats, mounts, props, state, context, parent, unnecessary, self_ms: selfMs, memo, owner, keys });
+  const componentRenders = (name, renders, commits, repeats, mounts, props, state, context, parent, unnecessary, selfMs, memo, owner, keys, effects) =>
+    ({ name, renders, commits, repeats, mounts, props, state, context, parent, unnecessary, self_ms: selfMs, memo, owner, keys, effects });
+  const effectRuns = (index, kind, runs, same, dep, from, to, source, requests, requestIds) =>
+    ({ index, kind, runs, same, dep, from, to, source, requests, request_ids: requestIds });
   const changedKey = (kind, key, count, equal, from, to) => ({ kind, key, count, equal, from, to });
 
   // ---- fibers ------------------------------------------------------------------
@@ -72,6 +79,8 @@
   // A bit per tag: one shift and mask per fiber instead of a Set lookup.
   const COMPOSITE = (1 << FUNCTION) | (1 << CLASS) | (1 << INDETERMINATE) | (1 << FORWARD_REF) | (1 << SIMPLE_MEMO);
   const PERFORMED_WORK = 1;
+  // An effect hook's tag (React 17-19): HasEffect when it runs in this commit, and its kind.
+  const HOOK_HAS_EFFECT = 1, HOOK_INSERTION = 2, HOOK_LAYOUT = 4, HOOK_PASSIVE = 8;
 
   // Per component type: its display name, and its counts in the current window
   // (`win` tells whether `e` belongs to this window), so a render costs one lookup.
@@ -165,7 +174,7 @@
       return '?';
     }
   }
-  const clip = (s) => (s.length > PREVIEW_CHARS ? s.slice(0, PREVIEW_CHARS - 1) + '…' : s);
+  const clip = (s, n = PREVIEW_CHARS) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
 
   // ---- one commit ----------------------------------------------------------------
   let stats = new MapCtor(); // component name -> counts for the current window
@@ -184,6 +193,7 @@
       e = {
         name, renders: 0, commits: 0, repeats: 0, mounts: 0, props: 0, state: 0, context: 0, parent: 0, unnecessary: 0,
         self_ms: null, owner: null, props_keys: new MapCtor(), state_keys: new MapCtor(), lastCommit: 0, memo: false,
+        effects: new MapCtor(),
       };
       stats.set(name, e);
     }
@@ -235,6 +245,11 @@
           // useSyncExternalStore keeps its getSnapshot in the queue: the component
           // reads a store (zustand, Redux, valtio), not state it sets itself.
           noteKey(e.state_keys, (h.queue.getSnapshot ? 'store ' : 'hook ') + i, p.memoizedState, h.memoizedState, eq);
+        } else if (h.queue == null) {
+          const fx = h.memoizedState;
+          if (fx !== null && typeof fx === 'object' && typeof fx.tag === 'number' && typeof fx.create === 'function') {
+            if ((fx.tag & HOOK_HAS_EFFECT) !== 0) noteEffect(e, i, fx, p.memoizedState);
+          }
         }
         h = h.next;
         p = p.next;
@@ -291,6 +306,69 @@
     return !realState && !realProps && !context && !(a === b && !changedState);
   }
 
+  // Effects that run in this commit: avoidable ones (every dependency that changed
+  // has the same content: a new object, array or function) and whether any other
+  // passive effect runs too (a mount's, or one whose dependency really changed).
+  // When only avoidable ones run, the requests sent while they run are theirs.
+  let avoidable = [];
+  let otherEffects = false;
+
+  // An effect that runs again in this commit (the component did not mount).
+  function noteEffect(e, index, fx, before) {
+    const passive = (fx.tag & HOOK_PASSIVE) !== 0;
+    const deps = fx.deps;
+    const old = before !== null && typeof before === 'object' ? before.deps : null;
+    // No dependency array: runs after every render by design (the "latest ref"
+    // pattern libraries use); nothing to tell.
+    if (!isArray(deps) || !isArray(old) || deps.length !== old.length || deps.length > 50) {
+      if (passive) otherEffects = true;
+      return;
+    }
+    let dep = -1;
+    for (let j = 0; j < deps.length; j++) {
+      const x = old[j], y = deps[j];
+      if (x === y || (x !== x && y !== y)) continue;
+      if (!equalContent(x, y)) {
+        dep = -2;
+        break;
+      }
+      if (dep === -1) dep = j;
+    }
+    let k = e.effects.get(index);
+    if (k === undefined) {
+      if (e.effects.size >= MAX_EFFECTS_PER_COMPONENT) {
+        if (passive) otherEffects = true;
+        return;
+      }
+      k = {
+        kind: passive ? 'useEffect' : (fx.tag & HOOK_LAYOUT) !== 0 ? 'useLayoutEffect' : (fx.tag & HOOK_INSERTION) !== 0 ? 'useInsertionEffect' : 'effect',
+        runs: 0, same: 0, dep: -1, from: undefined, to: undefined, create: null, requests: 0, ids: [],
+      };
+      e.effects.set(index, k);
+    }
+    k.runs++;
+    if (dep < 0) {
+      if (passive) otherEffects = true;
+      return;
+    }
+    k.same++;
+    k.dep = dep;
+    k.from = old[dep];
+    k.to = deps[dep];
+    k.create = fx.create;
+    if (passive) avoidable.push(k);
+  }
+
+  // The source text an effect starts with, on one line: where to find it.
+  function sourceOf(create) {
+    if (typeof create !== 'function') return '';
+    try {
+      return clip(String(Reflect.apply(fnToString, create, [])).replace(/\s+/g, ' '), SOURCE_CHARS);
+    } catch (_) {
+      return '';
+    }
+  }
+
   function record(fiber, info, owner) {
     if (info.win !== windowSeq) {
       info.e = entry(info.name);
@@ -316,10 +394,20 @@
     const prev = fiber.alternate;
     if (!prev) {
       e.mounts++;
+      if (!otherEffects && fiber.tag !== CLASS && mountsPassiveEffect(fiber)) otherEffects = true;
       return;
     }
     if (explain(fiber, prev, e)) e.unnecessary++;
     if (owner !== null) e.owner = owner;
+  }
+
+  // Whether a mounting component has a passive effect (its first run comes with this commit's).
+  function mountsPassiveEffect(fiber) {
+    for (let h = fiber.memoizedState, i = 0; h && typeof h === 'object' && i < 100; h = h.next, i++) {
+      const fx = h.memoizedState;
+      if (h.queue == null && fx !== null && typeof fx === 'object' && typeof fx.tag === 'number' && (fx.tag & HOOK_PASSIVE) !== 0) return true;
+    }
+    return false;
   }
 
   // Walks the fibers that took part in this commit. A subtree whose child list is
@@ -375,6 +463,36 @@
       r && typeof r.bundleType === 'number' ? r.bundleType : null));
   }
 
+  // The avoidable effects of the last commit, waiting for their run to end, and the
+  // latest request id before they ran.
+  let bracket = null;
+  // After the passive effects ran (React 18+ calls onPostCommitFiberRoot): the
+  // requests sent from then until the task and its promise callbacks are done
+  // (axios, for one, sends from a promise callback) were theirs. React 17 never
+  // calls it; the next commit drops the bracket with nothing counted.
+  function onPostCommit() {
+    if (bracket === null || lastRequest === null) return;
+    const b = bracket;
+    bracket = null;
+    setTimer(() => settle(b), 0);
+  }
+  function settle(b) {
+    const t0 = perfNow();
+    try {
+      const to = lastRequest();
+      if (to <= b.from) return;
+      for (const k of b.effects) {
+        k.requests += to - b.from;
+        for (let id = b.from + 1; id <= to && k.ids.length < MAX_REQUEST_IDS_PER_EFFECT; id++) k.ids.push(id);
+      }
+    } catch (_) { /* count nothing */ } finally {
+      addCost(perfNow() - t0);
+    }
+  }
+  function closeEffects() {
+    bracket = null;
+  }
+
   // The last commit counted: a hook that forwards to another hook we also wrapped
   // would report the same commit twice.
   let lastCurrent = null;
@@ -389,7 +507,15 @@
       if (!timer) timer = setTimer(flush, WINDOW_MS);
       commits++;
       commitSeq++;
+      closeEffects();
+      avoidable = [];
+      otherEffects = false;
       walk(current);
+      // The passive effects run after this (React calls onPostCommitFiberRoot then).
+      if (avoidable.length > 0 && !otherEffects && lastRequest !== null) {
+        bracket = { effects: avoidable, from: lastRequest() };
+      }
+      avoidable = [];
     } catch (_) {
       // A fiber shape we do not know: count nothing rather than break the commit.
     } finally {
@@ -408,12 +534,13 @@
       notSent += all.length - sent.length;
       emit(reactRenders(windowStart, now(), commits, skipped, notSent, Math.round(spentMs * 1000) / 1000,
         sent.map((e) => componentRenders(e.name, e.renders, e.commits, e.repeats, e.mounts, e.props, e.state, e.context, e.parent,
-          e.unnecessary, e.self_ms === null ? null : Math.round(e.self_ms * 1000) / 1000, e.memo, e.owner, keysOf(e)))));
+          e.unnecessary, e.self_ms === null ? null : Math.round(e.self_ms * 1000) / 1000, e.memo, e.owner, keysOf(e), effectsOf(e)))));
     } catch (_) { /* drop the window */ }
     // The previewed values are page objects: let them go with the window.
     for (const e of stats.values()) {
       e.props_keys.clear();
       e.state_keys.clear();
+      e.effects.clear();
     }
     stats = new MapCtor();
     windowSeq++;
@@ -421,6 +548,16 @@
     lastCurrent = null;
     commits = skipped = notSent = 0;
     spentMs = 0;
+  }
+
+  // Effects that re-ran with dependencies of the same content in this window.
+  function effectsOf(e) {
+    const out = [];
+    for (const [index, k] of e.effects) {
+      if (k.same === 0) continue;
+      out.push(effectRuns(index, k.kind, k.runs, k.same, k.dep >= 0 ? k.dep : null, preview(k.from), preview(k.to), sourceOf(k.create), k.requests, k.ids));
+    }
+    return out;
   }
 
   // Previews are made once per window, not on every change.
@@ -452,6 +589,18 @@
           onCommit(hook, rendererID, root);
         }
       };
+      // Only where they have one: React looks it up on each commit, and a hook
+      // without it is left as its owner made it.
+      const theirsPost = hook.onPostCommitFiberRoot;
+      if (typeof theirsPost === 'function') {
+        hook.onPostCommitFiberRoot = function onPostCommitFiberRoot(rendererID, root) {
+          try {
+            return Reflect.apply(theirsPost, this, arguments);
+          } finally {
+            onPostCommit();
+          }
+        };
+      }
     } catch (_) { /* a frozen hook: nothing to count */ }
   }
 
@@ -506,7 +655,9 @@
       onCommitFiberRoot(id, root) {
         onCommit(hook, id, root);
       },
-      onPostCommitFiberRoot() {},
+      onPostCommitFiberRoot() {
+        onPostCommit();
+      },
     };
     chained.add(hook);
     return hook;

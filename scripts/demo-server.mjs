@@ -236,6 +236,10 @@ async function corpusApi(req, res, url, json) {
   if (p === '/api/libs/orgs/acme-42') return json(200, { id: 'org_8f2k', name: 'Acme', plan: 'team' });
   if (p === '/api/libs/projects') return json(200, [{ id: 'p_1a2b', name: 'Web' }, { id: 'p_3c4d', name: 'API' }]);
   if (p === '/api/libs/me') return json(200, { id: 'u_1842', name: 'Ada Lovelace' });
+  if (p === '/api/libs/orders') {
+    const status = url.searchParams.get('status') || 'open';
+    return json(200, Array.from({ length: 5 }, (_, i) => ({ id: `ord_${status}_${i + 1}`, status, total: 40 + i })));
+  }
   if (p === '/api/libs/posts') {
     return json(200, Array.from({ length: 12 }, (_, i) => ({ id: 100 + i, title: `Post ${i + 1}`, author: AUTHORS[i % AUTHORS.length] })));
   }

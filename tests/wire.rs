@@ -161,7 +161,7 @@ fn goldens_decode_and_write_back_to_the_same_text() {
 
 /// Fields the page sends that reports saved before them lack: they may be absent
 /// (each says so where it is declared). The JavaScript side still requires them.
-const ADDED_LATER: &[&str] = &["repeats"];
+const ADDED_LATER: &[&str] = &["repeats", "effects"];
 
 /// Each example with one top-level field taken out, and with it renamed.
 fn without_each_field(example: &Value) -> Vec<(String, Value)> {
@@ -185,11 +185,12 @@ fn a_report_saved_before_a_field_was_added_still_decodes() {
     let mut old: Vec<Value> = serde_json::from_str(&read(&dir().join("events/react_renders.json"))).unwrap();
     for c in old[0]["components"].as_array_mut().unwrap() {
         c.as_object_mut().unwrap().remove("repeats");
+        c.as_object_mut().unwrap().remove("effects");
     }
     let Event::ReactRenders(r) = serde_json::from_value::<Event>(old[0].clone()).unwrap() else {
         unreachable!()
     };
-    assert!(r.components.iter().all(|c| c.repeats.is_none()));
+    assert!(r.components.iter().all(|c| c.repeats.is_none() && c.effects.is_empty()));
     // And writes back as it was read: no field made up.
     assert_eq!(serde_json::to_value(Event::ReactRenders(r)).unwrap(), old[0]);
 }
@@ -209,8 +210,13 @@ fn every_field_the_page_sends_is_required() {
                     path.display()
                 );
             }
-            // Nested objects too (a long task's scripts, a React window's components and keys).
-            for (field, inner) in [("scripts", None), ("components", None), ("components", Some("keys"))] {
+            // Nested objects too (a long task's scripts, a React window's components, keys and effects).
+            for (field, inner) in [
+                ("scripts", None),
+                ("components", None),
+                ("components", Some("keys")),
+                ("components", Some("effects")),
+            ] {
                 let Some(items) = example.get(field).and_then(Value::as_array) else {
                     continue;
                 };

@@ -44,6 +44,7 @@ macro_rules! registry {
             missing_request_id,
             rerender_storm: RerenderStormConfig,
             unnecessary_render: UnnecessaryRenderConfig,
+            effect_rerun: EffectRerunConfig,
             dev_build_in_production: DevBuildInProductionConfig,
         }
     };
@@ -67,6 +68,7 @@ pub mod config;
 pub mod connection_leak;
 pub mod dev_build_in_production;
 pub mod duplicate_request;
+pub mod effect_rerun;
 pub mod error_burst;
 pub mod large_payload;
 pub mod long_task;

@@ -448,7 +448,30 @@ impl Engine {
             | Event::ChunkPackages(_) => self.page_event(event),
             Event::ReactRenders(r) => {
                 self.components.add(r);
-                self.page_event(event);
+                if r.components
+                    .iter()
+                    .any(|c| c.effects.iter().any(|e| !e.request_ids.is_empty()))
+                {
+                    // The page names the requests its effects sent by its own ids.
+                    let mut mine = r.clone();
+                    for e in mine.components.iter_mut().flat_map(|c| c.effects.iter_mut()) {
+                        let mut urls = Vec::new();
+                        e.request_ids.retain_mut(|id| {
+                            let Some(&own) = self.by_page_id.get(id) else {
+                                return false;
+                            };
+                            *id = own;
+                            if let Some(r) = self.get(own) {
+                                urls.push(r.url.clone());
+                            }
+                            true
+                        });
+                        e.urls = urls;
+                    }
+                    self.page_event(&Event::ReactRenders(mine));
+                } else {
+                    self.page_event(event);
+                }
             }
             Event::Unknown => {
                 self.stats.dropped += 1;

@@ -428,6 +428,39 @@ pub struct ComponentRenders {
     #[serde(deserialize_with = "nullable")]
     pub owner: Option<String>,
     pub keys: Vec<ChangedKey>,
+    /// Its effects that re-ran with dependencies of the same content in this window.
+    /// Added after reports were first saved: absent (empty) in older ones.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub effects: Vec<EffectRuns>,
+}
+
+/// One effect hook of a component that re-ran although every dependency that
+/// changed kept its content (a new object, array or function each render).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EffectRuns {
+    /// The hook's position in the component (0-based, every hook counted).
+    pub index: u32,
+    /// `useEffect`, `useLayoutEffect` or `useInsertionEffect`.
+    pub kind: String,
+    /// Re-runs in the window (first runs at mount not counted)...
+    pub runs: u32,
+    /// ...and of those, the avoidable ones: each dependency that changed has the same content.
+    pub same: u32,
+    /// The dependency (position in the array) that last changed identity only, and previews.
+    #[serde(deserialize_with = "nullable")]
+    pub dep: Option<u32>,
+    pub from: String,
+    pub to: String,
+    /// The start of the effect function's source text, on one line: where to find it.
+    pub source: String,
+    /// Requests the page sent while the avoidable runs ran, when only they ran
+    /// (React 18 and later tell when effects are done; 0 with React 17)...
+    pub requests: u32,
+    /// ...and the page's ids of the first few (the engine turns them into its own).
+    pub request_ids: Vec<u64>,
+    /// Their URLs, filled in by the engine for the detector (not on the wire).
+    #[serde(skip)]
+    pub urls: Vec<String>,
 }
 
 /// A prop or state slot that changed identity, and whether its content did too.

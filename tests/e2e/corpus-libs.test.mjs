@@ -415,3 +415,45 @@ test('near miss: socket.io held to HTTP long polling (a GET the server answers w
   assert.ok(polls.length >= 6, 'the messages came by long polling');
   assert.deepEqual(report.findings.filter((x) => ['polling-loop', 'slow-request', 'duplicate-request', 'n-plus-one', 'request-waterfall', 'error-burst'].includes(x.detector)).map((x) => `${x.detector}: ${x.title}`), []);
 });
+
+test('effect-rerun: a list whose parent passes `filters={{ status }}` inline refetches on every tick of the parent\'s clock', async () => {
+  await open('orders.html?mode=ticker');
+  const { finding: f, ms } = await tab.waitForFinding((x) => x.detector === 'effect-rerun', { timeout: 15000, what: 'the refetching effect' });
+  console.log(`# after ${ms} ms: ${f.severity}: "${f.title}"`);
+  assert.match(f.title, /^OrderList's useEffect re-ran \d+ times with dependencies of the same content, sending \d+ requests: dependency 0 \(`\{status\}`\) is a new object on every render$/);
+  assert.equal(f.severity, 'warning');
+  assert.deepEqual(f.evidence.components, ['OrderList', 'Orders']);
+  assert.match(f.advice, /useMemo/);
+  assert.match(f.advice, /load\(filters, query\)/, 'the advice quotes the effect\'s source');
+  console.log(`# its requests: ${f.evidence.requests.length}, ${f.evidence.urls.join(', ')}`);
+  assert.ok(f.evidence.requests.length >= 3, 'the finding names the requests those runs sent');
+  assert.ok(f.evidence.urls.length >= 1 && f.evidence.urls.every((u) => new URL(u).pathname === '/api/libs/orders'),
+    'only the list\'s own requests, not the beacons or the error reporter\'s');
+});
+
+test('effect-rerun: an effect that builds its filters in the render and stores each answer refetches in a loop, an error', async () => {
+  await open('orders.html?mode=loop');
+  const { finding: f } = await tab.waitForFinding((x) => x.detector === 'effect-rerun' && x.severity === 'error', { timeout: 15000, what: 'the refetch loop' });
+  console.log(`# "${f.title}"`);
+  assert.match(f.title, /^LoopingList's useEffect re-ran \d+ times with dependencies of the same content, sending \d+ requests: dependency 0 \(`\{status, page\}`\) is a new object on every render$/);
+  assert.ok(f.metrics.requests >= 20, JSON.stringify(f.metrics));
+});
+
+test('near miss: memoized filters, a search whose real changes refetch, and React Query\'s options effect re-running each tick stay quiet', async () => {
+  await open('orders.html?mode=memo');
+  await until(() => tab.page.eval(`document.querySelectorAll('#orders li').length === 5 && typeof window.typeQuery === 'function'`), { what: 'the list' });
+  for (const q of ['a', 'ab', 'abc']) {
+    await tab.page.eval(`window.typeQuery(${JSON.stringify(q)})`);
+    await sleep(700);
+  }
+  // Five more ticks of the clock: each re-renders React Query's component with new options.
+  await sleep(5000);
+  await settle();
+  const report = await tab.fullReport();
+  const fetched = await tab.page.eval('window.ordersFetched');
+  const renders = report.events.filter((e) => e.type === 'react_renders').flatMap((e) => e.components).filter((c) => c.name === 'Summary');
+  console.log(`# the list fetched ${fetched} times; Summary re-rendered ${renders.reduce((n, c) => n + c.renders - c.mounts, 0)} times`);
+  assert.ok(fetched >= 4, 'the search refetched');
+  assert.ok(renders.reduce((n, c) => n + c.renders - c.mounts, 0) >= 5, 'the clock re-rendered the query\'s component');
+  assert.deepEqual(report.findings.filter((x) => x.detector === 'effect-rerun').map((x) => x.title), []);
+});

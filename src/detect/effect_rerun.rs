@@ -1,0 +1,406 @@
+//! # effect-rerun
+//!
+//! ## What it detects
+//! A React effect (`useEffect`) that runs again on renders where none of its
+//! dependencies really changed: one of them is a new object, array or function
+//! with the same content each render (`useEffect(load, [filters])` with
+//! `const filters = { status, page }` written in the component or passed inline
+//! by its parent), and the runs send requests. The page hook compares each
+//! changed dependency with its previous value (plain data, and functions by their
+//! source) and counts the requests the page sent while those effects ran, in
+//! commits where no other effect ran (React 18 and later tell when effects are
+//! done; with React 17 nothing is counted and nothing reported).
+//!
+//! ## Why it matters
+//! "Unstable dependencies causing unnecessary effects": every render refetches
+//! the same data (or resubscribes), and when the answer sets state the render
+//! that follows refetches again, a loop that only ends when something else stops
+//! rendering. The network shows duplicates; this names the effect and the
+//! dependency behind them.
+//!
+//! ## Example
+//! `OrderList`'s useEffect re-ran 12 times with dependencies of the same content,
+//! sending 12 requests: dependency 0 (`{status, page}`) is a new object on every render.
+//!
+//! Evidence: the component (and the one that rendered it), the requests those
+//! runs sent and their URLs, the effect's source text.
+//!
+//! ## Thresholds
+//! - `min_runs` (3) re-runs with dependencies of the same content that sent
+//!   requests, making up at least `min_share` (0.5) of the effect's re-runs seen.
+//! - an error from `error_requests` (20) such requests within
+//!   `error_window_ms` (10000): a refetch loop; a warning below.
+//!
+//! Effects without a dependency array run after every render by design (the
+//! "latest value in a ref" pattern many libraries use) and are not reported, nor
+//! are effects whose runs sent nothing (a library syncing options it was given
+//! inline: cheap, and not the page's to fix).
+
+use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
+use crate::detect::config::Config;
+use crate::model::event::{EffectRuns, Event};
+use crate::model::finding::{Metric, Severity};
+use std::collections::{HashMap, VecDeque};
+
+thresholds!(EffectRerunConfig {
+    /// Avoidable re-runs that sent requests before an effect is named.
+    min_runs: u64 = 3,
+    /// ...and the share of the effect's re-runs seen they are.
+    min_share: f64 = 0.5,
+    /// Requests sent by avoidable re-runs within `error_window_ms` that make it an error.
+    error_requests: u64 = 20,
+    error_window_ms: f64 = 10_000.0,
+});
+
+pub const ID: &str = "effect-rerun";
+
+pub const INFO: DetectorInfo = DetectorInfo {
+    id: ID,
+    title: "Effects that re-run",
+    doc: include_str!(concat!(env!("OUT_DIR"), "/effect_rerun.doc")),
+    build: |c| Box::new(EffectRerun::new(c)),
+};
+
+const MAX_TRACKED: usize = 1_000;
+const MAX_REQUESTS_KEPT: usize = 20;
+const MAX_URLS: usize = 5;
+
+#[derive(Default)]
+struct Tally {
+    runs: u64,
+    /// Avoidable re-runs, and of those the ones that sent requests.
+    same: u64,
+    sending: u64,
+    requests: u64,
+    /// (window end, requests) of recent windows, for the loop's rate.
+    recent: VecDeque<(f64, u64)>,
+    /// The engine's ids of the latest requests sent, and their distinct URLs.
+    request_ids: VecDeque<u64>,
+    urls: Vec<String>,
+    last: EffectRuns,
+    owner: Option<String>,
+    last_t: f64,
+}
+
+pub struct EffectRerun {
+    cfg: EffectRerunConfig,
+    /// By component name and hook position.
+    tallies: HashMap<(String, u32), Tally>,
+}
+
+impl EffectRerun {
+    pub fn new(cfg: &Config) -> Self {
+        Self {
+            cfg: cfg.effect_rerun.clone(),
+            tallies: HashMap::new(),
+        }
+    }
+}
+
+impl Detector for EffectRerun {
+    fn on_page(&mut self, event: &Event, page: &PageState, out: &mut Findings) {
+        let Event::ReactRenders(r) = event else { return };
+        for c in &r.components {
+            for e in &c.effects {
+                let t = self.tallies.entry((c.name.clone(), e.index)).or_default();
+                t.runs += e.runs as u64;
+                t.same += e.same as u64;
+                if e.requests > 0 {
+                    // The page counts requests per window, not per run: a window's
+                    // avoidable runs sent them between them.
+                    t.sending += (e.same as u64).min(e.requests as u64);
+                    t.requests += e.requests as u64;
+                    t.recent.push_back((r.t_end, e.requests as u64));
+                }
+                while t
+                    .recent
+                    .front()
+                    .is_some_and(|(at, _)| r.t_end - at > self.cfg.error_window_ms)
+                {
+                    t.recent.pop_front();
+                }
+                for id in &e.request_ids {
+                    if t.request_ids.len() >= MAX_REQUESTS_KEPT {
+                        t.request_ids.pop_front();
+                    }
+                    t.request_ids.push_back(*id);
+                }
+                for url in &e.urls {
+                    if t.urls.len() < MAX_URLS && !t.urls.contains(url) {
+                        t.urls.push(url.clone());
+                    }
+                }
+                t.last = e.clone();
+                t.last_t = r.t_end;
+                if c.owner.is_some() {
+                    t.owner = c.owner.clone();
+                }
+                let share = t.same as f64 / t.runs.max(1) as f64;
+                if t.sending < self.cfg.min_runs || share < self.cfg.min_share {
+                    continue;
+                }
+                let t = &*t;
+                let cfg = &self.cfg;
+                let key = format!("{} {} #{}", c.name, e.kind, e.index);
+                out.upsert(ID, &key, r.t_end, |f| {
+                    f.count = t.same;
+                    for url in &t.urls {
+                        f.evidence.add_url(url);
+                    }
+                    if f.evidence.urls.is_empty() && !page.current_url().is_empty() {
+                        f.evidence.add_url(page.current_url());
+                    }
+                    f.evidence.components = std::iter::once(c.name.clone()).chain(t.owner.clone()).collect();
+                    for id in &t.request_ids {
+                        f.evidence.add_request(*id);
+                    }
+                    if !t.last.source.is_empty() {
+                        f.evidence.add_source(&t.last.source);
+                    }
+                    f.metrics.insert("reruns".into(), Metric::Num(t.runs as f64));
+                    f.metrics.insert("same_content".into(), Metric::Num(t.same as f64));
+                    f.metrics.insert("requests".into(), Metric::Num(t.requests as f64));
+                    f.metrics
+                        .insert("hook".into(), Metric::Text(format!("{} #{}", e.kind, e.index)));
+                    if let Some(d) = t.last.dep {
+                        f.metrics.insert(
+                            "dependency".into(),
+                            Metric::Text(format!("{d}: {} → {}", t.last.from, t.last.to)),
+                        );
+                    }
+                    let dep = dependency(&t.last);
+                    f.title = format!(
+                        "{}'s {} re-ran {} times with dependencies of the same content, sending {} request{}: {dep}",
+                        c.name,
+                        e.kind,
+                        t.same,
+                        t.requests,
+                        if t.requests == 1 { "" } else { "s" }
+                    );
+                    let loop_requests: u64 = t.recent.iter().map(|(_, n)| n).sum();
+                    f.severity = if loop_requests >= cfg.error_requests {
+                        Severity::Error
+                    } else {
+                        Severity::Warning
+                    };
+                    f.advice = advice(&c.name, t.owner.as_deref(), &t.last);
+                });
+            }
+        }
+        if self.tallies.len() > MAX_TRACKED {
+            // Oldest first: a component not seen for a while has unmounted.
+            let mut times: Vec<f64> = self.tallies.values().map(|t| t.last_t).collect();
+            let cutoff = crate::model::sort::nth_f64(&mut times, self.tallies.len() - MAX_TRACKED / 2);
+            self.tallies.retain(|_, t| t.last_t >= cutoff);
+        }
+    }
+}
+
+/// What the changed dependency is, from the page's preview of it.
+fn what(preview: &str) -> &'static str {
+    if preview.starts_with('ƒ') {
+        "function"
+    } else if preview.starts_with('[') {
+        "array"
+    } else if preview.starts_with('<') {
+        "element"
+    } else {
+        "object"
+    }
+}
+
+fn dependency(e: &EffectRuns) -> String {
+    match e.dep {
+        Some(d) => format!("dependency {d} (`{}`) is a new {} on every render", e.to, what(&e.to)),
+        None => "a dependency gets a new identity on every render".to_string(),
+    }
+}
+
+fn advice(name: &str, owner: Option<&str>, e: &EffectRuns) -> String {
+    let made = match owner {
+        Some(o) => format!("in `{name}` (or in `{o}`, when it comes from there as a prop)"),
+        None => format!("in `{name}`"),
+    };
+    let fix = match e.dep.map(|_| what(&e.to)) {
+        Some("function") => "wrap it in useCallback where it is made",
+        Some("array") | Some("object") => {
+            "make it with useMemo where it is made, or list its primitive fields as the dependencies instead"
+        }
+        _ => "memoize it where it is made (useMemo, useCallback), or depend on primitive values",
+    };
+    let source = if e.source.is_empty() {
+        String::new()
+    } else {
+        format!(" The effect starts `{}`.", e.source)
+    };
+    format!(
+        "The effect runs again whenever a dependency changes identity, and this one is rebuilt {made} on every render: {fix}. Then the effect runs, and its requests go out, only when the values it uses change.{source}"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::*;
+    use crate::model::event::{ComponentRenders, EffectRuns, Event, ReactRenders};
+    use crate::model::finding::Severity;
+
+    /// `n` windows of 200 ms, each with `OrderList` re-rendering and its effect
+    /// re-running as `effect(i)` says.
+    fn windows(n: usize, effect: impl Fn(usize) -> EffectRuns) -> Vec<Event> {
+        (0..n)
+            .map(|i| {
+                let t = 1_000.0 + i as f64 * 200.0;
+                Event::ReactRenders(ReactRenders {
+                    t,
+                    t_end: t + 200.0,
+                    commits: 1,
+                    components: vec![ComponentRenders {
+                        name: "OrderList".into(),
+                        renders: 1,
+                        commits: 1,
+                        props: 1,
+                        owner: Some("Orders".into()),
+                        effects: vec![effect(i)],
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                })
+            })
+            .collect()
+    }
+
+    fn refetch(i: usize) -> EffectRuns {
+        EffectRuns {
+            index: 3,
+            kind: "useEffect".into(),
+            runs: 1,
+            same: 1,
+            dep: Some(0),
+            from: "{status, page}".into(),
+            to: "{status, page}".into(),
+            source: "() => { fetch(`/api/orders?status=${filters.status}`)…".into(),
+            requests: 1,
+            request_ids: vec![i as u64 + 1],
+            urls: vec![],
+        }
+    }
+
+    #[test]
+    fn an_effect_refetching_on_every_render_for_a_new_object() {
+        let f = run_events(&windows(5, refetch));
+        let f = f.iter().find(|f| f.detector == super::ID).expect("reported");
+        assert_eq!(
+            f.title,
+            "OrderList's useEffect re-ran 5 times with dependencies of the same content, sending 5 requests: dependency 0 (`{status, page}`) is a new object on every render"
+        );
+        assert_eq!(f.severity, Severity::Warning);
+        assert_eq!(
+            f.evidence.components,
+            vec!["OrderList".to_string(), "Orders".to_string()]
+        );
+        assert!(f.advice.contains("useMemo"), "{}", f.advice);
+        assert!(f.advice.contains("fetch(`/api/orders"), "{}", f.advice);
+    }
+
+    #[test]
+    fn the_finding_names_the_requests_by_the_engines_ids_and_their_urls() {
+        let mut k = Kit::new();
+        // The page's request ids start past the engine's (a beacon before, say).
+        for (i, e) in windows(4, refetch).into_iter().enumerate() {
+            let page_id = 100 + i as u64 + 1;
+            k.request(
+                page_id,
+                "GET",
+                &format!("http://127.0.0.1:5173/api/orders?status=open&n={i}"),
+                1_050.0 + i as f64 * 200.0,
+                1_052.0 + i as f64 * 200.0,
+            );
+            let Event::ReactRenders(mut r) = e else { unreachable!() };
+            // And one the engine never saw (the page's ring dropped it): left out.
+            r.components[0].effects[0].request_ids = vec![page_id, 999];
+            k.engine.ingest(Event::ReactRenders(r));
+        }
+        let f = k.only(super::ID);
+        let ids: Vec<u64> = k.engine.requests().map(|r| r.id).collect();
+        assert_eq!(f.evidence.requests, ids);
+        assert_eq!(f.evidence.urls.len(), 4);
+        assert!(
+            f.evidence.urls.iter().all(|u| u.contains("/api/orders?status=open")),
+            "{:?}",
+            f.evidence.urls
+        );
+    }
+
+    #[test]
+    fn a_function_dependency_asks_for_use_callback() {
+        let f = run_events(&windows(4, |i| EffectRuns {
+            to: "ƒ onLoad()".into(),
+            from: "ƒ onLoad()".into(),
+            ..refetch(i)
+        }));
+        let f = f.iter().find(|f| f.detector == super::ID).expect("reported");
+        assert!(
+            f.title
+                .ends_with("dependency 0 (`ƒ onLoad()`) is a new function on every render"),
+            "{}",
+            f.title
+        );
+        assert!(f.advice.contains("useCallback"), "{}", f.advice);
+    }
+
+    #[test]
+    fn a_refetch_loop_is_an_error() {
+        // 25 requests in 5 s.
+        let f = run_events(&windows(25, refetch));
+        let f = f.iter().find(|f| f.detector == super::ID).expect("reported");
+        assert_eq!(f.severity, Severity::Error);
+        // Spread over minutes, the same count stays a warning.
+        let spread: Vec<Event> = windows(25, refetch)
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| match e {
+                Event::ReactRenders(mut r) => {
+                    r.t += i as f64 * 5_000.0;
+                    r.t_end += i as f64 * 5_000.0;
+                    Event::ReactRenders(r)
+                }
+                e => e,
+            })
+            .collect();
+        let f = run_events(&spread);
+        assert_eq!(
+            f.iter().find(|f| f.detector == super::ID).unwrap().severity,
+            Severity::Warning
+        );
+    }
+
+    #[test]
+    fn runs_that_sent_nothing_stay_quiet() {
+        // A library syncing options it was given inline (TanStack Query's
+        // `observer.setOptions`): re-runs with the same content, no request.
+        let f = run_events(&windows(40, |i| EffectRuns {
+            requests: 0,
+            request_ids: vec![],
+            ..refetch(i)
+        }));
+        assert!(f.iter().all(|f| f.detector != super::ID), "{f:?}");
+    }
+
+    #[test]
+    fn mostly_real_changes_stay_quiet() {
+        // Sent with each real change of the search text; a few renders in between
+        // rebuilt an equal object.
+        let f = run_events(&windows(6, |i| EffectRuns {
+            runs: 4,
+            same: 1,
+            ..refetch(i)
+        }));
+        assert!(f.iter().all(|f| f.detector != super::ID), "{f:?}");
+    }
+
+    #[test]
+    fn two_runs_are_not_yet_a_pattern() {
+        let f = run_events(&windows(2, refetch));
+        assert!(f.iter().all(|f| f.detector != super::ID), "{f:?}");
+    }
+}
