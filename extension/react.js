@@ -29,6 +29,7 @@
   const listen = EventTarget.prototype.addEventListener;
   const CustomEventCtor = CustomEvent;
   const setTimer = setTimeout;
+  const MessageChannelCtor = MessageChannel;
   const clearTimer = clearTimeout;
   const hasOwn = Object.prototype.hasOwnProperty;
   const defineProperty = Object.defineProperty;
@@ -472,14 +473,26 @@
   // calls it; the next commit drops the bracket with nothing counted.
   function onPostCommit() {
     if (bracket === null || lastRequest === null) return;
-    const b = bracket;
+    settling.push(bracket);
     bracket = null;
-    setTimer(() => settle(b), 0);
+    // A message task, not a timer: a timer would take an id the page's next
+    // setTimeout would otherwise get.
+    if (channel === null) {
+      channel = new MessageChannelCtor();
+      channel.port1.onmessage = () => {
+        // Each commit's effects own the requests up to the next commit's.
+        const list = settling.splice(0);
+        for (let i = 0; i < list.length; i++) settle(list[i], i + 1 < list.length ? list[i + 1].from : null);
+      };
+    }
+    if (settling.length === 1) channel.port2.postMessage(null);
   }
-  function settle(b) {
+  let channel = null;
+  const settling = [];
+  function settle(b, until) {
     const t0 = perfNow();
     try {
-      const to = lastRequest();
+      const to = until === null ? lastRequest() : until;
       if (to <= b.from) return;
       for (const k of b.effects) {
         k.requests += to - b.from;
