@@ -70,8 +70,8 @@
     ({ type: 'react_renders', t, t_end: tEnd, commits, skipped_fibers: skippedFibers, components_not_sent: componentsNotSent, hook_ms: hookMs, components });
   const componentRenders = (name, renders, commits, repeats, mounts, props, state, context, parent, unnecessary, selfMs, memo, owner, keys, effects) =>
     ({ name, renders, commits, repeats, mounts, props, state, context, parent, unnecessary, self_ms: selfMs, memo, owner, keys, effects });
-  const effectRuns = (index, kind, runs, same, dep, from, to, source, requests, requestIds) =>
-    ({ index, kind, runs, same, dep, from, to, source, requests, request_ids: requestIds });
+  const effectRuns = (index, kind, runs, same, dep, from, to, source, requests, requestIds, updates) =>
+    ({ index, kind, runs, same, dep, from, to, source, requests, request_ids: requestIds, updates });
   const changedKey = (kind, key, count, equal, from, to) => ({ kind, key, count, equal, from, to });
 
   // ---- fibers ------------------------------------------------------------------
@@ -343,7 +343,7 @@
       }
       k = {
         kind: passive ? 'useEffect' : (fx.tag & HOOK_LAYOUT) !== 0 ? 'useLayoutEffect' : (fx.tag & HOOK_INSERTION) !== 0 ? 'useInsertionEffect' : 'effect',
-        runs: 0, same: 0, dep: -1, from: undefined, to: undefined, create: null, requests: 0, ids: [],
+        runs: 0, same: 0, dep: -1, from: undefined, to: undefined, create: null, requests: 0, ids: [], updates: 0,
       };
       e.effects.set(index, k);
     }
@@ -471,8 +471,14 @@
   // requests sent from then until the task and its promise callbacks are done
   // (axios, for one, sends from a promise callback) were theirs. React 17 never
   // calls it; the next commit drops the bracket with nothing counted.
-  function onPostCommit() {
+  function onPostCommit(root) {
     if (bracket === null || lastRequest === null) return;
+    // An update the effects scheduled as they ran (a setState in the effect's own
+    // body, not in a promise callback after it) adds its lane to the root's pending
+    // ones: a render more, caused by the avoidable runs.
+    try {
+      if ((lanesOf(root) & ~bracket.lanes) !== 0) for (const k of bracket.effects) k.updates++;
+    } catch (_) { /* count nothing */ }
     settling.push(bracket);
     bracket = null;
     // A message task, not a timer: a timer would take an id the page's next
@@ -489,6 +495,11 @@
   }
   let channel = null;
   const settling = [];
+  // The lanes (React 17+) with work scheduled on a root.
+  function lanesOf(root) {
+    const lanes = root !== null && typeof root === 'object' ? root.pendingLanes : 0;
+    return typeof lanes === 'number' ? lanes : 0;
+  }
   function settle(b, until) {
     const t0 = perfNow();
     try {
@@ -526,7 +537,7 @@
       walk(current);
       // The passive effects run after this (React calls onPostCommitFiberRoot then).
       if (avoidable.length > 0 && !otherEffects && lastRequest !== null) {
-        bracket = { effects: avoidable, from: lastRequest() };
+        bracket = { effects: avoidable, from: lastRequest(), lanes: lanesOf(root) };
       }
       avoidable = [];
     } catch (_) {
@@ -568,7 +579,7 @@
     const out = [];
     for (const [index, k] of e.effects) {
       if (k.same === 0) continue;
-      out.push(effectRuns(index, k.kind, k.runs, k.same, k.dep >= 0 ? k.dep : null, preview(k.from), preview(k.to), sourceOf(k.create), k.requests, k.ids));
+      out.push(effectRuns(index, k.kind, k.runs, k.same, k.dep >= 0 ? k.dep : null, preview(k.from), preview(k.to), sourceOf(k.create), k.requests, k.ids, k.updates));
     }
     return out;
   }
@@ -610,7 +621,7 @@
           try {
             return Reflect.apply(theirsPost, this, arguments);
           } finally {
-            onPostCommit();
+            onPostCommit(root);
           }
         };
       }
@@ -668,8 +679,8 @@
       onCommitFiberRoot(id, root) {
         onCommit(hook, id, root);
       },
-      onPostCommitFiberRoot() {
-        onPostCommit();
+      onPostCommitFiberRoot(id, root) {
+        onPostCommit(root);
       },
     };
     chained.add(hook);

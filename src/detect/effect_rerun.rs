@@ -5,21 +5,24 @@
 //! dependencies really changed: one of them is a new object, array or function
 //! with the same content each render (`useEffect(load, [filters])` with
 //! `const filters = { status, page }` written in the component or passed inline
-//! by its parent), and the runs send requests. The page hook compares each
-//! changed dependency with its previous value (plain data, and functions by their
-//! source) and counts the requests the page sent while those effects ran, in
-//! commits where no other effect ran (React 18 and later tell when effects are
+//! by its parent), and the runs send requests or set state (a render more each).
+//! The page hook compares each changed dependency with its previous value (plain
+//! data, and functions by their source) and, in commits where no other effect
+//! ran, counts the requests the page sent while those effects ran and whether
+//! they scheduled a render as they ran (React 18 and later tell when effects are
 //! done; with React 17 nothing is counted and nothing reported).
 //!
 //! ## Why it matters
 //! "Unstable dependencies causing unnecessary effects": every render refetches
 //! the same data (or resubscribes), and when the answer sets state the render
 //! that follows refetches again, a loop that only ends when something else stops
-//! rendering. The network shows duplicates; this names the effect and the
-//! dependency behind them.
+//! rendering. An effect that sets state from its dependencies renders the
+//! component twice each time ("over-broad useEffect dependencies cause 10x
+//! unnecessary renders"). The network shows duplicates; this names the effect
+//! and the dependency behind them.
 //!
 //! ## Example
-//! `OrderList`'s useEffect re-ran 12 times with dependencies of the same content,
+//! useEffect in `OrderList` re-ran 12 times with dependencies of the same content,
 //! sending 12 requests: dependency 0 (`{status, page}`) is a new object on every render.
 //!
 //! Evidence: the component (and the one that rendered it), the requests those
@@ -27,14 +30,15 @@
 //!
 //! ## Thresholds
 //! - `min_runs` (3) re-runs with dependencies of the same content that sent
-//!   requests, making up at least `min_share` (0.5) of the effect's re-runs seen.
-//! - an error from `error_requests` (20) such requests within
-//!   `error_window_ms` (10000): a refetch loop; a warning below.
+//!   requests (or `min_runs` that set state), making up at least `min_share` (0.5)
+//!   of the effect's re-runs seen.
+//! - an error from `error_count` (20) such requests (or renders caused) within
+//!   `error_window_ms` (10000): a loop; a warning below.
 //!
 //! Effects without a dependency array run after every render by design (the
 //! "latest value in a ref" pattern many libraries use) and are not reported, nor
-//! are effects whose runs sent nothing (a library syncing options it was given
-//! inline: cheap, and not the page's to fix).
+//! are effects whose runs sent nothing and set no state as they ran (a library
+//! syncing options it was given inline: cheap, and not the page's to fix).
 
 use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
 use crate::detect::config::Config;
@@ -47,8 +51,9 @@ thresholds!(EffectRerunConfig {
     min_runs: u64 = 3,
     /// ...and the share of the effect's re-runs seen they are.
     min_share: f64 = 0.5,
-    /// Requests sent by avoidable re-runs within `error_window_ms` that make it an error.
-    error_requests: u64 = 20,
+    /// Requests sent, or renders caused, by avoidable re-runs within
+    /// `error_window_ms` that make it an error.
+    error_count: u64 = 20,
     error_window_ms: f64 = 10_000.0,
 });
 
@@ -68,12 +73,13 @@ const MAX_URLS: usize = 5;
 #[derive(Default)]
 struct Tally {
     runs: u64,
-    /// Avoidable re-runs, and of those the ones that sent requests.
+    /// Avoidable re-runs, and of those the ones that sent requests, and that set state.
     same: u64,
     sending: u64,
     requests: u64,
-    /// (window end, requests) of recent windows, for the loop's rate.
-    recent: VecDeque<(f64, u64)>,
+    updating: u64,
+    /// (window end, requests, state updates) of recent windows, for a loop's rate.
+    recent: VecDeque<(f64, u64, u64)>,
     /// The engine's ids of the latest requests sent, and their distinct URLs.
     request_ids: VecDeque<u64>,
     urls: Vec<String>,
@@ -105,17 +111,18 @@ impl Detector for EffectRerun {
                 let t = self.tallies.entry((c.name.clone(), e.index)).or_default();
                 t.runs += e.runs as u64;
                 t.same += e.same as u64;
-                if e.requests > 0 {
-                    // The page counts requests per window, not per run: a window's
-                    // avoidable runs sent them between them.
-                    t.sending += (e.same as u64).min(e.requests as u64);
-                    t.requests += e.requests as u64;
-                    t.recent.push_back((r.t_end, e.requests as u64));
+                // The page counts requests per window, not per run: a window's
+                // avoidable runs sent them between them.
+                t.sending += (e.same as u64).min(e.requests as u64);
+                t.requests += e.requests as u64;
+                t.updating += (e.same as u64).min(e.updates as u64);
+                if e.requests > 0 || e.updates > 0 {
+                    t.recent.push_back((r.t_end, e.requests as u64, e.updates as u64));
                 }
                 while t
                     .recent
                     .front()
-                    .is_some_and(|(at, _)| r.t_end - at > self.cfg.error_window_ms)
+                    .is_some_and(|(at, _, _)| r.t_end - at > self.cfg.error_window_ms)
                 {
                     t.recent.pop_front();
                 }
@@ -136,7 +143,7 @@ impl Detector for EffectRerun {
                     t.owner = c.owner.clone();
                 }
                 let share = t.same as f64 / t.runs.max(1) as f64;
-                if t.sending < self.cfg.min_runs || share < self.cfg.min_share {
+                if (t.sending < self.cfg.min_runs && t.updating < self.cfg.min_runs) || share < self.cfg.min_share {
                     continue;
                 }
                 let t = &*t;
@@ -160,6 +167,7 @@ impl Detector for EffectRerun {
                     f.metrics.insert("reruns".into(), Metric::Num(t.runs as f64));
                     f.metrics.insert("same_content".into(), Metric::Num(t.same as f64));
                     f.metrics.insert("requests".into(), Metric::Num(t.requests as f64));
+                    f.metrics.insert("state_updates".into(), Metric::Num(t.updating as f64));
                     f.metrics
                         .insert("hook".into(), Metric::Text(format!("{} #{}", e.kind, e.index)));
                     if let Some(d) = t.last.dep {
@@ -170,20 +178,20 @@ impl Detector for EffectRerun {
                     }
                     let dep = dependency(&t.last);
                     f.title = format!(
-                        "{}'s {} re-ran {} times with dependencies of the same content, sending {} request{}: {dep}",
-                        c.name,
+                        "{} in {} re-ran {} times with dependencies of the same content, {}: {dep}",
                         e.kind,
+                        c.name,
                         t.same,
-                        t.requests,
-                        if t.requests == 1 { "" } else { "s" }
+                        consequence(t, cfg.min_runs)
                     );
-                    let loop_requests: u64 = t.recent.iter().map(|(_, n)| n).sum();
-                    f.severity = if loop_requests >= cfg.error_requests {
+                    let recent_requests: u64 = t.recent.iter().map(|(_, n, _)| n).sum();
+                    let recent_updates: u64 = t.recent.iter().map(|(_, _, n)| n).sum();
+                    f.severity = if recent_requests.max(recent_updates) >= cfg.error_count {
                         Severity::Error
                     } else {
                         Severity::Warning
                     };
-                    f.advice = advice(&c.name, t.owner.as_deref(), &t.last);
+                    f.advice = advice(&c.name, t, cfg.min_runs);
                 });
             }
         }
@@ -193,6 +201,24 @@ impl Detector for EffectRerun {
             let cutoff = crate::model::sort::nth_f64(&mut times, self.tallies.len() - MAX_TRACKED / 2);
             self.tallies.retain(|_, t| t.last_t >= cutoff);
         }
+    }
+}
+
+/// What the avoidable runs did: sent requests, set state, or both (each once it
+/// happened `min_runs` times).
+fn consequence(t: &Tally, min_runs: u64) -> String {
+    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let sent = (t.sending >= min_runs).then(|| format!("sending {}", plural(t.requests, "request", "requests")));
+    let set = (t.updating >= min_runs).then(|| {
+        format!(
+            "setting state as it ran ({})",
+            plural(t.updating, "more render", "more renders")
+        )
+    });
+    match (sent, set) {
+        (Some(a), Some(b)) => format!("{a} and {b}"),
+        (Some(a), None) | (None, Some(a)) => a,
+        (None, None) => String::new(),
     }
 }
 
@@ -216,8 +242,9 @@ fn dependency(e: &EffectRuns) -> String {
     }
 }
 
-fn advice(name: &str, owner: Option<&str>, e: &EffectRuns) -> String {
-    let made = match owner {
+fn advice(name: &str, t: &Tally, min_runs: u64) -> String {
+    let e = &t.last;
+    let made = match t.owner.as_deref() {
         Some(o) => format!("in `{name}` (or in `{o}`, when it comes from there as a prop)"),
         None => format!("in `{name}`"),
     };
@@ -233,8 +260,13 @@ fn advice(name: &str, owner: Option<&str>, e: &EffectRuns) -> String {
     } else {
         format!(" The effect starts `{}`.", e.source)
     };
+    let derive = if t.updating >= min_runs {
+        " An effect that only computes state from its inputs is better a value computed during render (useMemo): no effect, no second render."
+    } else {
+        ""
+    };
     format!(
-        "The effect runs again whenever a dependency changes identity, and this one is rebuilt {made} on every render: {fix}. Then the effect runs, and its requests go out, only when the values it uses change.{source}"
+        "The effect runs again whenever a dependency changes identity, and this one is rebuilt {made} on every render: {fix}. Then the effect runs only when the values it uses change.{derive}{source}"
     )
 }
 
@@ -281,6 +313,7 @@ mod tests {
             source: "() => { fetch(`/api/orders?status=${filters.status}`)…".into(),
             requests: 1,
             request_ids: vec![i as u64 + 1],
+            updates: 0,
             urls: vec![],
         }
     }
@@ -291,7 +324,7 @@ mod tests {
         let f = f.iter().find(|f| f.detector == super::ID).expect("reported");
         assert_eq!(
             f.title,
-            "OrderList's useEffect re-ran 5 times with dependencies of the same content, sending 5 requests: dependency 0 (`{status, page}`) is a new object on every render"
+            "useEffect in OrderList re-ran 5 times with dependencies of the same content, sending 5 requests: dependency 0 (`{status, page}`) is a new object on every render"
         );
         assert_eq!(f.severity, Severity::Warning);
         assert_eq!(
@@ -349,6 +382,39 @@ mod tests {
     }
 
     #[test]
+    fn an_effect_setting_state_from_a_new_array_each_render() {
+        let f = run_events(&windows(4, |i| EffectRuns {
+            kind: "useEffect".into(),
+            dep: Some(1),
+            from: "[12 items]".into(),
+            to: "[12 items]".into(),
+            requests: 0,
+            request_ids: vec![],
+            updates: 1,
+            ..refetch(i)
+        }));
+        let f = f.iter().find(|f| f.detector == super::ID).expect("reported");
+        assert_eq!(
+            f.title,
+            "useEffect in OrderList re-ran 4 times with dependencies of the same content, setting state as it ran (4 more renders): dependency 1 (`[12 items]`) is a new array on every render"
+        );
+        assert_eq!(f.severity, Severity::Warning);
+        assert!(f.advice.contains("computed during render"), "{}", f.advice);
+        // Sending too: both said.
+        let f = run_events(&windows(4, |i| EffectRuns {
+            updates: 1,
+            ..refetch(i)
+        }));
+        let f = f.iter().find(|f| f.detector == super::ID).unwrap();
+        assert!(
+            f.title
+                .contains("sending 4 requests and setting state as it ran (4 more renders)"),
+            "{}",
+            f.title
+        );
+    }
+
+    #[test]
     fn a_refetch_loop_is_an_error() {
         // 25 requests in 5 s.
         let f = run_events(&windows(25, refetch));
@@ -381,6 +447,7 @@ mod tests {
         let f = run_events(&windows(40, |i| EffectRuns {
             requests: 0,
             request_ids: vec![],
+            updates: 0,
             ..refetch(i)
         }));
         assert!(f.iter().all(|f| f.detector != super::ID), "{f:?}");

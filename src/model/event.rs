@@ -458,6 +458,9 @@ pub struct EffectRuns {
     pub requests: u32,
     /// ...and the page's ids of the first few (the engine turns them into its own).
     pub request_ids: Vec<u64>,
+    /// Commits whose avoidable runs set state as they ran (a render more each):
+    /// React's root had work scheduled after them that it had not before.
+    pub updates: u32,
     /// Their URLs, filled in by the engine for the detector (not on the wire).
     #[serde(skip)]
     pub urls: Vec<String>,

@@ -5,9 +5,13 @@
 //   same content each tick, so the list refetches every second;
 // - `loop`: the list builds `{ status, page }` itself and stores each answer in state:
 //   the answer's render builds a new object, which refetches, which renders... a loop;
+// - `derive`: a totals panel keeps the open orders in state, set by an effect from
+//   the `orders` array the parent rebuilds (same content) on every tick: a render
+//   more each second;
 // - `memo` (the near miss): the same screen with the filters made by useMemo, a
-//   search box whose real changes refetch, and a React Query query with inline
-//   options in the ticking component (its own effect re-runs each tick and sends nothing).
+//   search box whose real changes refetch, a React Query query with inline
+//   options in the ticking component (its own effect re-runs each tick and sends
+//   nothing), and the totals panel fed a memoized array.
 import React, { useEffect, useMemo, useState } from 'react';
 import { QueryClient, QueryClientProvider, useQuery } from '@tanstack/react-query';
 import { mount } from './_app.jsx';
@@ -47,6 +51,16 @@ function LoopingList({ status }) {
   return <ul id="orders">{orders.map((o) => <li key={o.id}>{o.id}</li>)}</ul>;
 }
 
+function Totals({ orders }) {
+  const [open, setOpen] = useState([]);
+  useEffect(() => {
+    setOpen(orders.filter((o) => o.status === 'open'));
+  }, [orders]);
+  return <p id="totals">{open.length} open</p>;
+}
+
+const ORDERS = [{ id: 'ord_1', status: 'open' }, { id: 'ord_2', status: 'shipped' }, { id: 'ord_3', status: 'open' }];
+
 function Summary() {
   // Inline options: a new object (and queryFn) each render, as React Query's docs write them.
   const { data } = useQuery({ queryKey: ['summary'], queryFn: () => fetch('/api/libs/me').then((r) => r.json()) });
@@ -62,17 +76,20 @@ function Orders() {
     return () => clearInterval(timer);
   }, []);
   const filters = useMemo(() => ({ status }), [status]);
+  const orders = useMemo(() => ORDERS.map((o) => ({ ...o })), []);
   window.typeQuery = (q) => setQuery(q);
   return (
     <main>
       <p>Updated {new Date(now).toLocaleTimeString()}</p>
       {mode === 'ticker' && <OrderList filters={{ status }} />}
       {mode === 'loop' && <LoopingList status={status} />}
+      {mode === 'derive' && <Totals orders={ORDERS.map((o) => ({ ...o }))} />}
       {mode === 'memo' && (
         <>
           <Summary />
           <input id="q" value={query} onChange={(e) => setQuery(e.target.value)} />
           <OrderList filters={filters} query={query} />
+          <Totals orders={orders} />
         </>
       )}
     </main>

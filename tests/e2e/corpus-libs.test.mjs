@@ -420,7 +420,7 @@ test('effect-rerun: a list whose parent passes `filters={{ status }}` inline ref
   await open('orders.html?mode=ticker');
   const { finding: f, ms } = await tab.waitForFinding((x) => x.detector === 'effect-rerun', { timeout: 15000, what: 'the refetching effect' });
   console.log(`# after ${ms} ms: ${f.severity}: "${f.title}"`);
-  assert.match(f.title, /^OrderList's useEffect re-ran \d+ times with dependencies of the same content, sending \d+ requests: dependency 0 \(`\{status\}`\) is a new object on every render$/);
+  assert.match(f.title, /^useEffect in OrderList re-ran \d+ times with dependencies of the same content, sending \d+ requests: dependency 0 \(`\{status\}`\) is a new object on every render$/);
   assert.equal(f.severity, 'warning');
   assert.deepEqual(f.evidence.components, ['OrderList', 'Orders']);
   assert.match(f.advice, /useMemo/);
@@ -435,8 +435,18 @@ test('effect-rerun: an effect that builds its filters in the render and stores e
   await open('orders.html?mode=loop');
   const { finding: f } = await tab.waitForFinding((x) => x.detector === 'effect-rerun' && x.severity === 'error', { timeout: 15000, what: 'the refetch loop' });
   console.log(`# "${f.title}"`);
-  assert.match(f.title, /^LoopingList's useEffect re-ran \d+ times with dependencies of the same content, sending \d+ requests: dependency 0 \(`\{status, page\}`\) is a new object on every render$/);
+  assert.match(f.title, /^useEffect in LoopingList re-ran \d+ times with dependencies of the same content, sending \d+ requests: dependency 0 \(`\{status, page\}`\) is a new object on every render$/);
   assert.ok(f.metrics.requests >= 20, JSON.stringify(f.metrics));
+});
+
+test('effect-rerun: an effect setting state from an array the parent rebuilds each tick renders the component twice a tick', async () => {
+  await open('orders.html?mode=derive');
+  const { finding: f } = await tab.waitForFinding((x) => x.detector === 'effect-rerun', { timeout: 15000, what: 'the state-setting effect' });
+  console.log(`# "${f.title}"`);
+  assert.match(f.title, /^useEffect in Totals re-ran \d+ times with dependencies of the same content, setting state as it ran \(\d+ more renders\): dependency 0 \(`\[3 items\]`\) is a new array on every render$/);
+  assert.equal(f.severity, 'warning');
+  assert.equal(f.metrics.requests, 0);
+  assert.match(f.advice, /computed during render/);
 });
 
 test('near miss: memoized filters, a search whose real changes refetch, and React Query\'s options effect re-running each tick stay quiet', async () => {
