@@ -43,7 +43,7 @@
 use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
 use crate::detect::config::Config;
 use crate::model::event::{EffectRuns, Event};
-use crate::model::finding::{Metric, Severity};
+use crate::model::finding::{Finding, Metric, Severity};
 use std::collections::{HashMap, VecDeque};
 
 thresholds!(EffectRerunConfig {
@@ -201,6 +201,45 @@ impl Detector for EffectRerun {
             let cutoff = crate::model::sort::nth_f64(&mut times, self.tallies.len() - MAX_TRACKED / 2);
             self.tallies.retain(|_, t| t.last_t >= cutoff);
         }
+    }
+}
+
+/// Findings about requests an effect's avoidable re-runs sent (their duplicates, a
+/// "poll" that is the effect re-running with each render of a ticking parent) name
+/// that effect: its component in their evidence, and `sent_by`, so one cause reads
+/// as one wherever the developer looks first. (On the copies the engine hands out.)
+pub fn credit(findings: &mut [Finding]) {
+    let effects: Vec<(Vec<u64>, Vec<String>, String)> = findings
+        .iter()
+        .filter(|f| f.detector == ID && !f.evidence.requests.is_empty())
+        .map(|f| {
+            let hook = match (f.metrics.get("hook"), f.evidence.components.first()) {
+                (Some(Metric::Text(h)), Some(c)) => format!("{} in {c}", h.split(" #").next().unwrap_or(h)),
+                _ => "an effect".to_string(),
+            };
+            (
+                f.evidence.requests.clone(),
+                f.evidence.components.clone(),
+                format!("{hook}, re-running for a dependency of the same content ({ID})"),
+            )
+        })
+        .collect();
+    if effects.is_empty() {
+        return;
+    }
+    for f in findings.iter_mut().filter(|f| f.detector != ID) {
+        let Some((_, components, by)) = effects
+            .iter()
+            .find(|(ids, _, _)| f.evidence.requests.iter().any(|r| ids.contains(r)))
+        else {
+            continue;
+        };
+        for c in components {
+            if !f.evidence.components.contains(c) {
+                f.evidence.components.push(c.clone());
+            }
+        }
+        f.metrics.insert("sent_by".into(), Metric::Text(by.clone()));
     }
 }
 
@@ -362,6 +401,47 @@ mod tests {
             "{:?}",
             f.evidence.urls
         );
+    }
+
+    #[test]
+    fn the_same_requests_other_findings_name_the_effect_that_sent_them() {
+        let mut k = Kit::new();
+        // The effect refetches the same URL on every tick of a parent's 1 s clock.
+        for (i, e) in windows(6, refetch).into_iter().enumerate() {
+            let page_id = i as u64 + 1;
+            let at = 1_000.0 + i as f64 * 1_000.0;
+            k.request(
+                page_id,
+                "GET",
+                "http://127.0.0.1:5173/api/orders?status=open",
+                at,
+                at + 2.0,
+            );
+            let Event::ReactRenders(mut r) = e else { unreachable!() };
+            r.t = at;
+            r.t_end = at + 200.0;
+            r.components[0].effects[0].request_ids = vec![page_id];
+            k.engine.ingest(Event::ReactRenders(r));
+        }
+        let all = k.engine.findings();
+        let others: Vec<_> = all
+            .iter()
+            .filter(|f| f.detector != super::ID && !f.evidence.requests.is_empty())
+            .collect();
+        assert!(
+            !others.is_empty(),
+            "the requests are found as a loop or copies too: {all:?}"
+        );
+        for f in others {
+            assert_eq!(
+                f.metrics.get("sent_by"),
+                Some(&crate::model::finding::Metric::Text(
+                    "useEffect in OrderList, re-running for a dependency of the same content (effect-rerun)".into()
+                )),
+                "{f:?}"
+            );
+            assert!(f.evidence.components.contains(&"OrderList".to_string()));
+        }
     }
 
     #[test]

@@ -666,6 +666,7 @@ impl Engine {
             .cloned()
             .collect();
         out.retain(|f| !crate::detect::superseded(f, &superseding));
+        crate::detect::effect_rerun::credit(&mut out);
         out.extend(findings.not_shown().map(|n| not_shown_summary(&n, origin)));
         crate::model::sort::sort_by(&mut out, |a, b| {
             a.first_ms

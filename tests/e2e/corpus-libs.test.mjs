@@ -429,6 +429,15 @@ test('effect-rerun: a list whose parent passes `filters={{ status }}` inline ref
   assert.ok(f.evidence.requests.length >= 3, 'the finding names the requests those runs sent');
   assert.ok(f.evidence.urls.length >= 1 && f.evidence.urls.every((u) => new URL(u).pathname === '/api/libs/orders'),
     'only the list\'s own requests, not the beacons or the error reporter\'s');
+  // The same requests read as copies or a loop elsewhere: those findings name the effect.
+  await settle();
+  const others = (await tab.report()).findings.filter((x) => x.detector !== 'effect-rerun' && about(x, '/api/libs/orders'));
+  console.log(`# also: ${others.map((x) => `${x.detector} (sent_by: ${x.metrics.sent_by})`).join('; ')}`);
+  assert.ok(others.length >= 1, 'the refetches are copies of one request too');
+  for (const x of others) {
+    assert.equal(x.metrics.sent_by, 'useEffect in OrderList, re-running for a dependency of the same content (effect-rerun)');
+    assert.ok(x.evidence.components.includes('OrderList'));
+  }
 });
 
 test('effect-rerun: an effect that builds its filters in the render and stores each answer refetches in a loop, an error', async () => {
