@@ -313,6 +313,8 @@
   // When only avoidable ones run, the requests sent while they run are theirs.
   let avoidable = [];
   let otherEffects = false;
+  // Effects without a dependency array that run in this commit.
+  let loose = [];
 
   // An effect that runs again in this commit (the component did not mount).
   function noteEffect(e, index, fx, before) {
@@ -320,7 +322,23 @@
     const deps = fx.deps;
     const old = before !== null && typeof before === 'object' ? before.deps : null;
     // No dependency array: runs after every render by design (the "latest ref"
-    // pattern libraries use); nothing to tell.
+    // pattern libraries use). Told only when it is the one effect of its commit
+    // and its runs send requests or set state: a fetch in an effect that forgot
+    // its array, a loop.
+    if (deps === null || deps === undefined) {
+      if (!passive) return;
+      const k = effectOf(e, index, fx);
+      if (k === null) {
+        otherEffects = true;
+        return;
+      }
+      k.runs++;
+      k.same++;
+      k.noDeps = true;
+      k.create = fx.create;
+      loose.push(k);
+      return;
+    }
     if (!isArray(deps) || !isArray(old) || deps.length !== old.length || deps.length > 50) {
       if (passive) otherEffects = true;
       return;
@@ -335,17 +353,10 @@
       }
       if (dep === -1) dep = j;
     }
-    let k = e.effects.get(index);
-    if (k === undefined) {
-      if (e.effects.size >= MAX_EFFECTS_PER_COMPONENT) {
-        if (passive) otherEffects = true;
-        return;
-      }
-      k = {
-        kind: passive ? 'useEffect' : (fx.tag & HOOK_LAYOUT) !== 0 ? 'useLayoutEffect' : (fx.tag & HOOK_INSERTION) !== 0 ? 'useInsertionEffect' : 'effect',
-        runs: 0, same: 0, dep: -1, from: undefined, to: undefined, create: null, requests: 0, ids: [], updates: 0,
-      };
-      e.effects.set(index, k);
+    const k = effectOf(e, index, fx);
+    if (k === null) {
+      if (passive) otherEffects = true;
+      return;
     }
     k.runs++;
     if (dep < 0) {
@@ -358,6 +369,20 @@
     k.to = deps[dep];
     k.create = fx.create;
     if (passive) avoidable.push(k);
+  }
+
+  // The window's record of a component's effect hook (null past the cap).
+  function effectOf(e, index, fx) {
+    let k = e.effects.get(index);
+    if (k === undefined) {
+      if (e.effects.size >= MAX_EFFECTS_PER_COMPONENT) return null;
+      k = {
+        kind: (fx.tag & HOOK_PASSIVE) !== 0 ? 'useEffect' : (fx.tag & HOOK_LAYOUT) !== 0 ? 'useLayoutEffect' : (fx.tag & HOOK_INSERTION) !== 0 ? 'useInsertionEffect' : 'effect',
+        runs: 0, same: 0, dep: -1, noDeps: false, from: undefined, to: undefined, create: null, requests: 0, ids: [], updates: 0,
+      };
+      e.effects.set(index, k);
+    }
+    return k;
   }
 
   // The source text an effect starts with, on one line: where to find it.
@@ -533,13 +558,21 @@
       commitSeq++;
       closeEffects();
       avoidable = [];
+      loose = [];
       otherEffects = false;
       walk(current);
       // The passive effects run after this (React calls onPostCommitFiberRoot then).
-      if (avoidable.length > 0 && !otherEffects && lastRequest !== null) {
-        bracket = { effects: avoidable, from: lastRequest(), lanes: lanesOf(root) };
+      // Theirs only when nothing else runs: avoidable runs, or one effect without a
+      // dependency array alone. Beside avoidable runs, effects without an array are
+      // taken for what they mostly are (keeping a ref or the title up to date,
+      // sending nothing): a page's own or a library's would otherwise hide every
+      // avoidable run in the same commits.
+      const only = avoidable.length > 0 ? avoidable : loose.length === 1 ? loose : [];
+      if (only.length > 0 && !otherEffects && lastRequest !== null) {
+        bracket = { effects: only, from: lastRequest(), lanes: lanesOf(root) };
       }
       avoidable = [];
+      loose = [];
     } catch (_) {
       // A fiber shape we do not know: count nothing rather than break the commit.
     } finally {
@@ -574,12 +607,16 @@
     spentMs = 0;
   }
 
-  // Effects that re-ran with dependencies of the same content in this window.
+  // Effects that re-ran with dependencies of the same content (or with none, and did
+  // something) in this window.
   function effectsOf(e) {
     const out = [];
     for (const [index, k] of e.effects) {
       if (k.same === 0) continue;
-      out.push(effectRuns(index, k.kind, k.runs, k.same, k.dep >= 0 ? k.dep : null, preview(k.from), preview(k.to), sourceOf(k.create), k.requests, k.ids, k.updates));
+      // Without a dependency array, running is what it is for: sent only when it did something.
+      if (k.noDeps && k.requests === 0 && k.updates === 0) continue;
+      out.push(effectRuns(index, k.kind, k.runs, k.same, k.noDeps ? null : k.dep,
+        k.noDeps ? '' : preview(k.from), k.noDeps ? '' : preview(k.to), sourceOf(k.create), k.requests, k.ids, k.updates));
     }
     return out;
   }

@@ -35,9 +35,11 @@
 //! - an error from `error_count` (20) such requests (or renders caused) within
 //!   `error_window_ms` (10000): a loop; a warning below.
 //!
-//! Effects without a dependency array run after every render by design (the
-//! "latest value in a ref" pattern many libraries use) and are not reported, nor
-//! are effects whose runs sent nothing and set no state as they ran (a library
+//! An effect without a dependency array runs after every render by design (the
+//! "latest value in a ref" pattern many libraries use): it is reported only when
+//! it was the one effect of its commits and its runs sent requests or set state
+//! (a fetch in an effect that forgot its array, a loop when the answer is stored).
+//! Effects whose runs sent nothing and set no state are never reported (a library
 //! syncing options it was given inline: cheap, and not the page's to fix).
 
 use super::{thresholds, Detector, DetectorInfo, Findings, PageState};
@@ -176,14 +178,24 @@ impl Detector for EffectRerun {
                             Metric::Text(format!("{d}: {} → {}", t.last.from, t.last.to)),
                         );
                     }
-                    let dep = dependency(&t.last);
-                    f.title = format!(
-                        "{} in {} re-ran {} times with dependencies of the same content, {}: {dep}",
-                        e.kind,
-                        c.name,
-                        t.same,
-                        consequence(t, cfg.min_runs)
-                    );
+                    f.title = match t.last.dep {
+                        Some(d) => format!(
+                            "{} in {} re-ran {} times with dependencies of the same content, {}: dependency {d} (`{}`) is a new {} on every render",
+                            e.kind,
+                            c.name,
+                            t.same,
+                            consequence(t, cfg.min_runs),
+                            t.last.to,
+                            what(&t.last.to)
+                        ),
+                        None => format!(
+                            "{} in {} has no dependency array: it re-ran after {} renders, {}",
+                            e.kind,
+                            c.name,
+                            t.same,
+                            consequence(t, cfg.min_runs)
+                        ),
+                    };
                     let recent_requests: u64 = t.recent.iter().map(|(_, n, _)| n).sum();
                     let recent_updates: u64 = t.recent.iter().map(|(_, _, n)| n).sum();
                     f.severity = if recent_requests.max(recent_updates) >= cfg.error_count {
@@ -220,7 +232,11 @@ pub fn credit(findings: &mut [Finding]) {
             (
                 f.evidence.requests.clone(),
                 f.evidence.components.clone(),
-                format!("{hook}, re-running for a dependency of the same content ({ID})"),
+                if f.metrics.contains_key("dependency") {
+                    format!("{hook}, re-running for a dependency of the same content ({ID})")
+                } else {
+                    format!("{hook}, running after every render without a dependency array ({ID})")
+                },
             )
         })
         .collect();
@@ -274,15 +290,18 @@ fn what(preview: &str) -> &'static str {
     }
 }
 
-fn dependency(e: &EffectRuns) -> String {
-    match e.dep {
-        Some(d) => format!("dependency {d} (`{}`) is a new {} on every render", e.to, what(&e.to)),
-        None => "a dependency gets a new identity on every render".to_string(),
-    }
-}
-
 fn advice(name: &str, t: &Tally, min_runs: u64) -> String {
     let e = &t.last;
+    let source = if e.source.is_empty() {
+        String::new()
+    } else {
+        format!(" The effect starts `{}`.", e.source)
+    };
+    if e.dep.is_none() {
+        return format!(
+            "An effect without a dependency array runs after every render of `{name}`, and each run here does work that renders again or goes to the network. List what it reads as its dependencies (`[]` to run once, when the component mounts), or fetch through a data library that caches by key (React Query, SWR).{source}"
+        );
+    }
     let made = match t.owner.as_deref() {
         Some(o) => format!("in `{name}` (or in `{o}`, when it comes from there as a prop)"),
         None => format!("in `{name}`"),
@@ -293,11 +312,6 @@ fn advice(name: &str, t: &Tally, min_runs: u64) -> String {
             "make it with useMemo where it is made, or list its primitive fields as the dependencies instead"
         }
         _ => "memoize it where it is made (useMemo, useCallback), or depend on primitive values",
-    };
-    let source = if e.source.is_empty() {
-        String::new()
-    } else {
-        format!(" The effect starts `{}`.", e.source)
     };
     let derive = if t.updating >= min_runs {
         " An effect that only computes state from its inputs is better a value computed during render (useMemo): no effect, no second render."
@@ -442,6 +456,24 @@ mod tests {
             );
             assert!(f.evidence.components.contains(&"OrderList".to_string()));
         }
+    }
+
+    #[test]
+    fn an_effect_without_a_dependency_array_that_fetches_is_named() {
+        let f = run_events(&windows(25, |i| EffectRuns {
+            dep: None,
+            from: String::new(),
+            to: String::new(),
+            source: "() => { fetch('/api/orders').then((r) => r.json()).then(setOrders); }".into(),
+            ..refetch(i)
+        }));
+        let f = f.iter().find(|f| f.detector == super::ID).expect("reported");
+        assert_eq!(
+            f.title,
+            "useEffect in OrderList has no dependency array: it re-ran after 25 renders, sending 25 requests"
+        );
+        assert_eq!(f.severity, Severity::Error, "25 requests in 5 s: a loop");
+        assert!(f.advice.contains("`[]` to run once"), "{}", f.advice);
     }
 
     #[test]

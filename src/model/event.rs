@@ -446,7 +446,9 @@ pub struct EffectRuns {
     pub runs: u32,
     /// ...and of those, the avoidable ones: each dependency that changed has the same content.
     pub same: u32,
-    /// The dependency (position in the array) that last changed identity only, and previews.
+    /// The dependency (position in the array) that last changed identity only, and
+    /// previews; null (and empty previews) for an effect without a dependency array,
+    /// sent only when its runs sent requests or set state.
     #[serde(deserialize_with = "nullable")]
     pub dep: Option<u32>,
     pub from: String,

@@ -8,10 +8,13 @@
 // - `derive`: a totals panel keeps the open orders in state, set by an effect from
 //   the `orders` array the parent rebuilds (same content) on every tick: a render
 //   more each second;
+// - `nodeps`: the list fetches in an effect that forgot its dependency array and
+//   stores each answer: every render fetches, every answer renders, a loop;
 // - `memo` (the near miss): the same screen with the filters made by useMemo, a
 //   search box whose real changes refetch, a React Query query with inline
 //   options in the ticking component (its own effect re-runs each tick and sends
-//   nothing), and the totals panel fed a memoized array.
+//   nothing), the totals panel fed a memoized array, and an effect without a
+//   dependency array that keeps the document's title (it sends nothing).
 import React, { useEffect, useMemo, useState } from 'react';
 import { QueryClient, QueryClientProvider, useQuery } from '@tanstack/react-query';
 import { mount } from './_app.jsx';
@@ -51,6 +54,15 @@ function LoopingList({ status }) {
   return <ul id="orders">{orders.map((o) => <li key={o.id}>{o.id}</li>)}</ul>;
 }
 
+function NoDepsList() {
+  const [orders, setOrders] = useState([]);
+  useEffect(() => {
+    if (window.ordersFetched > 60) return; // the test has seen enough; spare the machine
+    load({ status: 'open' }).then(setOrders);
+  });
+  return <ul id="orders">{orders.map((o) => <li key={o.id}>{o.id}</li>)}</ul>;
+}
+
 function Totals({ orders }) {
   const [open, setOpen] = useState([]);
   useEffect(() => {
@@ -78,11 +90,15 @@ function Orders() {
   const filters = useMemo(() => ({ status }), [status]);
   const orders = useMemo(() => ORDERS.map((o) => ({ ...o })), []);
   window.typeQuery = (q) => setQuery(q);
+  useEffect(() => {
+    if (mode === 'memo') document.title = `Orders · ${new Date(now).toLocaleTimeString()}`;
+  });
   return (
     <main>
       <p>Updated {new Date(now).toLocaleTimeString()}</p>
       {mode === 'ticker' && <OrderList filters={{ status }} />}
       {mode === 'loop' && <LoopingList status={status} />}
+      {mode === 'nodeps' && <NoDepsList />}
       {mode === 'derive' && <Totals orders={ORDERS.map((o) => ({ ...o }))} />}
       {mode === 'memo' && (
         <>

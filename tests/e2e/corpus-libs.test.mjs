@@ -448,6 +448,14 @@ test('effect-rerun: an effect that builds its filters in the render and stores e
   assert.ok(f.metrics.requests >= 20, JSON.stringify(f.metrics));
 });
 
+test('effect-rerun: an effect without a dependency array that stores what it fetches refetches in a loop, an error', async () => {
+  await open('orders.html?mode=nodeps');
+  const { finding: f } = await tab.waitForFinding((x) => x.detector === 'effect-rerun' && x.severity === 'error', { timeout: 15000, what: 'the loop' });
+  console.log(`# "${f.title}"`);
+  assert.match(f.title, /^useEffect in NoDepsList has no dependency array: it re-ran after \d+ renders, sending \d+ requests$/);
+  assert.match(f.advice, /`\[\]` to run once/);
+});
+
 test('effect-rerun: an effect setting state from an array the parent rebuilds each tick renders the component twice a tick', async () => {
   await open('orders.html?mode=derive');
   const { finding: f } = await tab.waitForFinding((x) => x.detector === 'effect-rerun', { timeout: 15000, what: 'the state-setting effect' });
@@ -458,7 +466,7 @@ test('effect-rerun: an effect setting state from an array the parent rebuilds ea
   assert.match(f.advice, /computed during render/);
 });
 
-test('near miss: memoized filters, a search whose real changes refetch, and React Query\'s options effect re-running each tick stay quiet', async () => {
+test('near miss: memoized filters, a search whose real changes refetch, React Query\'s options effect re-running each tick, and an effect without dependencies keeping the title stay quiet', async () => {
   await open('orders.html?mode=memo');
   await until(() => tab.page.eval(`document.querySelectorAll('#orders li').length === 5 && typeof window.typeQuery === 'function'`), { what: 'the list' });
   for (const q of ['a', 'ab', 'abc']) {
