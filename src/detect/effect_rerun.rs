@@ -207,12 +207,8 @@ impl Detector for EffectRerun {
                 });
             }
         }
-        if self.tallies.len() > MAX_TRACKED {
-            // Oldest first: a component not seen for a while has unmounted.
-            let mut times: Vec<f64> = self.tallies.values().map(|t| t.last_t).collect();
-            let cutoff = crate::model::sort::nth_f64(&mut times, self.tallies.len() - MAX_TRACKED / 2);
-            self.tallies.retain(|_, t| t.last_t >= cutoff);
-        }
+        // Oldest first: a component not seen for a while has unmounted.
+        crate::model::bounded::evict_oldest(&mut self.tallies, MAX_TRACKED, |t| t.last_t);
     }
 }
 

@@ -33,8 +33,8 @@ pub type StrMap<V> = HashMap<String, V, BuildHasherDefault<crate::model::urls::Q
 
 /// Drops the oldest-touched keys when a per-key map outgrows its cap, so a flood
 /// of distinct URLs cannot grow memory without bound. Returns how many were dropped.
-pub fn evict_oldest<V, S: std::hash::BuildHasher>(
-    map: &mut std::collections::HashMap<String, V, S>,
+pub fn evict_oldest<K: Eq + std::hash::Hash, V, S: std::hash::BuildHasher>(
+    map: &mut std::collections::HashMap<K, V, S>,
     cap: usize,
     last_seen: impl Fn(&V) -> f64,
 ) -> usize {
