@@ -498,25 +498,30 @@
   // calls it; the next commit drops the bracket with nothing counted.
   function onPostCommit(root) {
     if (bracket === null || lastRequest === null) return;
-    // An update the effects scheduled as they ran (a setState in the effect's own
-    // body, not in a promise callback after it) adds its lane to the root's pending
-    // ones: a render more, caused by the avoidable runs.
+    const t0 = perfNow();
     try {
+      // An update the effects scheduled as they ran (a setState in the effect's own
+      // body, not in a promise callback after it) adds its lane to the root's pending
+      // ones: a render more, caused by the avoidable runs.
       if ((lanesOf(root) & ~bracket.lanes) !== 0) for (const k of bracket.effects) k.updates++;
-    } catch (_) { /* count nothing */ }
-    settling.push(bracket);
-    bracket = null;
-    // A message task, not a timer: a timer would take an id the page's next
-    // setTimeout would otherwise get.
-    if (channel === null) {
-      channel = new MessageChannelCtor();
-      channel.port1.onmessage = () => {
-        // Each commit's effects own the requests up to the next commit's.
-        const list = settling.splice(0);
-        for (let i = 0; i < list.length; i++) settle(list[i], i + 1 < list.length ? list[i + 1].from : null);
-      };
+      settling.push(bracket);
+      // A message task, not a timer: a timer would take an id the page's next
+      // setTimeout would otherwise get.
+      if (channel === null) {
+        channel = new MessageChannelCtor();
+        channel.port1.onmessage = () => {
+          // Each commit's effects own the requests up to the next commit's.
+          const list = settling.splice(0);
+          for (let i = 0; i < list.length; i++) settle(list[i], i + 1 < list.length ? list[i + 1].from : null);
+        };
+      }
+      if (settling.length === 1) channel.port2.postMessage(null);
+    } catch (_) {
+      // Count nothing: React would report an error thrown here on the page's console.
+    } finally {
+      bracket = null;
+      addCost(perfNow() - t0);
     }
-    if (settling.length === 1) channel.port2.postMessage(null);
   }
   let channel = null;
   const settling = [];
@@ -538,10 +543,6 @@
       addCost(perfNow() - t0);
     }
   }
-  function closeEffects() {
-    bracket = null;
-  }
-
   // The last commit counted: a hook that forwards to another hook we also wrapped
   // would report the same commit twice.
   let lastCurrent = null;
@@ -556,7 +557,7 @@
       if (!timer) timer = setTimer(flush, WINDOW_MS);
       commits++;
       commitSeq++;
-      closeEffects();
+      bracket = null; // the last commit's, which ran no passive effect
       avoidable = [];
       loose = [];
       otherEffects = false;

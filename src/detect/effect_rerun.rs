@@ -8,9 +8,10 @@
 //! by its parent), and the runs send requests or set state (a render more each).
 //! The page hook compares each changed dependency with its previous value (plain
 //! data, and functions by their source) and, in commits where no other effect
-//! ran, counts the requests the page sent while those effects ran and whether
-//! they scheduled a render as they ran (React 18 and later tell when effects are
-//! done; with React 17 nothing is counted and nothing reported).
+//! ran (none mounting, none whose dependencies really changed), counts the
+//! requests the page sent while those effects ran and whether they scheduled a
+//! render as they ran (React 18 and later tell when effects are done; with
+//! React 17 nothing is counted and nothing reported).
 //!
 //! ## Why it matters
 //! "Unstable dependencies causing unnecessary effects": every render refetches
@@ -49,7 +50,7 @@ use crate::model::finding::{Finding, Metric, Severity};
 use std::collections::{HashMap, VecDeque};
 
 thresholds!(EffectRerunConfig {
-    /// Avoidable re-runs that sent requests before an effect is named.
+    /// Avoidable re-runs that sent requests (or that set state) before an effect is named.
     min_runs: u64 = 3,
     /// ...and the share of the effect's re-runs seen they are.
     min_share: f64 = 0.5,
