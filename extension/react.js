@@ -246,11 +246,9 @@
           // useSyncExternalStore keeps its getSnapshot in the queue: the component
           // reads a store (zustand, Redux, valtio), not state it sets itself.
           noteKey(e.state_keys, (h.queue.getSnapshot ? 'store ' : 'hook ') + i, p.memoizedState, h.memoizedState, eq);
-        } else if (h.queue == null) {
-          const fx = h.memoizedState;
-          if (fx !== null && typeof fx === 'object' && typeof fx.tag === 'number' && typeof fx.create === 'function') {
-            if ((fx.tag & HOOK_HAS_EFFECT) !== 0) noteEffect(e, i, fx, p.memoizedState);
-          }
+        } else {
+          const fx = effectOfHook(h);
+          if (fx !== null && (fx.tag & HOOK_HAS_EFFECT) !== 0) noteEffect(e, i, fx, p.memoizedState);
         }
         h = h.next;
         p = p.next;
@@ -336,7 +334,8 @@
       k.same++;
       k.noDeps = true;
       k.create = fx.create;
-      loose.push(k);
+      // Once per effect record: instances of one component share it.
+      if (!loose.includes(k)) loose.push(k);
       return;
     }
     if (!isArray(deps) || !isArray(old) || deps.length !== old.length || deps.length > 50) {
@@ -368,7 +367,9 @@
     k.from = old[dep];
     k.to = deps[dep];
     k.create = fx.create;
-    if (passive) avoidable.push(k);
+    // Once per effect record: instances of one component share it, and each
+    // request of the commit is counted once.
+    if (passive && !avoidable.includes(k)) avoidable.push(k);
   }
 
   // The window's record of a component's effect hook (null past the cap).
@@ -430,10 +431,17 @@
   // Whether a mounting component has a passive effect (its first run comes with this commit's).
   function mountsPassiveEffect(fiber) {
     for (let h = fiber.memoizedState, i = 0; h && typeof h === 'object' && i < 100; h = h.next, i++) {
-      const fx = h.memoizedState;
-      if (h.queue == null && fx !== null && typeof fx === 'object' && typeof fx.tag === 'number' && (fx.tag & HOOK_PASSIVE) !== 0) return true;
+      const fx = effectOfHook(h);
+      if (fx !== null && (fx.tag & HOOK_PASSIVE) !== 0) return true;
     }
     return false;
+  }
+
+  // The effect a hook holds (`{tag, create, deps}`, no update queue), or null.
+  function effectOfHook(h) {
+    if (h.queue != null) return null;
+    const fx = h.memoizedState;
+    return fx !== null && typeof fx === 'object' && typeof fx.tag === 'number' && typeof fx.create === 'function' ? fx : null;
   }
 
   // Walks the fibers that took part in this commit. A subtree whose child list is
